@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SandboxConfig(AppConfig):
+    name = "recordsadmin.sandbox"
+    label = "sandbox"
+    verbose_name = "Embedded records API"

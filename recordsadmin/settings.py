@@ -1,0 +1,239 @@
+"""Settings for recordsadmin, all taken from the environment.
+
+The defaults suit the demo on a developer's machine; production sets DJANGO_SECRET_KEY,
+ALLOWED_HOSTS and leaves DJANGO_DEBUG unset. Every variable is listed in the README.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY (a long random string): it is required when DJANGO_DEBUG is off."
+        )
+    SECRET_KEY = "django-insecure-recordsadmin-demo-only-never-use-in-production"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# HTTPS-only cookies, redirects and HSTS. On by default whenever DEBUG is off; the test
+# settings and a plain-HTTP demo turn it off.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tables2",
+    "recordsadmin.accounts",
+    "recordsadmin.records",
+    "recordsadmin.sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "recordsadmin.accounts.middleware.SessionTimeoutMiddleware",
+    "recordsadmin.accounts.middleware.StaffRequiredMiddleware",
+]
+
+ROOT_URLCONF = "recordsadmin.urls"
+WSGI_APPLICATION = "recordsadmin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "recordsadmin.records.context_processors.dashboard",
+            ],
+        },
+    },
+]
+
+# The project's own data (the SQLite file by default) lives in var/, which git ignores.
+DATA_DIR = Path(os.environ.get("RECORDSADMIN_DATA_DIR", BASE_DIR / "var"))
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'recordsadmin.sqlite3'}"),
+        conn_max_age=60,
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers and a writer work at once; IMMEDIATE takes the write lock at BEGIN so two
+    # writers queue on the busy timeout instead of failing with "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# One cache shared by every process on the same database: login throttling and the schema
+# cache must agree across gunicorn workers.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "recordsadmin_cache",
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "records:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Failed-login throttling: after LOGIN_MAX_FAILURES failures for one username from one address,
+# that pair is refused for LOGIN_LOCKOUT_SECONDS.
+LOGIN_MAX_FAILURES = int(env_float("LOGIN_MAX_FAILURES", 5))
+LOGIN_LOCKOUT_SECONDS = int(env_float("LOGIN_LOCKOUT_SECONDS", 900))
+
+# Sessions end after SESSION_IDLE_SECONDS without a request, and after SESSION_COOKIE_AGE
+# whatever happens.
+SESSION_COOKIE_AGE = int(env_float("SESSION_MAX_AGE_SECONDS", 12 * 3600))
+SESSION_IDLE_SECONDS = int(env_float("SESSION_IDLE_SECONDS", 2 * 3600))
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Serve static files straight from the app folders when they have not been collected, so that
+# tests and the demo work without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Security headers (RELIABILITY.md items 2, 3, 4).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    if env_bool("DJANGO_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The records API. With GHL_TOKEN unset the dashboard talks to its own embedded API under
+# /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.
+GHL_TOKEN = os.environ.get("GHL_TOKEN", "")
+GHL_LOCATION_ID = os.environ.get("GHL_LOCATION_ID", "")
+GHL_API_URL = os.environ.get(
+    "GHL_API_URL", "https://services.leadconnectorhq.com" if GHL_TOKEN else ""
+).rstrip("/")
+if GHL_TOKEN and not GHL_LOCATION_ID:
+    raise ImproperlyConfigured("GHL_TOKEN is set but GHL_LOCATION_ID is not: set both.")
+GHL_CONNECT_TIMEOUT = env_float("GHL_CONNECT_TIMEOUT", 3.05)
+GHL_READ_TIMEOUT = env_float("GHL_READ_TIMEOUT", 10.0)
+# No page view waits for the records API longer than this, retries included.
+GHL_PAGE_DEADLINE = env_float("GHL_PAGE_DEADLINE", 15.0)
+GHL_SCHEMA_CACHE_SECONDS = int(env_float("GHL_SCHEMA_CACHE_SECONDS", 300))
+
+# The embedded records API (recordsadmin/sandbox).
+SANDBOX_LOCATION_ID = os.environ.get("SANDBOX_LOCATION_ID", "")
+SANDBOX_TOKEN = os.environ.get("SANDBOX_TOKEN", "")
+# "100/10s" is the real service's burst limit; "off" turns the emulation off.
+SANDBOX_RATE_LIMIT = os.environ.get("SANDBOX_RATE_LIMIT", "100/10s")
+
+# htmx waits a little longer than the server's own deadline, so the server's answer (a page
+# that says what went wrong) always arrives before htmx gives up (RELIABILITY.md item 40).
+HTMX_TIMEOUT_MS = int((GHL_PAGE_DEADLINE + 5) * 1000)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("accounts/", include("recordsadmin.accounts.urls")),
+    path("sandbox/", include("recordsadmin.sandbox.urls")),
+    path("", include("recordsadmin.records.urls")),
+]

@@ -1,0 +1,24 @@
+"""Settings for the test suite: the production settings module, over plain HTTP, with a key.
+
+DEBUG stays off, as in production; only the HTTPS-only parts are off because live_server and
+Chromium speak plain HTTP on loopback.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
+os.environ["DJANGO_HTTPS"] = "0"
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+os.environ.setdefault("RECORDSADMIN_DATA_DIR", tempfile.mkdtemp(prefix="recordsadmin-tests-"))
+# Tests that exercise the rate limit turn it on for themselves.
+os.environ.setdefault("SANDBOX_RATE_LIMIT", "off")
+for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "GHL_API_URL"):
+    os.environ.pop(name, None)
+
+from recordsadmin.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+os.environ.setdefault(
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+)  # Playwright runs an event loop in the test thread
