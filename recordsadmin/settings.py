@@ -210,7 +210,10 @@ if HTTPS:
 GHL_TOKEN = os.environ.get("GHL_TOKEN", "")
 GHL_LOCATION_ID = os.environ.get("GHL_LOCATION_ID", "")
 GHL_API_URL = os.environ.get(
-    "GHL_API_URL", "https://services.leadconnectorhq.com" if GHL_TOKEN else ""
+    "GHL_API_URL",
+    "https://services.leadconnectorhq.com"
+    if GHL_TOKEN
+    else f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/sandbox",
 ).rstrip("/")
 if GHL_TOKEN and not GHL_LOCATION_ID:
     raise ImproperlyConfigured("GHL_TOKEN is set but GHL_LOCATION_ID is not: set both.")
