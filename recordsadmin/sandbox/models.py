@@ -77,7 +77,7 @@ class SandboxUser(models.Model):
 
 class ObjectSchema(models.Model):
     id = models.CharField(primary_key=True, max_length=64, default=new_id)
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="objects")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="schemas")
     key = models.CharField(max_length=200)  # "custom_objects.property"
     singular = models.CharField(max_length=200)
     plural = models.CharField(max_length=200)
