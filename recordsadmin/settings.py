@@ -43,7 +43,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "Set DJANGO_SECRET_KEY (a long random string): it is required when DJANGO_DEBUG is off."
         )
-    SECRET_KEY = "django-insecure-recordsadmin-demo-only-never-use-in-production"
+    SECRET_KEY = "django-insecure-recordsadmin-demo-only-never-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

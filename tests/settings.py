@@ -22,3 +22,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 os.environ.setdefault(
     "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
 )  # Playwright runs an event loop in the test thread
+
+# Tests read static files from the source folders; production serves the collected,
+# hashed copies (collectstatic, see the README).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATIC_ROOT = os.path.join(os.environ["RECORDSADMIN_DATA_DIR"], "staticfiles")
+os.makedirs(STATIC_ROOT, exist_ok=True)

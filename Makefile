@@ -1,0 +1,65 @@
+# recordsadmin: `make demo` serves the dashboard with demo data, `make test` runs every test.
+# Both build .venv first, and do nothing more when the requirements have not changed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: help demo test lint format serve-prod bench chromium clean
+
+help:
+	@echo "make demo   install, prepare the embedded records API with demo data, serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   install, run every test (browser tests in Chromium included)"
+	@echo "make lint   ruff check and ruff format --check"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ ! -x $(PY) ]; then \
+		python="$$(scripts/find-python)" || exit 1; \
+		echo "Creating $(VENV) with $$python"; \
+		"$$python" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# The demo runs with DEBUG on (no secret key to set up); production settings are in the README.
+demo: export DJANGO_DEBUG ?= 1
+demo: $(VENV)/.installed
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	@if [ -z "$${GHL_TOKEN:-}" ]; then $(PY) manage.py sandbox_demo; fi
+	@$(PY) manage.py demo_users
+	@echo
+	@echo "  recordsadmin is at http://127.0.0.1:$(PORT)/   (stop it with Ctrl+C)"
+	@echo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Chromium for the browser tests: Debian's package, never a browser that a tool downloads.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Chromium with apt-get"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+		else \
+			echo "The browser tests need Chromium. Install it (Debian: sudo apt-get install chromium) and run make test again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+test: $(VENV)/.installed chromium
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

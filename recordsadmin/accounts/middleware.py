@@ -1,0 +1,70 @@
+"""Every dashboard page requires a signed-in staff user (RELIABILITY.md items 5, 6, 7, 10)."""
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+
+# Touching the session on every request would write it on every request; once a minute is
+# precise enough for an idle timeout measured in hours.
+_TOUCH_INTERVAL = 60
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session idle past SESSION_IDLE_SECONDS or older than SESSION_COOKIE_AGE."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.setdefault("started_at", now)
+            seen = request.session.get("seen_at", now)
+            if (
+                now - seen > settings.SESSION_IDLE_SECONDS
+                or now - started > settings.SESSION_COOKIE_AGE
+            ):
+                logout(request)
+            elif now - seen >= _TOUCH_INTERVAL or "seen_at" not in request.session:
+                request.session["seen_at"] = now
+        return self.get_response(request)
+
+
+class StaffRequiredMiddleware:
+    """Sends signed-out users to the login page and refuses users who are not staff.
+
+    Views opt out with Django's @login_not_required (login, health) and the embedded API,
+    which has its own bearer-token auth. An htmx request gets HX-Redirect, so that htmx loads
+    the login page as a page instead of swapping it into a table.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        if not request.user.is_authenticated:
+            return self._to_login(request)
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff users can use the dashboard.")
+        return None
+
+    @staticmethod
+    def _to_login(request: HttpRequest) -> HttpResponse:
+        login_url = resolve_url(settings.LOGIN_URL)
+        if getattr(request, "htmx", False):
+            # The page the user is on, not the partial htmx asked for.
+            target = request.htmx.current_url_abs_path or "/"
+            return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': target})}")
+        return HttpResponseRedirect(f"{login_url}?{urlencode({'next': request.get_full_path()})}")

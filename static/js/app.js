@@ -1,0 +1,49 @@
+// recordsadmin's few lines of JavaScript. The pages work without it; this adds what htmx
+// cannot say by itself: a message when a request fails before the server could answer.
+(function () {
+  "use strict";
+
+  function announce(text, kind) {
+    var region = document.getElementById("messages");
+    if (!region) return;
+    var alert = document.createElement("div");
+    alert.className = "alert alert--" + (kind || "error");
+    alert.setAttribute("role", "alert");
+    alert.textContent = text;
+    region.replaceChildren(alert);
+  }
+
+  document.addEventListener("htmx:sendError", function () {
+    announce("The dashboard could not be reached. Check your connection and try again.");
+  });
+  document.addEventListener("htmx:timeout", function () {
+    announce("The dashboard took too long to answer. Try again in a moment.");
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 403) {
+      announce("You do not have permission to do that.");
+    } else if (status === 429) {
+      announce("Too many requests. Wait a moment and try again.");
+    } else {
+      announce("Something went wrong (" + status + "). Try again.");
+    }
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var region = document.getElementById("messages");
+    if (region) region.querySelectorAll(".alert[role=alert]").forEach(function (el) { el.remove(); });
+  });
+
+  // "/" focuses the page's search box, as in most admin tools.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    var search = document.querySelector("[data-search-box]");
+    if (search) {
+      event.preventDefault();
+      search.focus();
+      search.select();
+    }
+  });
+})();

@@ -1,0 +1,205 @@
+"""Staff login, the login wall on every page, throttling and sessions (RELIABILITY.md 5–10)."""
+
+import time
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import PASSWORD
+
+# Routes a signed-out visitor may reach: the login page, the health check, and the embedded
+# records API, which has bearer-token auth of its own.
+OPEN_ROUTES = {"accounts:login", "records:healthz"}
+OPEN_NAMESPACES = {"sandbox"}
+
+
+def dashboard_routes():
+    """Every named route of the dashboard, with sample arguments filled in."""
+    found = []
+
+    def walk(patterns, namespace, prefix):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                ns = entry.namespace or namespace
+                walk(entry.url_patterns, ns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                name = f"{namespace}:{entry.name}" if namespace else entry.name
+                if namespace in OPEN_NAMESPACES or name in OPEN_ROUTES:
+                    continue
+                path = prefix + str(entry.pattern)
+                for converter in ("<str:", "<slug:", "<int:", "<path:", "<"):
+                    while converter in path:
+                        start = path.index(converter)
+                        end = path.index(">", start)
+                        path = path[:start] + "1" + path[end + 1 :]
+                found.append("/" + path.lstrip("^").rstrip("$"))
+
+    walk(get_resolver().url_patterns, None, "")
+    return found
+
+
+def test_the_walk_finds_the_dashboard():
+    routes = dashboard_routes()
+    assert "/" in routes
+    assert "/accounts/logout/" in routes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", dashboard_routes())
+def test_signed_out_visitors_are_sent_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", dashboard_routes())
+def test_signed_out_htmx_requests_get_hx_redirect(client, path):
+    response = client.get(
+        path, headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith("/accounts/login/?next=")
+    assert b"<form" not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", [p for p in dashboard_routes() if p != "/accounts/logout/"])
+def test_users_who_are_not_staff_get_403(client, plain_user, path):
+    client.force_login(plain_user)
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.django_db
+def test_health_and_login_are_open(client):
+    assert client.get("/accounts/login/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_sign_in_and_reach_home(client, staff_user):
+    response = client.post("/accounts/login/", {"username": "staffer", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200
+    assert b"staffer" in home.content
+
+
+@pytest.mark.django_db
+def test_non_staff_cannot_sign_in(client, plain_user):
+    response = client.post("/accounts/login/", {"username": "visitor", "password": PASSWORD})
+    assert response.status_code == 200
+    assert b"not allowed to use the dashboard" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_wrong_password_is_refused_with_a_message(client, staff_user):
+    response = client.post("/accounts/login/", {"username": "staffer", "password": "nope"})
+    assert response.status_code == 200
+    assert b"Please enter a correct username and password" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example.com/", "//evil.example.com/x", "javascript:alert(1)"]
+)
+def test_next_only_redirects_within_the_site(client, staff_user, next_url):
+    response = client.post(
+        "/accounts/login/", {"username": "staffer", "password": PASSWORD, "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_next_within_the_site_is_followed(client, staff_user):
+    response = client.post(
+        "/accounts/login/", {"username": "staffer", "password": PASSWORD, "next": "/healthz"}
+    )
+    assert response["Location"] == "/healthz"
+
+
+def login_from(address: str, username: str, password: str) -> int:
+    return (
+        Client(REMOTE_ADDR=address)
+        .post("/accounts/login/", {"username": username, "password": password})
+        .status_code
+    )
+
+
+@pytest.mark.django_db
+def test_five_failures_lock_that_username_from_that_address(staff_user, settings):
+    other = staff_user.__class__.objects.create_user(
+        username="colleague", password=PASSWORD, is_staff=True
+    )
+    assert other.is_staff
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        assert login_from("10.0.0.1", "staffer", "wrong") == 200
+    client = Client(REMOTE_ADDR="10.0.0.1")
+    locked = client.post("/accounts/login/", {"username": "staffer", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert b"Too many failed sign-ins" in locked.content
+    assert int(locked["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+    # A colleague at the same address, and the same user elsewhere, still get in.
+    assert login_from("10.0.0.1", "colleague", PASSWORD) == 302
+    assert login_from("10.0.0.2", "staffer", PASSWORD) == 302
+
+
+@pytest.mark.django_db
+def test_a_success_before_the_limit_resets_the_count(staff_user, settings):
+    for _ in range(settings.LOGIN_MAX_FAILURES - 1):
+        login_from("10.0.0.3", "staffer", "wrong")
+    assert login_from("10.0.0.3", "staffer", PASSWORD) == 302
+    for _ in range(settings.LOGIN_MAX_FAILURES - 1):
+        login_from("10.0.0.3", "staffer", "wrong")
+    assert login_from("10.0.0.3", "staffer", PASSWORD) == 302
+
+
+@pytest.mark.django_db
+def test_logout_is_post_only_and_ends_the_session(client, staff_user):
+    client.post("/accounts/login/", {"username": "staffer", "password": PASSWORD})
+    cookie = client.cookies["sessionid"].value
+    assert client.get("/accounts/logout/").status_code == 405
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    replay = Client()
+    replay.cookies["sessionid"] = cookie
+    assert replay.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_login_post_without_csrf_token_is_refused(staff_user):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "staffer", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_logout_without_csrf_token_is_refused(staff_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    assert client.post("/accounts/logout/", headers={"HX-Request": "true"}).status_code == 403
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_idle_sessions_expire(client, staff_user, settings):
+    client.force_login(staff_user)
+    assert client.get("/").status_code == 200
+    session = client.session
+    session["seen_at"] = time.time() - settings.SESSION_IDLE_SECONDS - 1
+    session.save()
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_sessions_expire_at_their_absolute_age_even_when_busy(client, staff_user, settings):
+    client.force_login(staff_user)
+    assert client.get("/").status_code == 200
+    session = client.session
+    session["started_at"] = time.time() - settings.SESSION_COOKIE_AGE - 1
+    session.save()
+    assert client.get("/").status_code == 302

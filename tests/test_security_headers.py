@@ -1,0 +1,79 @@
+"""RELIABILITY.md items 2, 3 and 40: headers on every response, and htmx set up for the CSP."""
+
+import json
+import re
+
+import pytest
+from django.conf import settings
+
+
+def csp_directives(response) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    directives = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    return directives
+
+
+@pytest.mark.django_db
+def test_login_page_has_a_strict_csp_with_a_fresh_nonce(client):
+    first = client.get("/accounts/login/")
+    second = client.get("/accounts/login/")
+    policy = csp_directives(first)
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    script_src = policy["script-src"]
+    assert "'unsafe-inline'" not in script_src
+    assert "'unsafe-eval'" not in script_src
+    nonces = [v for v in script_src if v.startswith("'nonce-")]
+    assert len(nonces) == 1
+    nonce = nonces[0][len("'nonce-") : -1]
+    html = first.content.decode()
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts, "the page loads htmx and our script"
+    assert all(f'nonce="{nonce}"' in tag for tag in scripts)
+    assert nonce not in second["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_signed_in_page_has_security_headers(staff_client):
+    response = staff_client.get("/")
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"]
+    assert "nonce-" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_htmx_config_meta_is_safe_and_outlasts_the_server_deadline(staff_client):
+    html = staff_client.get("/").content.decode()
+    match = re.search(r'<meta name="htmx-config" content="([^"]*)">', html)
+    assert match
+    config = json.loads(match.group(1).replace("&quot;", '"'))
+    assert config["timeout"] > settings.GHL_PAGE_DEADLINE * 1000
+    assert config["allowEval"] is False
+    assert config["includeIndicatorStyles"] is False
+    assert config["historyRestoreAsHxRequest"] is False
+
+
+@pytest.mark.django_db
+def test_htmx_is_served_locally_and_sends_the_csrf_token(staff_client):
+    html = staff_client.get("/").content.decode()
+    assert re.search(r'<script[^>]+src="/static/django_htmx/htmx\.min\.[^"]*js"', html) or (
+        re.search(r'<script[^>]+src="/static/[^"]*htmx[^"]*"', html)
+    )
+    assert "//cdn" not in html
+    assert "unpkg" not in html
+    assert "hx-headers" in html
+    assert "X-CSRFToken" in html
+
+
+@pytest.mark.django_db
+def test_static_files_are_served_without_login(client):
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b".topbar" in body
