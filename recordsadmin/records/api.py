@@ -1,0 +1,460 @@
+"""The HTTP client of the records API: the only module that imports `requests`.
+
+It knows the wire: headers, where `locationId` goes, timeouts, what may be retried and how long
+to wait (after stripe-python's `_http_client.py`), and one function, `_result`, that turns any
+response into a result or an exception from `exceptions.py`. It speaks JSON dicts; `services.py`
+turns them into schemas and records.
+
+Settings are read at call time: GHL_API_URL, GHL_TOKEN, GHL_LOCATION_ID, GHL_CONNECT_TIMEOUT,
+GHL_READ_TIMEOUT, GHL_PAGE_DEADLINE, and (optional) GHL_MAX_RETRIES, GHL_BACKOFF_BASE,
+GHL_BACKOFF_CAP. With GHL_TOKEN unset the embedded API's location and token come from
+`recordsadmin.sandbox.credentials.load()`.
+"""
+
+import email.utils
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError
+
+from .exceptions import (
+    AuthenticationFailed,
+    NotConfigured,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    RecordsApiError,
+    Unavailable,
+    ValidationFailed,
+)
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2021-07-28"
+# 429 and the gateway errors mean "not done, try later"; 500 may be a half-done write.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_MESSAGE_LENGTH = 300
+# Path segments we put into a URL: object keys and ids. Anything else is refused before sending
+# (an id like "../users" must not reach another endpoint).
+_SEGMENT = re.compile(r"^[A-Za-z0-9_\-:.]{1,200}$")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and as whom to call, read from settings at call time."""
+
+    base_url: str
+    location_id: str
+    token: str = field(repr=False)
+    connect_timeout: float = 3.05
+    read_timeout: float = 10.0
+    page_deadline: float = 15.0
+    max_retries: int = 3
+    backoff_base: float = 0.25
+    backoff_cap: float = 4.0
+    embedded: bool = False
+
+    @property
+    def public_url(self) -> str:
+        """The base URL without user info, query or fragment: safe to show and log."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def connection() -> Connection:
+    """The current connection settings; NotConfigured says what to set when they are missing."""
+    token = getattr(settings, "GHL_TOKEN", "")
+    location_id = getattr(settings, "GHL_LOCATION_ID", "")
+    embedded = not token
+    if embedded:
+        credentials = _sandbox_credentials()
+        if credentials is None:
+            raise NotConfigured()
+        location_id, token = credentials
+    elif not location_id:
+        raise NotConfigured("GHL_TOKEN is set but GHL_LOCATION_ID is not: set both.")
+    base_url = (getattr(settings, "GHL_API_URL", "") or "").rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        raise NotConfigured("GHL_API_URL must be an http:// or https:// URL.")
+    return Connection(
+        base_url=base_url,
+        location_id=location_id,
+        token=token,
+        connect_timeout=float(settings.GHL_CONNECT_TIMEOUT),
+        read_timeout=float(settings.GHL_READ_TIMEOUT),
+        page_deadline=float(settings.GHL_PAGE_DEADLINE),
+        max_retries=int(getattr(settings, "GHL_MAX_RETRIES", 3)),
+        backoff_base=float(getattr(settings, "GHL_BACKOFF_BASE", 0.25)),
+        backoff_cap=float(getattr(settings, "GHL_BACKOFF_CAP", 4.0)),
+        embedded=embedded,
+    )
+
+
+def _sandbox_credentials() -> tuple[str, str] | None:
+    try:
+        from recordsadmin.sandbox import credentials
+    except ImportError:
+        return None
+    loaded = credentials.load()
+    if not loaded or not all(loaded):
+        return None
+    return loaded[0], loaded[1]
+
+
+def deadline_in(seconds: float | None = None) -> float:
+    """An absolute deadline (time.monotonic()) `seconds` from now; GHL_PAGE_DEADLINE by default."""
+    if seconds is None:
+        seconds = float(settings.GHL_PAGE_DEADLINE)
+    return time.monotonic() + seconds
+
+
+# -- the session ------------------------------------------------------------------------------
+
+_session: requests.Session | None = None
+_session_pid: int | None = None
+_session_lock = threading.Lock()
+
+
+def session() -> requests.Session:
+    """One pooled Session per process (re-made after a fork), so calls reuse TCP connections."""
+    global _session, _session_pid
+    with _session_lock:
+        if _session is None or _session_pid != os.getpid():
+            new = requests.Session()
+            new.trust_env = False  # no proxies or .netrc from the environment
+            # Retries are ours (below); urllib3 must not resend anything by itself.
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+            new.mount("http://", adapter)
+            new.mount("https://", adapter)
+            _session, _session_pid = new, os.getpid()
+        return _session
+
+
+def close_session() -> None:
+    """Drop the pooled connections (tests use it to start from a cold pool)."""
+    global _session
+    with _session_lock:
+        if _session is not None:
+            _session.close()
+        _session = None
+
+
+# -- one call, with retries ---------------------------------------------------------------------
+
+
+def segment(value: str) -> str:
+    """A path segment (an object key or an id), checked and quoted; NotFound when malformed."""
+    value = str(value)
+    if not _SEGMENT.match(value) or value.strip(".") == "":
+        raise NotFound("No such object or record.", status=None)
+    return quote(value, safe="")
+
+
+def request(
+    method: str,
+    path: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    body: Mapping[str, Any] | None = None,
+    location: str | None = None,
+    deadline: float | None = None,
+    create: bool = False,
+    field_keys: Iterable[str] = (),
+) -> dict:
+    """Send one call to the records API and return its JSON object, retrying where it is safe.
+
+    `deadline` is absolute (time.monotonic()); no attempt or wait goes past it. `create` marks a
+    POST that makes something: it is sent again only when it surely never reached the server
+    (refused connection, 429), otherwise a lost answer raises OutcomeUnknown. `field_keys` lets
+    a 400/422 place its messages on the fields they name. `location` is where the location id
+    goes: "query", "body" or nowhere.
+    """
+    conn = connection()
+    if location == "query":
+        params = {**(params or {}), "locationId": conn.location_id}
+    elif location == "body":
+        body = {"locationId": conn.location_id, **(body or {})}
+    if deadline is None:
+        deadline = time.monotonic() + conn.page_deadline
+    url = conn.base_url + path
+    headers = {
+        "Authorization": f"Bearer {conn.token}",
+        "Version": API_VERSION,
+        "Accept": "application/json",
+    }
+    field_keys = tuple(field_keys)
+    attempt = 0
+    while True:
+        attempt += 1
+        left = deadline - time.monotonic()
+        if left <= 0:
+            # Every earlier attempt of a create surely never reached the server (see below).
+            raise Unavailable("The records API did not answer in time.")
+        started = time.monotonic()
+        try:
+            response = session().request(
+                method,
+                url,
+                params=params,
+                json=body,
+                headers=headers,
+                timeout=(min(conn.connect_timeout, left), min(conn.read_timeout, left)),
+                allow_redirects=False,
+            )
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
+            raise NotConfigured("GHL_API_URL is not a valid URL.") from exc
+        except requests.RequestException as exc:
+            error = _transport_error(exc, create=create, seconds=min(conn.read_timeout, left))
+            _log(method, path, attempt, started, f"failed: {error.message}")
+            if isinstance(error, OutcomeUnknown):
+                raise error from exc
+            server_wait = None
+        else:
+            _log(method, path, attempt, started, response.status_code)
+            try:
+                return _result(response, create=create, field_keys=field_keys, secret=conn.token)
+            except (RateLimited, Unavailable) as exc:
+                if response.status_code not in RETRY_STATUSES or isinstance(exc, OutcomeUnknown):
+                    raise
+                error = exc
+                server_wait = _server_wait(response)
+        if attempt > conn.max_retries:
+            raise error
+        delay = _backoff(attempt, conn)
+        if server_wait is not None:
+            delay = max(delay, server_wait)
+        if time.monotonic() + delay >= deadline:
+            # Sleeping would end past the page's deadline: give up now, and say how long to wait.
+            if isinstance(error, RateLimited) and server_wait is not None:
+                error.retry_after = server_wait
+            raise error
+        logger.info("records API %s %s: retrying in %.2fs", method, path, delay)
+        time.sleep(delay)
+
+
+def _log(method: str, path: str, attempt: int, started: float, outcome: object) -> None:
+    ms = (time.monotonic() - started) * 1000
+    logger.debug("records API %s %s attempt %d: %s in %.0f ms", method, path, attempt, outcome, ms)
+
+
+def _backoff(attempt: int, conn: Connection) -> float:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**(attempt-1)))."""
+    return random.uniform(0, min(conn.backoff_cap, conn.backoff_base * 2 ** (attempt - 1)))
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request surely never left: the connection itself could not be made."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.SSLError):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+        # NewConnectionError (refused, unreachable, DNS) is a ConnectTimeoutError in urllib3 2.
+        return isinstance(reason, ConnectTimeoutError)
+    return False
+
+
+def _transport_error(exc: requests.RequestException, *, create: bool, seconds: float):
+    if _never_sent(exc):
+        return Unavailable("Could not connect to the records API.")
+    if create:
+        return OutcomeUnknown()
+    if isinstance(exc, requests.Timeout | requests.exceptions.ChunkedEncodingError) or (
+        "timed out" in str(exc)
+    ):
+        return Unavailable(f"The records API did not answer within {seconds:.1f} s.")
+    return Unavailable("The connection to the records API failed.")
+
+
+def _server_wait(response: requests.Response) -> float | None:
+    """Seconds the server asks us to wait: Retry-After, or the rate-limit window when spent."""
+    retry_after = response.headers.get("Retry-After", "").strip()
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(retry_after)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=UTC)
+                return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    remaining = response.headers.get("X-RateLimit-Remaining", "").strip()
+    interval = response.headers.get("X-RateLimit-Interval-Milliseconds", "").strip()
+    if remaining == "0" and interval:
+        try:
+            return max(0.0, float(interval) / 1000)
+        except ValueError:
+            return None
+    return None
+
+
+# -- the answer --------------------------------------------------------------------------------
+
+
+def _result(
+    response: requests.Response,
+    *,
+    create: bool = False,
+    field_keys: Iterable[str] = (),
+    secret: str = "",
+) -> dict:
+    """The JSON object of a 2xx answer, or the exception that says what went wrong."""
+    status = response.status_code
+    if 200 <= status < 300:
+        if not response.content.strip():
+            return {}
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            cls = OutcomeUnknown if create else Unavailable
+            raise cls("The records API answered with malformed JSON.", status=status)
+        return data
+    if 300 <= status < 400:
+        # Redirects are never followed: the token must not travel to another host.
+        raise Unavailable("The records API answered with a redirect.", status=status)
+    data = _json_or_empty(response)
+    messages = _messages(data, secret)
+    if status in (400, 422):
+        return _raise_validation(status, messages, data.get("errors"), field_keys, secret)
+    if status in (401, 403):
+        raise AuthenticationFailed(status=status, messages=messages)
+    if status == 404:
+        raise NotFound(status=status, messages=messages)
+    if status == 429:
+        raise RateLimited(status=status, messages=messages, retry_after=_server_wait(response))
+    if status >= 500:
+        cls = OutcomeUnknown if create else Unavailable
+        raise cls(status=status, messages=messages)
+    raise RecordsApiError(status=status, messages=messages)
+
+
+def _json_or_empty(response: requests.Response) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _clean(text: Any, secret: str) -> str:
+    text = " ".join(str(text).split())
+    if secret and secret in text:
+        text = text.replace(secret, "[token]")
+    return text[:MAX_MESSAGE_LENGTH]
+
+
+def _messages(data: dict, secret: str) -> list[str]:
+    raw = data.get("message", data.get("msg"))
+    if raw is None:
+        raw = data.get("error")
+    items = raw if isinstance(raw, list) else [raw]
+    return [_clean(m, secret) for m in items if m not in (None, "")]
+
+
+def _raise_validation(status, messages, errors, field_keys, secret):
+    field_errors: dict[str, list[str]] = {}
+    rest: list[str] = []
+    if isinstance(errors, dict) and errors:
+        for key, items in errors.items():
+            items = items if isinstance(items, list) else [items]
+            field_errors[str(key)] = [_clean(m, secret) for m in items if m]
+        placed = {m for items in field_errors.values() for m in items}
+        rest = [m for m in messages if m not in placed]
+    else:
+        keys = sorted(set(field_keys), key=len, reverse=True)
+        for message in messages:
+            named = [k for k in keys if re.search(rf"(?<![\w]){re.escape(k)}(?![\w])", message)]
+            for key in named:
+                field_errors.setdefault(key, []).append(message)
+            if not named:
+                rest.append(message)
+    raise ValidationFailed(
+        messages[0] if messages else "",
+        status=status,
+        messages=rest,
+        field_errors=field_errors,
+    )
+
+
+# -- the calls the dashboard makes -------------------------------------------------------------
+# Where locationId goes is the real service's rule (ghl-notes.md): the body on create and search,
+# the query on update and on GET of objects and users, nowhere on delete or a record GET; it
+# answers 422 to a locationId anywhere else.
+
+
+def objects_list(*, deadline: float | None = None) -> dict:
+    return request("GET", "/objects/", location="query", deadline=deadline)
+
+
+def object_get(key: str, *, deadline: float | None = None) -> dict:
+    path = f"/objects/{segment(key)}"
+    params = {"fetchProperties": "true"}
+    return request("GET", path, params=params, location="query", deadline=deadline)
+
+
+def records_search(key: str, body: Mapping[str, Any], *, deadline: float | None = None) -> dict:
+    path = f"/objects/{segment(key)}/records/search"
+    return request("POST", path, body=body, location="body", deadline=deadline)
+
+
+def record_get(key: str, record_id: str, *, deadline: float | None = None) -> dict:
+    return request(
+        "GET", f"/objects/{segment(key)}/records/{segment(record_id)}", deadline=deadline
+    )
+
+
+def record_create(
+    key: str, body: Mapping[str, Any], *, field_keys=(), deadline: float | None = None
+) -> dict:
+    return request(
+        "POST",
+        f"/objects/{segment(key)}/records",
+        body=body,
+        location="body",
+        create=True,
+        field_keys=field_keys,
+        deadline=deadline,
+    )
+
+
+def record_update(
+    key: str, record_id: str, body: Mapping[str, Any], *, field_keys=(), deadline=None
+) -> dict:
+    return request(
+        "PUT",
+        f"/objects/{segment(key)}/records/{segment(record_id)}",
+        body=body,
+        location="query",
+        field_keys=field_keys,
+        deadline=deadline,
+    )
+
+
+def record_delete(key: str, record_id: str, *, deadline: float | None = None) -> dict:
+    path = f"/objects/{segment(key)}/records/{segment(record_id)}"
+    return request("DELETE", path, deadline=deadline)
+
+
+def users_list(*, deadline: float | None = None) -> dict:
+    return request("GET", "/users/", location="query", deadline=deadline)

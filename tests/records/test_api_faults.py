@@ -1,0 +1,396 @@
+"""The client against a misbehaving server on a real socket (RELIABILITY 16, 17, 19, 20, 21, 24)."""
+
+import logging
+import time
+
+import pytest
+
+from recordsadmin.records import api
+from recordsadmin.records.exceptions import (
+    AuthenticationFailed,
+    NotConfigured,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    RecordsApiError,
+    Unavailable,
+    ValidationFailed,
+)
+from tests.stub import Reply, Stub, unused_port
+
+from .conftest import LOCATION, TOKEN
+
+OK = Reply(200, json={"objects": []})
+RECORD = {"record": {"id": "r1", "properties": {"name": "A"}}}
+KEY = "custom_objects.pets"
+
+
+def call(kind: str, **kwargs):
+    """One call of each kind the client makes, by the HTTP method that carries it."""
+    if kind == "GET":
+        return api.objects_list(**kwargs)
+    if kind == "SEARCH":
+        return api.records_search(KEY, {"page": 1, "pageLimit": 10}, **kwargs)
+    if kind == "PUT":
+        return api.record_update(KEY, "r1", {"properties": {"name": "B"}}, **kwargs)
+    if kind == "DELETE":
+        return api.record_delete(KEY, "r1", **kwargs)
+    if kind == "CREATE":
+        return api.record_create(KEY, {"properties": {"name": "A"}}, **kwargs)
+    raise AssertionError(kind)
+
+
+# -- what every request carries -----------------------------------------------------------------
+
+
+def test_headers_and_no_secret_in_url(ghl):
+    ghl.script(Reply(200, json=RECORD))
+    call("PUT")
+    (seen,) = ghl.requests
+    assert seen.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert seen.headers["Version"] == "2021-07-28"
+    assert seen.headers["Content-Type"] == "application/json"
+    assert seen.query == {"locationId": [LOCATION]}
+    assert TOKEN not in seen.path and TOKEN not in seen.body.decode()
+
+
+def test_malformed_path_segment_is_refused_before_sending(ghl):
+    with pytest.raises(NotFound):
+        api.record_get(KEY, "../users")
+    with pytest.raises(NotFound):
+        api.record_get("custom_objects.pets/records", "x")
+    assert ghl.requests == []
+
+
+# -- retries (item 19) --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+@pytest.mark.parametrize("kind", ["GET", "SEARCH", "PUT", "DELETE"])
+def test_idempotent_calls_are_retried_on_gateway_errors(ghl, kind, status):
+    ghl.script(Reply(status, json={"message": "busy"}), Reply(200, json=RECORD))
+    call(kind)
+    assert len(ghl.requests) == 2
+    assert ghl.requests[0].method == ghl.requests[1].method
+
+
+def test_retries_stop_after_the_configured_attempts(ghl, settings):
+    settings.GHL_MAX_RETRIES = 2
+    ghl.default = Reply(503, json={"message": "down for maintenance"})
+    with pytest.raises(Unavailable) as caught:
+        call("GET")
+    assert len(ghl.requests) == 3
+    assert caught.value.status == 503
+    assert caught.value.messages == ["down for maintenance"]
+
+
+def test_500_is_not_retried(ghl):
+    ghl.default = Reply(500, json={"message": "boom"})
+    with pytest.raises(Unavailable) as caught:
+        call("GET")
+    assert caught.value.status == 500
+    assert len(ghl.requests) == 1
+
+
+def test_connection_closed_without_answer_is_retried_for_a_get(ghl):
+    ghl.script(Reply(close=True), OK)
+    assert call("GET") == {"objects": []}
+    assert len(ghl.requests) == 2
+
+
+def test_backoff_waits_grow_with_jitter(ghl, settings):
+    settings.GHL_BACKOFF_BASE = 0.05
+    settings.GHL_BACKOFF_CAP = 0.1
+    ghl.script(Reply(503), Reply(503), Reply(503), OK)
+    started = time.monotonic()
+    call("GET")
+    # Full jitter: anywhere between 0 and the cap per wait, so at most 0.05 + 0.1 + 0.1.
+    assert time.monotonic() - started < 0.25 + 0.3
+    assert len(ghl.requests) == 4
+
+
+def test_refused_connection_is_unavailable(ghl, settings):
+    settings.GHL_API_URL = f"http://127.0.0.1:{unused_port()}"
+    started = time.monotonic()
+    with pytest.raises(Unavailable) as caught:
+        call("GET")
+    assert not isinstance(caught.value, OutcomeUnknown)
+    assert "connect" in str(caught.value).lower()
+    assert time.monotonic() - started < 1.0
+
+
+def test_refused_connection_on_create_is_not_outcome_unknown(ghl, settings):
+    # A refused connection means nothing was sent: safe to say "not created".
+    settings.GHL_API_URL = f"http://127.0.0.1:{unused_port()}"
+    with pytest.raises(Unavailable) as caught:
+        call("CREATE")
+    assert not isinstance(caught.value, OutcomeUnknown)
+
+
+# -- timeouts and the deadline (item 18, client part) ---------------------------------------
+
+
+def test_answer_slower_than_the_read_timeout(ghl, settings):
+    settings.GHL_READ_TIMEOUT = 0.2
+    settings.GHL_MAX_RETRIES = 1
+    ghl.default = Reply(200, json={}, delay=1.0)
+    started = time.monotonic()
+    with pytest.raises(Unavailable) as caught:
+        call("GET")
+    assert "did not answer" in str(caught.value)
+    assert len(ghl.requests) == 2
+    assert time.monotonic() - started < 0.2 * 2 + 0.3
+
+
+def test_never_past_the_callers_deadline(ghl, settings):
+    settings.GHL_READ_TIMEOUT = 10
+    ghl.default = Reply(200, json={}, delay=3.0)
+    started = time.monotonic()
+    with pytest.raises(Unavailable):
+        call("GET", deadline=api.deadline_in(0.4))
+    assert time.monotonic() - started < 0.4 + 0.2
+
+
+def test_page_deadline_setting_is_the_default_deadline(ghl, settings):
+    settings.GHL_READ_TIMEOUT = 10
+    settings.GHL_PAGE_DEADLINE = 0.5
+    ghl.default = Reply(503, delay=0.2)
+    started = time.monotonic()
+    with pytest.raises(Unavailable):
+        call("GET")
+    assert time.monotonic() - started < 0.5 + 0.2
+
+
+# -- rate limits (item 21) ------------------------------------------------------------------------
+
+
+def test_429_with_retry_after_waits_at_least_that_long(ghl):
+    ghl.script(Reply(429, headers={"Retry-After": "0.3"}), OK)
+    started = time.monotonic()
+    call("GET")
+    assert time.monotonic() - started >= 0.3
+    assert len(ghl.requests) == 2
+
+
+def test_429_with_retry_after_beyond_the_budget_fails_at_once(ghl):
+    ghl.script(Reply(429, json={"message": "Too many requests"}, headers={"Retry-After": "60"}))
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as caught:
+        call("GET")
+    assert time.monotonic() - started < 0.2
+    assert caught.value.retry_after == 60
+    assert caught.value.status == 429
+    assert len(ghl.requests) == 1
+
+
+def test_429_without_retry_after_uses_the_rate_limit_interval(ghl):
+    headers = {
+        "X-RateLimit-Max": "100",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Interval-Milliseconds": "250",
+    }
+    ghl.script(Reply(429, headers=headers), OK)
+    started = time.monotonic()
+    call("SEARCH")
+    assert time.monotonic() - started >= 0.25
+    assert len(ghl.requests) == 2
+
+
+def test_429_without_any_hint_backs_off_then_gives_up(ghl):
+    ghl.default = Reply(429)
+    with pytest.raises(RateLimited) as caught:
+        call("GET")
+    assert caught.value.retry_after is None
+    assert len(ghl.requests) == 4
+
+
+def test_429_interval_beyond_the_budget_does_not_sleep(ghl):
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Interval-Milliseconds": "10000"}
+    ghl.script(Reply(429, headers=headers))
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as caught:
+        call("GET")
+    assert time.monotonic() - started < 0.2
+    assert caught.value.retry_after == 10
+
+
+# -- a create is never sent twice (item 20) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(500, json={"message": "boom"}),
+        Reply(502),
+        Reply(503),
+        Reply(504),
+        Reply(200, json={}, delay=1.0),  # slower than the read timeout
+        Reply(close=True),
+        Reply(201, body=b"{not json"),
+    ],
+    ids=["500", "502", "503", "504", "timeout", "closed", "malformed"],
+)
+def test_create_is_sent_once_and_outcome_is_unknown(ghl, settings, reply):
+    settings.GHL_READ_TIMEOUT = 0.3
+    ghl.script(reply)
+    ghl.default = Reply(200, json=RECORD)
+    with pytest.raises(OutcomeUnknown) as caught:
+        call("CREATE")
+    assert isinstance(caught.value, Unavailable)
+    time.sleep(0.1)
+    assert [r.method for r in ghl.requests] == ["POST"]
+
+
+def test_create_is_retried_after_429_which_means_not_done(ghl):
+    ghl.script(Reply(429, headers={"Retry-After": "0"}), Reply(201, json=RECORD))
+    assert call("CREATE") == RECORD
+    assert len(ghl.requests) == 2
+
+
+# -- malformed answers and redirects (item 17) -------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"<html>gateway</html>"])
+def test_malformed_json_is_unavailable(ghl, body):
+    ghl.script(Reply(200, body=body, headers={"Content-Type": "text/html"}))
+    with pytest.raises(Unavailable) as caught:
+        call("GET")
+    assert "malformed" in str(caught.value)
+
+
+def test_redirect_is_not_followed(ghl, settings):
+    with Stub() as target:
+        ghl.script(Reply(302, headers={"Location": target.url + "/objects/"}))
+        with pytest.raises(Unavailable) as caught:
+            api.objects_list()
+        assert caught.value.status == 302
+        assert len(ghl.requests) == 1
+        assert target.requests == []
+
+
+# -- error mapping ------------------------------------------------------------------------------
+
+
+def test_status_codes_map_to_the_error_tree(ghl):
+    ghl.script(
+        Reply(401, json={"statusCode": 401, "message": "Invalid token: access token is invalid"}),
+        Reply(404, json={"statusCode": 404, "message": "Custom Object (x) not found"}),
+        Reply(409, json={"message": "conflict"}),
+    )
+    with pytest.raises(AuthenticationFailed) as caught:
+        call("GET")
+    assert caught.value.messages == ["Invalid token: access token is invalid"]
+    with pytest.raises(NotFound) as caught:
+        call("GET")
+    assert caught.value.status == 404
+    with pytest.raises(RecordsApiError) as caught:
+        call("GET")
+    assert caught.value.status == 409
+
+
+def test_validation_errors_from_the_errors_map(ghl):
+    ghl.script(
+        Reply(
+            400,
+            json={
+                "statusCode": 400,
+                "message": ["price must be a number", "the request was refused"],
+                "errors": {"price": ["price must be a number"]},
+            },
+        )
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        api.record_create(KEY, {"properties": {"price": "x"}}, field_keys=["price", "name"])
+    assert caught.value.field_errors == {"price": ["price must be a number"]}
+    assert caught.value.messages == ["the request was refused"]
+    assert caught.value.status == 400
+
+
+def test_validation_errors_placed_by_the_field_key_they_name(ghl):
+    ghl.script(
+        Reply(
+            422,
+            json={
+                "statusCode": 422,
+                "message": ["status: 'Open' is not an option", "property owner_x should not exist"],
+                "error": "Unprocessable Entity",
+            },
+        )
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        call("PUT", field_keys=["status", "stat", "name"])
+    assert caught.value.field_errors == {"status": ["status: 'Open' is not an option"]}
+    assert caught.value.messages == ["property owner_x should not exist"]
+    assert caught.value.status == 422
+
+
+# -- the token never shows (item 16) ---------------------------------------------------------
+
+
+def test_token_never_in_errors_or_logs(ghl, settings, caplog):
+    caplog.set_level(logging.DEBUG)
+    settings.GHL_READ_TIMEOUT = 0.2
+    settings.GHL_MAX_RETRIES = 1
+    faults = [
+        Reply(401, json={"message": f"Invalid token {TOKEN}"}),  # a server that echoes it
+        Reply(422, json={"message": [f"Bearer {TOKEN} refused"]}),
+        Reply(404),
+        Reply(429, headers={"Retry-After": "99"}),
+        Reply(500, json={"message": TOKEN}),
+        Reply(503),
+        Reply(200, json={}, delay=1.0),
+        Reply(close=True),
+        Reply(200, body=b"nope"),
+        Reply(302, headers={"Location": "http://example.invalid/"}),
+    ]
+    ghl.default = Reply(503, json={"message": f"Authorization: Bearer {TOKEN}"})
+    raised = []
+    for reply in faults:
+        ghl.script(reply)
+        with pytest.raises(RecordsApiError) as caught:
+            call("GET")
+        raised.append(caught.value)
+    for kind in ("CREATE", "PUT", "DELETE", "SEARCH"):
+        ghl.script(Reply(500, json={"message": f"token={TOKEN}"}))
+        with pytest.raises(RecordsApiError) as caught:
+            call(kind)
+        raised.append(caught.value)
+    settings.GHL_API_URL = f"http://127.0.0.1:{unused_port()}"
+    with pytest.raises(RecordsApiError) as caught:
+        call("GET")
+    raised.append(caught.value)
+    for error in raised:
+        for text in (str(error), repr(error), *error.messages, str(error.__dict__)):
+            assert TOKEN not in text
+    assert caplog.records, "the client logs its calls"
+    assert TOKEN not in caplog.text
+    assert TOKEN not in repr(api.connection())
+
+
+def test_not_configured_says_what_to_set(settings, monkeypatch):
+    settings.GHL_TOKEN = ""
+    monkeypatch.setattr(api, "_sandbox_credentials", lambda: None)
+    with pytest.raises(NotConfigured) as caught:
+        api.objects_list()
+    for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "SANDBOX_LOCATION_ID", "SANDBOX_TOKEN"):
+        assert name in str(caught.value)
+
+
+def test_token_without_location_is_not_configured(settings):
+    settings.GHL_TOKEN = TOKEN
+    settings.GHL_LOCATION_ID = ""
+    with pytest.raises(NotConfigured, match="GHL_LOCATION_ID"):
+        api.objects_list()
+
+
+# -- one pooled session (item 24) ------------------------------------------------------------------
+
+
+def test_sequential_calls_reuse_one_connection(ghl):
+    ghl.default = Reply(200, json=RECORD)
+    for _ in range(10):
+        call("GET")
+        call("SEARCH")
+        call("PUT")
+    assert len(ghl.requests) == 30
+    assert ghl.connections == 1
