@@ -34,6 +34,25 @@
     if (region) region.querySelectorAll(".alert[role=alert]").forEach(function (el) { el.remove(); });
   });
 
+  // htmx keeps history as HTML; what the user typed or ticked lives in properties, not
+  // attributes, so write it into the attributes before the snapshot, or "back" would show the
+  // old search text over the old results.
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    document.querySelectorAll("input, select, textarea").forEach(function (el) {
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.toggleAttribute("checked", el.checked);
+      } else if (el.tagName === "SELECT") {
+        Array.prototype.forEach.call(el.options, function (option) {
+          option.toggleAttribute("selected", option.selected);
+        });
+      } else if (el.tagName === "TEXTAREA") {
+        el.textContent = el.value;
+      } else if (el.type !== "password" && el.type !== "file") {
+        el.setAttribute("value", el.value);
+      }
+    });
+  });
+
   // "/" focuses the page's search box, as in most admin tools.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
