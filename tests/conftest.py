@@ -1,14 +1,44 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 PASSWORD = "correct horse battery staple"
 
 
+RECORD_PERMISSIONS = (
+    "view_record",
+    "add_record",
+    "change_record",
+    "delete_record",
+    "export_record",
+)
+
+
+def make_staff(username: str, *codenames: str):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=True, email=f"{username}@example.com"
+    )
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="records", codename__in=codenames)
+    )
+    return user
+
+
 @pytest.fixture
 def staff_user(db):
-    return get_user_model().objects.create_user(
-        username="staffer", password=PASSWORD, is_staff=True, email="staffer@example.com"
-    )
+    """Staff with every permission on records."""
+    return make_staff("staffer", *RECORD_PERMISSIONS)
+
+
+@pytest.fixture
+def viewer(db):
+    """Staff who may only look."""
+    return make_staff("viewer", "view_record")
+
+
+@pytest.fixture
+def staff_without_permissions(db):
+    return make_staff("bystander")
 
 
 @pytest.fixture
