@@ -141,6 +141,11 @@ def record_count(*, schema: Schema, deadline: float | None = None) -> int:
 
 def record_get(*, schema: Schema, record_id: str, deadline: float | None = None) -> Record:
     data = api.record_get(schema.key, record_id, deadline=deadline)
+    raw = data.get("record") if isinstance(data.get("record"), dict) else data
+    location = raw.get("locationId")
+    if location and location != api.connection().location_id:
+        # Another location's record is not ours to show (RELIABILITY 15).
+        raise NotFound("No such record.", status=None)
     return parse_record(data, schema)
 
 

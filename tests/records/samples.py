@@ -1,0 +1,103 @@
+"""Answers as the real service and the embedded API spell them, for the stub to serve."""
+
+from tests.stub import Reply, Seen
+
+KEY = "custom_objects.pets"
+
+OBJECT = {
+    "id": "6650a1b2c3d4e5f601234567",
+    "standard": False,
+    "key": KEY,
+    "labels": {"singular": "Pet", "plural": "Pets"},
+    "description": "Animals in our care",
+    "locationId": "loc0000000000000000000001",
+    "primaryDisplayProperty": f"{KEY}.name",
+    "requiredProperties": [f"{KEY}.name"],
+    "searchableProperties": [f"{KEY}.name", f"{KEY}.breed"],
+    "type": "USER_DEFINED",
+    "dateAdded": "2026-01-02T03:04:05.000Z",
+    "dateUpdated": "2026-01-02T03:04:05.000Z",
+}
+
+
+def _field(key, name, data_type, position, **extra):
+    return {
+        "id": f"fld{position:021d}",
+        "name": name,
+        "fieldKey": f"{KEY}.{key}",
+        "objectKey": KEY,
+        "dataType": data_type,
+        "locationId": OBJECT["locationId"],
+        "position": position,
+        "showInForms": True,
+        **extra,
+    }
+
+
+FIELDS = [
+    _field("breed", "Breed", "TEXT", 1, placeholder="e.g. Beagle"),
+    _field("name", "Name", "TEXT", 0),
+    _field("price", "Adoption fee", "MONETORY", 2),
+    _field("weight", "Weight", "NUMERICAL", 3),
+    _field(
+        "status",
+        "Status",
+        "SINGLE_OPTIONS",
+        4,
+        options=[
+            {"key": "available", "label": "Available"},
+            {"key": "adopted", "label": "Adopted"},
+        ],
+    ),
+    _field(
+        "traits",
+        "Traits",
+        "MULTIPLE_OPTIONS",
+        5,
+        options=[{"key": "calm", "label": "Calm"}, {"key": "playful", "label": "Playful"}],
+    ),
+    _field("born", "Born", "DATE", 6, description="Best guess is fine"),
+    _field(
+        "notes",
+        "Notes",
+        "TEXTBOX_LIST",
+        7,
+        options=[{"key": "food", "label": "Food"}, {"key": "vet", "label": "Vet"}],
+    ),
+]
+
+# A record as the real service returns it from GET by id.
+REAL_RECORD = {
+    "id": "rec000000000000000000001",
+    "owners": ["usr000000000000000000001"],
+    "followers": ["usr000000000000000000002"],
+    "properties": {
+        "name": "Rex",
+        "price": {"currency": "default", "value": 150},
+        "traits": ["calm"],
+        "notes.food": "Dry",
+        "notes.vet": "Dr Who",
+    },
+    "dateAdded": "2026-03-07T12:00:00.000Z",
+    "dateUpdated": "2026-03-08T12:00:00.000Z",
+    "locationId": OBJECT["locationId"],
+}
+
+USERS = [{"id": "usr000000000000000000001", "name": "Ada Lovelace", "email": "ada@example.com"}]
+
+
+def route(seen: Seen) -> Reply:
+    """A well-behaved records API: the right shape of answer for every call the client makes."""
+    parts = seen.path.strip("/").split("/")
+    if seen.path == "/objects/":
+        return Reply(200, json={"objects": [OBJECT, {**OBJECT, "key": "contact", "id": "c"}]})
+    if seen.path == "/users/":
+        return Reply(200, json={"users": USERS})
+    if parts[0] == "objects" and len(parts) == 2:
+        return Reply(200, json={"object": OBJECT, "cache": False, "fields": FIELDS})
+    if parts[-1] == "search":
+        return Reply(200, json={"records": [REAL_RECORD], "total": 1, "traceId": "t"})
+    if seen.method == "DELETE":
+        return Reply(200, json={"id": parts[-1], "success": True})
+    status = 201 if seen.method == "POST" else 200
+    return Reply(status, json={"record": REAL_RECORD, "traceId": "t"})
