@@ -68,11 +68,23 @@ class Connection:
 
     @property
     def public_url(self) -> str:
-        """The base URL without user info, query or fragment: safe to show and log."""
-        parts = urlsplit(self.base_url)
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        """The base URL: safe to show and log (connection() strips user info and query)."""
+        return self.base_url
+
+
+def _without_secrets(url: str) -> str:
+    """The URL without user info, query or fragment (requests would turn user info into a
+    Basic Authorization header in place of our bearer token)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
 def connection() -> Connection:
@@ -87,7 +99,7 @@ def connection() -> Connection:
         location_id, token = credentials
     elif not location_id:
         raise NotConfigured("GHL_TOKEN is set but GHL_LOCATION_ID is not: set both.")
-    base_url = (getattr(settings, "GHL_API_URL", "") or "").rstrip("/")
+    base_url = _without_secrets((getattr(settings, "GHL_API_URL", "") or "").strip())
     if not base_url.startswith(("http://", "https://")):
         raise NotConfigured("GHL_API_URL must be an http:// or https:// URL.")
     return Connection(

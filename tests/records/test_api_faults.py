@@ -119,12 +119,17 @@ def test_refused_connection_is_unavailable(ghl, settings):
     assert time.monotonic() - started < 1.0
 
 
-def test_refused_connection_on_create_is_not_outcome_unknown(ghl, settings):
-    # A refused connection means nothing was sent: safe to say "not created".
+def test_refused_connection_on_create_is_retried_and_not_outcome_unknown(ghl, settings, caplog):
+    # A refused connection means nothing was sent: safe to try again, and to say "not created".
+    caplog.set_level(logging.DEBUG, logger="recordsadmin.records.api")
     settings.GHL_API_URL = f"http://127.0.0.1:{unused_port()}"
     with pytest.raises(Unavailable) as caught:
         call("CREATE")
     assert not isinstance(caught.value, OutcomeUnknown)
+    attempts = [
+        r for r in caplog.records if "POST" in r.getMessage() and "attempt" in r.getMessage()
+    ]
+    assert len(attempts) == settings.GHL_MAX_RETRIES + 1
 
 
 # -- timeouts and the deadline (item 18, client part) ---------------------------------------
@@ -149,6 +154,16 @@ def test_never_past_the_callers_deadline(ghl, settings):
     with pytest.raises(Unavailable):
         call("GET", deadline=api.deadline_in(0.4))
     assert time.monotonic() - started < 0.4 + 0.2
+
+
+@pytest.mark.parametrize("kind", ["GET", "SEARCH", "PUT", "DELETE", "CREATE"])
+def test_a_server_that_never_answers_costs_no_more_than_the_deadline(ghl, settings, kind):
+    settings.GHL_READ_TIMEOUT = 10
+    ghl.default = Reply(200, json={}, delay=5.0)
+    started = time.monotonic()
+    with pytest.raises(Unavailable):
+        call(kind, deadline=api.deadline_in(0.3))
+    assert time.monotonic() - started < 0.3 + 0.2
 
 
 def test_page_deadline_setting_is_the_default_deadline(ghl, settings):
