@@ -214,8 +214,8 @@ def request(
         attempt += 1
         left = deadline - time.monotonic()
         if left <= 0:
-            # Every earlier attempt of a create surely never reached the server (see below).
-            raise Unavailable("The records API did not answer in time.")
+            # A create only gets here after attempts that surely never reached the server.
+            raise _give_up(method, path, Unavailable("The records API did not answer in time."))
         started = time.monotonic()
         try:
             response = session().request(
@@ -233,7 +233,7 @@ def request(
             error = _transport_error(exc, create=create, seconds=min(conn.read_timeout, left))
             _log(method, path, attempt, started, f"failed: {error.message}")
             if isinstance(error, OutcomeUnknown):
-                raise error from exc
+                raise _give_up(method, path, error) from exc
             server_wait = None
         else:
             _log(method, path, attempt, started, response.status_code)
@@ -241,11 +241,11 @@ def request(
                 return _result(response, create=create, field_keys=field_keys, secret=conn.token)
             except (RateLimited, Unavailable) as exc:
                 if response.status_code not in RETRY_STATUSES or isinstance(exc, OutcomeUnknown):
-                    raise
+                    raise _give_up(method, path, exc) from None
                 error = exc
                 server_wait = _server_wait(response)
         if attempt > conn.max_retries:
-            raise error
+            raise _give_up(method, path, error)
         delay = _backoff(attempt, conn)
         if server_wait is not None:
             delay = max(delay, server_wait)
@@ -253,9 +253,16 @@ def request(
             # Sleeping would end past the page's deadline: give up now, and say how long to wait.
             if isinstance(error, RateLimited) and server_wait is not None:
                 error.retry_after = server_wait
-            raise error
+            raise _give_up(method, path, error)
         logger.info("records API %s %s: retrying in %.2fs", method, path, delay)
         time.sleep(delay)
+
+
+def _give_up(method: str, path: str, error: RecordsApiError) -> RecordsApiError:
+    # A refusal (4xx) is the answer to a question; only the service failing is worth a warning.
+    level = logging.WARNING if isinstance(error, Unavailable | RateLimited) else logging.INFO
+    logger.log(level, "records API %s %s failed: %s", method, path, error)
+    return error
 
 
 def _log(method: str, path: str, attempt: int, started: float, outcome: object) -> None:
