@@ -37,7 +37,8 @@ class NotConfigured(RecordsApiError):
 
     default_message = (
         "The records API is not configured: set GHL_TOKEN and GHL_LOCATION_ID for GoHighLevel, "
-        "or SANDBOX_LOCATION_ID and SANDBOX_TOKEN for the embedded API."
+        "or run `python manage.py sandbox_demo` (or set SANDBOX_LOCATION_ID and "
+        "SANDBOX_TOKEN) for the embedded API."
     )
 
 

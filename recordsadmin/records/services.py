@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +36,7 @@ from .types import (
 logger = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 100
-# A stale schema is served when a refresh fails; it is kept this much longer than the fresh one.
+# A stale schema or user list is served when a refresh fails; it is kept this long.
 STALE_SCHEMA_SECONDS = 7 * 24 * 3600
 HEALTH_DEADLINE_SECONDS = 3.0
 TIME_FIELDS = frozenset({"createdAt", "updatedAt"})
@@ -60,38 +61,46 @@ def schema_list(*, deadline: float | None = None) -> list[Schema]:
     return [s for s in schemas if s.is_custom]
 
 
-def _schema_cache_key(key: str) -> str:
+def _cache_key(kind: str, name: str = "") -> str:
     conn = api.connection()
     # The token is not part of the key: the location says whose data it is.
-    digest = hashlib.sha256(f"{conn.base_url}|{conn.location_id}|{key}".encode()).hexdigest()
-    return f"records:schema:{digest[:40]}"
+    digest = hashlib.sha256(f"{conn.base_url}|{conn.location_id}|{name}".encode()).hexdigest()
+    return f"records:{kind}:{digest[:40]}"
+
+
+def _schema_cache_key(key: str) -> str:
+    return _cache_key("schema", key)
+
+
+def _cached(cache_key: str, fetch, *, what: str) -> dict:
+    """The API's JSON for `fetch()`, from the cache while fresh (GHL_SCHEMA_CACHE_SECONDS).
+
+    The cache holds the API's own JSON, not pickled objects, so a deploy never meets an old
+    class. When a refresh fails for want of the service, the last good copy is served.
+    """
+    data = cache.get(cache_key)
+    if data is not None:
+        return data
+    try:
+        data = fetch()
+    except (Unavailable, RateLimited) as exc:
+        data = cache.get(cache_key + ":stale")
+        if data is None:
+            raise
+        logger.warning("records API: serving a stale copy of %s (%s)", what, exc)
+        return data
+    except NotFound:
+        cache.delete_many([cache_key, cache_key + ":stale"])
+        raise
+    cache.set(cache_key, data, int(settings.GHL_SCHEMA_CACHE_SECONDS))
+    cache.set(cache_key + ":stale", data, STALE_SCHEMA_SECONDS)
+    return data
 
 
 def schema_get(*, key: str, deadline: float | None = None) -> Schema:
-    """One object schema with its fields, from the cache when it is fresh.
-
-    The cache holds the API's own JSON (not pickled objects, so a deploy never meets an old
-    class). When a refresh fails for want of the service, the last good copy is served.
-    """
-    cache_key = _schema_cache_key(key)
-    data = cache.get(cache_key)
-    if data is None:
-        try:
-            data = api.object_get(key, deadline=deadline)
-        except (Unavailable, RateLimited) as exc:
-            data = cache.get(cache_key + ":stale")
-            if data is None:
-                raise
-            logger.warning("records API: serving a stale schema for %s (%s)", key, exc)
-            return _schema_from(data, key)
-        except NotFound:
-            cache.delete_many([cache_key, cache_key + ":stale"])
-            raise
-        schema = _schema_from(data, key)
-        cache.set(cache_key, data, int(settings.GHL_SCHEMA_CACHE_SECONDS))
-        cache.set(cache_key + ":stale", data, STALE_SCHEMA_SECONDS)
-        return schema
-    return _schema_from(data, key)
+    """One object schema with its fields, cached: a warm page costs no schema call."""
+    fetch = partial(api.object_get, key, deadline=deadline)
+    return _schema_from(_cached(_schema_cache_key(key), fetch, what=key), key)
 
 
 def _schema_from(data: dict, key: str) -> Schema:
@@ -197,7 +206,9 @@ def record_delete(*, schema: Schema, record_id: str, deadline: float | None = No
 
 
 def user_list(*, deadline: float | None = None) -> list[User]:
-    data = api.users_list(deadline=deadline)
+    """Who can own a record; cached like schemas, since every table and record page asks."""
+    fetch = partial(api.users_list, deadline=deadline)
+    data = _cached(_cache_key("users"), fetch, what="the users")
     return [parse_user(u) for u in data.get("users") or () if isinstance(u, dict) and u.get("id")]
 
 

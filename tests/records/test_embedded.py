@@ -15,6 +15,7 @@ from recordsadmin.records.exceptions import (
     AuthenticationFailed,
     NotConfigured,
     NotFound,
+    RateLimited,
     ValidationFailed,
 )
 from recordsadmin.records.types import Filter, Schema, Sort
@@ -183,6 +184,7 @@ def test_validation_errors_land_on_their_field(schema):
     number = next((f for f in schema.fields if f.data_type == "NUMERICAL"), None)
     option = next((f for f in schema.fields if f.data_type in ("SINGLE_OPTIONS", "RADIO")), None)
     base = full_properties(schema)
+    assert number and option and schema.required, "the demo object has every kind of field"
     if number:
         with pytest.raises(ValidationFailed) as caught:
             services.record_create(schema=schema, properties={**base, number.key: "many"})
@@ -229,3 +231,23 @@ def test_a_warm_list_page_costs_one_call(schema, live_server):
         warm = services.schema_get(key=schema.key)
         services.record_search(schema=warm)
     assert time.monotonic() - started < 5
+
+
+def test_the_client_paces_itself_under_the_emulated_rate_limit(schema, settings):
+    settings.SANDBOX_RATE_LIMIT = "4/1s"
+    started = time.monotonic()
+    for _ in range(10):
+        services.record_search(schema=schema, per_page=1)
+    # Ten calls at four per second: the client waited for the window at least twice.
+    assert time.monotonic() - started >= 1.0
+
+
+def test_a_rate_limit_longer_than_the_page_fails_fast(schema, settings):
+    settings.SANDBOX_RATE_LIMIT = "2/60s"
+    services.record_search(schema=schema, per_page=1)
+    services.record_search(schema=schema, per_page=1)
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as caught:
+        services.record_search(schema=schema, per_page=1)
+    assert time.monotonic() - started < 1
+    assert caught.value.retry_after and caught.value.retry_after > 10

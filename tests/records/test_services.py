@@ -36,6 +36,17 @@ def test_twenty_views_in_the_ttl_cost_one_schema_get(served):
     assert schema_gets(served) == 1
 
 
+def test_a_warm_table_page_costs_one_call(served):
+    for _ in range(20):
+        schema = services.schema_get(key=samples.KEY)
+        services.user_list()
+        services.record_search(schema=schema)
+    paths = [r.path for r in served.requests]
+    assert paths.count(f"/objects/{samples.KEY}") == 1
+    assert paths.count("/users/") == 1
+    assert paths.count(f"/objects/{samples.KEY}/records/search") == 20
+
+
 def test_a_failed_refresh_serves_the_stale_schema(served, settings):
     first = services.schema_get(key=samples.KEY)
     # The fresh copy expires; the service is down when the next view asks.
