@@ -53,6 +53,9 @@ class ApiToken(models.Model):
     label = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"{self.label or 'token'} of {self.location_id}"
+
     @classmethod
     def issue(cls, location: Location, label: str = "", token: str = "") -> str:
         """Stores a token for the location and returns it; this is the only time it is seen."""
@@ -74,6 +77,9 @@ class SandboxUser(models.Model):
     class Meta:
         ordering = ["name", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
 
 class ObjectSchema(models.Model):
     id = models.CharField(primary_key=True, max_length=64, default=new_id)
@@ -94,6 +100,9 @@ class ObjectSchema(models.Model):
             models.UniqueConstraint(fields=["location", "key"], name="sandbox_object_key_unique")
         ]
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Field(models.Model):
@@ -117,6 +126,9 @@ class Field(models.Model):
         ]
         ordering = ["position", "created_at", "id"]
 
+    def __str__(self) -> str:
+        return self.field_key
+
     @property
     def key(self) -> str:
         """The key a record's `properties` use: the last segment of the fieldKey."""
@@ -131,7 +143,8 @@ class Record(models.Model):
     # Lower-cased text of the searchable properties, kept in step with `properties` on every
     # write, so that the text query is one LIKE on one column.
     search_text = models.TextField(blank=True, default="")
-    owner = models.CharField(max_length=64, null=True, blank=True)
+    # NULL is the API's "owner": null, which search filters on as a missing value.
+    owner = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     followers = models.JSONField(default=list)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
@@ -143,3 +156,6 @@ class Record(models.Model):
             models.Index(fields=["object", "updated_at", "id"], name="sandbox_rec_updated"),
             models.Index(fields=["object", "owner"], name="sandbox_rec_owner"),
         ]
+
+    def __str__(self) -> str:
+        return self.id

@@ -1,0 +1,64 @@
+"""The embedded API's error bodies (records-api.md, "Error bodies"; ghl-notes.md).
+
+`{"statusCode", "message", "error"}` as the real service sends them, plus `errors` by field key.
+A 422 carries `message` as a list of strings, every other status as one string.
+"""
+
+from http import HTTPStatus
+
+from django.http import JsonResponse
+
+INVALID_TOKEN = "Invalid token: access token is invalid"  # noqa: S105 (a message)
+LOCATION_NOT_ACCESSIBLE = "This location is not accessible from this token."
+
+
+class ApiError(Exception):
+    """Ends a call with an error body. `errors` maps a field key to messages naming that key."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str | list[str],
+        errors: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(message if isinstance(message, str) else "; ".join(message))
+        self.status = status
+        self.message = message
+        self.errors = errors or {}
+        self.headers = headers or {}
+
+    @classmethod
+    def from_errors(cls, status: int, errors: dict[str, list[str]]) -> "ApiError":
+        messages = [message for field_messages in errors.values() for message in field_messages]
+        return cls(status, messages, errors)
+
+
+def bad_request(message: str, field: str | None = None) -> ApiError:
+    return ApiError(400, message, {field: [message]} if field else None)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, message)
+
+
+def error_body(
+    status: int, message: str | list[str], errors: dict[str, list[str]] | None = None
+) -> dict:
+    if status == 422:
+        message = [message] if isinstance(message, str) else list(message)
+    elif not isinstance(message, str):
+        message = "; ".join(message)
+    body: dict = {"statusCode": status, "message": message, "error": HTTPStatus(status).phrase}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def error_response(error: ApiError) -> JsonResponse:
+    response = JsonResponse(
+        error_body(error.status, error.message, error.errors), status=error.status
+    )
+    for name, value in error.headers.items():
+        response[name] = value
+    return response

@@ -1,0 +1,69 @@
+"""manage.py sandbox_demo [--records N] [--force]: the demo location, loaded once."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from recordsadmin.sandbox import credentials
+from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
+from recordsadmin.sandbox.models import ApiToken, Location, ObjectSchema, hash_token
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the embedded records API's demo location (users, the Property and Showing objects, "
+        "records) unless it is there already. Its id and token come from SANDBOX_LOCATION_ID "
+        "and SANDBOX_TOKEN, or from the credentials file, or are made up and saved there."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--records", type=int, default=2000, help="Properties (default 2000)")
+        parser.add_argument("--seed", type=int, default=0, help="Seed of the demo data")
+        parser.add_argument(
+            "--force", action="store_true", help="Delete the demo location and build it again"
+        )
+
+    def handle(self, *args, records: int, seed: int, force: bool, **options):
+        if records < 0:
+            raise CommandError("--records must be 0 or more.")
+        from_settings = bool(settings.SANDBOX_LOCATION_ID and settings.SANDBOX_TOKEN)
+        saved = credentials.load()
+        location_id = settings.SANDBOX_LOCATION_ID or (saved[0] if saved else None)
+        token = settings.SANDBOX_TOKEN or (saved[1] if saved and saved[0] == location_id else None)
+        location = Location.objects.filter(id=location_id).first() if location_id else None
+        loaded = ObjectSchema.objects.filter(location=location, key=PROPERTY_KEY).exists()
+
+        if location and loaded and not force:
+            token = self._ensure_token(location, token)
+            self.stdout.write(
+                f"The demo location {location.id} is loaded already (--force rebuilds it)."
+            )
+        else:
+            if location and force:
+                with transaction.atomic():
+                    location.delete()
+            started = time.monotonic()
+            location, token = create_demo_location(
+                location_id=location_id, token=token, records=records, seed=seed
+            )
+            elapsed = time.monotonic() - started
+            self.stdout.write(
+                f"Loaded the demo location {location.id}: {records} properties, "
+                f"{records // 10} showings in {elapsed:.1f} s."
+            )
+        if not from_settings:
+            path = credentials.save(location.id, token)
+            if not saved or saved != (location.id, token):
+                self.stdout.write(f"Token: {token}")
+            self.stdout.write(f"The dashboard reads the token from {path}.")
+
+    def _ensure_token(self, location: Location, token: str | None) -> str:
+        if (
+            token
+            and ApiToken.objects.filter(location=location, token_hash=hash_token(token)).exists()
+        ):
+            return token
+        # The plaintext is lost (or belongs elsewhere): issue one the dashboard can use.
+        return ApiToken.issue(location, label="demo", token=token or "")

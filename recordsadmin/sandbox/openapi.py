@@ -1,0 +1,462 @@
+"""The OpenAPI 3 description of the embedded records API, served at /sandbox/openapi.json.
+
+It describes what this server does (records-api.md), not the real service: tests check that
+every route is described and every described path resolves, and schemathesis can run against it.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from .models import DataType
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _query(name: str, schema: dict, description: str = "", required: bool = False) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _path(name: str, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[^/]+$"},
+        "description": description,
+    }
+
+
+LOCATION = _query("locationId", {"type": "string"}, "Must be the token's location when given.")
+ID_OR_KEY = _path("idOrKey", "The object's id or key, e.g. custom_objects.property")
+RECORD_ID = _path("recordId", "The record's id")
+FIELD_ID = _path("id", "The custom field's id")
+ERRORS = {
+    "400": _json(_ref("Error"), "Bad request: a wrong type, a missing required value, bad JSON"),
+    "401": _json(_ref("Error"), "Missing or unknown token, or another location's locationId"),
+    "404": _json(_ref("Error"), "Unknown object, record or field"),
+    "422": _json(_ref("Error"), "A value that is not an option; an unknown body property"),
+    "429": _json(_ref("Error"), "Past the rate limit"),
+}
+
+
+def _op(summary: str, responses: dict, *, parameters=(), body: str | None = None) -> dict:
+    operation: dict = {
+        "summary": summary,
+        "parameters": [{"$ref": "#/components/parameters/Version"}, *parameters],
+        "responses": {**responses, **ERRORS},
+    }
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    return operation
+
+
+_LIST_CHANGE = {
+    "type": "object",
+    "properties": {
+        "add": {"type": "array", "items": {"type": "string"}},
+        "remove": {"type": "array", "items": {"type": "string"}},
+    },
+    "additionalProperties": False,
+}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["statusCode", "message", "error"],
+        "properties": {
+            "statusCode": {"type": "integer"},
+            "message": {"oneOf": [{"type": "string"}, _STRINGS]},
+            "error": {"type": "string"},
+            "errors": {"type": "object", "additionalProperties": _STRINGS},
+        },
+    },
+    "Labels": {
+        "type": "object",
+        "properties": {"singular": {"type": "string"}, "plural": {"type": "string"}},
+    },
+    "Object": {
+        "type": "object",
+        "required": ["id", "key", "labels", "locationId", "primaryDisplayProperty"],
+        "properties": {
+            "id": {"type": "string"},
+            "key": {"type": "string"},
+            "labels": _ref("Labels"),
+            "description": {"type": "string"},
+            "locationId": {"type": "string"},
+            "primaryDisplayProperty": {"type": "string"},
+            "requiredProperties": _STRINGS,
+            "searchableProperties": _STRINGS,
+            "type": {"type": "string"},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "updatedAt": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Option": {
+        "type": "object",
+        "required": ["label"],
+        "properties": {"key": {"type": "string"}, "label": {"type": "string"}},
+    },
+    "Field": {
+        "type": "object",
+        "required": ["id", "fieldKey", "dataType", "objectKey"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "fieldKey": {"type": "string"},
+            "dataType": {"type": "string", "enum": DataType.values},
+            "objectKey": {"type": "string"},
+            "locationId": {"type": "string"},
+            "options": {"type": "array", "items": _ref("Option")},
+            "description": {"type": "string"},
+            "placeholder": {"type": "string"},
+            "showInForms": {"type": "boolean"},
+            "position": {"type": "integer"},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "updatedAt": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Record": {
+        "type": "object",
+        "required": ["id", "objectId", "properties", "createdAt"],
+        "properties": {
+            "id": {"type": "string"},
+            "objectId": {"type": "string"},
+            "objectKey": {"type": "string"},
+            "locationId": {"type": "string"},
+            "properties": {"type": "object"},
+            "owner": {"type": "string", "nullable": True},
+            "followers": _STRINGS,
+            "createdAt": {"type": "string", "format": "date-time"},
+            "updatedAt": {"type": "string", "format": "date-time"},
+            "searchAfter": {"type": "array", "description": "[createdAt in ms, id]; in search"},
+        },
+    },
+    "RecordWrite": {
+        "type": "object",
+        "properties": {
+            "locationId": {"type": "string"},
+            "properties": {
+                "type": "object",
+                "description": "Record key (last segment of the fieldKey) to value; null clears",
+            },
+            "owner": {"oneOf": [{"type": "string"}, _STRINGS, _LIST_CHANGE], "nullable": True},
+            "followers": {"oneOf": [_STRINGS, _LIST_CHANGE]},
+        },
+        "additionalProperties": False,
+    },
+    "ObjectCreate": {
+        "type": "object",
+        "required": ["key", "labels", "primaryDisplayPropertyDetails"],
+        "properties": {
+            "locationId": {"type": "string"},
+            "key": {"type": "string"},
+            "labels": _ref("Labels"),
+            "description": {"type": "string"},
+            "primaryDisplayPropertyDetails": {
+                "type": "object",
+                "required": ["key", "name", "dataType"],
+                "properties": {
+                    "key": {"type": "string"},
+                    "name": {"type": "string"},
+                    "dataType": {"type": "string", "enum": ["TEXT", "NUMERICAL"]},
+                },
+            },
+        },
+        "additionalProperties": False,
+    },
+    "ObjectUpdate": {
+        "type": "object",
+        "properties": {
+            "locationId": {"type": "string"},
+            "labels": _ref("Labels"),
+            "description": {"type": "string"},
+            "searchableProperties": _STRINGS,
+            "requiredProperties": _STRINGS,
+        },
+        "additionalProperties": False,
+    },
+    "FieldCreate": {
+        "type": "object",
+        "required": ["objectKey", "name", "fieldKey", "dataType"],
+        "properties": {
+            "locationId": {"type": "string"},
+            "objectKey": {"type": "string"},
+            "name": {"type": "string"},
+            "fieldKey": {"type": "string"},
+            "dataType": {"type": "string", "enum": DataType.values},
+            "options": {"type": "array", "items": _ref("Option")},
+            "description": {"type": "string"},
+            "placeholder": {"type": "string"},
+            "showInForms": {"type": "boolean"},
+        },
+    },
+    "FieldUpdate": {
+        "type": "object",
+        "properties": {
+            "locationId": {"type": "string"},
+            "name": {"type": "string"},
+            "options": {"type": "array", "items": _ref("Option")},
+            "description": {"type": "string"},
+            "placeholder": {"type": "string"},
+            "showInForms": {"type": "boolean"},
+        },
+    },
+    "SearchBody": {
+        "type": "object",
+        "properties": {
+            "locationId": {"type": "string"},
+            "page": {"type": "integer", "minimum": 1},
+            "pageLimit": {"type": "integer", "minimum": 1, "maximum": 100},
+            "query": {"type": "string", "maxLength": 75},
+            "filters": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "{field, operator, value} or {group: AND|OR, filters: [...]}",
+            },
+            "sort": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "field": {"type": "string"},
+                        "direction": {"type": "string", "enum": ["asc", "desc"]},
+                    },
+                },
+            },
+            "searchAfter": {"type": "array"},
+        },
+        "additionalProperties": False,
+    },
+    "Deleted": {
+        "type": "object",
+        "required": ["id", "success"],
+        "properties": {"id": {"type": "string"}, "success": {"type": "boolean"}},
+    },
+    "User": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "email": {"type": "string"},
+        },
+    },
+}
+
+
+def _wrap(name: str, schema: dict) -> dict:
+    return {"type": "object", "required": [name], "properties": {name: schema}}
+
+
+_RECORD = _json(_wrap("record", _ref("Record")))
+_RECORDS = {"type": "array", "items": _ref("Record")}
+
+PATHS = {
+    "/openapi.json": {
+        "get": {
+            "summary": "This description",
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3 document"}},
+        }
+    },
+    "/objects/": {
+        "get": _op(
+            "List the location's objects",
+            {"200": _json(_wrap("objects", {"type": "array", "items": _ref("Object")}))},
+            parameters=[LOCATION],
+        ),
+        "post": _op(
+            "Create an object schema",
+            {"201": _json(_wrap("object", _ref("Object")))},
+            body="ObjectCreate",
+        ),
+    },
+    "/objects/{idOrKey}": {
+        "get": _op(
+            "Get an object schema (and its fields with fetchProperties=true)",
+            {"200": _json(_wrap("object", _ref("Object")))},
+            parameters=[
+                ID_OR_KEY,
+                LOCATION,
+                _query("fetchProperties", {"type": "string", "enum": ["true", "false"]}),
+            ],
+        ),
+        "put": _op(
+            "Update an object schema",
+            {"200": _json(_wrap("object", _ref("Object")))},
+            parameters=[ID_OR_KEY, LOCATION],
+            body="ObjectUpdate",
+        ),
+        "delete": _op(
+            "Delete an object schema and its records",
+            {"200": _json(_ref("Deleted"))},
+            parameters=[ID_OR_KEY, LOCATION],
+        ),
+    },
+    "/objects/{idOrKey}/records": {
+        "post": _op(
+            "Create a record (200, as the seed document says)",
+            {"200": _RECORD},
+            parameters=[ID_OR_KEY, LOCATION],
+            body="RecordWrite",
+        ),
+    },
+    "/objects/{idOrKey}/records/search": {
+        "get": _op(
+            "Search records (the seed's form); also properties.<key>[op]=value filters",
+            {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["records", "total", "limit", "offset"],
+                        "properties": {
+                            "records": _RECORDS,
+                            "total": {"type": "integer"},
+                            "limit": {"type": "integer"},
+                            "offset": {"type": "integer"},
+                        },
+                    }
+                )
+            },
+            parameters=[
+                ID_OR_KEY,
+                LOCATION,
+                _query("query", {"type": "string", "maxLength": 75}),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                _query("offset", {"type": "integer", "minimum": 0}),
+                _query("sortBy", {"type": "string"}, "createdAt, updatedAt or properties.<key>"),
+                _query("sortOrder", {"type": "string", "enum": ["asc", "desc"]}),
+                _query("owner", {"type": "string"}),
+            ],
+        ),
+        "post": _op(
+            "Search records (the real service's form)",
+            {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["records", "total", "page", "pageLimit"],
+                        "properties": {
+                            "records": _RECORDS,
+                            "total": {"type": "integer"},
+                            "page": {"type": "integer"},
+                            "pageLimit": {"type": "integer"},
+                        },
+                    }
+                )
+            },
+            parameters=[ID_OR_KEY, LOCATION],
+            body="SearchBody",
+        ),
+    },
+    "/objects/{idOrKey}/records/{recordId}": {
+        "get": _op("Get a record", {"200": _RECORD}, parameters=[ID_OR_KEY, RECORD_ID]),
+        "put": _op(
+            "Update a record with only what changes",
+            {"200": _RECORD},
+            parameters=[ID_OR_KEY, RECORD_ID, LOCATION],
+            body="RecordWrite",
+        ),
+        "delete": _op(
+            "Delete a record",
+            {"200": _json(_ref("Deleted"))},
+            parameters=[ID_OR_KEY, RECORD_ID, LOCATION],
+        ),
+    },
+    "/custom-fields/": {
+        "post": _op(
+            "Create a custom field",
+            {"201": _json(_wrap("field", _ref("Field")))},
+            body="FieldCreate",
+        ),
+    },
+    "/custom-fields/object-key/{objectKey}": {
+        "get": _op(
+            "List an object's fields",
+            {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "fields": {"type": "array", "items": _ref("Field")},
+                            "folders": {"type": "array"},
+                        },
+                    }
+                )
+            },
+            parameters=[_path("objectKey", "The object's key (or id)"), LOCATION],
+        ),
+    },
+    "/custom-fields/{id}": {
+        "get": _op(
+            "Get a custom field",
+            {"200": _json(_wrap("field", _ref("Field")))},
+            parameters=[FIELD_ID, LOCATION],
+        ),
+        "put": _op(
+            "Update a custom field",
+            {"200": _json(_wrap("field", _ref("Field")))},
+            parameters=[FIELD_ID, LOCATION],
+            body="FieldUpdate",
+        ),
+        "delete": _op(
+            "Delete a custom field",
+            {"200": _json(_ref("Deleted"))},
+            parameters=[FIELD_ID, LOCATION],
+        ),
+    },
+    "/users/": {
+        "get": _op(
+            "Users who can own or follow a record",
+            {"200": _json(_wrap("users", {"type": "array", "items": _ref("User")}))},
+            parameters=[LOCATION],
+        ),
+    },
+}
+
+SPEC = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "recordsadmin embedded records API",
+        "version": "2021-07-28",
+        "description": "The GoHighLevel Custom Objects records API as recordsadmin serves it "
+        "from its own database (records-api.md).",
+    },
+    "servers": [{"url": "/sandbox"}],
+    "security": [{"bearer": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "parameters": {
+            "Version": {
+                "name": "Version",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string", "enum": ["2021-07-28"]},
+            }
+        },
+        "schemas": SCHEMAS,
+    },
+}
+
+
+@login_not_required
+@require_GET
+def openapi_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(SPEC)

@@ -1,0 +1,551 @@
+"""The embedded records API's calls (records-api.md), one handler per method and path.
+
+Handlers take a `Call` (location, body, query) and return (status, payload); `endpoint`
+in urls.py wraps them with auth, rate limit and error bodies.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+
+from . import search
+from .endpoint import Call
+from .errors import ApiError, bad_request, not_found
+from .models import DataType, Field, ObjectSchema, Record, SandboxUser, new_id
+from .serializers import field_json, object_json, record_json, user_json
+from .validation import OPTION_TYPES, ValidationFailed, clean_people, clean_properties
+
+MAX_OBJECTS = 10
+OBJECT_PREFIX = "custom_objects."
+_NAME = re.compile(r"[A-Za-z0-9_]+")
+PRIMARY_TYPES = {DataType.TEXT, DataType.NUMERICAL}
+
+RECORD_KEYS = {"locationId", "properties", "owner", "followers"}
+OBJECT_CREATE_KEYS = {"locationId", "key", "labels", "description", "primaryDisplayPropertyDetails"}
+OBJECT_UPDATE_KEYS = {
+    "locationId",
+    "labels",
+    "description",
+    "searchableProperties",
+    "requiredProperties",
+}
+FIELD_UPDATE_KEYS = {
+    "locationId",
+    "name",
+    "description",
+    "placeholder",
+    "showInForms",
+    "options",
+    "acceptedFormats",
+    "maxFileLimit",
+}
+# Accepted as in the official spec; the embedded API keeps none of the last five.
+FIELD_CREATE_KEYS = FIELD_UPDATE_KEYS | {
+    "objectKey",
+    "fieldKey",
+    "dataType",
+    "allowCustomOption",
+    "parentId",
+}
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+
+def only(body: Mapping, allowed: set[str]) -> None:
+    """The real service refuses unknown body properties with 422; so does the embedded one."""
+    extra = [key for key in body if key not in allowed]
+    if extra:
+        raise ApiError.from_errors(
+            422, {key: [f"property {key} should not exist"] for key in extra}
+        )
+
+
+def get_object(call: Call, id_or_key: str) -> ObjectSchema:
+    found = list(
+        ObjectSchema.objects.filter(location=call.location)
+        .filter(Q(key=id_or_key) | Q(id=id_or_key))
+        .prefetch_related("fields")
+    )
+    if not found:
+        raise not_found(f"Custom Object ({id_or_key}) not found")
+    return next((obj for obj in found if obj.key == id_or_key), found[0])
+
+
+def get_record(obj: ObjectSchema, record_id: str, *, for_update: bool = False) -> Record:
+    records = Record.objects.filter(object=obj, id=record_id)
+    record = (records.select_for_update() if for_update else records).first()
+    if record is None:
+        raise not_found(f"Record {record_id} not found in {obj.key}")
+    return record
+
+
+def record_keys(field_keys: Iterable[str]) -> list[str]:
+    return [key.rsplit(".", 1)[-1] for key in field_keys]
+
+
+def string(body: Mapping, key: str, *, required: bool = False, empty: bool = True) -> str | None:
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise bad_request(f"{key} is required", key)
+        return None
+    if not isinstance(value, str) or (not empty and not value.strip()):
+        raise bad_request(f"{key} must be a {'' if empty else 'non-empty '}string", key)
+    return value
+
+
+def location_user_ids(call: Call) -> list[str]:
+    return list(SandboxUser.objects.filter(location=call.location).values_list("id", flat=True))
+
+
+# --- objects ----------------------------------------------------------------------------------
+
+
+def list_objects(call: Call) -> tuple[int, dict]:
+    objects = ObjectSchema.objects.filter(location=call.location)
+    return 200, {"objects": [object_json(obj) for obj in objects]}
+
+
+def read_object(call: Call, id_or_key: str) -> tuple[int, dict]:
+    obj = get_object(call, id_or_key)
+    payload: dict[str, Any] = {"object": object_json(obj)}
+    if call.query.get("fetchProperties", "").lower() == "true":
+        payload["fields"] = [field_json(f, obj.key) for f in obj.fields.all()]
+    return 200, payload
+
+
+def full_field_key(obj_key: str, key: Any, name: str) -> str:
+    """`custom_objects.property.price` from `price` or from itself; 400 for anything else."""
+    if not isinstance(key, str) or not key:
+        raise bad_request(f"{name} must be a non-empty string", name)
+    bare = key.removeprefix(obj_key + ".") if key.startswith(obj_key + ".") else key
+    if not _NAME.fullmatch(bare):
+        raise bad_request(
+            f"{name} {key!r} must be {obj_key}.<name> or <name>, with letters, digits and _", name
+        )
+    return f"{obj_key}.{bare}"
+
+
+def labels_of(body: Mapping, *, partial: bool) -> dict[str, str]:
+    labels = body.get("labels")
+    if labels is None and partial:
+        return {}
+    if not isinstance(labels, Mapping):
+        raise bad_request("labels must be an object with singular and plural", "labels")
+    result = {}
+    for part in ("singular", "plural"):
+        value = labels.get(part)
+        if value is None and partial:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise bad_request(f"labels.{part} must be a non-empty string", "labels")
+        result[part] = value.strip()
+    return result
+
+
+def create_object(call: Call) -> tuple[int, dict]:
+    body = call.body
+    only(body, OBJECT_CREATE_KEYS)
+    key = string(body, "key", required=True, empty=False)
+    key = key if key.startswith(OBJECT_PREFIX) else OBJECT_PREFIX + key
+    if not _NAME.fullmatch(key.removeprefix(OBJECT_PREFIX)):
+        raise bad_request(
+            f"key {key!r} must be custom_objects.<name>, with letters, digits and _", "key"
+        )
+    labels = labels_of(body, partial=False)
+    description = string(body, "description") or ""
+    details = body.get("primaryDisplayPropertyDetails")
+    if not isinstance(details, Mapping):
+        raise bad_request(
+            "primaryDisplayPropertyDetails must be an object with key, name and dataType",
+            "primaryDisplayPropertyDetails",
+        )
+    primary_key = full_field_key(key, details.get("key"), "primaryDisplayPropertyDetails.key")
+    primary_name = string(details, "name", required=True, empty=False)
+    data_type = details.get("dataType")
+    if data_type not in PRIMARY_TYPES:
+        raise bad_request(
+            "primaryDisplayPropertyDetails.dataType must be TEXT or NUMERICAL",
+            "primaryDisplayPropertyDetails",
+        )
+    with transaction.atomic():
+        if ObjectSchema.objects.filter(location=call.location).count() >= MAX_OBJECTS:
+            raise bad_request(f"A location has at most {MAX_OBJECTS} custom objects", "key")
+        if ObjectSchema.objects.filter(location=call.location, key=key).exists():
+            raise bad_request(f"key {key} is taken by another object of this location", "key")
+        now = timezone.now()
+        obj = ObjectSchema.objects.create(
+            location=call.location,
+            key=key,
+            singular=labels["singular"],
+            plural=labels["plural"],
+            description=description,
+            primary_display_property=primary_key,
+            required_properties=[primary_key],
+            searchable_properties=[primary_key],
+            created_at=now,
+            updated_at=now,
+        )
+        Field.objects.create(
+            location=call.location,
+            object=obj,
+            name=primary_name.strip(),
+            field_key=primary_key,
+            data_type=data_type,
+            created_at=now,
+            updated_at=now,
+        )
+    return 201, {"object": object_json(obj)}
+
+
+def property_list(obj: ObjectSchema, body: Mapping, name: str) -> list[str] | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise bad_request(f"{name} must be a list of field keys", name)
+    known = {f.field_key for f in obj.fields.all()}
+    result = []
+    for item in value:
+        key = full_field_key(obj.key, item, name)
+        if key not in known:
+            raise bad_request(f"{name}: {item} is not a field of {obj.key}", name)
+        result.append(key)
+    return list(dict.fromkeys(result))
+
+
+def update_object(call: Call, id_or_key: str) -> tuple[int, dict]:
+    body = call.body
+    only(body, OBJECT_UPDATE_KEYS)
+    with transaction.atomic():
+        obj = get_object(call, id_or_key)
+        labels = labels_of(body, partial=True)
+        description = string(body, "description")
+        searchable = property_list(obj, body, "searchableProperties")
+        required = property_list(obj, body, "requiredProperties")
+        obj.singular = labels.get("singular", obj.singular)
+        obj.plural = labels.get("plural", obj.plural)
+        if description is not None:
+            obj.description = description
+        if required is not None:
+            obj.required_properties = required
+        reindex = searchable is not None and searchable != obj.searchable_properties
+        if searchable is not None:
+            obj.searchable_properties = searchable
+        obj.updated_at = timezone.now()
+        obj.save()
+        if reindex:
+            search.reindex_object(obj)
+    return 200, {"object": object_json(obj)}
+
+
+def delete_object(call: Call, id_or_key: str) -> tuple[int, dict]:
+    obj = get_object(call, id_or_key)
+    object_id = obj.id
+    with transaction.atomic():
+        Record.objects.filter(object=obj).delete()
+        obj.delete()
+    return 200, {"id": object_id, "success": True}
+
+
+# --- custom fields ----------------------------------------------------------------------------
+
+
+def list_fields(call: Call, object_key: str) -> tuple[int, dict]:
+    obj = get_object(call, object_key)
+    return 200, {"fields": [field_json(f, obj.key) for f in obj.fields.all()], "folders": []}
+
+
+def get_field(call: Call, field_id: str) -> Field:
+    field = Field.objects.select_related("object").filter(location=call.location, id=field_id)
+    found = field.first()
+    if found is None:
+        raise not_found(f"Custom field {field_id} not found")
+    return found
+
+
+def clean_options(value: Any, data_type: str) -> list[dict]:
+    if value is None:
+        value = []
+    if not isinstance(value, list):
+        raise bad_request("options must be a list of {key, label}", "options")
+    if data_type not in OPTION_TYPES:
+        if value:
+            raise bad_request(f"options are only for option fields, not {data_type}", "options")
+        return []
+    options = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            raise bad_request("options must be a list of {key, label}", "options")
+        label, key = item.get("label"), item.get("key")
+        if not isinstance(label, str) or not label.strip():
+            raise bad_request("every option needs a label (a non-empty string)", "options")
+        if key is None:
+            key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or label
+        if not isinstance(key, str) or not key:
+            raise bad_request("an option key must be a non-empty string", "options")
+        options.append({"key": key, "label": label})
+    keys = [o["key"] for o in options]
+    if len(set(keys)) != len(keys):
+        raise bad_request("option keys must be unique", "options")
+    if not options:
+        raise bad_request(f"a {data_type} field needs at least one option", "options")
+    return options
+
+
+def field_text(body: Mapping, field: Field | None) -> dict:
+    values = {}
+    for name, attr in (("description", "description"), ("placeholder", "placeholder")):
+        value = string(body, name)
+        if value is not None:
+            values[attr] = value
+    if "name" in body or field is None:
+        values["name"] = string(body, "name", required=True, empty=False).strip()
+    show = body.get("showInForms")
+    if show is not None:
+        if not isinstance(show, bool):
+            raise bad_request("showInForms must be true or false", "showInForms")
+        values["show_in_forms"] = show
+    return values
+
+
+def create_field(call: Call) -> tuple[int, dict]:
+    body = call.body
+    only(body, FIELD_CREATE_KEYS)
+    object_key = string(body, "objectKey", required=True, empty=False)
+    data_type = body.get("dataType")
+    if data_type not in DataType.values:
+        raise bad_request(f"dataType must be one of {', '.join(DataType.values)}", "dataType")
+    values = field_text(body, None)
+    options = clean_options(body.get("options"), data_type)
+    with transaction.atomic():
+        obj = get_object(call, object_key)
+        field_key = full_field_key(obj.key, body.get("fieldKey"), "fieldKey")
+        if Field.objects.filter(object=obj, field_key=field_key).exists():
+            raise bad_request(f"fieldKey {field_key} is taken by another field", "fieldKey")
+        position = Field.objects.filter(object=obj).aggregate(p=Max("position"))["p"]
+        now = timezone.now()
+        field = Field.objects.create(
+            location=call.location,
+            object=obj,
+            field_key=field_key,
+            data_type=data_type,
+            options=options,
+            position=(position if position is not None else -1) + 1,
+            created_at=now,
+            updated_at=now,
+            **values,
+        )
+    return 201, {"field": field_json(field, obj.key)}
+
+
+def read_field(call: Call, field_id: str) -> tuple[int, dict]:
+    field = get_field(call, field_id)
+    return 200, {"field": field_json(field)}
+
+
+def update_field(call: Call, field_id: str) -> tuple[int, dict]:
+    body = call.body
+    only(body, FIELD_UPDATE_KEYS)
+    with transaction.atomic():
+        field = get_field(call, field_id)
+        for attr, value in field_text(body, field).items():
+            setattr(field, attr, value)
+        if "options" in body:
+            field.options = clean_options(body["options"], field.data_type)
+        field.updated_at = timezone.now()
+        field.save()
+        if (
+            field.data_type in OPTION_TYPES
+            and field.field_key in field.object.searchable_properties
+        ):
+            # Search text holds option labels too.
+            search.reindex_object(
+                ObjectSchema.objects.prefetch_related("fields").get(pk=field.object_id)
+            )
+    return 200, {"field": field_json(field)}
+
+
+def delete_field(call: Call, field_id: str) -> tuple[int, dict]:
+    with transaction.atomic():
+        field = get_field(call, field_id)
+        obj = field.object
+        if field.field_key == obj.primary_display_property:
+            raise bad_request("The primary display property cannot be deleted", "fieldKey")
+        searchable = field.field_key in obj.searchable_properties
+        obj.required_properties = [k for k in obj.required_properties if k != field.field_key]
+        obj.searchable_properties = [k for k in obj.searchable_properties if k != field.field_key]
+        obj.save(update_fields=["required_properties", "searchable_properties"])
+        key = field.key
+        field.delete()
+        _forget_property(obj, key)
+        if searchable:
+            search.reindex_object(ObjectSchema.objects.prefetch_related("fields").get(pk=obj.pk))
+    return 200, {"id": field_id, "key": field.field_key, "succeded": True, "success": True}
+
+
+def _forget_property(obj: ObjectSchema, key: str) -> None:
+    """A later field with the same key must not find the old field's values."""
+    holding = Record.objects.filter(object=obj, properties__has_key=key).only("id", "properties")
+    batch = []
+    for record in holding.iterator(chunk_size=1000):
+        record.properties.pop(key, None)
+        batch.append(record)
+        if len(batch) == 1000:
+            Record.objects.bulk_update(batch, ["properties"])
+            batch = []
+    Record.objects.bulk_update(batch, ["properties"])
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+def _validated(
+    call: Call, obj: ObjectSchema, record: Record | None
+) -> tuple[dict, str | None, list[str]]:
+    """Properties, owner and followers after the body; every problem at once."""
+    body = call.body
+    only(body, RECORD_KEYS)
+    errors: dict[str, list[str]] = {}
+    statuses: set[int] = set()
+    properties = record.properties if record else {}
+    if record is None and "properties" not in body:
+        errors["properties"] = ["properties is required"]
+        statuses.add(400)
+    elif "properties" in body:
+        try:
+            properties = clean_properties(
+                obj.fields.all(),
+                body["properties"],
+                required=record_keys(obj.required_properties),
+                current=record.properties if record else None,
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            statuses.add(exc.status)
+    owner, followers = (record.owner, record.followers) if record else (None, [])
+    if "owner" in body or "followers" in body:
+        try:
+            owner, followers = clean_people(
+                body, user_ids=location_user_ids(call), owner=owner, followers=followers
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            statuses.add(exc.status)
+    if errors:
+        raise ApiError.from_errors(400 if 400 in statuses else 422, errors)
+    return properties, owner, followers
+
+
+def create_record(call: Call, id_or_key: str) -> tuple[int, dict]:
+    obj = get_object(call, id_or_key)
+    properties, owner, followers = _validated(call, obj, None)
+    now = timezone.now()
+    record = Record(
+        id=new_id(),
+        location=call.location,
+        object=obj,
+        properties=properties,
+        search_text=search.build_search_text(obj, properties),
+        owner=owner,
+        followers=followers,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        record.save(force_insert=True)
+    except IntegrityError:  # an object deleted meanwhile
+        raise not_found(f"Custom Object ({id_or_key}) not found") from None
+    # The seed says 200 (the real service answers 201).
+    return 200, {"record": record_json(record, obj)}
+
+
+def read_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict]:
+    obj = get_object(call, id_or_key)
+    return 200, {"record": record_json(get_record(obj, record_id), obj)}
+
+
+def update_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict]:
+    obj = get_object(call, id_or_key)
+    with transaction.atomic():
+        record = get_record(obj, record_id, for_update=True)
+        properties, owner, followers = _validated(call, obj, record)
+        record.properties = properties
+        record.search_text = search.build_search_text(obj, properties)
+        record.owner, record.followers = owner, followers
+        record.version += 1
+        record.updated_at = timezone.now()
+        record.save(
+            update_fields=[
+                "properties",
+                "search_text",
+                "owner",
+                "followers",
+                "version",
+                "updated_at",
+            ]
+        )
+    return 200, {"record": record_json(record, obj)}
+
+
+def delete_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict]:
+    obj = get_object(call, id_or_key)
+    deleted, _ = Record.objects.filter(object=obj, id=record_id).delete()
+    if not deleted:
+        raise not_found(f"Record {record_id} not found in {obj.key}")
+    return 200, {"id": record_id, "success": True}
+
+
+def _found(records: list[Record], obj: ObjectSchema) -> list[dict]:
+    return [{**record_json(r, obj), "searchAfter": search.search_after_of(r)} for r in records]
+
+
+def _run(obj: ObjectSchema, parse, source) -> tuple[search.SearchRequest, list[Record], int]:
+    try:
+        request = parse(obj, source)
+        records, total = search.run_search(obj, request)
+    except search.SearchInvalid as exc:
+        message = str(exc)
+        raise ApiError(400, message, {exc.field: [message]} if exc.field else None) from None
+    return request, records, total
+
+
+def search_get(call: Call, id_or_key: str) -> tuple[int, dict]:
+    obj = get_object(call, id_or_key)
+    request, records, total = _run(obj, search.parse_get, call.query)
+    return 200, {
+        "records": _found(records, obj),
+        "total": total,
+        "limit": request.limit,
+        "offset": request.offset,
+    }
+
+
+def search_post(call: Call, id_or_key: str) -> tuple[int, dict]:
+    obj = get_object(call, id_or_key)
+    request, records, total = _run(obj, search.parse_post, call.body)
+    return 200, {
+        "records": _found(records, obj),
+        "total": total,
+        "page": request.page,
+        "pageLimit": request.page_limit,
+    }
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def list_users(call: Call) -> tuple[int, dict]:
+    users = SandboxUser.objects.filter(location=call.location)
+    return 200, {"users": [user_json(user) for user in users]}
+
+
+def unknown_path(request: HttpRequest, rest: str = "") -> JsonResponse:
+    body = {"statusCode": 404, "message": f"Cannot {request.method} {request.path}"}
+    return JsonResponse({**body, "error": "Not Found"}, status=404)

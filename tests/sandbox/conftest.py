@@ -1,0 +1,85 @@
+"""The embedded records API over a real socket: `sandbox` is a demo location on live_server."""
+
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+
+from recordsadmin.sandbox import ratelimit
+from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
+from recordsadmin.sandbox.models import Location, SandboxUser
+
+VERSION = "2021-07-28"
+
+
+@dataclass
+class Sandbox:
+    """One location's view of the API: its base URL, token and a requests session."""
+
+    url: str
+    location: Location
+    token: str
+    session: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def location_id(self) -> str:
+        return self.location.id
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "Version": VERSION,
+            "Content-Type": "application/json",
+        }
+
+    @property
+    def user_ids(self) -> list[str]:
+        return list(SandboxUser.objects.filter(location=self.location).values_list("id", flat=True))
+
+    def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.session.request(
+            method, self.url + path, headers=headers, timeout=10, allow_redirects=False, **kwargs
+        )
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return self.call("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs) -> requests.Response:
+        return self.call("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> requests.Response:
+        return self.call("DELETE", path, **kwargs)
+
+    def create(self, properties: dict, **extra) -> requests.Response:
+        return self.post(
+            f"/objects/{PROPERTY_KEY}/records", json={"properties": properties, **extra}
+        )
+
+
+# A valid property: the seed document's first call.
+SEED_PROPERTIES = {"address": "742 Evergreen Terrace", "price": 350000, "status": "Active"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    ratelimit.limiter.reset()
+    yield
+    ratelimit.limiter.reset()
+
+
+@pytest.fixture
+def sandbox(live_server, transactional_db) -> Sandbox:
+    location, token = create_demo_location(records=20)
+    return Sandbox(url=live_server.url + "/sandbox", location=location, token=token)
+
+
+@pytest.fixture
+def other_sandbox(live_server, transactional_db, sandbox) -> Sandbox:
+    """A second location with the same demo objects and keys, and its own token."""
+    location, token = create_demo_location(records=5, seed=1)
+    return Sandbox(url=live_server.url + "/sandbox", location=location, token=token)
