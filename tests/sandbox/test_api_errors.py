@@ -1,0 +1,318 @@
+"""Each error case of the contract (records-api.md), and the real service's spellings, over HTTP."""
+
+import pytest
+import requests
+
+from recordsadmin.sandbox.demo import PROPERTY_KEY
+from recordsadmin.sandbox.models import Record
+
+from .conftest import SEED_PROPERTIES, VERSION
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RECORDS = f"/objects/{PROPERTY_KEY}/records"
+INVALID_TOKEN = {
+    "statusCode": 401,
+    "message": "Invalid token: access token is invalid",
+    "error": "Unauthorized",
+}
+
+
+def some_record(sandbox) -> Record:
+    return Record.objects.filter(location=sandbox.location, object__key=PROPERTY_KEY).first()
+
+
+# --- auth and headers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer", "Bearer pit-unknown", "Basic dXNlcjpwYXNz", "pit-x"]
+)
+def test_missing_or_unknown_token_is_401_with_the_exact_body(sandbox, authorization):
+    headers = {"Version": VERSION}
+    if authorization:
+        headers["Authorization"] = authorization
+    response = requests.get(sandbox.url + "/objects/", headers=headers, timeout=10)
+    assert response.status_code == 401
+    assert response.json() == INVALID_TOKEN
+
+
+def test_every_route_wants_the_token(sandbox):
+    record = some_record(sandbox)
+    for method, path in [
+        ("GET", "/users/"),
+        ("POST", RECORDS),
+        ("GET", f"{RECORDS}/{record.id}"),
+        ("DELETE", f"{RECORDS}/{record.id}"),
+        ("GET", f"{RECORDS}/search"),
+        ("GET", f"/custom-fields/object-key/{PROPERTY_KEY}"),
+    ]:
+        response = requests.request(
+            method, sandbox.url + path, headers={"Version": VERSION}, json={}, timeout=10
+        )
+        assert response.status_code == 401, (method, path)
+    assert Record.objects.filter(id=record.id).exists()
+
+
+@pytest.mark.parametrize("version", [None, "2021-04-15", ""])
+def test_missing_or_other_version_header_is_400_naming_it(sandbox, version):
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+    if version is not None:
+        headers["Version"] = version
+    response = requests.get(sandbox.url + "/objects/", headers=headers, timeout=10)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["statusCode"] == 400 and body["error"] == "Bad Request"
+    assert "Version" in body["message"] and VERSION in body["message"]
+
+
+def test_another_location_id_in_the_query_is_401(sandbox):
+    response = sandbox.get("/objects/", params={"locationId": "someone-elses"})
+    assert response.status_code == 401
+    assert response.json()["message"] == "This location is not accessible from this token."
+
+
+def test_another_location_id_in_the_body_is_401_and_nothing_is_written(sandbox):
+    before = Record.objects.count()
+    response = sandbox.create(SEED_PROPERTIES, locationId="someone-elses")
+    assert response.status_code == 401
+    assert response.json()["message"] == "This location is not accessible from this token."
+    assert Record.objects.count() == before
+
+
+def test_the_own_location_id_is_accepted_in_query_or_body(sandbox):
+    created = sandbox.create(SEED_PROPERTIES, locationId=sandbox.location_id)
+    assert created.status_code == 200
+    path = f"{RECORDS}/{created.json()['record']['id']}"
+    params = {"locationId": sandbox.location_id}
+    assert sandbox.put(path, params=params, json={"properties": {"price": 2}}).status_code == 200
+    assert sandbox.get(path, params=params).status_code == 200
+    assert sandbox.delete(path, params=params).status_code == 200
+
+
+# --- bodies ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw", [b"{not json", b"", b"[1, 2]", b'"text"', b"null", b'{"price": NaN}', b"\xff\xfe{"]
+)
+def test_malformed_json_or_a_body_that_is_not_an_object_is_400(sandbox, raw):
+    response = sandbox.post(RECORDS, data=raw)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["statusCode"] == 400 and isinstance(body["message"], str)
+
+
+def test_unknown_body_property_is_422_as_the_real_service_says(sandbox):
+    response = sandbox.create(SEED_PROPERTIES, id="abc", createdAt="2020-01-01")
+    assert response.status_code == 422
+    body = response.json()
+    assert sorted(body["message"]) == [
+        "property createdAt should not exist",
+        "property id should not exist",
+    ]
+    assert set(body["errors"]) == {"id", "createdAt"}
+
+
+def test_create_without_properties_is_400(sandbox):
+    response = sandbox.post(RECORDS, json={"owner": None})
+    assert response.status_code == 400
+    assert "properties" in response.json()["errors"]
+
+
+def test_unknown_property_key_is_400_naming_it(sandbox):
+    response = sandbox.create({**SEED_PROPERTIES, "Address": "x"})
+    assert response.status_code == 400
+    assert "Address" in response.json()["message"]
+    assert list(response.json()["errors"]) == ["Address"]
+
+
+def test_a_boolean_is_not_a_number(sandbox):
+    response = sandbox.create({**SEED_PROPERTIES, "bedrooms": True})
+    assert response.status_code == 400
+    assert "bedrooms" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("agent_phone", "call me"),
+        ("agent_email", "nobody"),
+        ("listed_on", "03/07/2026"),
+        ("rooms", ["kitchen"]),
+        ("photos", [{"name": "no url"}]),
+        ("description", 42),
+    ],
+)
+def test_wrong_values_per_data_type_are_400(sandbox, key, value):
+    response = sandbox.create({**SEED_PROPERTIES, key: value})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [key]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("features", ["pool", "moat"]),
+        ("property_type", "castle"),
+        ("amenities", ["sauna"]),
+        ("rooms", {"attic": "Dusty"}),
+    ],
+)
+def test_values_not_among_the_options_are_422(sandbox, key, value):
+    response = sandbox.create({**SEED_PROPERTIES, key: value})
+    assert response.status_code == 422
+    body = response.json()
+    assert isinstance(body["message"], list)
+    assert list(body["errors"]) == [key]
+
+
+def test_clearing_a_required_field_with_null_is_400_and_changes_nothing(sandbox):
+    record = some_record(sandbox)
+    response = sandbox.put(f"{RECORDS}/{record.id}", json={"properties": {"price": None}})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"price": ["price is required and cannot be cleared"]}
+    record_after = Record.objects.get(id=record.id)
+    assert record_after.properties == record.properties
+    assert record_after.version == record.version
+
+
+def test_null_clears_an_optional_field(sandbox):
+    record = some_record(sandbox)
+    response = sandbox.put(f"{RECORDS}/{record.id}", json={"properties": {"bedrooms": None}})
+    assert response.status_code == 200
+    assert "bedrooms" not in response.json()["record"]["properties"]
+    assert "bedrooms" not in Record.objects.get(id=record.id).properties
+
+
+def test_update_of_an_unknown_record_is_404(sandbox):
+    response = sandbox.put(f"{RECORDS}/nope", json={"properties": {"price": 1}})
+    assert response.status_code == 404
+    assert sandbox.delete(f"{RECORDS}/nope").status_code == 404
+
+
+def test_unknown_object_is_404_on_every_record_call(sandbox):
+    for method in ("GET", "PUT", "DELETE"):
+        response = sandbox.call(method, "/objects/custom_objects.nope/records/x", json={})
+        assert response.status_code == 404
+        assert response.json()["message"] == "Custom Object (custom_objects.nope) not found"
+    assert sandbox.get("/objects/custom_objects.nope/records/search").status_code == 404
+
+
+# --- search parameters -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": 101}, {"limit": "ten"}, {"offset": -1}, {"offset": "x"}],
+)
+def test_bad_limit_or_offset_is_400(sandbox, params):
+    response = sandbox.get(f"{RECORDS}/search", params=params)
+    assert response.status_code == 400
+    name = next(iter(params))
+    assert name in response.json()["message"]
+    assert name in response.json()["errors"]
+
+
+def test_unknown_field_in_a_filter_or_sort_is_400_naming_it(sandbox):
+    response = sandbox.get(f"{RECORDS}/search", params={"properties.Price": "1"})
+    assert response.status_code == 400
+    assert "Price" in response.json()["message"]
+    response = sandbox.get(f"{RECORDS}/search", params={"sortBy": "properties.colour"})
+    assert response.status_code == 400
+    assert "colour" in response.json()["message"]
+
+
+def test_post_search_bad_page_limit_is_400(sandbox):
+    response = sandbox.post(f"{RECORDS}/search", json={"page": 1, "pageLimit": 0})
+    assert response.status_code == 400
+    assert "pageLimit" in response.json()["message"]
+
+
+# --- owners and followers ----------------------------------------------------------------------
+
+
+def test_owner_must_be_a_user_of_the_location(sandbox):
+    response = sandbox.create(SEED_PROPERTIES, owner="not-a-user")
+    assert response.status_code == 400
+    assert "not-a-user" in response.json()["errors"]["owner"][0]
+
+
+def test_owner_as_a_list_of_at_most_one(sandbox):
+    users = sandbox.user_ids
+    ok = sandbox.create(SEED_PROPERTIES, owner=[users[0]])
+    assert ok.status_code == 200 and ok.json()["record"]["owner"] == users[0]
+    too_many = sandbox.create(SEED_PROPERTIES, owner=users[:2])
+    assert too_many.status_code == 400 and "owner" in too_many.json()["errors"]
+
+
+def test_followers_at_most_ten_and_users_of_the_location(sandbox):
+    users = sandbox.user_ids
+    ok = sandbox.create(SEED_PROPERTIES, followers=users[:3])
+    assert ok.status_code == 200 and ok.json()["record"]["followers"] == users[:3]
+    strangers = sandbox.create(SEED_PROPERTIES, followers=[users[0], "ghost"])
+    assert strangers.status_code == 400 and "ghost" in strangers.json()["message"]
+    eleven = sandbox.create(SEED_PROPERTIES, followers=[f"u{i}" for i in range(11)])
+    assert eleven.status_code == 400 and "at most 10" in eleven.json()["message"]
+
+
+def test_update_with_add_and_remove_for_lists_owner_and_followers(sandbox):
+    users = sandbox.user_ids
+    created = sandbox.create(
+        {**SEED_PROPERTIES, "features": ["pool", "garage"]}, owner=users[0], followers=users[:2]
+    ).json()["record"]
+    response = sandbox.put(
+        f"{RECORDS}/{created['id']}",
+        json={
+            "properties": {"features": {"add": ["garden"], "remove": ["pool"]}},
+            "owner": {"add": [users[1]], "remove": [users[0]]},
+            "followers": {"add": [users[2]], "remove": [users[0]]},
+        },
+    )
+    assert response.status_code == 200, response.text
+    record = response.json()["record"]
+    assert record["properties"]["features"] == ["garage", "garden"]
+    assert record["owner"] == users[1]
+    assert record["followers"] == [users[1], users[2]]
+
+
+def test_monetory_as_currency_object_is_stored_as_the_number(sandbox):
+    response = sandbox.create({**SEED_PROPERTIES, "price": {"currency": "default", "value": 4200}})
+    assert response.status_code == 200
+    assert response.json()["record"]["properties"]["price"] == 4200
+    assert Record.objects.get(id=response.json()["record"]["id"]).properties["price"] == 4200
+
+
+def test_update_sends_only_what_changes(sandbox):
+    record = some_record(sandbox)
+    response = sandbox.put(f"{RECORDS}/{record.id}", json={"properties": {"bedrooms": 9}})
+    assert response.status_code == 200
+    assert response.json()["record"]["properties"] == {**record.properties, "bedrooms": 9}
+    after = Record.objects.get(id=record.id)
+    assert after.version == record.version + 1
+    assert after.owner == record.owner and after.followers == record.followers
+
+
+# --- routing -----------------------------------------------------------------------------------
+
+
+def test_post_without_a_trailing_slash_is_not_redirected(sandbox):
+    response = sandbox.post(RECORDS, json={"properties": SEED_PROPERTIES})
+    assert response.status_code == 200
+    response = sandbox.post(RECORDS + "/", json={"properties": SEED_PROPERTIES})
+    assert response.status_code == 200
+    assert sandbox.get("/objects").status_code == 200
+    assert sandbox.get("/users").status_code == 200
+
+
+def test_a_method_the_path_does_not_take_is_405_in_json(sandbox):
+    response = sandbox.call("PATCH", RECORDS, json={})
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert response.json()["statusCode"] == 405
+
+
+def test_an_unknown_path_is_a_json_404(sandbox):
+    response = sandbox.get("/nothing/here")
+    assert response.status_code == 404
+    assert response.json()["error"] == "Not Found"
