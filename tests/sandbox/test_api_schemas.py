@@ -1,0 +1,210 @@
+"""Object schemas, custom fields and users over HTTP (records-api.md, "Object schemas")."""
+
+import pytest
+
+from recordsadmin.sandbox.demo import PROPERTY_FIELDS, PROPERTY_KEY, SHOWING_KEY
+from recordsadmin.sandbox.models import DataType, Field, ObjectSchema, Record
+
+from .conftest import SEED_PROPERTIES
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PET = {
+    "key": "custom_objects.pet",
+    "labels": {"singular": "Pet", "plural": "Pets"},
+    "description": "Animals in our care",
+    "primaryDisplayPropertyDetails": {
+        "key": "custom_objects.pet.name",
+        "name": "Name",
+        "dataType": "TEXT",
+    },
+}
+
+
+def test_list_objects(sandbox):
+    response = sandbox.get("/objects/", params={"locationId": sandbox.location_id})
+    assert response.status_code == 200
+    objects = response.json()["objects"]
+    assert [o["key"] for o in objects] == [PROPERTY_KEY, SHOWING_KEY]
+    prop = objects[0]
+    assert prop["labels"] == {"singular": "Property", "plural": "Properties"}
+    assert prop["locationId"] == sandbox.location_id
+    assert prop["primaryDisplayProperty"] == f"{PROPERTY_KEY}.address"
+    assert prop["requiredProperties"] == [
+        f"{PROPERTY_KEY}.address",
+        f"{PROPERTY_KEY}.price",
+        f"{PROPERTY_KEY}.status",
+    ]
+    assert f"{PROPERTY_KEY}.address" in prop["searchableProperties"]
+
+
+def test_get_object_by_key_or_id_with_fields_only_when_asked(sandbox):
+    by_key = sandbox.get(f"/objects/{PROPERTY_KEY}")
+    assert by_key.status_code == 200
+    assert "fields" not in by_key.json()
+    object_id = by_key.json()["object"]["id"]
+    by_id = sandbox.get(f"/objects/{object_id}", params={"fetchProperties": "true"})
+    assert by_id.json()["object"] == by_key.json()["object"]
+    fields = by_id.json()["fields"]
+    assert [f["fieldKey"] for f in fields] == [f"{PROPERTY_KEY}.{f[0]}" for f in PROPERTY_FIELDS]
+    status = next(f for f in fields if f["fieldKey"].endswith(".status"))
+    assert {"key": "under_contract", "label": "Under contract"} in status["options"]
+    assert status["dataType"] == "SINGLE_OPTIONS"
+    assert status["objectKey"] == PROPERTY_KEY
+
+
+def test_demo_property_uses_every_data_type(sandbox):
+    fields = sandbox.get(f"/objects/{PROPERTY_KEY}", params={"fetchProperties": "true"})
+    assert {f["dataType"] for f in fields.json()["fields"]} == set(DataType.values)
+
+
+def test_create_object_then_use_it(sandbox):
+    response = sandbox.post("/objects/", json={**PET, "locationId": sandbox.location_id})
+    assert response.status_code == 201, response.text
+    obj = response.json()["object"]
+    assert obj["key"] == "custom_objects.pet"
+    assert obj["primaryDisplayProperty"] == "custom_objects.pet.name"
+    created = sandbox.post(
+        "/objects/custom_objects.pet/records", json={"properties": {"name": "Rex"}}
+    )
+    assert created.status_code == 200
+    missing = sandbox.post("/objects/custom_objects.pet/records", json={"properties": {}})
+    assert missing.status_code == 400  # the primary display property is required
+
+
+def test_create_object_twice_or_with_bad_details_is_400(sandbox):
+    assert sandbox.post("/objects/", json=PET).status_code == 201
+    again = sandbox.post("/objects/", json=PET)
+    assert again.status_code == 400 and "key" in again.json()["errors"]
+    bad = {**PET, "key": "custom_objects.cat", "primaryDisplayPropertyDetails": {"key": "x"}}
+    assert sandbox.post("/objects/", json=bad).status_code == 400
+    no_labels = {k: v for k, v in PET.items() if k != "labels"} | {"key": "custom_objects.dog"}
+    assert sandbox.post("/objects/", json=no_labels).status_code == 400
+
+
+def test_update_object_labels_and_searchable_properties_reindex_search(sandbox):
+    record = sandbox.create({**SEED_PROPERTIES, "agent_email": "zelda@example.org"}).json()
+    path = f"/objects/{PROPERTY_KEY}/records/search"
+    assert sandbox.get(path, params={"query": "zelda"}).json()["total"] == 0
+    response = sandbox.put(
+        f"/objects/{PROPERTY_KEY}",
+        json={
+            "locationId": sandbox.location_id,
+            "labels": {"singular": "Home"},
+            "searchableProperties": ["address", f"{PROPERTY_KEY}.agent_email"],
+        },
+    )
+    assert response.status_code == 200, response.text
+    obj = response.json()["object"]
+    assert obj["labels"] == {"singular": "Home", "plural": "Properties"}
+    assert obj["searchableProperties"] == [f"{PROPERTY_KEY}.address", f"{PROPERTY_KEY}.agent_email"]
+    found = sandbox.get(path, params={"query": "zelda"}).json()
+    assert [r["id"] for r in found["records"]] == [record["record"]["id"]]
+
+
+def test_update_object_with_an_unknown_field_is_400(sandbox):
+    response = sandbox.put(f"/objects/{PROPERTY_KEY}", json={"requiredProperties": ["colour"]})
+    assert response.status_code == 400
+    assert "colour" in response.json()["message"]
+
+
+def test_required_properties_update_changes_what_create_needs(sandbox):
+    sandbox.put(f"/objects/{PROPERTY_KEY}", json={"requiredProperties": ["address", "bedrooms"]})
+    response = sandbox.create({"address": "No price needed"})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["bedrooms"]
+    assert sandbox.create({"address": "No price needed", "bedrooms": 2}).status_code == 200
+
+
+def test_delete_object_removes_its_records(sandbox):
+    object_id = ObjectSchema.objects.get(location=sandbox.location, key=SHOWING_KEY).id
+    response = sandbox.delete(f"/objects/{SHOWING_KEY}")
+    assert response.status_code == 200
+    assert response.json() == {"id": object_id, "success": True}
+    assert not Record.objects.filter(object_id=object_id).exists()
+    assert sandbox.get(f"/objects/{SHOWING_KEY}").status_code == 404
+
+
+# --- custom fields -----------------------------------------------------------------------------
+
+
+def test_list_fields_by_object_key(sandbox):
+    response = sandbox.get(
+        f"/custom-fields/object-key/{PROPERTY_KEY}", params={"locationId": sandbox.location_id}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["folders"] == []
+    assert len(body["fields"]) == len(PROPERTY_FIELDS)
+    assert sandbox.get("/custom-fields/object-key/custom_objects.nope").status_code == 404
+
+
+def test_create_update_and_delete_a_field(sandbox):
+    response = sandbox.post(
+        "/custom-fields/",
+        json={
+            "locationId": sandbox.location_id,
+            "objectKey": PROPERTY_KEY,
+            "name": "Heating",
+            "fieldKey": f"{PROPERTY_KEY}.heating",
+            "dataType": "SINGLE_OPTIONS",
+            "options": [{"key": "gas", "label": "Gas"}, {"key": "heat_pump", "label": "Heat pump"}],
+            "showInForms": True,
+        },
+    )
+    assert response.status_code == 201, response.text
+    field = response.json()["field"]
+    assert field["fieldKey"] == f"{PROPERTY_KEY}.heating"
+    assert field["position"] == len(PROPERTY_FIELDS)
+
+    assert sandbox.create({**SEED_PROPERTIES, "heating": "heat_pump"}).status_code == 200
+    assert sandbox.create({**SEED_PROPERTIES, "heating": "Heat pump"}).status_code == 422
+
+    updated = sandbox.put(
+        f"/custom-fields/{field['id']}",
+        json={"name": "Heating system", "options": [{"key": "gas", "label": "Natural gas"}]},
+    )
+    assert updated.status_code == 200
+    assert updated.json()["field"]["name"] == "Heating system"
+    assert updated.json()["field"]["options"] == [{"key": "gas", "label": "Natural gas"}]
+    assert sandbox.get(f"/custom-fields/{field['id']}").json()["field"]["name"] == "Heating system"
+
+    deleted = sandbox.delete(f"/custom-fields/{field['id']}")
+    assert deleted.status_code == 200
+    assert not Field.objects.filter(id=field["id"]).exists()
+    assert not Record.objects.filter(properties__has_key="heating").exists()
+    assert sandbox.create({**SEED_PROPERTIES, "heating": "gas"}).status_code == 400
+
+
+def test_create_field_errors(sandbox):
+    base = {"objectKey": PROPERTY_KEY, "name": "X", "fieldKey": "x", "dataType": "TEXT"}
+    assert sandbox.post("/custom-fields/", json={**base, "dataType": "COLOR"}).status_code == 400
+    taken = sandbox.post("/custom-fields/", json={**base, "fieldKey": "price"})
+    assert taken.status_code == 400 and "fieldKey" in taken.json()["errors"]
+    no_options = sandbox.post("/custom-fields/", json={**base, "dataType": "RADIO"})
+    assert no_options.status_code == 400 and "options" in no_options.json()["errors"]
+    other_object = sandbox.post("/custom-fields/", json={**base, "fieldKey": "custom_objects.a.b"})
+    assert other_object.status_code == 400
+    unknown = sandbox.post("/custom-fields/", json={**base, "objectKey": "custom_objects.nope"})
+    assert unknown.status_code == 404
+
+
+def test_the_primary_display_property_cannot_be_deleted(sandbox):
+    address = Field.objects.get(
+        object__location=sandbox.location, field_key=f"{PROPERTY_KEY}.address"
+    )
+    response = sandbox.delete(f"/custom-fields/{address.id}")
+    assert response.status_code == 400
+    assert Field.objects.filter(id=address.id).exists()
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+def test_users_of_the_location(sandbox):
+    response = sandbox.get("/users/", params={"locationId": sandbox.location_id})
+    assert response.status_code == 200
+    users = response.json()["users"]
+    assert 5 <= len(users) <= 8
+    assert {u["id"] for u in users} == set(sandbox.user_ids)
+    assert all(set(u) == {"id", "name", "email"} for u in users)
