@@ -1,0 +1,185 @@
+"""Demo data, the sandbox_demo and sandbox_location commands, and the credentials file."""
+
+import io
+import stat
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from recordsadmin.sandbox import credentials
+from recordsadmin.sandbox.demo import PROPERTY_KEY, SHOWING_KEY, create_demo_location
+from recordsadmin.sandbox.models import ApiToken, Location, ObjectSchema, Record, hash_token
+from recordsadmin.sandbox.validation import clean_properties
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    settings.SANDBOX_LOCATION_ID = ""
+    settings.SANDBOX_TOKEN = ""
+    return tmp_path
+
+
+def listing(location: Location, key: str = PROPERTY_KEY) -> list[dict]:
+    records = Record.objects.filter(location=location, object__key=key)
+    return [r.properties for r in records.order_by("created_at", "properties")]
+
+
+def test_demo_location_has_the_objects_users_and_records():
+    location, token = create_demo_location(records=50)
+    assert ApiToken.objects.get(token_hash=hash_token(token)).location == location
+    assert set(ObjectSchema.objects.filter(location=location).values_list("key", flat=True)) == {
+        PROPERTY_KEY,
+        SHOWING_KEY,
+    }
+    assert 5 <= location.users.count() <= 8
+    assert len(listing(location)) == 50
+    assert len(listing(location, SHOWING_KEY)) == 5
+
+
+def test_demo_data_is_deterministic_by_seed():
+    first, _ = create_demo_location(records=30, seed=7)
+    second, _ = create_demo_location(records=30, seed=7)
+    third, _ = create_demo_location(records=30, seed=8)
+    assert listing(first) == listing(second)
+    assert listing(first) != listing(third)
+    times = lambda loc: list(  # noqa: E731
+        Record.objects.filter(location=loc).order_by("created_at").values_list("created_at")
+    )
+    assert times(first) == times(second)
+
+
+@pytest.mark.parametrize("key", [PROPERTY_KEY, SHOWING_KEY])
+def test_every_demo_record_passes_the_apis_own_validation(key):
+    location, _ = create_demo_location(records=200, seed=3)
+    obj = ObjectSchema.objects.prefetch_related("fields").get(location=location, key=key)
+    required = [k.rsplit(".", 1)[-1] for k in obj.required_properties]
+    users = set(location.users.values_list("id", flat=True))
+    for record in Record.objects.filter(object=obj):
+        assert clean_properties(obj.fields.all(), record.properties, required=required) == (
+            record.properties
+        )
+        assert record.owner is None or record.owner in users
+        assert set(record.followers) <= users
+        assert record.updated_at >= record.created_at
+
+
+def test_demo_records_carry_their_search_text():
+    location, _ = create_demo_location(records=10)
+    for record in Record.objects.filter(location=location, object__key=PROPERTY_KEY):
+        assert record.properties["address"].lower() in record.search_text
+
+
+def test_demo_uses_the_option_keys_not_labels_and_some_differ():
+    location, _ = create_demo_location(records=300)
+    statuses = {p["status"] for p in listing(location)}
+    assert statuses == {"Active", "Pending", "under_contract", "Sold"}
+
+
+# --- credentials -------------------------------------------------------------------------------
+
+
+def test_credentials_round_trip_with_mode_0600(data_dir):
+    assert credentials.load() is None
+    path = credentials.save("loc1", "pit-secret")
+    assert path == data_dir / "sandbox-credentials.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert credentials.load() == ("loc1", "pit-secret")
+
+
+def test_credentials_create_the_data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "new" / "dir"
+    settings.SANDBOX_LOCATION_ID = settings.SANDBOX_TOKEN = ""
+    credentials.save("loc1", "pit-secret")
+    assert credentials.load() == ("loc1", "pit-secret")
+
+
+def test_settings_win_over_the_file_when_both_are_set(data_dir, settings):
+    credentials.save("loc1", "pit-secret")
+    settings.SANDBOX_LOCATION_ID = "env-loc"
+    assert credentials.load() == ("loc1", "pit-secret")  # one of the two is not enough
+    settings.SANDBOX_TOKEN = "env-token"
+    assert credentials.load() == ("env-loc", "env-token")
+
+
+@pytest.mark.parametrize("content", ["{broken", "[]", '{"locationId": "x"}', '{"token": 5}'])
+def test_a_damaged_file_reads_as_none(data_dir, content):
+    (data_dir / "sandbox-credentials.json").write_text(content)
+    assert credentials.load() is None
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_sandbox_demo_loads_once_and_saves_working_credentials(data_dir):
+    output = run("sandbox_demo", "--records", "40")
+    location_id, token = credentials.load()
+    assert token in output
+    assert "40 properties" in output
+    assert ApiToken.objects.get(token_hash=hash_token(token)).location_id == location_id
+    assert Record.objects.filter(location_id=location_id, object__key=PROPERTY_KEY).count() == 40
+
+    again = run("sandbox_demo", "--records", "40")
+    assert "loaded already" in again
+    assert token not in again  # shown once
+    assert credentials.load() == (location_id, token)
+    assert Record.objects.filter(location_id=location_id).count() == 44
+
+
+def test_sandbox_demo_force_rebuilds_with_the_same_credentials(data_dir):
+    run("sandbox_demo", "--records", "10")
+    location_id, token = credentials.load()
+    before = set(Record.objects.filter(location_id=location_id).values_list("id", flat=True))
+    run("sandbox_demo", "--records", "20", "--force")
+    assert credentials.load() == (location_id, token)
+    after = set(Record.objects.filter(location_id=location_id).values_list("id", flat=True))
+    assert len(after) == 22 and not before & after
+    assert ApiToken.objects.filter(token_hash=hash_token(token)).exists()
+
+
+def test_sandbox_demo_takes_the_location_and_token_from_settings(data_dir, settings):
+    settings.SANDBOX_LOCATION_ID = "demo-location"
+    settings.SANDBOX_TOKEN = "pit-from-the-environment"
+    output = run("sandbox_demo", "--records", "5")
+    assert "pit-from-the-environment" not in output
+    token = ApiToken.objects.get(token_hash=hash_token("pit-from-the-environment"))
+    assert token.location_id == "demo-location"
+    assert not (data_dir / "sandbox-credentials.json").exists()
+    assert credentials.load() == ("demo-location", "pit-from-the-environment")
+
+
+def test_sandbox_demo_reissues_a_lost_token(data_dir):
+    run("sandbox_demo", "--records", "5")
+    location_id, _ = credentials.load()
+    ApiToken.objects.all().delete()
+    run("sandbox_demo", "--records", "5")
+    new_location, new_token = credentials.load()
+    assert new_location == location_id
+    assert ApiToken.objects.filter(token_hash=hash_token(new_token)).exists()
+
+
+def test_sandbox_location_prints_the_token_once_and_stores_its_hash():
+    output = run("sandbox_location", "Acme Realty", "--location-id", "acme", "--token", "pit-acme")
+    assert "pit-acme" in output
+    assert Location.objects.get(id="acme").name == "Acme Realty"
+    stored = ApiToken.objects.get(location_id="acme")
+    assert stored.token_hash == hash_token("pit-acme") != "pit-acme"
+    with pytest.raises(CommandError, match="acme"):
+        run("sandbox_location", "Again", "--location-id", "acme")
+
+
+def test_sandbox_location_makes_up_id_and_token():
+    output = run("sandbox_location", "Beta")
+    location = Location.objects.get(name="Beta")
+    token = output.split("Token:", 1)[1].split()[0]
+    assert ApiToken.objects.get(token_hash=hash_token(token)).location == location
+    assert f"({location.id})" in output
