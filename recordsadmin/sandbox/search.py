@@ -19,13 +19,15 @@ last in both directions; every order ends with the record id, in the first key's
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import F, FloatField, Q, Value
+from django.db import connection
+from django.db.models import F, FloatField, Func, Index, Q, Value
 from django.db.models.expressions import Expression
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, StrIndex
@@ -53,6 +55,9 @@ MAX_GROUP_DEPTH = 5
 MAX_SORT_KEYS = 3
 # From this offset on a page is read in two steps, ids then rows (measured in bench/).
 DEEP_OFFSET = 1000
+# A filtered page is sorted from a scan, not read off the created_at index, when fewer than
+# this many times the records it needs match (measured in bench/).
+SCAN_RATIO = 5
 
 NUMERIC_TYPES = {DataType.NUMERICAL, DataType.MONETORY}
 LIST_TYPES = {DataType.MULTIPLE_OPTIONS, DataType.CHECKBOX}
@@ -423,7 +428,13 @@ def _count(filters: Iterable) -> int:
 
 
 def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int]:
-    """The requested page of `obj`'s records, and the number of all records that match."""
+    """The requested page of `obj`'s records, and the number of all records that match.
+
+    Two queries: a COUNT, then the page (none when nothing matches). A page past DEEP_OFFSET
+    is found as ids first, and a page past the middle by walking the order backwards from
+    the end, so that the database skips over narrow (key, id) pairs and as few as it can.
+    Raises SearchInvalid for a searchAfter cursor that cannot be placed.
+    """
     matches = Record.objects.filter(object=obj)
     if req.query:
         # search_text is lower-cased when written; Django escapes LIKE's wildcards.
@@ -435,17 +446,23 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
         return [], total
 
     keys = _order_keys(req.sort)
-    page = matches
+    page, offset, limit, backwards = matches, req.offset, req.limit, False
     if req.search_after:
         page = page.filter(_after_cursor(obj, keys, req.search_after))
-    order = [_ordering(expr, direction, nullable) for expr, direction, nullable in keys]
-    window = page.order_by(*order)[req.offset : req.offset + req.limit]
-    if req.offset >= DEEP_OFFSET:
-        # Past the first pages, find the page's ids over the narrow index (or a sort of
-        # (key, id) pairs) and read only those rows, rather than skipping whole records.
+    elif offset > total // 2:
+        backwards = True
+        limit = min(limit, total - offset)
+        offset = total - offset - limit
+    # When few records match, SQLite does better to scan and sort them than to walk a whole
+    # (object, created_at, id) index looking for them: the matches tell which case this is.
+    selective = (req.query or req.filters) and total < SCAN_RATIO * (offset + limit)
+    order = [_ordering(*key, reverse=backwards, bypass_index=selective) for key in keys]
+    window = page.order_by(*order)[offset : offset + limit]
+    if offset >= DEEP_OFFSET:
         ids = list(window.values_list("pk", flat=True))
-        return list(Record.objects.filter(pk__in=ids).order_by(*order)), total
-    return list(window), total
+        window = Record.objects.filter(pk__in=ids).order_by(*order)
+    records = list(window)
+    return records[::-1] if backwards else records, total
 
 
 def _and(filters: Iterable) -> Q:
@@ -530,7 +547,10 @@ class PropertyValue(KeyTextTransform):
 
     def as_sqlite(self, compiler, connection):
         lhs, params, keys = self.preprocess_lhs(compiler, connection)
-        return f"JSON_EXTRACT({lhs}, %s)", (*params, connection.ops.compile_json_path(keys))
+        # The path is written into the SQL, not bound, so that an index on this expression
+        # (see property_indexes) can serve it; doubled quotes keep it one string literal.
+        path = connection.ops.compile_json_path(keys).replace("'", "''").replace("%", "%%")
+        return f"JSON_EXTRACT({lhs}, '{path}')", tuple(params)
 
 
 def _property(key: str, data_type: str) -> Expression:
@@ -552,11 +572,26 @@ def _order_keys(sort: list[SortKey]) -> list[tuple[Expression, str, bool]]:
     return keys
 
 
-def _ordering(expr: Expression, direction: str, nullable: bool):
-    # NULLS LAST only where a value can be missing: on created_at it would stop SQLite from
-    # reading the (object, created_at, id) index in order.
-    options = {"nulls_last": True} if nullable else {}
+def _ordering(
+    expr: Expression, direction: str, nullable: bool, *, reverse=False, bypass_index=False
+):
+    if bypass_index and isinstance(expr, F) and expr.name != "id":
+        expr = WithoutIndex(expr)
+    if reverse:
+        direction = "asc" if direction == "desc" else "desc"
+    # Missing values go last (first when walking backwards). Only where a value can be
+    # missing: NULLS LAST on created_at would stop SQLite reading its index in order.
+    options = {"nulls_first" if reverse else "nulls_last": True} if nullable else {}
     return expr.asc(**options) if direction == "asc" else expr.desc(**options)
+
+
+class WithoutIndex(Func):
+    """The same value, that SQLite will not read through an index (`+column`)."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
 
 def _after_cursor(obj: ObjectSchema, keys: list, cursor: list) -> Q:
@@ -596,6 +631,43 @@ def _after_time(keys: list, ms: int, record_id: str) -> Q:
     if direction == "asc":
         return Q(created_at__gte=end) | (same_ms & Q(pk__gt=record_id))
     return Q(created_at__lt=start) | (same_ms & Q(pk__lt=record_id))
+
+
+# --- Indexes on properties ----------------------------------------------------------------
+
+
+def property_indexes(obj: ObjectSchema) -> list[Index]:
+    """An index per sortable property of `obj`, on the very expression search sorts and
+    compares by: (object, value, id). A sort on an indexed property reads the index in order;
+    a comparison on it reads an index range, instead of parsing every record's JSON.
+
+    Properties are named by key alone, so objects that share a key share its index.
+    """
+    indexes = []
+    for field in obj.fields.all():
+        if field.data_type in LIST_TYPES or field.data_type in PRESENCE_ONLY_TYPES:
+            continue
+        kind = "n" if field.data_type in NUMERIC_TYPES else "t"
+        digest = hashlib.sha256(f"{kind}:{field.key}".encode()).hexdigest()[:12]
+        value = _property(field.key, field.data_type)
+        indexes.append(Index(F("object"), value, F("id"), name=f"sandbox_prop_{kind}_{digest}"))
+    return indexes
+
+
+def ensure_property_indexes(obj: ObjectSchema) -> list[str]:
+    """Create the missing `property_indexes(obj)`; returns the names of those it created."""
+    with connection.cursor() as cursor:
+        existing = set(connection.introspection.get_constraints(cursor, Record._meta.db_table))
+    # Only the editor's SQL is used: CREATE INDEX may run inside a transaction, which
+    # SQLite's schema editor, entered as a context, refuses.
+    editor = connection.SchemaEditorClass(connection)
+    created = []
+    with connection.cursor() as cursor:
+        for index in property_indexes(obj):
+            if index.name not in existing:
+                cursor.execute(str(index.create_sql(Record, editor)))
+                created.append(index.name)
+    return created
 
 
 # --- Search text and cursors ---------------------------------------------------------------
@@ -685,6 +757,7 @@ __all__ = [
     "SearchRequest",
     "SortKey",
     "build_search_text",
+    "ensure_property_indexes",
     "parse_get",
     "parse_post",
     "reindex_object",
