@@ -412,7 +412,8 @@ class RecordForm(forms.Form):
 
     def properties(self) -> dict[str, Any]:
         """Every schema field's cleaned value (None for an empty one), JSON-ready."""
-        return {k: self.cleaned_data.get(k) for k in self.property_keys}
+        values = {k: self.cleaned_data.get(k) for k in self.property_keys}
+        return {k: None if is_empty(v) else v for k, v in values.items()}
 
     def owner(self) -> str | None:
         return self.cleaned_data.get(OWNER) or None

@@ -55,6 +55,9 @@ class RecordChange(models.Model):
     # The bulk job that made this change, when one did.
     job_id = models.CharField(max_length=64, blank=True, db_index=True)
     note = models.TextField(blank=True)
+    # A create form's one-time id: claimed by inserting this row, so a form sent twice makes one
+    # record (RELIABILITY 29). Set free again when the create surely failed.
+    submission = models.UUIDField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -1,0 +1,292 @@
+"""Create, edit, delete and restore through the dashboard, against the embedded API over HTTP."""
+
+import html
+import json
+import re
+import threading
+import time
+
+import pytest
+import requests as http
+from django.test import Client
+
+from recordsadmin.records import services
+from recordsadmin.records.models import RecordChange
+
+from .helpers import PROPERTY_INPUT, hidden, url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def create(client, prop, data=None, headers=None, **extra):
+    page = client.get(url("record_create", prop.key))
+    submission = hidden(page.content, "_submission")
+    return client.post(
+        url("record_create", prop.key),
+        {**(data or PROPERTY_INPUT), "_submission": submission, **extra},
+        headers=headers,
+    )
+
+
+def new_record(prop, **properties):
+    values = {"address": "9 Base Road", "price": 100, "status": "Active", **properties}
+    return services.record_create(schema=prop, properties=values)
+
+
+def test_the_new_page_has_every_field_in_schema_order(staff, prop):
+    page = staff.get(url("record_create", prop.key))
+    assert page.status_code == 200
+    text = page.content.decode()
+    positions = [text.index(f'id="field-{f.key}"') for f in prop.fields]
+    assert positions == sorted(positions)
+    assert 'name="_owner"' in text and "Maya Patel" in text
+    assert "(required)" in text
+
+
+def test_create_sends_only_schema_fields_once_and_shows_the_record(staff, prop, embedded):
+    response = create(staff, prop, {**PROPERTY_INPUT, "id": "x", "locationId": "y", "Price": "1"})
+    assert response.status_code == 303
+    (sent,) = embedded.calls("POST", r"/records$")
+    body = sent.json
+    assert set(body) <= {"locationId", "properties", "owner", "followers"}
+    assert body["locationId"] != "y"
+    assert set(body["properties"]) == {
+        "address", "price", "status", "property_type", "bedrooms", "agent_email", "features",
+        "rooms",
+    }  # fmt: skip
+    assert body["properties"]["rooms"] == {"kitchen": "Open plan"}
+    record_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    page = staff.get(response["Location"])
+    assert page.status_code == 200
+    assert b"1 Test Lane" in page.content and b"Open plan" in page.content
+    assert not embedded.calls("POST", r"/search$"), "the new record is read by id, not searched"
+    change = RecordChange.objects.get(action="create")
+    assert (change.outcome, change.record_id, change.username) == ("ok", record_id, "staffer")
+    assert change.after["properties"]["address"] == "1 Test Lane"
+
+
+def test_invalid_input_comes_back_200_with_errors_and_nothing_sent(staff, prop, embedded):
+    data = {**PROPERTY_INPUT, "address": "", "agent_email": "nope", "bedrooms": "many"}
+    response = create(staff, prop, data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'class="error-summary' in text and "autofocus" in text
+    assert 'href="#id_address"' in text and 'href="#id_agent_email"' in text
+    assert 'value="many"' in text and 'value="nope"' in text
+    assert "<html" not in text, "htmx gets the page's partial"
+    assert not embedded.writes
+
+
+@pytest.mark.parametrize("action", ["save", "another", "continue"])
+def test_the_three_save_buttons(staff, prop, action):
+    response = create(staff, prop, _save=action, _carry=["status", "features"])
+    assert response.status_code == 303
+    location = response["Location"]
+    if action == "save":
+        assert location.endswith("/") and "/edit/" not in location
+    elif action == "continue":
+        assert location.endswith("/edit/")
+    else:
+        assert "/new/?" in location and "status=Active" in location
+        page = staff.get(location).content.decode()
+        assert '<option value="Active" selected>' in page
+        assert 'value="pool" checked' in page or '<option value="pool" selected>' in page
+        assert 'value="1 Test Lane"' not in page
+
+
+def test_a_create_form_sent_twice_makes_one_record(staff, prop, embedded):
+    page = staff.get(url("record_create", prop.key))
+    data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
+    first = staff.post(url("record_create", prop.key), data)
+    second = staff.post(url("record_create", prop.key), data)
+    assert first.status_code == second.status_code == 303
+    assert first["Location"] == second["Location"]
+    assert len(embedded.calls("POST", r"/records$")) == 1
+
+
+def test_a_create_form_sent_twice_at_once_makes_one_record(staff_user, prop, embedded, live_server):
+    original = embedded.route
+
+    def slow(seen):
+        if seen.method == "POST" and seen.path.endswith("/records"):
+            time.sleep(0.5)  # the second send arrives while the first is still at the API
+        return original(seen)
+
+    embedded.stub.router = slow
+    client = Client()
+    client.force_login(staff_user)
+    cookies = {k: v.value for k, v in client.cookies.items()}
+    page = http.get(live_server.url + url("record_create", prop.key), cookies=cookies)
+    cookies |= dict(page.cookies.items())
+    data = {
+        **PROPERTY_INPUT,
+        "_submission": hidden(page.text, "_submission"),
+        "csrfmiddlewaretoken": hidden(page.text, "csrfmiddlewaretoken"),
+    }
+    answers = []
+
+    def send():
+        answers.append(
+            http.post(
+                live_server.url + url("record_create", prop.key),
+                data=data,
+                cookies=cookies,
+                headers={"Referer": live_server.url},
+                allow_redirects=False,
+                timeout=30,
+            )
+        )
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert len(embedded.calls("POST", r"/records$")) == 1
+
+
+def test_edit_sends_only_what_changed_and_null_for_a_cleared_field(staff, prop, embedded):
+    record = new_record(prop, bedrooms=3, agent_email="a@example.com", features=["pool"])
+    form = staff.get(url("record_edit", prop.key, record.id))
+    assert form.status_code == 200
+    text = form.content.decode()
+    assert 'value="9 Base Road"' in text and 'value="100.00"' in text
+    data = {
+        "address": "9 Base Road",
+        "price": "100.00",
+        "status": "Active",
+        "bedrooms": "4",
+        "agent_email": "",
+        "features": ["pool"],
+        "_owner": "",
+        "_version": hidden(text, "_version"),
+    }
+    response = staff.post(url("record_edit", prop.key, record.id), data)
+    assert response.status_code == 303, response.content.decode()[:2000]
+    (put,) = embedded.calls("PUT")
+    assert put.json["properties"] == {"bedrooms": 4, "agent_email": None}
+    assert "owner" not in put.json
+    after = services.record_get(schema=prop, record_id=record.id)
+    assert after.properties["bedrooms"] == 4 and after.properties.get("agent_email") is None
+    page = staff.get(url("record_detail", prop.key, record.id)).content.decode()
+    assert "History" in page and "Changed" in page and "Bedrooms" in page
+
+
+def test_an_edit_that_changes_nothing_sends_nothing(staff, prop, embedded):
+    record = new_record(prop)
+    text = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    data = {"address": "9 Base Road", "price": "100", "status": "Active"}
+    data["_version"] = hidden(text, "_version")
+    response = staff.post(url("record_edit", prop.key, record.id), data)
+    assert response.status_code == 303
+    assert not embedded.calls("PUT")
+
+
+def test_lost_update_b_gets_a_conflict_not_a_put(client, staff_user, prop, embedded):
+    """RELIABILITY 27: A and B open the form, A saves, B saves."""
+    record = new_record(prop, bedrooms=2)
+    a, b = Client(), Client()
+    a.force_login(staff_user)
+    b.force_login(staff_user)
+    edit = url("record_edit", prop.key, record.id)
+    base = {"address": "9 Base Road", "price": "100", "status": "Active", "bedrooms": "2"}
+    version_a = hidden(a.get(edit).content, "_version")
+    version_b = hidden(b.get(edit).content, "_version")
+    assert a.post(edit, {**base, "price": "200", "_version": version_a}).status_code == 303
+    assert len(embedded.calls("PUT")) == 1
+
+    conflict = b.post(edit, {**base, "bedrooms": "5", "_version": version_b})
+    assert conflict.status_code == 200
+    assert len(embedded.calls("PUT")) == 1, "no PUT for B"
+    text = conflict.content.decode()
+    assert "changed this property while you were editing" in text
+    assert "$200.00" in text, "A's current value"
+    assert ">5<" in text, "B's input"
+
+    keep = {name: value for name, value in _pairs(text) if name != "csrfmiddlewaretoken"}
+    assert keep["bedrooms"] == "5" and keep["price"] == "100"
+    response = b.post(edit, keep | {"_save": "save"})
+    assert response.status_code == 303
+    put = embedded.calls("PUT")[-1]
+    assert put.json["properties"] == {"bedrooms": 5}, "B's change only; A's price stays"
+    after = services.record_get(schema=prop, record_id=record.id)
+    assert (after.properties["price"], after.properties["bedrooms"]) == (200, 5)
+
+
+def _pairs(text: str):
+    form = text[text.index("Keep my changes") - 4000 : text.index("Keep my changes")]
+    form = form[form.index("<form") :]
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form):
+        yield name, html.unescape(value)
+
+
+def test_a_tampered_version_is_never_trusted(staff, prop, embedded):
+    record = new_record(prop)
+    data = {"address": "Changed", "price": "100", "status": "Active", "_version": "forged"}
+    response = staff.post(url("record_edit", prop.key, record.id), data)
+    assert response.status_code == 200
+    assert b"while you were editing" in response.content
+    assert not embedded.calls("PUT")
+
+
+def test_delete_confirms_then_the_record_is_gone_and_can_be_restored(staff, prop, embedded):
+    record = new_record(prop, address="77 Gone Street", bedrooms=4)
+    confirm = staff.get(url("record_delete", prop.key, record.id))
+    assert confirm.status_code == 200
+    assert "Delete property “77 Gone Street”?" in confirm.content.decode()
+    assert not embedded.calls("DELETE")
+
+    response = staff.post(url("record_delete", prop.key, record.id))
+    assert response.status_code == 303
+    assert response["Location"] == url("record_list", prop.key)
+    assert len(embedded.calls("DELETE")) == 1
+    gone = staff.get(url("record_detail", prop.key, record.id))
+    assert gone.status_code == 404
+    assert b"Not found" in gone.content
+    change = RecordChange.objects.get(action="delete")
+    assert change.outcome == "ok" and change.before["properties"]["bedrooms"] == 4
+
+    restore_page = staff.get(url("record_restore", prop.key, record.id))
+    assert restore_page.status_code == 200 and b"77 Gone Street" in restore_page.content
+    restored = staff.post(url("record_restore", prop.key, record.id))
+    assert restored.status_code == 303
+    new_id = restored["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert new_id != record.id
+    again = services.record_get(schema=prop, record_id=new_id)
+    assert again.properties["address"] == "77 Gone Street" and again.properties["bedrooms"] == 4
+    page = staff.get(restored["Location"]).content.decode()
+    assert "new id" in page and record.id in page
+    # A second restore makes no second record.
+    staff.post(url("record_restore", prop.key, record.id))
+    assert len(embedded.calls("POST", r"/records$")) == 2  # the seed record and the restore
+
+
+def test_every_write_is_in_the_history_before_and_after_the_call(staff, prop, embedded):
+    from tests.stub import Reply
+
+    record = new_record(prop)
+    embedded.fail("DELETE", r"/records/", Reply(503, json={"message": "down"}))
+    response = staff.post(url("record_delete", prop.key, record.id))
+    assert response.status_code == 503
+    assert b"cannot be reached" in response.content
+    change = RecordChange.objects.get(action="delete")
+    assert change.outcome == "failed" and change.error
+    assert change.before["id"] == record.id and json.dumps(change.before)
+
+
+def test_state_changing_views_need_post_and_csrf(staff, staff_user, prop):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    record = new_record(prop)
+    for name in ("record_delete", "record_edit"):
+        assert client.post(url(name, prop.key, record.id), {}).status_code == 403
+    assert client.post(url("record_create", prop.key), {}).status_code == 403
+    for name in ("record_delete", "record_edit", "record_restore"):
+        assert staff.put(url(name, prop.key, record.id)).status_code == 405
+    assert (
+        client.post(url("record_delete", prop.key, record.id), HTTP_HX_REQUEST="true").status_code
+        == 403
+    )
+    assert services.record_get(schema=prop, record_id=record.id)
