@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 # Cells show at most this many characters; the whole text is one click away.
-SHORT_TEXT = 80
+SHORT_TEXT = 60
 
 LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "INR": "₹"}

@@ -1,13 +1,155 @@
-from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+"""The dashboard's pages. Short views: they read the request, call services, pick a template.
+
+An htmx request gets the partial it swaps (`page.html#partial`); any other request, and htmx
+restoring history after a cache miss, gets the whole page, so every view works without
+JavaScript and from a copied link.
+"""
+
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from recordsadmin.records import history, services
+from recordsadmin.records.errors import error_status, explain
+from recordsadmin.records.exceptions import NotFound, RecordsApiError
+from recordsadmin.records.listing import PER_PAGE_CHOICES, ListQuery
+from recordsadmin.records.tables import build_table, header_cells
+from recordsadmin.records.types import Schema
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def load_schema(key: str) -> Schema:
+    """The object's schema; a 404 page when the location has no such object."""
+    try:
+        schema = services.schema_get(key=key)
+    except NotFound:
+        raise Http404(f"There is no object “{key}” in this location.") from None
+    if not schema.is_custom:
+        raise Http404(f"“{key}” is not a custom object, so it has no records here.")
+    return schema
+
+
+def api_error_page(request: HttpRequest, error: RecordsApiError) -> HttpResponse:
+    return render(
+        request,
+        "records/api_error.html",
+        {"problem": explain(error)},
+        status=error_status(error),
+    )
+
+
+# Signed-in staff without this permission get 403 (RELIABILITY.md item 7).
+can_view = permission_required("records.view_record", raise_exception=True)
 
 
 @require_GET
+@can_view
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "records/home.html")
+    try:
+        schemas = [s for s in services.schema_list() if s.is_custom]
+        if len(schemas) == 1:
+            return redirect("records:record_list", key=schemas[0].key)
+        counts = {s.key: services.record_count(schema=s) for s in schemas}
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    objects = [{"schema": s, "count": counts.get(s.key)} for s in schemas]
+    return render(request, "records/home.html", {"objects": objects})
+
+
+@require_GET
+@can_view
+@vary_on_headers("HX-Request")
+def record_list(request: HttpRequest, key: str) -> HttpResponse:
+    try:
+        schema = load_schema(key)
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    query = ListQuery.from_params(schema, request.GET)
+    context: dict = {
+        "schema": schema,
+        "query": query,
+        "filter_controls": query.filter_controls(schema),
+        "per_page_choices": PER_PAGE_CHOICES,
+    }
+    try:
+        users = services.user_list()
+        page = services.record_search(
+            schema=schema,
+            query=query.q,
+            filters=query.filters(schema),
+            sort=query.search_sort(),
+            page=query.page,
+            per_page=query.per_page,
+        )
+    except RecordsApiError as error:
+        context["problem"] = explain(error)
+        status = 200 if wants_partial(request) else error_status(error)
+    else:
+        table = build_table(schema, page, {u.id: u for u in users})
+        context |= {
+            "page": page,
+            "table": table,
+            "headers": header_cells(table, query),
+            "users": users,
+            "first": (page.page - 1) * page.per_page + 1,
+            "last": min(page.page * page.per_page, page.total),
+            "pager": pager(query, page.page, page.num_pages),
+        }
+        status = 200
+    template = "records/record_list.html"
+    if wants_partial(request):
+        template += "#records-table"
+    return render(request, template, context, status=status)
+
+
+def pager(query: ListQuery, current: int, last: int, around: int = 2) -> dict:
+    """Links to the first, the last and a few pages around the current; None marks a gap."""
+    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return {
+        "pages": [
+            {"number": n, "link": query.page_link(n), "current": n == current} if n else None
+            for n in numbers
+        ],
+        "previous": query.page_link(current - 1) if current > 1 else None,
+        "next": query.page_link(current + 1) if current < last else None,
+        "last": query.page_link(last),
+    }
+
+
+@require_GET
+@can_view
+def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpResponse:
+    try:
+        schema = load_schema(key)
+        record = services.record_get(schema=schema, record_id=record_id)
+        users = {u.id: u for u in services.user_list()}
+    except NotFound:
+        raise Http404("This record does not exist. It may have been deleted.") from None
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    rows = [(f, record.properties.get(f.key)) for f in schema.fields]
+    return render(
+        request,
+        "records/record_detail.html",
+        {
+            "schema": schema,
+            "record": record,
+            "rows": rows,
+            "owner": users.get(record.owner or ""),
+            "history": history.history_entries(schema=schema, record_id=record.id),
+        },
+    )
 
 
 @login_not_required
@@ -15,7 +157,4 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and monitors: is the app up, and does the records API answer?"""
-    from recordsadmin.records import services
-
-    api = services.api_health()
-    return JsonResponse({"status": "ok", "records_api": api})
+    return JsonResponse({"status": "ok", "records_api": services.api_health()})
