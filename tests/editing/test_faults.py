@@ -1,0 +1,164 @@
+"""Whatever the records API does, a failed save re-renders the form with everything the user
+typed and says what happened; nothing is ever sent twice (RELIABILITY 20, 26)."""
+
+import re
+
+import pytest
+
+from recordsadmin.records import editing, services
+from recordsadmin.records.models import RecordChange
+from tests.stub import Reply, unused_port
+
+from .helpers import PROPERTY_INPUT, hidden, url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+UNCONFIRMED = "We could not confirm the save"
+NOTHING_SAVED = "Nothing was saved; your input is still here."
+NOT_AN_OPTION = {
+    "statusCode": 422,
+    "message": ["status: 'Active' is not an option; use one of the keys: Pending"],
+    "error": "Unprocessable Entity",
+}
+FAULTS = {
+    "500": (
+        Reply(500, json={"statusCode": 500, "message": "Internal"}),
+        UNCONFIRMED,
+        NOTHING_SAVED,
+    ),
+    "503": (Reply(503, json={"message": "Unavailable"}), UNCONFIRMED, NOTHING_SAVED),
+    "timeout": (Reply(200, json={}, delay=2.5), UNCONFIRMED, NOTHING_SAVED),
+    "dropped": (Reply(close=True), UNCONFIRMED, NOTHING_SAVED),
+    "429": (
+        Reply(429, json={"message": "Too many requests"}, headers={"Retry-After": "60"}),
+        NOTHING_SAVED,
+        NOTHING_SAVED,
+    ),
+    "422": (Reply(422, json=NOT_AN_OPTION), NOTHING_SAVED, NOTHING_SAVED),
+}
+
+
+def assert_input_kept(text: str) -> None:
+    assert 'value="1 Test Lane"' in text
+    assert 'value="350000"' in text
+    assert 'value="agent@example.com"' in text
+    assert '<option value="pool" selected>' in text
+    assert 'value="Open plan"' in text
+    assert re.search(r'value="condo"[^>]*checked', text)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_create_failures_keep_the_input(staff, prop, embedded, fault):
+    reply, message, _ = FAULTS[fault]
+    page = staff.get(url("record_create", prop.key))
+    embedded.fail("POST", r"/records$", reply)
+    data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
+    response = staff.post(url("record_create", prop.key), data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert message in text
+    assert_input_kept(text)
+    if fault != "429":
+        assert len(embedded.calls("POST", r"/records$")) == 1, "a create is sent once"
+    if fault == "422":
+        error_at = text.index('id="id_status_error"')
+        assert "is not an option" in text[error_at : error_at + 300]
+        assert 'href="#id_status"' in text
+    change = RecordChange.objects.get(action="create")
+    assert change.outcome == ("unknown" if message == UNCONFIRMED else "failed")
+    assert change.error
+
+
+def test_an_unconfirmed_create_is_not_resent_until_the_user_says_so(staff, prop, embedded):
+    page = staff.get(url("record_create", prop.key))
+    embedded.fail("POST", r"/records$", Reply(503, json={}))
+    data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
+    first = staff.post(url("record_create", prop.key), data)
+    assert UNCONFIRMED in first.content.decode()
+    embedded.heal()
+    again = staff.post(url("record_create", prop.key), data)
+    assert again.status_code == 200 and UNCONFIRMED in again.content.decode()
+    assert len(embedded.calls("POST", r"/records$")) == 1, "no blind resend"
+    resent = staff.post(url("record_create", prop.key), {**data, "_resend": "1"})
+    assert resent.status_code == 303
+    assert len(embedded.calls("POST", r"/records$")) == 2
+
+
+def test_a_refused_connection_keeps_the_input(staff, prop, settings, monkeypatch):
+    page = staff.get(url("record_create", prop.key))
+    monkeypatch.setattr(editing, "load_schema", lambda key: prop)
+    settings.GHL_API_URL = f"http://127.0.0.1:{unused_port()}"
+    data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
+    response = staff.post(url("record_create", prop.key), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert NOTHING_SAVED in text and "cannot be reached" in text
+    assert 'value="1 Test Lane"' in text
+    assert RecordChange.objects.get(action="create").outcome == "failed"
+
+
+def edit_data(text: str) -> dict:
+    return {
+        **PROPERTY_INPUT,
+        "address": "1 Test Lane",
+        "_version": hidden(text, "_version"),
+    }
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_edit_failures_keep_the_input(staff, prop, embedded, fault):
+    reply, _, message = FAULTS[fault]
+    record = services.record_create(
+        schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
+    )
+    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    embedded.fail("PUT", r"/records/", reply)
+    response = staff.post(url("record_edit", prop.key, record.id), edit_data(form))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert message in text
+    assert_input_kept(text)
+    assert services.record_get(schema=prop, record_id=record.id).properties["address"] == "Before"
+    if fault == "422":
+        assert 'id="id_status_error"' in text
+    assert RecordChange.objects.get(action="update").outcome == "failed"
+
+
+def test_edit_when_the_api_is_refused_keeps_the_input(staff, prop, settings, monkeypatch):
+    record = services.record_create(
+        schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
+    )
+    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    monkeypatch.setattr(editing, "load_schema", lambda key: prop)
+    settings.GHL_API_URL = f"http://127.0.0.1:{unused_port()}"
+    response = staff.post(url("record_edit", prop.key, record.id), edit_data(form))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert NOTHING_SAVED in text
+    assert 'value="1 Test Lane"' in text
+
+
+@pytest.mark.parametrize(
+    ("body", "under_field"),
+    [
+        ({"statusCode": 400, "message": "agent_phone must be a phone number"}, "agent_phone"),
+        ({"message": "bad", "errors": {"bedrooms": ["bedrooms is too many"]}}, "bedrooms"),
+        ({"statusCode": 400, "message": "Something else entirely"}, None),
+    ],
+)
+def test_api_messages_are_placed_under_the_field_they_name(
+    staff, prop, embedded, body, under_field
+):
+    page = staff.get(url("record_create", prop.key))
+    embedded.fail("POST", r"/records$", Reply(400, json=body))
+    data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
+    text = staff.post(url("record_create", prop.key), data).content.decode()
+    summary = text[text.index("error-summary") : text.index("</ul>", text.index("error-summary"))]
+    if under_field:
+        error_at = text.index(f'id="id_{under_field}_error"')
+        assert under_field in text[error_at : error_at + 200]
+        assert f'href="#id_{under_field}"' in summary
+        assert f'aria-describedby="id_{under_field}_error' in text
+    else:
+        assert "Something else entirely" in summary
+        assert 'class="error"' not in text.split("error-summary", 1)[1].split("_owner")[0]
