@@ -261,7 +261,9 @@ def request(
 def _give_up(method: str, path: str, error: RecordsApiError) -> RecordsApiError:
     # A refusal (4xx) is the answer to a question; only the service failing is worth a warning.
     level = logging.WARNING if isinstance(error, Unavailable | RateLimited) else logging.INFO
-    logger.log(level, "records API %s %s failed: %s", method, path, error)
+    # The text, not the error: a log record kept by a handler must not keep the traceback (and
+    # through it the response and its socket) alive.
+    logger.log(level, "records API %s %s failed: %s", method, path, str(error))
     return error
 
 

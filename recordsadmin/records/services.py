@@ -87,7 +87,7 @@ def _cached(cache_key: str, fetch, *, what: str) -> dict:
         data = cache.get(cache_key + ":stale")
         if data is None:
             raise
-        logger.warning("records API: serving a stale copy of %s (%s)", what, exc)
+        logger.warning("records API: serving a stale copy of %s (%s)", what, str(exc))
         return data
     except NotFound:
         cache.delete_many([cache_key, cache_key + ":stale"])
