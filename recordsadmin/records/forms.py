@@ -386,7 +386,7 @@ class RecordForm(forms.Form):
             self.fields[CARRY] = forms.MultipleChoiceField(
                 label="Keep for the next record",
                 required=False,
-                choices=[(k, self.fields[k].label) for k in keepable],
+                choices=[(k, f"Keep {self.fields[k].label}") for k in keepable],
                 widget=forms.CheckboxSelectMultiple,
             )
 

@@ -1,0 +1,135 @@
+"""The seed document's "Test Your Setup", walked through the dashboard in Chromium: create a
+record, read it back, change one field, find it by search, delete it, and see it is gone."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from playwright.sync_api import Page, expect
+
+from recordsadmin.records import api
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ADDRESS = "742 Evergreen Terrace"
+
+
+@pytest.fixture
+def demo(live_server, settings):
+    from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
+
+    location, token = create_demo_location(records=5)
+    settings.GHL_TOKEN = ""
+    settings.GHL_LOCATION_ID = ""
+    settings.GHL_API_URL = live_server.url + "/sandbox"
+    settings.SANDBOX_LOCATION_ID = location.id
+    settings.SANDBOX_TOKEN = token
+    api.close_session()
+    cache.clear()
+    yield PROPERTY_KEY
+    api.close_session()
+    cache.clear()
+
+
+def sign_in(page: Page, base: str, next_path: str) -> None:
+    page.goto(f"{base}{next_path}")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_create_read_update_search_delete(page: Page, live_server, staff_user, demo):
+    base = live_server.url
+    sign_in(page, base, f"/objects/{demo}/")
+    expect(page.get_by_role("heading", name="Properties")).to_be_visible()
+
+    # Create a test record, and save the returned id.
+    page.get_by_role("link", name="New property").click()
+    expect(page.get_by_role("heading", name="New property")).to_be_visible()
+    page.get_by_role("textbox", name="Address").fill(ADDRESS)
+    page.get_by_role("spinbutton", name="Price").fill("350000")
+    page.get_by_role("combobox", name="Status").select_option(label="Active")
+    page.get_by_role("group", name="Property type").get_by_label("Condo").check()
+    page.get_by_role("spinbutton", name="Bedrooms").fill("3")
+    page.get_by_role("listbox", name="Features").select_option(["pool", "garden"])
+    page.get_by_role("group", name="Room notes").get_by_label("Kitchen").fill("Open plan")
+    page.get_by_role("combobox", name="Owner").select_option(label="Maya Patel")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    # Read it back and verify all properties.
+    expect(page.get_by_role("heading", name=ADDRESS)).to_be_visible()
+    expect(page.locator("#messages").get_by_role("status")).to_contain_text("created")
+    record_url = page.url
+    record_id = record_url.rstrip("/").rsplit("/", 1)[-1]
+    fields = page.locator(".record-fields")
+    for text in ("$350,000.00", "Active", "Condo", "3", "Pool", "Garden", "Open plan"):
+        expect(fields).to_contain_text(text)
+    expect(fields).to_contain_text("Maya Patel")
+    expect(fields).to_contain_text(record_id)
+    expect(page.get_by_role("region", name="History")).to_contain_text("Created")
+
+    # Update one field and confirm the change.
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_role("textbox", name="Address")).to_have_value(ADDRESS)
+    page.get_by_role("spinbutton", name="Bedrooms").fill("4")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#messages").get_by_role("status")).to_contain_text("saved")
+    expect(page).to_have_url(record_url)
+    bedrooms = page.locator(".record-fields__row", has_text="Bedrooms")
+    expect(bedrooms).to_contain_text("4")
+    history = page.get_by_role("region", name="History")
+    expect(history).to_contain_text("Changed")
+    expect(history).to_contain_text("Bedrooms")
+
+    # Search for the record on the table page.
+    page.goto(f"{base}/objects/{demo}/?q=Evergreen")
+    link = page.get_by_role("link", name=ADDRESS)
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(record_url)
+
+    # Delete it: a confirmation that names it, then it is gone from the table.
+    page.get_by_role("link", name="Delete").click()
+    expect(page.get_by_role("heading", name=f"Delete property “{ADDRESS}”?")).to_be_visible()
+    page.get_by_role("button", name=f"Delete “{ADDRESS}”").click()
+    expect(page.locator("#messages").get_by_role("status")).to_contain_text("deleted")
+    expect(page).to_have_url(f"{base}/objects/{demo}/")
+    page.goto(f"{base}/objects/{demo}/?q=Evergreen")
+    expect(page.get_by_role("link", name=ADDRESS)).to_have_count(0)
+
+    # A follow-up read is a 404, said plainly.
+    response = page.goto(record_url)
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+
+
+def test_a_wrong_form_says_what_is_wrong_and_keeps_the_input(
+    page: Page, live_server, staff_user, demo
+):
+    sign_in(page, live_server.url, f"/objects/{demo}/new/")
+    expect(page.get_by_role("heading", name="New property")).to_be_visible()
+    page.get_by_role("spinbutton", name="Price").fill("12.345")
+    page.get_by_role("textbox", name="Agent email").fill("not an address")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name=re.compile("^Address"))).to_be_visible()
+    expect(page.get_by_role("spinbutton", name="Price")).to_have_value("12.345")
+    expect(page.get_by_role("textbox", name="Agent email")).to_have_value("not an address")
+    expect(page.get_by_role("textbox", name="Agent email")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+
+    summary.get_by_role("link", name=re.compile("^Agent email")).click()
+    expect(page.get_by_role("textbox", name="Agent email")).to_be_focused()
+    page.get_by_role("textbox", name="Address").fill("1 Fixed Street")
+    page.get_by_role("spinbutton", name="Price").fill("12.34")
+    page.get_by_role("combobox", name="Status").select_option(label="Pending")
+    page.get_by_role("textbox", name="Agent email").fill("")
+    page.get_by_role("button", name="Save and add another").click()
+    expect(page.locator("#messages").get_by_role("status")).to_contain_text("created")
+    expect(page.get_by_role("heading", name="New property")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Address")).to_have_value("")
