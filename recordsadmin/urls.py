@@ -5,3 +5,5 @@ urlpatterns = [
     path("sandbox/", include("recordsadmin.sandbox.urls")),
     path("", include("recordsadmin.records.urls")),
 ]
+
+handler404 = "recordsadmin.records.views.not_found"

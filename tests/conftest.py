@@ -51,3 +51,25 @@ def plain_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture
+def embedded_api(live_server, settings):
+    """The dashboard on live_server, talking over HTTP to its own embedded API, which holds a
+    demo location with 60 properties."""
+    from django.core.cache import cache
+
+    from recordsadmin.records import api
+    from recordsadmin.sandbox.demo import create_demo_location
+
+    location, token = create_demo_location(records=60, seed=1)
+    settings.GHL_API_URL = live_server.url + "/sandbox"
+    settings.GHL_TOKEN = ""
+    settings.GHL_LOCATION_ID = ""
+    settings.SANDBOX_LOCATION_ID = location.id
+    settings.SANDBOX_TOKEN = token
+    cache.clear()
+    api.close_session()
+    yield location
+    api.close_session()
+    cache.clear()

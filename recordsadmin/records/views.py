@@ -158,3 +158,11 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and monitors: is the app up, and does the records API answer?"""
     return JsonResponse({"status": "ok", "records_api": services.api_health()})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 page; it says what is missing when a view raised Http404 with a message."""
+    message = ""
+    if type(exception) is Http404 and exception.args and isinstance(exception.args[0], str):
+        message = exception.args[0]
+    return render(request, "404.html", {"message": message}, status=404)

@@ -1,0 +1,262 @@
+"""The records table: whole page or partial, and every control reaching the API as a search."""
+
+import time
+
+import pytest
+
+from tests.dashboard.conftest import KEY, TOKEN, record
+from tests.stub import Reply
+
+URL = f"/objects/{KEY}/"
+HTMX = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{URL}"}
+
+
+def test_whole_page_without_htmx(staff_client, service):
+    response = staff_client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" in html
+    assert 'id="record-search"' in html
+    assert 'id="records-table"' in html
+    assert "1–25 of 3,412" in html
+
+
+def test_partial_with_htmx_holds_only_the_table(staff_client, service):
+    response = staff_client.get(URL, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="records-table"')
+    assert "<html" not in html
+    assert "topbar" not in html
+    assert 'id="record-search"' not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_history_restore_gets_the_whole_page(staff_client, service):
+    response = staff_client.get(URL, headers={**HTMX, "HX-History-Restore-Request": "true"})
+    assert "<html" in response.content.decode()
+
+
+def test_default_view_is_one_page_of_25_newest_first(staff_client, service):
+    staff_client.get(URL)
+    (body,) = service.searches()
+    assert body["page"] == 1
+    assert body["pageLimit"] == 25
+    assert body["locationId"] == "loc-dashboard-tests"
+    assert "sort" not in body or body["sort"] in ([], None)
+    assert not body.get("filters")
+
+
+def test_text_query(staff_client, service):
+    staff_client.get(URL, {"q": "Evergreen"}, headers=HTMX)
+    assert service.searches()[-1]["query"] == "Evergreen"
+
+
+def test_status_filter_with_several_values_is_an_or_group(staff_client, service):
+    staff_client.get(f"{URL}?f.status=active&f.status=sold", headers=HTMX)
+    (group,) = service.searches()[-1]["filters"]
+    assert group["group"] == "OR"
+    assert {(f["field"], f["operator"], f["value"]) for f in group["filters"]} == {
+        ("properties.status", "eq", "active"),
+        ("properties.status", "eq", "sold"),
+    }
+
+
+def test_one_status_is_one_filter(staff_client, service):
+    staff_client.get(f"{URL}?f.status=pending", headers=HTMX)
+    assert service.searches()[-1]["filters"] == [
+        {"field": "properties.status", "operator": "eq", "value": "pending"}
+    ]
+
+
+def test_unknown_option_keys_are_not_sent(staff_client, service):
+    staff_client.get(f"{URL}?f.status=bogus", headers=HTMX)
+    assert not service.searches()[-1].get("filters")
+
+
+def test_money_and_date_ranges(staff_client, service):
+    staff_client.get(
+        f"{URL}?min.price=200000&max.price=450000&min.listed_on=2026-01-01", headers=HTMX
+    )
+    filters = service.searches()[-1]["filters"]
+    assert {
+        "field": "properties.price",
+        "operator": "range",
+        "value": {"gte": 200000, "lte": 450000},
+    } in filters
+    assert {
+        "field": "properties.listed_on",
+        "operator": "range",
+        "value": {"gte": "2026-01-01"},
+    } in filters
+
+
+def test_a_bad_range_is_explained_not_sent(staff_client, service):
+    response = staff_client.get(f"{URL}?min.price=lots", headers=HTMX)
+    assert "enter a number" in response.content.decode()
+    assert not service.searches()[-1].get("filters")
+
+
+def test_owner_filter(staff_client, service):
+    staff_client.get(f"{URL}?owner=u1", headers=HTMX)
+    assert service.searches()[-1]["filters"] == [
+        {"field": "owner", "operator": "eq", "value": "u1"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sort", "wire"),
+    [
+        ("price", {"field": "properties.price", "direction": "asc"}),
+        ("-price", {"field": "properties.price", "direction": "desc"}),
+        ("-updated", {"field": "updatedAt", "direction": "desc"}),
+        ("address", {"field": "properties.address", "direction": "asc"}),
+    ],
+)
+def test_sort(staff_client, service, sort, wire):
+    staff_client.get(URL, {"sort": sort}, headers=HTMX)
+    assert service.searches()[-1]["sort"] == [wire]
+
+
+def test_sort_headers_say_their_order_and_link_to_the_reverse(staff_client, service):
+    html = staff_client.get(URL, {"sort": "price"}, headers=HTMX).content.decode()
+    assert 'aria-sort="ascending"' in html
+    assert 'href="?sort=-price"' in html
+    html = staff_client.get(URL, {"sort": "-price"}, headers=HTMX).content.decode()
+    assert 'aria-sort="descending"' in html
+
+
+def test_page_and_page_size(staff_client, service):
+    service.records = [record(n) for n in range(51, 101)]
+    response = staff_client.get(URL, {"page": "2", "per_page": "50"}, headers=HTMX)
+    body = service.searches()[-1]
+    assert (body["page"], body["pageLimit"]) == (2, 50)
+    html = response.content.decode()
+    assert "51–100 of 3,412" in html
+    assert 'aria-current="page"' in html
+    assert "page=3" in html and "per_page=50" in html
+
+
+def test_page_size_above_100_is_clamped(staff_client, service):
+    staff_client.get(URL, {"per_page": "500"}, headers=HTMX)
+    assert service.searches()[-1]["pageLimit"] == 100
+
+
+def test_a_warm_table_view_costs_one_api_call(staff_client, service):
+    staff_client.get(URL)
+    before = len(service.stub.requests)
+    for _ in range(3):
+        staff_client.get(URL, {"q": "x"}, headers=HTMX)
+    assert len(service.stub.requests) - before == 3
+    assert all(seen.path.endswith("/records/search") for seen in service.stub.requests[before:])
+
+
+def test_values_render_for_their_type(staff_client, service):
+    service.records = [record(1, price=350000, status="sold", listed_on="2026-03-07")]
+    service.total = 1
+    html = staff_client.get(URL, headers=HTMX).content.decode()
+    assert "$350,000.00" in html
+    assert ">Sold<" in html
+    assert "Mar 7, 2026" in html
+    assert "Maya Patel" in html  # the owner's name, not their id
+    assert f'href="/objects/{KEY}/rec1/"' in html
+
+
+def test_remote_values_are_escaped_and_unsafe_links_dropped(staff_client, service):
+    service.records = [
+        record(
+            1,
+            address='<script>alert(1)</script>"><img src=x onerror=alert(1)>',
+            brochure=[
+                {"url": "javascript:alert(1)", "name": "{{ secret }}"},
+                {"url": "https://ok.test/b.pdf", "name": "b.pdf"},
+            ],
+        )
+    ]
+    service.total = 1
+    html = staff_client.get(URL, headers=HTMX).content.decode()
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;" in html
+    assert "javascript:" not in html
+    assert 'href="https://ok.test/b.pdf"' in html
+    assert "{{ secret }}" in html  # shown as text, never evaluated
+
+
+def test_empty_search_says_why_and_offers_to_clear(staff_client, service):
+    service.records, service.total = [], 0
+    html = staff_client.get(URL, {"q": "nowhere", "sort": "price"}, headers=HTMX).content.decode()
+    assert "No records match “nowhere”" in html
+    assert 'href="?sort=price"' in html  # clears the search, keeps the sort
+
+
+def test_no_records_yet(staff_client, service):
+    service.records, service.total = [], 0
+    html = staff_client.get(URL, headers=HTMX).content.decode()
+    assert "No records yet" in html
+    assert f'href="/objects/{KEY}/new/"' in html
+
+
+def test_a_page_past_the_end_links_to_the_last(staff_client, service):
+    service.records = []
+    html = staff_client.get(URL, {"page": "999"}, headers=HTMX).content.decode()
+    assert "past the end" in html
+    assert "page=137" in html
+
+
+@pytest.mark.parametrize(
+    ("reply", "text", "status"),
+    [
+        (Reply(503, json={"message": "down"}), "cannot be reached", 503),
+        (Reply(500, json={"message": "boom"}), "cannot be reached", 503),
+        (Reply(401, json={"statusCode": 401, "message": "Invalid token"}), "GHL_TOKEN", 502),
+        (Reply(429, headers={"Retry-After": "30"}), "Try again in 30 seconds", 429),
+        (Reply(302, headers={"Location": "http://elsewhere.test/"}), "cannot be reached", 503),
+        (Reply(200, body=b"<html>not json"), "cannot be reached", 503),
+    ],
+)
+def test_api_failures_are_explained_in_the_page(staff_client, service, reply, text, status):
+    service.search = reply
+    page = staff_client.get(URL)
+    assert page.status_code == status
+    assert text in page.content.decode()
+    assert "Traceback" not in page.content.decode()
+    assert TOKEN not in page.content.decode()
+    partial = staff_client.get(URL, headers=HTMX)
+    assert partial.status_code == 200  # htmx swaps it into the table's place
+    assert text in partial.content.decode()
+
+
+def test_retry_button_repeats_the_same_view(staff_client, service):
+    service.search = Reply(503)
+    html = staff_client.get(URL, {"q": "oak"}, headers=HTMX).content.decode()
+    assert "Try again" in html
+    assert 'hx-get="/objects/custom_objects.property/?q=oak"' in html
+
+
+def test_a_stuck_api_never_hangs_the_page(staff_client, service, settings):
+    service.search = Reply(200, json={"records": [], "total": 0}, delay=10)
+    staff_client.get(URL)  # warm the schema
+    started = time.monotonic()
+    response = staff_client.get(URL)
+    assert time.monotonic() - started < settings.GHL_PAGE_DEADLINE + 1
+    assert "cannot be reached" in response.content.decode()
+
+
+def test_unknown_object_is_a_404_page(staff_client, service):
+    response = staff_client.get("/objects/custom_objects.nothing/")
+    assert response.status_code == 404
+    assert "custom_objects.nothing" in response.content.decode()
+
+
+def test_home_goes_straight_to_the_only_object(staff_client, service):
+    response = staff_client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == URL
+
+
+def test_staff_without_view_permission_get_403(client, staff_without_permissions, service):
+    client.force_login(staff_without_permissions)
+    assert client.get(URL).status_code == 403
+    assert client.get("/").status_code == 403
+    assert service.stub.requests == []
