@@ -125,6 +125,7 @@ def test_sandbox_demo_loads_once_and_saves_working_credentials(data_dir):
     location_id, token = credentials.load()
     assert token in output
     assert "40 properties" in output
+    assert "property indexes" in output  # sorting 100,000 records needs them
     assert ApiToken.objects.get(token_hash=hash_token(token)).location_id == location_id
     assert Record.objects.filter(location_id=location_id, object__key=PROPERTY_KEY).count() == 40
 
@@ -133,6 +134,13 @@ def test_sandbox_demo_loads_once_and_saves_working_credentials(data_dir):
     assert token not in again  # shown once
     assert credentials.load() == (location_id, token)
     assert Record.objects.filter(location_id=location_id).count() == 44
+
+
+def test_sandbox_demo_without_indexes(data_dir):
+    output = run("sandbox_demo", "--records", "3", "--no-indexes")
+    assert "3 properties" in output
+    assert "property indexes" not in output
+    assert "property indexes" in run("sandbox_demo")  # added later to the loaded location
 
 
 def test_sandbox_demo_force_rebuilds_with_the_same_credentials(data_dir):
