@@ -73,3 +73,29 @@ def embedded_api(live_server, settings):
     yield location
     api.close_session()
     cache.clear()
+
+
+@pytest.fixture
+def service(settings, db):
+    """The dashboard in the real-service mode, pointed at a stub that answers like GoHighLevel
+    for one Property object (tests/fake_service.py), with tiny timeouts."""
+    from django.core.cache import cache
+
+    from recordsadmin.records import api
+    from tests.fake_service import LOCATION, TOKEN, FakeService
+    from tests.stub import Stub
+
+    with Stub() as stub:
+        settings.GHL_API_URL = stub.url
+        settings.GHL_TOKEN = TOKEN
+        settings.GHL_LOCATION_ID = LOCATION
+        settings.GHL_CONNECT_TIMEOUT = 0.5
+        settings.GHL_READ_TIMEOUT = 0.5
+        settings.GHL_PAGE_DEADLINE = 2.0
+        settings.GHL_BACKOFF_BASE = 0.01
+        settings.GHL_BACKOFF_CAP = 0.05
+        cache.clear()
+        api.close_session()
+        yield FakeService(stub)
+        api.close_session()
+        cache.clear()

@@ -8,6 +8,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import PASSWORD
 
+# A page that needs the records API: the fake service's only object.
+TABLE = "/objects/custom_objects.property/"
+
 # Routes a signed-out visitor may reach: the login page, the health check, and the embedded
 # records API, which has bearer-token auth of its own.
 OPEN_ROUTES = {"accounts:login", "records:healthz"}
@@ -77,11 +80,12 @@ def test_health_and_login_are_open(client):
 
 
 @pytest.mark.django_db
-def test_staff_sign_in_and_reach_home(client, staff_user):
+def test_staff_sign_in_and_reach_home(client, staff_user, service):
     response = client.post("/accounts/login/", {"username": "staffer", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
-    home = client.get("/")
+    home = client.get("/", follow=True)
+    assert home.redirect_chain == [(TABLE, 302)]
     assert home.status_code == 200
     assert b"staffer" in home.content
 
@@ -178,28 +182,30 @@ def test_login_post_without_csrf_token_is_refused(staff_user):
 
 
 @pytest.mark.django_db
-def test_logout_without_csrf_token_is_refused(staff_user):
+def test_logout_without_csrf_token_is_refused(staff_user, service):
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff_user)
     assert client.post("/accounts/logout/", headers={"HX-Request": "true"}).status_code == 403
-    assert client.get("/").status_code == 200
+    assert client.get(TABLE).status_code == 200
 
 
 @pytest.mark.django_db
-def test_idle_sessions_expire(client, staff_user, settings):
+def test_idle_sessions_expire(client, staff_user, settings, service):
     client.force_login(staff_user)
-    assert client.get("/").status_code == 200
+    assert client.get(TABLE).status_code == 200
     session = client.session
     session["seen_at"] = time.time() - settings.SESSION_IDLE_SECONDS - 1
     session.save()
-    assert client.get("/").status_code == 302
+    assert client.get(TABLE).status_code == 302
 
 
 @pytest.mark.django_db
-def test_sessions_expire_at_their_absolute_age_even_when_busy(client, staff_user, settings):
+def test_sessions_expire_at_their_absolute_age_even_when_busy(
+    client, staff_user, settings, service
+):
     client.force_login(staff_user)
-    assert client.get("/").status_code == 200
+    assert client.get(TABLE).status_code == 200
     session = client.session
     session["started_at"] = time.time() - settings.SESSION_COOKIE_AGE - 1
     session.save()
-    assert client.get("/").status_code == 302
+    assert client.get(TABLE).status_code == 302

@@ -6,6 +6,8 @@ import re
 import pytest
 from django.conf import settings
 
+TABLE = "/objects/custom_objects.property/"
+
 
 def csp_directives(response) -> dict[str, list[str]]:
     header = response["Content-Security-Policy"]
@@ -38,8 +40,8 @@ def test_login_page_has_a_strict_csp_with_a_fresh_nonce(client):
 
 
 @pytest.mark.django_db
-def test_signed_in_page_has_security_headers(staff_client):
-    response = staff_client.get("/")
+def test_signed_in_page_has_security_headers(staff_client, service):
+    response = staff_client.get(TABLE)
     assert response.status_code == 200
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -48,8 +50,8 @@ def test_signed_in_page_has_security_headers(staff_client):
 
 
 @pytest.mark.django_db
-def test_htmx_config_meta_is_safe_and_outlasts_the_server_deadline(staff_client):
-    html = staff_client.get("/").content.decode()
+def test_htmx_config_meta_is_safe_and_outlasts_the_server_deadline(staff_client, service):
+    html = staff_client.get(TABLE).content.decode()
     match = re.search(r'<meta name="htmx-config" content="([^"]*)">', html)
     assert match
     config = json.loads(match.group(1).replace("&quot;", '"'))
@@ -60,8 +62,8 @@ def test_htmx_config_meta_is_safe_and_outlasts_the_server_deadline(staff_client)
 
 
 @pytest.mark.django_db
-def test_htmx_is_served_locally_and_sends_the_csrf_token(staff_client):
-    html = staff_client.get("/").content.decode()
+def test_htmx_is_served_locally_and_sends_the_csrf_token(staff_client, service):
+    html = staff_client.get(TABLE).content.decode()
     assert re.search(r'<script[^>]+src="/static/django_htmx/htmx\.min\.[^"]*js"', html) or (
         re.search(r'<script[^>]+src="/static/[^"]*htmx[^"]*"', html)
     )

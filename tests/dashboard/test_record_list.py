@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.dashboard.conftest import KEY, TOKEN, record
+from tests.fake_service import KEY, TOKEN, record
 from tests.stub import Reply
 
 URL = f"/objects/{KEY}/"

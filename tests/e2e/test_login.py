@@ -10,7 +10,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_sign_in_and_see_the_home_page(page: Page, live_server, staff_user):
+def test_sign_in_and_see_the_home_page(page: Page, live_server, embedded_api, staff_user):
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2F$"))
     page.get_by_label("Username").fill("staffer")

@@ -80,6 +80,13 @@ def test_another_location_id_in_the_body_is_401_and_nothing_is_written(sandbox):
     assert Record.objects.count() == before
 
 
+def test_another_location_id_in_a_delete_body_is_401(sandbox):
+    record = some_record(sandbox)
+    response = sandbox.delete(f"{RECORDS}/{record.id}", json={"locationId": "someone-elses"})
+    assert response.status_code == 401
+    assert Record.objects.filter(id=record.id).exists()
+
+
 def test_the_own_location_id_is_accepted_in_query_or_body(sandbox):
     created = sandbox.create(SEED_PROPERTIES, locationId=sandbox.location_id)
     assert created.status_code == 200

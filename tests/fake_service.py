@@ -1,9 +1,5 @@
-"""The dashboard against a scripted records API (the stub) in the real-service mode."""
+"""A scripted records API (the stub) answering like the real service, for dashboard tests."""
 
-import pytest
-from django.core.cache import cache
-
-from recordsadmin.records import api
 from tests.stub import Reply, Seen, Stub
 
 KEY = "custom_objects.property"
@@ -88,21 +84,3 @@ class FakeService:
 
     def searches(self) -> list[dict]:
         return [seen.json for seen in self.stub.requests if seen.path.endswith("/records/search")]
-
-
-@pytest.fixture
-def service(settings, db):
-    with Stub() as stub:
-        settings.GHL_API_URL = stub.url
-        settings.GHL_TOKEN = TOKEN
-        settings.GHL_LOCATION_ID = LOCATION
-        settings.GHL_CONNECT_TIMEOUT = 0.5
-        settings.GHL_READ_TIMEOUT = 0.5
-        settings.GHL_PAGE_DEADLINE = 2.0
-        settings.GHL_BACKOFF_BASE = 0.01
-        settings.GHL_BACKOFF_CAP = 0.05
-        cache.clear()
-        api.close_session()
-        yield FakeService(stub)
-        api.close_session()
-        cache.clear()
