@@ -60,6 +60,8 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
                     headers={"Allow": ", ".join(methods)},
                 )
             body = read_body(request) if request.method in BODY_METHODS else {}
+            if request.method == "DELETE" and request.META.get("CONTENT_LENGTH", "0") != "0":
+                body = read_body(request)  # only for a locationId in it
             check_location(request, location, body)
             status, payload = handler(Call(request, location, body), **kwargs)
             response: HttpResponse = JsonResponse(payload, status=status)
