@@ -25,6 +25,7 @@ from .models import Location
 logger = logging.getLogger(__name__)
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+NO_BODY = {None, "", "0"}
 
 
 @dataclass
@@ -60,7 +61,7 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
                     headers={"Allow": ", ".join(methods)},
                 )
             body = read_body(request) if request.method in BODY_METHODS else {}
-            if request.method == "DELETE" and request.META.get("CONTENT_LENGTH", "0") != "0":
+            if request.method == "DELETE" and request.META.get("CONTENT_LENGTH") not in NO_BODY:
                 body = read_body(request)  # only for a locationId in it
             check_location(request, location, body)
             status, payload = handler(Call(request, location, body), **kwargs)
