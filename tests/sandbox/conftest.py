@@ -73,13 +73,19 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture
-def sandbox(live_server, transactional_db) -> Sandbox:
+def sandbox(live_server, transactional_db):
     location, token = create_demo_location(records=20)
-    return Sandbox(url=live_server.url + "/sandbox", location=location, token=token)
+    api = Sandbox(url=live_server.url + "/sandbox", location=location, token=token)
+    yield api
+    # A kept-alive connection would hold a server thread that later closes the database
+    # connection it shares with another test.
+    api.session.close()
 
 
 @pytest.fixture
-def other_sandbox(live_server, transactional_db, sandbox) -> Sandbox:
+def other_sandbox(live_server, transactional_db, sandbox):
     """A second location with the same demo objects and keys, and its own token."""
     location, token = create_demo_location(records=5, seed=1)
-    return Sandbox(url=live_server.url + "/sandbox", location=location, token=token)
+    api = Sandbox(url=live_server.url + "/sandbox", location=location, token=token)
+    yield api
+    api.session.close()
