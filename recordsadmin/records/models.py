@@ -18,6 +18,9 @@ class Record(models.Model):
         default_permissions = ("view", "add", "change", "delete")
         permissions = [("export_record", "Can export records")]
 
+    def __str__(self) -> str:
+        return "records"
+
 
 class RecordChange(models.Model):
     """One write to the records API made through the dashboard, whatever its outcome.
