@@ -102,6 +102,7 @@ def test_create_read_update_search_delete(page: Page, live_server, staff_user, d
     response = page.goto(record_url)
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.get_by_text("This record does not exist")).to_be_visible()
 
 
 def test_a_wrong_form_says_what_is_wrong_and_keeps_the_input(

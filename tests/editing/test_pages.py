@@ -244,7 +244,7 @@ def test_delete_confirms_then_the_record_is_gone_and_can_be_restored(staff, prop
     assert len(embedded.calls("DELETE")) == 1
     gone = staff.get(url("record_detail", prop.key, record.id))
     assert gone.status_code == 404
-    assert b"Not found" in gone.content
+    assert b"This record does not exist" in gone.content
     change = RecordChange.objects.get(action="delete")
     assert change.outcome == "ok" and change.before["properties"]["bedrooms"] == 4
 
