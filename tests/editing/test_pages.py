@@ -162,6 +162,11 @@ def test_edit_sends_only_what_changed_and_null_for_a_cleared_field(staff, prop, 
         "features": ["pool"],
         "_owner": "",
         "_version": hidden(text, "_version"),
+        # Not fields of the schema: they never reach the API (RELIABILITY 14).
+        "id": "other",
+        "locationId": "elsewhere",
+        "createdAt": "2000-01-01",
+        "Bedrooms": "7",
     }
     response = staff.post(url("record_edit", prop.key, record.id), data)
     assert response.status_code == 303, response.content.decode()[:2000]
@@ -238,10 +243,25 @@ def test_delete_confirms_then_the_record_is_gone_and_can_be_restored(staff, prop
     assert "Delete property “77 Gone Street”?" in confirm.content.decode()
     assert not embedded.calls("DELETE")
 
+    original = embedded.route
+    seen_before_the_call = []
+
+    def watch(seen):
+        if seen.method == "DELETE":
+            row = RecordChange.objects.filter(action="delete", record_id=record.id).first()
+            seen_before_the_call.append(row and (row.outcome, row.before["properties"]))
+        return original(seen)
+
+    embedded.stub.router = watch
     response = staff.post(url("record_delete", prop.key, record.id))
     assert response.status_code == 303
     assert response["Location"] == url("record_list", prop.key)
     assert len(embedded.calls("DELETE")) == 1
+    # The history row, with the whole record, was written before the DELETE went out.
+    assert seen_before_the_call == [("pending", record.properties)]
+    listing = staff.get(response["Location"]).content.decode()
+    restore_link = url("record_restore", prop.key, record.id)
+    assert f'<a href="{restore_link}">Restore it</a>' in listing
     gone = staff.get(url("record_detail", prop.key, record.id))
     assert gone.status_code == 404
     assert b"This record does not exist" in gone.content
