@@ -222,6 +222,12 @@ GHL_READ_TIMEOUT = env_float("GHL_READ_TIMEOUT", 10.0)
 # No page view waits for the records API longer than this, retries included.
 GHL_PAGE_DEADLINE = env_float("GHL_PAGE_DEADLINE", 15.0)
 GHL_SCHEMA_CACHE_SECONDS = int(env_float("GHL_SCHEMA_CACHE_SECONDS", 300))
+# Reads, updates, deletes and searches are retried this many times on 429, 502, 503, 504 and
+# connection errors, waiting base * 2**attempt seconds (capped, with full jitter) unless the
+# service says how long; never past GHL_PAGE_DEADLINE. A create is never sent twice.
+GHL_MAX_RETRIES = int(env_float("GHL_MAX_RETRIES", 3))
+GHL_BACKOFF_BASE = env_float("GHL_BACKOFF_BASE", 0.25)
+GHL_BACKOFF_CAP = env_float("GHL_BACKOFF_CAP", 4.0)
 
 # The embedded records API (recordsadmin/sandbox).
 SANDBOX_LOCATION_ID = os.environ.get("SANDBOX_LOCATION_ID", "")
