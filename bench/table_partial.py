@@ -95,6 +95,7 @@ def main() -> None:
     started = time.perf_counter()
     run([python, "manage.py", "migrate", "-v0"], env)
     run([python, "manage.py", "createcachetable"], env)
+    run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     run([python, "manage.py", "sandbox_demo", "--records", str(args.records)], env)
     run([python, "manage.py", "demo_users"], env)
     print(f"  ready in {time.perf_counter() - started:.0f} s", flush=True)
