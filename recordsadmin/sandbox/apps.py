@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class SandboxConfig(AppConfig):
     name = "recordsadmin.sandbox"
     label = "sandbox"
     verbose_name = "Embedded records API"
+
+    def ready(self) -> None:
+        from .ratelimit import parse_rate
+
+        # A bad SANDBOX_RATE_LIMIT stops the server at start, not at its first API call.
+        parse_rate(getattr(settings, "SANDBOX_RATE_LIMIT", "100/10s"))

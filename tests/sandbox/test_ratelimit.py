@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
 from recordsadmin.sandbox.models import Record
@@ -38,6 +39,20 @@ def test_parse_rate(value, rate):
 def test_a_bad_setting_names_the_variable(value):
     with pytest.raises(ImproperlyConfigured, match="SANDBOX_RATE_LIMIT"):
         parse_rate(value)
+
+
+def test_a_bad_setting_stops_the_app_at_start(settings):
+    settings.SANDBOX_RATE_LIMIT = "lots"
+    with pytest.raises(ImproperlyConfigured, match="SANDBOX_RATE_LIMIT"):
+        apps.get_app_config("sandbox").ready()
+    settings.SANDBOX_RATE_LIMIT = "10/1s"
+    apps.get_app_config("sandbox").ready()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bad_setting_at_request_time_is_a_500_not_a_pass(sandbox, settings):
+    settings.SANDBOX_RATE_LIMIT = "lots"
+    assert sandbox.get("/users/").status_code == 500
 
 
 class Clock:
