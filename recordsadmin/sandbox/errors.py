@@ -10,6 +10,9 @@ from django.http import JsonResponse
 
 INVALID_TOKEN = "Invalid token: access token is invalid"  # noqa: S105 (a message)
 LOCATION_NOT_ACCESSIBLE = "This location is not accessible from this token."
+# The reason phrases the real service sends. Python's own table renamed 422 to "Unprocessable
+# Content" in 3.13; the wire must not change with the Python version the sandbox runs on.
+REASONS = {422: "Unprocessable Entity", 413: "Payload Too Large"}
 
 
 class ApiError(Exception):
@@ -49,10 +52,14 @@ def error_body(
         message = [message] if isinstance(message, str) else list(message)
     elif not isinstance(message, str):
         message = "; ".join(message)
-    body: dict = {"statusCode": status, "message": message, "error": HTTPStatus(status).phrase}
+    body: dict = {"statusCode": status, "message": message, "error": reason(status)}
     if errors:
         body["errors"] = errors
     return body
+
+
+def reason(status: int) -> str:
+    return REASONS.get(status) or HTTPStatus(status).phrase
 
 
 def error_response(error: ApiError) -> JsonResponse:
