@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
+from tests.apis import FAST_FAILURE, use_embedded_demo, use_records_api
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -57,45 +59,19 @@ def staff_client(client, staff_user):
 def embedded_api(live_server, settings):
     """The dashboard on live_server, talking over HTTP to its own embedded API, which holds a
     demo location with 60 properties."""
-    from django.core.cache import cache
-
-    from recordsadmin.records import api
-    from recordsadmin.sandbox.demo import create_demo_location
-
-    location, token = create_demo_location(records=60, seed=1)
-    settings.GHL_API_URL = live_server.url + "/sandbox"
-    settings.GHL_TOKEN = ""
-    settings.GHL_LOCATION_ID = ""
-    settings.SANDBOX_LOCATION_ID = location.id
-    settings.SANDBOX_TOKEN = token
-    cache.clear()
-    api.close_session()
+    location, _ = use_embedded_demo(settings, live_server.url + "/sandbox", records=60)
     yield location
-    api.close_session()
-    cache.clear()
+    use_records_api(settings, url="")
 
 
 @pytest.fixture
 def service(settings, db):
     """The dashboard in the real-service mode, pointed at a stub that answers like GoHighLevel
     for one Property object (tests/fake_service.py), with tiny timeouts."""
-    from django.core.cache import cache
-
-    from recordsadmin.records import api
     from tests.fake_service import LOCATION, TOKEN, FakeService
     from tests.stub import Stub
 
     with Stub() as stub:
-        settings.GHL_API_URL = stub.url
-        settings.GHL_TOKEN = TOKEN
-        settings.GHL_LOCATION_ID = LOCATION
-        settings.GHL_CONNECT_TIMEOUT = 0.5
-        settings.GHL_READ_TIMEOUT = 0.5
-        settings.GHL_PAGE_DEADLINE = 2.0
-        settings.GHL_BACKOFF_BASE = 0.01
-        settings.GHL_BACKOFF_CAP = 0.05
-        cache.clear()
-        api.close_session()
+        use_records_api(settings, url=stub.url, token=TOKEN, location_id=LOCATION, **FAST_FAILURE)
         yield FakeService(stub)
-        api.close_session()
-        cache.clear()
+        use_records_api(settings, url="")

@@ -4,10 +4,9 @@ record, read it back, change one field, find it by search, delete it, and see it
 import re
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
-from recordsadmin.records import api
+from tests.apis import use_embedded_demo, use_records_api
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,19 +16,11 @@ ADDRESS = "742 Evergreen Terrace"
 
 @pytest.fixture
 def demo(live_server, settings):
-    from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
+    from recordsadmin.sandbox.demo import PROPERTY_KEY
 
-    location, token = create_demo_location(records=5)
-    settings.GHL_TOKEN = ""
-    settings.GHL_LOCATION_ID = ""
-    settings.GHL_API_URL = live_server.url + "/sandbox"
-    settings.SANDBOX_LOCATION_ID = location.id
-    settings.SANDBOX_TOKEN = token
-    api.close_session()
-    cache.clear()
+    use_embedded_demo(settings, live_server.url + "/sandbox", records=5)
     yield PROPERTY_KEY
-    api.close_session()
-    cache.clear()
+    use_records_api(settings, url="")
 
 
 def sign_in(page: Page, base: str, next_path: str) -> None:

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
-from django.core.cache import cache
 
-from recordsadmin.records import api, services
+from recordsadmin.records import services
 from recordsadmin.records.types import Schema, parse_schema
+from tests.apis import use_embedded_demo, use_records_api
 from tests.stub import Reply, Seen, Stub
 
 KEY = "custom_objects.thing"
@@ -111,28 +111,22 @@ class Proxy:
 @pytest.fixture
 def embedded(live_server, settings):
     """The demo location in the embedded API, reached through a recording proxy."""
-    from recordsadmin.sandbox.demo import create_demo_location
-
-    location, token = create_demo_location(records=3)
-    settings.GHL_TOKEN = ""
-    settings.GHL_LOCATION_ID = ""
-    settings.SANDBOX_LOCATION_ID = location.id
-    settings.SANDBOX_TOKEN = token
-    settings.GHL_CONNECT_TIMEOUT = 1
-    settings.GHL_READ_TIMEOUT = 1
-    settings.GHL_PAGE_DEADLINE = 3
-    settings.GHL_MAX_RETRIES = 1
-    settings.GHL_BACKOFF_BASE = 0.01
-    settings.GHL_BACKOFF_CAP = 0.02
-    api.close_session()
-    cache.clear()
     with Stub() as stub:
+        use_embedded_demo(
+            settings,
+            stub.url,
+            records=3,
+            GHL_CONNECT_TIMEOUT=1,
+            GHL_READ_TIMEOUT=1,
+            GHL_PAGE_DEADLINE=3,
+            GHL_MAX_RETRIES=1,
+            GHL_BACKOFF_BASE=0.01,
+            GHL_BACKOFF_CAP=0.02,
+        )
         proxy = Proxy(stub=stub, upstream=live_server.url + "/sandbox")
         stub.router = proxy.route
-        settings.GHL_API_URL = stub.url
         yield proxy
-    api.close_session()
-    cache.clear()
+    use_records_api(settings, url="")
 
 
 @pytest.fixture

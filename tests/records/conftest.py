@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from recordsadmin.records import api
+from tests.apis import use_records_api
 from tests.stub import Stub
 
 TOKEN = "pit-secret-token-never-shown-0123456789"
@@ -34,15 +35,19 @@ def stub():
 @pytest.fixture
 def ghl(settings, stub):
     """Settings for the real-service mode, pointed at the stub, with tiny timeouts."""
-    settings.GHL_API_URL = stub.url
-    settings.GHL_TOKEN = TOKEN
-    settings.GHL_LOCATION_ID = LOCATION
-    settings.GHL_CONNECT_TIMEOUT = 0.5
-    settings.GHL_READ_TIMEOUT = 0.5
-    settings.GHL_PAGE_DEADLINE = 3.0
-    settings.GHL_MAX_RETRIES = 3
-    settings.GHL_BACKOFF_BASE = 0.01
-    settings.GHL_BACKOFF_CAP = 0.05
+    use_records_api(
+        settings,
+        url=stub.url,
+        token=TOKEN,
+        location_id=LOCATION,
+        clear_cache=False,
+        GHL_CONNECT_TIMEOUT=0.5,
+        GHL_READ_TIMEOUT=0.5,
+        GHL_PAGE_DEADLINE=3.0,
+        GHL_MAX_RETRIES=3,
+        GHL_BACKOFF_BASE=0.01,
+        GHL_BACKOFF_CAP=0.05,
+    )
     return stub
 
 

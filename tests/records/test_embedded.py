@@ -22,6 +22,7 @@ from recordsadmin.records.exceptions import (
     ValidationFailed,
 )
 from recordsadmin.records.types import Filter, Schema, Sort
+from tests.apis import use_embedded_demo
 
 demo = pytest.importorskip("recordsadmin.sandbox.demo")
 
@@ -57,16 +58,14 @@ def sample(field):
 
 @pytest.fixture
 def embedded(live_server, settings):
-    location, token = demo.create_demo_location(records=RECORDS)
-    settings.GHL_API_URL = live_server.url + "/sandbox"
-    settings.GHL_TOKEN = ""
-    settings.GHL_LOCATION_ID = ""
-    settings.SANDBOX_LOCATION_ID = location.id
-    settings.SANDBOX_TOKEN = token
-    settings.GHL_CONNECT_TIMEOUT = 2
-    settings.GHL_READ_TIMEOUT = 5
-    settings.GHL_PAGE_DEADLINE = 10
-    cache.clear()
+    location, _ = use_embedded_demo(
+        settings,
+        live_server.url + "/sandbox",
+        records=RECORDS,
+        GHL_CONNECT_TIMEOUT=2,
+        GHL_READ_TIMEOUT=5,
+        GHL_PAGE_DEADLINE=10,
+    )
     yield location
     _close_keep_alive_connections()
 
