@@ -3,6 +3,8 @@ import json
 from django.conf import settings
 from django.http import HttpRequest
 
+from recordsadmin.sandbox import credentials
+
 
 def dashboard(request: HttpRequest) -> dict:
     """What the base layout shows on every page: the location in use and the htmx config."""
@@ -11,7 +13,7 @@ def dashboard(request: HttpRequest) -> dict:
         location_id = settings.GHL_LOCATION_ID
     else:
         api_label = "Embedded API"
-        location_id = settings.SANDBOX_LOCATION_ID or _sandbox_location_id()
+        location_id = _sandbox_location_id()
     return {
         "api_label": api_label,
         "location_id": location_id,
@@ -33,9 +35,5 @@ def dashboard(request: HttpRequest) -> dict:
 
 
 def _sandbox_location_id() -> str:
-    try:
-        from recordsadmin.sandbox import credentials
-    except ImportError:
-        return ""
     found = credentials.load()
     return found[0] if found else ""
