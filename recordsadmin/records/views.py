@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
 
 from recordsadmin.records import history, services
 from recordsadmin.records.errors import error_status, explain
@@ -102,10 +103,13 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
             "pager": pager(query, page.page, page.num_pages),
         }
         status = 200
-    template = "records/record_list.html"
-    if wants_partial(request):
-        template += "#records-table"
-    return render(request, template, context, status=status)
+    if not wants_partial(request):
+        return render(request, "records/record_list.html", context, status=status)
+    response = render(request, "records/record_list.html#records-table", context, status=status)
+    # The form sends every field, empty ones too; the address bar gets the same question
+    # without them.
+    params = query.params()
+    return push_url(response, request.path + (params if params != "?" else ""))
 
 
 def pager(query: ListQuery, current: int, last: int, around: int = 2) -> dict:

@@ -53,6 +53,24 @@
     });
   });
 
+  // "Clear search and filters" redraws only the table; empty the search form too, so that its
+  // next change does not bring the old question back.
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-clear-filters]")) return;
+    var form = document.getElementById("record-search");
+    if (!form) return;
+    form.querySelectorAll("input").forEach(function (input) {
+      if (input.type === "checkbox" || input.type === "radio") {
+        input.checked = false;
+      } else if (input.type !== "hidden" && input.type !== "submit") {
+        input.value = "";
+      }
+    });
+    form.querySelectorAll("select").forEach(function (select) {
+      select.selectedIndex = 0;
+    });
+  });
+
   // "/" focuses the page's search box, as in most admin tools.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;

@@ -260,3 +260,12 @@ def test_staff_without_view_permission_get_403(client, staff_without_permissions
     assert client.get(URL).status_code == 403
     assert client.get("/").status_code == 403
     assert service.stub.requests == []
+
+
+def test_the_address_bar_gets_the_question_without_empty_fields(staff_client, service):
+    response = staff_client.get(
+        f"{URL}?q=&min.price=&f.status=sold&owner=&sort=&per_page=25&page=1", headers=HTMX
+    )
+    assert response["HX-Push-Url"] == f"{URL}?f.status=sold"
+    response = staff_client.get(f"{URL}?q=&sort=", headers=HTMX)
+    assert response["HX-Push-Url"] == URL

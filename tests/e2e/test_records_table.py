@@ -54,6 +54,7 @@ def test_slash_focuses_search_and_enter_searches_at_once(table: Page):
     expect(table.get_by_role("heading", name=re.compile("No records match"))).to_be_visible()
     table.get_by_role("link", name="Clear the search and filters").click()
     expect(table.locator("#records-count")).to_have_text("1–25 of 60")
+    expect(table.get_by_label("Search properties")).to_have_value("")
     assert no_reload(table)
 
 
@@ -100,6 +101,13 @@ def test_filtering_by_status(table: Page):
     statuses = set(table.locator("#records-table td.col-field_status").all_inner_texts())
     assert statuses == {"Sold"}
     assert "f.status=Sold" in table.url
+    table.get_by_role("link", name="Clear search and filters").click()
+    expect(table.locator("#records-count")).to_have_text("1–25 of 60")
+    sold_box = table.get_by_role("group", name="Status").get_by_label("Sold")
+    expect(sold_box).not_to_be_checked()
+    # The next change asks a new question, without the cleared filter.
+    table.get_by_role("group", name="Status").get_by_label("Active").check()
+    expect(table).to_have_url(re.compile(r"f\.status=Active$"))
     assert no_reload(table)
 
 
