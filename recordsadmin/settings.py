@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tables2",
+    "django_tasks_db",
     "recordsadmin.accounts",
     "recordsadmin.records",
     "recordsadmin.sandbox",
@@ -204,6 +205,14 @@ if HTTPS:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
     if env_bool("DJANGO_BEHIND_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Bulk jobs run on Django's task framework, queued in the database; `manage.py db_worker` runs
+# them (`make demo` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# How many calls a bulk job keeps in flight at once, and how many of the rate limit's requests it
+# leaves free for people browsing the dashboard meanwhile.
+BULK_CONCURRENCY = int(env_float("BULK_CONCURRENCY", 4))
+BULK_RESERVE = int(env_float("BULK_RESERVE", 2))
 
 # The records API. With GHL_TOKEN unset the dashboard talks to its own embedded API under
 # /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.

@@ -237,6 +237,7 @@ def request(
             server_wait = None
         else:
             _log(method, path, attempt, started, response.status_code)
+            _remember_rate_limit(response)
             try:
                 return _result(response, create=create, field_keys=field_keys, secret=conn.token)
             except (RateLimited, Unavailable) as exc:
@@ -326,6 +327,42 @@ def _server_wait(response: requests.Response) -> float | None:
         except ValueError:
             return None
     return None
+
+
+# -- the rate limit the service announces ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimitSeen:
+    """The X-RateLimit-* headers of one answer; `at` is when it arrived (time.monotonic())."""
+
+    max: int
+    remaining: int
+    interval_ms: int
+    at: float
+
+
+_rate_limit_seen: RateLimitSeen | None = None
+
+
+def rate_limit_seen() -> RateLimitSeen | None:
+    """The rate limit announced by the last answer that carried one, in this process; bulk jobs
+    pace themselves by it."""
+    return _rate_limit_seen
+
+
+def _remember_rate_limit(response: requests.Response) -> None:
+    global _rate_limit_seen
+    try:
+        seen = RateLimitSeen(
+            max=int(response.headers["X-RateLimit-Max"]),
+            remaining=int(response.headers["X-RateLimit-Remaining"]),
+            interval_ms=int(response.headers["X-RateLimit-Interval-Milliseconds"]),
+            at=time.monotonic(),
+        )
+    except (KeyError, ValueError):
+        return
+    _rate_limit_seen = seen
 
 
 # -- the answer --------------------------------------------------------------------------------

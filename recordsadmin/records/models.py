@@ -4,6 +4,8 @@ Records themselves live in the records API; here are only the permissions that g
 the history of every write the dashboard made.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -71,3 +73,112 @@ class RecordChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_key}/{self.record_id} by {self.username}"
+
+
+class BulkJob(models.Model):
+    """A change to many records (delete, set a field, import a CSV) run by the task worker.
+
+    One `BulkItem` per record or CSV row keeps that item's outcome, committed as each finishes,
+    so a job stopped by a restart picks up its pending items only.
+    """
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Set a field"
+        DELETE = "delete", "Delete"
+        IMPORT = "import", "Import"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        CANCELLING = "cancelling", "Cancelling"
+        CANCELLED = "cancelled", "Cancelled"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Stopped by an error"
+
+    FINISHED = (Status.CANCELLED, Status.DONE, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    object_key = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    username = models.CharField(max_length=150, blank=True)
+    # What to do: the selection (ids or a search) and the change ({"field", "value"}, import map).
+    selection = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    collected = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Written while the job runs; a running job whose heartbeat is old was stopped by a restart.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_key} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class BulkItem(models.Model):
+    """One record (or CSV row) of a bulk job and what became of it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    record_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The API's reason for a failure, or why the item was skipped.
+    reason = models.TextField(blank=True)
+    # The record as it was before (from the search that selected it), or the CSV row's values.
+    before = models.JSONField(null=True, blank=True)
+    data = models.JSONField(null=True, blank=True)
+    # Set just before the call is sent: a pending item with it set was in flight at a restart.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        indexes = [models.Index(fields=["job", "status", "position"], name="records_bulkitem_todo")]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.record_id or self.position}: {self.status}"
+
+
+class ImportUpload(models.Model):
+    """An uploaded CSV, kept whole in the database so nothing the user sent is lost."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    object_key = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.TextField()
+    # The column mapping and options chosen for it.
+    options = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.filename or str(self.id)

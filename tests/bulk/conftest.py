@@ -1,0 +1,94 @@
+"""Bulk jobs against the embedded records API over HTTP, run by the real task worker."""
+
+import threading
+
+import pytest
+from django_tasks_db.management.commands.db_worker import Worker
+
+from recordsadmin.records import api, services
+from recordsadmin.sandbox import ratelimit
+from recordsadmin.sandbox.models import Record as SandboxRecord
+from tests.apis import use_embedded_demo, use_records_api
+
+KEY = "custom_objects.property"
+
+
+def run_worker(max_tasks: int | None = None) -> None:
+    """The django-tasks-db worker, in this thread, until the queue is empty."""
+    Worker(
+        queue_names=["default"],
+        interval=0.05,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id="tests",
+        excluded_queue_names=[],
+    ).run()
+
+
+class WorkerThread:
+    """The worker in a thread beside a browser test, polling the queue until stopped."""
+
+    def __init__(self) -> None:
+        self.worker = Worker(
+            queue_names=["default"],
+            interval=0.1,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="tests-thread",
+            excluded_queue_names=[],
+        )
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        try:
+            self.worker.run()
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.worker.running = False
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture
+def records_api(live_server, settings):
+    """A function that makes a demo location of `records` properties and points the dashboard
+    at it, with the embedded API's rate limit at `rate`."""
+
+    def make(records: int = 20, rate: str = "off"):
+        settings.SANDBOX_RATE_LIMIT = rate
+        # The suite's in-memory SQLite allows one writer at a time and fails others at once
+        # (no busy wait, unlike the WAL file of a real deployment): one call in flight keeps
+        # the job's writes and the embedded API's from overlapping.
+        settings.BULK_CONCURRENCY = 1
+        ratelimit.limiter.reset()
+        location, _ = use_embedded_demo(settings, live_server.url + "/sandbox", records=records)
+        return location
+
+    yield make
+    ratelimit.limiter.reset()
+    use_records_api(settings, url="")
+    api.close_session()
+
+
+@pytest.fixture
+def schema(records_api):
+    def get(records: int = 20, rate: str = "off"):
+        records_api(records=records, rate=rate)
+        return services.schema_get(key=KEY)
+
+    return get
+
+
+def sandbox_records(location):
+    return SandboxRecord.objects.filter(object__location=location, object__key=KEY)
