@@ -6,8 +6,11 @@ by loading records into Python, so the same code stays fast at 100,000 records o
 runs unchanged on PostgreSQL.
 
 How values compare, per dataType:
-- NUMERICAL, MONETORY: as numbers (the JSON text cast to a float on both databases);
+- NUMERICAL, MONETORY: as numbers (the JSON value cast to a float on both databases);
 - DATE: as "YYYY-MM-DD" strings, which order like the dates they spell;
+- text compares and sorts by code point on both databases: SQLite's BINARY order, and
+  COLLATE "C" on PostgreSQL whatever the database's own collation, so that one question gets
+  one order;
 - other single values (TEXT, PHONE, EMAIL, option keys): `eq` is exact, `contains` is a
   case-insensitive substring;
 - MULTIPLE_OPTIONS, CHECKBOX: `eq` and `contains` mean "the list holds this option";
@@ -27,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, FloatField, Func, Index, Q, Value
+from django.db.models import BooleanField, F, FloatField, Func, Index, Q, TextField, Value
 from django.db.models.expressions import Expression
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, StrIndex
@@ -520,7 +523,10 @@ def _holds(key: str, option: str) -> Q:
     JSONField's `contains` lookup does not exist on SQLite, and a JSON string cannot occur
     inside another one unescaped, so a plain substring test on the list's text is exact. The
     stored text may spell non-ASCII letters either way, so both spellings are looked for.
+    PostgreSQL asks jsonb containment: the value at `key` is a list that holds `option`.
     """
+    if connection.vendor == "postgresql":
+        return Q(HoldsOption(key, option))
     text = PropertyValue(key, "properties")
     q = Q()
     for needle in {json.dumps(option), json.dumps(option, ensure_ascii=False)}:
@@ -552,11 +558,78 @@ class PropertyValue(KeyTextTransform):
         path = connection.ops.compile_json_path(keys).replace("'", "''").replace("%", "%%")
         return f"JSON_EXTRACT({lhs}, '{path}')", tuple(params)
 
+    def as_postgresql(self, compiler, connection):
+        # `properties ->> 'key'`, the key written into the SQL for the same reason as above.
+        lhs, params, _ = self.preprocess_lhs(compiler, connection)
+        return f"({lhs} ->> {_literal(self.key_name)})", tuple(params)
+
+
+def _literal(text: str) -> str:
+    """`text` as an SQL string literal inside SQL that still goes through %-formatting."""
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+
+
+class PropertyNumber(Func):
+    """A NUMERICAL or MONETORY property as a float; NULL when it is absent or null.
+
+    SQLite: `CAST(JSON_EXTRACT(...) AS real)`, as before. PostgreSQL: the jsonb number as
+    double precision, and NULL for anything that is not a JSON number, where a plain cast of
+    `->>` would fail the whole query on one odd value.
+    """
+
+    template = "%(expressions)s"
+    output_field = FloatField()
+
+    def __init__(self, key: str):
+        super().__init__(Cast(PropertyValue(key, "properties"), FloatField()))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        value = self.source_expressions[0].source_expressions[0]  # the PropertyValue
+        lhs, params = compiler.compile(value.lhs)
+        key = _literal(value.key_name)
+        sql = (
+            f"(CASE WHEN jsonb_typeof({lhs} -> {key}) = 'number' "
+            f"THEN ({lhs} ->> {key})::double precision END)"
+        )
+        return sql, (*params, *params)
+
+
+class PropertyText(Func):
+    """A property as text that compares and sorts by code point on both databases.
+
+    SQLite's default BINARY collation already does (this is JSON_EXTRACT there, unchanged);
+    PostgreSQL adds COLLATE "C", so the database's own collation (en_US, ICU...) plays no part.
+    """
+
+    template = "%(expressions)s"
+    output_field = TextField()
+
+    def __init__(self, key: str):
+        super().__init__(PropertyValue(key, "properties"))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f'({sql} COLLATE "C")', params
+
+
+class HoldsOption(Func):
+    """PostgreSQL: the list at `key` holds `option` (jsonb containment, `@>`)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, key: str, option: str):
+        self.key, self.option = key, option
+        super().__init__(F("properties"))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        lhs, params = compiler.compile(self.source_expressions[0])
+        sql = f"(({lhs} -> {_literal(self.key)}) @> %s::jsonb)"
+        return sql, (*params, json.dumps([self.option]))
+
 
 def _property(key: str, data_type: str) -> Expression:
     """The property as a value SQL can compare and sort: a float for numbers, else text."""
-    value = PropertyValue(key, "properties")
-    return Cast(value, FloatField()) if data_type in NUMERIC_TYPES else value
+    return PropertyNumber(key) if data_type in NUMERIC_TYPES else PropertyText(key)
 
 
 def _order_keys(sort: list[SortKey]) -> list[tuple[Expression, str, bool]]:
@@ -641,6 +714,11 @@ def property_indexes(obj: ObjectSchema) -> list[Index]:
     compares by: (object, value, id). A sort on an indexed property reads the index in order;
     a comparison on it reads an index range, instead of parsing every record's JSON.
 
+    On PostgreSQL a second index per property holds (object, value DESC NULLS LAST, id DESC):
+    missing values sort last in both directions, and one B-tree read backwards gives nulls
+    first. (SQLite sorts NULL as the smallest value, so its one index serves the descending
+    order read backwards.)
+
     Properties are named by key alone, so objects that share a key share its index.
     """
     indexes = []
@@ -651,6 +729,9 @@ def property_indexes(obj: ObjectSchema) -> list[Index]:
         digest = hashlib.sha256(f"{kind}:{field.key}".encode()).hexdigest()[:12]
         value = _property(field.key, field.data_type)
         indexes.append(Index(F("object"), value, F("id"), name=f"sandbox_prop_{kind}_{digest}"))
+        if connection.vendor == "postgresql":
+            descending = (F("object"), value.desc(nulls_last=True), F("id").desc())
+            indexes.append(Index(*descending, name=f"sandbox_prop_{kind}d_{digest}"))
     return indexes
 
 
@@ -661,13 +742,15 @@ def ensure_property_indexes(obj: ObjectSchema) -> list[str]:
     # Only the editor's SQL is used: CREATE INDEX may run inside a transaction, which
     # SQLite's schema editor, entered as a context, refuses.
     editor = connection.SchemaEditorClass(connection)
-    created = []
+    missing = [index for index in property_indexes(obj) if index.name not in existing]
+    if missing and connection.vendor == "postgresql" and connection.in_atomic_block:
+        # PostgreSQL refuses CREATE INDEX on a table with deferred foreign key checks still
+        # pending in this transaction (records just written): run those checks now.
+        connection.check_constraints()
     with connection.cursor() as cursor:
-        for index in property_indexes(obj):
-            if index.name not in existing:
-                cursor.execute(str(index.create_sql(Record, editor)))
-                created.append(index.name)
-    return created
+        for index in missing:
+            cursor.execute(str(index.create_sql(Record, editor)))
+    return [index.name for index in missing]
 
 
 # --- Search text and cursors ---------------------------------------------------------------

