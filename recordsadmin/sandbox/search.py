@@ -522,8 +522,8 @@ def _holds(key: str, option: str) -> Q:
 
     JSONField's `contains` lookup does not exist on SQLite, and a JSON string cannot occur
     inside another one unescaped, so a plain substring test on the list's text is exact. The
-    stored text may spell non-ASCII letters either way, so both spellings are looked for.
-    PostgreSQL asks jsonb containment: the value at `key` is a list that holds `option`.
+    stored text may spell non-ASCII letters either way, so both spellings are looked for. The
+    value must be a list: a plain string may spell one. PostgreSQL asks jsonb containment.
     """
     if connection.vendor == "postgresql":
         return Q(HoldsOption(key, option))
@@ -531,7 +531,7 @@ def _holds(key: str, option: str) -> Q:
     q = Q()
     for needle in {json.dumps(option), json.dumps(option, ensure_ascii=False)}:
         q |= Q(GreaterThan(StrIndex(text, Value(needle)), 0))
-    return q
+    return Q(Exact(PropertyType(key, "properties"), "array")) & q
 
 
 def _missing(field: str) -> Q:
@@ -562,6 +562,14 @@ class PropertyValue(KeyTextTransform):
         # `properties ->> 'key'`, the key written into the SQL for the same reason as above.
         lhs, params, _ = self.preprocess_lhs(compiler, connection)
         return f"({lhs} ->> {_literal(self.key_name)})", tuple(params)
+
+
+class PropertyType(KeyTextTransform):
+    """SQLite: the JSON type of a property ('array', 'text', 'integer'...), NULL if absent."""
+
+    def as_sqlite(self, compiler, connection):
+        sql, params = PropertyValue.as_sqlite(self, compiler, connection)
+        return sql.replace("JSON_EXTRACT(", "JSON_TYPE(", 1), params
 
 
 def _literal(text: str) -> str:
