@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 NO_BODY = {None, "", "0"}
+NUL = "\x00"
 
 
 @dataclass
@@ -63,6 +65,7 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
             body = read_body(request) if request.method in BODY_METHODS else {}
             if request.method == "DELETE" and request.META.get("CONTENT_LENGTH") not in NO_BODY:
                 body = read_body(request)  # only for a locationId in it
+            check_no_nul(kwargs, request.GET, body)
             check_location(request, location, body)
             status, payload = handler(Call(request, location, body), **kwargs)
             response: HttpResponse = JsonResponse(payload, status=status)
@@ -104,6 +107,33 @@ def _count(request: HttpRequest) -> ratelimit.Decision | None:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+def check_no_nul(path: dict, query: QueryDict, body: Any) -> None:
+    """400 for a NUL character anywhere in the call: PostgreSQL's text and jsonb cannot hold
+    one, so SQLite refuses it too, and both databases answer the same."""
+    if any(NUL in value for value in path.values()):
+        raise bad_request("The path must not contain NUL characters")
+    for name, values in query.lists():
+        if NUL in name or any(NUL in value for value in values):
+            raise bad_request("Query parameters must not contain NUL characters", name)
+    if _holds_nul(body):
+        raise bad_request("The request body must not contain NUL characters")
+
+
+def _holds_nul(value: Any) -> bool:
+    # A loop, not recursion: the body may nest as deep as the JSON parser allows.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and NUL in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def read_body(request: HttpRequest) -> dict:

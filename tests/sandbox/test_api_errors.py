@@ -323,3 +323,25 @@ def test_an_unknown_path_is_a_json_404(sandbox):
     response = sandbox.get("/nothing/here")
     assert response.status_code == 404
     assert response.json()["error"] == "Not Found"
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda s: s.get("/objects/%00"), None),
+        (lambda s: s.get(f"/objects/{PROPERTY_KEY}/records/ab%00cd"), None),
+        (lambda s: s.get(f"/objects/{PROPERTY_KEY}/records/search?query=a%00b"), "query"),
+        (lambda s: s.get(f"/objects/{PROPERTY_KEY}/records/search?properties.x%00=1"), None),
+        (lambda s: s.create({**SEED_PROPERTIES, "address": "742\u0000 Evergreen"}), None),
+        (lambda s: s.create({**SEED_PROPERTIES, "bad\u0000key": "x"}), None),
+    ],
+)
+def test_a_nul_character_anywhere_is_400_on_every_database(sandbox, call, field):
+    """PostgreSQL's text and jsonb cannot hold NUL; SQLite refuses it the same way."""
+    before = Record.objects.count()
+    response = call(sandbox)
+    assert response.status_code == 400, response.text
+    assert "NUL" in response.json()["message"]
+    if field:
+        assert field in response.json()["errors"]
+    assert Record.objects.count() == before
