@@ -273,6 +273,11 @@ def change_from_post(*, schema: Schema, data: QueryDict, users: list[User]) -> C
     form_field = forms.form_field(f)
     raw = form_field.widget.value_from_datadict(data, {}, "value")
     change = Change(f.key, None, f.name)
+    if f.required and forms.is_empty(raw):
+        change.errors.append(
+            f"{f.name} is required: the records API refuses to clear it on any record."
+        )
+        return change
     try:
         change.value = form_field.clean(raw)
     except ValidationError as error:
@@ -280,10 +285,6 @@ def change_from_post(*, schema: Schema, data: QueryDict, users: list[User]) -> C
         return change
     if forms.is_empty(change.value):
         change.value = None
-        if f.required:
-            change.errors.append(
-                f"{f.name} is required: the records API refuses to clear it on any record."
-            )
     change.value_text = value_text(f, change.value)
     return change
 

@@ -413,6 +413,8 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
             check.errors.append("The field that finds the record is empty.")
         else:
             check.match = {"field": options.match_field, "value": value}
+            # It found the record, so it holds this value already: nothing to send for it.
+            check.properties.pop(options.match_field, None)
     elif options.mode == CREATE:
         check.match = None
     return check

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recordsadmin.records import editing, views
+from recordsadmin.records import bulk_views, editing, views
 
 app_name = "records"
 
@@ -8,6 +8,18 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("objects/<str:key>/new/", editing.record_create, name="record_create"),
+    # Bulk work; before the record routes, which would take "bulk" or "export" for an id.
+    path("objects/<str:key>/bulk/", bulk_views.bulk_edit, name="bulk_edit"),
+    path("objects/<str:key>/bulk/start/", bulk_views.bulk_start, name="bulk_start"),
+    path("objects/<str:key>/export/", bulk_views.record_export, name="record_export"),
+    path("objects/<str:key>/export.csv", bulk_views.record_export_csv, name="record_export_csv"),
+    path("objects/<str:key>/import/", bulk_views.import_upload, name="import_upload"),
+    path("imports/<uuid:upload_id>/", bulk_views.import_map, name="import_map"),
+    path("imports/<uuid:upload_id>/start/", bulk_views.import_start, name="import_start"),
+    path("jobs/<uuid:job_id>/", bulk_views.job_detail, name="job_detail"),
+    path("jobs/<uuid:job_id>/cancel/", bulk_views.job_cancel, name="job_cancel"),
+    path("jobs/<uuid:job_id>/retry/", bulk_views.job_retry, name="job_retry"),
+    path("jobs/<uuid:job_id>/report.csv", bulk_views.job_report, name="job_report"),
     path("objects/<str:key>/<str:record_id>/edit/", editing.record_edit, name="record_edit"),
     path("objects/<str:key>/<str:record_id>/delete/", editing.record_delete, name="record_delete"),
     path(

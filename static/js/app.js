@@ -84,3 +84,44 @@
     }
   });
 })();
+
+// Bulk selection on the records table: "select this page" ticks the page's rows, "select all
+// matching" stands for every record of the search, and the count says which.
+(function () {
+  "use strict";
+
+  function update() {
+    var form = document.querySelector("[data-bulk]");
+    if (!form) return;
+    var boxes = Array.prototype.slice.call(document.querySelectorAll("input[name=ids][form=bulk-form]"));
+    var ticked = boxes.filter(function (box) { return box.checked; }).length;
+    var all = form.querySelector("[data-bulk-all]");
+    var page = document.querySelector("[data-bulk-page]");
+    var count = all && all.checked ? Number(form.dataset.total) : ticked;
+    form.querySelector("[data-bulk-count]").textContent = count.toLocaleString() + " selected";
+    if (page) {
+      page.checked = boxes.length > 0 && ticked === boxes.length;
+      page.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+    form.querySelectorAll("button[name=action]").forEach(function (button) { button.disabled = count === 0; });
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var all = document.querySelector("[data-bulk-all]");
+    var boxes = document.querySelectorAll("input[name=ids][form=bulk-form]");
+    if (target.matches("[data-bulk-page]")) {
+      boxes.forEach(function (box) { box.checked = target.checked; });
+      if (!target.checked && all) all.checked = false;
+    } else if (target.matches("[data-bulk-all]")) {
+      if (target.checked) boxes.forEach(function (box) { box.checked = true; });
+    } else if (target.matches("input[name=ids]")) {
+      if (!target.checked && all) all.checked = false;
+    } else {
+      return;
+    }
+    update();
+  });
+  document.addEventListener("htmx:afterSettle", update);
+  document.addEventListener("DOMContentLoaded", update);
+})();

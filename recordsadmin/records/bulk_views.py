@@ -1,0 +1,407 @@
+"""Pages for bulk work: edit or delete a selection, watch its job, export and import CSV.
+
+The table's form posts the selection here (checked ids, or "all matching" with the table's
+query string); a preview says what will happen before a job is queued. The job's page polls a
+progress partial every second until the job is finished, then shows its report.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from recordsadmin.records import bulk, csvio, forms, services
+from recordsadmin.records.exceptions import RecordsApiError
+from recordsadmin.records.listing import ListQuery
+from recordsadmin.records.models import BulkItem, BulkJob, ImportUpload
+from recordsadmin.records.views import api_error_page, can_view, load_schema, wants_partial
+
+Kind = BulkJob.Kind
+REPORT_ROWS_SHOWN = 200
+PREVIEW_ROWS_SHOWN = 20
+can_export = permission_required("records.export_record", raise_exception=True)
+
+PERMISSION_FOR = {
+    Kind.UPDATE: "records.change_record",
+    Kind.DELETE: "records.delete_record",
+    Kind.IMPORT: "records.add_record",
+}
+
+
+def _require(request: HttpRequest, kind: str) -> None:
+    if not request.user.has_perm(PERMISSION_FOR[kind]):
+        raise PermissionDenied
+
+
+def _list_url(schema_key: str, query: str = "") -> str:
+    return reverse("records:record_list", args=[schema_key]) + (query if query != "?" else "")
+
+
+# -- bulk edit and delete ---------------------------------------------------------------------
+
+
+@require_POST
+@can_view
+@vary_on_headers("HX-Request")
+def bulk_edit(request: HttpRequest, key: str) -> HttpResponse:
+    """The selection's next step: choose the field and value, or see the delete's preview."""
+    kind = Kind.DELETE if request.POST.get("action") == Kind.DELETE else Kind.UPDATE
+    _require(request, kind)
+    try:
+        schema = load_schema(key)
+        context = _edit_context(request, schema, kind)
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    if context is None:
+        messages.warning(request, "Select at least one record first.")
+        return redirect(_list_url(key, request.POST.get("query", "")))
+    template = "records/bulk_edit.html"
+    if wants_partial(request):
+        template += "#bulk-edit"
+    return render(request, template, context)
+
+
+def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
+    selection = bulk.Selection.from_post(request.POST)
+    if selection.is_empty:
+        return None
+    users = services.user_list()
+    context = {
+        "schema": schema,
+        "kind": kind,
+        "selection": selection,
+        "fields": bulk.settable_fields(schema),
+        "users": users,
+        "back_url": _list_url(schema.key, selection.query),
+        "chosen": request.POST.get("field", ""),
+        "values": request.POST.getlist("value"),
+    }
+    if kind == Kind.DELETE:
+        context["preview"] = bulk.preview(schema=schema, selection=selection, kind=kind)
+        return context
+    if context["chosen"]:
+        change = bulk.change_from_post(schema=schema, data=request.POST, users=users)
+        context["change"] = change
+        context["value_widget"] = _value_widget(schema, change.field_key, request.POST, users)
+        if request.POST.get("step") == "preview":
+            context["preview"] = bulk.preview(
+                schema=schema, selection=selection, kind=kind, change=change, users=users
+            )
+    return context
+
+
+def _value_widget(schema, key: str, data: QueryDict, users) -> str:
+    """The input for the new value: the record form's own widget for the field."""
+    if key == bulk.OWNER:
+        return ""  # the template draws the user list
+    f = schema.field(key)
+    form_field = forms.form_field(f) if f is not None else None
+    if form_field is None:
+        return ""
+    value = form_field.widget.value_from_datadict(data, {}, "value")
+    attrs = {"id": "bulk-value"}
+    return form_field.widget.render("value", value, attrs=attrs)
+
+
+@require_POST
+@can_view
+def bulk_start(request: HttpRequest, key: str) -> HttpResponse:
+    """Check the change again and queue the job; then its page."""
+    kind = Kind.DELETE if request.POST.get("action") == Kind.DELETE else Kind.UPDATE
+    _require(request, kind)
+    try:
+        schema = load_schema(key)
+        selection = bulk.Selection.from_post(request.POST)
+        if selection.is_empty:
+            messages.warning(request, "Select at least one record first.")
+            return redirect(_list_url(key, request.POST.get("query", "")))
+        change, users = None, []
+        if kind == Kind.UPDATE:
+            users = services.user_list()
+            change = bulk.change_from_post(schema=schema, data=request.POST, users=users)
+        preview = bulk.preview(
+            schema=schema,
+            selection=selection,
+            kind=kind,
+            change=change,
+            users=users,
+        )
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    if preview.blocked:
+        data = request.POST.copy()
+        data["step"] = "preview"
+        request.POST = data
+        return bulk_edit(request, key)
+    job = bulk.job_create(
+        user=request.user,
+        schema=schema,
+        kind=kind,
+        selection=selection,
+        params=change.as_json() if change else {},
+        summary=preview.summary,
+    )
+    return redirect("records:job_detail", job_id=job.pk)
+
+
+# -- jobs --------------------------------------------------------------------------------------
+
+
+def _job(job_id) -> BulkJob:
+    return get_object_or_404(BulkJob, pk=job_id)
+
+
+@require_GET
+@can_view
+@vary_on_headers("HX-Request")
+def job_detail(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(job_id)
+    bulk.job_resume_if_stale(job=job)
+    counts = bulk.job_counts(job=job)
+    context = {
+        "job": job,
+        "counts": counts,
+        "percent": round(100 * counts["finished"] / counts["total"]) if counts["total"] else 0,
+        "back_url": _list_url(job.object_key),
+        "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
+    }
+    if job.is_finished:
+        context["failed"] = list(
+            job.items.filter(status=BulkItem.Status.FAILED).order_by("position")[:REPORT_ROWS_SHOWN]
+        )
+    template = "records/bulk_job.html"
+    if wants_partial(request):
+        template += "#job-progress"
+    return render(request, template, context)
+
+
+@require_POST
+@can_view
+def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(job_id)
+    _require(request, job.kind)
+    bulk.job_cancel(job=job)
+    return redirect("records:job_detail", job_id=job.pk)
+
+
+@require_POST
+@can_view
+def job_retry(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(job_id)
+    _require(request, job.kind)
+    count = bulk.job_retry_failed(job=job)
+    if count:
+        messages.info(request, f"{count} failed items are queued again.")
+    return redirect("records:job_detail", job_id=job.pk)
+
+
+@require_GET
+@can_view
+def job_report(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(job_id)
+    header = None
+    upload_id = job.params.get("upload")
+    if upload_id:
+        upload = ImportUpload.objects.filter(pk=upload_id).first()
+        header = csvio.read_csv(upload.content)[0] if upload else None
+    response = StreamingHttpResponse(
+        csvio.report_lines(job=job, header=header), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-report.csv"'
+    return response
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+@require_GET
+@can_view
+@can_export
+def record_export(request: HttpRequest, key: str) -> HttpResponse:
+    """The export's choices (columns, labels or keys) for the table's current search."""
+    try:
+        schema = load_schema(key)
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    query = ListQuery.from_params(schema, request.GET)
+    pairs = QueryDict(query.params(page=1).lstrip("?"))
+    return render(
+        request,
+        "records/bulk_export.html",
+        {
+            "schema": schema,
+            "query": query,
+            "hidden": [(k, v) for k in pairs for v in pairs.getlist(k)],
+            "back_url": _list_url(key, query.params()),
+        },
+    )
+
+
+@require_GET
+@can_view
+@can_export
+def record_export_csv(request: HttpRequest, key: str) -> HttpResponse:
+    """Every record matching the search, streamed as CSV, 100 records per API call."""
+    try:
+        schema = load_schema(key)
+        query = ListQuery.from_params(schema, request.GET)
+        users = {u.id: u for u in services.user_list()}
+        first = csvio.export_page(schema=schema, query=query, number=1)
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    lines = csvio.export_lines(
+        schema=schema,
+        query=query,
+        columns=csvio.export_columns(schema, every=request.GET.get("columns") == "all"),
+        labels=request.GET.get("values", "labels") != "keys",
+        users=users,
+        first_page=first,
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    name = slugify(schema.plural) or "records"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# -- import ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@can_view
+def import_upload(request: HttpRequest, key: str) -> HttpResponse:
+    _require(request, Kind.IMPORT)
+    try:
+        schema = load_schema(key)
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = "Choose a CSV file to upload."
+        else:
+            try:
+                text = csvio.decode_upload(upload.read(csvio.MAX_UPLOAD_BYTES + 1))
+            except csvio.UploadError as exc:
+                error = str(exc)
+            else:
+                stored = ImportUpload.objects.create(
+                    object_key=schema.key,
+                    user=request.user,
+                    filename=(upload.name or "")[:255],
+                    content=text,
+                )
+                return redirect("records:import_map", upload_id=stored.pk)
+    return render(
+        request,
+        "records/import_upload.html",
+        {"schema": schema, "error": error, "back_url": _list_url(key)},
+        status=200,
+    )
+
+
+def _upload(request: HttpRequest, upload_id) -> ImportUpload:
+    upload = get_object_or_404(ImportUpload, pk=upload_id)
+    if upload.user_id not in (None, request.user.pk) and not request.user.is_superuser:
+        raise Http404("No such upload.")
+    return upload
+
+
+@require_http_methods(["GET", "POST"])
+@can_view
+def import_map(request: HttpRequest, upload_id) -> HttpResponse:
+    """Map the columns to fields, choose create or update, and see every row checked."""
+    _require(request, Kind.IMPORT)
+    upload = _upload(request, upload_id)
+    try:
+        schema = load_schema(upload.object_key)
+        users = services.user_list()
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    header, rows = csvio.read_csv(upload.content)
+    if request.method == "POST":
+        options = csvio.ImportOptions.from_post(request.POST, len(header), schema)
+        upload.options = options.as_json()
+        upload.save(update_fields=["options"])
+    elif upload.options:
+        options = csvio.ImportOptions.from_json(upload.options)
+    else:
+        options = csvio.ImportOptions(mapping=csvio.auto_mapping(schema, header))
+    context = {
+        "schema": schema,
+        "upload": upload,
+        "options": options,
+        "columns": [
+            {"index": n, "name": name, "target": options.mapping[n], "sample": _sample(rows, n)}
+            for n, name in enumerate(header)
+        ],
+        "targets": csvio.import_targets(schema),
+        "match_fields": bulk.settable_fields(schema),
+        "row_count": len(rows),
+        "back_url": _list_url(schema.key),
+    }
+    if request.method == "POST":
+        problems = options.problems(schema)
+        context["problems"] = problems
+        if not problems:
+            checks = csvio.check_rows(schema=schema, rows=rows, options=options, users=users)
+            bad = [c for c in checks if not c.ok]
+            context |= {
+                "checked": True,
+                "good_count": len(checks) - len(bad),
+                "bad_rows": bad[:500],
+                "bad_count": len(bad),
+                "sample_rows": [c for c in checks if c.ok][:PREVIEW_ROWS_SHOWN],
+                "preview_fields": [schema.field(m) for m in options.mapping if schema.field(m)],
+            }
+    return render(request, "records/import_map.html", context)
+
+
+def _sample(rows: list[list[str]], index: int) -> str:
+    for row in rows[:20]:
+        if index < len(row) and row[index].strip():
+            return row[index].strip()[:60]
+    return ""
+
+
+@require_POST
+@can_view
+def import_start(request: HttpRequest, upload_id) -> HttpResponse:
+    _require(request, Kind.IMPORT)
+    upload = _upload(request, upload_id)
+    options = csvio.ImportOptions.from_json(upload.options or {})
+    if options.mode != csvio.CREATE and not request.user.has_perm("records.change_record"):
+        raise PermissionDenied
+    try:
+        schema = load_schema(upload.object_key)
+        users = services.user_list()
+    except RecordsApiError as error:
+        return api_error_page(request, error)
+    _header, rows = csvio.read_csv(upload.content)
+    if not options.mapping or options.problems(schema):
+        messages.warning(request, "Check the column mapping first.")
+        return redirect("records:import_map", upload_id=upload.pk)
+    checks = csvio.check_rows(schema=schema, rows=rows, options=options, users=users)
+    mode = {"create": "create", "update_id": "update by id", "update_field": "update by field"}
+    summary = f"Import {upload.filename or 'CSV'}: {len(checks):,} rows ({mode[options.mode]})"
+    job = bulk.job_create(
+        user=request.user,
+        schema=schema,
+        kind=Kind.IMPORT,
+        params={"upload": str(upload.pk), **options.as_json()},
+        summary=summary,
+        items=[c.item() for c in checks],
+    )
+    return redirect("records:job_detail", job_id=job.pk)

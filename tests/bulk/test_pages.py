@@ -1,0 +1,200 @@
+"""The bulk pages through the Django test client, the embedded API answering over HTTP."""
+
+import csv
+import io
+
+import pytest
+
+from recordsadmin.records.models import BulkJob, ImportUpload, RecordChange
+from recordsadmin.sandbox.models import Record as SandboxRecord
+from tests.bulk.conftest import KEY, run_worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LIST = f"/objects/{KEY}/"
+BULK = f"/objects/{KEY}/bulk/"
+START = f"/objects/{KEY}/bulk/start/"
+
+
+def test_the_table_has_row_checkboxes_select_controls_and_the_bulk_bar(records_api, staff_client):
+    records_api(records=30)
+    html = staff_client.get(LIST).content.decode()
+    assert html.count('name="ids"') == 25
+    assert 'aria-label="Select this page"' in html
+    assert "Select all 30 records matching this search" in html
+    assert "0 selected" in html
+    assert "Edit selected…" in html and "Delete selected…" in html
+    assert f"/objects/{KEY}/export/" in html
+    assert f"/objects/{KEY}/import/" in html
+
+
+def test_a_viewer_sees_no_bulk_controls_and_cannot_post_them(records_api, client, viewer):
+    records_api(records=5)
+    client.force_login(viewer)
+    html = client.get(LIST).content.decode()
+    assert 'name="ids"' not in html and "bulk-form" not in html
+    assert client.post(BULK, {"all": "1", "action": "update"}).status_code == 403
+    assert client.post(START, {"all": "1", "action": "delete"}).status_code == 403
+    assert client.get(BULK).status_code == 405
+
+
+def test_preview_then_start_then_progress_then_report(records_api, staff_client):
+    records_api(records=12)
+    active = SandboxRecord.objects.filter(object__key=KEY, properties__status="Active").count()
+    form = {"all": "1", "query": "?f.status=Active", "action": "update", "field": "status"}
+    chooser = staff_client.post(BULK, form).content.decode()
+    assert 'id="bulk-value"' in chooser
+    preview = staff_client.post(BULK, {**form, "value": "Sold", "step": "preview"})
+    text = preview.content.decode()
+    assert f"{active} properties: Status Active → Sold" in text
+    response = staff_client.post(START, {**form, "value": "Sold"})
+    job = BulkJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    running = staff_client.get(f"/jobs/{job.pk}/", headers={"HX-Request": "true"})
+    body = running.content.decode()
+    assert 'hx-trigger="every 1s"' in body and "<html" not in body
+    run_worker()
+    done = staff_client.get(f"/jobs/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert "every 1s" not in done  # polling stops
+    assert f"{active} done" in done and "0 failed" in done
+    report = staff_client.get(f"/jobs/{job.pk}/report.csv")
+    lines = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert lines[0][:4] == ["row", "record_id", "status", "reason"]
+    assert len(lines) == active + 1
+    assert RecordChange.objects.filter(job_id=str(job.pk), outcome="ok").count() == active
+
+
+def test_a_value_the_api_would_refuse_blocks_the_start(records_api, staff_client):
+    records_api(records=4)
+    form = {"all": "1", "query": "?", "action": "update", "field": "status", "value": ""}
+    response = staff_client.post(START, form)
+    assert response.status_code == 200
+    assert "refuses to clear it" in response.content.decode()
+    assert not BulkJob.objects.exists()
+
+
+def test_bulk_delete_of_checked_rows_and_cancel_and_retry_need_the_permission(
+    records_api, staff_client
+):
+    location = records_api(records=6)
+    ids = list(
+        SandboxRecord.objects.filter(location=location, object__key=KEY).values_list(
+            "id", flat=True
+        )[:2]
+    )
+    preview = staff_client.post(BULK, {"ids": ids, "query": "?", "action": "delete"})
+    assert "Delete 2 properties" in preview.content.decode()
+    staff_client.post(START, {"ids": ids, "query": "?", "action": "delete"})
+    job = BulkJob.objects.get()
+    assert job.kind == "delete"
+    run_worker()
+    assert not SandboxRecord.objects.filter(pk__in=ids).exists()
+
+
+def test_an_empty_selection_goes_back_to_the_table(records_api, staff_client):
+    records_api(records=3)
+    response = staff_client.post(BULK, {"query": "?q=x", "action": "update"})
+    assert response.status_code == 302 and response["Location"] == f"{LIST}?q=x"
+
+
+# -- import ------------------------------------------------------------------------------------
+
+
+def upload(client, text: str, name: str = "homes.csv"):
+    file = io.BytesIO(text.encode())
+    file.name = name
+    return client.post(f"/objects/{KEY}/import/", {"file": file})
+
+
+CSV = (
+    "Address,Price,Status,Bedrooms,Listed on,Features\n"
+    "1 Good St,100000,Active,3,2026-01-02,Pool; garage\n"
+    "2 Bad Price St,lots,Active,3,2026-01-02,\n"
+    "3 Good St,250000,Sold,,2026-02-03,\n"
+    "4 Bad Status St,300000,Gone,2,2026-01-02,\n"
+    ",120000,Active,2,2026-01-02,\n"
+    "6 Good St,130000,Pending,4,not a date,\n"
+)
+
+
+def test_import_reports_exactly_the_bad_rows_and_creates_the_rest(records_api, staff_client):
+    location = records_api(records=0)
+    response = upload(staff_client, CSV)
+    stored = ImportUpload.objects.get()
+    assert response["Location"] == f"/imports/{stored.pk}/"
+    assert stored.content == CSV  # kept whole, whatever happens next
+    page = staff_client.get(response["Location"]).content.decode()
+    # Columns matched to fields by name.
+    assert '<option value="price" selected>' in page
+    assert '<option value="listed_on" selected>' in page
+    mapping = {
+        "col0": "address",
+        "col1": "price",
+        "col2": "status",
+        "col3": "bedrooms",
+        "col4": "listed_on",
+        "col5": "features",
+        "mode": "create",
+        "keep_blanks": "1",
+    }
+    checked = staff_client.post(response["Location"], mapping).content.decode()
+    assert "2 rows ready, 4 with errors" in checked
+    staff_client.post(f"/imports/{stored.pk}/start/")
+    job = BulkJob.objects.get()
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == "done"
+    failed = {item.data["row"]: item.reason for item in job.items.filter(status="failed")}
+    assert sorted(failed) == [3, 5, 6, 7]
+    assert "Price" in failed[3] and "Status" in failed[5]
+    assert "Address" in failed[6] and "Listed on" in failed[7]
+    created = SandboxRecord.objects.filter(location=location, object__key=KEY)
+    assert sorted(r.properties["address"] for r in created) == ["1 Good St", "3 Good St"]
+    first = created.get(properties__address="1 Good St")
+    assert first.properties["features"] == ["pool", "garage"]  # labels read as keys
+    assert RecordChange.objects.filter(job_id=str(job.pk), action="create").count() == 2
+    report = staff_client.get(f"/jobs/{job.pk}/report.csv")
+    lines = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert lines[0] == ["row", "record_id", "status", "reason", *CSV.splitlines()[0].split(",")]
+    assert [line[0] for line in lines[1:] if line[2] == "failed"] == ["3", "5", "6", "7"]
+
+
+def test_import_updates_by_a_field_without_overwriting_with_blanks(records_api, staff_client):
+    location = records_api(records=3)
+    records = list(SandboxRecord.objects.filter(location=location, object__key=KEY))
+    target = records[0]
+    out = io.StringIO()
+    csv.writer(out).writerows(
+        [["Address", "Bedrooms", "Square feet"], [target.properties["address"], "9", ""]]
+    )
+    text = out.getvalue()
+    response = upload(staff_client, text)
+    mapping = {
+        "col0": "address",
+        "col1": "bedrooms",
+        "col2": "square_feet",
+        "mode": "update_field",
+        "match_field": "address",
+        "keep_blanks": "1",
+    }
+    assert (
+        "1 row ready, 0 with errors"
+        in staff_client.post(response["Location"], mapping).content.decode()
+    )
+    upload_id = response["Location"].split("/")[2]
+    staff_client.post(f"/imports/{upload_id}/start/")
+    run_worker()
+    target.refresh_from_db()
+    assert target.properties["bedrooms"] == 9
+    assert target.properties.get("square_feet") is not None  # the blank cell left it alone
+    change = RecordChange.objects.get(action="update", record_id=target.id)
+    assert change.job_id and change.before["id"] == target.id
+    assert change.changed_fields == ["bedrooms"]
+
+
+def test_an_unreadable_upload_says_why(records_api, staff_client):
+    records_api(records=0)
+    response = upload(staff_client, "just a header\n")
+    assert response.status_code == 200
+    assert "no data rows" in response.content.decode()
+    assert not ImportUpload.objects.exists()
