@@ -71,8 +71,9 @@ class Pacer:
     Our calls of the last interval are kept by the time they finished (later than the server
     counted them, so we err on the safe side), and in-flight calls count too. `reserve` calls of
     each interval are left to people browsing the dashboard meanwhile. When the last answer says
-    that fewer than `reserve` calls remain (someone else is using the limit), one call is let
-    through per 1/max of the interval until the answers say there is room again.
+    that none remain (others have used more than the reserve), one call is let through per 1/max
+    of the interval until the answers say there is room again; a 429 all the same pauses the
+    job for as long as the API asks.
 
     Until an answer has announced a limit, one call at a time goes; if answers announce none
     (the embedded API with its rate limit off), calls are not paced.
@@ -107,19 +108,16 @@ class Pacer:
             return 0.0 if self._in_flight == 0 else 0.05
         while self._done and self._done[0] <= now - seconds:
             self._done.popleft()
+        if len(self._done) + self._in_flight >= calls:
+            return max(0.005, self._done[0] + seconds - now) if self._done else 0.05
         seen = api.rate_limit_seen()
-        if seen is not None and seen.remaining <= self.reserve:
-            # Someone else is using the limit: one call per 1/max of the interval, one at a time.
+        if seen is not None and seen.at >= self._started and seen.remaining <= 0:
+            # Others have spent the limit: probe once per 1/max of the interval, one at a time.
             step = seconds / max(1, seen.max)
-            last = self._done[-1] if self._done else seen.at
-            if self._in_flight or now < max(last, seen.at) + step:
-                return max(0.01, max(last, seen.at) + step - now)
-            return 0.0
-        if len(self._done) + self._in_flight < calls:
-            return 0.0
-        if self._done:
-            return max(0.005, self._done[0] + seconds - now)
-        return 0.05
+            last = max(self._done[-1] if self._done else seen.at, seen.at)
+            if self._in_flight or now < last + step:
+                return max(0.01, last + step - now)
+        return 0.0
 
     def acquire(self) -> None:
         with self._lock:

@@ -65,7 +65,7 @@ def test_pacer_slows_down_when_others_use_the_limit(announced):
     pacer = bulk.Pacer(reserve=2, clock=clock)
     pacer.acquire()
     pacer.release()
-    announced(100, 10.0, 1, clock.now)  # someone else spent it: one call per 0.1 s
+    announced(100, 10.0, 0, clock.now)  # someone else spent it: one call per 0.1 s
     assert pacer._wait_for(clock()) == pytest.approx(0.1)
     clock.now += 0.1
     assert pacer._wait_for(clock()) == 0
