@@ -1,6 +1,8 @@
 """Bulk jobs against the embedded records API over HTTP, run by the real task worker."""
 
+import sqlite3
 import threading
+import time
 
 import pytest
 from django_tasks_db.management.commands.db_worker import Worker
@@ -58,6 +60,35 @@ class WorkerThread:
     def __exit__(self, *exc):
         self.worker.running = False
         self.thread.join(timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def sqlite_busy_wait(monkeypatch):
+    """Give the suite's in-memory SQLite the busy wait a real deployment's WAL file has.
+
+    Its shared cache refuses a second writer at once ("database table is locked") instead of
+    waiting, and a job, its worker, the embedded API and the progress page all write beside
+    each other. A refused statement has done nothing, so it is tried again for a while.
+    """
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    def patient(method):
+        def run(self, *args, **kwargs):
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    return method(self, *args, **kwargs)
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.002)
+
+        return run
+
+    monkeypatch.setattr(SQLiteCursorWrapper, "execute", patient(SQLiteCursorWrapper.execute))
+    monkeypatch.setattr(
+        SQLiteCursorWrapper, "executemany", patient(SQLiteCursorWrapper.executemany)
+    )
 
 
 @pytest.fixture

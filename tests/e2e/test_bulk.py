@@ -1,0 +1,78 @@
+"""Bulk edit in Chromium: select all matching, choose a field and a value, preview, start, watch
+the progress update by itself (the real task queue and its worker), read the report."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from recordsadmin.records.models import BulkJob, RecordChange
+from recordsadmin.sandbox.models import Record
+from tests.bulk.conftest import WorkerThread, sqlite_busy_wait  # noqa: F401 (a fixture)
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sqlite_busy_wait")]
+
+KEY = "custom_objects.property"
+
+
+@pytest.fixture
+def table(page: Page, live_server, embedded_api, staff_user, settings) -> Page:
+    settings.BULK_CONCURRENCY = 1  # see tests/bulk/conftest.py: one SQLite writer at a time
+    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#records-count")).to_have_text("1–25 of 60")
+    return page
+
+
+def test_select_all_then_bulk_edit_then_progress_then_report(table: Page):
+    page = table
+    count = page.locator("[data-bulk-count]")
+    expect(count).to_have_text("0 selected")
+    page.get_by_role("checkbox", name="Select this page").check()
+    expect(count).to_have_text("25 selected")
+    page.get_by_label("Select all 60 records matching this search").check()
+    expect(count).to_have_text("60 selected")
+    page.get_by_role("button", name="Edit selected…").click()
+
+    expect(page.get_by_role("heading", name="Set a field on properties")).to_be_visible()
+    page.get_by_label("Field").select_option(label="Status")
+    page.get_by_label("New value").select_option(label="Sold")  # swapped in by htmx
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("[data-preview-summary]")).to_have_text(
+        re.compile(r"^60 properties: Status (various|Active|Pending|Sold) → Sold$")
+    )
+    already = Record.objects.filter(object__key=KEY, properties__status="Sold").count()
+
+    with WorkerThread():
+        page.get_by_role("button", name="Start: change 60 records").click()
+        expect(page.get_by_role("heading", name="Finished")).to_be_visible(timeout=60_000)
+    # The page went from queued to finished by itself: htmx polled the progress partial.
+    counts = page.locator("[data-job-counts]")
+    expect(counts).to_contain_text("60 of 60 finished")
+    expect(counts).to_contain_text(f"{60 - already} done")
+    expect(counts).to_contain_text("0 failed")
+    expect(counts).to_contain_text(f"{already} skipped")
+    expect(page.locator("#job-progress")).not_to_have_attribute("hx-trigger", re.compile("."))
+    expect(page.get_by_role("link", name="Download the report (CSV)")).to_be_visible()
+
+    assert set(
+        Record.objects.filter(object__key=KEY).values_list("properties__status", flat=True)
+    ) == {"Sold"}
+    job = BulkJob.objects.get()
+    assert RecordChange.objects.filter(job_id=str(job.pk), outcome="ok").count() == 60 - already
+
+
+def test_cancel_a_running_job(table: Page, settings):
+    page = table
+    page.get_by_label("Select all 60 records matching this search").check()
+    page.get_by_role("button", name="Delete selected…").click()
+    expect(page.locator("[data-preview-summary]")).to_have_text("Delete 60 properties")
+    page.get_by_role("button", name="Delete 60 records").click()
+    # No worker yet: the job waits in the queue, and cancelling it sends nothing.
+    expect(page.get_by_role("heading", name="Queued")).to_be_visible()
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
+    assert Record.objects.filter(object__key=KEY).count() == 60
