@@ -36,6 +36,11 @@ demo: $(VENV)/.installed
 	@echo
 	@echo "  recordsadmin is at http://127.0.0.1:$(PORT)/   (stop it with Ctrl+C)"
 	@echo
+	@# The task worker runs bulk jobs beside the server, and stops with it; jobs a previous
+	@# run left half done resume where they were.
+	@$(PY) manage.py resume_bulk_jobs --all
+	@$(PY) manage.py db_worker --interval 0.5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Chromium for the browser tests: Debian's package, never a browser that a tool downloads.

@@ -451,12 +451,13 @@ def job_retry_failed(*, job: BulkJob) -> int:
     return count
 
 
-def job_resume_if_stale(*, job: BulkJob) -> bool:
-    """Queue a job again when it says it runs but its worker stopped (a restart)."""
+def job_resume_if_stale(*, job: BulkJob, everything: bool = False) -> bool:
+    """Queue a job again when it says it runs but its worker stopped (a restart): its heartbeat
+    is older than STALE_SECONDS, or, with `everything`, whatever its age (no worker runs)."""
     limit = timezone.now() - timedelta(seconds=STALE_SECONDS)
     if job.status not in (Status.RUNNING, Status.CANCELLING):
         return False
-    if job.heartbeat_at and job.heartbeat_at > limit:
+    if not everything and job.heartbeat_at and job.heartbeat_at > limit:
         return False
     updated = BulkJob.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(
         status=Status.QUEUED if job.status == Status.RUNNING else Status.CANCELLING,
@@ -469,10 +470,10 @@ def job_resume_if_stale(*, job: BulkJob) -> bool:
     return bool(updated)
 
 
-def jobs_resume_stale() -> int:
-    """Resume every job whose worker stopped; for a worker starting up."""
+def jobs_resume_stale(*, everything: bool = False) -> int:
+    """Resume every job whose worker stopped; `everything` when no worker is running."""
     return sum(
-        job_resume_if_stale(job=job)
+        job_resume_if_stale(job=job, everything=everything)
         for job in BulkJob.objects.filter(status__in=(Status.RUNNING, Status.CANCELLING))
     )
 
@@ -590,7 +591,12 @@ def _pending(job: BulkJob) -> Iterator[BulkItem]:
 
 
 def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | None) -> bool:
-    """Work through the pending items, a few in flight; True when stopped by `stop_after`."""
+    """Work through the pending items, a few in flight; True when stopped by `stop_after`.
+
+    An item the API refused for the rate (429, after the client's own retries) goes back to
+    pending; when the others are done the pending ones are read again, after the pause the
+    API asked for.
+    """
     concurrency = max(1, int(getattr(settings, "BULK_CONCURRENCY", 4)))
     worker = _worker(job, schema, pacer)
     items = _pending(job)
@@ -598,7 +604,7 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     finished = 0
     status = Status.RUNNING
     beat = time.monotonic()
-    exhausted = False
+    exhausted = requeued = False
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bulk") as pool:
         while True:
             while not exhausted and status == Status.RUNNING and len(in_flight) < concurrency:
@@ -608,18 +614,27 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                 if item is None:
                     exhausted = True
                     break
+                if any(item.pk == other.pk for other, _ in in_flight.values()):
+                    continue
                 started = _start_item(job, schema, item)
                 if started is None:
                     finished += 1
                     continue
                 in_flight[pool.submit(worker, item)] = (item, started)
             if not in_flight:
+                if exhausted and requeued and status == Status.RUNNING:
+                    items, exhausted, requeued = _pending(job), False, False
+                    continue
                 break
             done, _ = wait(in_flight, timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 item, change = in_flight.pop(future)
-                _finish_item(item, change, future)
-                finished += 1
+                if _finish_item(item, change, future):
+                    finished += 1
+                else:
+                    requeued = True
+            if exhausted and requeued:
+                items, exhausted, requeued = _pending(job), False, False
             # Written between calls (not while the only one is in flight), so that with one call
             # at a time the job never writes while the API's server does.
             if done and time.monotonic() - beat >= HEARTBEAT_SECONDS / 2:
@@ -706,8 +721,9 @@ def _set_item(item: BulkItem, status: str, reason: str = "", record_id: str = ""
     item.save(update_fields=fields)
 
 
-def _finish_item(item: BulkItem, change: RecordChange | None, future: Future) -> None:
-    """After the call: the item's outcome and its history row, committed at once."""
+def _finish_item(item: BulkItem, change: RecordChange | None, future: Future) -> bool:
+    """After the call: the item's outcome and its history row, committed at once. False when
+    the item went back to pending (refused for the rate)."""
     try:
         outcome: Outcome = future.result()
     except RateLimited as error:
@@ -717,7 +733,7 @@ def _finish_item(item: BulkItem, change: RecordChange | None, future: Future) ->
         if change is not None:
             change.delete()
         logger.info("bulk item %s: rate limited, will retry: %s", item.pk, error)
-        return
+        return False
     except Exception as error:  # a bug must fail the item, not the job
         logger.exception("bulk item %s failed unexpectedly", item.pk)
         outcome = Outcome(ItemStatus.FAILED, f"Unexpected error: {type(error).__name__}")
@@ -735,6 +751,7 @@ def _finish_item(item: BulkItem, change: RecordChange | None, future: Future) ->
         else:
             history.change_finish(change=change, record=outcome.record)
     _set_item(item, outcome.status, outcome.reason, outcome.record_id)
+    return True
 
 
 UNKNOWN_PREFIX = "Outcome unknown"

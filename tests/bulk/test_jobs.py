@@ -183,3 +183,22 @@ def test_preview_says_what_will_change_and_warns_of_a_refused_value(schema):
     assert any("required" in w for w in refused.warnings)
     bad = bulk.change_from_post(schema=props, data=QueryDict("field=bedrooms&value=many"), users=[])
     assert bad.errors
+
+
+def test_make_demo_resumes_jobs_a_stopped_worker_left_running(schema, staff_user):
+    from django.core.management import call_command
+
+    props = schema(records=8)
+    job = set_status(props, staff_user, select_all())
+    run_worker_until_stopped = bulk.job_run(job_id=str(job.pk), stop_after=3)
+    assert run_worker_until_stopped.status == BulkJob.Status.RUNNING
+    call_command("resume_bulk_jobs")  # its heartbeat is fresh: maybe its worker still runs
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.RUNNING
+    call_command("resume_bulk_jobs", "--all")  # `make demo`: no worker runs yet
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.QUEUED
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE
+    assert bulk.job_counts(job=job)["pending"] == 0

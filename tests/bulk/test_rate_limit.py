@@ -69,3 +69,20 @@ def test_500_records_at_the_real_limit_finish_with_no_429(schema, staff_user, ca
     # The first 98 go at once (the window is empty), then 9.8 a second.
     assert seconds > 35, seconds
     print(f"500 records in {seconds:.1f} s")
+
+
+def test_an_item_refused_for_the_rate_goes_again_and_never_fails(
+    schema, staff_user, settings, monkeypatch, caplog
+):
+    props = schema(records=30, rate="10/1s")
+    # A pacer blind to the headers, and a client that does not retry: 429s reach the job.
+    monkeypatch.setattr("recordsadmin.records.api.rate_limit_seen", lambda: None)
+    settings.GHL_MAX_RETRIES = 0
+    caplog.set_level(logging.DEBUG, logger="recordsadmin.records.api")
+    job, _ = run_update(props, staff_user, "Again")
+    assert 429 in statuses_sent(caplog)
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE
+    counts = bulk.job_counts(job=job)
+    assert counts["done"] == 30 and counts["failed"] == 0 and counts["pending"] == 0
+    assert {r.properties["description"] for r in sandbox_records()} == {"Again"}
