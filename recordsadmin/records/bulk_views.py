@@ -5,6 +5,8 @@ query string); a preview says what will happen before a job is queued. The job's
 progress partial every second until the job is finished, then shows its report.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -158,8 +160,15 @@ def bulk_start(request: HttpRequest, key: str) -> HttpResponse:
 # -- jobs --------------------------------------------------------------------------------------
 
 
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("No such job or upload.") from None
+
+
 def _job(job_id) -> BulkJob:
-    return get_object_or_404(BulkJob, pk=job_id)
+    return get_object_or_404(BulkJob, pk=_uuid(job_id))
 
 
 @require_GET
@@ -313,7 +322,7 @@ def import_upload(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _upload(request: HttpRequest, upload_id) -> ImportUpload:
-    upload = get_object_or_404(ImportUpload, pk=upload_id)
+    upload = get_object_or_404(ImportUpload, pk=_uuid(upload_id))
     if upload.user_id not in (None, request.user.pk) and not request.user.is_superuser:
         raise Http404("No such upload.")
     return upload

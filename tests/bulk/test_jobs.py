@@ -202,3 +202,33 @@ def test_make_demo_resumes_jobs_a_stopped_worker_left_running(schema, staff_user
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE
     assert bulk.job_counts(job=job)["pending"] == 0
+
+
+def test_set_the_owner_of_a_selection(schema, staff_user):
+    from recordsadmin.records import services
+
+    props = schema(records=8)
+    users = services.user_list()
+    target = users[-1]
+    data = QueryDict(mutable=True)
+    data.update({"field": "owner", "value": target.id})
+    change = bulk.change_from_post(schema=props, data=data, users=users)
+    assert not change.errors
+    preview = bulk.preview(
+        schema=props, selection=select_all(), kind="update", change=change, users=users
+    )
+    assert preview.summary.startswith("8 properties: Owner ")
+    assert preview.summary.endswith(f"→ {target.name}")
+    job = bulk.job_create(
+        user=staff_user,
+        schema=props,
+        kind=BulkJob.Kind.UPDATE,
+        selection=select_all(),
+        params=change.as_json(),
+        summary=preview.summary,
+    )
+    bulk.job_run(job_id=str(job.pk))
+    assert {r.owner for r in sandbox_records_all()} == {target.id}
+    assert bulk.job_counts(job=job)["failed"] == 0
+    stranger = QueryDict("field=owner&value=nobody-here")
+    assert bulk.change_from_post(schema=props, data=stranger, users=users).errors

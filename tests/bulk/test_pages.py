@@ -198,3 +198,9 @@ def test_an_unreadable_upload_says_why(records_api, staff_client):
     assert response.status_code == 200
     assert "no data rows" in response.content.decode()
     assert not ImportUpload.objects.exists()
+
+
+def test_unknown_or_malformed_job_and_upload_ids_are_404(staff_client):
+    assert staff_client.get("/jobs/not-a-uuid/").status_code == 404
+    assert staff_client.get("/jobs/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert staff_client.get("/imports/1/").status_code == 404
