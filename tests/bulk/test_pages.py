@@ -204,3 +204,28 @@ def test_unknown_or_malformed_job_and_upload_ids_are_404(staff_client):
     assert staff_client.get("/jobs/not-a-uuid/").status_code == 404
     assert staff_client.get("/jobs/00000000-0000-0000-0000-000000000000/").status_code == 404
     assert staff_client.get("/imports/1/").status_code == 404
+
+
+def test_import_updates_by_record_id_and_blank_cells_clear_when_asked(records_api, staff_client):
+    location = records_api(records=3)
+    target = SandboxRecord.objects.filter(location=location, object__key=KEY).first()
+    assert target.properties.get("bedrooms") is not None
+    out = io.StringIO()
+    csv.writer(out).writerows([["id", "Bedrooms", "Price"], [target.id, "", "777000"]])
+    response = upload(staff_client, out.getvalue())
+    mapping = {"col0": "id", "col1": "bedrooms", "col2": "price", "mode": "update_id"}
+    checked = staff_client.post(response["Location"], mapping).content.decode()
+    assert "1 row ready, 0 with errors" in checked
+    staff_client.post(response["Location"].rstrip("/") + "/start/")
+    run_worker()
+    target.refresh_from_db()
+    assert target.properties["price"] == 777000
+    assert target.properties.get("bedrooms") is None  # "don't overwrite with blanks" was off
+    job = BulkJob.objects.get()
+    assert bulk_counts(job)["done"] == 1
+
+
+def bulk_counts(job):
+    from recordsadmin.records import bulk
+
+    return bulk.job_counts(job=job)
