@@ -19,6 +19,14 @@ for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "GHL_API_URL"):
 from recordsadmin.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The test database is a file, as in a deployment, not Django's in-memory default: live_server
+# then gives each server thread its own connection (in memory they would share one), and
+# concurrent writers wait on the WAL file's busy timeout instead of failing at once.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(os.environ["RECORDSADMIN_DATA_DIR"], "test.sqlite3")
+    }
 os.environ.setdefault(
     "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
 )  # Playwright runs an event loop in the test thread

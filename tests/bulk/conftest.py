@@ -1,8 +1,6 @@
 """Bulk jobs against the embedded records API over HTTP, run by the real task worker."""
 
-import sqlite3
 import threading
-import time
 
 import pytest
 from django_tasks_db.management.commands.db_worker import Worker
@@ -62,35 +60,6 @@ class WorkerThread:
         self.thread.join(timeout=30)
 
 
-@pytest.fixture(autouse=True)
-def sqlite_busy_wait(monkeypatch):
-    """Give the suite's in-memory SQLite the busy wait a real deployment's WAL file has.
-
-    Its shared cache refuses a second writer at once ("database table is locked") instead of
-    waiting, and a job, its worker, the embedded API and the progress page all write beside
-    each other. A refused statement has done nothing, so it is tried again for a while.
-    """
-    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
-
-    def patient(method):
-        def run(self, *args, **kwargs):
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    return method(self, *args, **kwargs)
-                except sqlite3.OperationalError as error:
-                    if "locked" not in str(error) or time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.002)
-
-        return run
-
-    monkeypatch.setattr(SQLiteCursorWrapper, "execute", patient(SQLiteCursorWrapper.execute))
-    monkeypatch.setattr(
-        SQLiteCursorWrapper, "executemany", patient(SQLiteCursorWrapper.executemany)
-    )
-
-
 @pytest.fixture
 def records_api(live_server, settings):
     """A function that makes a demo location of `records` properties and points the dashboard
@@ -98,10 +67,6 @@ def records_api(live_server, settings):
 
     def make(records: int = 20, rate: str = "off"):
         settings.SANDBOX_RATE_LIMIT = rate
-        # The suite's in-memory SQLite allows one writer at a time and fails others at once
-        # (no busy wait, unlike the WAL file of a real deployment): one call in flight keeps
-        # the job's writes and the embedded API's from overlapping.
-        settings.BULK_CONCURRENCY = 1
         ratelimit.limiter.reset()
         location, _ = use_embedded_demo(settings, live_server.url + "/sandbox", records=records)
         return location

@@ -8,17 +8,16 @@ from playwright.sync_api import Page, expect
 
 from recordsadmin.records.models import BulkJob, RecordChange
 from recordsadmin.sandbox.models import Record
-from tests.bulk.conftest import WorkerThread, sqlite_busy_wait  # noqa: F401 (a fixture)
+from tests.bulk.conftest import WorkerThread
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sqlite_busy_wait")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 KEY = "custom_objects.property"
 
 
 @pytest.fixture
 def table(page: Page, live_server, embedded_api, staff_user, settings) -> Page:
-    settings.BULK_CONCURRENCY = 1  # see tests/bulk/conftest.py: one SQLite writer at a time
     page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
     page.get_by_label("Username").fill("staffer")
     page.get_by_label("Password").fill(PASSWORD)
