@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "recordsadmin.accounts.middleware.SessionTimeoutMiddleware",
     "recordsadmin.accounts.middleware.StaffRequiredMiddleware",
+    "recordsadmin.records.middleware.PageDeadlineMiddleware",
 ]
 
 ROOT_URLCONF = "recordsadmin.urls"

@@ -11,14 +11,17 @@ GHL_BACKOFF_CAP. With GHL_TOKEN unset the embedded API's location and token come
 `recordsadmin.sandbox.credentials.load()`.
 """
 
+import contextlib
+import contextvars
 import email.utils
 import logging
 import os
 import random
 import re
+import ssl
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +30,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .exceptions import (
     AuthenticationFailed,
@@ -134,6 +137,30 @@ def deadline_in(seconds: float | None = None) -> float:
     return time.monotonic() + seconds
 
 
+# The deadline of the page being served: every call it makes shares it, so a page that makes
+# four calls still answers within GHL_PAGE_DEADLINE (RELIABILITY 18). Outside a page (a bulk
+# job, a streamed export after its view returned) each call has a deadline of its own.
+_page_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "records_page_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def page_deadline(seconds: float | None = None) -> Iterator[float]:
+    """Within this block, no call to the records API ends later than `seconds` from now."""
+    token = _page_deadline.set(deadline_in(seconds))
+    try:
+        yield _page_deadline.get()
+    finally:
+        _page_deadline.reset(token)
+
+
+def _deadline(given: float | None, conn: Connection) -> float:
+    page = _page_deadline.get()
+    own = given if given is not None else time.monotonic() + conn.page_deadline
+    return own if page is None else min(own, page)
+
+
 # -- the session ------------------------------------------------------------------------------
 
 _session: requests.Session | None = None
@@ -200,8 +227,7 @@ def request(
         params = {**(params or {}), "locationId": conn.location_id}
     elif location == "body":
         body = {"locationId": conn.location_id, **(body or {})}
-    if deadline is None:
-        deadline = time.monotonic() + conn.page_deadline
+    deadline = _deadline(deadline, conn)
     url = conn.base_url + path
     headers = {
         "Authorization": f"Bearer {conn.token}",
@@ -210,6 +236,8 @@ def request(
     }
     field_keys = tuple(field_keys)
     attempt = 0
+    # True once an attempt may have reached the server without our hearing back.
+    maybe_done = False
     while True:
         attempt += 1
         left = deadline - time.monotonic()
@@ -226,7 +254,9 @@ def request(
                 headers=headers,
                 timeout=(min(conn.connect_timeout, left), min(conn.read_timeout, left)),
                 allow_redirects=False,
+                stream=True,  # the body is read by _read_body, under the deadline
             )
+            _read_body(response, deadline=deadline, read_timeout=conn.read_timeout)
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
             raise NotConfigured("GHL_API_URL is not a valid URL.") from exc
         except requests.RequestException as exc:
@@ -234,22 +264,31 @@ def request(
             _log(method, path, attempt, started, f"failed: {error.message}")
             if isinstance(error, OutcomeUnknown):
                 raise _give_up(method, path, error) from exc
+            maybe_done = maybe_done or not _never_sent(exc)
             server_wait = None
         else:
             _log(method, path, attempt, started, response.status_code)
             _remember_rate_limit(response)
             try:
                 return _result(response, create=create, field_keys=field_keys, secret=conn.token)
+            except NotFound:
+                if method == "DELETE" and maybe_done:
+                    # An earlier attempt deleted it and its answer was lost: that is success.
+                    return {"success": True}
+                raise
             except (RateLimited, Unavailable) as exc:
                 if response.status_code not in RETRY_STATUSES or isinstance(exc, OutcomeUnknown):
                     raise _give_up(method, path, exc) from None
                 error = exc
-                server_wait = _server_wait(response)
+                maybe_done = maybe_done or response.status_code != 429
+                server_wait = _server_wait(response, rate_limited=response.status_code == 429)
         if attempt > conn.max_retries:
             raise _give_up(method, path, error)
         delay = _backoff(attempt, conn)
         if server_wait is not None:
-            delay = max(delay, server_wait)
+            # What the server asks for, plus a little jitter so that many waiting clients do
+            # not all come back in the same instant.
+            delay = server_wait + random.uniform(0, min(1.0, conn.backoff_base))
         if time.monotonic() + delay >= deadline:
             # Sleeping would end past the page's deadline: give up now, and say how long to wait.
             if isinstance(error, RateLimited) and server_wait is not None:
@@ -278,18 +317,69 @@ def _backoff(attempt: int, conn: Connection) -> float:
     return random.uniform(0, min(conn.backoff_cap, conn.backoff_base * 2 ** (attempt - 1)))
 
 
+def _read_body(response: requests.Response, *, deadline: float, read_timeout: float) -> None:
+    """Read the whole answer, giving up at the deadline.
+
+    The read timeout bounds each wait on the socket, not the whole answer: a server that sends
+    a byte at a time would hold a page for ever. So the body is read in pieces, each wait no
+    longer than what is left, and the connection goes back to the pool once it is all read.
+    """
+    raw = response.raw
+    chunks = []
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise requests.exceptions.ReadTimeout("The answer did not arrive in time.")
+            sock = getattr(getattr(raw, "connection", None), "sock", None)
+            if sock is not None:
+                sock.settimeout(min(read_timeout, left))
+            chunk = raw.read1(64 * 1024, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except requests.RequestException:
+        response.close()
+        raise
+    except Exception as exc:  # urllib3's own errors while reading: as requests would say
+        response.close()
+        if "timed out" in str(exc).lower() or isinstance(exc, TimeoutError):
+            raise requests.exceptions.ReadTimeout(str(exc)) from exc
+        raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+    response.close()  # with the body consumed, this returns the connection to the pool
+
+
 def _never_sent(exc: requests.RequestException) -> bool:
     """True when the request surely never left: the connection itself could not be made."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
     if isinstance(exc, requests.exceptions.SSLError):
-        return True
+        # A certificate refused at the handshake: nothing was sent. Any other TLS error may
+        # come while the answer is read (a proxy closing the connection), after the request.
+        return any(isinstance(e, ssl.SSLCertVerificationError) for e in _causes(exc))
     if isinstance(exc, requests.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
-        # NewConnectionError (refused, unreachable, DNS) is a ConnectTimeoutError in urllib3 2.
-        return isinstance(reason, ConnectTimeoutError)
+        # Refused, unreachable, DNS: NewConnectionError (a ConnectTimeoutError in urllib3 2).
+        return isinstance(reason, ConnectTimeoutError | NewConnectionError)
     return False
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps, as requests and urllib3 nest them."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        wrapped += list(current.args)
+        todo += [w for w in wrapped if isinstance(w, BaseException)]
 
 
 def _transport_error(exc: requests.RequestException, *, create: bool, seconds: float):
@@ -304,8 +394,9 @@ def _transport_error(exc: requests.RequestException, *, create: bool, seconds: f
     return Unavailable("The connection to the records API failed.")
 
 
-def _server_wait(response: requests.Response) -> float | None:
-    """Seconds the server asks us to wait: Retry-After, or the rate-limit window when spent."""
+def _server_wait(response: requests.Response, *, rate_limited: bool = False) -> float | None:
+    """Seconds the server asks us to wait: Retry-After, or the rate-limit window when it is
+    spent (a 429 says so even when its X-RateLimit-Remaining does not)."""
     retry_after = response.headers.get("Retry-After", "").strip()
     if retry_after:
         try:
@@ -321,7 +412,7 @@ def _server_wait(response: requests.Response) -> float | None:
                 return max(0.0, (when - datetime.now(UTC)).total_seconds())
     remaining = response.headers.get("X-RateLimit-Remaining", "").strip()
     interval = response.headers.get("X-RateLimit-Interval-Milliseconds", "").strip()
-    if remaining == "0" and interval:
+    if (rate_limited or remaining == "0") and interval:
         try:
             return max(0.0, float(interval) / 1000)
         except ValueError:
@@ -436,7 +527,7 @@ def _raise_validation(status, messages, errors, field_keys, secret):
     if isinstance(errors, dict) and errors:
         for key, items in errors.items():
             items = items if isinstance(items, list) else [items]
-            field_errors[str(key)] = [_clean(m, secret) for m in items if m]
+            field_errors[_clean(key, secret)] = [_clean(m, secret) for m in items if m]
         placed = {m for items in field_errors.values() for m in items}
         rest = [m for m in messages if m not in placed]
     else:

@@ -19,7 +19,14 @@ from django.conf import settings
 from django.core.cache import cache
 
 from . import api
-from .exceptions import NotFound, RateLimited, RecordsApiError, Unavailable, ValidationFailed
+from .exceptions import (
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    RecordsApiError,
+    Unavailable,
+    ValidationFailed,
+)
 from .types import (
     Filter,
     Page,
@@ -38,6 +45,9 @@ logger = logging.getLogger(__name__)
 MAX_PER_PAGE = 100
 # A stale schema or user list is served when a refresh fails; it is kept this long.
 STALE_SCHEMA_SECONDS = 7 * 24 * 3600
+# ...and once served, it stands in for the fresh copy this long, so that while the service is
+# down each page does not first wait out its deadline on a schema call.
+STALE_SERVED_SECONDS = 30
 HEALTH_DEADLINE_SECONDS = 3.0
 TIME_FIELDS = frozenset({"createdAt", "updatedAt"})
 RANGE_OPERATORS = frozenset({"gt", "gte", "lt", "lte"})
@@ -88,6 +98,7 @@ def _cached(cache_key: str, fetch, *, what: str) -> dict:
         if data is None:
             raise
         logger.warning("records API: serving a stale copy of %s (%s)", what, str(exc))
+        cache.set(cache_key, data, STALE_SERVED_SECONDS)
         return data
     except NotFound:
         cache.delete_many([cache_key, cache_key + ":stale"])
@@ -111,8 +122,21 @@ def _schema_from(data: dict, key: str) -> Schema:
 
 
 def schema_invalidate(*, key: str) -> None:
-    """Forget the cached schema (fresh and stale) after the dashboard changed it."""
-    cache_key = _schema_cache_key(key)
+    """Forget the cached schema (fresh and stale) after it changed (the embedded API's schema
+    and field writes call it through the records app's signal receivers)."""
+    try:
+        cache_key = _schema_cache_key(key)
+    except RecordsApiError:  # not configured: nothing can be cached either
+        return
+    cache.delete_many([cache_key, cache_key + ":stale"])
+
+
+def user_list_invalidate() -> None:
+    """Forget the cached user list (after the embedded API's users changed)."""
+    try:
+        cache_key = _cache_key("users")
+    except RecordsApiError:
+        return
     cache.delete_many([cache_key, cache_key + ":stale"])
 
 
@@ -173,7 +197,11 @@ def record_create(
     if followers:
         body["followers"] = list(followers)
     data = api.record_create(schema.key, body, field_keys=schema.field_keys, deadline=deadline)
-    return parse_record(data, schema)
+    record = parse_record(data, schema)
+    if not record.id:
+        # A 2xx without the record: it may exist, but we cannot say which one it is.
+        raise OutcomeUnknown("The records API answered without the new record.")
+    return record
 
 
 def record_update(

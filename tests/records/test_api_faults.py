@@ -176,6 +176,105 @@ def test_page_deadline_setting_is_the_default_deadline(ghl, settings):
     assert time.monotonic() - started < 0.5 + 0.2
 
 
+def test_the_calls_of_one_page_share_its_deadline(ghl, settings):
+    """Three slow answers, each well within the read timeout, still end at the page's
+    deadline: the deadline is the page's, not each call's (item 18)."""
+    settings.GHL_READ_TIMEOUT = 10
+    ghl.default = Reply(200, json={"objects": []}, delay=0.6)
+    started = time.monotonic()
+    with api.page_deadline(1.0):
+        call("GET")
+        with pytest.raises(Unavailable):
+            call("GET")
+    assert len(ghl.requests) == 2
+    assert time.monotonic() - started < 1.0 + 1.0
+
+
+def test_a_callers_deadline_never_outlasts_the_page(ghl, settings):
+    settings.GHL_READ_TIMEOUT = 10
+    ghl.default = Reply(200, json={}, delay=3.0)
+    started = time.monotonic()
+    with api.page_deadline(0.4), pytest.raises(Unavailable):
+        call("GET", deadline=api.deadline_in(10))
+    assert time.monotonic() - started < 0.4 + 1.0
+
+
+@pytest.mark.parametrize("kind", ["GET", "CREATE"])
+def test_an_answer_that_trickles_in_is_cut_at_the_deadline(ghl, settings, kind):
+    """Each byte arrives well within the read timeout, the whole answer would take 20 s."""
+    settings.GHL_READ_TIMEOUT = 10
+    ghl.default = Reply(200, body=b'{"objects": []}' + b" " * 200, trickle=0.1)
+    started = time.monotonic()
+    with pytest.raises(Unavailable) as caught:
+        call(kind, deadline=api.deadline_in(0.8))
+    assert time.monotonic() - started < 0.8 + 1.0
+    assert isinstance(caught.value, OutcomeUnknown) == (kind == "CREATE")
+
+
+def test_a_whole_answer_read_in_pieces_leaves_the_connection_for_the_next_call(ghl):
+    ghl.default = Reply(200, json={"objects": [{"id": str(n)} for n in range(5000)]})
+    assert len(call("GET")["objects"]) == 5000
+    assert len(call("GET")["objects"]) == 5000
+    assert ghl.connections == 1
+
+
+def _ssl_error(inner: Exception):
+    """A requests SSLError wrapping `inner` the way requests and urllib3 nest it."""
+    import requests
+    from urllib3.exceptions import MaxRetryError
+    from urllib3.exceptions import SSLError as Urllib3SSLError
+
+    try:
+        try:
+            raise inner
+        except Exception as exc:
+            raise Urllib3SSLError(exc) from exc
+    except Urllib3SSLError as wrapped:
+        return requests.exceptions.SSLError(MaxRetryError(None, "/objects/", reason=wrapped))
+
+
+def test_only_a_refused_certificate_counts_as_a_request_never_sent():
+    """A TLS error while the answer is read may follow a create that arrived: it must not be
+    sent again (item 20); a certificate refused at the handshake surely sent nothing."""
+    import ssl
+
+    refused = _ssl_error(ssl.SSLCertVerificationError(1, "certificate verify failed"))
+    cut = _ssl_error(ssl.SSLEOFError(8, "EOF occurred in violation of protocol"))
+    assert api._never_sent(refused)
+    assert not api._never_sent(cut)
+    assert isinstance(api._transport_error(cut, create=True, seconds=1), OutcomeUnknown)
+    assert not isinstance(api._transport_error(refused, create=True, seconds=1), OutcomeUnknown)
+
+
+def test_backoff_is_exponential_with_full_jitter(ghl, settings, monkeypatch):
+    """Each wait is drawn from 0 up to base * 2**(attempt-1), capped (item 19)."""
+    settings.GHL_BACKOFF_BASE = 0.01
+    settings.GHL_BACKOFF_CAP = 0.03
+    drawn = []
+
+    def uniform(low, high):
+        drawn.append((low, high))
+        return high
+
+    monkeypatch.setattr(api.random, "uniform", uniform)
+    ghl.script(Reply(503), Reply(503), Reply(503), OK)
+    call("GET")
+    assert drawn == [(0, 0.01), (0, 0.02), (0, 0.03)]
+
+
+def test_a_delete_whose_answer_was_lost_and_then_404_is_done(ghl):
+    """The first DELETE arrived but its answer was lost; the retry finds nothing to delete."""
+    ghl.script(Reply(close=True), Reply(404, json={"message": "Record not found"}))
+    call("DELETE")
+    assert [r.method for r in ghl.requests] == ["DELETE", "DELETE"]
+
+
+def test_a_delete_of_a_record_that_never_existed_is_not_found(ghl):
+    ghl.script(Reply(404, json={"message": "Record not found"}))
+    with pytest.raises(NotFound):
+        call("DELETE")
+
+
 # -- rate limits (item 21) ------------------------------------------------------------------------
 
 
@@ -204,6 +303,16 @@ def test_429_without_retry_after_uses_the_rate_limit_interval(ghl):
         "X-RateLimit-Remaining": "0",
         "X-RateLimit-Interval-Milliseconds": "250",
     }
+    ghl.script(Reply(429, headers=headers), OK)
+    started = time.monotonic()
+    call("SEARCH")
+    assert time.monotonic() - started >= 0.25
+    assert len(ghl.requests) == 2
+
+
+def test_a_429_waits_the_interval_even_when_remaining_is_not_zero(ghl):
+    """The 429 itself says the window is spent, whatever X-RateLimit-Remaining claims."""
+    headers = {"X-RateLimit-Remaining": "3", "X-RateLimit-Interval-Milliseconds": "250"}
     ghl.script(Reply(429, headers=headers), OK)
     started = time.monotonic()
     call("SEARCH")
@@ -349,6 +458,7 @@ def test_token_never_in_errors_or_logs(ghl, settings, caplog):
     faults = [
         Reply(401, json={"message": f"Invalid token {TOKEN}"}),  # a server that echoes it
         Reply(422, json={"message": [f"Bearer {TOKEN} refused"]}),
+        Reply(400, json={"message": "bad", "errors": {TOKEN: [f"{TOKEN} is wrong"]}}),
         Reply(404),
         Reply(429, headers={"Retry-After": "99"}),
         Reply(500, json={"message": TOKEN}),
@@ -375,7 +485,8 @@ def test_token_never_in_errors_or_logs(ghl, settings, caplog):
         call("GET")
     raised.append(caught.value)
     for error in raised:
-        for text in (str(error), repr(error), *error.messages, str(error.__dict__)):
+        fields = str(getattr(error, "field_errors", ""))
+        for text in (str(error), repr(error), *error.messages, str(error.__dict__), fields):
             assert TOKEN not in text
     assert caplog.records, "the client logs its calls"
     assert TOKEN not in caplog.text

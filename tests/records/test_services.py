@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from recordsadmin.records import services
-from recordsadmin.records.exceptions import NotFound, Unavailable, ValidationFailed
+from recordsadmin.records.exceptions import NotFound, OutcomeUnknown, Unavailable, ValidationFailed
 from recordsadmin.records.types import Filter, Sort
 from tests.stub import Reply
 
@@ -56,6 +56,17 @@ def test_a_failed_refresh_serves_the_stale_schema(served, settings):
     settings.GHL_MAX_RETRIES = 0
     assert services.schema_get(key=samples.KEY) == first
     assert schema_gets(served) == 2
+    # While the service stays down, the next pages take the stale copy without asking again.
+    assert services.schema_get(key=samples.KEY) == first
+    assert schema_gets(served) == 2
+
+
+def test_a_create_answered_without_its_record_is_outcome_unknown(served):
+    schema = services.schema_get(key=samples.KEY)
+    served.router = None
+    served.default = Reply(201, json={})
+    with pytest.raises(OutcomeUnknown):
+        services.record_create(schema=schema, properties={"name": "Rex"})
 
 
 def test_no_stale_copy_means_the_failure_shows(served, settings):

@@ -1,0 +1,23 @@
+"""One deadline for everything a page asks of the records API (RELIABILITY 18)."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from recordsadmin.records import api
+
+
+class PageDeadlineMiddleware:
+    """Every call a view makes shares the page's GHL_PAGE_DEADLINE, so a page that needs a
+    schema, the users and a search still answers in time when each of them is slow.
+
+    A streamed response (a CSV export) is read after this returns: its calls are paced by the
+    export itself, not by the page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with api.page_deadline():
+            return self.get_response(request)
