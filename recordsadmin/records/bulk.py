@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -439,10 +439,12 @@ def job_retry_failed(*, job: BulkJob) -> int:
     """Queue the job again for its failed items; returns how many."""
     if not job.is_finished:
         return 0
-    count = (
-        job.items.filter(status=ItemStatus.FAILED)
-        .exclude(data__invalid=True)
-        .update(status=ItemStatus.PENDING, reason="", sent_at=None, finished_at=None)
+    # Rows the file itself got wrong fail again whatever happens, so they stay failed. A
+    # lookup on the key's value would drop every row without the key too (SQL NULL), so this
+    # asks whether the key is there.
+    sendable = Q(data__isnull=True) | ~Q(data__has_key="invalid")
+    count = job.items.filter(sendable, status=ItemStatus.FAILED).update(
+        status=ItemStatus.PENDING, reason="", sent_at=None, finished_at=None
     )
     if count:
         BulkJob.objects.filter(pk=job.pk).update(status=Status.QUEUED, finished_at=None, error="")

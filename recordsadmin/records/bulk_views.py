@@ -211,7 +211,8 @@ def job_retry(request: HttpRequest, job_id) -> HttpResponse:
     _require(request, job.kind)
     count = bulk.job_retry_failed(job=job)
     if count:
-        messages.info(request, f"{count} failed items are queued again.")
+        noun = "item is" if count == 1 else "items are"
+        messages.info(request, f"{count:,} failed {noun} queued again.")
     return redirect("records:job_detail", job_id=job.pk)
 
 

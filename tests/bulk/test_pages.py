@@ -229,3 +229,34 @@ def bulk_counts(job):
     from recordsadmin.records import bulk
 
     return bulk.job_counts(job=job)
+
+
+def test_retry_sends_an_import_row_again_once_its_cause_is_fixed(records_api, staff_client):
+    from recordsadmin.records import services
+
+    location = records_api(records=3)
+    first, second, _ = SandboxRecord.objects.filter(location=location, object__key=KEY)
+    address = first.properties["address"]
+    props = services.schema_get(key=KEY)
+    services.record_update(schema=props, record_id=second.id, properties={"address": address})
+    out = io.StringIO()
+    csv.writer(out).writerows([["Address", "Bedrooms"], [address, "9"], [address, "many"]])
+    response = upload(staff_client, out.getvalue())
+    mapping = {"col0": "address", "col1": "bedrooms", "mode": "update_field"}
+    staff_client.post(response["Location"], {**mapping, "match_field": "address"})
+    staff_client.post(response["Location"] + "start/")
+    run_worker()
+    job = BulkJob.objects.get()
+    sent, bad = job.items.order_by("position")
+    assert "2 records have this value" in sent.reason
+    # The user gives the second record its own address again, then retries the failed row.
+    services.record_update(schema=props, record_id=second.id, properties={"address": "Elsewhere"})
+    retried = staff_client.post(f"/jobs/{job.pk}/retry/", follow=True)
+    assert "1 failed item is queued again." in retried.content.decode()
+    run_worker()
+    first.refresh_from_db()
+    assert first.properties["bedrooms"] == 9
+    # The row the file got wrong was not sent again: it still fails for its own reason.
+    assert bulk_counts(job) == {**bulk_counts(job), "done": 1, "failed": 1}
+    bad.refresh_from_db()
+    assert bad.status == "failed" and "Bedrooms" in bad.reason
