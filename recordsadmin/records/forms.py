@@ -47,6 +47,12 @@ def is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+def plain_text(text: str) -> str:
+    """Text as the form holds it: LF line ends (browsers post a textarea's as CRLF) and no
+    surrounding whitespace (Django strips what is posted)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 # -- widgets and fields ----------------------------------------------------------------------
 
 
@@ -107,7 +113,7 @@ class TextboxListField(forms.Field):
         cleaned = {}
         for key, _label in self.options:
             text = value.get(key, "")
-            text = text.strip() if isinstance(text, str) else ""
+            text = plain_text(text) if isinstance(text, str) else ""
             if text:
                 if len(text) > MAX_TEXT_LENGTH:
                     raise ValidationError(f"At most {MAX_TEXT_LENGTH} characters per line.")
@@ -120,6 +126,11 @@ class TextboxListField(forms.Field):
 
     def has_changed(self, initial, data) -> bool:
         return (self.to_python(initial) or None) != (self.to_python(data) or None)
+
+
+class TextField(forms.CharField):
+    def to_python(self, value):
+        return plain_text(super().to_python(value))
 
 
 class NumberField(forms.DecimalField):
@@ -190,7 +201,7 @@ def form_field(field: Field, current: Any = None) -> forms.Field | None:
     if kind == "FILE_UPLOAD":
         return None
     if kind == "LARGE_TEXT":
-        return forms.CharField(
+        return TextField(
             max_length=MAX_TEXT_LENGTH,
             widget=forms.Textarea(attrs={"rows": 4, **placeholder}),
             **common,
@@ -246,7 +257,7 @@ def form_field(field: Field, current: Any = None) -> forms.Field | None:
             return None
         return TextboxListField(options=field.options, **common)
     # TEXT, and any dataType this dashboard does not know yet: a line of text.
-    return forms.CharField(
+    return TextField(
         max_length=MAX_TEXT_LENGTH, widget=forms.TextInput(attrs={**placeholder}), **common
     )
 
@@ -277,7 +288,10 @@ def initial_value(field: Field, value: Any) -> Any:
 
 
 def normalized(field: Field, value: Any) -> Any:
-    """A value in one canonical spelling, so that equal values compare equal."""
+    """A value in one canonical spelling, so that equal values compare equal: the record's
+    " a\nb " and the posted "a\r\nb" are the same text."""
+    if isinstance(value, str):
+        value = plain_text(value)
     if is_empty(value):
         return None
     kind = field.data_type
@@ -292,7 +306,10 @@ def normalized(field: Field, value: Any) -> Any:
         items = value if isinstance(value, list) else [value]
         return tuple(sorted(str(v) for v in items))
     if kind == "TEXTBOX_LIST" and isinstance(value, dict):
-        return tuple(sorted((str(k), str(v)) for k, v in value.items() if not is_empty(v))) or None
+        lines = (
+            (str(k), plain_text(v) if isinstance(v, str) else str(v)) for k, v in value.items()
+        )
+        return tuple(sorted((k, v) for k, v in lines if not is_empty(v))) or None
     if kind == "DATE" and isinstance(value, str):
         return value[:10]
     return value

@@ -282,3 +282,35 @@ def test_any_input_for_any_schema_is_either_valid_json_or_form_errors(schema, da
     else:
         form.describe_errors()
         assert form.errors
+
+
+def test_an_untouched_textarea_and_padded_text_are_not_changes(every_type):
+    """Browsers post a textarea's line ends as CRLF and Django strips what is posted: neither
+    is a change the user made."""
+    base = {
+        "title": " Blue house ",
+        "story": "Line one\nLine two\n",
+        "notes": {"food": " Dry ", "vet": "Dr\nWho"},
+        "status": "new",
+    }
+    data = {
+        **VALID,
+        "title": " Blue house ",
+        "story": "Line one\r\nLine two\r\n",
+        "notes_food": " Dry ",
+        "notes_vet": "Dr\r\nWho",
+    }
+    form = forms.RecordForm(post(data), schema=every_type, users=USERS)
+    assert form.is_valid(), form.errors
+    changes = form.changes(base, "u2")
+    assert not {"title", "story", "notes"} & set(changes), changes
+
+
+def test_a_changed_textarea_is_sent_with_plain_line_ends(every_type):
+    data = {**VALID, "story": "Line one\r\nLine three", "notes_vet": "a\r\nb"}
+    form = forms.RecordForm(post(data), schema=every_type, users=USERS)
+    assert form.is_valid(), form.errors
+    base = {"story": "Line one\nLine two", "notes": {"food": "Dry"}}
+    changes = form.changes(base, "u2")
+    assert changes["story"] == "Line one\nLine three"
+    assert changes["notes"] == {"food": "Dry", "vet": "a\nb"}

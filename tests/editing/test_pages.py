@@ -310,3 +310,21 @@ def test_state_changing_views_need_post_and_csrf(staff, staff_user, prop):
         == 403
     )
     assert services.record_get(schema=prop, record_id=record.id)
+
+
+def test_an_untouched_multiline_description_is_not_sent_again(staff, prop, embedded):
+    record = new_record(prop, description="Line one\nLine two", address=" 9 Base Road ")
+    text = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    data = {
+        # What a browser posts for the untouched fields: CRLF in the textarea.
+        "address": " 9 Base Road ",
+        "description": "Line one\r\nLine two",
+        "price": "100.00",
+        "status": "Active",
+        "bedrooms": "5",
+        "_version": hidden(text, "_version"),
+    }
+    response = staff.post(url("record_edit", prop.key, record.id), data)
+    assert response.status_code == 303, response.content.decode()[:2000]
+    (put,) = embedded.calls("PUT")
+    assert put.json["properties"] == {"bedrooms": 5}
