@@ -427,6 +427,28 @@ class RecordForm(forms.Form):
     def has_owner(self) -> bool:
         return OWNER in self.fields
 
+    def full_clean(self) -> None:
+        """Check the input; on an edit, a field left as it was loaded is never an error.
+
+        The record may hold what our rules would refuse (a price of 12.345, a number with more
+        than ten decimals, an odd phone, an empty required field): the user did not type it and
+        an edit does not send it, so it must not stop them saving their other changes. Options
+        that no longer exist are kept the same way (`_choices`).
+        """
+        super().full_clean()
+        if self.record is None or not self.is_bound:
+            return
+        for key in [k for k in self._errors if k in self.property_keys]:
+            if self.untouched(key):
+                del self._errors[key]
+                self.cleaned_data[key] = self.record.properties.get(key)
+
+    def untouched(self, key: str) -> bool:
+        """True when what was posted for `key` is the value the form was loaded with."""
+        field = self.fields[key].schema_field
+        loaded = self.record.properties.get(key) if self.record else None
+        return normalized(field, self[key].data) == normalized(field, loaded)
+
     def properties(self) -> dict[str, Any]:
         """Every schema field's cleaned value (None for an empty one), JSON-ready."""
         values = {k: self.cleaned_data.get(k) for k in self.property_keys}

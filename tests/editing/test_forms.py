@@ -314,3 +314,51 @@ def test_a_changed_textarea_is_sent_with_plain_line_ends(every_type):
     changes = form.changes(base, "u2")
     assert changes["story"] == "Line one\nLine three"
     assert changes["notes"] == {"food": "Dry", "vet": "a\nb"}
+
+
+ODD_RECORD = Record(
+    id="r1",
+    properties={
+        "title": "",  # required, yet empty in the record
+        "count": 0.12345678901234,  # more decimals than the form allows
+        "price": {"currency": "default", "value": 12.345},  # cents and a bit
+        "phone": "12",  # too few digits
+        "email": "not-an-address",
+        "status": "new",
+    },
+    owner="u1",
+)
+
+
+def edit_post(form: forms.RecordForm, **changes) -> QueryDict:
+    """What a browser posts for the loaded edit form, with `changes` typed by the user."""
+    data = {}
+    for bf in form.property_fields():
+        value = bf.value()
+        if isinstance(value, dict):
+            data |= {f"{bf.name}_{k}": v for k, v in value.items()}
+        elif value is not None:
+            data[bf.name] = value if isinstance(value, list) else str(value)
+    return post({**data, "_owner": "u1", **changes})
+
+
+def test_untouched_values_stricter_than_the_rules_do_not_block_saving(every_type):
+    loaded = forms.RecordForm(schema=every_type, users=USERS, record=ODD_RECORD)
+    assert 'value="12.345"' in str(loaded["price"]) and 'value="12"' in str(loaded["phone"])
+    form = forms.RecordForm(
+        edit_post(loaded, size="large"), schema=every_type, users=USERS, record=ODD_RECORD
+    )
+    assert form.is_valid(), form.errors
+    assert form.changes(ODD_RECORD.properties, ODD_RECORD.owner) == {"size": "large"}
+
+
+@pytest.mark.parametrize(
+    ("key", "typed"),
+    [("price", "12.346"), ("count", "0.123456789012345"), ("phone", "13"), ("email", "nope")],
+)
+def test_the_rules_still_hold_for_what_the_user_typed(every_type, key, typed):
+    loaded = forms.RecordForm(schema=every_type, users=USERS, record=ODD_RECORD)
+    data = edit_post(loaded, **{key: typed})
+    form = forms.RecordForm(data, schema=every_type, users=USERS, record=ODD_RECORD)
+    assert not form.is_valid()
+    assert set(form.errors) == {key}

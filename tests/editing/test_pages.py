@@ -328,3 +328,24 @@ def test_an_untouched_multiline_description_is_not_sent_again(staff, prop, embed
     assert response.status_code == 303, response.content.decode()[:2000]
     (put,) = embedded.calls("PUT")
     assert put.json["properties"] == {"bedrooms": 5}
+
+
+def test_stored_values_stricter_than_the_form_do_not_block_an_edit(staff, prop, embedded):
+    record = new_record(prop, price=12.345, square_feet=1.12345678901234)
+    text = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    assert 'value="12.345"' in text
+    data = {
+        "address": "9 Base Road",
+        "price": "12.345",
+        "square_feet": "1.12345678901234",
+        "status": "Active",
+        "bedrooms": "2",
+        "_version": hidden(text, "_version"),
+    }
+    response = staff.post(url("record_edit", prop.key, record.id), data)
+    assert response.status_code == 303, response.content.decode()[:3000]
+    (put,) = embedded.calls("PUT")
+    assert put.json["properties"] == {"bedrooms": 2}
+    typed = staff.post(url("record_edit", prop.key, record.id), {**data, "price": "12.346"})
+    assert typed.status_code == 200 and b'id="id_price_error"' in typed.content
+    assert len(embedded.calls("PUT")) == 1
