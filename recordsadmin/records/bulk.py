@@ -17,6 +17,7 @@ completed after it, like a change made from a record's page.
 import logging
 import threading
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -26,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils import timezone
@@ -393,25 +394,41 @@ def job_create(
     params: Mapping | None = None,
     summary: str = "",
     items: list[dict] | None = None,
+    submission: uuid.UUID | None = None,
 ) -> BulkJob:
-    """Store the job (and, for an import, its items) and queue it for the worker."""
-    with transaction.atomic():
-        job = BulkJob.objects.create(
-            kind=kind,
-            object_key=schema.key,
-            user=user if getattr(user, "pk", None) else None,
-            username=getattr(user, "get_username", lambda: "")(),
-            selection=selection.as_json() if selection else {},
-            params=dict(params or {}),
-            summary=summary[:500],
-            collected=items is not None,
-            total=len(items or ()),
-        )
-        if items is not None:
-            BulkItem.objects.bulk_create(
-                BulkItem(job=job, position=n, **item) for n, item in enumerate(items, 1)
+    """Store the job (and, for an import, its items) and queue it for the worker, once the
+    transaction it is made in commits.
+
+    With `submission` (the start form's one-time id) a form sent again gets the job the first
+    send made, even when both arrive at once: the id is unique, so the second insert fails.
+    """
+    if submission is not None:
+        existing = BulkJob.objects.filter(submission=submission).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            job = BulkJob.objects.create(
+                kind=kind,
+                object_key=schema.key,
+                user=user if getattr(user, "pk", None) else None,
+                username=getattr(user, "get_username", lambda: "")(),
+                selection=selection.as_json() if selection else {},
+                params=dict(params or {}),
+                summary=summary[:500],
+                collected=items is not None,
+                total=len(items or ()),
+                submission=submission,
             )
-    job_enqueue(job=job)
+            if items is not None:
+                BulkItem.objects.bulk_create(
+                    BulkItem(job=job, position=n, **item) for n, item in enumerate(items, 1)
+                )
+    except IntegrityError:
+        if submission is None:
+            raise
+        return BulkJob.objects.get(submission=submission)
+    transaction.on_commit(lambda: job_enqueue(job=job))
     return job
 
 

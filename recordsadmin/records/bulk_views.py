@@ -10,6 +10,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -89,6 +90,8 @@ def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
         "chosen": request.POST.get("field", ""),
         "values": request.POST.getlist("value"),
     }
+    # The start form's one-time id: sent twice, it still makes one job.
+    context["submission"] = str(uuid.uuid4())
     if kind == Kind.DELETE:
         context["preview"] = bulk.preview(schema=schema, selection=selection, kind=kind)
         return context
@@ -141,7 +144,9 @@ def bulk_start(request: HttpRequest, key: str) -> HttpResponse:
         )
     except RecordsApiError as error:
         return api_error_page(request, error)
-    if preview.blocked:
+    submission = _submission(request.POST.get("submission", ""))
+    if preview.blocked or submission is None:
+        # Back to the preview (a start without the preview's one-time id gets a new one).
         data = request.POST.copy()
         data["step"] = "preview"
         request.POST = data
@@ -153,8 +158,16 @@ def bulk_start(request: HttpRequest, key: str) -> HttpResponse:
         selection=selection,
         params=change.as_json() if change else {},
         summary=preview.summary,
+        submission=submission,
     )
     return redirect("records:job_detail", job_id=job.pk)
+
+
+def _submission(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 # -- jobs --------------------------------------------------------------------------------------
@@ -391,6 +404,8 @@ def _sample(rows: list[list[str]], index: int) -> str:
 def import_start(request: HttpRequest, upload_id) -> HttpResponse:
     _require(request, Kind.IMPORT)
     upload = _upload(request, upload_id)
+    if upload.job_id is not None:
+        return _already_imported(request, upload)
     options = csvio.ImportOptions.from_json(upload.options or {})
     if options.mode != csvio.CREATE and not request.user.has_perm("records.change_record"):
         raise PermissionDenied
@@ -406,12 +421,23 @@ def import_start(request: HttpRequest, upload_id) -> HttpResponse:
     checks = csvio.check_rows(schema=schema, rows=rows, options=options, users=users)
     mode = {"create": "create", "update_id": "update by id", "update_field": "update by field"}
     summary = f"Import {upload.filename or 'CSV'}: {len(checks):,} rows ({mode[options.mode]})"
-    job = bulk.job_create(
-        user=request.user,
-        schema=schema,
-        kind=Kind.IMPORT,
-        params={"upload": str(upload.pk), **options.as_json()},
-        summary=summary,
-        items=[c.item() for c in checks],
-    )
-    return redirect("records:job_detail", job_id=job.pk)
+    with transaction.atomic():
+        # Under the upload's lock: of two starts at once, the second finds the first's job.
+        locked = ImportUpload.objects.select_for_update().get(pk=upload.pk)
+        if locked.job_id is not None:
+            return _already_imported(request, locked)
+        locked.job = bulk.job_create(
+            user=request.user,
+            schema=schema,
+            kind=Kind.IMPORT,
+            params={"upload": str(upload.pk), **options.as_json()},
+            summary=summary,
+            items=[c.item() for c in checks],
+        )
+        locked.save(update_fields=["job"])
+    return redirect("records:job_detail", job_id=locked.job_id)
+
+
+def _already_imported(request: HttpRequest, upload: ImportUpload) -> HttpResponse:
+    messages.info(request, "This file was imported already: here is its job.")
+    return redirect("records:job_detail", job_id=upload.job_id)

@@ -118,6 +118,8 @@ class BulkJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Written while the job runs; a running job whose heartbeat is old was stopped by a restart.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The start form's one-time id: a form sent twice (a double click) makes one job.
+    submission = models.UUIDField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -174,6 +176,11 @@ class ImportUpload(models.Model):
     content = models.TextField()
     # The column mapping and options chosen for it.
     options = models.JSONField(default=dict, blank=True)
+    # The import job made from it: set once, under the upload's lock, so a second start of the
+    # same file goes to this job instead of importing every row again.
+    job = models.OneToOneField(
+        BulkJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="upload"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

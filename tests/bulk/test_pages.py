@@ -2,8 +2,11 @@
 
 import csv
 import io
+import re
+import threading
 
 import pytest
+from django.test import Client
 
 from recordsadmin.records.models import BulkJob, ImportUpload, RecordChange
 from recordsadmin.sandbox.models import Record as SandboxRecord
@@ -28,6 +31,11 @@ def test_the_table_has_row_checkboxes_select_controls_and_the_bulk_bar(records_a
     assert f"/objects/{KEY}/import/" in html
 
 
+def submission(html: str) -> str:
+    """The one-time id of the preview's start form."""
+    return re.search(r'name="submission" value="([0-9a-f-]{36})"', html).group(1)
+
+
 def test_a_viewer_sees_no_bulk_controls_and_cannot_post_them(records_api, client, viewer):
     records_api(records=5)
     client.force_login(viewer)
@@ -47,7 +55,7 @@ def test_preview_then_start_then_progress_then_report(records_api, staff_client)
     preview = staff_client.post(BULK, {**form, "value": "Sold", "step": "preview"})
     text = preview.content.decode()
     assert f"{active} properties: Status Active → Sold" in text
-    response = staff_client.post(START, {**form, "value": "Sold"})
+    response = staff_client.post(START, {**form, "value": "Sold", "submission": submission(text)})
     job = BulkJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
     running = staff_client.get(f"/jobs/{job.pk}/", headers={"HX-Request": "true"})
@@ -84,7 +92,8 @@ def test_bulk_delete_of_checked_rows_and_cancel_and_retry_need_the_permission(
     )
     preview = staff_client.post(BULK, {"ids": ids, "query": "?", "action": "delete"})
     assert "Delete 2 properties" in preview.content.decode()
-    staff_client.post(START, {"ids": ids, "query": "?", "action": "delete"})
+    once = submission(preview.content.decode())
+    staff_client.post(START, {"ids": ids, "query": "?", "action": "delete", "submission": once})
     job = BulkJob.objects.get()
     assert job.kind == "delete"
     run_worker()
@@ -260,3 +269,58 @@ def test_retry_sends_an_import_row_again_once_its_cause_is_fixed(records_api, st
     assert bulk_counts(job) == {**bulk_counts(job), "done": 1, "failed": 1}
     bad.refresh_from_db()
     assert bad.status == "failed" and "Bedrooms" in bad.reason
+
+
+def at_once(client, url: str, data: dict, times: int = 2) -> list:
+    """`times` POSTs of the same form at the same moment, each from its own thread (and so its
+    own database connection), with the client's session: a double click on a slow page."""
+    session = client.cookies["sessionid"].value
+    barrier = threading.Barrier(times)
+    answers = []
+
+    def post():
+        other = Client()
+        other.cookies["sessionid"] = session
+        barrier.wait()
+        answers.append(other.post(url, data))
+        from django.db import connection
+
+        connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def test_an_import_started_twice_imports_once(records_api, staff_client):
+    location = records_api(records=0)
+    response = upload(staff_client, CSV)
+    mapping = {"col0": "address", "col1": "price", "col2": "status", "col4": "listed_on"}
+    staff_client.post(response["Location"], {**mapping, "mode": "create"})
+    start = response["Location"] + "start/"
+    answers = at_once(staff_client, start, {})
+    again = staff_client.post(start, follow=True)
+    job = BulkJob.objects.get()
+    assert [a["Location"] for a in answers] == [f"/jobs/{job.pk}/"] * 2
+    assert "This file was imported already" in again.content.decode()
+    run_worker()
+    created = SandboxRecord.objects.filter(location=location, object__key=KEY)
+    assert sorted(r.properties["address"] for r in created) == ["1 Good St", "3 Good St"]
+
+
+def test_a_bulk_edit_started_twice_makes_one_job(records_api, staff_client):
+    records_api(records=6)
+    form = {"all": "1", "query": "?", "action": "update", "field": "bedrooms", "value": "7"}
+    preview = staff_client.post(BULK, {**form, "step": "preview"}).content.decode()
+    once = {**form, "submission": submission(preview)}
+    answers = at_once(staff_client, START, once)
+    answers.append(staff_client.post(START, once))
+    job = BulkJob.objects.get()
+    assert [a["Location"] for a in answers] == [f"/jobs/{job.pk}/"] * 3
+    # A start without the preview's id shows the preview again, with a new id.
+    again = staff_client.post(START, form)
+    assert again.status_code == 200 and submission(again.content.decode()) != once["submission"]
+    assert BulkJob.objects.count() == 1
