@@ -386,8 +386,16 @@ def record_restore(request: HttpRequest, key: str, record_id: str) -> HttpRespon
     }
     if request.method == "GET":
         return render(request, "records/record_confirm_restore.html", context)
+    if request.POST.get("_resend"):
+        # The user looked for the record after an unconfirmed restore and asks to try again.
+        history.submission_release(submission=history.restore_submission(deleted))
     try:
         record = history.record_restore(user=request.user, schema=schema, deleted=deleted)
+    except history.AlreadySubmitted as taken:
+        return _restored_before(request, schema, taken.change, context)
+    except OutcomeUnknown:
+        context["unknown"] = True
+        return render(request, "records/record_confirm_restore.html", context)
     except RecordsApiError as error:
         context["problem"] = explain(error)
         status = 200 if request.htmx else error_status(error)
@@ -398,6 +406,16 @@ def record_restore(request: HttpRequest, key: str, record_id: str) -> HttpRespon
         f"{record.id} (it was {record_id}).",
     )
     return _go(request, reverse("records:record_detail", args=[schema.key, record.id]))
+
+
+def _restored_before(request, schema, change, context) -> HttpResponse:
+    """A second restore of one delete: no call to the API; point at what the first one made."""
+    change = history.submission_wait(change=change)
+    if change.outcome == change.Outcome.OK and change.record_id:
+        messages.info(request, "This record was restored already; here is the restored record.")
+        return _go(request, reverse("records:record_detail", args=[schema.key, change.record_id]))
+    context["unknown"] = True
+    return render(request, "records/record_confirm_restore.html", context)
 
 
 def _snapshot_rows(schema: Schema, snapshot: dict) -> list[tuple]:

@@ -7,7 +7,8 @@ delete keeps the whole record to restore it from (RELIABILITY 31, 32).
 
 A create form carries a one-time submission id. Claiming it is inserting the create's row
 (the id is unique), so a form sent twice, one after the other or at once, calls the API once;
-the second send gets the first's row and points at its record (RELIABILITY 29).
+the second send gets the first's row and points at its record (RELIABILITY 29). A restore claims
+an id derived from the delete it undoes, so two restores of one delete make one record.
 """
 
 import time
@@ -289,8 +290,14 @@ def restorable_properties(*, schema: Schema, snapshot: Mapping[str, Any]) -> dic
     }
 
 
+def restore_submission(deleted: RecordChange) -> uuid.UUID:
+    """The one-time id of restoring this delete (see change_start)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"recordsadmin:restore:{deleted.pk}")
+
+
 def record_restore(*, user, schema: Schema, deleted: RecordChange) -> Record:
-    """Make a deleted record again from its snapshot. The records API gives it a new id."""
+    """Make a deleted record again from its snapshot. The records API gives it a new id.
+    AlreadySubmitted when this delete is being, or was, restored already."""
     snapshot = deleted.before or {}
     properties = restorable_properties(schema=schema, snapshot=snapshot)
     dropped = sorted(set(snapshot.get("properties") or {}) - set(schema.field_keys))
@@ -308,6 +315,7 @@ def record_restore(*, user, schema: Schema, deleted: RecordChange) -> Record:
         before={"restored_from": deleted.pk, "record_id": deleted.record_id},
         after={"properties": properties, "owner": snapshot.get("owner")},
         changed_fields=sorted(properties),
+        submission=restore_submission(deleted),
         note=note,
     )
     return _create(change=change, schema=schema, properties=properties, owner=snapshot.get("owner"))

@@ -349,3 +349,79 @@ def test_stored_values_stricter_than_the_form_do_not_block_an_edit(staff, prop, 
     typed = staff.post(url("record_edit", prop.key, record.id), {**data, "price": "12.346"})
     assert typed.status_code == 200 and b'id="id_price_error"' in typed.content
     assert len(embedded.calls("PUT")) == 1
+
+
+def _live_session(user, live_server, path: str):
+    """Cookies of a signed-in browser and the CSRF token of the form at `path`."""
+    client = Client()
+    client.force_login(user)
+    cookies = {k: v.value for k, v in client.cookies.items()}
+    page = http.get(live_server.url + path, cookies=cookies, timeout=30)
+    assert page.status_code == 200, page.text[:300]
+    cookies |= dict(page.cookies.items())
+    return cookies, hidden(page.text, "csrfmiddlewaretoken")
+
+
+def test_a_restore_sent_twice_at_once_makes_one_record(staff_user, prop, embedded, live_server):
+    from recordsadmin.records import history
+
+    record = new_record(prop, address="12 Twice Lane")
+    history.record_delete_logged(user=staff_user, schema=prop, record=record)
+    original = embedded.route
+
+    def slow(seen):
+        if seen.method == "POST" and seen.path.endswith("/records"):
+            time.sleep(0.5)  # the second restore arrives while the first is at the API
+        return original(seen)
+
+    embedded.stub.router = slow
+    restore = url("record_restore", prop.key, record.id)
+    cookies, token = _live_session(staff_user, live_server, restore)
+    creates_before = len(embedded.calls("POST", r"/records$"))
+    answers = []
+
+    def send():
+        answers.append(
+            http.post(
+                live_server.url + restore,
+                data={"csrfmiddlewaretoken": token},
+                cookies=cookies,
+                headers={"Referer": live_server.url},
+                allow_redirects=False,
+                timeout=30,
+            )
+        )
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [303, 303], [a.text[:300] for a in answers]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert len(embedded.calls("POST", r"/records$")) == creates_before + 1
+    assert RecordChange.objects.filter(action="restore").count() == 1
+
+
+def test_an_unconfirmed_restore_is_not_sent_again_until_the_user_says_so(
+    staff, staff_user, prop, embedded
+):
+    from recordsadmin.records import history
+    from tests.stub import Reply
+
+    record = new_record(prop, address="13 Unsure Road")
+    history.record_delete_logged(user=staff_user, schema=prop, record=record)
+    restore = url("record_restore", prop.key, record.id)
+    creates = len(embedded.calls("POST", r"/records$"))
+    embedded.fail("POST", r"/records$", Reply(500, json={"message": "Internal"}))
+    first = staff.post(restore)
+    assert first.status_code == 200
+    assert "may or may not have been made again" in first.content.decode()
+    assert "Nothing was changed" not in first.content.decode()
+    embedded.heal()
+    again = staff.post(restore)
+    assert b"may or may not have been made again" in again.content
+    assert len(embedded.calls("POST", r"/records$")) == creates + 1, "no blind resend"
+    resent = staff.post(restore, {"_resend": "1"})
+    assert resent.status_code == 303
+    assert len(embedded.calls("POST", r"/records$")) == creates + 2
