@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import BooleanField, F, FloatField, Func, Index, Q, TextField, Value
 from django.db.models.expressions import Expression
 from django.db.models.fields.json import KeyTextTransform
@@ -716,6 +716,27 @@ def _after_time(keys: list, ms: int, record_id: str) -> Q:
 
 # --- Indexes on properties ----------------------------------------------------------------
 
+PROPERTY_INDEX_PREFIX = "sandbox_prop_"
+# Any constant will do: the advisory lock that lets one sync_property_indexes run at a time.
+INDEX_LOCK = 0x5A4E_D8B0_1DE7
+
+
+def _field_indexes(key: str, data_type: str, vendor: str) -> list[Index]:
+    """The indexes that serve sorts and comparisons on one property (none for lists, text
+    boxes and files, which have no order). Named by kind and key alone, so that every object
+    with a property of that key and kind shares them."""
+    if data_type in LIST_TYPES or data_type in PRESENCE_ONLY_TYPES:
+        return []
+    kind = "n" if data_type in NUMERIC_TYPES else "t"
+    digest = hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:12]
+    value = _property(key, data_type)
+    name = f"{PROPERTY_INDEX_PREFIX}{kind}_{digest}"
+    indexes = [Index(F("object"), value, F("id"), name=name)]
+    if vendor == "postgresql":
+        descending = (F("object"), value.desc(nulls_last=True), F("id").desc())
+        indexes.append(Index(*descending, name=f"{PROPERTY_INDEX_PREFIX}{kind}d_{digest}"))
+    return indexes
+
 
 def property_indexes(obj: ObjectSchema) -> list[Index]:
     """An index per sortable property of `obj`, on the very expression search sorts and
@@ -729,36 +750,76 @@ def property_indexes(obj: ObjectSchema) -> list[Index]:
 
     Properties are named by key alone, so objects that share a key share its index.
     """
-    indexes = []
-    for field in obj.fields.all():
-        if field.data_type in LIST_TYPES or field.data_type in PRESENCE_ONLY_TYPES:
-            continue
-        kind = "n" if field.data_type in NUMERIC_TYPES else "t"
-        digest = hashlib.sha256(f"{kind}:{field.key}".encode()).hexdigest()[:12]
-        value = _property(field.key, field.data_type)
-        indexes.append(Index(F("object"), value, F("id"), name=f"sandbox_prop_{kind}_{digest}"))
-        if connection.vendor == "postgresql":
-            descending = (F("object"), value.desc(nulls_last=True), F("id").desc())
-            indexes.append(Index(*descending, name=f"sandbox_prop_{kind}d_{digest}"))
-    return indexes
+    return [
+        index
+        for field in obj.fields.all()
+        for index in _field_indexes(field.key, field.data_type, connection.vendor)
+    ]
+
+
+def _existing_indexes(conn) -> set[str]:
+    with conn.cursor() as cursor:
+        return set(conn.introspection.get_constraints(cursor, Record._meta.db_table))
+
+
+def _create_indexes(conn, indexes: Iterable[Index]) -> None:
+    # Only the editor's SQL is used: CREATE INDEX may run inside a transaction, which
+    # SQLite's schema editor, entered as a context, refuses.
+    editor = conn.SchemaEditorClass(conn)
+    with conn.cursor() as cursor:
+        for index in indexes:
+            cursor.execute(str(index.create_sql(Record, editor)))
+
+
+def _before_index_writes(conn) -> None:
+    if conn.vendor == "postgresql" and conn.in_atomic_block:
+        # PostgreSQL refuses CREATE INDEX on a table with deferred foreign key checks still
+        # pending in this transaction (records just written): run those checks now.
+        conn.check_constraints()
 
 
 def ensure_property_indexes(obj: ObjectSchema) -> list[str]:
     """Create the missing `property_indexes(obj)`; returns the names of those it created."""
-    with connection.cursor() as cursor:
-        existing = set(connection.introspection.get_constraints(cursor, Record._meta.db_table))
-    # Only the editor's SQL is used: CREATE INDEX may run inside a transaction, which
-    # SQLite's schema editor, entered as a context, refuses.
-    editor = connection.SchemaEditorClass(connection)
+    existing = _existing_indexes(connection)
     missing = [index for index in property_indexes(obj) if index.name not in existing]
-    if missing and connection.vendor == "postgresql" and connection.in_atomic_block:
-        # PostgreSQL refuses CREATE INDEX on a table with deferred foreign key checks still
-        # pending in this transaction (records just written): run those checks now.
-        connection.check_constraints()
-    with connection.cursor() as cursor:
-        for index in missing:
-            cursor.execute(str(index.create_sql(Record, editor)))
+    if missing:
+        _before_index_writes(connection)
+    _create_indexes(connection, missing)
     return [index.name for index in missing]
+
+
+def sync_property_indexes(using: str = DEFAULT_DB_ALIAS) -> tuple[list[str], list[str]]:
+    """Give every property of every object its indexes, and drop those no field needs any
+    more; returns the names created and dropped.
+
+    Run after each schema change of the API (once its transaction has committed) and after
+    `migrate`, so that objects and fields made any way are sorted from an index. One run at a
+    time: SQLite's IMMEDIATE transactions queue behind each other and behind the field writes,
+    PostgreSQL takes an advisory lock, so a field created while another run drops its index
+    gets it back from its own run.
+    """
+    conn = connections[using]
+    _before_index_writes(conn)
+    with transaction.atomic(using=using):
+        if conn.vendor == "postgresql":
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_LOCK])
+        fields = Field.objects.using(using).values_list("field_key", "data_type").distinct()
+        wanted = {
+            index.name: index
+            for field_key, data_type in fields
+            for index in _field_indexes(field_key.rsplit(".", 1)[-1], data_type, conn.vendor)
+        }
+        existing = {
+            name for name in _existing_indexes(conn) if name.startswith(PROPERTY_INDEX_PREFIX)
+        }
+        created = sorted(wanted.keys() - existing)
+        dropped = sorted(existing - wanted.keys())
+        _create_indexes(conn, (wanted[name] for name in created))
+        with conn.cursor() as cursor:
+            for name in dropped:
+                cursor.execute(f"DROP INDEX IF EXISTS {conn.ops.quote_name(name)}")
+    return created, dropped
 
 
 # --- Search text and cursors ---------------------------------------------------------------
@@ -854,4 +915,5 @@ __all__ = [
     "reindex_object",
     "run_search",
     "search_after_of",
+    "sync_property_indexes",
 ]

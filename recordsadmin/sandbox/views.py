@@ -201,6 +201,7 @@ def create_object(call: Call) -> tuple[int, dict]:
             created_at=now,
             updated_at=now,
         )
+        _sync_indexes_after_commit()
     return 201, {"object": object_json(obj)}
 
 
@@ -251,7 +252,15 @@ def delete_object(call: Call, id_or_key: str) -> tuple[int, dict]:
     with transaction.atomic():
         Record.objects.filter(object=obj).delete()
         obj.delete()
+        _sync_indexes_after_commit()
     return 200, {"id": object_id, "success": True}
+
+
+def _sync_indexes_after_commit() -> None:
+    """Sorts on the new property read an index; a dropped property's index goes. After the
+    commit, so that the run sees the change, and robust: the schema change has succeeded
+    whatever happens to its index, and the next change or `migrate` makes up for a failure."""
+    transaction.on_commit(search.sync_property_indexes, robust=True)
 
 
 # --- custom fields ----------------------------------------------------------------------------
@@ -342,6 +351,7 @@ def create_field(call: Call) -> tuple[int, dict]:
             updated_at=now,
             **values,
         )
+        _sync_indexes_after_commit()
     return 201, {"field": field_json(field, obj.key)}
 
 
@@ -384,6 +394,7 @@ def delete_field(call: Call, field_id: str) -> tuple[int, dict]:
         obj.save(update_fields=["required_properties", "searchable_properties"])
         key = field.key
         field.delete()
+        _sync_indexes_after_commit()
         _forget_property(obj, key)
         if searchable:
             search.reindex_object(ObjectSchema.objects.prefetch_related("fields").get(pk=obj.pk))

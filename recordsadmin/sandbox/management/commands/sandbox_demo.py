@@ -29,7 +29,8 @@ class Command(BaseCommand):
             "--no-indexes",
             dest="indexes",
             action="store_false",
-            help="Skip the per-property indexes that make sorting large listings fast",
+            help="Skip, for now, the per-property indexes that make sorting large listings "
+            "fast (the next migrate or schema change through the API makes them)",
         )
 
     def handle(self, *args, records: int, seed: int, force: bool, indexes: bool, **options):
