@@ -61,6 +61,10 @@ STALE_SECONDS = 2 * CALL_DEADLINE_SECONDS
 OWNER = "owner"
 # Field types a bulk edit or an import can set (files need an upload first; see ghl-notes.md).
 UNSETTABLE_TYPES = frozenset({"FILE_UPLOAD", "TEXTBOX_LIST"})
+# The reason of an item whose call may or may not have been carried out (its answer was lost).
+UNKNOWN_PREFIX = "Outcome unknown"
+# An import row that creates (no "match") and failed with its outcome unknown.
+_UNKNOWN_CREATE = Q(reason__startswith=UNKNOWN_PREFIX) & ~Q(data__has_key="match")
 
 
 # -- pacing -------------------------------------------------------------------------------------
@@ -452,15 +456,32 @@ def job_cancel(*, job: BulkJob) -> None:
     job.refresh_from_db()
 
 
+def job_retryable(*, job: BulkJob):
+    """The failed items a retry sends again.
+
+    Not the rows the file itself got wrong (they would fail again; a lookup on the key's value
+    would drop every row without the key too, SQL NULL, so this asks whether it is there), nor
+    the import's creates whose outcome is unknown: the record may exist, and sending the row
+    again could make it twice.
+    """
+    items = job.items.filter(
+        Q(data__isnull=True) | ~Q(data__has_key="invalid"), status=ItemStatus.FAILED
+    )
+    return items.exclude(_UNKNOWN_CREATE) if job.kind == Kind.IMPORT else items
+
+
+def job_unknown_creates(*, job: BulkJob) -> int:
+    """How many of an import's creates failed with their outcome unknown (left out of a retry)."""
+    if job.kind != Kind.IMPORT:
+        return 0
+    return job.items.filter(_UNKNOWN_CREATE, status=ItemStatus.FAILED).count()
+
+
 def job_retry_failed(*, job: BulkJob) -> int:
-    """Queue the job again for its failed items; returns how many."""
+    """Queue the job again for its retryable failed items; returns how many."""
     if not job.is_finished:
         return 0
-    # Rows the file itself got wrong fail again whatever happens, so they stay failed. A
-    # lookup on the key's value would drop every row without the key too (SQL NULL), so this
-    # asks whether the key is there.
-    sendable = Q(data__isnull=True) | ~Q(data__has_key="invalid")
-    count = job.items.filter(sendable, status=ItemStatus.FAILED).update(
+    count = job_retryable(job=job).update(
         status=ItemStatus.PENDING, reason="", sent_at=None, finished_at=None
     )
     if count:
@@ -771,9 +792,6 @@ def _finish_item(item: BulkItem, change: RecordChange | None, future: Future) ->
             history.change_finish(change=change, record=outcome.record)
     _set_item(item, outcome.status, outcome.reason, outcome.record_id)
     return True
-
-
-UNKNOWN_PREFIX = "Outcome unknown"
 
 
 def _reason(error: RecordsApiError) -> str:

@@ -202,6 +202,9 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         context["failed"] = list(
             job.items.filter(status=BulkItem.Status.FAILED).order_by("position")[:REPORT_ROWS_SHOWN]
         )
+        context["retryable"] = bulk.job_retryable(job=job).count()
+        unknown = bulk.job_unknown_creates(job=job)
+        context["unknown_text"] = _unknown_text(unknown) if unknown else ""
     template = "records/bulk_job.html"
     if wants_partial(request):
         template += "#job-progress"
@@ -226,7 +229,20 @@ def job_retry(request: HttpRequest, job_id) -> HttpResponse:
     if count:
         noun = "item is" if count == 1 else "items are"
         messages.info(request, f"{count:,} failed {noun} queued again.")
+    unknown = bulk.job_unknown_creates(job=job)
+    if unknown:
+        messages.warning(request, _unknown_text(unknown))
     return redirect("records:job_detail", job_id=job.pk)
+
+
+def _unknown_text(count: int) -> str:
+    rows = "1 row" if count == 1 else f"{count:,} rows"
+    return (
+        f"{rows} may have created {'its record' if count == 1 else 'their records'} before the "
+        "answer was lost (outcome unknown): a retry leaves them out, so that no record is made "
+        "twice. Look for them in the table (the report lists them) and import again only the "
+        "missing ones."
+    )
 
 
 @require_GET

@@ -424,7 +424,7 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
 
 
 def import_one(schema: Schema, pacer, item: BulkItem, params: Mapping):
-    from recordsadmin.records.bulk import Outcome, _reason
+    from recordsadmin.records.bulk import UNKNOWN_PREFIX, Outcome, _reason
 
     Status = BulkItem.Status
     data = item.data or {}
@@ -437,7 +437,7 @@ def import_one(schema: Schema, pacer, item: BulkItem, params: Mapping):
             if resumed:
                 return Outcome(
                     Status.FAILED,
-                    "Outcome unknown: the job stopped while this row was being sent. "
+                    f"{UNKNOWN_PREFIX}: the job stopped while this row was being sent. "
                     "Look for the record before retrying.",
                 )
             record = pacer.call(

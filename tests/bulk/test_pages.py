@@ -324,3 +324,38 @@ def test_a_bulk_edit_started_twice_makes_one_job(records_api, staff_client):
     again = staff_client.post(START, form)
     assert again.status_code == 200 and submission(again.content.decode()) != once["submission"]
     assert BulkJob.objects.count() == 1
+
+
+def test_retry_leaves_out_an_import_create_whose_outcome_is_unknown(records_api, staff_client):
+    from recordsadmin.records import bulk, services
+
+    location = records_api(records=0)
+    text = "Address,Price,Status\n1 First St,100000,Active\n2 Lost St,200000,Active\n"
+    response = upload(staff_client, text + "3 Third St,300000,Sold\n")
+    mapping = {"col0": "address", "col1": "price", "col2": "status", "mode": "create"}
+    staff_client.post(response["Location"], mapping)
+    staff_client.post(response["Location"] + "start/")
+    job = BulkJob.objects.get()
+    bulk.job_run(job_id=str(job.pk), stop_after=1)
+    # The worker dies while row 3 is in flight: the API made the record, the answer was lost.
+    lost = job.items.get(position=2)
+    props = services.schema_get(key=KEY)
+    services.record_create(schema=props, properties=lost.data["properties"])
+    job.items.filter(pk=lost.pk).update(sent_at="2026-01-01T00:00:00Z")
+    BulkJob.objects.filter(pk=job.pk).update(heartbeat_at="2026-01-01T00:00:00Z")
+    staff_client.get(f"/jobs/{job.pk}/")  # the job page notices the silent worker
+    run_worker()
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "1 row may have created its record before the answer was lost" in page
+    assert "Retry the failed records" not in page  # nothing a retry could send
+    retried = staff_client.post(f"/jobs/{job.pk}/retry/", follow=True).content.decode()
+    assert "a retry leaves them out" in retried
+    run_worker()
+    created = SandboxRecord.objects.filter(location=location, object__key=KEY)
+    assert sorted(r.properties["address"] for r in created) == [
+        "1 First St",
+        "2 Lost St",
+        "3 Third St",
+    ]
+    lost.refresh_from_db()
+    assert lost.status == "failed" and lost.reason.startswith("Outcome unknown")
