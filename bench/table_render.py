@@ -63,7 +63,9 @@ def main() -> None:
                 started = time.perf_counter()
                 response = client.get(url, headers=headers)
                 times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200
+                text = response.content.decode()
+                assert response.status_code == 200 and "<tbody" in text, text[:500]
+                assert "problem--" not in text, text[:500]
             times.sort()
             p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
             print(f"{rows:>6}{statistics.median(times):>12.1f}{p95:>10.1f}")

@@ -238,6 +238,8 @@ GHL_SCHEMA_CACHE_SECONDS = int(env_float("GHL_SCHEMA_CACHE_SECONDS", 300))
 GHL_MAX_RETRIES = int(env_float("GHL_MAX_RETRIES", 3))
 GHL_BACKOFF_BASE = env_float("GHL_BACKOFF_BASE", 0.25)
 GHL_BACKOFF_CAP = env_float("GHL_BACKOFF_CAP", 4.0)
+# The currency of MONETORY values that say "default" (the location's own currency).
+RECORDS_CURRENCY = os.environ.get("RECORDS_CURRENCY", "USD").strip().upper() or "USD"
 
 # The embedded records API (recordsadmin/sandbox).
 SANDBOX_LOCATION_ID = os.environ.get("SANDBOX_LOCATION_ID", "")

@@ -37,6 +37,14 @@ PROPERTY = {
             "dataType": "FILE_UPLOAD",
             "position": 4,
         },
+        {"fieldKey": f"{KEY}.bedrooms", "name": "Bedrooms", "dataType": "NUMERICAL", "position": 5},
+        {
+            "fieldKey": f"{KEY}.features",
+            "name": "Features",
+            "dataType": "MULTIPLE_OPTIONS",
+            "position": 6,
+            "options": [{"key": "pool", "label": "Pool"}, {"key": "garage", "label": "Garage"}],
+        },
     ],
 }
 USERS = {"users": [{"id": "u1", "name": "Maya Patel", "email": "maya@example.com"}]}

@@ -76,6 +76,25 @@ def date_text(value: object) -> str | None:
     return formats.date_format(day, "M j, Y")
 
 
+def primary_text(field, value: object) -> str:
+    """The primary display value as link text: typed like its cells, cut short with an
+    ellipsis (the record's page shows it whole); "" when there is none."""
+    if value is None or value == "":
+        return ""
+    kind = field.data_type
+    if kind in ("SINGLE_OPTIONS", "RADIO"):
+        text = option_label(field, value)
+    elif kind == "NUMERICAL":
+        text = number_text(value) or str(value)
+    elif kind == "MONETORY":
+        text = money_text(value) or str(value)
+    elif kind == "DATE":
+        text = date_text(value) or str(value)
+    else:
+        text = " ".join(str(value).split())
+    return text if len(text) <= SHORT_TEXT else text[:SHORT_TEXT].rstrip() + "…"
+
+
 def _decimal(value: object) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None

@@ -93,9 +93,10 @@ class ListQuery:
             found.append(Filter("owner", "eq", self.owner))
         return found
 
-    def search_sort(self) -> Sort | None:
+    def search_sort(self) -> Sort:
         if not self.sort:
-            return None
+            # Newest first, said out loud: the real service documents no default order.
+            return Sort("createdAt", "desc")
         name = self.sort.lstrip("-")
         return Sort(TIME_SORTS.get(name, name), "desc" if self.sort.startswith("-") else "asc")
 
@@ -190,8 +191,10 @@ def _positive(value: str | None, default: int) -> int:
 
 
 def _per_page(value: str | None) -> int:
-    number = _positive(value, DEFAULT_PER_PAGE)
-    return min(number, MAX_PER_PAGE)
+    """One of the offered sizes: the smallest that holds what was asked (so 30 shows 50 and
+    anything above 100 is clamped to 100)."""
+    number = min(_positive(value, DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    return next(n for n in PER_PAGE_CHOICES if n >= number)
 
 
 def _number(text: str) -> int | float:

@@ -68,8 +68,7 @@ class PrimaryColumn(FieldColumn):
 
     def render(self, record: Record):
         url = reverse("records:record_detail", args=[self.schema.key, record.id])
-        value = record.properties.get(self.field.key)
-        label = display.number_text(value) if self.field.data_type == "NUMERICAL" else value
+        label = display.primary_text(self.field, record.properties.get(self.field.key))
         return format_html('<a class="record-link" href="{}">{}</a>', url, label or record.id)
 
 

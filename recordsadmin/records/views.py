@@ -5,6 +5,8 @@ restoring history after a cache miss, gets the whole page, so every view works w
 JavaScript and from a copied link.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -70,6 +72,9 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
     try:
         schema = load_schema(key)
     except RecordsApiError as error:
+        if wants_partial(request):
+            # htmx swaps only a 2xx: the problem goes where the table was, with its retry.
+            return render(request, "records/_table_problem.html", {"problem": explain(error)})
         return api_error_page(request, error)
     query = ListQuery.from_params(schema, request.GET)
     context: dict = {
@@ -98,7 +103,7 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
             "table": table,
             "headers": header_cells(table, query),
             "users": users,
-            "first": (page.page - 1) * page.per_page + 1,
+            "first": min((page.page - 1) * page.per_page + 1, page.total),
             "last": min(page.page * page.per_page, page.total),
             "pager": pager(query, page.page, page.num_pages),
         }
@@ -107,9 +112,14 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
         return render(request, "records/record_list.html", context, status=status)
     response = render(request, "records/record_list.html#records-table", context, status=status)
     # The form sends every field, empty ones too; the address bar gets the same question
-    # without them.
+    # without them. The same question twice (Enter after the search-as-you-type already ran)
+    # is not a new history entry: back must not need two presses.
     params = query.params()
-    return push_url(response, request.path + (params if params != "?" else ""))
+    url = request.path + (params if params != "?" else "")
+    current = urlsplit(request.htmx.current_url or "")
+    if current.path + (f"?{current.query}" if current.query else "") == url:
+        return push_url(response, False)
+    return push_url(response, url)
 
 
 def pager(query: ListQuery, current: int, last: int, around: int = 2) -> dict:

@@ -53,6 +53,30 @@
     });
   });
 
+  // A history snapshot is taken when the next view is pushed, after the user already typed the
+  // next question: restored, it shows the old table under the new search text. The address
+  // says which question the restored table answers, so the search form is set from it.
+  function formFromAddress() {
+    var form = document.getElementById("record-search");
+    if (!form) return;
+    var params = new URLSearchParams(window.location.search);
+    var controls = form.querySelectorAll("input, select");
+    var outside = document.querySelectorAll("[form=record-search]");
+    Array.from(controls).concat(Array.from(outside)).forEach(function (el) {
+      if (!el.name || el.type === "submit" || el.type === "button") return;
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = params.getAll(el.name).indexOf(el.value) !== -1;
+      } else if (el.tagName === "SELECT") {
+        var wanted = params.get(el.name);
+        var match = Array.from(el.options).find(function (o) { return o.value === wanted; });
+        el.value = match ? match.value : (el.options.length ? el.options[0].value : "");
+      } else {
+        el.value = params.get(el.name) || "";
+      }
+    });
+  }
+  document.addEventListener("htmx:historyRestore", formFromAddress);
+
   // "Clear search and filters" redraws only the table; empty the search form too, so that its
   // next change does not bring the old question back.
   document.addEventListener("click", function (event) {

@@ -139,3 +139,27 @@ def test_any_text_comes_back_as_text(value):
                 value.replace("\r\n", "\n").replace("\r", "\n") in parsed.text
                 or value.strip() in parsed.text
             )
+
+
+def test_the_primary_link_is_typed_and_cut_short():
+    from recordsadmin.records.tables import build_table
+    from recordsadmin.records.types import Page, Record, Schema
+
+    def first_cell(primary: Field, value) -> str:
+        schema = Schema(
+            id="o1",
+            key="custom_objects.thing",
+            singular="Thing",
+            plural="Things",
+            fields=(primary,),
+            primary_display_key="x",
+        )
+        record = Record(id="r1", properties={"x": value})
+        table = build_table(schema, Page(records=(record,), total=1, page=1, per_page=25), {})
+        return str(next(iter(table.rows)).get_cell("primary"))
+
+    assert ">Under contract</a>" in first_cell(STATUS, "under_contract")
+    assert ">1,250</a>" in first_cell(field("NUMERICAL"), 1250)
+    long = first_cell(field("TEXT"), "A very long address " * 10)
+    assert "…</a>" in long and long.count("very long") < 10
+    assert ">r1</a>" in first_cell(field("TEXT"), "")

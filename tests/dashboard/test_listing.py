@@ -49,7 +49,7 @@ def test_defaults():
     query = read("")
     assert (query.q, query.sort, query.page, query.per_page) == ("", "", 1, 25)
     assert query.filters(SCHEMA) == []
-    assert query.search_sort() is None
+    assert query.search_sort() == Sort("createdAt", "desc")
     assert not query.is_filtered
 
 
@@ -96,8 +96,8 @@ def test_sort_by_field_time_and_direction():
     assert read("sort=-updated").search_sort() == Sort("updatedAt", "desc")
     assert read("sort=created").search_sort() == Sort("createdAt", "asc")
     # Unknown fields and long text cannot be sorted by: the default order is used.
-    assert read("sort=bogus").search_sort() is None
-    assert read("sort=notes").search_sort() is None
+    assert read("sort=bogus").search_sort() == Sort("createdAt", "desc")
+    assert read("sort=notes").search_sort() == Sort("createdAt", "desc")
 
 
 def test_long_queries_are_cut_to_the_api_limit():

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.fake_service import KEY, TOKEN, record
+from tests.fake_service import KEY, PROPERTY, TOKEN, record
 from tests.stub import Reply
 
 URL = f"/objects/{KEY}/"
@@ -44,7 +44,7 @@ def test_default_view_is_one_page_of_25_newest_first(staff_client, service):
     assert body["page"] == 1
     assert body["pageLimit"] == 25
     assert body["locationId"] == "loc-dashboard-tests"
-    assert "sort" not in body or body["sort"] in ([], None)
+    assert body["sort"] == [{"field": "createdAt", "direction": "desc"}]
     assert not body.get("filters")
 
 
@@ -92,6 +92,18 @@ def test_money_and_date_ranges(staff_client, service):
     } in filters
 
 
+def test_number_range_and_multi_option_filter(staff_client, service):
+    staff_client.get(f"{URL}?min.bedrooms=3&f.features=pool&f.features=garage", headers=HTMX)
+    filters = service.searches()[-1]["filters"]
+    assert {"field": "properties.bedrooms", "operator": "range", "value": {"gte": 3}} in filters
+    (group,) = [f for f in filters if f.get("group")]
+    assert group["group"] == "OR"
+    assert {(f["field"], f["value"]) for f in group["filters"]} == {
+        ("properties.features", "pool"),
+        ("properties.features", "garage"),
+    }
+
+
 def test_a_bad_range_is_explained_not_sent(staff_client, service):
     response = staff_client.get(f"{URL}?min.price=lots", headers=HTMX)
     assert "enter a number" in response.content.decode()
@@ -111,6 +123,7 @@ def test_owner_filter(staff_client, service):
         ("price", {"field": "properties.price", "direction": "asc"}),
         ("-price", {"field": "properties.price", "direction": "desc"}),
         ("-updated", {"field": "updatedAt", "direction": "desc"}),
+        ("created", {"field": "createdAt", "direction": "asc"}),
         ("address", {"field": "properties.address", "direction": "asc"}),
     ],
 )
@@ -271,6 +284,31 @@ def test_home_goes_straight_to_the_only_object(staff_client, service):
     assert response["Location"] == URL
 
 
+def test_home_lists_every_object_with_its_description_and_count(staff_client, service):
+    showing = {
+        "id": "obj2",
+        "key": "custom_objects.showing",
+        "labels": {"singular": "Showing", "plural": "Showings"},
+        "description": "Visits booked by buyers",
+    }
+    contact = {"id": "c", "key": "contact", "labels": {"singular": "Contact", "plural": "Contacts"}}
+    route = service.route
+
+    def two_objects(seen):
+        if seen.path == "/objects/":
+            return Reply(200, json={"objects": [PROPERTY["object"], showing, contact]})
+        if seen.path == "/objects/custom_objects.showing/records/search":
+            return Reply(200, json={"records": [], "total": 7})
+        return route(seen)
+
+    service.stub.router = two_objects
+    html = staff_client.get("/").content.decode()
+    assert "Properties" in html and "Homes for sale" in html and "3,412" in html
+    assert "Showings" in html and "Visits booked by buyers" in html and "7 records" in html
+    assert 'href="/objects/custom_objects.showing/"' in html
+    assert "Contacts" not in html  # not a custom object: the records endpoints do not serve it
+
+
 def test_staff_without_view_permission_get_403(client, staff_without_permissions, service):
     client.force_login(staff_without_permissions)
     assert client.get(URL).status_code == 403
@@ -283,5 +321,48 @@ def test_the_address_bar_gets_the_question_without_empty_fields(staff_client, se
         f"{URL}?q=&min.price=&f.status=sold&owner=&sort=&per_page=25&page=1", headers=HTMX
     )
     assert response["HX-Push-Url"] == f"{URL}?f.status=sold"
-    response = staff_client.get(f"{URL}?q=&sort=", headers=HTMX)
+    on_sold = {**HTMX, "HX-Current-URL": f"http://testserver{URL}?f.status=sold"}
+    response = staff_client.get(f"{URL}?q=&sort=", headers=on_sold)
     assert response["HX-Push-Url"] == URL
+
+
+def test_asking_the_same_question_again_adds_no_history_entry(staff_client, service):
+    """Enter after search-as-you-type already ran sends the same search: back must not
+    need two presses."""
+    here = {**HTMX, "HX-Current-URL": f"http://testserver{URL}?q=oak"}
+    response = staff_client.get(f"{URL}?q=oak&sort=&page=1", headers=here)
+    assert response["HX-Push-Url"] == "false"
+    assert "records-table" in response.content.decode()
+
+
+def test_a_schema_failure_on_an_htmx_request_swaps_the_problem_into_the_table(
+    staff_client, service
+):
+    service.stub.router = lambda seen: Reply(503)
+    response = staff_client.get(URL, {"q": "oak"}, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200  # htmx swaps only a 2xx
+    assert "<html" not in html and 'id="records-table"' in html
+    assert "cannot be reached" in html and "Try again" in html
+
+
+def test_a_page_past_the_end_says_how_many_records_there_are(staff_client, service):
+    service.records = []
+    html = staff_client.get(URL, {"page": "999"}).content.decode()
+    assert "3,412 records" in html
+    assert "24,951" not in html
+    assert "past the end" in html
+
+
+@pytest.mark.parametrize(("asked", "shown"), [("30", 50), ("1", 25), ("100", 100), ("500", 100)])
+def test_page_sizes_are_the_offered_ones(staff_client, service, asked, shown):
+    staff_client.get(URL, {"per_page": asked})
+    assert service.searches()[-1]["pageLimit"] == shown
+
+
+def test_a_viewer_is_not_offered_to_create_the_first_record(client, viewer, service):
+    service.records, service.total = [], 0
+    client.force_login(viewer)
+    html = client.get(URL).content.decode()
+    assert "No records yet" in html
+    assert "Create the first" not in html and "/new/" not in html

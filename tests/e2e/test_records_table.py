@@ -30,6 +30,13 @@ def rows(page: Page):
     return page.locator("#records-table tbody tr")
 
 
+def settled(page: Page) -> None:
+    """Wait until htmx has swapped and processed the new table: controls inside it only answer
+    once htmx has read their hx-* attributes (a person is never that quick)."""
+    busy = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+    expect(busy).to_have_count(0)
+
+
 def no_reload(page: Page) -> bool:
     return page.evaluate("window.__noReload === true")
 
@@ -44,6 +51,24 @@ def test_typing_narrows_the_table_without_a_page_load(table: Page):
         assert words.lower() in text.lower()
     assert re.search(r"[?&]q=", table.url)
     assert no_reload(table)
+
+
+def test_typing_a_word_sends_one_search_and_enter_after_it_adds_no_history(table: Page):
+    searches = []
+    table.on(
+        "request",
+        lambda r: searches.append(r.url) if r.headers.get("hx-request") else None,
+    )
+    box = table.get_by_label("Search properties")
+    with table.expect_response(lambda r: "q=zzz-none" in r.url):
+        box.press_sequentially("zzz-none", delay=25)  # well inside the 300 ms debounce
+    expect(table.get_by_role("heading", name=re.compile("No records match"))).to_be_visible()
+    assert len(searches) == 1, searches
+    with table.expect_response(lambda r: "q=zzz-none" in r.url):
+        box.press("Enter")  # the same question again
+    table.go_back()  # one step back is the view before the search
+    expect(table.locator("#records-count")).to_have_text("1–25 of 60")
+    expect(table.get_by_label("Search properties")).to_have_value("")
 
 
 def test_slash_focuses_search_and_enter_searches_at_once(table: Page):
@@ -87,6 +112,7 @@ def test_paging(table: Page):
     table.get_by_role("link", name="Page 3").click()
     expect(table.locator("#records-count")).to_have_text("51–60 of 60")
     assert "page=3" in table.url
+    settled(table)
     table.get_by_label("Rows per page").select_option("50")
     expect(table.locator("#records-count")).to_have_text("1–50 of 60")
     assert no_reload(table)
