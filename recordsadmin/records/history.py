@@ -163,6 +163,16 @@ def deleted_change_get(*, object_key: str, record_id: str) -> RecordChange | Non
     )
 
 
+def deleted_record(*, deleted: RecordChange) -> Record:
+    """The record as it was when this delete removed it (from the delete's snapshot)."""
+    snapshot = deleted.before or {}
+    return Record(
+        id=deleted.record_id,
+        properties=dict(snapshot.get("properties") or {}),
+        owner=snapshot.get("owner"),
+    )
+
+
 def restored_change_get(*, deleted: RecordChange) -> RecordChange | None:
     """The restore made from this delete, if one succeeded already."""
     return (

@@ -149,7 +149,18 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
         record = services.record_get(schema=schema, record_id=record_id)
         users = {u.id: u for u in services.user_list()}
     except NotFound:
-        raise Http404("This record does not exist. It may have been deleted.") from None
+        deleted = history.deleted_change_get(object_key=key, record_id=record_id)
+        if deleted is None:
+            raise Http404("This record does not exist. It may have been deleted.") from None
+        # Still a 404, but one that says who deleted it and when, and offers to restore it.
+        context = {
+            "schema": schema,
+            "record": history.deleted_record(deleted=deleted),
+            "deleted": deleted,
+            "restored": history.restored_change_get(deleted=deleted),
+            "history": history.history_entries(schema=schema, record_id=record_id),
+        }
+        return render(request, "records/record_detail.html", context, status=404)
     except RecordsApiError as error:
         return api_error_page(request, error)
     rows = [(f, record.properties.get(f.key)) for f in schema.fields]

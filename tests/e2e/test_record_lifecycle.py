@@ -89,11 +89,14 @@ def test_create_read_update_search_delete(page: Page, live_server, staff_user, d
     page.goto(f"{base}/objects/{demo}/?q=Evergreen")
     expect(page.get_by_role("link", name=ADDRESS)).to_have_count(0)
 
-    # A follow-up read is a 404, said plainly.
+    # A follow-up read is a 404, said plainly: who deleted it and when, and how to restore it.
     response = page.goto(record_url)
     assert response is not None and response.status == 404
-    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
-    expect(page.get_by_text("This record does not exist")).to_be_visible()
+    expect(page.get_by_role("heading", name="This property no longer exists")).to_be_visible()
+    expect(
+        page.get_by_text(f"“{ADDRESS}” (record {record_id}) was deleted by staffer")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name=f"Restore “{ADDRESS}”")).to_be_visible()
 
 
 def test_a_wrong_form_says_what_is_wrong_and_keeps_the_input(

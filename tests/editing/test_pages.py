@@ -264,7 +264,7 @@ def test_delete_confirms_then_the_record_is_gone_and_can_be_restored(staff, prop
     assert f'<a href="{restore_link}">Restore it</a>' in listing
     gone = staff.get(url("record_detail", prop.key, record.id))
     assert gone.status_code == 404
-    assert b"This record does not exist" in gone.content
+    assert "This property no longer exists" in gone.content.decode()
     change = RecordChange.objects.get(action="delete")
     assert change.outcome == "ok" and change.before["properties"]["bedrooms"] == 4
 
@@ -425,3 +425,43 @@ def test_an_unconfirmed_restore_is_not_sent_again_until_the_user_says_so(
     resent = staff.post(restore, {"_resend": "1"})
     assert resent.status_code == 303
     assert len(embedded.calls("POST", r"/records$")) == creates + 2
+
+
+def test_a_deleted_records_page_says_who_deleted_it_and_offers_the_restore(
+    staff, staff_user, viewer, prop, embedded
+):
+    from recordsadmin.records import history
+
+    record = new_record(prop, address="31 Former Street", bedrooms=2)
+    history.record_delete_logged(user=staff_user, schema=prop, record=record)
+    detail = url("record_detail", prop.key, record.id)
+    restore = url("record_restore", prop.key, record.id)
+    page = staff.get(detail)
+    assert page.status_code == 404
+    text = page.content.decode()
+    assert "This property no longer exists" in text
+    assert "“31 Former Street”" in text and "deleted by staffer on" in text
+    history_at = text.index('id="history-title"')
+    assert "Deleted" in text[history_at:] and "Bedrooms" in text[history_at:]
+    assert f'<form method="post" action="{restore}"' in text
+    assert "csrfmiddlewaretoken" in text
+
+    looker = Client()
+    looker.force_login(viewer)
+    seen = looker.get(detail)
+    assert seen.status_code == 404 and b"deleted by staffer" in seen.content
+    assert restore.encode() not in seen.content, "no restore for a user without add"
+
+    restored = staff.post(restore)
+    new_id = restored["Location"].rstrip("/").rsplit("/", 1)[-1]
+    after = staff.get(detail).content.decode()
+    assert f'href="{url("record_detail", prop.key, new_id)}"' in after
+    assert f'<form method="post" action="{restore}"' not in after
+
+
+def test_a_record_deleted_elsewhere_is_a_plain_not_found(staff, prop, embedded):
+    record = new_record(prop)
+    services.record_delete(schema=prop, record_id=record.id)
+    page = staff.get(url("record_detail", prop.key, record.id))
+    assert page.status_code == 404
+    assert b"This record does not exist" in page.content
