@@ -566,9 +566,9 @@ def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
     pacer = Pacer(reserve=int(getattr(settings, "BULK_RESERVE", 2)))
     try:
         schema = services.schema_get(key=job.object_key)
-        if not job.collected:
-            _collect(job, schema, pacer)
-        stopped = _process(job, schema, pacer, stop_after=stop_after)
+        stopped = False
+        if job.collected or _collect(job, schema, pacer):
+            stopped = _process(job, schema, pacer, stop_after=stop_after)
     except RecordsApiError as error:
         job.error = f"The job stopped: {error}"
         job.save(update_fields=["error"])
@@ -591,11 +591,17 @@ def _finish(job: BulkJob, status: str) -> None:
     job.save(update_fields=["status", "finished_at"])
 
 
-def _collect(job: BulkJob, schema: Schema, pacer: Pacer) -> None:
-    """The selected records as items, each with what it held (from the search, 100 a call)."""
+def _collect(job: BulkJob, schema: Schema, pacer: Pacer) -> bool:
+    """The selected records as items, each with what it held (from the search, 100 a call).
+
+    False when the job was cancelled meanwhile (a large selection takes a while to collect):
+    it stops at once, and what was collected is skipped.
+    """
     selection = Selection.from_json(job.selection)
     job.items.all().delete()  # a collection cut short by a restart starts over
     position = 0
+    if _heartbeat(job) != Status.RUNNING:
+        return False
     for records in selection_pages(schema=schema, selection=selection, call=pacer.call):
         BulkItem.objects.bulk_create(
             BulkItem(job=job, position=position + n, record_id=record.id,
@@ -603,16 +609,23 @@ def _collect(job: BulkJob, schema: Schema, pacer: Pacer) -> None:
             for n, record in enumerate(records, 1)
         )  # fmt: skip
         position += len(records)
-        _heartbeat(job)
+        if _heartbeat(job) != Status.RUNNING:
+            BulkJob.objects.filter(pk=job.pk).update(total=position)
+            return False
     job.collected = True
     job.total = position
     job.save(update_fields=["collected", "total"])
+    return True
+
+
+def _status(job: BulkJob) -> str:
+    return BulkJob.objects.values_list("status", flat=True).get(pk=job.pk)
 
 
 def _heartbeat(job: BulkJob) -> str:
     """Write the heartbeat; return the job's status as stored (it may be cancelling)."""
     BulkJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-    return BulkJob.objects.values_list("status", flat=True).get(pk=job.pk)
+    return _status(job)
 
 
 def _pending(job: BulkJob) -> Iterator[BulkItem]:
@@ -642,13 +655,18 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     items = _pending(job)
     in_flight: dict[Future, tuple[BulkItem, RecordChange | None]] = {}
     finished = 0
-    status = Status.RUNNING
+    status = _status(job)
     beat = time.monotonic()
     exhausted = requeued = False
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bulk") as pool:
         while True:
             while not exhausted and status == Status.RUNNING and len(in_flight) < concurrency:
                 if stop_after is not None and finished + len(in_flight) >= stop_after:
+                    break
+                # Read before each call (a read, cheap): once a cancel is stored, only the
+                # calls already in flight are still answered.
+                status = _status(job)
+                if status != Status.RUNNING:
                     break
                 item = next(items, None)
                 if item is None:

@@ -359,3 +359,74 @@ def test_retry_leaves_out_an_import_create_whose_outcome_is_unknown(records_api,
     ]
     lost.refresh_from_db()
     assert lost.status == "failed" and lost.reason.startswith("Outcome unknown")
+
+
+# -- cancelling a running job ------------------------------------------------------------------
+
+
+def wait_until(predicate, seconds: float = 60.0):
+    """Poll until `predicate()` is true (a deadline, not a speed check)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not (result := predicate()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+    return result
+
+
+def start_description_job(client, text: str = "Changed") -> BulkJob:
+    form = {"all": "1", "query": "?", "action": "update", "field": "description", "value": text}
+    preview = client.post(BULK, {**form, "step": "preview"}).content.decode()
+    client.post(START, {**form, "submission": submission(preview)})
+    return BulkJob.objects.get()
+
+
+def test_cancel_while_the_job_collects_its_records_changes_nothing(
+    records_api, staff_client, settings
+):
+    from tests.bulk.conftest import WorkerThread
+
+    location = records_api(records=500)
+    versions = dict(SandboxRecord.objects.filter(location=location).values_list("id", "version"))
+    job = start_description_job(staff_client)
+    # One search call a second: collecting 500 records (5 pages) takes about 4 s.
+    settings.SANDBOX_RATE_LIMIT, settings.BULK_RESERVE = "1/1s", 0
+    with WorkerThread():
+        wait_until(lambda: job.items.exists())
+        job.refresh_from_db()
+        assert job.status == "running" and not job.collected
+        staff_client.post(f"/jobs/{job.pk}/cancel/")
+        wait_until(lambda: BulkJob.objects.get(pk=job.pk).is_finished)
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not job.collected
+    counts = bulk_counts(job)
+    assert counts["done"] == 0 and counts["pending"] == 0 and counts["skipped"] < 500
+    now = dict(SandboxRecord.objects.filter(location=location).values_list("id", "version"))
+    assert now == versions
+    assert not RecordChange.objects.exists()
+
+
+def test_cancel_while_the_job_sends_stops_after_the_call_in_flight(
+    records_api, staff_client, settings
+):
+    from tests.bulk.conftest import WorkerThread
+
+    location = records_api(records=300)
+    settings.BULK_CONCURRENCY = 1
+    job = start_description_job(staff_client)
+    with WorkerThread():
+        wait_until(lambda: job.items.filter(status="done").count() >= 10)
+        staff_client.post(f"/jobs/{job.pk}/cancel/")
+        done_at_cancel = job.items.filter(status="done").count()
+        wait_until(lambda: BulkJob.objects.get(pk=job.pk).is_finished)
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    counts = bulk_counts(job)
+    # The one call in flight when the cancel was stored may still finish; no other is sent.
+    assert counts["done"] <= done_at_cancel + 1, (done_at_cancel, counts)
+    assert counts["pending"] == 0 and counts["skipped"] == 300 - counts["done"]
+    changed = SandboxRecord.objects.filter(location=location, properties__description="Changed")
+    assert changed.count() == counts["done"]
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Cancelled" in page and f"{counts['done']} done" in page
