@@ -40,6 +40,10 @@ UNCONFIRMED = (
     "We could not confirm the save: the record may or may not have been created. "
     "Check the table before trying again."
 )
+EDIT_UNCONFIRMED = (
+    "We could not confirm the save: your changes may or may not have been saved. "
+    "Check the record before saving again; your input is still here."
+)
 GONE = "This record does not exist. It may have been deleted."
 
 
@@ -74,7 +78,7 @@ def _summary(form: forms.RecordForm, notices: list[str]) -> list[dict]:
         for message in bf.errors:
             anchor = bf.id_for_label or f"{bf.auto_id}_0"
             items.append({"label": bf.label, "message": message, "anchor": anchor})
-    return items + [{"message": m} for m in notices]
+    return items + [m if isinstance(m, dict) else {"message": m} for m in notices]
 
 
 def _render_form(
@@ -85,7 +89,7 @@ def _render_form(
     record: Record | None = None,
     submission: str = "",
     version: str = "",
-    notices: list[str] | None = None,
+    notices: list[str | dict] | None = None,
     unknown: bool = False,
 ) -> HttpResponse:
     form.describe_errors()
@@ -270,6 +274,13 @@ def _update(request: HttpRequest, schema: Schema, record_id: str, users) -> Http
             user=request.user, schema=schema, record=current, properties=changes, owner=owner
         )
     except RecordsApiError as error:
+        if history.update_may_have_applied(error):
+            check = {
+                "message": EDIT_UNCONFIRMED,
+                "link": reverse("records:record_detail", args=[schema.key, record_id]),
+                "link_text": "Open the record in a new tab",
+            }
+            return _render_form(**render_again, version=signed, notices=[check])
         return _render_form(**render_again, version=signed, notices=_api_failure(form, error))
     return _saved(request, schema, record, form, "saved")
 

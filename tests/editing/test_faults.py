@@ -14,21 +14,25 @@ from .helpers import PROPERTY_INPUT, hidden, url
 pytestmark = pytest.mark.django_db(transaction=True)
 
 UNCONFIRMED = "We could not confirm the save"
+EDIT_UNCONFIRMED = "your changes may or may not have been saved"
 NOTHING_SAVED = "Nothing was saved; your input is still here."
 NOT_AN_OPTION = {
     "statusCode": 422,
     "message": ["status: 'Active' is not an option; use one of the keys: Pending"],
     "error": "Unprocessable Entity",
 }
+# Each fault: the reply, what a create then says, what an edit then says. A create is never
+# sent twice, so any failure without an answer is unconfirmed; a PUT is retried on a gateway's
+# 502/503/504, which did nothing, but a timeout, a dropped answer or a 500 may have saved it.
 FAULTS = {
     "500": (
         Reply(500, json={"statusCode": 500, "message": "Internal"}),
         UNCONFIRMED,
-        NOTHING_SAVED,
+        EDIT_UNCONFIRMED,
     ),
     "503": (Reply(503, json={"message": "Unavailable"}), UNCONFIRMED, NOTHING_SAVED),
-    "timeout": (Reply(200, json={}, delay=2.5), UNCONFIRMED, NOTHING_SAVED),
-    "dropped": (Reply(close=True), UNCONFIRMED, NOTHING_SAVED),
+    "timeout": (Reply(200, json={}, delay=2.5), UNCONFIRMED, EDIT_UNCONFIRMED),
+    "dropped": (Reply(close=True), UNCONFIRMED, EDIT_UNCONFIRMED),
     "429": (
         Reply(429, json={"message": "Too many requests"}, headers={"Retry-After": "60"}),
         NOTHING_SAVED,
@@ -121,7 +125,35 @@ def test_edit_failures_keep_the_input(staff, prop, embedded, fault):
     assert services.record_get(schema=prop, record_id=record.id).properties["address"] == "Before"
     if fault == "422":
         assert 'id="id_status_error"' in text
-    assert RecordChange.objects.get(action="update").outcome == "failed"
+    unconfirmed = message == EDIT_UNCONFIRMED
+    assert (NOTHING_SAVED in text) is not unconfirmed
+    if unconfirmed:
+        check = url("record_detail", prop.key, record.id)
+        assert f'<a href="{check}" target="_blank" rel="noopener">Open the record' in text
+    change = RecordChange.objects.get(action="update")
+    assert change.outcome == ("unknown" if unconfirmed else "failed")
+
+
+def test_an_edit_saved_but_answered_with_500_is_not_called_unsaved(staff, prop, embedded):
+    record = services.record_create(
+        schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
+    )
+    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    original = embedded.route
+
+    def save_then_fail(seen):
+        answer = original(seen)
+        return Reply(500, json={"message": "Internal"}) if seen.method == "PUT" else answer
+
+    embedded.stub.router = save_then_fail
+    response = staff.post(url("record_edit", prop.key, record.id), edit_data(form))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert EDIT_UNCONFIRMED in text and NOTHING_SAVED not in text
+    assert 'value="1 Test Lane"' in text
+    saved = services.record_get(schema=prop, record_id=record.id)
+    assert saved.properties["address"] == "1 Test Lane", "the PUT had been applied"
+    assert RecordChange.objects.get(action="update").outcome == "unknown"
 
 
 def test_edit_when_the_api_is_refused_keeps_the_input(staff, prop, settings, monkeypatch):
@@ -162,3 +194,41 @@ def test_api_messages_are_placed_under_the_field_they_name(
     else:
         assert "Something else entirely" in summary
         assert 'class="error"' not in text.split("error-summary", 1)[1].split("_owner")[0]
+
+
+@pytest.mark.parametrize(
+    ("reply", "applied"),
+    [
+        (Reply(500, json={"message": "Internal"}), True),
+        (Reply(200, json={}, delay=1.0), True),
+        (Reply(close=True), True),
+        (Reply(200, body=b"<html>"), True),
+        (Reply(502), False),
+        (Reply(503), False),
+        (Reply(504), False),
+        (Reply(302, headers={"Location": "http://elsewhere/"}), False),
+        (Reply(422, json={"message": "no"}), False),
+        (None, False),  # nobody listening: the connection is refused
+    ],
+)
+def test_what_a_failed_put_may_have_done(settings, reply, applied):
+    """As the records client reports it: may the PUT have changed the record?"""
+    from recordsadmin.records import api, history
+    from recordsadmin.records.exceptions import RecordsApiError
+    from tests.apis import FAST_FAILURE, use_records_api
+    from tests.stub import Stub
+
+    with Stub() as stub:
+        stub.default = reply or Reply()
+        target = stub.url if reply else f"http://127.0.0.1:{unused_port()}"
+        use_records_api(
+            settings,
+            url=target,
+            token="t" * 30,
+            location_id="loc1",
+            clear_cache=False,
+            **{**FAST_FAILURE, "GHL_MAX_RETRIES": 0},
+        )
+        with pytest.raises(RecordsApiError) as caught:
+            api.record_update("custom_objects.x", "rec1", {"properties": {"a": 1}})
+    assert history.update_may_have_applied(caught.value) is applied, repr(caught.value)
