@@ -123,8 +123,8 @@ def _render_form(
 def _api_failure(form: forms.RecordForm, error: RecordsApiError) -> list[str]:
     """Place what the API said on the form; the notices for the summary."""
     if isinstance(error, ValidationFailed):
-        rest = form.add_api_errors(error.field_errors) + error.messages
-        if not rest and not error.field_errors:
+        rest = form.add_api_errors(error.field_errors, error.messages)
+        if not rest and not error.field_errors and not error.messages:
             rest = [error.message]
         return [*rest, NOTHING_SAVED]
     if isinstance(error, OutcomeUnknown):

@@ -30,6 +30,8 @@ MAX_SAFE_INTEGER = 2**53 - 1
 MAX_TEXT_LENGTH = 100_000
 PHONE = re.compile(r"\+?[0-9 ()\-]+")
 VERSION_SALT = "records.edit.version"
+# A message of the API's that names the owner, as api.py finds field keys in messages.
+OWNER_NAMED = re.compile(r"(?<!\w)owners?(?!\w)")
 
 OWNER = "_owner"
 VERSION = "_version"
@@ -470,16 +472,32 @@ class RecordForm(forms.Form):
             changed[OWNER] = self.owner()
         return changed
 
-    def add_api_errors(self, field_errors: Mapping[str, Iterable[str]]) -> list[str]:
-        """Put the API's messages under the fields they name; returns the others."""
+    def add_api_errors(
+        self, field_errors: Mapping[str, Iterable[str]], messages: Iterable[str] = ()
+    ) -> list[str]:
+        """Put the API's messages under the fields they name; returns the others. The API
+        names the owner `owner` (or `owners`): that is the owner picker."""
         rest = []
-        for key, messages in field_errors.items():
-            for message in messages:
-                if key in self.fields and key not in CONTROL_FIELDS:
-                    self.add_error(key, message)
+        for key, items in field_errors.items():
+            target = self._error_field(key)
+            for message in items:
+                if target:
+                    self.add_error(target, message)
                 else:
                     rest.append(message)
+        for message in messages:
+            if self.has_owner() and OWNER_NAMED.search(message):
+                self.add_error(OWNER, message)
+            else:
+                rest.append(message)
         return rest
+
+    def _error_field(self, key: str) -> str | None:
+        if key in self.fields and key not in CONTROL_FIELDS:
+            return key
+        if key in ("owner", "owners") and self.has_owner():
+            return OWNER
+        return None
 
     def carried_query(self) -> list[tuple[str, str]]:
         """The posted values of the fields the user chose to keep, as query parameters for the

@@ -176,6 +176,8 @@ def test_edit_when_the_api_is_refused_keeps_the_input(staff, prop, settings, mon
         ({"statusCode": 400, "message": "agent_phone must be a phone number"}, "agent_phone"),
         ({"message": "bad", "errors": {"bedrooms": ["bedrooms is too many"]}}, "bedrooms"),
         ({"statusCode": 400, "message": "Something else entirely"}, None),
+        ({"message": "bad", "errors": {"owner": ["owner u9 is not a user"]}}, "_owner"),
+        ({"statusCode": 422, "message": ["owner must be a user of this location"]}, "_owner"),
     ],
 )
 def test_api_messages_are_placed_under_the_field_they_name(
@@ -188,7 +190,7 @@ def test_api_messages_are_placed_under_the_field_they_name(
     summary = text[text.index("error-summary") : text.index("</ul>", text.index("error-summary"))]
     if under_field:
         error_at = text.index(f'id="id_{under_field}_error"')
-        assert under_field in text[error_at : error_at + 200]
+        assert under_field.strip("_") in text[error_at : error_at + 200]
         assert f'href="#id_{under_field}"' in summary
         assert f'aria-describedby="id_{under_field}_error' in text
     else:

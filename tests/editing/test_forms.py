@@ -362,3 +362,17 @@ def test_the_rules_still_hold_for_what_the_user_typed(every_type, key, typed):
     form = forms.RecordForm(data, schema=every_type, users=USERS, record=ODD_RECORD)
     assert not form.is_valid()
     assert set(form.errors) == {key}
+
+
+def test_api_errors_about_the_owner_go_under_the_owner_picker(every_type):
+    form = forms.RecordForm(post(VALID), schema=every_type, users=USERS)
+    assert form.is_valid()
+    rest = form.add_api_errors(
+        {"owner": ["owner u2 is not a user of this location"]},
+        ["owners: at most 1", "Something else"],
+    )
+    assert form.errors["_owner"] == ["owner u2 is not a user of this location", "owners: at most 1"]
+    assert rest == ["Something else"]
+    without_picker = forms.RecordForm(post(VALID), schema=every_type, users=None)
+    assert without_picker.is_valid()
+    assert without_picker.add_api_errors({"owner": ["bad owner"]}) == ["bad owner"]
