@@ -3,7 +3,7 @@
 Export pages through the records API 100 records at a time and yields one CSV line at a time,
 so memory stays flat whatever the number of records. A cell that a spreadsheet would read as a
 formula (starting with = + - @ tab CR or NUL) gets a leading `'`; every other cell is written
-as it is (RELIABILITY 13).
+as it is (RELIABILITY 13). Import takes that one quote off again, so an export imports as it was.
 
 Import reads an upload kept in the database (`ImportUpload`), maps its columns to fields,
 checks every row with the record form's own field for each value (so what the API would refuse
@@ -47,6 +47,14 @@ UPDATE_BY_FIELD = "update_field"
 def neutralise(cell: str) -> str:
     """The cell as a spreadsheet will show it, never run it as a formula."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def unneutralise(cell: str) -> str:
+    """An imported cell without the `'` that `neutralise` put in front of it, so that an
+    exported file imports as it was exported. Only that one quote goes: a `'` before any other
+    character is the cell's own. (A cell of the API's that itself began with `'=` comes back
+    without its quote: the price of leaving every other cell byte-identical on export.)"""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 class _Line:
@@ -376,7 +384,7 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
     check = RowCheck(number=number, cells=list(cells))
     updating = options.mode != CREATE
     for index, target in enumerate(options.mapping):
-        text = cells[index].strip() if index < len(cells) else ""
+        text = unneutralise(cells[index]).strip() if index < len(cells) else ""
         if target == IGNORE:
             continue
         if target == ID:
