@@ -359,16 +359,12 @@ def record_delete(request: HttpRequest, key: str, record_id: str) -> HttpRespons
         context["problem"] = explain(error)
         status = 200 if request.htmx else error_status(error)
         return render(request, "records/record_confirm_delete.html", context, status=status)
-    restore = reverse("records:record_restore", args=[schema.key, record.id])
-    messages.success(
-        request,
-        format_html(
-            '{} “{}” deleted. <a href="{}">Restore it</a> (it will get a new id).',
-            schema.singular,
-            record.display(schema),
-            restore,
-        ),
-    )
+    deleted = f"{schema.singular} “{record.display(schema)}” deleted."
+    if request.user.has_perm("records.add_record"):
+        restore = reverse("records:record_restore", args=[schema.key, record.id])
+        link = format_html('<a href="{}">Restore it</a> (it will get a new id).', restore)
+        deleted = format_html("{} {}", deleted, link)
+    messages.success(request, deleted)
     return _go(request, reverse("records:record_list", args=[schema.key]))
 
 

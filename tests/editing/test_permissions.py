@@ -82,3 +82,36 @@ def test_restore_needs_add_permission(prop, record, staff_user):
     assert remover.post(url("record_restore", prop.key, record.id)).status_code == 403
     page = remover.get(url("record_restore", prop.key, record.id))
     assert page.status_code == 403
+
+
+def test_no_links_to_what_the_user_may_not_do(prop, record, embedded):
+    editor = login(make_staff("editor", "view_record", "change_record"))
+    form = editor.get(url("record_edit", prop.key, record.id)).content.decode()
+    assert "Save and continue editing" in form
+    assert "Save and add another" not in form, "adding is not theirs"
+
+    remover = login(make_staff("remover", "view_record", "delete_record"))
+    response = remover.post(url("record_delete", prop.key, record.id))
+    assert response.status_code == 303
+    listing = remover.get(response["Location"]).content.decode()
+    assert "“5 Rule Road” deleted." in listing
+    assert url("record_restore", prop.key, record.id) not in listing
+    assert "Restore it" not in listing
+
+
+def test_users_with_add_permission_get_those_links(staff_user, prop, record, embedded):
+    client = login(staff_user)
+    form = client.get(url("record_edit", prop.key, record.id)).content.decode()
+    assert "Save and add another" in form
+    response = client.post(url("record_delete", prop.key, record.id))
+    listing = client.get(response["Location"]).content.decode()
+    assert f'<a href="{url("record_restore", prop.key, record.id)}">Restore it</a>' in listing
+
+
+def test_a_viewer_sees_no_edit_delete_or_new_buttons_on_the_record_page(viewer, prop, record):
+    page = login(viewer).get(url("record_detail", prop.key, record.id)).content.decode()
+    assert "5 Rule Road" in page
+    for target in pages(prop, record).values():
+        assert f'href="{target}"' not in page
+    for label in (">Edit<", ">Delete<", "New property", ">Restore"):
+        assert label not in page
