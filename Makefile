@@ -16,11 +16,13 @@ help:
 	@echo "make test   install, run every test (browser tests in Chromium included)"
 	@echo "make lint   ruff check and ruff format --check"
 
+# A .venv that cannot run pip on Python 3.12+ (a failed or foreign one) is made again.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	@if [ ! -x $(PY) ]; then \
+	@if ! $(PY) -c 'import sys, pip; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 		python="$$(scripts/find-python)" || exit 1; \
+		rm -rf $(VENV); \
 		echo "Creating $(VENV) with $$python"; \
-		"$$python" -m venv $(VENV); \
+		"$$python" -m venv $(VENV) || { rm -rf $(VENV); exit 1; }; \
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
@@ -28,7 +30,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 # The demo runs with DEBUG on (no secret key to set up); production settings are in the README.
 demo: export DJANGO_DEBUG ?= 1
 demo: $(VENV)/.installed
-	@mkdir -p var
+	@mkdir -p "$${RECORDSADMIN_DATA_DIR:-var}"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	@if [ -z "$${GHL_TOKEN:-}" ]; then $(PY) manage.py sandbox_demo; fi

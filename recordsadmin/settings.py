@@ -195,8 +195,13 @@ SECURE_CSP = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Behind our own reverse proxy: its X-Forwarded-For last hop is the client's address (login
+# throttling) and, with HTTPS, its X-Forwarded-Proto says the request came in over TLS.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    # Load balancers probe over plain HTTP and do not follow redirects.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
@@ -204,7 +209,7 @@ if HTTPS:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
-    if env_bool("DJANGO_BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Bulk jobs run on Django's task framework, queued in the database; `manage.py db_worker` runs
@@ -219,11 +224,21 @@ BULK_RESERVE = int(env_float("BULK_RESERVE", 2))
 # /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.
 GHL_TOKEN = os.environ.get("GHL_TOKEN", "")
 GHL_LOCATION_ID = os.environ.get("GHL_LOCATION_ID", "")
+
+
+def _embedded_api_url() -> str:
+    """Where the dashboard reaches its own embedded API: over HTTPS at its own public name when
+    it serves HTTPS only (a plain-HTTP call to itself would be redirected), else on loopback."""
+    if HTTPS:
+        host = next((h for h in ALLOWED_HOSTS if h and h != "*" and not h.startswith(".")), "")
+        if host:
+            return f"https://{host}/sandbox"
+    return f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/sandbox"
+
+
 GHL_API_URL = os.environ.get(
     "GHL_API_URL",
-    "https://services.leadconnectorhq.com"
-    if GHL_TOKEN
-    else f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/sandbox",
+    "https://services.leadconnectorhq.com" if GHL_TOKEN else _embedded_api_url(),
 ).rstrip("/")
 if GHL_TOKEN and not GHL_LOCATION_ID:
     raise ImproperlyConfigured("GHL_TOKEN is set but GHL_LOCATION_ID is not: set both.")

@@ -1,6 +1,8 @@
 """Staff login, the login wall on every page, throttling and sessions (RELIABILITY.md 5–10)."""
 
+import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -75,8 +77,10 @@ def test_users_who_are_not_staff_get_403(client, plain_user, path):
 
 
 @pytest.mark.django_db
-def test_health_and_login_are_open(client):
+def test_health_and_login_are_open(client, service):
     assert client.get("/accounts/login/").status_code == 200
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
 
 
 @pytest.mark.django_db
@@ -209,3 +213,42 @@ def test_sessions_expire_at_their_absolute_age_even_when_busy(
     session["started_at"] = time.time() - settings.SESSION_COOKIE_AGE - 1
     session.save()
     assert client.get(TABLE).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guesses_sent_at_once_get_no_more_tries_than_the_limit(staff_user, settings):
+    """Each attempt is counted before its password is checked, in one locked update: twenty
+    wrong guesses at once are five tries, and the rest are refused (item 9)."""
+    from django.db import connection
+
+    answers = []
+    start = threading.Barrier(20)
+
+    def guess():
+        try:
+            start.wait()
+            answers.append(login_from("10.0.0.9", "staffer", "wrong"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200] * settings.LOGIN_MAX_FAILURES + [429] * (
+        20 - settings.LOGIN_MAX_FAILURES
+    )
+    assert login_from("10.0.0.9", "staffer", PASSWORD) == 429
+
+
+@pytest.mark.django_db
+def test_a_lockout_ends_after_its_time(staff_user, settings, monkeypatch):
+    from recordsadmin.accounts import throttle
+
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        login_from("10.0.0.8", "staffer", "wrong")
+    assert login_from("10.0.0.8", "staffer", PASSWORD) == 429
+    later = time.time() + settings.LOGIN_LOCKOUT_SECONDS + 1
+    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: later))
+    assert login_from("10.0.0.8", "staffer", PASSWORD) == 302

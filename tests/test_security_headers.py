@@ -39,6 +39,76 @@ def test_login_page_has_a_strict_csp_with_a_fresh_nonce(client):
     assert nonce not in second["Content-Security-Policy"]
 
 
+def assert_strict_csp_with_nonced_scripts(response) -> None:
+    policy = csp_directives(response)
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-eval'" not in policy["script-src"]
+    (nonce,) = [v[len("'nonce-") : -1] for v in policy["script-src"] if v.startswith("'nonce-")]
+    for tag in re.findall(r"<script[^>]*>", response.content.decode()):
+        assert f'nonce="{nonce}"' in tag, tag
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/", 200),
+        (TABLE, 200),
+        (TABLE + "new/", 200),
+        ("/objects/custom_objects.nothing/", 404),
+        ("/no/such/page/", 404),
+    ],
+)
+def test_every_kind_of_page_has_the_strict_csp(staff_client, service, path, status):
+    service.stub.router = _two_objects(service)
+    response = staff_client.get(path)
+    assert response.status_code == status
+    assert_strict_csp_with_nonced_scripts(response)
+
+
+@pytest.mark.django_db
+def test_a_403_page_has_the_strict_csp(client, plain_user):
+    client.force_login(plain_user)
+    response = client.get(TABLE)
+    assert response.status_code == 403
+    assert_strict_csp_with_nonced_scripts(response)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/accounts/login/", "/", TABLE, TABLE + "new/"])
+def test_pages_load_nothing_from_another_origin(staff_client, service, path):
+    """The dashboard must work offline: every script, stylesheet, image and icon is ours."""
+    service.stub.router = _two_objects(service)
+    html = staff_client.get(path).content.decode()
+    for tag in re.findall(r"<(?:script|link|img|iframe|source)\b[^>]*>", html):
+        for url in re.findall(r'\b(?:src|href)="([^"]*)"', tag):
+            assert url.startswith("/") and not url.startswith("//"), tag
+
+
+def _two_objects(service):
+    """The home page lists objects instead of going straight to the only one."""
+    from tests.fake_service import PROPERTY
+    from tests.stub import Reply
+
+    route = service.route
+    other = {"id": "o2", "key": "custom_objects.showing", "labels": {"plural": "Showings"}}
+
+    def router(seen):
+        if seen.path == "/objects/":
+            return Reply(200, json={"objects": [PROPERTY["object"], other]})
+        if seen.path == "/objects/custom_objects.showing/records/search":
+            return Reply(200, json={"records": [], "total": 0})
+        return route(seen)
+
+    return router
+
+
 @pytest.mark.django_db
 def test_signed_in_page_has_security_headers(staff_client, service):
     response = staff_client.get(TABLE)

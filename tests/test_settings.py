@@ -91,3 +91,54 @@ def test_a_real_token_without_a_location_is_refused():
     assert result.returncode != 0
     assert "GHL_LOCATION_ID" in result.stderr
     assert "pit-something" not in result.stderr
+
+
+def test_production_headers_on_real_responses(tmp_path):
+    """HSTS, the __Host- cookies and the HTTPS redirect as a browser gets them, and /healthz
+    exempt from the redirect (load balancers probe over plain HTTP)."""
+    code = """
+import django, json
+django.setup()
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+from django.conf import settings
+from django.test.utils import override_settings
+# The hashed static files exist only after collectstatic; the headers do not depend on them.
+plain_static = {**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+override_settings(STORAGES=plain_static).enable()
+client = Client(HTTP_HOST="records.example.com")
+plain = client.get("/accounts/login/")
+health = client.get("/healthz")
+page = client.get("/accounts/login/", secure=True)
+cookie = page.cookies["__Host-csrftoken"]
+print(json.dumps({
+    "plain": plain.status_code, "to": plain.get("Location", ""), "health": health.status_code,
+    "hsts": page.get("Strict-Transport-Security", ""), "secure": bool(cookie["secure"]),
+    "samesite": cookie["samesite"], "path": cookie["path"],
+}))
+"""
+    env = {**PRODUCTION_ENV, "RECORDSADMIN_DATA_DIR": str(tmp_path)}
+    run_python(
+        "import django; django.setup(); from django.core.management import "
+        "call_command; call_command('migrate', verbosity=0); "
+        "call_command('createcachetable', verbosity=0)",
+        env,
+    )
+    result = run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["plain"] == 301 and seen["to"].startswith("https://records.example.com/")
+    assert seen["health"] in (200, 503)  # answered, not redirected
+    assert "max-age=31536000" in seen["hsts"] and "includeSubDomains" in seen["hsts"]
+    assert seen["secure"] and seen["samesite"] == "Lax" and seen["path"] == "/"
+
+
+def test_production_reaches_its_embedded_api_over_https_at_its_own_name():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.GHL_API_URL)"
+    )
+    assert run_python(code, PRODUCTION_ENV).stdout.strip() == "https://records.example.com/sandbox"
+    local = {**PRODUCTION_ENV, "DJANGO_HTTPS": "0", "PORT": "8123"}
+    assert run_python(code, local).stdout.strip() == "http://127.0.0.1:8123/sandbox"

@@ -1,20 +1,25 @@
 """Failed-login throttling (RELIABILITY.md item 9).
 
-Failures are counted per (username, client address) in the shared cache, so every process of
-the dashboard sees the same count. Another username from the same address, or the same username
+Failures are counted per (username, client address) in the database, so every process of the
+dashboard sees the same count. Another username from the same address, or the same username
 from another address, is not affected: one attacker cannot lock a colleague out everywhere.
+
+An attempt is counted *before* its password is checked, in one locked row update: twenty
+guesses sent at once get five tries between them, not twenty. A success clears the count.
 """
 
 import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest
+
+from recordsadmin.accounts.models import LoginFailures
 
 
 def client_address(request: HttpRequest) -> str:
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+    if getattr(settings, "BEHIND_PROXY", False):
         # Behind our own proxy the last hop it appended is the client; earlier hops are
         # whatever the client chose to send.
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
@@ -24,25 +29,33 @@ def client_address(request: HttpRequest) -> str:
 
 
 def _key(username: str, address: str) -> str:
-    digest = hashlib.sha256(f"{username.strip().lower()}\0{address}".encode()).hexdigest()
-    return f"login-failures:{digest}"
+    return hashlib.sha256(f"{username.strip().lower()}\0{address}".encode()).hexdigest()
+
+
+def attempt_start(username: str, address: str) -> int:
+    """Count one attempt for this pair; 0 when it may go on, else the seconds to wait."""
+    now = time.time()
+    with transaction.atomic():
+        # Pairs whose lockout ran out are forgotten: the table holds only live counts.
+        LoginFailures.objects.filter(until__lt=now).delete()
+        row, _ = LoginFailures.objects.select_for_update().get_or_create(
+            key=_key(username, address)
+        )
+        if row.count >= settings.LOGIN_MAX_FAILURES:
+            return max(1, int(row.until - now))
+        row.count += 1
+        row.until = now + settings.LOGIN_LOCKOUT_SECONDS
+        row.save(update_fields=["count", "until"])
+    return 0
 
 
 def seconds_locked(username: str, address: str) -> int:
-    """How long this pair must still wait, or 0 when it may try."""
-    entry = cache.get(_key(username, address))
-    if not entry or entry["count"] < settings.LOGIN_MAX_FAILURES:
+    """How long this pair must still wait, or 0 when it may try (without counting a try)."""
+    row = LoginFailures.objects.filter(key=_key(username, address)).first()
+    if row is None or row.count < settings.LOGIN_MAX_FAILURES:
         return 0
-    return max(0, int(entry["until"] - time.time()))
-
-
-def record_failure(username: str, address: str) -> None:
-    key = _key(username, address)
-    entry = cache.get(key) or {"count": 0, "until": 0}
-    entry["count"] += 1
-    entry["until"] = time.time() + settings.LOGIN_LOCKOUT_SECONDS
-    cache.set(key, entry, settings.LOGIN_LOCKOUT_SECONDS)
+    return max(0, int(row.until - time.time()))
 
 
 def clear(username: str, address: str) -> None:
-    cache.delete(_key(username, address))
+    LoginFailures.objects.filter(key=_key(username, address)).delete()

@@ -22,7 +22,7 @@ class LoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         username = request.POST.get("username", "")
         address = throttle.client_address(request)
-        wait = throttle.seconds_locked(username, address)
+        wait = throttle.attempt_start(username, address)
         if wait:
             form = self.get_form()
             minutes = max(1, round(wait / 60))
@@ -41,8 +41,6 @@ class LoginView(auth_views.LoginView):
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
             throttle.clear(username, address)
-        else:
-            throttle.record_failure(username, address)
         return response
 
 

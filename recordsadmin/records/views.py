@@ -8,6 +8,7 @@ JavaScript and from a copied link.
 from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -181,8 +182,19 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitors: is the app up, and does the records API answer?"""
-    return JsonResponse({"status": "ok", "records_api": services.api_health()})
+    """For load balancers and monitors: is the app up (its database answers), and does the
+    records API answer? The API's address and error text are for signed-in staff only."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = True
+    except DatabaseError:
+        database = False
+    records_api = services.api_health()
+    if not (request.user.is_authenticated and request.user.is_staff):
+        records_api = {k: records_api[k] for k in ("ok", "latency_ms")}
+    body = {"status": "ok" if database else "error", "database": database}
+    return JsonResponse({**body, "records_api": records_api}, status=200 if database else 503)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
