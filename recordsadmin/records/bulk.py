@@ -652,6 +652,7 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     """
     concurrency = max(1, int(getattr(settings, "BULK_CONCURRENCY", 4)))
     worker = _worker(job, schema, pacer)
+    names = _owner_names(job, pacer)
     items = _pending(job)
     in_flight: dict[Future, tuple[BulkItem, RecordChange | None]] = {}
     finished = 0
@@ -687,7 +688,7 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
             done, _ = wait(in_flight, timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 item, change = in_flight.pop(future)
-                if _finish_item(item, change, future):
+                if _finish_item(item, change, future, names):
                     finished += 1
                 else:
                     requeued = True
@@ -779,7 +780,39 @@ def _set_item(item: BulkItem, status: str, reason: str = "", record_id: str = ""
     item.save(update_fields=fields)
 
 
-def _finish_item(item: BulkItem, change: RecordChange | None, future: Future) -> bool:
+def _owner_names(job: BulkJob, pacer: Pacer) -> dict[str, str]:
+    """The users' names by id, when the job sets owners: its history rows keep the names of
+    the owners before and after, as they were then (a user may be renamed or leave later)."""
+    sets_owner = (job.kind == Kind.UPDATE and job.params.get("field") == OWNER) or (
+        job.kind == Kind.IMPORT and OWNER in (job.params.get("mapping") or ())
+    )
+    if not sets_owner:
+        return {}
+    try:
+        return {u.id: u.name for u in pacer.call(services.user_list)}
+    except RateLimited:
+        raise
+    except RecordsApiError:
+        return {}  # the history shows the owners' ids instead
+
+
+def _name_owners(change: RecordChange, names: Mapping[str, str]) -> None:
+    """Add the owners' names to a history row that changed the owner."""
+    if not names or OWNER not in (change.changed_fields or ()):
+        return
+    for side in ("before", "after"):
+        state = getattr(change, side)
+        if isinstance(state, dict) and state.get(OWNER) in names:
+            setattr(change, side, {**state, "owner_name": names[state[OWNER]]})
+    change.save(update_fields=["before", "after"])
+
+
+def _finish_item(
+    item: BulkItem,
+    change: RecordChange | None,
+    future: Future,
+    names: Mapping[str, str] | None = None,
+) -> bool:
     """After the call: the item's outcome and its history row, committed at once. False when
     the item went back to pending (refused for the rate)."""
     try:
@@ -808,6 +841,8 @@ def _finish_item(item: BulkItem, change: RecordChange | None, future: Future) ->
             history.change_finish(change=change, error=error_class(outcome.reason))
         else:
             history.change_finish(change=change, record=outcome.record)
+        if not outcome.drop_history:
+            _name_owners(change, names or {})
     _set_item(item, outcome.status, outcome.reason, outcome.record_id)
     return True
 

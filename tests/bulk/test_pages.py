@@ -430,3 +430,24 @@ def test_cancel_while_the_job_sends_stops_after_the_call_in_flight(
     assert changed.count() == counts["done"]
     page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
     assert "Cancelled" in page and f"{counts['done']} done" in page
+
+
+def test_the_record_page_links_a_bulk_change_to_its_job_with_the_owners(records_api, staff_client):
+    from recordsadmin.records import services
+
+    location = records_api(records=4)
+    users = {u.id: u.name for u in services.user_list()}
+    record = SandboxRecord.objects.filter(location=location, object__key=KEY, owner__isnull=False)[
+        0
+    ]
+    new_owner = next(u for u in users if u != record.owner)
+    form = {"ids": [record.id], "query": "?", "action": "update", "field": "owner"}
+    preview = staff_client.post(BULK, {**form, "value": new_owner, "step": "preview"})
+    once = submission(preview.content.decode())
+    staff_client.post(START, {**form, "value": new_owner, "submission": once})
+    run_worker()
+    job = BulkJob.objects.get()
+    page = staff_client.get(f"/objects/{KEY}/{record.id}/").content.decode()
+    history = " ".join(page[page.index('id="history-title"') :].split())
+    assert f'<a href="/jobs/{job.pk}/">Bulk job: 1 property: Owner ' in history
+    assert f"Owner: {users[record.owner]} → {users[new_owner]}</p>" in history
