@@ -146,6 +146,28 @@ def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str
     return _go(request, reverse(view, args=[schema.key, record.id]))
 
 
+def _unsaved(request: HttpRequest, error: RecordsApiError) -> HttpResponse:
+    """A posted form whose object schema cannot be had (the API is down and no copy of it is
+    cached, not even a stale one): there is no form to show again, so the page shows what was
+    posted, to copy, and can post it again as it was."""
+    posted = [
+        (name, value)
+        for name in request.POST
+        if name != "csrfmiddlewaretoken"
+        for value in request.POST.getlist(name)
+    ]
+    context = {
+        "problem": explain(error),
+        "posted": posted,
+        "shown": [(name, value) for name, value in posted if not name.startswith("_") and value],
+        "action_url": request.path,
+    }
+    template, status = "records/record_unsaved.html", error_status(error)
+    if wants_partial(request):
+        template, status = template + "#record-page", 200
+    return render(request, template, context, status=status)
+
+
 # -- create -------------------------------------------------------------------------------------
 
 
@@ -163,7 +185,9 @@ def record_create(request: HttpRequest, key: str) -> HttpResponse:
     try:
         schema = load_schema(key)
     except RecordsApiError as error:
-        return api_error_page(request, error)
+        return (
+            _unsaved(request, error) if request.method == "POST" else api_error_page(request, error)
+        )
     users = _users()
     if request.method == "GET":
         form = forms.RecordForm(schema=schema, users=users, carry=True)
@@ -228,7 +252,9 @@ def record_edit(request: HttpRequest, key: str, record_id: str) -> HttpResponse:
         if request.method == "GET":
             record = _record_or_404(schema, record_id)
     except RecordsApiError as error:
-        return api_error_page(request, error)
+        return (
+            _unsaved(request, error) if request.method == "POST" else api_error_page(request, error)
+        )
     users = _users()
     if request.method == "GET":
         form = forms.RecordForm(schema=schema, users=users, record=record)
@@ -245,7 +271,11 @@ def _update(request: HttpRequest, schema: Schema, record_id: str, users) -> Http
         try:
             current = _record_or_404(schema, record_id)
         except RecordsApiError as error:
-            return api_error_page(request, error)
+            unread = Record(id=record_id)
+            form = forms.RecordForm(request.POST, schema=schema, users=users, record=unread)
+            form.is_valid()
+            notices = _api_failure(form, error)
+            return _render_form(request, schema=schema, form=form, record=unread, notices=notices)
         version = {"u": None, "h": None, "p": current.properties, "o": current.owner}
     base = Record(id=record_id, properties=version["p"], owner=version.get("o"))
     form = forms.RecordForm(request.POST, schema=schema, users=users, record=base)

@@ -78,6 +78,14 @@ class Proxy:
     def heal(self) -> None:
         self.faults.clear()
 
+    def refuse(self) -> None:
+        """From now on nobody listens at this address: every call is a refused connection,
+        at the same URL, so what the dashboard cached for it stays usable."""
+        from recordsadmin.records import api
+
+        self.stub.stop()
+        api.close_session()  # the pooled keep-alive connections would still be answered
+
     def route(self, seen: Seen) -> Reply:
         for method, path, reply in self.faults:
             if seen.method == method and path.search(seen.path):

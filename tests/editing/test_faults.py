@@ -1,13 +1,16 @@
 """Whatever the records API does, a failed save re-renders the form with everything the user
 typed and says what happened; nothing is ever sent twice (RELIABILITY 20, 26)."""
 
+import html
 import re
 
 import pytest
+from django.core.cache import cache
+from django.http import QueryDict
 
-from recordsadmin.records import editing, services
+from recordsadmin.records import api, services
 from recordsadmin.records.models import RecordChange
-from tests.stub import Reply, unused_port
+from tests.stub import Reply, Stub, unused_port
 
 from .helpers import PROPERTY_INPUT, hidden, url
 
@@ -88,17 +91,82 @@ def test_an_unconfirmed_create_is_not_resent_until_the_user_says_so(staff, prop,
     assert len(embedded.calls("POST", r"/records$")) == 2
 
 
-def test_a_refused_connection_keeps_the_input(staff, prop, settings, monkeypatch):
+def test_a_refused_connection_keeps_the_input(staff, prop, embedded):
     page = staff.get(url("record_create", prop.key))
-    monkeypatch.setattr(editing, "load_schema", lambda key: prop)
-    settings.GHL_API_URL = f"http://127.0.0.1:{unused_port()}"
+    embedded.refuse()
     data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
     response = staff.post(url("record_create", prop.key), data)
     assert response.status_code == 200
     text = response.content.decode()
     assert NOTHING_SAVED in text and "cannot be reached" in text
-    assert 'value="1 Test Lane"' in text
+    assert_input_kept(text)
     assert RecordChange.objects.get(action="create").outcome == "failed"
+
+
+def test_with_only_a_stale_schema_the_form_comes_back_with_the_input(staff, prop, embedded):
+    page = staff.get(url("record_create", prop.key))
+    cache.delete(services._schema_cache_key(prop.key))  # expired; the stale copy is kept
+    embedded.refuse()
+    data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
+    response = staff.post(url("record_create", prop.key), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert NOTHING_SAVED in text
+    assert_input_kept(text)
+
+
+def test_without_any_schema_the_posted_values_are_shown_and_can_be_sent_again(
+    staff, prop, embedded, settings
+):
+    create = url("record_create", prop.key)
+    page = staff.get(create)
+    submission = hidden(page.content, "_submission")
+    cache.clear()
+    embedded.refuse()
+    data = {**PROPERTY_INPUT, "description": "Line one\nLine two", "_submission": submission}
+    response = staff.post(create, data)
+    assert response.status_code == 503
+    text = response.content.decode()
+    assert "Nothing was saved" in text and NOTHING_SAVED in text
+    assert "<code>address</code></dt><dd>1 Test Lane</dd>" in text
+    assert "<code>features</code></dt><dd>pool</dd>" in text
+    assert "<code>features</code></dt><dd>garage</dd>" in text
+    assert "Line one<br>Line two" in text
+    assert "rooms_kitchen: Open plan" in text, "the text to copy"
+    again = _resend_pairs(text)
+    assert ("_submission", submission) in again and ("address", "1 Test Lane") in again
+    htmx = staff.post(create, data, headers={"HX-Request": "true"})
+    assert htmx.status_code == 200 and b"<html" not in htmx.content
+    assert b'id="record-page"' in htmx.content
+
+    # Back again, at another address: "Send again" posts the same form, and it is saved once.
+    with Stub() as back:
+        back.router = embedded.route
+        settings.GHL_API_URL = back.url
+        api.close_session()
+        sent = staff.post(create, _as_query(again))
+        assert sent.status_code == 303, sent.content.decode()[:2000]
+        assert staff.post(create, _as_query(again)).status_code == 303
+        creates = [s for s in back.requests if s.method == "POST" and s.path.endswith("/records")]
+        assert len(creates) == 1, "the second send points at the first's record"
+    change = RecordChange.objects.get(action="create")
+    assert change.outcome == "ok" and change.after["properties"]["address"] == "1 Test Lane"
+
+
+def _resend_pairs(text: str) -> list[tuple[str, str]]:
+    form = text[text.index('<form method="post"') : text.index("Send again")]
+    return [
+        (name, html.unescape(value))
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)
+        if name != "csrfmiddlewaretoken"
+    ]
+
+
+def _as_query(pairs) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name, value in pairs:
+        query.appendlist(name, value)
+    return query
 
 
 def edit_data(text: str) -> dict:
@@ -156,18 +224,45 @@ def test_an_edit_saved_but_answered_with_500_is_not_called_unsaved(staff, prop, 
     assert RecordChange.objects.get(action="update").outcome == "unknown"
 
 
-def test_edit_when_the_api_is_refused_keeps_the_input(staff, prop, settings, monkeypatch):
+def test_edit_when_the_api_is_refused_keeps_the_input(staff, prop, embedded):
     record = services.record_create(
         schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
     )
     form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
-    monkeypatch.setattr(editing, "load_schema", lambda key: prop)
-    settings.GHL_API_URL = f"http://127.0.0.1:{unused_port()}"
+    embedded.refuse()
     response = staff.post(url("record_edit", prop.key, record.id), edit_data(form))
     assert response.status_code == 200
     text = response.content.decode()
+    assert NOTHING_SAVED in text and "cannot be reached" in text
+    assert_input_kept(text)
+
+
+def test_edit_without_any_schema_shows_what_was_posted(staff, prop, embedded):
+    record = services.record_create(
+        schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
+    )
+    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    cache.clear()
+    embedded.refuse()
+    response = staff.post(url("record_edit", prop.key, record.id), edit_data(form))
+    assert response.status_code == 503
+    text = response.content.decode()
+    assert NOTHING_SAVED in text and "<code>address</code></dt><dd>1 Test Lane</dd>" in text
+    assert ("_version", hidden(form, "_version")) in _resend_pairs(text)
+
+
+def test_edit_with_an_untrusted_version_and_the_api_down_keeps_the_input(staff, prop, embedded):
+    record = services.record_create(
+        schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
+    )
+    staff.get(url("record_edit", prop.key, record.id))
+    embedded.refuse()
+    data = {**PROPERTY_INPUT, "_version": "forged"}
+    response = staff.post(url("record_edit", prop.key, record.id), data)
+    assert response.status_code == 200
+    text = response.content.decode()
     assert NOTHING_SAVED in text
-    assert 'value="1 Test Lane"' in text
+    assert_input_kept(text)
 
 
 @pytest.mark.parametrize(
