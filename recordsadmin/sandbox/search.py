@@ -45,6 +45,7 @@ from django.db.models.lookups import (
 )
 from django.http import QueryDict
 
+from .indexing import MIN_INDEXED_QUERY, few_text_candidates, fts_phrase, text_index_ready
 from .models import DataType, Field, ObjectSchema, Record
 
 MAX_QUERY_LENGTH = 75
@@ -433,18 +434,24 @@ def _count(filters: Iterable) -> int:
 def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int]:
     """The requested page of `obj`'s records, and the number of all records that match.
 
-    Two queries: a COUNT, then the page (none when nothing matches). A page past DEEP_OFFSET
-    is found as ids first, and a page past the middle by walking the order backwards from
-    the end, so that the database skips over narrow (key, id) pairs and as few as it can.
+    Two queries: a COUNT, then the page (none when nothing matches), and before them, for a
+    text query that the trigram index can serve, one that asks it how many candidates it
+    holds. A page past DEEP_OFFSET is found as ids first, and a page past the middle by
+    walking the order backwards from the end, so that the database skips over narrow
+    (key, id) pairs and as few as it can.
     Raises SearchInvalid for a searchAfter cursor that cannot be placed.
     """
     matches = Record.objects.filter(object=obj)
-    if req.query:
+    text = req.query.lower()
+    if text:
         # search_text is lower-cased when written; Django escapes LIKE's wildcards.
-        matches = matches.filter(search_text__contains=req.query.lower())
+        matches = matches.filter(search_text__contains=text)
     if req.filters:
         matches = matches.filter(_and(req.filters))
-    total = matches.count()
+    # The index finds candidates; the LIKE above stays what a match is. It is asked only for
+    # a rare text: reading a common one's candidates one by one is slower than a scan.
+    indexed = matches.filter(InTextIndex(text)) if _text_index_pays(text) else None
+    total = (matches if indexed is None else indexed).count()
     if total == 0 or req.offset >= total:
         return [], total
 
@@ -459,6 +466,8 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
     # When few records match, SQLite does better to scan and sort them than to walk a whole
     # (object, created_at, id) index looking for them: the matches tell which case this is.
     selective = (req.query or req.filters) and total < SCAN_RATIO * (offset + limit)
+    if selective and indexed is not None:
+        page = page.filter(InTextIndex(text))
     order = [_ordering(*key, reverse=backwards, bypass_index=selective) for key in keys]
     window = page.order_by(*order)[offset : offset + limit]
     if offset >= DEEP_OFFSET:
@@ -466,6 +475,34 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
         window = Record.objects.filter(pk__in=ids).order_by(*order)
     records = list(window)
     return records[::-1] if backwards else records, total
+
+
+def _text_index_pays(text: str) -> bool:
+    """SQLite: the trigram index can serve `text` and holds few candidates for it.
+    (PostgreSQL's planner weighs its trigram index against a scan by itself.)"""
+    return (
+        len(text) >= MIN_INDEXED_QUERY
+        and connection.vendor == "sqlite"
+        and text_index_ready(connection)
+        and few_text_candidates(connection, text)
+    )
+
+
+class InTextIndex(Expression):
+    """SQLite: the record's row is among those the trigram index finds for `text`, a phrase
+    of at least three characters that FTS5 matches as a substring, case-insensitively."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        matching = "SELECT rowid FROM sandbox_record_text WHERE sandbox_record_text MATCH %s"
+        return f"{table}.rowid IN ({matching})", (fts_phrase(self.text),)
 
 
 def _and(filters: Iterable) -> Q:

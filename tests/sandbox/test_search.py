@@ -457,7 +457,8 @@ def test_a_page_is_two_queries_and_an_empty_result_one(listing, django_assert_nu
         records, total = run_search(listing, req)
     assert (len(records), total) == (3, 3)
     req = parse_get(listing, QueryDict("query=no-such-text"))
-    with django_assert_num_queries(1):
+    # On SQLite one more, before the COUNT: how many candidates the text index holds.
+    with django_assert_num_queries(2 if connection.vendor == "sqlite" else 1):
         assert run_search(listing, req) == ([], 0)
 
 
