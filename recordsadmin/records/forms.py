@@ -191,8 +191,19 @@ def _choices(field: Field, current: Any) -> list[tuple[str, str]]:
     return choices
 
 
+# Why a field is shown on the form but cannot be edited there (form_field gives it no input).
+READ_ONLY_NOTES = {
+    "FILE_UPLOAD": "Files are managed in GoHighLevel; saving here leaves them as they are.",
+    "TEXTBOX_LIST": (
+        "This field has no lines in the object’s schema, so there is nothing to fill in here; "
+        "add its lines in GoHighLevel. Saving here leaves it as it is."
+    ),
+}
+
+
 def form_field(field: Field, current: Any = None) -> forms.Field | None:
-    """The Django form field for one schema field; None for a file field (shown, not edited)."""
+    """The Django form field for one schema field; None for one that is shown, not edited
+    (a file field, a TEXTBOX_LIST without options): see READ_ONLY_NOTES."""
     kind = field.data_type
     common: dict[str, Any] = {
         "label": field.name,
@@ -384,13 +395,14 @@ class RecordForm(forms.Form):
         super().__init__(data, initial=initial, **kwargs)
         self.schema = schema
         self.record = record
-        self.file_fields: list[tuple[Field, Any]] = []
+        self.read_only_fields: list[tuple[Field, Any, str]] = []
         for f in schema.fields:
             if f.key in CONTROL_FIELDS or f.key in self.fields:
                 continue
             django_field = form_field(f, current.get(f.key))
             if django_field is None:
-                self.file_fields.append((f, current.get(f.key)))
+                note = READ_ONLY_NOTES.get(f.data_type, "")
+                self.read_only_fields.append((f, current.get(f.key), note))
                 continue
             django_field.schema_field = f
             django_field.grouped = f.data_type in GROUPED
@@ -420,11 +432,31 @@ class RecordForm(forms.Form):
         return choices
 
     @property
+    def file_fields(self) -> list[tuple[Field, Any]]:
+        return [(f, v) for f, v, _ in self.read_only_fields if f.data_type == "FILE_UPLOAD"]
+
+    @property
     def property_keys(self) -> list[str]:
         return [k for k in self.fields if k not in CONTROL_FIELDS]
 
     def property_fields(self):
         return [self[k] for k in self.property_keys]
+
+    def rows(self) -> list[dict]:
+        """Every field of the schema, in its order: an input (`bf`), or one shown read-only
+        (`field`, `value`, `note`)."""
+        read_only = {f.key: (f, value, note) for f, value, note in self.read_only_fields}
+        rows, seen = [], set()
+        for f in self.schema.fields:
+            if f.key in seen:
+                continue
+            seen.add(f.key)
+            if f.key in self.fields and f.key not in CONTROL_FIELDS:
+                rows.append({"input": True, "bf": self[f.key]})
+            elif f.key in read_only:
+                field, value, note = read_only[f.key]
+                rows.append({"input": False, "field": field, "value": value, "note": note})
+        return rows
 
     def has_owner(self) -> bool:
         return OWNER in self.fields

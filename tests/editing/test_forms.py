@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from recordsadmin.records import forms
 from recordsadmin.records.types import Field, Record, Schema, User
 
+from .helpers import schema_of
+
 USERS = [User(id="u1", name="Maya Patel"), User(id="u2", name="Jonas Berg")]
 
 VALID = {
@@ -376,3 +378,26 @@ def test_api_errors_about_the_owner_go_under_the_owner_picker(every_type):
     without_picker = forms.RecordForm(post(VALID), schema=every_type, users=None)
     assert without_picker.is_valid()
     assert without_picker.add_api_errors({"owner": ["bad owner"]}) == ["bad owner"]
+
+
+def test_a_textbox_list_without_options_is_shown_as_it_is_not_as_files():
+    schema = schema_of(
+        ("title", "TEXT"),
+        ("lines", "TEXTBOX_LIST"),
+        ("files", "FILE_UPLOAD"),
+        ("count", "NUMERICAL"),
+    )
+    record = Record(id="r1", properties={"title": "A", "lines": {"old": "kept"}})
+    form = forms.RecordForm(schema=schema, record=record)
+    assert "lines" not in form.fields and form.file_fields == [(schema.fields[2], None)]
+    notes = {f.key: note for f, _value, note in form.read_only_fields}
+    assert "no lines in the object’s schema" in notes["lines"]
+    assert "Files are managed" not in notes["lines"]
+    assert [r["bf"].name if r["input"] else r["field"].key for r in form.rows()] == [
+        "title", "lines", "files", "count",
+    ]  # fmt: skip
+    edited = forms.RecordForm(
+        post({"title": "B", "lines_old": "changed"}), schema=schema, record=record
+    )
+    assert edited.is_valid(), edited.errors
+    assert edited.changes(record.properties, None) == {"title": "B"}

@@ -465,3 +465,26 @@ def test_a_record_deleted_elsewhere_is_a_plain_not_found(staff, prop, embedded):
     page = staff.get(url("record_detail", prop.key, record.id))
     assert page.status_code == 404
     assert b"This record does not exist" in page.content
+
+
+def test_files_are_shown_as_links_on_the_form_and_never_sent(staff, prop, embedded):
+    photo = {"url": "https://example.com/front.jpg", "name": "front.jpg"}
+    record = new_record(prop, photos=[photo])
+    text = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    field = text[text.index('id="field-photos"') :]
+    field = field[: field.index('id="field-', 1)]
+    assert '<a href="https://example.com/front.jpg"' in field and "front.jpg" in field
+    assert "Files are managed in GoHighLevel" in field and "<input" not in field
+    data = {
+        "address": "9 Base Road",
+        "price": "100.00",
+        "status": "Active",
+        "bedrooms": "6",
+        "photos": "https://evil.example/x.jpg",  # a crafted post: not a field of the form
+        "_version": hidden(text, "_version"),
+    }
+    assert staff.post(url("record_edit", prop.key, record.id), data).status_code == 303
+    (put,) = embedded.calls("PUT")
+    assert put.json["properties"] == {"bedrooms": 6}
+    after = services.record_get(schema=prop, record_id=record.id)
+    assert after.properties["photos"] == [photo]

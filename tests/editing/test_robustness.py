@@ -13,7 +13,7 @@ from recordsadmin.records import api, forms, services
 from recordsadmin.records.types import Record
 from tests.stub import Reply, Seen, Stub
 
-from .helpers import hidden, url
+from .helpers import hidden, schema_of, url
 from .test_forms import schemas
 
 PAYLOADS = [
@@ -166,3 +166,34 @@ def test_the_form_views_never_answer_5xx(fake_api, staff_user, schema, data):
         query["_version"] = hidden(form.content, "_version")
     response = client.post(edit, query.urlencode(), "application/x-www-form-urlencoded")
     assert response.status_code < 500
+
+
+def test_the_form_page_shows_every_field_in_schema_order_read_only_ones_included(
+    fake_api, staff_user
+):
+    cache.clear()
+    schema = schema_of(
+        ("title", "TEXT"),
+        ("lines", "TEXTBOX_LIST"),
+        ("files", "FILE_UPLOAD"),
+        ("count", "NUMERICAL"),
+    )
+    fake_api.schema_json = _wire(schema)
+    fake_api.record = {
+        "id": "rec1",
+        "properties": {
+            "title": "A",
+            "lines": {"old": "kept"},
+            "files": [{"url": "https://example.com/plan.pdf", "name": "plan.pdf"}],
+        },
+    }
+    client = Client()
+    client.force_login(staff_user)
+    text = client.get(url("record_edit", KEY, "rec1")).content.decode()
+    positions = [text.index(f'id="field-{key}"') for key in ("title", "lines", "files", "count")]
+    assert positions == sorted(positions)
+    lines = text[positions[1] : positions[2]]
+    assert "no lines in the object’s schema" in lines and "Files are managed" not in lines
+    assert "kept" in lines and "<input" not in lines
+    files = text[positions[2] : positions[3]]
+    assert '<a href="https://example.com/plan.pdf"' in files and "plan.pdf" in files
