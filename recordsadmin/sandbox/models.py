@@ -7,7 +7,7 @@ runs and is tested with no GoHighLevel account.
 import hashlib
 import secrets
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 
@@ -58,12 +58,29 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, location: Location, label: str = "", token: str = "") -> str:
-        """Stores a token for the location and returns it; this is the only time it is seen."""
+        """Stores a token for the location and returns it; this is the only time it is seen.
+
+        A token given that is already another location's raises TokenTaken: moving it would
+        silently show that location's client the records of this one."""
         token = token or "pit-" + secrets.token_urlsafe(32)
-        cls.objects.update_or_create(
-            token_hash=hash_token(token), defaults={"location": location, "label": label}
-        )
+        with transaction.atomic():
+            stored = cls.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+            if stored is None:
+                cls.objects.create(token_hash=hash_token(token), location=location, label=label)
+            elif stored.location_id != location.pk:
+                raise TokenTaken(stored.location_id)
+            elif label and stored.label != label:
+                stored.label = label
+                stored.save(update_fields=["label"])
         return token
+
+
+class TokenTaken(Exception):
+    """The token is already bound to another location (its id is the argument)."""
+
+    def __init__(self, location_id: str):
+        super().__init__(f"The token is already the token of another location ({location_id}).")
+        self.location_id = location_id
 
 
 class SandboxUser(models.Model):

@@ -191,3 +191,38 @@ def test_sandbox_location_makes_up_id_and_token():
     token = output.split("Token:", 1)[1].split()[0]
     assert ApiToken.objects.get(token_hash=hash_token(token)).location == location
     assert f"({location.id})" in output
+
+
+def test_sandbox_location_refuses_a_token_that_is_another_locations():
+    run("sandbox_location", "Acme Realty", "--location-id", "acme", "--token", "pit-acme")
+    with pytest.raises(CommandError, match="another location"):
+        run("sandbox_location", "Beta", "--location-id", "beta", "--token", "pit-acme")
+    assert ApiToken.objects.get(token_hash=hash_token("pit-acme")).location_id == "acme"
+    assert not Location.objects.filter(id="beta").exists()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_sandbox_demo_refuses_a_token_that_is_another_locations(data_dir, settings, force):
+    run("sandbox_location", "Acme Realty", "--location-id", "acme", "--token", "pit-acme")
+    settings.SANDBOX_LOCATION_ID = "demo-location"
+    settings.SANDBOX_TOKEN = "pit-demo"
+    run("sandbox_demo", "--records", "5")
+    before = Record.objects.filter(location_id="demo-location").count()
+
+    settings.SANDBOX_TOKEN = "pit-acme"
+    for location_id in ("demo-location", "new-demo"):  # loaded already, and to be made
+        settings.SANDBOX_LOCATION_ID = location_id
+        args = ["--force"] if force else []
+        with pytest.raises(CommandError, match="another location"):
+            run("sandbox_demo", "--records", "5", *args)
+    assert ApiToken.objects.get(token_hash=hash_token("pit-acme")).location_id == "acme"
+    assert Record.objects.filter(location_id="demo-location").count() == before
+    assert not Location.objects.filter(id="new-demo").exists()
+
+
+def test_issuing_a_locations_own_token_again_keeps_it():
+    location = Location.objects.create(id="acme", name="Acme")
+    assert ApiToken.issue(location, label="first", token="pit-acme") == "pit-acme"
+    assert ApiToken.issue(location, label="again", token="pit-acme") == "pit-acme"
+    stored = ApiToken.objects.get(token_hash=hash_token("pit-acme"))
+    assert (stored.location_id, stored.label) == ("acme", "again")

@@ -8,7 +8,13 @@ from django.db import transaction
 
 from recordsadmin.sandbox import credentials
 from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
-from recordsadmin.sandbox.models import ApiToken, Location, ObjectSchema, hash_token
+from recordsadmin.sandbox.models import (
+    ApiToken,
+    Location,
+    ObjectSchema,
+    TokenTaken,
+    hash_token,
+)
 from recordsadmin.sandbox.search import ensure_property_indexes
 
 
@@ -33,13 +39,28 @@ class Command(BaseCommand):
             "fast (the next migrate or schema change through the API makes them)",
         )
 
-    def handle(self, *args, records: int, seed: int, force: bool, indexes: bool, **options):
+    def handle(self, *args, **options):
+        try:
+            self._load(*args, **options)
+        except TokenTaken as exc:
+            raise CommandError(
+                f"The demo token (SANDBOX_TOKEN): {exc} A token belongs to one location: "
+                "give this one its own."
+            ) from None
+
+    def _load(self, *args, records: int, seed: int, force: bool, indexes: bool, **options):
         if records < 0:
             raise CommandError("--records must be 0 or more.")
         from_settings = bool(settings.SANDBOX_LOCATION_ID and settings.SANDBOX_TOKEN)
         saved = credentials.load()
         location_id = settings.SANDBOX_LOCATION_ID or (saved[0] if saved else None)
         token = settings.SANDBOX_TOKEN or (saved[1] if saved and saved[0] == location_id else None)
+        if token:
+            # Before --force deletes anything: the token must not be another location's.
+            bound = ApiToken.objects.filter(token_hash=hash_token(token))
+            elsewhere = bound.exclude(location_id=location_id).first()
+            if elsewhere:
+                raise TokenTaken(elsewhere.location_id)
         location = Location.objects.filter(id=location_id).first() if location_id else None
         loaded = ObjectSchema.objects.filter(location=location, key=PROPERTY_KEY).exists()
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from recordsadmin.sandbox.models import ApiToken, Location, new_id
+from recordsadmin.sandbox.models import ApiToken, Location, TokenTaken, new_id
 
 
 class Command(BaseCommand):
@@ -20,7 +20,10 @@ class Command(BaseCommand):
             if Location.objects.filter(id=location_id).exists():
                 raise CommandError(f"A location with the id {location_id} exists already.")
             location = Location.objects.create(id=location_id, name=name)
-            token = ApiToken.issue(location, label="sandbox_location", token=token)
+            try:
+                token = ApiToken.issue(location, label="sandbox_location", token=token)
+            except TokenTaken as exc:
+                raise CommandError(f"--token: {exc} A token belongs to one location.") from None
         self.stdout.write(f"Location: {location.name} ({location.id})")
         self.stdout.write(f"Token:    {token}")
         self.stdout.write("The token is stored hashed; this is the only time it is shown.")
