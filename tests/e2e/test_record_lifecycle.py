@@ -30,6 +30,28 @@ def sign_in(page: Page, base: str, next_path: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def settled(page: Page) -> None:
+    """Wait until htmx has swapped in the new table."""
+    busy = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+    expect(busy).to_have_count(0)
+
+
+def sandbox_count(key: str, **properties) -> int:
+    """How many records of the embedded API hold these values (what a filter must find)."""
+    from recordsadmin.sandbox.models import Record
+
+    lookups = {f"properties__{name}": value for name, value in properties.items()}
+    return Record.objects.filter(object__key=key, **lookups).count()
+
+
+def value_of(page: Page, label: str):
+    """The value shown beside `label` on the record page."""
+    row = page.locator(".record-fields__row").filter(
+        has=page.locator("dt", has_text=re.compile(f"^{re.escape(label)}$"))
+    )
+    return row.locator(":scope > dd")
+
+
 def test_create_read_update_search_delete(page: Page, live_server, staff_user, demo):
     base = live_server.url
     sign_in(page, base, f"/objects/{demo}/")
@@ -53,11 +75,17 @@ def test_create_read_update_search_delete(page: Page, live_server, staff_user, d
     expect(page.locator("#messages").get_by_role("status")).to_contain_text("created")
     record_url = page.url
     record_id = record_url.rstrip("/").rsplit("/", 1)[-1]
-    fields = page.locator(".record-fields")
-    for text in ("$350,000.00", "Active", "Condo", "3", "Pool", "Garden", "Open plan"):
-        expect(fields).to_contain_text(text)
-    expect(fields).to_contain_text("Maya Patel")
-    expect(fields).to_contain_text(record_id)
+    expect(value_of(page, "Address")).to_have_text(ADDRESS)
+    expect(value_of(page, "Price")).to_have_text("$350,000.00")
+    expect(value_of(page, "Status")).to_have_text("Active")
+    expect(value_of(page, "Property type")).to_have_text("Condo")
+    expect(value_of(page, "Bedrooms")).to_have_text("3")
+    expect(value_of(page, "Features")).to_contain_text("Pool")
+    expect(value_of(page, "Features")).to_contain_text("Garden")
+    expect(value_of(page, "Features")).not_to_contain_text("Garage")
+    expect(value_of(page, "Room notes")).to_contain_text("Open plan")
+    expect(value_of(page, "Owner")).to_have_text("Maya Patel")
+    expect(value_of(page, "Record id")).to_have_text(record_id)
     expect(page.get_by_role("region", name="History")).to_contain_text("Created")
 
     # Update one field and confirm the change.
@@ -67,15 +95,42 @@ def test_create_read_update_search_delete(page: Page, live_server, staff_user, d
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#messages").get_by_role("status")).to_contain_text("saved")
     expect(page).to_have_url(record_url)
-    bedrooms = page.locator(".record-fields__row", has_text="Bedrooms")
-    expect(bedrooms).to_contain_text("4")
+    expect(value_of(page, "Bedrooms")).to_have_text("4")
+    expect(value_of(page, "Address")).to_have_text(ADDRESS)
     history = page.get_by_role("region", name="History")
     expect(history).to_contain_text("Changed")
     expect(history).to_contain_text("Bedrooms")
 
-    # Search for the record on the table page.
-    page.goto(f"{base}/objects/{demo}/?q=Evergreen")
+    # Find it on the table page: by typing into the search box...
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Properties").click()
+    page.get_by_label("Search properties").press_sequentially("742 Evergreen", delay=20)
+    expect(page).to_have_url(re.compile(r"q=742"))
+    expect(page.locator("#records-table td.col-primary")).to_have_text([ADDRESS])
+    # ...and by a filter on a known value: its new bedrooms, then a status it does not have.
+    page.get_by_label("Search properties").fill("")
+    expect(page).not_to_have_url(re.compile(r"q=742"))
+    settled(page)
+    page.get_by_text("Filters", exact=True).click()
+    bedrooms = page.get_by_role("group", name="Bedrooms")
+    bedrooms.get_by_label("From").fill("4")
+    bedrooms.get_by_label("To").fill("4")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"min\.bedrooms=4.*max\.bedrooms=4"))
+    settled(page)
     link = page.get_by_role("link", name=ADDRESS)
+    expect(link).to_be_visible()
+    known = sandbox_count(demo, bedrooms=4)
+    expect(page.locator("#records-count")).to_contain_text(f"of {known}")
+    for text in page.locator("#records-table td.col-field_bedrooms").all_inner_texts():
+        assert text.strip() == "4"
+    status = page.get_by_role("group", name="Status")
+    status.get_by_label("Sold").check()
+    expect(page.get_by_role("heading", name=re.compile("No records match"))).to_be_visible()
+    status.get_by_label("Sold").uncheck()
+    settled(page)
+    status.get_by_label("Active").check()
+    expect(page).to_have_url(re.compile(r"f\.status=Active"))
+    settled(page)
     expect(link).to_be_visible()
     link.click()
     expect(page).to_have_url(record_url)

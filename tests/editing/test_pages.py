@@ -312,6 +312,28 @@ def test_state_changing_views_need_post_and_csrf(staff, staff_user, prop):
     assert services.record_get(schema=prop, record_id=record.id)
 
 
+def test_restore_needs_post_and_csrf(staff_user, prop, embedded):
+    from recordsadmin.records import history
+
+    record = new_record(prop)
+    history.record_delete_logged(user=staff_user, schema=prop, record=record)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    restore = url("record_restore", prop.key, record.id)
+    page = client.get(restore)
+    assert page.status_code == 200
+    creates = len(embedded.calls("POST", r"/records$"))
+    assert client.post(restore, {}).status_code == 403
+    assert client.post(restore, {}, HTTP_HX_REQUEST="true").status_code == 403
+    assert client.put(restore).status_code in (403, 405)
+    assert len(embedded.calls("POST", r"/records$")) == creates
+    assert not RecordChange.objects.filter(action="restore").exists()
+    # With the page's token the same POST restores it: the refusals above were the CSRF check.
+    token = hidden(page.content, "csrfmiddlewaretoken")
+    assert client.post(restore, {"csrfmiddlewaretoken": token}).status_code == 303
+    assert len(embedded.calls("POST", r"/records$")) == creates + 1
+
+
 def test_an_untouched_multiline_description_is_not_sent_again(staff, prop, embedded):
     record = new_record(prop, description="Line one\nLine two", address=" 9 Base Road ")
     text = staff.get(url("record_edit", prop.key, record.id)).content.decode()
