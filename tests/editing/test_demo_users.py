@@ -31,6 +31,11 @@ def test_admin_and_viewer_are_made_once_with_printed_passwords(monkeypatch):
 
     second = run()
     assert viewer_password not in second and "printed when it was made" in second
+    viewer_line = second.split("Read-only:   viewer")[1]
+    assert "`DEMO_VIEWER_PASSWORD=<password> make demo`" in viewer_line
+    assert "manage.py changepassword viewer" in viewer_line
+    assert "manage.py changepassword admin" in second.split("Read-only")[0]
+    assert authenticate(username="viewer", password=viewer_password), "a later run keeps it"
 
 
 def test_passwords_from_the_environment(monkeypatch):

@@ -44,5 +44,10 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             shown = password
         else:
-            shown = f"the one printed when it was made (set {variable} to choose a new one)"
+            # The generated one was printed once and is not kept: say how to get a known one.
+            shown = (
+                "the one printed when it was made. To choose one, run "
+                f"`{variable}=<password> make demo`; to reset it, "
+                f"`.venv/bin/python manage.py changepassword {username}`"
+            )
         return user, shown
