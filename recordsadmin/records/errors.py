@@ -53,13 +53,25 @@ def explain(error: RecordsApiError) -> Problem:
         detail = "; ".join(error.messages or [error.message])
         return Problem("invalid", "The records API refused this request", detail)
     if isinstance(error, Unavailable):
-        return Problem(
-            "down",
-            "The records API cannot be reached",
-            "It did not answer in time or answered with an error. Nothing was changed.",
-            retry=True,
-        )
+        return Problem("down", "The records API cannot be reached", _why_down(error), retry=True)
     return Problem("error", "The records API failed", str(error.message), retry=True)
+
+
+def _why_down(error: Unavailable) -> str:
+    """Which failure it was, in our own words (a server's text is not repeated here)."""
+    status = error.status or 0
+    if status >= 500:
+        detail = f"It answered with a server error (HTTP {status})."
+    elif 300 <= status < 400:
+        detail = f"It answered with a redirect (HTTP {status}), which the dashboard never follows."
+    elif status >= 400:
+        detail = f"It answered with HTTP {status}."
+    elif error.message and error.message != Unavailable.default_message:
+        # The client's own words: could not connect, no answer within N s, malformed JSON.
+        detail = error.message
+    else:
+        detail = "It did not answer in time."
+    return f"{detail} Try again in a moment."
 
 
 def error_status(error: RecordsApiError) -> int:

@@ -241,6 +241,20 @@ def test_api_failures_are_explained_in_the_page(staff_client, service, reply, te
     assert text in partial.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        (Reply(503), "server error (HTTP 503)"),
+        (Reply(200, body=b"<html>"), "malformed JSON"),
+        (Reply(302, headers={"Location": "http://elsewhere.test/"}), "redirect (HTTP 302)"),
+    ],
+)
+def test_the_page_says_which_failure_it_was(staff_client, service, reply, why):
+    service.search = reply
+    html = staff_client.get(URL, headers=HTMX).content.decode()
+    assert "cannot be reached" in html and why in html
+
+
 def test_retry_button_repeats_the_same_view(staff_client, service):
     service.search = Reply(503)
     html = staff_client.get(URL, {"q": "oak"}, headers=HTMX).content.decode()
