@@ -9,6 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .models import DataType
+from .search import GET_OPERATORS, PRESENCE
 
 
 def _ref(name: str) -> dict:
@@ -43,12 +44,26 @@ LOCATION = _query("locationId", {"type": "string"}, "Must be the token's locatio
 ID_OR_KEY = _path("idOrKey", "The object's id or key, e.g. custom_objects.property")
 RECORD_ID = _path("recordId", "The record's id")
 FIELD_ID = _path("id", "The custom field's id")
+RATE_LIMIT_HEADERS = {
+    name: {"$ref": f"#/components/headers/{name}"}
+    for name in (
+        "X-RateLimit-Max",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Interval-Milliseconds",
+        "X-RateLimit-Limit-Daily",
+        "X-RateLimit-Daily-Remaining",
+    )
+}
 ERRORS = {
     "400": _json(_ref("Error"), "Bad request: a wrong type, a missing required value, bad JSON"),
     "401": _json(_ref("Error"), "Missing or unknown token, or another location's locationId"),
     "404": _json(_ref("Error"), "Unknown object, record or field"),
     "422": _json(_ref("Error"), "A value that is not an option; an unknown body property"),
-    "429": _json(_ref("Error"), "Past the rate limit"),
+    "429": {
+        **_json(_ref("Error"), "Past the rate limit: wait the interval (no Retry-After is sent)"),
+        "headers": RATE_LIMIT_HEADERS,
+    },
+    "default": _json(_ref("Error"), "Any other error (405, 413, 500), in the same shape"),
 }
 
 
@@ -75,6 +90,13 @@ _LIST_CHANGE = {
     "additionalProperties": False,
 }
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+_SEARCH_AFTER = {
+    "type": "array",
+    "items": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+    "minItems": 2,
+    "maxItems": 2,
+    "example": [1772884800000, "6650b3f0c2a4e1d2f3a4b5c6"],
+}
 
 SCHEMAS = {
     "Error": {
@@ -84,38 +106,72 @@ SCHEMAS = {
             "statusCode": {"type": "integer"},
             "message": {"oneOf": [{"type": "string"}, _STRINGS]},
             "error": {"type": "string"},
-            "errors": {"type": "object", "additionalProperties": _STRINGS},
+            "errors": {
+                "type": "object",
+                "additionalProperties": _STRINGS,
+                "description": "Messages by field key (the embedded API's addition)",
+            },
         },
+        "additionalProperties": False,
     },
     "Labels": {
         "type": "object",
         "properties": {"singular": {"type": "string"}, "plural": {"type": "string"}},
+        "additionalProperties": False,
     },
     "Object": {
         "type": "object",
-        "required": ["id", "key", "labels", "locationId", "primaryDisplayProperty"],
+        "required": [
+            "id",
+            "key",
+            "labels",
+            "description",
+            "locationId",
+            "primaryDisplayProperty",
+            "requiredProperties",
+            "searchableProperties",
+            "type",
+            "createdAt",
+            "updatedAt",
+        ],
         "properties": {
             "id": {"type": "string"},
             "key": {"type": "string"},
             "labels": _ref("Labels"),
             "description": {"type": "string"},
             "locationId": {"type": "string"},
-            "primaryDisplayProperty": {"type": "string"},
-            "requiredProperties": _STRINGS,
-            "searchableProperties": _STRINGS,
+            "primaryDisplayProperty": {"type": "string", "description": "A full fieldKey"},
+            "requiredProperties": {**_STRINGS, "description": "Full fieldKeys"},
+            "searchableProperties": {**_STRINGS, "description": "Full fieldKeys"},
             "type": {"type": "string"},
             "createdAt": {"type": "string", "format": "date-time"},
             "updatedAt": {"type": "string", "format": "date-time"},
         },
+        "additionalProperties": False,
     },
     "Option": {
         "type": "object",
         "required": ["label"],
         "properties": {"key": {"type": "string"}, "label": {"type": "string"}},
+        "additionalProperties": False,
     },
     "Field": {
         "type": "object",
-        "required": ["id", "fieldKey", "dataType", "objectKey"],
+        "required": [
+            "id",
+            "name",
+            "fieldKey",
+            "dataType",
+            "objectKey",
+            "locationId",
+            "options",
+            "description",
+            "placeholder",
+            "showInForms",
+            "position",
+            "createdAt",
+            "updatedAt",
+        ],
         "properties": {
             "id": {"type": "string"},
             "name": {"type": "string"},
@@ -131,22 +187,37 @@ SCHEMAS = {
             "createdAt": {"type": "string", "format": "date-time"},
             "updatedAt": {"type": "string", "format": "date-time"},
         },
+        "additionalProperties": False,
     },
     "Record": {
         "type": "object",
-        "required": ["id", "objectId", "properties", "createdAt"],
+        "required": [
+            "id",
+            "objectId",
+            "objectKey",
+            "locationId",
+            "properties",
+            "owner",
+            "followers",
+            "createdAt",
+            "updatedAt",
+        ],
         "properties": {
             "id": {"type": "string"},
             "objectId": {"type": "string"},
             "objectKey": {"type": "string"},
             "locationId": {"type": "string"},
-            "properties": {"type": "object"},
+            "properties": {
+                "type": "object",
+                "description": "Record key (the last segment of the fieldKey) to value",
+            },
             "owner": {"type": "string", "nullable": True},
             "followers": _STRINGS,
             "createdAt": {"type": "string", "format": "date-time"},
             "updatedAt": {"type": "string", "format": "date-time"},
-            "searchAfter": {"type": "array", "description": "[createdAt in ms, id]; in search"},
+            "searchAfter": {**_SEARCH_AFTER, "description": "[createdAt in ms, id], in search"},
         },
+        "additionalProperties": False,
     },
     "RecordWrite": {
         "type": "object",
@@ -240,7 +311,7 @@ SCHEMAS = {
                     },
                 },
             },
-            "searchAfter": {"type": "array"},
+            "searchAfter": {**_SEARCH_AFTER, "description": "A found record's searchAfter"},
         },
         "additionalProperties": False,
     },
@@ -248,23 +319,66 @@ SCHEMAS = {
         "type": "object",
         "required": ["id", "success"],
         "properties": {"id": {"type": "string"}, "success": {"type": "boolean"}},
+        "additionalProperties": False,
+    },
+    "FieldDeleted": {
+        "type": "object",
+        "required": ["id", "key", "succeded", "success"],
+        "properties": {
+            "id": {"type": "string"},
+            "key": {"type": "string", "description": "The deleted field's fieldKey"},
+            "succeded": {"type": "boolean", "description": "The real service's spelling"},
+            "success": {"type": "boolean"},
+        },
+        "additionalProperties": False,
     },
     "User": {
         "type": "object",
+        "required": ["id", "name", "email"],
         "properties": {
             "id": {"type": "string"},
             "name": {"type": "string"},
             "email": {"type": "string"},
         },
+        "additionalProperties": False,
     },
 }
 
 
 def _wrap(name: str, schema: dict) -> dict:
-    return {"type": "object", "required": [name], "properties": {name: schema}}
+    return {
+        "type": "object",
+        "required": [name],
+        "properties": {name: schema},
+        "additionalProperties": False,
+    }
 
 
 _RECORD = _json(_wrap("record", _ref("Record")))
+FILTER_OPERATORS = sorted(GET_OPERATORS - PRESENCE)
+# OpenAPI 3.0 cannot name parameters by a pattern; a form-style object whose members are the
+# query parameters themselves is how it says "any parameter of this shape".
+PROPERTY_FILTERS = {
+    "name": "propertyFilters",
+    "in": "query",
+    "required": False,
+    "style": "form",
+    "explode": True,
+    "schema": {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "example": {"properties.status": "Active", "properties.price[lte]": "400000"},
+    },
+    "description": (
+        "Filters, all ANDed, each a query parameter of its own: "
+        "`properties.<key>=<value>` (equals; for a list field: holds that option), "
+        f"`properties.<key>[<op>]=<value>` with <op> one of {', '.join(FILTER_OPERATORS)}, "
+        "and `properties.<key>[exists]=true` or `properties.<key>[not_exists]=true`. "
+        "<key> is the record key (the last segment of the fieldKey, case-sensitive); "
+        "a number field takes a number, a date field YYYY-MM-DD. An unknown key or operator, "
+        "or a value of the wrong type, is 400 naming the parameter. A parameter may repeat."
+    ),
+}
 _RECORDS = {"type": "array", "items": _ref("Record")}
 
 PATHS = {
@@ -272,7 +386,7 @@ PATHS = {
         "get": {
             "summary": "This description",
             "security": [],
-            "responses": {"200": {"description": "OpenAPI 3 document"}},
+            "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document")},
         }
     },
     "/objects/": {
@@ -290,7 +404,23 @@ PATHS = {
     "/objects/{idOrKey}": {
         "get": _op(
             "Get an object schema (and its fields with fetchProperties=true)",
-            {"200": _json(_wrap("object", _ref("Object")))},
+            {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["object"],
+                        "properties": {
+                            "object": _ref("Object"),
+                            "fields": {
+                                "type": "array",
+                                "items": _ref("Field"),
+                                "description": "Only with fetchProperties=true",
+                            },
+                        },
+                        "additionalProperties": False,
+                    }
+                )
+            },
             parameters=[
                 ID_OR_KEY,
                 LOCATION,
@@ -327,10 +457,11 @@ PATHS = {
                         "required": ["records", "total", "limit", "offset"],
                         "properties": {
                             "records": _RECORDS,
-                            "total": {"type": "integer"},
+                            "total": {"type": "integer", "description": "All matches"},
                             "limit": {"type": "integer"},
                             "offset": {"type": "integer"},
                         },
+                        "additionalProperties": False,
                     }
                 )
             },
@@ -342,7 +473,8 @@ PATHS = {
                 _query("offset", {"type": "integer", "minimum": 0}),
                 _query("sortBy", {"type": "string"}, "createdAt, updatedAt or properties.<key>"),
                 _query("sortOrder", {"type": "string", "enum": ["asc", "desc"]}),
-                _query("owner", {"type": "string"}),
+                _query("owner", {"type": "string"}, "Records this user owns"),
+                PROPERTY_FILTERS,
             ],
         ),
         "post": _op(
@@ -354,10 +486,11 @@ PATHS = {
                         "required": ["records", "total", "page", "pageLimit"],
                         "properties": {
                             "records": _RECORDS,
-                            "total": {"type": "integer"},
+                            "total": {"type": "integer", "description": "All matches"},
                             "page": {"type": "integer"},
                             "pageLimit": {"type": "integer"},
                         },
+                        "additionalProperties": False,
                     }
                 )
             },
@@ -393,10 +526,16 @@ PATHS = {
                 "200": _json(
                     {
                         "type": "object",
+                        "required": ["fields", "folders"],
                         "properties": {
                             "fields": {"type": "array", "items": _ref("Field")},
-                            "folders": {"type": "array"},
+                            "folders": {
+                                "type": "array",
+                                "items": {"type": "object"},
+                                "description": "Always empty here",
+                            },
                         },
+                        "additionalProperties": False,
                     }
                 )
             },
@@ -417,7 +556,7 @@ PATHS = {
         ),
         "delete": _op(
             "Delete a custom field",
-            {"200": _json(_ref("Deleted"))},
+            {"200": _json(_ref("FieldDeleted"))},
             parameters=[FIELD_ID, LOCATION],
         ),
     },
@@ -450,6 +589,16 @@ SPEC = {
                 "required": True,
                 "schema": {"type": "string", "enum": ["2021-07-28"]},
             }
+        },
+        "headers": {
+            name: {"description": description, "schema": {"type": "integer"}}
+            for name, description in [
+                ("X-RateLimit-Max", "Requests allowed in each interval"),
+                ("X-RateLimit-Remaining", "Requests left in the current interval"),
+                ("X-RateLimit-Interval-Milliseconds", "The interval's length"),
+                ("X-RateLimit-Limit-Daily", "Requests allowed in a day"),
+                ("X-RateLimit-Daily-Remaining", "Requests left today"),
+            ]
         },
         "schemas": SCHEMAS,
     },

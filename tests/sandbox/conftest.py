@@ -9,6 +9,8 @@ from recordsadmin.sandbox import ratelimit
 from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
 from recordsadmin.sandbox.models import Location, SandboxUser
 
+from .openapi_check import check_response
+
 VERSION = "2021-07-28"
 
 
@@ -38,10 +40,13 @@ class Sandbox:
         return list(SandboxUser.objects.filter(location=self.location).values_list("id", flat=True))
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        """The answer, once it is checked to be one that openapi.json describes."""
         headers = {**self.headers, **kwargs.pop("headers", {})}
-        return self.session.request(
+        response = self.session.request(
             method, self.url + path, headers=headers, timeout=10, allow_redirects=False, **kwargs
         )
+        check_response(response)
+        return response
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.call("GET", path, **kwargs)
