@@ -431,6 +431,8 @@ class RateLimitSeen:
     remaining: int
     interval_ms: int
     at: float
+    # X-RateLimit-Daily-Remaining, None when the answer did not say.
+    daily_remaining: int | None = None
 
 
 _rate_limit_seen: RateLimitSeen | None = None
@@ -442,6 +444,13 @@ def rate_limit_seen() -> RateLimitSeen | None:
     return _rate_limit_seen
 
 
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
 def _remember_rate_limit(response: requests.Response) -> None:
     global _rate_limit_seen
     try:
@@ -450,6 +459,7 @@ def _remember_rate_limit(response: requests.Response) -> None:
             remaining=int(response.headers["X-RateLimit-Remaining"]),
             interval_ms=int(response.headers["X-RateLimit-Interval-Milliseconds"]),
             at=time.monotonic(),
+            daily_remaining=_int_or_none(response.headers.get("X-RateLimit-Daily-Remaining")),
         )
     except (KeyError, ValueError):
         return

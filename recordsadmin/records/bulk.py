@@ -67,7 +67,16 @@ UNKNOWN_PREFIX = "Outcome unknown"
 _UNKNOWN_CREATE = Q(reason__startswith=UNKNOWN_PREFIX) & ~Q(data__has_key="match")
 
 
+# How often in a row one item may be refused for the rate (429, each after the client's own
+# retries) before it fails: a limit that never lets it through must not keep the job forever.
+MAX_RATE_REFUSALS = 10
+
+
 # -- pacing -------------------------------------------------------------------------------------
+
+
+class DailyLimitSpent(Exception):
+    """The location's daily quota of calls is spent (X-RateLimit-Daily-Remaining: 0)."""
 
 
 class Pacer:
@@ -124,9 +133,22 @@ class Pacer:
                 return max(0.01, last + step - now)
         return 0.0
 
+    def daily_spent(self) -> bool:
+        """Whether an answer to this job said that the day's quota is spent: every call would
+        be refused until it resets, so the job stops instead of waiting for it."""
+        seen = api.rate_limit_seen()
+        return (
+            seen is not None
+            and seen.at >= self._started
+            and seen.daily_remaining is not None
+            and seen.daily_remaining <= 0
+        )
+
     def acquire(self) -> None:
         with self._lock:
             while True:
+                if self.daily_spent():
+                    raise DailyLimitSpent
                 wait_for = self._wait_for(self._clock())
                 if wait_for <= 0:
                     self._in_flight += 1
@@ -569,6 +591,9 @@ def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
         stopped = False
         if job.collected or _collect(job, schema, pacer):
             stopped = _process(job, schema, pacer, stop_after=stop_after)
+    except DailyLimitSpent:
+        _stop_for_the_day(job)
+        return job
     except RecordsApiError as error:
         job.error = f"The job stopped: {error}"
         job.save(update_fields=["error"])
@@ -581,6 +606,33 @@ def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
         _finish(job, Status.DONE)
     # Otherwise it was queued again meanwhile (its heartbeat looked stale): the new run ends it.
     return job
+
+
+DAILY_LIMIT_REASON = "Not sent: the records API's daily limit for this location was spent."
+
+
+def _stop_for_the_day(job: BulkJob) -> None:
+    """The daily quota is spent: the pending items fail (a retry sends them once it resets)."""
+    job.refresh_from_db(fields=["status", "collected"])
+    if job.status == Status.CANCELLING:
+        _finish(job, Status.CANCELLED)
+        return
+    count = job.items.filter(status=ItemStatus.PENDING).update(
+        status=ItemStatus.FAILED,
+        reason=DAILY_LIMIT_REASON,
+        sent_at=None,
+        finished_at=timezone.now(),
+    )
+    if job.collected:
+        left = f"{count:,} record{'s were' if count != 1 else ' was'} not sent: retry them"
+    else:
+        left = "It had not collected all its records yet: retry it"
+    job.error = (
+        "The job stopped: the records API's daily limit of calls for this location is spent "
+        f"(X-RateLimit-Daily-Remaining: 0). {left} once the limit resets, the next day."
+    )
+    job.save(update_fields=["error"])
+    _finish(job, Status.FAILED)
 
 
 def _finish(job: BulkJob, status: str) -> None:
@@ -648,7 +700,8 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
 
     An item the API refused for the rate (429, after the client's own retries) goes back to
     pending; when the others are done the pending ones are read again, after the pause the
-    API asked for.
+    API asked for. One refused MAX_RATE_REFUSALS times in a row fails. When an answer says
+    that the day's quota is spent, no more calls go: DailyLimitSpent once those in flight end.
     """
     concurrency = max(1, int(getattr(settings, "BULK_CONCURRENCY", 4)))
     worker = _worker(job, schema, pacer)
@@ -658,16 +711,20 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     finished = 0
     status = _status(job)
     beat = time.monotonic()
-    exhausted = requeued = False
+    exhausted = requeued = spent = False
+    refusals: Counter[int] = Counter()
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bulk") as pool:
         while True:
-            while not exhausted and status == Status.RUNNING and len(in_flight) < concurrency:
+            while not (exhausted or spent) and status == Status.RUNNING:
+                if len(in_flight) >= concurrency:
+                    break
                 if stop_after is not None and finished + len(in_flight) >= stop_after:
                     break
                 # Read before each call (a read, cheap): once a cancel is stored, only the
                 # calls already in flight are still answered.
                 status = _status(job)
-                if status != Status.RUNNING:
+                spent = pacer.daily_spent()
+                if status != Status.RUNNING or spent:
                     break
                 item = next(items, None)
                 if item is None:
@@ -681,17 +738,25 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                     continue
                 in_flight[pool.submit(worker, item)] = (item, started)
             if not in_flight:
-                if exhausted and requeued and status == Status.RUNNING:
+                if exhausted and requeued and status == Status.RUNNING and not spent:
                     items, exhausted, requeued = _pending(job), False, False
                     continue
                 break
             done, _ = wait(in_flight, timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 item, change = in_flight.pop(future)
-                if _finish_item(item, change, future, names):
+                result = _finish_item(item, change, future, names)
+                if result == FINISHED:
                     finished += 1
+                elif result == NOT_SENT:
+                    spent = True
                 else:
-                    requeued = True
+                    refusals[item.pk] += 1
+                    if refusals[item.pk] < MAX_RATE_REFUSALS:
+                        requeued = True
+                    else:
+                        _set_item(item, ItemStatus.FAILED, _refused_reason(refusals[item.pk]))
+                        finished += 1
             if exhausted and requeued:
                 items, exhausted, requeued = _pending(job), False, False
             # Written between calls (not while the only one is in flight), so that with one call
@@ -699,7 +764,16 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
             if done and time.monotonic() - beat >= HEARTBEAT_SECONDS / 2:
                 status = _heartbeat(job)
                 beat = time.monotonic()
+    if spent:
+        raise DailyLimitSpent
     return stop_after is not None and not exhausted and status == Status.RUNNING
+
+
+def _refused_reason(times: int) -> str:
+    return (
+        f"Not sent: the records API refused it for the rate limit {times} times in a row "
+        "(HTTP 429). Retry it later."
+    )
 
 
 def _start_item(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange | None:
@@ -812,19 +886,22 @@ def _finish_item(
     change: RecordChange | None,
     future: Future,
     names: Mapping[str, str] | None = None,
-) -> bool:
-    """After the call: the item's outcome and its history row, committed at once. False when
-    the item went back to pending (refused for the rate)."""
+) -> str:
+    """After the call: the item's outcome and its history row, committed at once. REFUSED or
+    NOT_SENT when the item went back to pending (refused for the rate, or never sent because
+    the daily quota is spent), FINISHED otherwise."""
     try:
         outcome: Outcome = future.result()
-    except RateLimited as error:
+    except (RateLimited, DailyLimitSpent) as error:
         # Not the record's fault: it stays pending and goes again (the pacer waits first).
         item.sent_at = None
         item.save(update_fields=["sent_at"])
         if change is not None:
             change.delete()
+        if isinstance(error, DailyLimitSpent):
+            return NOT_SENT
         logger.info("bulk item %s: rate limited, will retry: %s", item.pk, error)
-        return False
+        return REFUSED
     except Exception as error:  # a bug must fail the item, not the job
         logger.exception("bulk item %s failed unexpectedly", item.pk)
         outcome = Outcome(ItemStatus.FAILED, f"Unexpected error: {type(error).__name__}")
@@ -844,7 +921,10 @@ def _finish_item(
         if not outcome.drop_history:
             _name_owners(change, names or {})
     _set_item(item, outcome.status, outcome.reason, outcome.record_id)
-    return True
+    return FINISHED
+
+
+FINISHED, REFUSED, NOT_SENT = "finished", "refused", "not sent"
 
 
 def _reason(error: RecordsApiError) -> str:

@@ -17,6 +17,7 @@ def test_the_client_keeps_the_last_rate_limit_headers(schema):
     first = seen.remaining
     services.record_search(schema=props, per_page=1)
     assert api.rate_limit_seen().remaining == first - 1
+    assert api.rate_limit_seen().daily_remaining == seen.daily_remaining - 1 < 200_000
     assert api.rate_limit_seen().at > seen.at
 
 
@@ -90,3 +91,13 @@ def test_pacer_waits_after_a_429(monkeypatch):
     pacer.release()
     pacer.pause(3)
     assert pacer._wait_for(clock()) == pytest.approx(3)
+
+
+def test_pacer_lets_no_call_go_once_the_daily_quota_is_spent(announced):
+    clock = Clock()
+    pacer = bulk.Pacer(clock=clock)
+    seen = RateLimitSeen(max=100, remaining=50, interval_ms=10_000, at=clock.now, daily_remaining=0)
+    api._rate_limit_seen = seen
+    assert pacer.daily_spent()
+    with pytest.raises(bulk.DailyLimitSpent):
+        pacer.acquire()

@@ -9,7 +9,7 @@ from django.http import QueryDict
 
 from recordsadmin.records import bulk
 from recordsadmin.records.models import BulkJob
-from tests.bulk.conftest import sandbox_records
+from tests.bulk.conftest import run_worker, sandbox_records
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,3 +86,102 @@ def test_an_item_refused_for_the_rate_goes_again_and_never_fails(
     counts = bulk.job_counts(job=job)
     assert counts["done"] == 30 and counts["failed"] == 0 and counts["pending"] == 0
     assert {r.properties["description"] for r in sandbox_records()} == {"Again"}
+
+
+def run_in_thread(job: BulkJob, seconds: float = 60.0) -> None:
+    """The job's run, given `seconds` to end (a job that never ends fails the test)."""
+    import threading
+
+    from django.db import connection
+
+    def run():
+        try:
+            bulk.job_run(job_id=str(job.pk))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=seconds)
+    assert not thread.is_alive(), "the job did not end"
+
+
+def test_a_spent_daily_quota_stops_the_job_with_the_rest_to_retry(
+    schema, staff_user, staff_client, monkeypatch, caplog
+):
+    from recordsadmin.sandbox import ratelimit
+
+    props = schema(records=30, rate="100/10s")
+    monkeypatch.setattr(ratelimit, "DAILY_LIMIT", 12)
+    ratelimit.limiter.reset()  # the day begins: 12 calls, a search and 11 updates
+    caplog.set_level(logging.DEBUG, logger="recordsadmin.records.api")
+    change = {"field": "description", "value": "Today"}
+    job = bulk.job_create(
+        user=staff_user,
+        schema=props,
+        kind=BulkJob.Kind.UPDATE,
+        selection=bulk.Selection(query="?", all_matching=True),
+        params=change,
+        summary="daily",
+    )
+    run_in_thread(job)
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.FAILED
+    counts = bulk.job_counts(job=job)
+    assert counts["done"] == 11 and counts["failed"] == 19 and counts["pending"] == 0
+    assert set(job.items.filter(status="failed").values_list("reason", flat=True)) == {
+        bulk.DAILY_LIMIT_REASON
+    }
+    # Only calls already in flight when the last allowed answer came back were refused.
+    assert statuses_sent(caplog).count(429) < int(settings_value("BULK_CONCURRENCY", 4))
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "daily limit of calls for this location is spent" in page
+    assert "19 records were not sent: retry them once the limit resets" in page
+    # The next day: a retry sends the rest.
+    monkeypatch.setattr(ratelimit, "DAILY_LIMIT", 200_000)
+    ratelimit.limiter.reset()
+    staff_client.post(f"/jobs/{job.pk}/retry/")
+    run_worker()
+    assert bulk.job_counts(job=job)["done"] == 30
+    assert {r.properties["description"] for r in sandbox_records(props)} == {"Today"}
+
+
+def settings_value(name: str, default):
+    from django.conf import settings
+
+    return getattr(settings, name, default)
+
+
+def test_an_item_refused_for_the_rate_again_and_again_fails_in_the_end(
+    service, staff_user, monkeypatch
+):
+    from recordsadmin.records import services
+    from tests.stub import Reply
+
+    monkeypatch.setattr(bulk, "MAX_RATE_REFUSALS", 3)
+    answer = service.route
+
+    def refuse_writes(seen):
+        if seen.method == "PUT":
+            return Reply(429, json={"message": "Too many requests"}, headers={"Retry-After": "0"})
+        return answer(seen)
+
+    service.stub.router = refuse_writes
+    props = services.schema_get(key="custom_objects.property")
+    job = bulk.job_create(
+        user=staff_user,
+        schema=props,
+        kind=BulkJob.Kind.UPDATE,
+        selection=bulk.Selection(query="?", ids=("rec1", "rec2")),
+        params={"field": "bedrooms", "value": 4},
+        summary="refused",
+    )
+    run_in_thread(job)
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE
+    assert bulk.job_counts(job=job)["failed"] == 2
+    reasons = set(job.items.values_list("reason", flat=True))
+    assert reasons == {bulk._refused_reason(3)}
+    puts = [seen for seen in service.stub.requests if seen.method == "PUT"]
+    # Each refusal is the client's first try and its retries; 3 refusals an item, 2 items.
+    assert len(puts) == 2 * 3 * (1 + settings_value("GHL_MAX_RETRIES", 3))
