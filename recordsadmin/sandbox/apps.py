@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.conf import settings
 from django.db.models.signals import post_migrate
 
 
@@ -10,8 +9,8 @@ class SandboxConfig(AppConfig):
 
     def ready(self) -> None:
         from .indexing import after_migrate
-        from .ratelimit import parse_rate
+        from .ratelimit import current_rate
 
         # A bad SANDBOX_RATE_LIMIT stops the server at start, not at its first API call.
-        parse_rate(getattr(settings, "SANDBOX_RATE_LIMIT", "100/10s"))
+        current_rate()
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="sandbox_after_migrate")

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 DAILY_LIMIT = 200_000
+DEFAULT_RATE = "100/10s"  # the real service's burst limit, on unless a setting says otherwise
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s\s*")
 # Past this many keys, those with no request in their window are forgotten (their daily count
 # with them), so that requests with random tokens cannot grow memory without bound.
@@ -55,7 +56,7 @@ def parse_rate(value: str) -> Rate | None:
 
 
 def current_rate() -> Rate | None:
-    return parse_rate(getattr(settings, "SANDBOX_RATE_LIMIT", "100/10s"))
+    return parse_rate(getattr(settings, "SANDBOX_RATE_LIMIT", DEFAULT_RATE))
 
 
 @dataclass(frozen=True)
@@ -67,16 +68,16 @@ class Decision:
     retry_after: int  # whole seconds until a request would be let through; 0 when allowed
 
     def headers(self) -> dict[str, str]:
-        headers = {
+        """The real service's headers. No Retry-After, even on a 429: it documents none, so a
+        client must get by on the interval there, and here too (retry_after is only said in
+        the 429's message)."""
+        return {
             "X-RateLimit-Max": str(self.rate.requests),
             "X-RateLimit-Remaining": str(self.remaining),
             "X-RateLimit-Interval-Milliseconds": str(self.rate.interval_ms),
             "X-RateLimit-Limit-Daily": str(DAILY_LIMIT),
             "X-RateLimit-Daily-Remaining": str(self.daily_remaining),
         }
-        if not self.allowed:
-            headers["Retry-After"] = str(self.retry_after)
-        return headers
 
 
 class _Window:
