@@ -236,14 +236,20 @@ def request(
     }
     field_keys = tuple(field_keys)
     attempt = 0
-    # True once an attempt may have reached the server without our hearing back.
+    # True once an attempt may have reached the service without our hearing how it ended: a
+    # write given up on then may still have been applied (error.maybe_applied says so).
     maybe_done = False
+
+    def fail(error: RecordsApiError) -> RecordsApiError:
+        error.maybe_applied = maybe_done
+        return _give_up(method, path, error)
+
     while True:
         attempt += 1
         left = deadline - time.monotonic()
         if left <= 0:
             # A create only gets here after attempts that surely never reached the server.
-            raise _give_up(method, path, Unavailable("The records API did not answer in time."))
+            raise fail(Unavailable("The records API did not answer in time."))
         started = time.monotonic()
         try:
             response = session().request(
@@ -262,28 +268,35 @@ def request(
         except requests.RequestException as exc:
             error = _transport_error(exc, create=create, seconds=min(conn.read_timeout, left))
             _log(method, path, attempt, started, f"failed: {error.message}")
-            if isinstance(error, OutcomeUnknown):
-                raise _give_up(method, path, error) from exc
             maybe_done = maybe_done or not _never_sent(exc)
+            if isinstance(error, OutcomeUnknown):
+                raise fail(error) from exc
             server_wait = None
         else:
             _log(method, path, attempt, started, response.status_code)
             _remember_rate_limit(response)
             try:
                 return _result(response, create=create, field_keys=field_keys, secret=conn.token)
-            except NotFound:
+            except NotFound as exc:
                 if method == "DELETE" and maybe_done:
                     # An earlier attempt deleted it and its answer was lost: that is success.
                     return {"success": True}
-                raise
+                raise fail(exc) from None
             except (RateLimited, Unavailable) as exc:
-                if response.status_code not in RETRY_STATUSES or isinstance(exc, OutcomeUnknown):
-                    raise _give_up(method, path, exc) from None
+                # 502 and 503 come from a gateway that did not pass the call on, 429 from a
+                # limit that refused it; a 500, a 504 or a garbled 2xx came after the service
+                # had the request.
+                status = response.status_code
+                if status < 300 or status in (500, 504):
+                    maybe_done = True
+                if status not in RETRY_STATUSES or isinstance(exc, OutcomeUnknown):
+                    raise fail(exc) from None
                 error = exc
-                maybe_done = maybe_done or response.status_code != 429
-                server_wait = _server_wait(response, rate_limited=response.status_code == 429)
+                server_wait = _server_wait(response, rate_limited=status == 429)
+            except RecordsApiError as exc:
+                raise fail(exc) from None
         if attempt > conn.max_retries:
-            raise _give_up(method, path, error)
+            raise fail(error)
         delay = _backoff(attempt, conn)
         if server_wait is not None:
             # What the server asks for, plus a little jitter so that many waiting clients do
@@ -293,7 +306,7 @@ def request(
             # Sleeping would end past the page's deadline: give up now, and say how long to wait.
             if isinstance(error, RateLimited) and server_wait is not None:
                 error.retry_after = server_wait
-            raise _give_up(method, path, error)
+            raise fail(error)
         logger.info("records API %s %s: retrying in %.2fs", method, path, delay)
         time.sleep(delay)
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from recordsadmin.records import forms, history, services
-from recordsadmin.records.errors import error_status, explain
+from recordsadmin.records.errors import Problem, error_status, explain
 from recordsadmin.records.exceptions import (
     NotFound,
     OutcomeUnknown,
@@ -45,6 +45,12 @@ EDIT_UNCONFIRMED = (
     "Check the record before saving again; your input is still here."
 )
 GONE = "This record does not exist. It may have been deleted."
+DELETE_UNCONFIRMED = Problem(
+    "unknown",
+    "We could not confirm the delete",
+    "The records API had the request but its answer was lost: the record may or may not have "
+    "been deleted. Open the record to check before deleting it again.",
+)
 
 
 class SeeOther(HttpResponseRedirect):
@@ -386,7 +392,8 @@ def record_delete(request: HttpRequest, key: str, record_id: str) -> HttpRespons
     except NotFound:
         raise Http404(GONE) from None
     except RecordsApiError as error:
-        context["problem"] = explain(error)
+        unconfirmed = history.update_may_have_applied(error)
+        context["problem"] = DELETE_UNCONFIRMED if unconfirmed else explain(error)
         status = 200 if request.htmx else error_status(error)
         return render(request, "records/record_confirm_delete.html", context, status=status)
     deleted = f"{schema.singular} “{record.display(schema)}” deleted."

@@ -12,6 +12,9 @@ class RecordsApiError(Exception):
     """The records API refused or failed a call."""
 
     default_message = "The records API could not complete the request."
+    # Set by the client when it gives up on a call: True when some attempt may have reached the
+    # service without an answer, so that a write (PUT, DELETE) may have been applied after all.
+    maybe_applied = False
 
     def __init__(
         self,

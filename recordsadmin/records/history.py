@@ -24,18 +24,12 @@ from recordsadmin.records.exceptions import (
     NotConfigured,
     OutcomeUnknown,
     RecordsApiError,
-    Unavailable,
 )
 from recordsadmin.records.models import RecordChange
 from recordsadmin.records.types import Record, Schema
 
 Action = RecordChange.Action
 Outcome = RecordChange.Outcome
-
-# A gateway's "not now": the service behind it did not take the call.
-GATEWAY_STATUSES = frozenset({502, 503, 504})
-# How api.py says that a connection could not even be made (so nothing was sent).
-NEVER_SENT = "Could not connect"
 
 # How long a second send of a create form waits for the first one to finish.
 SUBMISSION_WAIT_SECONDS = 20.0
@@ -136,7 +130,7 @@ def change_finish(
     else:
         # Only an error the API answered with, or a call that never left, surely changed nothing.
         surely_failed = isinstance(error, RecordsApiError) and not isinstance(error, OutcomeUnknown)
-        if change.action == Action.UPDATE:
+        if change.action in (Action.UPDATE, Action.DELETE):
             surely_failed = not update_may_have_applied(error)
         change.outcome = Outcome.FAILED if surely_failed else Outcome.UNKNOWN
         change.error = _error_text(error)
@@ -148,19 +142,15 @@ def change_finish(
 
 
 def update_may_have_applied(error: BaseException) -> bool:
-    """Whether a failed PUT may still have changed the record.
+    """Whether a failed PUT or DELETE may still have changed the record.
 
-    A refusal (4xx), a gateway's 502/503/504, a redirect and a connection that could not be
-    made changed nothing. A timeout, a dropped connection, a 500 or a garbled 2xx come after
-    the service had the request: it may have saved it.
+    The client knows (error.maybe_applied): a timeout, a dropped connection, a 500 or a 504, or
+    a garbled 2xx on any attempt came after the service had the request. A refusal (4xx), a
+    gateway's 502/503, a redirect and a connection that could not be made changed nothing.
     """
     if isinstance(error, OutcomeUnknown) or not isinstance(error, RecordsApiError):
         return True
-    if not isinstance(error, Unavailable):
-        return False
-    if error.status is None:
-        return not error.message.startswith(NEVER_SENT)
-    return not (300 <= error.status < 400 or error.status in GATEWAY_STATUSES)
+    return bool(error.maybe_applied)
 
 
 def change_list(*, object_key: str, record_id: str, limit: int = 50) -> list[RecordChange]:

@@ -302,7 +302,7 @@ def test_api_messages_are_placed_under_the_field_they_name(
         (Reply(200, body=b"<html>"), True),
         (Reply(502), False),
         (Reply(503), False),
-        (Reply(504), False),
+        (Reply(504), True),  # the gateway gave up waiting: the service may have done it
         (Reply(302, headers={"Location": "http://elsewhere/"}), False),
         (Reply(422, json={"message": "no"}), False),
         (None, False),  # nobody listening: the connection is refused
@@ -329,3 +329,25 @@ def test_what_a_failed_put_may_have_done(settings, reply, applied):
         with pytest.raises(RecordsApiError) as caught:
             api.record_update("custom_objects.x", "rec1", {"properties": {"a": 1}})
     assert history.update_may_have_applied(caught.value) is applied, repr(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("reply", "outcome", "says"),
+    [
+        (Reply(500, json={"message": "Internal"}), "unknown", "could not confirm the delete"),
+        (Reply(close=True), "unknown", "could not confirm the delete"),
+        (Reply(503), "failed", "cannot be reached"),
+        (Reply(422, json={"message": "no"}), "failed", "refused this request"),
+    ],
+)
+def test_a_failed_delete_says_whether_it_may_have_happened(
+    staff, prop, embedded, reply, outcome, says
+):
+    record = services.record_create(
+        schema=prop, properties={"address": "5 Doubt Road", "price": 1, "status": "Active"}
+    )
+    embedded.fail("DELETE", r"/records/", reply)
+    response = staff.post(url("record_delete", prop.key, record.id), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert says in response.content.decode()
+    assert RecordChange.objects.get(action="delete").outcome == outcome

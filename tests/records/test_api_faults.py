@@ -269,6 +269,23 @@ def test_a_delete_whose_answer_was_lost_and_then_404_is_done(ghl):
     assert [r.method for r in ghl.requests] == ["DELETE", "DELETE"]
 
 
+def test_a_write_whose_first_attempt_may_have_landed_says_so_whatever_came_after(ghl):
+    """The first PUT's answer was lost; the retries only saw a busy gateway. The PUT may have
+    been applied, and the error says so (the page must not claim nothing was saved)."""
+    ghl.script(Reply(close=True), Reply(503), Reply(503), Reply(503))
+    with pytest.raises(Unavailable) as caught:
+        call("PUT")
+    assert caught.value.status == 503
+    assert caught.value.maybe_applied is True
+
+
+def test_a_write_refused_by_a_busy_gateway_every_time_was_not_applied(ghl):
+    ghl.default = Reply(503)
+    with pytest.raises(Unavailable) as caught:
+        call("PUT")
+    assert caught.value.maybe_applied is False
+
+
 def test_a_delete_of_a_record_that_never_existed_is_not_found(ghl):
     ghl.script(Reply(404, json={"message": "Record not found"}))
     with pytest.raises(NotFound):

@@ -231,6 +231,7 @@ def test_health_ok_and_failing(served, settings):
     assert isinstance(health["latency_ms"], int)
     served.router = None
     served.default = Reply(401, json={"message": "Invalid token"})
+    services.cache.delete(services.HEALTH_CACHE_KEY)  # the last answer is shared for 15 s
     health = services.api_health()
     assert health["ok"] is False
     assert "Invalid token" in health["error"]
