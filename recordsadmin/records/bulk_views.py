@@ -371,13 +371,25 @@ def import_map(request: HttpRequest, upload_id) -> HttpResponse:
         return api_error_page(request, error)
     header, rows = csvio.read_csv(upload.content)
     if request.method == "POST":
-        options = csvio.ImportOptions.from_post(request.POST, len(header), schema)
-        upload.options = options.as_json()
-        upload.save(update_fields=["options"])
+        options = _posted_options(request, upload, schema, header)
     elif upload.options:
         options = csvio.ImportOptions.from_json(upload.options)
     else:
         options = csvio.ImportOptions(mapping=csvio.auto_mapping(schema, header))
+    return _map_page(
+        request, upload, schema, header, rows, options, users, checked=request.method == "POST"
+    )
+
+
+def _posted_options(request, upload: ImportUpload, schema, header) -> csvio.ImportOptions:
+    """The options on the form as sent, kept as the upload's last checked ones."""
+    options = csvio.ImportOptions.from_post(request.POST, len(header), schema)
+    upload.options = options.as_json()
+    upload.save(update_fields=["options"])
+    return options
+
+
+def _map_page(request, upload, schema, header, rows, options, users, *, checked: bool):
     context = {
         "schema": schema,
         "upload": upload,
@@ -391,7 +403,7 @@ def import_map(request: HttpRequest, upload_id) -> HttpResponse:
         "row_count": len(rows),
         "back_url": _list_url(schema.key),
     }
-    if request.method == "POST":
+    if checked:
         problems = options.problems(schema)
         context["problems"] = problems
         if not problems:
@@ -418,22 +430,33 @@ def _sample(rows: list[list[str]], index: int) -> str:
 @require_POST
 @can_view
 def import_start(request: HttpRequest, upload_id) -> HttpResponse:
+    """Import with the options on the form as the Import button sent it. When they are not the
+    ones last checked (changed after "Check the rows"), the rows are checked again with them
+    and shown, and nothing starts until Import is clicked on that check."""
     _require(request, Kind.IMPORT)
     upload = _upload(request, upload_id)
     if upload.job_id is not None:
         return _already_imported(request, upload)
-    options = csvio.ImportOptions.from_json(upload.options or {})
-    if options.mode != csvio.CREATE and not request.user.has_perm("records.change_record"):
-        raise PermissionDenied
     try:
         schema = load_schema(upload.object_key)
         users = services.user_list()
     except RecordsApiError as error:
         return api_error_page(request, error)
-    _header, rows = csvio.read_csv(upload.content)
-    if not options.mapping or options.problems(schema):
-        messages.warning(request, "Check the column mapping first.")
-        return redirect("records:import_map", upload_id=upload.pk)
+    header, rows = csvio.read_csv(upload.content)
+    options = csvio.ImportOptions.from_post(request.POST, len(header), schema)
+    if options.mode != csvio.CREATE and not request.user.has_perm("records.change_record"):
+        raise PermissionDenied
+    changed = options.as_json() != upload.options
+    if changed:
+        upload.options = options.as_json()
+        upload.save(update_fields=["options"])
+        messages.warning(
+            request,
+            "The options changed after the rows were checked: here they are checked with the "
+            "options as they are now. Import when the check looks right.",
+        )
+    if changed or options.problems(schema):
+        return _map_page(request, upload, schema, header, rows, options, users, checked=True)
     checks = csvio.check_rows(schema=schema, rows=rows, options=options, users=users)
     mode = {"create": "create", "update_id": "update by id", "update_field": "update by field"}
     summary = f"Import {upload.filename or 'CSV'}: {len(checks):,} rows ({mode[options.mode]})"

@@ -148,7 +148,7 @@ def test_import_reports_exactly_the_bad_rows_and_creates_the_rest(records_api, s
     }
     checked = staff_client.post(response["Location"], mapping).content.decode()
     assert "2 rows ready, 4 with errors" in checked
-    staff_client.post(f"/imports/{stored.pk}/start/")
+    staff_client.post(f"/imports/{stored.pk}/start/", mapping)
     job = BulkJob.objects.get()
     run_worker()
     job.refresh_from_db()
@@ -191,7 +191,7 @@ def test_import_updates_by_a_field_without_overwriting_with_blanks(records_api, 
         in staff_client.post(response["Location"], mapping).content.decode()
     )
     upload_id = response["Location"].split("/")[2]
-    staff_client.post(f"/imports/{upload_id}/start/")
+    staff_client.post(f"/imports/{upload_id}/start/", mapping)
     run_worker()
     target.refresh_from_db()
     assert target.properties["bedrooms"] == 9
@@ -225,7 +225,7 @@ def test_import_updates_by_record_id_and_blank_cells_clear_when_asked(records_ap
     mapping = {"col0": "id", "col1": "bedrooms", "col2": "price", "mode": "update_id"}
     checked = staff_client.post(response["Location"], mapping).content.decode()
     assert "1 row ready, 0 with errors" in checked
-    staff_client.post(response["Location"].rstrip("/") + "/start/")
+    staff_client.post(response["Location"].rstrip("/") + "/start/", mapping)
     run_worker()
     target.refresh_from_db()
     assert target.properties["price"] == 777000
@@ -251,9 +251,14 @@ def test_retry_sends_an_import_row_again_once_its_cause_is_fixed(records_api, st
     out = io.StringIO()
     csv.writer(out).writerows([["Address", "Bedrooms"], [address, "9"], [address, "many"]])
     response = upload(staff_client, out.getvalue())
-    mapping = {"col0": "address", "col1": "bedrooms", "mode": "update_field"}
-    staff_client.post(response["Location"], {**mapping, "match_field": "address"})
-    staff_client.post(response["Location"] + "start/")
+    mapping = {
+        "col0": "address",
+        "col1": "bedrooms",
+        "mode": "update_field",
+        "match_field": "address",
+    }
+    staff_client.post(response["Location"], mapping)
+    staff_client.post(response["Location"] + "start/", mapping)
     run_worker()
     job = BulkJob.objects.get()
     sent, bad = job.items.order_by("position")
@@ -299,10 +304,11 @@ def test_an_import_started_twice_imports_once(records_api, staff_client):
     location = records_api(records=0)
     response = upload(staff_client, CSV)
     mapping = {"col0": "address", "col1": "price", "col2": "status", "col4": "listed_on"}
-    staff_client.post(response["Location"], {**mapping, "mode": "create"})
+    mapping["mode"] = "create"
+    staff_client.post(response["Location"], mapping)
     start = response["Location"] + "start/"
-    answers = at_once(staff_client, start, {})
-    again = staff_client.post(start, follow=True)
+    answers = at_once(staff_client, start, mapping)
+    again = staff_client.post(start, mapping, follow=True)
     job = BulkJob.objects.get()
     assert [a["Location"] for a in answers] == [f"/jobs/{job.pk}/"] * 2
     assert "This file was imported already" in again.content.decode()
@@ -334,7 +340,7 @@ def test_retry_leaves_out_an_import_create_whose_outcome_is_unknown(records_api,
     response = upload(staff_client, text + "3 Third St,300000,Sold\n")
     mapping = {"col0": "address", "col1": "price", "col2": "status", "mode": "create"}
     staff_client.post(response["Location"], mapping)
-    staff_client.post(response["Location"] + "start/")
+    staff_client.post(response["Location"] + "start/", mapping)
     job = BulkJob.objects.get()
     bulk.job_run(job_id=str(job.pk), stop_after=1)
     # The worker dies while row 3 is in flight: the API made the record, the answer was lost.
@@ -451,3 +457,29 @@ def test_the_record_page_links_a_bulk_change_to_its_job_with_the_owners(records_
     history = " ".join(page[page.index('id="history-title"') :].split())
     assert f'<a href="/jobs/{job.pk}/">Bulk job: 1 property: Owner ' in history
     assert f"Owner: {users[record.owner]} → {users[new_owner]}</p>" in history
+
+
+def test_import_runs_with_the_options_on_screen_when_import_is_clicked(records_api, staff_client):
+    location = records_api(records=2)
+    target = SandboxRecord.objects.filter(location=location, object__key=KEY).first()
+    out = io.StringIO()
+    csv.writer(out).writerows([["id", "Bedrooms", "Square feet"], [target.id, "8", "999"]])
+    response = upload(staff_client, out.getvalue())
+    checked = {"col0": "id", "col1": "bedrooms", "mode": "update_id", "keep_blanks": "1"}
+    page = staff_client.post(response["Location"], checked).content.decode()
+    assert "1 row ready, 0 with errors" in page
+    # The Import button sends the mapping form it belongs to.
+    assert 'form="import-map" formaction="' + response["Location"] + 'start/"' in page
+    # Square feet is mapped too, after the check: Import checks the rows again, starts nothing.
+    on_screen = {**checked, "col2": "square_feet"}
+    again = staff_client.post(response["Location"] + "start/", on_screen).content.decode()
+    assert "The options changed after the rows were checked" in again
+    assert '<option value="square_feet" selected>' in again
+    assert "1 row ready, 0 with errors" in again
+    assert not BulkJob.objects.exists()
+    # Import on that check imports what it showed.
+    staff_client.post(response["Location"] + "start/", on_screen)
+    run_worker()
+    target.refresh_from_db()
+    assert (target.properties["bedrooms"], target.properties["square_feet"]) == (8, 999)
+    assert BulkJob.objects.get().params["mapping"] == ["id", "bedrooms", "square_feet"]
