@@ -197,8 +197,9 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "percent": round(100 * counts["finished"] / counts["total"]) if counts["total"] else 0,
         "back_url": _list_url(job.object_key),
         "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
+        "can_read_rows": _may_read_rows(request, job),
     }
-    if job.is_finished:
+    if job.is_finished and context["can_read_rows"]:
         context["failed"] = list(
             job.items.filter(status=BulkItem.Status.FAILED).order_by("position")[:REPORT_ROWS_SHOWN]
         )
@@ -249,6 +250,8 @@ def _unknown_text(count: int) -> str:
 @can_view
 def job_report(request: HttpRequest, job_id) -> HttpResponse:
     job = _job(job_id)
+    if not _may_read_rows(request, job):
+        raise Http404("This report is for the user who uploaded the file.")
     header = None
     upload_id = job.params.get("upload")
     if upload_id:
@@ -353,9 +356,20 @@ def import_upload(request: HttpRequest, key: str) -> HttpResponse:
 
 def _upload(request: HttpRequest, upload_id) -> ImportUpload:
     upload = get_object_or_404(ImportUpload, pk=_uuid(upload_id))
-    if upload.user_id not in (None, request.user.pk) and not request.user.is_superuser:
+    if not _may_read_upload(request, upload.user_id):
         raise Http404("No such upload.")
     return upload
+
+
+def _may_read_upload(request: HttpRequest, owner_id: int | None) -> bool:
+    """An uploaded file's cells are for the user who uploaded it, and superusers only: a CSV
+    may hold more than the records API shows (other columns, other people's data)."""
+    return owner_id in (None, request.user.pk) or request.user.is_superuser
+
+
+def _may_read_rows(request: HttpRequest, job: BulkJob) -> bool:
+    """Whether this user may see an import job's rows (its report holds the file's cells)."""
+    return job.kind != Kind.IMPORT or _may_read_upload(request, job.user_id)
 
 
 @require_http_methods(["GET", "POST"])

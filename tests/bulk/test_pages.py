@@ -483,3 +483,35 @@ def test_import_runs_with_the_options_on_screen_when_import_is_clicked(records_a
     target.refresh_from_db()
     assert (target.properties["bedrooms"], target.properties["square_feet"]) == (8, 999)
     assert BulkJob.objects.get().params["mapping"] == ["id", "bedrooms", "square_feet"]
+
+
+def test_an_import_report_is_for_its_uploader_and_superusers(records_api, staff_client, viewer):
+    from django.contrib.auth import get_user_model
+
+    from tests.conftest import RECORD_PERMISSIONS, make_staff
+
+    records_api(records=0)
+    response = upload(staff_client, CSV)
+    mapping = {"col0": "address", "col1": "price", "col2": "status", "mode": "create"}
+    staff_client.post(response["Location"], mapping)
+    staff_client.post(response["Location"] + "start/", mapping)
+    run_worker()
+    job = BulkJob.objects.get()
+    report, page = f"/jobs/{job.pk}/report.csv", f"/jobs/{job.pk}/"
+    assert staff_client.get(report).status_code == 200
+    assert "Bad Status St" in b"".join(staff_client.get(report).streaming_content).decode()
+    colleague = Client()
+    colleague.force_login(make_staff("colleague", *RECORD_PERMISSIONS))
+    assert colleague.get(report).status_code == 404
+    html = colleague.get(page).content.decode()
+    assert "are for staffer, who uploaded the file" in html
+    assert "Download the report" not in html and "Gone" not in html
+    assert "Gone" in staff_client.get(page).content.decode()  # the failed row's reason
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("admin", "a@example.com", "pw"))
+    assert admin.get(report).status_code == 200
+    # A bulk edit's report holds no uploaded cells: anyone who may view records may read it.
+    edit = BulkJob.objects.create(kind="update", object_key=KEY, status="done")
+    client_for_viewer = Client()
+    client_for_viewer.force_login(viewer)
+    assert client_for_viewer.get(f"/jobs/{edit.pk}/report.csv").status_code == 200
