@@ -32,12 +32,9 @@ def _options(*pairs: tuple[str, str]) -> list[dict]:
     return [{"key": key, "label": label} for key, label in pairs]
 
 
-STATUS = _options(
-    ("Active", "Active"),
-    ("Pending", "Pending"),
-    ("under_contract", "Under contract"),
-    ("Sold", "Sold"),
-)
+# The three, keys as the seed document writes them. Keys that differ from their labels
+# are on property_type, features, amenities and rooms.
+STATUS = _options(("Active", "Active"), ("Pending", "Pending"), ("Sold", "Sold"))
 FEATURES = _options(
     ("pool", "Pool"),
     ("garage", "Garage"),
@@ -293,7 +290,7 @@ def _property(rng: random.Random, index: int, user_ids: list[str]):
     properties: dict = {
         "address": address,
         "price": int(price) if rng.random() < 0.9 else price + 0.5,
-        "status": rng.choices(STATUS, weights=[45, 15, 15, 25])[0]["key"],
+        "status": rng.choices(STATUS, weights=[45, 25, 30])[0]["key"],
         "property_type": kind["key"],
         "bedrooms": bedrooms,
         "square_feet": square_feet,

@@ -50,24 +50,26 @@ def test_export_is_every_matching_record_with_labels_or_keys(records_api, staff_
     target.properties = {
         **target.properties,
         "address": '=HYPERLINK("http://x")',
-        "status": "under_contract",
+        "property_type": "multi_family",
     }
     target.save()
-    response = staff_client.get(URL, {"f.status": "under_contract", "columns": "all"})
+    response = staff_client.get(URL, {"f.property_type": "multi_family", "columns": "all"})
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     table = rows(response)
     header, body = table[0], table[1:]
-    expected = [r for r in records if r.properties.get("status") == "under_contract"]
+    expected = [r for r in records if r.properties.get("property_type") == "multi_family"]
     assert len(body) == len(expected)
     assert header[:2] == ["id", "Address"]
     by_id = {row[0]: row for row in body}
     assert by_id[target.id][1] == '\'=HYPERLINK("http://x")'
-    assert by_id[target.id][header.index("Status")] == "Under contract"
+    assert by_id[target.id][header.index("Property type")] == "Multi-family"
     keys = rows(
-        staff_client.get(URL, {"f.status": "under_contract", "columns": "all", "values": "keys"})
+        staff_client.get(
+            URL, {"f.property_type": "multi_family", "columns": "all", "values": "keys"}
+        )
     )
-    assert {row[header.index("Status")] for row in keys[1:]} == {"under_contract"}
+    assert {row[header.index("Property type")] for row in keys[1:]} == {"multi_family"}
     # Paged through the API: more than one page of 100.
     everything = rows(staff_client.get(URL))
     assert len(everything) == 131
@@ -143,3 +145,24 @@ def test_an_export_imported_again_by_id_changes_nothing(records_api, staff_clien
     after = {r.id: (r.properties, r.owner) for r in records}
     assert after == before
     assert after[first.id][0]["address"] == guarded["address"]
+
+
+def test_the_default_export_has_the_tables_columns_in_the_tables_order(records_api, staff_client):
+    import re
+
+    from django.core.cache import cache
+
+    from recordsadmin.sandbox.models import ObjectSchema
+
+    location = records_api(records=3)
+    # A primary display field that is not the first field: the table shows it first.
+    ObjectSchema.objects.filter(location=location, key=KEY).update(
+        primary_display_property=f"{KEY}.status"
+    )
+    cache.clear()
+    page = staff_client.get(f"/objects/{KEY}/").content.decode()
+    cells = re.findall(r'<th scope="col" class="col-(?!select)[^"]*"[^>]*>(.*?)</th>', page, re.S)
+    table = [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]
+    assert table[:2] == ["Status", "Address"] and table[-2:] == ["Owner", "Updated"]
+    header = rows(staff_client.get(URL))[0]
+    assert header == table

@@ -48,9 +48,11 @@ def test_get_object_by_key_or_id_with_fields_only_when_asked(sandbox):
     fields = by_id.json()["fields"]
     assert [f["fieldKey"] for f in fields] == [f"{PROPERTY_KEY}.{f[0]}" for f in PROPERTY_FIELDS]
     status = next(f for f in fields if f["fieldKey"].endswith(".status"))
-    assert {"key": "under_contract", "label": "Under contract"} in status["options"]
+    assert [o["key"] for o in status["options"]] == ["Active", "Pending", "Sold"]
     assert status["dataType"] == "SINGLE_OPTIONS"
     assert status["objectKey"] == PROPERTY_KEY
+    kind = next(f for f in fields if f["fieldKey"].endswith(".property_type"))
+    assert {"key": "multi_family", "label": "Multi-family"} in kind["options"]
 
 
 def test_demo_property_uses_every_data_type(sandbox):

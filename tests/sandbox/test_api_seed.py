@@ -122,7 +122,13 @@ def test_422_for_an_invalid_option_value(sandbox):
     assert body["error"] == "Unprocessable Entity"
     assert isinstance(body["message"], list)
     assert "status" in body["message"][0]
-    assert "under_contract" in body["errors"]["status"][0]  # it names the key to use
+    assert "Active, Pending, Sold" in body["errors"]["status"][0]  # it names the keys to use
+
+
+def test_422_for_an_option_label_names_its_key(sandbox):
+    response = sandbox.create({**SEED_PROPERTIES, "property_type": "Multi-family"})
+    assert response.status_code == 422
+    assert "label of the option 'multi_family'" in response.json()["errors"]["property_type"][0]
 
 
 # --- Test Your Setup ---------------------------------------------------------------------------

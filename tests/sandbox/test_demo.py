@@ -9,7 +9,14 @@ from django.core.management.base import CommandError
 
 from recordsadmin.sandbox import credentials
 from recordsadmin.sandbox.demo import PROPERTY_KEY, SHOWING_KEY, create_demo_location
-from recordsadmin.sandbox.models import ApiToken, Location, ObjectSchema, Record, hash_token
+from recordsadmin.sandbox.models import (
+    ApiToken,
+    Field,
+    Location,
+    ObjectSchema,
+    Record,
+    hash_token,
+)
 from recordsadmin.sandbox.validation import clean_properties
 
 pytestmark = pytest.mark.django_db
@@ -73,10 +80,18 @@ def test_demo_records_carry_their_search_text():
         assert record.properties["address"].lower() in record.search_text
 
 
-def test_demo_uses_the_option_keys_not_labels_and_some_differ():
+def test_demo_status_is_active_pending_or_sold_and_option_keys_are_stored():
     location, _ = create_demo_location(records=300)
-    statuses = {p["status"] for p in listing(location)}
-    assert statuses == {"Active", "Pending", "under_contract", "Sold"}
+    status = Field.objects.get(object__location=location, field_key=f"{PROPERTY_KEY}.status")
+    assert status.options == [
+        {"key": "Active", "label": "Active"},
+        {"key": "Pending", "label": "Pending"},
+        {"key": "Sold", "label": "Sold"},
+    ]
+    assert {p["status"] for p in listing(location)} == {"Active", "Pending", "Sold"}
+    # Where a label is not its key, records hold the key.
+    kinds = {p["property_type"] for p in listing(location)}
+    assert kinds == {"single_family", "condo", "townhouse", "multi_family"}
 
 
 # --- credentials -------------------------------------------------------------------------------

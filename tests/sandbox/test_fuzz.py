@@ -65,7 +65,7 @@ QUERY_KEYS = [
 ]
 SPECIAL_VALUES = [
     "Active",
-    "under_contract",
+    "multi_family",
     "2026-03-07",
     "+1 555 0100",
     "a@example.com",
