@@ -81,9 +81,7 @@ def test_a_value_the_api_would_refuse_blocks_the_start(records_api, staff_client
     assert not BulkJob.objects.exists()
 
 
-def test_bulk_delete_of_checked_rows_and_cancel_and_retry_need_the_permission(
-    records_api, staff_client
-):
+def test_bulk_delete_of_checked_rows(records_api, staff_client):
     location = records_api(records=6)
     ids = list(
         SandboxRecord.objects.filter(location=location, object__key=KEY).values_list(
@@ -515,3 +513,23 @@ def test_an_import_report_is_for_its_uploader_and_superusers(records_api, staff_
     client_for_viewer = Client()
     client_for_viewer.force_login(viewer)
     assert client_for_viewer.get(f"/jobs/{edit.pk}/report.csv").status_code == 200
+
+
+def test_cancel_and_retry_need_the_permission_for_the_jobs_kind(records_api, staff_client, viewer):
+    from tests.conftest import make_staff
+
+    records_api(records=4)
+    job = start_description_job(staff_client)  # queued: no worker runs
+    deleter = make_staff("deleter", "view_record", "delete_record")
+    for user in (viewer, deleter):
+        other = Client()
+        other.force_login(user)
+        assert other.post(f"/jobs/{job.pk}/cancel/").status_code == 403
+        assert other.post(f"/jobs/{job.pk}/retry/").status_code == 403
+        assert "Cancel</button>" not in other.get(f"/jobs/{job.pk}/").content.decode()
+    job.refresh_from_db()
+    assert job.status == "queued"
+    assert "Cancel</button>" in staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert staff_client.post(f"/jobs/{job.pk}/cancel/").status_code == 302
+    job.refresh_from_db()
+    assert job.status == "cancelled"
