@@ -24,6 +24,8 @@ MAX_OBJECTS = 10
 OBJECT_PREFIX = "custom_objects."
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 PRIMARY_TYPES = {DataType.TEXT, DataType.NUMERICAL}
+# A record's own fields: a search filter or sort by a bare key means these, not a property.
+RESERVED_KEYS = {"id", "owner", "followers", "createdAt", "updatedAt"}
 
 RECORD_KEYS = {"locationId", "properties", "owner", "followers"}
 OBJECT_CREATE_KEYS = {"locationId", "key", "labels", "description", "primaryDisplayPropertyDetails"}
@@ -128,6 +130,12 @@ def full_field_key(obj_key: str, key: Any, name: str) -> str:
     if not _NAME.fullmatch(bare):
         raise bad_request(
             f"{name} {key!r} must be {obj_key}.<name> or <name>, with letters, digits and _", name
+        )
+    if bare in RESERVED_KEYS:
+        raise bad_request(
+            f"{name} {key!r}: {bare} is a record's own field (search reads it so); "
+            f"a field key cannot be any of {', '.join(sorted(RESERVED_KEYS))}",
+            name,
         )
     return f"{obj_key}.{bare}"
 

@@ -191,6 +191,31 @@ def test_create_field_errors(sandbox):
     assert unknown.status_code == 404
 
 
+@pytest.mark.parametrize(
+    "key", ["owner", "createdAt", "updatedAt", "id", "followers", f"{PROPERTY_KEY}.owner"]
+)
+def test_a_field_key_cannot_be_a_records_own_field(sandbox, key):
+    """A search by the bare key `owner` or `createdAt` means the record's own field."""
+    body = {"objectKey": PROPERTY_KEY, "name": "X", "fieldKey": key, "dataType": "TEXT"}
+    response = sandbox.post("/custom-fields/", json=body)
+    assert response.status_code == 400
+    message = response.json()["errors"]["fieldKey"][0]
+    assert "record's own field" in message and key.rsplit(".", 1)[-1] in message
+    assert not Field.objects.filter(field_key=f"{PROPERTY_KEY}.{key.rsplit('.', 1)[-1]}").exists()
+    pet = {**PET, "primaryDisplayPropertyDetails": {**PET["primaryDisplayPropertyDetails"]}}
+    pet["primaryDisplayPropertyDetails"]["key"] = key.rsplit(".", 1)[-1]
+    refused = sandbox.post("/objects/", json=pet)
+    assert refused.status_code == 400
+    assert "primaryDisplayPropertyDetails.key" in refused.json()["errors"]
+    assert not ObjectSchema.objects.filter(key="custom_objects.pet").exists()
+
+
+def test_keys_that_only_look_like_a_records_own_fields_are_fine(sandbox):
+    for key in ("owner_name", "Owner", "created_at"):
+        body = {"objectKey": PROPERTY_KEY, "name": key, "fieldKey": key, "dataType": "TEXT"}
+        assert sandbox.post("/custom-fields/", json=body).status_code == 201
+
+
 def test_the_primary_display_property_cannot_be_deleted(sandbox):
     address = Field.objects.get(
         object__location=sandbox.location, field_key=f"{PROPERTY_KEY}.address"
