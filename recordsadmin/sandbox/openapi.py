@@ -9,7 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .models import DataType
-from .search import GET_OPERATORS, PRESENCE
+from .search import GET_OPERATORS, MAX_SORT_KEYS, PRESENCE, SORTABLE_TYPES
 
 
 def _ref(name: str) -> dict:
@@ -90,6 +90,11 @@ _LIST_CHANGE = {
     "additionalProperties": False,
 }
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+SORT_BY = (
+    "createdAt (the default), updatedAt or properties.<key> of a field of type "
+    f"{', '.join(SORTABLE_TYPES)}; list, text box list and file fields have no order (400). "
+    "Records without the property come last in both directions; ties go by id."
+)
 _SEARCH_AFTER = {
     "type": "array",
     "items": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
@@ -303,6 +308,8 @@ SCHEMAS = {
             },
             "sort": {
                 "type": "array",
+                "maxItems": MAX_SORT_KEYS,
+                "description": SORT_BY.replace("properties.<key>", "<key> or properties.<key>"),
                 "items": {
                     "type": "object",
                     "properties": {
@@ -471,7 +478,7 @@ PATHS = {
                 _query("query", {"type": "string", "maxLength": 75}),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
                 _query("offset", {"type": "integer", "minimum": 0}),
-                _query("sortBy", {"type": "string"}, "createdAt, updatedAt or properties.<key>"),
+                _query("sortBy", {"type": "string"}, SORT_BY),
                 _query("sortOrder", {"type": "string", "enum": ["asc", "desc"]}),
                 _query("owner", {"type": "string"}, "Records this user owns"),
                 PROPERTY_FILTERS,

@@ -67,6 +67,11 @@ NUMERIC_TYPES = {DataType.NUMERICAL, DataType.MONETORY}
 LIST_TYPES = {DataType.MULTIPLE_OPTIONS, DataType.CHECKBOX}
 PRESENCE_ONLY_TYPES = {DataType.TEXTBOX_LIST, DataType.FILE_UPLOAD}
 OPTION_TYPES = {DataType.SINGLE_OPTIONS, DataType.RADIO, *LIST_TYPES}
+# A list, a text box list or files have no one value to order by: sorting by them is refused
+# (400), on both databases alike, rather than ordered by their JSON text, which PostgreSQL
+# and SQLite spell differently.
+UNSORTABLE_TYPES = LIST_TYPES | PRESENCE_ONLY_TYPES
+SORTABLE_TYPES = [t for t in DataType.values if t not in UNSORTABLE_TYPES]
 
 TIMESTAMP_FIELDS = {"createdAt": "created_at", "updatedAt": "updated_at"}
 OWNER = "owner"
@@ -258,8 +263,13 @@ def _sort_key(schema: _Schema, name: Any, order: Any, order_name: str, *, bare_k
     field, data_type = schema.resolve(name, bare_keys=bare_keys)
     if field == OWNER:
         raise SearchInvalid(f"Cannot sort by {name}.", name)
-    if data_type in LIST_TYPES or data_type in PRESENCE_ONLY_TYPES:
-        raise SearchInvalid(f"Cannot sort by {name}: a {data_type} field has no order.", name)
+    if data_type in UNSORTABLE_TYPES:
+        raise SearchInvalid(
+            f"Cannot sort by {name}: a {data_type} field holds "
+            f"{'a list' if data_type in LIST_TYPES else 'several values'}, which has no order. "
+            f"Sort by createdAt, updatedAt or a field of type {', '.join(SORTABLE_TYPES)}.",
+            name,
+        )
     direction = order.lower() if isinstance(order, str) else order
     if direction not in ("asc", "desc"):
         raise SearchInvalid(f"{order_name} must be asc or desc.", order_name)

@@ -230,6 +230,28 @@ def test_unknown_field_in_a_filter_or_sort_is_400_naming_it(sandbox):
     assert "colour" in response.json()["message"]
 
 
+@pytest.mark.parametrize(
+    ("key", "data_type"),
+    [
+        ("features", "MULTIPLE_OPTIONS"),
+        ("amenities", "CHECKBOX"),
+        ("rooms", "TEXTBOX_LIST"),
+        ("photos", "FILE_UPLOAD"),
+    ],
+)
+def test_sorting_by_a_list_text_box_or_file_field_is_400_saying_what_sorts(sandbox, key, data_type):
+    by_get = sandbox.get(f"{RECORDS}/search", params={"sortBy": f"properties.{key}"})
+    by_post = sandbox.post(f"{RECORDS}/search", json={"sort": [{"field": key}]})
+    for response, name in ((by_get, f"properties.{key}"), (by_post, key)):
+        assert response.status_code == 400
+        message = response.json()["errors"][name][0]
+        assert message == response.json()["message"]
+        assert f"Cannot sort by {name}: a {data_type} field" in message
+        assert "no order" in message
+        assert "createdAt, updatedAt" in message and "NUMERICAL" in message and "DATE" in message
+        assert data_type not in message.split("of type", 1)[1]
+
+
 def test_post_search_bad_page_limit_is_400(sandbox):
     response = sandbox.post(f"{RECORDS}/search", json={"page": 1, "pageLimit": 0})
     assert response.status_code == 400
