@@ -134,11 +134,16 @@ def _number(key: str, value: Any, message: str) -> int | float:
 def _money(key: str, value: Any) -> int | float:
     message = f'{key} must be a number or {{"currency": "default", "value": <number>}}'
     if isinstance(value, Mapping):
-        currency = value.get("currency", "default")
-        if set(value) - {"currency", "value"} or "value" not in value:
+        # As the contract writes it, currency included: "default" is the location's own
+        # currency, the only one a value can be in; another would be stored as a wrong amount.
+        if set(value) != {"currency", "value"}:
             raise Invalid(400, message)
-        if not isinstance(currency, str):
-            raise Invalid(400, message)
+        if value["currency"] != "default":
+            raise Invalid(
+                400,
+                f'{key}: the currency must be "default" (the location\'s), not '
+                f"{value['currency']!r}",
+            )
         value = value["value"]
     return _number(key, value, message)
 

@@ -312,6 +312,14 @@ def test_monetory_as_currency_object_is_stored_as_the_number(sandbox):
     assert Record.objects.get(id=response.json()["record"]["id"]).properties["price"] == 4200
 
 
+@pytest.mark.parametrize("money", [{"currency": "EUR", "value": 4200}, {"value": 4200}])
+def test_monetory_in_another_currency_or_none_is_400(sandbox, money):
+    response = sandbox.create({**SEED_PROPERTIES, "price": money})
+    assert response.status_code == 400
+    message = response.json()["errors"]["price"][0]
+    assert "price" in message and '"default"' in message
+
+
 def test_update_sends_only_what_changes(sandbox):
     record = some_record(sandbox)
     response = sandbox.put(f"{RECORDS}/{record.id}", json={"properties": {"bedrooms": 9}})

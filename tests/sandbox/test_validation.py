@@ -65,7 +65,6 @@ GOOD = [
     (MONEY, 350000, 350000),
     (MONEY, 99.95, 99.95),
     (MONEY, {"currency": "default", "value": 350000}, 350000),
-    (MONEY, {"value": 12.5}, 12.5),
     (PHONE, "+1 (555) 010-0199", "+1 (555) 010-0199"),
     (PHONE, "5550100", "5550100"),
     (EMAIL, "agent@example.com", "agent@example.com"),
@@ -101,6 +100,10 @@ BAD_TYPE = [
     (MONEY, {"currency": "default"}),
     (MONEY, {"currency": "default", "value": "1"}),
     (MONEY, {"value": 1, "amount": 2}),
+    (MONEY, {"value": 1}),  # the contract's form names the currency
+    (MONEY, {"currency": "USD", "value": 1}),  # the location's currency is "default"
+    (MONEY, {"currency": None, "value": 1}),
+    (MONEY, {"currency": "", "value": 1}),
     (PHONE, "call me"),
     (PHONE, "12"),
     (PHONE, "+1 555 0100 ext. 4"),
