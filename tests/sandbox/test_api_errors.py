@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from recordsadmin.sandbox.demo import PROPERTY_KEY
-from recordsadmin.sandbox.models import Record
+from recordsadmin.sandbox.models import ObjectSchema, Record
 
 from .conftest import SEED_PROPERTIES, VERSION
 
@@ -160,6 +160,30 @@ def test_wrong_values_per_data_type_are_400(sandbox, key, value):
 @pytest.mark.parametrize(
     ("key", "value"),
     [
+        ("address", 42),  # TEXT
+        ("address", ["742 Evergreen Terrace"]),
+        ("description", {"text": "x"}),  # LARGE_TEXT
+        ("status", 5),  # SINGLE_OPTIONS: one key, a string
+        ("status", ["Active"]),
+        ("property_type", True),  # RADIO
+        ("features", "pool"),  # MULTIPLE_OPTIONS: a list of keys
+        ("features", [1, 2]),
+        ("amenities", {"gym": True}),  # CHECKBOX
+    ],
+)
+def test_wrong_types_for_text_and_option_fields_are_400_not_422(sandbox, key, value):
+    before = Record.objects.count()
+    response = sandbox.create({**SEED_PROPERTIES, key: value})
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body["errors"]) == [key]
+    assert key in body["message"] and isinstance(body["message"], str)
+    assert Record.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
         ("features", ["pool", "moat"]),
         ("property_type", "castle"),
         ("amenities", ["sauna"]),
@@ -196,6 +220,20 @@ def test_update_of_an_unknown_record_is_404(sandbox):
     response = sandbox.put(f"{RECORDS}/nope", json={"properties": {"price": 1}})
     assert response.status_code == 404
     assert sandbox.delete(f"{RECORDS}/nope").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_unknown_object_is_404_on_the_object_calls(sandbox, method):
+    before = ObjectSchema.objects.filter(location=sandbox.location).count()
+    body = {"labels": {"singular": "Nope", "plural": "Nopes"}} if method == "PUT" else None
+    response = sandbox.call(method, "/objects/custom_objects.nope", json=body)
+    assert response.status_code == 404
+    assert response.json() == {
+        "statusCode": 404,
+        "message": "Custom Object (custom_objects.nope) not found",
+        "error": "Not Found",
+    }
+    assert ObjectSchema.objects.filter(location=sandbox.location).count() == before
 
 
 def test_unknown_object_is_404_on_every_record_call(sandbox):
@@ -256,6 +294,26 @@ def test_post_search_bad_page_limit_is_400(sandbox):
     response = sandbox.post(f"{RECORDS}/search", json={"page": 1, "pageLimit": 0})
     assert response.status_code == 400
     assert "pageLimit" in response.json()["message"]
+
+
+@pytest.mark.parametrize("page", [0, -1])
+def test_post_search_page_below_1_is_400(sandbox, page):
+    response = sandbox.post(f"{RECORDS}/search", json={"page": page, "pageLimit": 10})
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body["errors"]) == ["page"]
+    assert "page must be an integer from 1" in body["message"]
+
+
+def test_a_query_over_75_characters_is_400_in_both_forms(sandbox):
+    long = "a" * 76
+    by_get = sandbox.get(f"{RECORDS}/search", params={"query": long})
+    by_post = sandbox.post(f"{RECORDS}/search", json={"query": long})
+    for response in (by_get, by_post):
+        assert response.status_code == 400
+        assert response.json()["errors"] == {"query": ["query must be at most 75 characters."]}
+    at_the_limit = sandbox.get(f"{RECORDS}/search", params={"query": "a" * 75})
+    assert at_the_limit.status_code == 200 and at_the_limit.json()["total"] == 0
 
 
 # --- owners and followers ----------------------------------------------------------------------

@@ -65,11 +65,26 @@ def test_successful_post_returns_200_with_the_new_record(sandbox):
 
 
 def test_the_record_id_serves_read_update_and_delete(sandbox):
-    record_id = sandbox.create(SEED_PROPERTIES).json()["record"]["id"]
-    path = f"/objects/{PROPERTY_KEY}/records/{record_id}"
-    assert sandbox.get(path).status_code == 200
-    assert sandbox.put(path, json={"properties": {"price": 1}}).status_code == 200
-    assert sandbox.delete(path).status_code == 200
+    created = sandbox.create(SEED_PROPERTIES).json()["record"]
+    path = f"/objects/{PROPERTY_KEY}/records/{created['id']}"
+
+    read = sandbox.get(path)
+    assert read.status_code == 200
+    assert read.json() == {"record": created}
+
+    updated = sandbox.put(path, json={"properties": {"price": 1}})
+    assert updated.status_code == 200
+    record = updated.json()["record"]
+    assert record["id"] == created["id"]
+    assert record["properties"] == {**SEED_PROPERTIES, "price": 1}
+    assert record["createdAt"] == created["createdAt"]
+    assert record["updatedAt"] >= created["updatedAt"]
+    assert sandbox.get(path).json() == {"record": record}
+
+    deleted = sandbox.delete(path)
+    assert deleted.status_code == 200
+    assert deleted.json() == {"id": created["id"], "success": True}
+    assert sandbox.get(path).status_code == 404
 
 
 def test_search_returns_records_with_total_limit_and_offset(sandbox):
