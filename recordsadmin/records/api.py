@@ -291,6 +291,9 @@ def request(
                     maybe_done = True
                 if status not in RETRY_STATUSES or isinstance(exc, OutcomeUnknown):
                     raise fail(exc) from None
+                if status == 429 and _daily_quota_spent(response):
+                    # The day's quota, not the 10-second window: waiting cannot help today.
+                    raise fail(exc) from None
                 error = exc
                 server_wait = _server_wait(response, rate_limited=status == 429)
             except RecordsApiError as exc:
@@ -462,6 +465,10 @@ def _int_or_none(text: str | None) -> int | None:
         return int(text) if text is not None else None
     except ValueError:
         return None
+
+
+def _daily_quota_spent(response: requests.Response) -> bool:
+    return _int_or_none(response.headers.get("X-RateLimit-Daily-Remaining")) == 0
 
 
 def _remember_rate_limit(response: requests.Response) -> None:

@@ -337,6 +337,14 @@ def test_a_429_waits_the_interval_even_when_remaining_is_not_zero(ghl):
     assert len(ghl.requests) == 2
 
 
+def test_a_429_with_the_days_quota_spent_is_not_retried(ghl):
+    headers = {"X-RateLimit-Daily-Remaining": "0", "X-RateLimit-Interval-Milliseconds": "50"}
+    ghl.default = Reply(429, headers=headers)
+    with pytest.raises(RateLimited):
+        call("SEARCH")
+    assert len(ghl.requests) == 1
+
+
 def test_429_without_any_hint_backs_off_then_gives_up(ghl):
     ghl.default = Reply(429)
     with pytest.raises(RateLimited) as caught:
