@@ -345,8 +345,20 @@ def record_restore(*, user, schema: Schema, deleted: RecordChange) -> Record:
     return _create(change=change, schema=schema, properties=properties, owner=snapshot.get("owner"))
 
 
-def history_entries(*, schema: Schema, record_id: str, limit: int = 50) -> list[dict]:
-    """A record's history for its page: each change with its field values before and after."""
+def history_entries(
+    *, schema: Schema, record_id: str, users: Mapping[str, Any] | None = None, limit: int = 50
+) -> list[dict]:
+    """A record's history for its page: each change with its field values before and after,
+    and the owner before and after by name (the name kept with the change, else from `users`,
+    else the id)."""
+    users = users or {}
+
+    def owner_name(snapshot: Mapping[str, Any] | None) -> str:
+        snapshot = snapshot or {}
+        owner = snapshot.get("owner")
+        user = users.get(owner) if owner else None
+        return snapshot.get("owner_name") or (user.name if user else owner) or ""
+
     entries = []
     for change in change_list(object_key=schema.key, record_id=record_id, limit=limit):
         before = (change.before or {}).get("properties") or {}
@@ -356,5 +368,11 @@ def history_entries(*, schema: Schema, record_id: str, limit: int = 50) -> list[
             field = schema.field(key)
             if field is not None:
                 diffs.append({"field": field, "before": before.get(key), "after": after.get(key)})
-        entries.append({"change": change, "diffs": diffs})
+        entry = {"change": change, "diffs": diffs}
+        if "owner" in (change.changed_fields or ()):
+            entry["owner"] = {
+                "before": owner_name(change.before),
+                "after": owner_name(change.after),
+            }
+        entries.append(entry)
     return entries

@@ -173,7 +173,7 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
             "record": record,
             "rows": rows,
             "owner": users.get(record.owner or ""),
-            "history": history.history_entries(schema=schema, record_id=record.id),
+            "history": history.history_entries(schema=schema, record_id=record.id, users=users),
         },
     )
 

@@ -147,6 +147,22 @@ def test_a_create_form_sent_twice_at_once_makes_one_record(staff_user, prop, emb
     assert len(embedded.calls("POST", r"/records$")) == 1
 
 
+def test_an_owner_change_shows_in_the_history_by_name(staff, prop, embedded):
+    record = new_record(prop)
+    users = services.user_list()
+    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    data = {
+        "address": "9 Base Road",
+        "price": "100.00",
+        "status": "Active",
+        "_owner": users[0].id,
+        "_version": hidden(form, "_version"),
+    }
+    assert staff.post(url("record_edit", prop.key, record.id), data).status_code == 303
+    page = html.unescape(staff.get(url("record_detail", prop.key, record.id)).content.decode())
+    assert re.search(rf"Owner:\s+nobody →\s+{re.escape(users[0].name)}\s*<", page)
+
+
 def test_edit_sends_only_what_changed_and_null_for_a_cleared_field(staff, prop, embedded):
     record = new_record(prop, bedrooms=3, agent_email="a@example.com", features=["pool"])
     form = staff.get(url("record_edit", prop.key, record.id))
