@@ -57,8 +57,11 @@ chromium:
 		fi; \
 	fi
 
+# The whole suite, then the embedded API's tests again on PostgreSQL (scripts/test-postgres sets
+# up a cluster of its own when run as root with apt-get, and says so when it cannot).
 test: $(VENV)/.installed chromium
 	$(PY) -m pytest
+	scripts/test-postgres
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
