@@ -31,6 +31,7 @@ class Reply:
     delay: float = 0.0
     close: bool = False  # close the connection without answering
     trickle: float = 0.0  # seconds between bytes of the body: an answer that never quite ends
+    raw: bytes | None = None  # the whole answer, status line and headers included, as is
 
 
 @dataclass
@@ -86,6 +87,16 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(reply.delay)
         if reply.close:
             self.close_connection = True
+            return
+        if reply.raw is not None:
+            self.close_connection = True
+            try:
+                for byte in reply.raw if reply.trickle else [reply.raw]:
+                    self.wfile.write(bytes([byte]) if reply.trickle else byte)
+                    self.wfile.flush()
+                    time.sleep(reply.trickle)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
             return
         payload = reply.body
         if payload is None:

@@ -18,6 +18,7 @@ import logging
 import os
 import random
 import re
+import socket
 import ssl
 import threading
 import time
@@ -30,7 +31,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, DecodeError, NewConnectionError
 
 from .exceptions import (
     AuthenticationFailed,
@@ -46,7 +49,9 @@ from .exceptions import (
 logger = logging.getLogger(__name__)
 
 API_VERSION = "2021-07-28"
-# 429 and the gateway errors mean "not done, try later"; 500 may be a half-done write.
+# Worth asking again: a limit (429) and a gateway that could not reach or wait for the service.
+# A 500 is not retried (it may be a half-done write), and a 504 may have reached the service:
+# request() counts it as possibly applied.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_MESSAGE_LENGTH = 300
 # Path segments we put into a URL: object keys and ids. Anything else is refused before sending
@@ -162,6 +167,98 @@ def _deadline(given: float | None, conn: Connection) -> float:
 
 
 # -- the session ------------------------------------------------------------------------------
+# The read timeout bounds each wait on the socket, not a whole answer: a server that sends a
+# header, a chunk size or a gzip header a byte at a time would hold a page for ever. So every
+# call has a watchdog: at the deadline it shuts the call's socket down, which ends whatever
+# read is waiting. The connections tell the watchdog which socket is theirs.
+
+
+class _Watch:
+    """The connection one call is using, and whether its deadline cut it."""
+
+    def __init__(self) -> None:
+        self.connection: HTTPConnection | None = None
+        self.cut = False
+        self.over = False
+        self._lock = threading.Lock()
+
+    def attach(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            self.connection = connection
+            late = self.cut
+        if late:
+            raise TimeoutError("The deadline passed before the request was sent.")
+
+    def cut_now(self) -> None:
+        with self._lock:
+            if self.over:
+                return
+            self.cut = True
+            sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def finish(self) -> None:
+        with self._lock:
+            self.over = True
+
+
+_watching = threading.local()
+
+
+class _Watched:
+    """Tells the current call's watchdog which connection (and socket) it is using."""
+
+    def request(self, *args, **kwargs):
+        watch = getattr(_watching, "watch", None)
+        if watch is not None:
+            watch.attach(self)
+        return super().request(*args, **kwargs)
+
+    def getresponse(self, *args, **kwargs):
+        watch = getattr(_watching, "watch", None)
+        if watch is not None:
+            watch.attach(self)  # the socket exists now, if connect() made it just before
+        return super().getresponse(*args, **kwargs)
+
+
+class _HTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+@contextlib.contextmanager
+def _watchdog(seconds: float) -> Iterator[_Watch]:
+    watch = _Watch()
+    timer = threading.Timer(max(0.0, seconds), watch.cut_now)
+    timer.daemon = True
+    _watching.watch = watch
+    timer.start()
+    try:
+        yield watch
+    finally:
+        timer.cancel()
+        watch.finish()
+        _watching.watch = None
+
 
 _session: requests.Session | None = None
 _session_pid: int | None = None
@@ -176,7 +273,7 @@ def session() -> requests.Session:
             new = requests.Session()
             new.trust_env = False  # no proxies or .netrc from the environment
             # Retries are ours (below); urllib3 must not resend anything by itself.
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+            adapter = _Adapter(pool_connections=4, pool_maxsize=16, max_retries=0)
             new.mount("http://", adapter)
             new.mount("https://", adapter)
             _session, _session_pid = new, os.getpid()
@@ -252,21 +349,30 @@ def request(
             raise fail(Unavailable("The records API did not answer in time."))
         started = time.monotonic()
         try:
-            response = session().request(
-                method,
-                url,
-                params=params,
-                json=body,
-                headers=headers,
-                timeout=(min(conn.connect_timeout, left), min(conn.read_timeout, left)),
-                allow_redirects=False,
-                stream=True,  # the body is read by _read_body, under the deadline
-            )
-            _read_body(response, deadline=deadline, read_timeout=conn.read_timeout)
+            with _watchdog(left) as watch:
+                try:
+                    response = session().request(
+                        method,
+                        url,
+                        params=params,
+                        json=body,
+                        headers=headers,
+                        timeout=(min(conn.connect_timeout, left), min(conn.read_timeout, left)),
+                        allow_redirects=False,
+                        stream=True,  # the body is read by _read_body, under the deadline
+                    )
+                    _read_body(response, deadline=deadline)
+                    if watch.cut:  # a cut can look like the end of a body with no length
+                        raise requests.exceptions.ReadTimeout("No answer by the deadline.")
+                except requests.RequestException as exc:
+                    if watch.cut:  # the watchdog ended it: the deadline, not the network
+                        raise requests.exceptions.ReadTimeout("No answer by the deadline.") from exc
+                    raise
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
             raise NotConfigured("GHL_API_URL is not a valid URL.") from exc
         except requests.RequestException as exc:
-            error = _transport_error(exc, create=create, seconds=min(conn.read_timeout, left))
+            waited = left if watch.cut else min(conn.read_timeout, left)
+            error = _transport_error(exc, create=create, seconds=waited)
             _log(method, path, attempt, started, f"failed: {error.message}")
             maybe_done = maybe_done or not _never_sent(exc)
             if isinstance(error, OutcomeUnknown):
@@ -333,23 +439,15 @@ def _backoff(attempt: int, conn: Connection) -> float:
     return random.uniform(0, min(conn.backoff_cap, conn.backoff_base * 2 ** (attempt - 1)))
 
 
-def _read_body(response: requests.Response, *, deadline: float, read_timeout: float) -> None:
-    """Read the whole answer, giving up at the deadline.
-
-    The read timeout bounds each wait on the socket, not the whole answer: a server that sends
-    a byte at a time would hold a page for ever. So the body is read in pieces, each wait no
-    longer than what is left, and the connection goes back to the pool once it is all read.
-    """
+def _read_body(response: requests.Response, *, deadline: float) -> None:
+    """Read the whole answer in pieces, stopping at the deadline (the watchdog ends a read that
+    is still waiting then); the connection goes back to the pool once it is all read."""
     raw = response.raw
     chunks = []
     try:
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if time.monotonic() >= deadline:
                 raise requests.exceptions.ReadTimeout("The answer did not arrive in time.")
-            sock = getattr(getattr(raw, "connection", None), "sock", None)
-            if sock is not None:
-                sock.settimeout(min(read_timeout, left))
             chunk = raw.read1(64 * 1024, decode_content=True)
             if not chunk:
                 break
@@ -357,6 +455,9 @@ def _read_body(response: requests.Response, *, deadline: float, read_timeout: fl
     except requests.RequestException:
         response.close()
         raise
+    except DecodeError as exc:
+        response.close()
+        raise requests.exceptions.ContentDecodingError(str(exc)) from exc
     except Exception as exc:  # urllib3's own errors while reading: as requests would say
         response.close()
         if "timed out" in str(exc).lower() or isinstance(exc, TimeoutError):
@@ -403,6 +504,8 @@ def _transport_error(exc: requests.RequestException, *, create: bool, seconds: f
         return Unavailable("Could not connect to the records API.")
     if create:
         return OutcomeUnknown()
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return Unavailable("The records API answered with a body that could not be decoded.")
     if isinstance(exc, requests.Timeout | requests.exceptions.ChunkedEncodingError) or (
         "timed out" in str(exc)
     ):

@@ -211,6 +211,62 @@ def test_an_answer_that_trickles_in_is_cut_at_the_deadline(ghl, settings, kind):
     assert isinstance(caught.value, OutcomeUnknown) == (kind == "CREATE")
 
 
+def _gzip_with_a_long_name(data: bytes) -> bytes:
+    """A gzip stream whose header holds a long file name: nothing decodes until it is over."""
+    import gzip
+
+    packed = bytearray(gzip.compress(data))
+    packed[3] |= 0x08  # FNAME
+    return bytes(packed[:10]) + b"n" * 100 + b"\0" + bytes(packed[10:])
+
+
+TRICKLES = {
+    "headers": b"HTTP/1.1 200 OK\r\nX-Pad: " + b"p" * 100 + b"\r\nContent-Length: 2\r\n\r\n{}",
+    "chunk size": (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;"
+        + b"e" * 100
+        + b"\r\n{}\r\n0\r\n\r\n"
+    ),
+    "gzip header": b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s"
+    % (len(_gzip_with_a_long_name(b"{}")), _gzip_with_a_long_name(b"{}")),
+}
+
+
+@pytest.mark.parametrize("part", TRICKLES)
+def test_a_trickle_anywhere_in_the_answer_is_cut_at_the_deadline(ghl, settings, part):
+    """Headers, a chunk size line or a gzip header sent a byte at a time: each byte is well
+    within the read timeout, and only the deadline's watchdog ends the wait."""
+    settings.GHL_READ_TIMEOUT = 10
+    ghl.default = Reply(raw=TRICKLES[part], trickle=0.05)
+    started = time.monotonic()
+    with pytest.raises(Unavailable):
+        call("GET", deadline=api.deadline_in(0.8))
+    assert time.monotonic() - started < 0.8 + 1.0
+
+
+def test_a_gzip_or_chunked_answer_is_read_whole(ghl):
+    import gzip
+
+    data = b'{"objects": [' + b",".join(b'{"id": "%d"}' % n for n in range(3000)) + b"]}"
+    packed = gzip.compress(data)
+    ghl.default = Reply(200, body=packed, headers={"Content-Encoding": "gzip"})
+    assert len(call("GET")["objects"]) == 3000
+    chunked = b"".join(
+        b"%x\r\n%s\r\n" % (len(data[i : i + 500]), data[i : i + 500])
+        for i in range(0, len(data), 500)
+    )
+    raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked + b"0\r\n\r\n"
+    ghl.default = Reply(raw=raw)
+    assert len(call("GET")["objects"]) == 3000
+
+
+def test_a_body_that_cannot_be_decoded_says_so(ghl):
+    ghl.default = Reply(200, body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(Unavailable) as caught:
+        call("GET")
+    assert "could not be decoded" in str(caught.value)
+
+
 def test_a_whole_answer_read_in_pieces_leaves_the_connection_for_the_next_call(ghl):
     ghl.default = Reply(200, json={"objects": [{"id": str(n)} for n in range(5000)]})
     assert len(call("GET")["objects"]) == 5000
