@@ -49,13 +49,5 @@ def attempt_start(username: str, address: str) -> int:
     return 0
 
 
-def seconds_locked(username: str, address: str) -> int:
-    """How long this pair must still wait, or 0 when it may try (without counting a try)."""
-    row = LoginFailures.objects.filter(key=_key(username, address)).first()
-    if row is None or row.count < settings.LOGIN_MAX_FAILURES:
-        return 0
-    return max(0, int(row.until - time.time()))
-
-
 def clear(username: str, address: str) -> None:
     LoginFailures.objects.filter(key=_key(username, address)).delete()

@@ -5,6 +5,7 @@ writes can drop the dashboard's cached copies at once instead of waiting out
 GHL_SCHEMA_CACHE_SECONDS. The real service has no such signal: there the TTL applies.
 """
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -13,9 +14,15 @@ from recordsadmin.sandbox.models import Field, ObjectSchema, SandboxUser
 from . import services
 
 
+def _after_commit(forget) -> None:
+    # Once the write is committed: dropped earlier, a page in between could cache the old copy
+    # again (with a cache outside the database, for its whole lifetime).
+    transaction.on_commit(forget)
+
+
 @receiver([post_save, post_delete], sender=ObjectSchema)
 def _object_changed(sender, instance: ObjectSchema, **kwargs) -> None:
-    services.schema_invalidate(key=instance.key)
+    _after_commit(lambda: services.schema_invalidate(key=instance.key))
 
 
 @receiver([post_save, post_delete], sender=Field)
@@ -24,9 +31,9 @@ def _field_changed(sender, instance: Field, **kwargs) -> None:
         key = instance.object.key
     except ObjectSchema.DoesNotExist:  # deleted with its object, which said so already
         return
-    services.schema_invalidate(key=key)
+    _after_commit(lambda: services.schema_invalidate(key=key))
 
 
 @receiver([post_save, post_delete], sender=SandboxUser)
 def _user_changed(sender, instance: SandboxUser, **kwargs) -> None:
-    services.user_list_invalidate()
+    _after_commit(services.user_list_invalidate)
