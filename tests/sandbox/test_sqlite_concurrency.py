@@ -4,7 +4,8 @@ The test suite's database is a SQLite file too, but the other tests' transaction
 test opens a fresh file database of its own with exactly the project's settings (OPTIONS from
 recordsadmin/settings.py) under an extra alias. Eight threads, each with its own connection,
 do what a record update does: read the record inside a transaction, then write version + 1.
-With WAL and IMMEDIATE none of them may see "database is locked" and no increment may be lost. SANDBOX_WAL_TEST_SECONDS shortens the run when needed.
+With WAL and IMMEDIATE none of them may see "database is locked" and no increment may be lost.
+SANDBOX_WAL_TEST_SECONDS shortens the run when needed.
 """
 
 import os
