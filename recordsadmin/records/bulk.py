@@ -499,18 +499,51 @@ def job_unknown_creates(*, job: BulkJob) -> int:
     return job.items.filter(_UNKNOWN_CREATE, status=ItemStatus.FAILED).count()
 
 
-def job_retry_failed(*, job: BulkJob) -> int:
-    """Queue the job again for its retryable failed items; returns how many."""
+@dataclass(frozen=True)
+class Retry:
+    """What a retry of a finished job sends again."""
+
+    failed: int = 0  # failed items that may go through now
+    unsent: int = 0  # items a job stopped by an error had not reached (still pending)
+    from_start: bool = False  # it stopped before it had collected its records: it starts over
+
+    def __bool__(self) -> bool:
+        return bool(self.failed or self.unsent or self.from_start)
+
+
+def job_retry_plan(*, job: BulkJob) -> Retry:
+    """What job_retry_failed would send again (nothing while the job runs)."""
     if not job.is_finished:
-        return 0
-    count = job_retryable(job=job).update(
-        status=ItemStatus.PENDING, reason="", sent_at=None, finished_at=None
+        return Retry()
+    if job.status == Status.FAILED and not job.collected:
+        return Retry(from_start=True)
+    return Retry(
+        failed=job_retryable(job=job).count(),
+        unsent=job.items.filter(status=ItemStatus.PENDING).count(),
     )
-    if count:
-        BulkJob.objects.filter(pk=job.pk).update(status=Status.QUEUED, finished_at=None, error="")
-        job.refresh_from_db()
-        job_enqueue(job=job)
-    return count
+
+
+def job_retry_failed(*, job: BulkJob) -> Retry:
+    """Queue the job again for its retryable failed items, and the pending ones a job stopped
+    by an error left (or, when it stopped before it had collected its records, all of it, from
+    the collection on); returns what it queued, nothing when a retry had nothing to send."""
+    with transaction.atomic():
+        plan = job_retry_plan(job=job)
+        # Only the first of two retries sent at once finds the job still finished.
+        if not plan or not BulkJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=Status.QUEUED, finished_at=None, error=""
+        ):
+            return Retry()
+        if plan.from_start:
+            # Nothing was sent before the collection ended: it starts over, from the search.
+            job.items.all().delete()
+            BulkJob.objects.filter(pk=job.pk).update(total=0)
+        job_retryable(job=job).update(
+            status=ItemStatus.PENDING, reason="", sent_at=None, finished_at=None
+        )
+        transaction.on_commit(lambda: job_enqueue(job=job))
+    job.refresh_from_db()
+    return plan
 
 
 def job_resume_if_stale(*, job: BulkJob, everything: bool = False) -> bool:
@@ -864,9 +897,7 @@ def _owner_names(job: BulkJob, pacer: Pacer) -> dict[str, str]:
         return {}
     try:
         return {u.id: u.name for u in pacer.call(services.user_list)}
-    except RateLimited:
-        raise
-    except RecordsApiError:
+    except RecordsApiError:  # a 429 too: the names are not worth stopping the job for
         return {}  # the history shows the owners' ids instead
 
 

@@ -203,7 +203,7 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         context["failed"] = list(
             job.items.filter(status=BulkItem.Status.FAILED).order_by("position")[:REPORT_ROWS_SHOWN]
         )
-        context["retryable"] = bulk.job_retryable(job=job).count()
+        context["retry"] = bulk.job_retry_plan(job=job)
         unknown = bulk.job_unknown_creates(job=job)
         context["unknown_text"] = _unknown_text(unknown) if unknown else ""
     template = "records/bulk_job.html"
@@ -226,14 +226,21 @@ def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
 def job_retry(request: HttpRequest, job_id) -> HttpResponse:
     job = _job(job_id)
     _require(request, job.kind)
-    count = bulk.job_retry_failed(job=job)
-    if count:
-        noun = "item is" if count == 1 else "items are"
-        messages.info(request, f"{count:,} failed {noun} queued again.")
+    retry = bulk.job_retry_failed(job=job)
+    if retry:
+        messages.info(request, _retry_text(retry))
     unknown = bulk.job_unknown_creates(job=job)
     if unknown:
         messages.warning(request, _unknown_text(unknown))
     return redirect("records:job_detail", job_id=job.pk)
+
+
+def _retry_text(retry: bulk.Retry) -> str:
+    if retry.from_start:
+        return "The job is queued again: it collects its records from the start."
+    count = retry.failed + retry.unsent
+    what = " and ".join(w for n, w in ((retry.failed, "failed"), (retry.unsent, "unsent")) if n)
+    return f"{count:,} {what} {'item is' if count == 1 else 'items are'} queued again."
 
 
 def _unknown_text(count: int) -> str:

@@ -160,7 +160,7 @@ def test_a_refused_value_fails_with_the_apis_reason_and_can_be_retried(schema, s
     # Fix the value and retry the failed ones.
     BulkJob.objects.filter(pk=job.pk).update(params={"field": "status", "value": "Sold"})
     job.refresh_from_db()
-    assert bulk.job_retry_failed(job=job) == 6
+    assert bulk.job_retry_failed(job=job).failed == 6
     run_worker()
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE

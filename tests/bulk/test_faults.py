@@ -1,0 +1,69 @@
+"""Bulk jobs when the records API fails some of their calls, behind a proxy that misbehaves."""
+
+import pytest
+from django.core.cache import cache
+
+from recordsadmin.records import bulk, services
+from recordsadmin.records.models import BulkJob, RecordChange
+from tests.bulk.conftest import KEY, run_worker, sandbox_records
+from tests.stub import Reply
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TOO_MANY = Reply(429, json={"message": "Too many requests"}, headers={"Retry-After": "0"})
+
+
+def start(kind: str, user, params: dict, ids: tuple[str, ...] = ()) -> BulkJob:
+    selection = bulk.Selection(query="?", ids=ids, all_matching=not ids)
+    return bulk.job_create(
+        user=user,
+        schema=services.schema_get(key=KEY),
+        kind=kind,
+        selection=selection,
+        params=params,
+        summary=kind,
+    )
+
+
+def test_setting_owners_goes_on_when_the_user_list_is_refused_for_the_rate(proxied, staff_user):
+    proxy = proxied(records=3)
+    target = services.user_list()[-1]
+    cache.clear()  # the job asks for the users' names itself
+    proxy.fail("GET", r"^/users/", TOO_MANY)
+    job = start("update", staff_user, {"field": "owner", "value": target.id})
+    bulk.job_run(job_id=str(job.pk))
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE and job.error == ""
+    assert proxy.sent("GET")[-1].path == "/users/"  # it was asked, and refused
+    assert {r.owner for r in sandbox_records()} == {target.id}
+    # The names were optional: the history keeps the owners' ids.
+    changes = RecordChange.objects.filter(job_id=str(job.pk))
+    assert [(c.outcome, c.after["owner"]) for c in changes] == [("ok", target.id)] * 3
+    assert not any("owner_name" in c.after for c in changes)
+
+
+def test_retry_of_a_job_stopped_by_an_error_sends_the_records_it_had_not_reached(
+    proxied, staff_user, staff_client
+):
+    proxy = proxied(records=5)
+    job = start("update", staff_user, {"field": "description", "value": "Resent"})
+    bulk.job_run(job_id=str(job.pk), stop_after=2)  # then the worker stops, as at a restart
+    # Its next run cannot read the schema: the job stops with three records not sent.
+    cache.clear()
+    proxy.fail("GET", rf"^/objects/{KEY}$", Reply(500, json={"message": "Internal"}))
+    bulk.job_run(job_id=str(job.pk))
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.FAILED and job.error.startswith("The job stopped")
+    counts = bulk.job_counts(job=job)
+    assert counts["pending"] == 3 and counts["failed"] == 0
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Retry the unsent records" in page
+    proxy.heal()
+    retried = staff_client.post(f"/jobs/{job.pk}/retry/", follow=True).content.decode()
+    assert "3 unsent items are queued again." in retried
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE and job.error == ""
+    assert bulk.job_counts(job=job)["done"] == 5
+    assert {r.properties["description"] for r in sandbox_records()} == {"Resent"}
+    assert len(proxy.sent("PUT")) == 5  # each record once
