@@ -63,6 +63,14 @@ OWNER = "owner"
 UNSETTABLE_TYPES = frozenset({"FILE_UPLOAD", "TEXTBOX_LIST"})
 # The reason of an item whose call may or may not have been carried out (its answer was lost).
 UNKNOWN_PREFIX = "Outcome unknown"
+MAYBE_CHANGED = (
+    "The change may have been made all the same: a retry sends it again (setting a value "
+    "twice does no harm)."
+)
+MAYBE_DELETED = (
+    "The record may have been deleted all the same: a retry sends the delete again, and a "
+    "record already gone then counts as deleted."
+)
 # An import row that creates (no "match") and failed with its outcome unknown.
 _UNKNOWN_CREATE = Q(reason__startswith=UNKNOWN_PREFIX) & ~Q(data__has_key="match")
 
@@ -492,6 +500,13 @@ def job_retryable(*, job: BulkJob):
     return items.exclude(_UNKNOWN_CREATE) if job.kind == Kind.IMPORT else items
 
 
+def job_unknown_changes(*, job: BulkJob) -> int:
+    """How many failed updates or deletes may have been carried out all the same (a retry
+    sends them again: they are safe to repeat)."""
+    unknown = job.items.filter(reason__startswith=UNKNOWN_PREFIX, status=ItemStatus.FAILED)
+    return unknown.count() - job_unknown_creates(job=job)
+
+
 def job_unknown_creates(*, job: BulkJob) -> int:
     """How many of an import's creates failed with their outcome unknown (left out of a retry)."""
     if job.kind != Kind.IMPORT:
@@ -538,7 +553,12 @@ def job_retry_failed(*, job: BulkJob) -> Retry:
             # Nothing was sent before the collection ended: it starts over, from the search.
             job.items.all().delete()
             BulkJob.objects.filter(pk=job.pk).update(total=0)
-        job_retryable(job=job).update(
+        retryable = job_retryable(job=job)
+        # A call that may have been carried out keeps its mark (sent_at), as after a restart:
+        # the retry then looks before it sends, and a delete that finds the record gone did it.
+        maybe_sent = Q(reason__startswith=UNKNOWN_PREFIX)
+        retryable.filter(maybe_sent).update(status=ItemStatus.PENDING, reason="", finished_at=None)
+        retryable.exclude(maybe_sent).update(
             status=ItemStatus.PENDING, reason="", sent_at=None, finished_at=None
         )
         transaction.on_commit(lambda: job_enqueue(job=job))
@@ -599,6 +619,9 @@ class Outcome:
     record_id: str = ""
     drop_history: bool = False
     before: dict | None = None  # the record before an import's update, found by the call
+    # A failure after which the write may have been carried out all the same (its answer was
+    # lost, or a 500): the history says "outcome unknown", not "failed".
+    maybe_applied: bool = False
 
 
 def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
@@ -944,8 +967,7 @@ def _finish_item(
         if outcome.drop_history:
             change.delete()
         elif outcome.status == ItemStatus.FAILED:
-            unknown = outcome.reason.startswith(UNKNOWN_PREFIX)
-            error_class = OutcomeUnknown if unknown else RecordsApiError
+            error_class = OutcomeUnknown if outcome.maybe_applied else RecordsApiError
             history.change_finish(change=change, error=error_class(outcome.reason))
         else:
             history.change_finish(change=change, record=outcome.record)
@@ -958,14 +980,28 @@ def _finish_item(
 FINISHED, REFUSED, NOT_SENT = "finished", "refused", "not sent"
 
 
-def _reason(error: RecordsApiError) -> str:
+def _reason(error: RecordsApiError, *, maybe: str = "") -> str:
+    """The item's reason; `maybe` (MAYBE_CHANGED, MAYBE_DELETED) when the call may have been
+    carried out all the same."""
     if isinstance(error, OutcomeUnknown):
         return f"{UNKNOWN_PREFIX}: {error.message} Look for the record before retrying."
     parts = [str(error)]
     if isinstance(error, ValidationFailed):
         parts += [f"{k}: {'; '.join(v)}" for k, v in error.field_errors.items()]
         parts += [m for m in error.messages if m not in parts[0]]
-    return " — ".join(dict.fromkeys(parts))[:2000]
+    text = " — ".join(dict.fromkeys(parts))
+    return (f"{UNKNOWN_PREFIX}: {text}. {maybe}" if maybe else text)[:2000]
+
+
+def write_failed(
+    error: RecordsApiError, *, maybe_applied: bool, maybe: str = MAYBE_CHANGED
+) -> Outcome:
+    """The outcome of a write the API did not confirm. `maybe_applied` when it may have been
+    carried out all the same: the client says so of the call (error.maybe_applied), or it was
+    sent before (a restart, or a retry of such an item) and may have been carried out then."""
+    if maybe_applied:
+        return Outcome(ItemStatus.FAILED, _reason(error, maybe=maybe), maybe_applied=True)
+    return Outcome(ItemStatus.FAILED, _reason(error))
 
 
 def _worker(job: BulkJob, schema: Schema, pacer: Pacer) -> Callable[[BulkItem], Outcome]:
@@ -980,33 +1016,49 @@ def _worker(job: BulkJob, schema: Schema, pacer: Pacer) -> Callable[[BulkItem], 
 
 
 def _delete_one(schema: Schema, pacer: Pacer, item: BulkItem) -> Outcome:
+    resumed = getattr(item, "resumed", False)
     try:
         pacer.call(services.record_delete, schema=schema, record_id=item.record_id)
     except NotFound:
-        if getattr(item, "resumed", False):
-            return Outcome(ItemStatus.DONE, "Deleted (the call was sent before the restart).")
+        if resumed:
+            return Outcome(ItemStatus.DONE, RESENT_DELETE)
         return Outcome(ItemStatus.SKIPPED, "Already deleted.", drop_history=True)
     except RateLimited:
         raise
     except RecordsApiError as error:
-        return Outcome(ItemStatus.FAILED, _reason(error))
+        return write_failed(
+            error, maybe_applied=error.maybe_applied or resumed, maybe=MAYBE_DELETED
+        )
     return Outcome(ItemStatus.DONE)
+
+
+RESENT_DELETE = "Deleted by the call sent before (before the restart, or whose answer was lost)."
+RESENT_UPDATE = "Set by the call sent before (before the restart, or whose answer was lost)."
 
 
 def _update_one(schema: Schema, pacer: Pacer, item: BulkItem, change: Mapping) -> Outcome:
     key, value = change["field"], change["value"]
+    resumed = getattr(item, "resumed", False)
     try:
-        if item.before is None or getattr(item, "resumed", False):
-            # No snapshot, or the call may have gone before a restart: look before sending.
+        if item.before is None or resumed:
+            # No snapshot, or the call may have gone before (a restart, a lost answer): look
+            # before sending.
             current = pacer.call(services.record_get, schema=schema, record_id=item.record_id)
             if already_set(schema, change, record_value(current, key)):
-                if getattr(item, "resumed", False):
-                    return Outcome(ItemStatus.DONE, "Set before the restart.", record=current)
+                if resumed:
+                    return Outcome(ItemStatus.DONE, RESENT_UPDATE, record=current)
                 return Outcome(ItemStatus.SKIPPED, "Already holds this value.", drop_history=True)
         if key == OWNER:
             kwargs = {"properties": {}, "owner": value}
         else:
             kwargs = {"properties": {key: value}}
+    except NotFound:
+        return Outcome(ItemStatus.SKIPPED, "The record no longer exists.", drop_history=True)
+    except RateLimited:
+        raise
+    except RecordsApiError as error:  # the look before sending: no PUT went this time
+        return write_failed(error, maybe_applied=resumed)
+    try:
         record = pacer.call(
             services.record_update, schema=schema, record_id=item.record_id, **kwargs
         )
@@ -1015,5 +1067,5 @@ def _update_one(schema: Schema, pacer: Pacer, item: BulkItem, change: Mapping) -
     except RateLimited:
         raise
     except RecordsApiError as error:
-        return Outcome(ItemStatus.FAILED, _reason(error))
+        return write_failed(error, maybe_applied=error.maybe_applied or resumed)
     return Outcome(ItemStatus.DONE, record=record)

@@ -206,6 +206,8 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         context["retry"] = bulk.job_retry_plan(job=job)
         unknown = bulk.job_unknown_creates(job=job)
         context["unknown_text"] = _unknown_text(unknown) if unknown else ""
+        maybe = bulk.job_unknown_changes(job=job)
+        context["maybe_applied_text"] = _maybe_applied_text(job, maybe) if maybe else ""
     template = "records/bulk_job.html"
     if wants_partial(request):
         template += "#job-progress"
@@ -241,6 +243,19 @@ def _retry_text(retry: bulk.Retry) -> str:
     count = retry.failed + retry.unsent
     what = " and ".join(w for n, w in ((retry.failed, "failed"), (retry.unsent, "unsent")) if n)
     return f"{count:,} {what} {'item is' if count == 1 else 'items are'} queued again."
+
+
+def _maybe_applied_text(job: BulkJob, count: int) -> str:
+    records = "1 record" if count == 1 else f"{count:,} records"
+    if job.kind == BulkJob.Kind.DELETE:
+        done = "deleted"
+        retry = "sends the delete again, and a record already gone then counts as deleted"
+    else:
+        done, retry = "changed", "sends the change again (setting a value twice does no harm)"
+    return (
+        f"{records} may have been {done} all the same: the records API did not confirm the "
+        f"call (outcome unknown), and the record's history says so. A retry {retry}."
+    )
 
 
 def _unknown_text(count: int) -> str:

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from recordsadmin.records import api, forms, services
-from recordsadmin.records.exceptions import NotFound, RateLimited, RecordsApiError
+from recordsadmin.records.exceptions import NotFound, OutcomeUnknown, RateLimited, RecordsApiError
 from recordsadmin.records.listing import ListQuery
 from recordsadmin.records.models import BulkItem
 from recordsadmin.records.types import Field, Record, Schema, User
@@ -432,7 +432,7 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
 
 
 def import_one(schema: Schema, pacer, item: BulkItem, params: Mapping):
-    from recordsadmin.records.bulk import UNKNOWN_PREFIX, Outcome, _reason
+    from recordsadmin.records.bulk import UNKNOWN_PREFIX, Outcome, _reason, write_failed
 
     Status = BulkItem.Status
     data = item.data or {}
@@ -447,6 +447,7 @@ def import_one(schema: Schema, pacer, item: BulkItem, params: Mapping):
                     Status.FAILED,
                     f"{UNKNOWN_PREFIX}: the job stopped while this row was being sent. "
                     "Look for the record before retrying.",
+                    maybe_applied=True,
                 )
             record = pacer.call(
                 services.record_create,
@@ -458,6 +459,13 @@ def import_one(schema: Schema, pacer, item: BulkItem, params: Mapping):
         current = _find(schema, pacer, match)
         if current is None:
             return Outcome(Status.FAILED, _no_match(schema, match))
+    except RateLimited:
+        raise
+    except OutcomeUnknown as error:  # a create whose answer was lost
+        return Outcome(Status.FAILED, _reason(error), maybe_applied=True)
+    except RecordsApiError as error:  # a create refused, or the look for the record failed
+        return write_failed(error, maybe_applied=resumed)
+    try:
         record = pacer.call(
             services.record_update,
             schema=schema,
@@ -468,7 +476,7 @@ def import_one(schema: Schema, pacer, item: BulkItem, params: Mapping):
     except RateLimited:
         raise
     except RecordsApiError as error:
-        return Outcome(Status.FAILED, _reason(error))
+        return write_failed(error, maybe_applied=error.maybe_applied or resumed)
     from recordsadmin.records.history import record_snapshot
 
     return Outcome(Status.DONE, record=record, record_id=record.id, before=record_snapshot(current))

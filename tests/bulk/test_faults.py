@@ -67,3 +67,44 @@ def test_retry_of_a_job_stopped_by_an_error_sends_the_records_it_had_not_reached
     assert bulk.job_counts(job=job)["done"] == 5
     assert {r.properties["description"] for r in sandbox_records()} == {"Resent"}
     assert len(proxy.sent("PUT")) == 5  # each record once
+
+
+@pytest.mark.parametrize("answer", [Reply(500, json={"message": "Internal"}), Reply(close=True)])
+@pytest.mark.parametrize(
+    ("kind", "method", "params", "says"),
+    [
+        ("update", "PUT", {"field": "description", "value": "Maybe"}, "may have been changed"),
+        ("delete", "DELETE", {}, "may have been deleted"),
+    ],
+)
+def test_a_write_the_api_may_have_carried_out_is_unknown_and_a_retry_finishes_it(
+    proxied, staff_user, staff_client, answer, kind, method, params, says
+):
+    proxy = proxied(records=3)
+    ids = tuple(sorted(r.id for r in sandbox_records()[:2]))
+    # The API carries the calls out, but its answers are a 500 or never come.
+    proxy.fail(method, r"/records/", answer, applied=True)
+    job = start(kind, staff_user, params, ids=ids)
+    bulk.job_run(job_id=str(job.pk))
+    assert bulk.job_counts(job=job)["failed"] == 2
+    assert all(r.startswith("Outcome unknown") for r in job.items.values_list("reason", flat=True))
+    changes = RecordChange.objects.filter(job_id=str(job.pk))
+    assert sorted(changes.values_list("record_id", "outcome")) == [(i, "unknown") for i in ids]
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f"2 records {says} all the same" in page
+    assert "Retry the failed records" in page
+    # Retry: the change is made (once) or found made, and the history says so.
+    proxy.heal()
+    staff_client.post(f"/jobs/{job.pk}/retry/")
+    run_worker()
+    assert bulk.job_counts(job=job)["done"] == 2
+    assert len(proxy.sent(method)) == (4 if kind == "delete" else 2)
+    if kind == "delete":
+        assert not sandbox_records().filter(id__in=ids).exists()
+        assert set(job.items.values_list("reason", flat=True)) == {bulk.RESENT_DELETE}
+    else:
+        assert {r.properties["description"] for r in sandbox_records().filter(id__in=ids)} == {
+            "Maybe"
+        }
+    retried = RecordChange.objects.filter(job_id=str(job.pk)).exclude(outcome="unknown")
+    assert sorted(retried.values_list("record_id", "outcome")) == [(i, "ok") for i in ids]
