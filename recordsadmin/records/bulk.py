@@ -73,6 +73,12 @@ MAYBE_DELETED = (
 )
 # An import row that creates (no "match") and failed with its outcome unknown.
 _UNKNOWN_CREATE = Q(reason__startswith=UNKNOWN_PREFIX) & ~Q(data__has_key="match")
+STOPPED_CREATE_REASON = (
+    f"{UNKNOWN_PREFIX}: the job stopped while this row was being sent. "
+    "Look for the record before retrying."
+)
+# The reason of an item the job did not send this time (the rate limit, the daily quota).
+NOT_SENT_PREFIX = "Not sent"
 
 
 # How often in a row one item may be refused for the rate (429, each after the client's own
@@ -556,7 +562,8 @@ def job_retry_failed(*, job: BulkJob) -> Retry:
         retryable = job_retryable(job=job)
         # A call that may have been carried out keeps its mark (sent_at), as after a restart:
         # the retry then looks before it sends, and a delete that finds the record gone did it.
-        maybe_sent = Q(reason__startswith=UNKNOWN_PREFIX)
+        # One not sent this time keeps it too: set, it was sent before a restart.
+        maybe_sent = Q(reason__startswith=UNKNOWN_PREFIX) | Q(reason__startswith=NOT_SENT_PREFIX)
         retryable.filter(maybe_sent).update(status=ItemStatus.PENDING, reason="", finished_at=None)
         retryable.exclude(maybe_sent).update(
             status=ItemStatus.PENDING, reason="", sent_at=None, finished_at=None
@@ -651,6 +658,9 @@ def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
         _stop_for_the_day(job)
         return job
     except RecordsApiError as error:
+        if isinstance(error, RateLimited) and pacer.daily_spent():  # its first answer said so
+            _stop_for_the_day(job)
+            return job
         job.error = f"The job stopped: {error}"
         job.save(update_fields=["error"])
         _finish(job, Status.FAILED)
@@ -664,7 +674,9 @@ def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
     return job
 
 
-DAILY_LIMIT_REASON = "Not sent: the records API's daily limit for this location was spent."
+DAILY_LIMIT_REASON = (
+    f"{NOT_SENT_PREFIX}: the records API's daily limit for this location was spent."
+)
 
 
 def _stop_for_the_day(job: BulkJob) -> None:
@@ -673,11 +685,13 @@ def _stop_for_the_day(job: BulkJob) -> None:
     if job.status == Status.CANCELLING:
         _finish(job, Status.CANCELLED)
         return
-    count = job.items.filter(status=ItemStatus.PENDING).update(
-        status=ItemStatus.FAILED,
-        reason=DAILY_LIMIT_REASON,
-        sent_at=None,
-        finished_at=timezone.now(),
+    pending = job.items.filter(status=ItemStatus.PENDING)
+    if job.kind == Kind.IMPORT:
+        _stop_unknown_creates(job, pending.filter(sent_at__isnull=False))
+    # The others keep sent_at: one that was in flight at a restart is looked at before a retry
+    # sends it again.
+    count = pending.update(
+        status=ItemStatus.FAILED, reason=DAILY_LIMIT_REASON, finished_at=timezone.now()
     )
     if job.collected:
         left = f"{count:,} record{'s were' if count != 1 else ' was'} not sent: retry them"
@@ -689,6 +703,19 @@ def _stop_for_the_day(job: BulkJob) -> None:
     )
     job.save(update_fields=["error"])
     _finish(job, Status.FAILED)
+
+
+def _stop_unknown_creates(job: BulkJob, in_flight) -> None:
+    """The import's creates that were in flight at a restart (and not looked at since) may
+    have made their records: they fail as unknown, so that a retry leaves them out, and so
+    do their history rows (no call is in flight now: a pending create row is one of them)."""
+    in_flight.exclude(data__has_key="match").update(
+        status=ItemStatus.FAILED, reason=STOPPED_CREATE_REASON, finished_at=timezone.now()
+    )
+    for change in RecordChange.objects.filter(
+        job_id=str(job.pk), action=RecordChange.Action.CREATE, outcome=RecordChange.Outcome.PENDING
+    ):
+        history.change_finish(change=change, error=OutcomeUnknown(STOPPED_CREATE_REASON))
 
 
 def _finish(job: BulkJob, status: str) -> None:
@@ -827,7 +854,7 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
 
 def _refused_reason(times: int) -> str:
     return (
-        f"Not sent: the records API refused it for the rate limit {times} times in a row "
+        f"{NOT_SENT_PREFIX}: the records API refused it for the rate limit {times} times in a row "
         "(HTTP 429). Retry it later."
     )
 
@@ -948,10 +975,13 @@ def _finish_item(
         outcome: Outcome = future.result()
     except (RateLimited, DailyLimitSpent) as error:
         # Not the record's fault: it stays pending and goes again (the pacer waits first).
-        item.sent_at = None
-        item.save(update_fields=["sent_at"])
-        if change is not None:
-            change.delete()
+        # One sent before a restart keeps its mark and its history row: it may have been
+        # carried out then, so its next try looks first.
+        if not getattr(item, "resumed", False):
+            item.sent_at = None
+            item.save(update_fields=["sent_at"])
+            if change is not None:
+                change.delete()
         if isinstance(error, DailyLimitSpent):
             return NOT_SENT
         logger.info("bulk item %s: rate limited, will retry: %s", item.pk, error)

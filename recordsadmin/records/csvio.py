@@ -432,7 +432,7 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
 
 
 def import_one(schema: Schema, pacer, item: BulkItem, params: Mapping):
-    from recordsadmin.records.bulk import UNKNOWN_PREFIX, Outcome, _reason, write_failed
+    from recordsadmin.records.bulk import STOPPED_CREATE_REASON, Outcome, _reason, write_failed
 
     Status = BulkItem.Status
     data = item.data or {}
@@ -443,12 +443,7 @@ def import_one(schema: Schema, pacer, item: BulkItem, params: Mapping):
     try:
         if not match:
             if resumed:
-                return Outcome(
-                    Status.FAILED,
-                    f"{UNKNOWN_PREFIX}: the job stopped while this row was being sent. "
-                    "Look for the record before retrying.",
-                    maybe_applied=True,
-                )
+                return Outcome(Status.FAILED, STOPPED_CREATE_REASON, maybe_applied=True)
             record = pacer.call(
                 services.record_create,
                 schema=schema,

@@ -183,3 +183,131 @@ def test_an_item_refused_for_the_rate_again_and_again_fails_in_the_end(
     puts = [seen for seen in service.stub.requests if seen.method == "PUT"]
     # Each refusal is the client's first try and its retries; 3 refusals an item, 2 items.
     assert len(puts) == 2 * 3 * (1 + settings.GHL_MAX_RETRIES)
+
+
+def spend_the_day(monkeypatch, calls: int = 0) -> None:
+    """From now on the embedded API allows `calls` more calls today."""
+    from recordsadmin.sandbox import ratelimit
+
+    monkeypatch.setattr(ratelimit, "DAILY_LIMIT", calls)
+    ratelimit.limiter.reset()
+
+
+def next_day(monkeypatch) -> None:
+    spend_the_day(monkeypatch, 200_000)
+
+
+def test_a_job_stopped_for_the_day_before_it_collected_its_records_starts_over_on_retry(
+    schema, staff_user, staff_client, settings, monkeypatch
+):
+    props = schema(records=30, rate="100/10s")
+    settings.GHL_MAX_RETRIES = 0
+    spend_the_day(monkeypatch)
+    job, _ = run_update(props, staff_user, "Tomorrow")
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.FAILED and not job.collected
+    assert "It had not collected all its records yet: retry it" in job.error
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Retry the job" in page
+    next_day(monkeypatch)
+    retried = staff_client.post(f"/jobs/{job.pk}/retry/", follow=True).content.decode()
+    assert "The job is queued again: it collects its records from the start." in retried
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE and job.error == ""
+    assert bulk.job_counts(job=job) == {**bulk.job_counts(job=job), "done": 30, "total": 30}
+    assert {r.properties["description"] for r in sandbox_records(props)} == {"Tomorrow"}
+
+
+def test_an_import_create_in_flight_at_a_restart_is_not_sent_again_after_the_daily_limit(
+    schema, staff_user, staff_client, settings, monkeypatch
+):
+    from recordsadmin.records import services
+    from recordsadmin.records.models import RecordChange
+
+    props = schema(records=0, rate="100/10s")
+    settings.GHL_MAX_RETRIES = 0
+    owner = services.user_list()[0].id
+    rows = [
+        {"row": n, "cells": [], "properties": {"address": f"{n} Once St", "price": n,
+                                               "status": "Active"}, "owner": owner}
+        for n in (2, 3, 4)
+    ]  # fmt: skip
+    job = bulk.job_create(
+        user=staff_user,
+        schema=props,
+        kind=BulkJob.Kind.IMPORT,
+        params={"mapping": ["address", "price", "status", "owner"]},
+        summary="import",
+        items=[{"data": row} for row in rows],
+    )
+    bulk.job_run(job_id=str(job.pk), stop_after=1)
+    # The worker dies while row 3 is in flight: the API made the record, the answer was lost.
+    lost = job.items.get(position=2)
+    bulk._start_item(job, props, lost)
+    services.record_create(schema=props, properties=lost.data["properties"], owner=owner)
+    # Its next run starts with the owners' names, and the day's quota is spent by then.
+    services.user_list_invalidate()
+    spend_the_day(monkeypatch)
+    bulk.job_run(job_id=str(job.pk))
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.FAILED
+    lost.refresh_from_db()
+    assert lost.status == "failed" and lost.reason.startswith("Outcome unknown")
+    creates = RecordChange.objects.filter(job_id=str(job.pk)).order_by("at", "id")
+    assert list(creates.values_list("outcome", flat=True)) == ["ok", "unknown"]
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "1 row may have created its record before the answer was lost" in page
+    assert "1 record was not sent: retry them" in page
+    # The next day a retry sends row 4, and not row 3 again.
+    next_day(monkeypatch)
+    staff_client.post(f"/jobs/{job.pk}/retry/")
+    run_worker()
+    addresses = sorted(r.properties["address"] for r in sandbox_records(props))
+    assert addresses == ["2 Once St", "3 Once St", "4 Once St"]
+    lost.refresh_from_db()
+    assert lost.status == "failed" and lost.reason.startswith("Outcome unknown")
+
+
+def test_an_update_in_flight_at_a_restart_keeps_its_history_when_the_daily_limit_stops_it(
+    schema, staff_user, settings, monkeypatch
+):
+    from recordsadmin.records import services
+    from recordsadmin.records.models import RecordChange
+
+    props = schema(records=4, rate="100/10s")
+    settings.GHL_MAX_RETRIES = 0
+    versions = {r.id: r.version for r in sandbox_records(props)}
+    job = bulk.job_create(
+        user=staff_user,
+        schema=props,
+        kind=BulkJob.Kind.UPDATE,
+        selection=bulk.Selection(query="?", all_matching=True),
+        params={"field": "description", "value": "Once"},
+        summary="once",
+    )
+    bulk.job_run(job_id=str(job.pk), stop_after=2)
+    # The worker dies while the third update is in flight; the API had carried it out.
+    lost = job.items.filter(status="pending").order_by("position").first()
+    bulk._start_item(job, props, lost)
+    services.record_update(
+        schema=props, record_id=lost.record_id, properties={"description": "Once"}
+    )
+    # Its next run looks at that record first, and the day's quota is spent by then.
+    spend_the_day(monkeypatch)
+    bulk.job_run(job_id=str(job.pk))
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.FAILED
+    assert bulk.job_counts(job=job)["failed"] == 2
+    # The next day a retry finds that update made, and makes the last one.
+    next_day(monkeypatch)
+    assert bulk.job_retry_failed(job=job).failed == 2
+    run_worker()
+    lost.refresh_from_db()
+    assert lost.status == "done" and lost.reason == bulk.RESENT_UPDATE
+    for record in sandbox_records(props):
+        assert record.version - versions[record.id] == 1, record.id  # written once
+    changes = RecordChange.objects.filter(job_id=str(job.pk))
+    assert sorted(changes.values_list("record_id", "outcome")) == sorted(
+        (i, "ok") for i in versions
+    )
