@@ -56,5 +56,8 @@ urlpatterns = [
         name="field",
     ),
     re_path(r"^users/?$", endpoint(GET=views.list_users), name="users"),
-    re_path(r"^(?P<rest>.*)$", csrf_exempt(login_not_required(views.unknown_path)), name="unknown"),
+    # [\s\S]: any path, a newline in it included, is answered in JSON.
+    re_path(
+        r"^(?P<rest>[\s\S]*)$", csrf_exempt(login_not_required(views.unknown_path)), name="unknown"
+    ),
 ]

@@ -173,3 +173,16 @@ def test_no_request_gets_a_server_error(demo):
         assert response["Content-Type"] == "application/json"
 
     check()
+
+
+@pytest.mark.parametrize(
+    "path", ["/objects/%2F%0A", "/objects/x%0A/records", "/%0A", "/users%0D%0A"]
+)
+def test_a_newline_anywhere_in_the_path_is_answered_in_json(demo, path):
+    """Found by the test above: a path no route took (a newline defeats `.`) got Django's HTML
+    404 page instead of the contract's JSON body."""
+    client, headers, _ = demo
+    response = client.get("/sandbox" + path, headers=headers)
+    assert response.status_code in (400, 404, 405)
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["statusCode"] == response.status_code
