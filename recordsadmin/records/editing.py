@@ -28,7 +28,13 @@ from recordsadmin.records.exceptions import (
     ValidationFailed,
 )
 from recordsadmin.records.types import Record, Schema
-from recordsadmin.records.views import api_error_page, can_view, load_schema, wants_partial
+from recordsadmin.records.views import (
+    JUST_CREATED,
+    api_error_page,
+    can_view,
+    load_schema,
+    wants_partial,
+)
 
 can_add = permission_required("records.add_record", raise_exception=True)
 can_change = permission_required("records.change_record", raise_exception=True)
@@ -148,8 +154,13 @@ def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str
         query = form.carried_query() if forms.CARRY in form.fields else []
         return _go(request, f"{url}?{urlencode(query)}" if query else url)
     messages.success(request, f"{schema.singular} “{name}” {verb}.")
-    view = "records:record_edit" if action == CONTINUE else "records:record_detail"
-    return _go(request, reverse(view, args=[schema.key, record.id]))
+    if action == CONTINUE:
+        return _go(request, reverse("records:record_edit", args=[schema.key, record.id]))
+    if verb == "created":
+        # The record page shows the create's own answer: no second call, and nothing to wait
+        # for on a service whose reads may lag behind its writes.
+        request.session[JUST_CREATED] = history.record_snapshot(record)
+    return _go(request, reverse("records:record_detail", args=[schema.key, record.id]))
 
 
 def _unsaved(request: HttpRequest, error: RecordsApiError) -> HttpResponse:

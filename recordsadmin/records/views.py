@@ -21,7 +21,11 @@ from recordsadmin.records.errors import error_status, explain
 from recordsadmin.records.exceptions import NotFound, RecordsApiError
 from recordsadmin.records.listing import PER_PAGE_CHOICES, ListQuery
 from recordsadmin.records.tables import build_table, header_cells
-from recordsadmin.records.types import Schema
+from recordsadmin.records.types import Schema, parse_record
+
+# The session key of a record just created through the dashboard, as the create answered it:
+# its page is shown from that answer once (editing.py sets it).
+JUST_CREATED = "records:just_created"
 
 
 def wants_partial(request: HttpRequest) -> bool:
@@ -145,9 +149,13 @@ def pager(query: ListQuery, current: int, last: int, around: int = 2) -> dict:
 @require_GET
 @can_view
 def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpResponse:
+    just_created = request.session.pop(JUST_CREATED, None)
     try:
         schema = load_schema(key)
-        record = services.record_get(schema=schema, record_id=record_id)
+        if just_created and just_created.get("id") == record_id:
+            record = parse_record({"record": just_created}, schema)
+        else:
+            record = services.record_get(schema=schema, record_id=record_id)
         users = {u.id: u for u in services.user_list()}
     except NotFound:
         deleted = history.deleted_change_get(object_key=key, record_id=record_id)

@@ -59,7 +59,11 @@ def test_create_sends_only_schema_fields_once_and_shows_the_record(staff, prop, 
     page = staff.get(response["Location"])
     assert page.status_code == 200
     assert b"1 Test Lane" in page.content and b"Open plan" in page.content
-    assert not embedded.calls("POST", r"/search$"), "the new record is read by id, not searched"
+    assert not embedded.calls("POST", r"/search$"), "the new record is not searched for"
+    assert not embedded.calls("GET", rf"/records/{record_id}$"), "it is the create's answer"
+    again = staff.get(response["Location"])  # shown from the answer once; later pages read it
+    assert b"1 Test Lane" in again.content
+    assert len(embedded.calls("GET", rf"/records/{record_id}$")) == 1
     change = RecordChange.objects.get(action="create")
     assert (change.outcome, change.record_id, change.username) == ("ok", record_id, "staffer")
     assert change.after["properties"]["address"] == "1 Test Lane"
