@@ -311,7 +311,7 @@ def _post_filter(schema: _Schema, item: Any, path: str, depth: int) -> Condition
         raise SearchInvalid(f'{path}: a filter is {{"field", "operator", "value"}}.', path)
     name, operator = item["field"], item.get("operator", "eq")
     field, _ = schema.resolve(name, bare_keys=True)
-    if operator not in POST_OPERATORS:
+    if not isinstance(operator, str) or operator not in POST_OPERATORS:
         raise SearchInvalid(f"{path}: unknown operator {operator!r} for {name}.", name)
     value = item.get("value")
     if operator != "range":

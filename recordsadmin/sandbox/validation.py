@@ -240,9 +240,10 @@ def apply_change(field: FieldLike, change: Mapping, current: Any) -> list:
         raise Invalid(400, f'{field.key}: "add" and "remove" must be lists')
     current = list(current) if isinstance(current, list) else []
     if field.data_type == DataType.FILE_UPLOAD:
-        gone = {r.get("url") if isinstance(r, Mapping) else r for r in remove}
-        if not all(isinstance(url, str) for url in gone):
+        urls = [r.get("url") if isinstance(r, Mapping) else r for r in remove]
+        if not all(isinstance(url, str) for url in urls):
             raise Invalid(400, f"{field.key}: remove files by URL (a string or {{'url': ...}})")
+        gone = set(urls)
         kept = [f for f in current if not (isinstance(f, Mapping) and f.get("url") in gone)]
         return clean_value(field, kept + add) if kept + add else []
     if not all(isinstance(r, str) for r in remove):

@@ -177,7 +177,7 @@ def create_object(call: Call) -> tuple[int, dict]:
     primary_key = full_field_key(key, details.get("key"), "primaryDisplayPropertyDetails.key")
     primary_name = string(details, "name", required=True, empty=False)
     data_type = details.get("dataType")
-    if data_type not in PRIMARY_TYPES:
+    if not isinstance(data_type, str) or data_type not in PRIMARY_TYPES:
         raise bad_request(
             "primaryDisplayPropertyDetails.dataType must be TEXT or NUMERICAL",
             "primaryDisplayPropertyDetails",

@@ -433,3 +433,33 @@ def test_a_nul_character_anywhere_is_400_on_every_database(sandbox, call, field)
     if field:
         assert field in response.json()["errors"]
     assert Record.objects.count() == before
+
+
+@pytest.mark.parametrize("odd", [[], {}, ["eq"], {"eq": 1}])
+def test_a_list_or_an_object_where_a_name_belongs_is_400_not_a_crash(sandbox, odd):
+    """Where the API looks a name up (a dataType, an operator, a file's URL), any JSON may come;
+    a list or an object is no name (nor can it be looked up in a set)."""
+    primary = {"key": "name", "name": "Name", "dataType": odd}
+    response = sandbox.post(
+        "/objects/",
+        json={
+            "key": "pet",
+            "labels": {"singular": "Pet", "plural": "Pets"},
+            "primaryDisplayPropertyDetails": primary,
+        },
+    )
+    assert response.status_code == 400, response.text
+    assert "primaryDisplayPropertyDetails" in response.json()["errors"]
+
+    search = {"filters": [{"field": "address", "operator": odd, "value": "x"}]}
+    response = sandbox.post(f"{RECORDS}/search", json=search)
+    assert response.status_code == 400, response.text
+    assert "address" in response.json()["errors"]
+
+    path = f"{RECORDS}/{some_record(sandbox).id}"
+    for remove in ([odd], [{"url": odd}]):
+        response = sandbox.put(path, json={"properties": {"photos": {"remove": remove}}})
+        assert response.status_code == 400, response.text
+        assert response.json()["errors"] == {
+            "photos": ["photos: remove files by URL (a string or {'url': ...})"]
+        }
