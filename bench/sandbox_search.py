@@ -246,7 +246,7 @@ def main() -> None:
         from django.db import connection
         from django.test import Client
 
-        from recordsadmin.sandbox.search import ensure_property_indexes, property_indexes
+        from recordsadmin.sandbox.indexing import ensure_property_indexes, property_indexes
 
         call_command("migrate", verbosity=0)
         if connection.vendor == "postgresql":

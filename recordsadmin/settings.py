@@ -259,6 +259,11 @@ RECORDS_CURRENCY = os.environ.get("RECORDS_CURRENCY", "USD").strip().upper() or 
 # The embedded records API (recordsadmin/sandbox).
 SANDBOX_LOCATION_ID = os.environ.get("SANDBOX_LOCATION_ID", "")
 SANDBOX_TOKEN = os.environ.get("SANDBOX_TOKEN", "")
+# Where `sandbox_demo` keeps the demo location's id and token (mode 600) unless both settings
+# above hold them; the dashboard reads them from there to call its embedded API.
+SANDBOX_CREDENTIALS_FILE = Path(
+    os.environ.get("SANDBOX_CREDENTIALS_FILE", DATA_DIR / "sandbox-credentials.json")
+)
 # "100/10s" is the real service's burst limit; "off" turns the emulation off.
 SANDBOX_RATE_LIMIT = os.environ.get("SANDBOX_RATE_LIMIT", "100/10s")
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from .ratelimit import current_rate
+
 
 class SandboxConfig(AppConfig):
     name = "recordsadmin.sandbox"
@@ -8,9 +10,12 @@ class SandboxConfig(AppConfig):
     verbose_name = "Embedded records API"
 
     def ready(self) -> None:
-        from .indexing import after_migrate
-        from .ratelimit import current_rate
+        # Here, not at the top: these import the models, which only exist once apps are loaded
+        # (Django's documented place for it, not a way round an import circle).
+        from . import signals  # noqa: PLC0415
+        from .indexing import after_migrate  # noqa: PLC0415
 
         # A bad SANDBOX_RATE_LIMIT stops the server at start, not at its first API call.
         current_rate()
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="sandbox_after_migrate")
+        signals.connect()

@@ -1,4 +1,4 @@
-"""Who is calling: the bearer token, the Version header and the locationId (records-api.md).
+"""Who is calling: the bearer token, the Version header and the locationId (docs/records-api.md).
 
 A token belongs to one location and is stored as its SHA-256 only. A `locationId` that is not
 the token's, wherever the client put it (query or body), is refused with 401.
@@ -8,10 +8,10 @@ from collections.abc import Mapping
 
 from django.http import HttpRequest
 
+from recordsadmin.contract.limits import API_VERSION
+
 from .errors import INVALID_TOKEN, LOCATION_NOT_ACCESSIBLE, ApiError, bad_request
 from .models import ApiToken, Location, hash_token
-
-API_VERSION = "2021-07-28"
 
 
 def bearer_token(request: HttpRequest) -> str:

@@ -1,8 +1,9 @@
 """Where the dashboard finds the sandbox location's plaintext token.
 
-The database keeps only the token's hash, so `sandbox_demo` writes the plaintext next to the
-database (DATA_DIR/sandbox-credentials.json, readable by the owner only) unless the settings
-already hold it (SANDBOX_LOCATION_ID and SANDBOX_TOKEN).
+The database keeps only the token's hash, so `sandbox_demo` writes the plaintext to the file
+that settings.SANDBOX_CREDENTIALS_FILE names (by default DATA_DIR/sandbox-credentials.json,
+next to the database), readable by the owner only, unless the settings already hold it
+(SANDBOX_LOCATION_ID and SANDBOX_TOKEN).
 """
 
 import json
@@ -11,11 +12,9 @@ from pathlib import Path
 
 from django.conf import settings
 
-FILE_NAME = "sandbox-credentials.json"
-
 
 def path() -> Path:
-    return Path(settings.DATA_DIR) / FILE_NAME
+    return Path(settings.SANDBOX_CREDENTIALS_FILE)
 
 
 def save(location_id: str, token: str) -> Path:

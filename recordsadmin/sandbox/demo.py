@@ -11,7 +11,9 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
-from .models import ApiToken, DataType, Field, Location, ObjectSchema, Record, SandboxUser, new_id
+from recordsadmin.contract.datatypes import DataType
+
+from .models import ApiToken, Field, Location, ObjectSchema, Record, SandboxUser, new_id
 from .search import build_search_text
 
 BATCH = 2000
@@ -32,8 +34,9 @@ def _options(*pairs: tuple[str, str]) -> list[dict]:
     return [{"key": key, "label": label} for key, label in pairs]
 
 
-# The three, keys as the seed document writes them. Keys that differ from their labels
-# are on property_type, features, amenities and rooms.
+# The three statuses of GoHighLevel's setup guide for custom objects (the seed document), keys
+# as it writes them. Keys that differ from their labels are on property_type, features,
+# amenities and rooms.
 STATUS = _options(("Active", "Active"), ("Pending", "Pending"), ("Sold", "Sold"))
 FEATURES = _options(
     ("pool", "Pool"),

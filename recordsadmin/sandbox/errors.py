@@ -1,7 +1,9 @@
-"""The embedded API's error bodies (records-api.md, "Error bodies"; ghl-notes.md).
+"""The embedded API's error bodies, and the exceptions that end a call with one.
 
-`{"statusCode", "message", "error"}` as the real service sends them, plus `errors` by field key.
-A 422 carries `message` as a list of strings, every other status as one string.
+`{"statusCode", "message", "error"}` as the real service sends them (docs/records-api.md), plus
+`errors` by field key. A 422 carries `message` as a list of strings, every other status as one
+string. `Invalid` (one value's problem) and `SearchInvalid` (a search's) live here, below the
+modules that raise them, so that validation, search and the per-type rules share them.
 """
 
 from http import HTTPStatus
@@ -35,6 +37,24 @@ class ApiError(Exception):
     def from_errors(cls, status: int, errors: dict[str, list[str]]) -> "ApiError":
         messages = [message for field_messages in errors.values() for message in field_messages]
         return cls(status, messages, errors)
+
+
+class Invalid(Exception):
+    """One value's problem: the status it earns and a message that names the key."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class SearchInvalid(Exception):
+    """A search the API answers with 400; the message names the parameter or field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 def bad_request(message: str, field: str | None = None) -> ApiError:

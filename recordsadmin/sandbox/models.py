@@ -1,7 +1,7 @@
 """The embedded records API's data: locations, their tokens, object schemas, fields and records.
 
-It serves the contract of records-api.md from the project's own database so that the dashboard
-runs and is tested with no GoHighLevel account.
+It serves the records API's contract (docs/records-api.md) from the project's own database so
+that the dashboard runs and is tested with no GoHighLevel account.
 """
 
 import hashlib
@@ -18,22 +18,6 @@ def new_id(prefix: str = "") -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-class DataType(models.TextChoices):
-    TEXT = "TEXT"
-    LARGE_TEXT = "LARGE_TEXT"
-    NUMERICAL = "NUMERICAL"
-    PHONE = "PHONE"
-    MONETORY = "MONETORY"
-    CHECKBOX = "CHECKBOX"
-    SINGLE_OPTIONS = "SINGLE_OPTIONS"
-    MULTIPLE_OPTIONS = "MULTIPLE_OPTIONS"
-    DATE = "DATE"
-    TEXTBOX_LIST = "TEXTBOX_LIST"
-    FILE_UPLOAD = "FILE_UPLOAD"
-    RADIO = "RADIO"
-    EMAIL = "EMAIL"
 
 
 class Location(models.Model):
@@ -128,7 +112,9 @@ class Field(models.Model):
     object = models.ForeignKey(ObjectSchema, on_delete=models.CASCADE, related_name="fields")
     name = models.CharField(max_length=200)
     field_key = models.CharField(max_length=300)  # "custom_objects.property.price"
-    data_type = models.CharField(max_length=32, choices=DataType.choices)
+    # One of recordsadmin.contract.datatypes.DataType, which the API checks on create. No
+    # `choices`: a new dataType then needs no migration.
+    data_type = models.CharField(max_length=32)
     options = models.JSONField(default=list)  # [{"key": ..., "label": ...}]
     description = models.TextField(blank=True)
     placeholder = models.CharField(max_length=200, blank=True)

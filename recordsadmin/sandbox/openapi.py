@@ -1,15 +1,26 @@
 """The OpenAPI 3 description of the embedded records API, served at /sandbox/openapi.json.
 
-It describes what this server does (records-api.md), not the real service: tests check that
-every route is described and every described path resolves, and schemathesis can run against it.
+It describes what this server does, not the real service (docs/records-api.md tells them
+apart): tests check that every route is described and every described path resolves, and
+schemathesis can run against it. Types, operators and limits come from `recordsadmin.contract`,
+so the document says what the code does.
 """
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from .models import DataType
-from .search import GET_OPERATORS, MAX_SORT_KEYS, PRESENCE, SORTABLE_TYPES
+from recordsadmin.contract.datatypes import OPERATORS, PRESENCE, PRIMARY, SORTABLE, DataType
+from recordsadmin.contract.limits import (
+    API_VERSION,
+    MAX_PAGE_LIMIT,
+    MAX_QUERY_LENGTH,
+    MAX_SORT_KEYS,
+)
+
+DATA_TYPES = [data_type.value for data_type in DataType]
+PAGE_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_LIMIT}
+QUERY = {"type": "string", "maxLength": MAX_QUERY_LENGTH}
 
 
 def _ref(name: str) -> dict:
@@ -92,7 +103,7 @@ _LIST_CHANGE = {
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 SORT_BY = (
     "createdAt (the default), updatedAt or properties.<key> of a field of type "
-    f"{', '.join(SORTABLE_TYPES)}; list, text box list and file fields have no order (400). "
+    f"{', '.join(SORTABLE)}; list, text box list and file fields have no order (400). "
     "Records without the property come last in both directions; ties go by id."
 )
 _SEARCH_AFTER = {
@@ -181,7 +192,7 @@ SCHEMAS = {
             "id": {"type": "string"},
             "name": {"type": "string"},
             "fieldKey": {"type": "string"},
-            "dataType": {"type": "string", "enum": DataType.values},
+            "dataType": {"type": "string", "enum": DATA_TYPES},
             "objectKey": {"type": "string"},
             "locationId": {"type": "string"},
             "options": {"type": "array", "items": _ref("Option")},
@@ -251,7 +262,7 @@ SCHEMAS = {
                 "properties": {
                     "key": {"type": "string"},
                     "name": {"type": "string"},
-                    "dataType": {"type": "string", "enum": ["TEXT", "NUMERICAL"]},
+                    "dataType": {"type": "string", "enum": [t.value for t in PRIMARY]},
                 },
             },
         },
@@ -276,7 +287,7 @@ SCHEMAS = {
             "objectKey": {"type": "string"},
             "name": {"type": "string"},
             "fieldKey": {"type": "string"},
-            "dataType": {"type": "string", "enum": DataType.values},
+            "dataType": {"type": "string", "enum": DATA_TYPES},
             "options": {"type": "array", "items": _ref("Option")},
             "description": {"type": "string"},
             "placeholder": {"type": "string"},
@@ -299,8 +310,8 @@ SCHEMAS = {
         "properties": {
             "locationId": {"type": "string"},
             "page": {"type": "integer", "minimum": 1},
-            "pageLimit": {"type": "integer", "minimum": 1, "maximum": 100},
-            "query": {"type": "string", "maxLength": 75},
+            "pageLimit": PAGE_LIMIT,
+            "query": QUERY,
             "filters": {
                 "type": "array",
                 "items": {"type": "object"},
@@ -362,7 +373,7 @@ def _wrap(name: str, schema: dict) -> dict:
 
 
 _RECORD = _json(_wrap("record", _ref("Record")))
-FILTER_OPERATORS = sorted(GET_OPERATORS - PRESENCE)
+FILTER_OPERATORS = sorted(OPERATORS - PRESENCE)
 # OpenAPI 3.0 cannot name parameters by a pattern; a form-style object whose members are the
 # query parameters themselves is how it says "any parameter of this shape".
 PROPERTY_FILTERS = {
@@ -475,8 +486,8 @@ PATHS = {
             parameters=[
                 ID_OR_KEY,
                 LOCATION,
-                _query("query", {"type": "string", "maxLength": 75}),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                _query("query", QUERY),
+                _query("limit", PAGE_LIMIT),
                 _query("offset", {"type": "integer", "minimum": 0}),
                 _query("sortBy", {"type": "string"}, SORT_BY),
                 _query("sortOrder", {"type": "string", "enum": ["asc", "desc"]}),
@@ -580,9 +591,9 @@ SPEC = {
     "openapi": "3.0.3",
     "info": {
         "title": "recordsadmin embedded records API",
-        "version": "2021-07-28",
+        "version": API_VERSION,
         "description": "The GoHighLevel Custom Objects records API as recordsadmin serves it "
-        "from its own database (records-api.md).",
+        "from its own database (docs/records-api.md).",
     },
     "servers": [{"url": "/sandbox"}],
     "security": [{"bearer": []}],
@@ -594,7 +605,7 @@ SPEC = {
                 "name": "Version",
                 "in": "header",
                 "required": True,
-                "schema": {"type": "string", "enum": ["2021-07-28"]},
+                "schema": {"type": "string", "enum": [API_VERSION]},
             }
         },
         "headers": {

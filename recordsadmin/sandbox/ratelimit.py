@@ -1,6 +1,6 @@
-"""The real service's rate limit, emulated per token (records-api.md, "Users and rate limits").
+"""The real service's rate limit, emulated per token (docs/records-api.md).
 
-settings.SANDBOX_RATE_LIMIT is "N/Ms" or "N/Ns" (N requests per M seconds, "100/10s" is the
+settings.SANDBOX_RATE_LIMIT is "N/Ms" or "N/Ns" (N requests per M seconds; the default is the
 real service's burst limit) or "off". It is read on every request, so a test can change it.
 
 The window slides: a request is let through when fewer than N requests of the same token were
@@ -8,7 +8,7 @@ let through in the last M seconds, which is what a client pacing itself by the h
 (a fixed window would let 2N through around a boundary). The counters live in this process,
 behind one lock: with several worker processes each keeps its own, so the limit a client sees
 is per process. That is enough for an emulation; the dashboard's own limiter is what must hold
-across processes. The daily limit (200,000) is counted per UTC day the same way.
+across processes. The daily limit is counted per UTC day the same way.
 """
 
 import math
@@ -21,8 +21,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-DAILY_LIMIT = 200_000
-DEFAULT_RATE = "100/10s"  # the real service's burst limit, on unless a setting says otherwise
+from recordsadmin.contract import limits
+
+# Read from this module on every request, so that a test can lower it.
+DAILY_LIMIT = limits.DAILY_LIMIT
+# The real service's burst limit, on unless a setting says otherwise.
+DEFAULT_RATE = f"{limits.RATE_LIMIT_CALLS}/{limits.RATE_LIMIT_SECONDS}s"
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s\s*")
 # Past this many keys, those with no request in their window are forgotten (their daily count
 # with them), so that requests with random tokens cannot grow memory without bound.
@@ -50,7 +54,7 @@ def parse_rate(value: str) -> Rate | None:
         if rate.requests > 0 and rate.seconds > 0:
             return rate
     raise ImproperlyConfigured(
-        f"SANDBOX_RATE_LIMIT must look like 100/10s (requests per seconds) or be off, "
+        f"SANDBOX_RATE_LIMIT must look like {DEFAULT_RATE} (requests per seconds) or be off, "
         f"not {value!r}."
     )
 

@@ -1,11 +1,13 @@
-"""Record search for the embedded records API: both forms of records-api.md "Search".
+"""Record search for the embedded records API: both forms of the search call.
 
-`parse_get` and `parse_post` turn the seed's GET form and the real service's POST form into one
-`SearchRequest`; `run_search` answers it with two database queries (the page and a COUNT), never
-by loading records into Python, so the same code stays fast at 100,000 records on SQLite and
-runs unchanged on PostgreSQL.
+`parse_get` and `parse_post` turn the GET form (the one GoHighLevel's setup guide for custom
+objects, the seed document, shows) and the real service's POST form into one `SearchRequest`
+(docs/records-api.md describes both); `run_search` answers it with two database queries (the
+page and a COUNT), never by loading records into Python, so the same code stays fast at 100,000
+records on SQLite and runs unchanged on PostgreSQL.
 
-How values compare, per dataType:
+What is particular to a dataType (how a filter value is typed, how a condition becomes SQL,
+what a property sorts by) is its class in fieldtypes.py; how values compare, per dataType:
 - NUMERICAL, MONETORY: as numbers (the JSON value cast to a float on both databases);
 - DATE: as "YYYY-MM-DD" strings, which order like the dates they spell;
 - text compares and sorts by code point on both databases: SQLite's BINARY order, and
@@ -22,89 +24,62 @@ last in both directions; every order ends with the record id, in the first key's
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
-import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import BooleanField, F, FloatField, Func, Index, Q, TextField, Value
+from django.db.models import F, Q
 from django.db.models.expressions import Expression
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, StrIndex
-from django.db.models.lookups import (
-    Exact,
-    GreaterThan,
-    GreaterThanOrEqual,
-    IContains,
-    IsNull,
-    LessThan,
-    LessThanOrEqual,
-)
+from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThan
 from django.http import QueryDict
 
-from .indexing import MIN_INDEXED_QUERY, few_text_candidates, fts_phrase, text_index_ready
-from .models import DataType, Field, ObjectSchema, Record
+from recordsadmin.contract.datatypes import (
+    COMPARISONS,
+    EQ,
+    EXISTS,
+    NEGATIONS,
+    NOT_EQ,
+    NOT_EXISTS,
+    OPERATORS,
+    POST_OPERATORS,
+    PRESENCE,
+    RANGE,
+    SORTABLE,
+)
+from recordsadmin.contract.limits import (
+    CREATED_AT,
+    DEFAULT_PAGE_LIMIT,
+    MAX_PAGE_LIMIT,
+    MAX_QUERY_LENGTH,
+    MAX_SORT_KEYS,
+    OWNER,
+    TIMESTAMP_FIELDS,
+    UPDATED_AT,
+)
 
-MAX_QUERY_LENGTH = 75
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
+from . import fieldtypes, indexing
+from .errors import SearchInvalid
+from .expressions import LOOKUPS, PropertyValue, WithoutIndex
+from .models import Field, ObjectSchema, Record
+
 # Far past any real page; it keeps OFFSET inside a 64-bit integer on every database.
 MAX_OFFSET = 1_000_000_000
 # A bound on the SQL one request can make the database evaluate.
 MAX_CONDITIONS = 50
 MAX_GROUP_DEPTH = 5
-MAX_SORT_KEYS = 3
 # From this offset on a page is read in two steps, ids then rows (measured in bench/).
 DEEP_OFFSET = 1000
 # A filtered page is sorted from a scan, not read off the created_at index, when fewer than
 # this many times the records it needs match (measured in bench/).
 SCAN_RATIO = 5
 
-NUMERIC_TYPES = {DataType.NUMERICAL, DataType.MONETORY}
-LIST_TYPES = {DataType.MULTIPLE_OPTIONS, DataType.CHECKBOX}
-PRESENCE_ONLY_TYPES = {DataType.TEXTBOX_LIST, DataType.FILE_UPLOAD}
-OPTION_TYPES = {DataType.SINGLE_OPTIONS, DataType.RADIO, *LIST_TYPES}
-# A list, a text box list or files have no one value to order by: sorting by them is refused
-# (400), on both databases alike, rather than ordered by their JSON text, which PostgreSQL
-# and SQLite spell differently.
-UNSORTABLE_TYPES = LIST_TYPES | PRESENCE_ONLY_TYPES
-SORTABLE_TYPES = [t for t in DataType.values if t not in UNSORTABLE_TYPES]
-
-TIMESTAMP_FIELDS = {"createdAt": "created_at", "updatedAt": "updated_at"}
-OWNER = "owner"
-
-COMPARISONS = {"gt", "gte", "lt", "lte"}
-PRESENCE = {"exists", "not_exists"}
-NEGATIONS = {"not_eq": "eq", "not_contains": "contains"}
-GET_OPERATORS = {"eq", "not_eq", "contains", "not_contains", *COMPARISONS, *PRESENCE}
-POST_OPERATORS = {"eq", "not_eq", "contains", "not_contains", "range", *PRESENCE}
+# The record's own times, by the columns that hold them.
+COLUMNS = {CREATED_AT: "created_at", UPDATED_AT: "updated_at"}
 
 GET_PARAMETERS = {"locationId", "query", "limit", "offset", "sortBy", "sortOrder", OWNER}
 POST_KEYS = {"locationId", "page", "pageLimit", "query", "filters", "sort", "searchAfter"}
 GET_FILTER = re.compile(r"properties\.(?P<key>[^\[\]]+)(?:\[(?P<op>[^\[\]]*)\])?")
 INTEGER = re.compile(r"[+-]?\d+")
-NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-LOOKUPS = {
-    "eq": Exact,
-    "gt": GreaterThan,
-    "gte": GreaterThanOrEqual,
-    "lt": LessThan,
-    "lte": LessThanOrEqual,
-}
-
-
-class SearchInvalid(Exception):
-    """A search the API answers with 400; the message names the parameter or field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,7 +105,7 @@ class SortKey:
     data_type: str = ""
 
 
-DEFAULT_SORT = (SortKey("createdAt", "desc"),)
+DEFAULT_SORT = (SortKey(CREATED_AT, "desc"),)
 
 
 @dataclasses.dataclass
@@ -140,7 +115,7 @@ class SearchRequest:
     query: str = ""
     filters: list = dataclasses.field(default_factory=list)
     sort: list[SortKey] = dataclasses.field(default_factory=lambda: list(DEFAULT_SORT))
-    limit: int = DEFAULT_LIMIT
+    limit: int = DEFAULT_PAGE_LIMIT
     offset: int = 0
     search_after: list | None = None  # [createdAt in ms, record id]
     page: int | None = None  # the POST form's page (from 1) and pageLimit, to echo back
@@ -178,25 +153,25 @@ class _Schema:
 
 
 def parse_get(obj: ObjectSchema, params: QueryDict) -> SearchRequest:
-    """The seed's form: `GET .../records/search?query=&limit=&offset=&sortBy=&sortOrder=&...`."""
+    """The GET form: `GET .../records/search?query=&limit=&offset=&sortBy=&sortOrder=&...`."""
     schema = _Schema(obj)
     filters: list[Condition] = []
     for name, values in params.lists():
         if name in GET_PARAMETERS:
             if name == OWNER:
-                filters += [_condition(schema, OWNER, "eq", v, name, text=True) for v in values]
+                filters += [_condition(schema, OWNER, EQ, v, name, text=True) for v in values]
             continue
         match = GET_FILTER.fullmatch(name)
         if not match:
             raise SearchInvalid(f"Unknown query parameter: {name}", name)
-        operator = match["op"] if match["op"] is not None else "eq"
-        if operator not in GET_OPERATORS:
+        operator = match["op"] if match["op"] is not None else EQ
+        if operator not in OPERATORS:
             raise SearchInvalid(f"Unknown filter operator in {name}: {operator!r}", name)
         field = f"properties.{match['key']}"
         filters += [_condition(schema, field, operator, v, name, text=True) for v in values]
     _check_size(filters)
 
-    sort_by = params.get("sortBy", "createdAt")
+    sort_by = params.get("sortBy", CREATED_AT)
     order = params.get("sortOrder", "desc")
     if sort_by.startswith("properties.") or sort_by in TIMESTAMP_FIELDS:
         sort = [_sort_key(schema, sort_by, order, "sortOrder", bare_keys=False)]
@@ -206,7 +181,7 @@ def parse_get(obj: ObjectSchema, params: QueryDict) -> SearchRequest:
         query=_query(params.get("query", "")),
         filters=filters,
         sort=sort,
-        limit=_integer(params.get("limit", DEFAULT_LIMIT), "limit", 1, MAX_LIMIT),
+        limit=_integer(params.get("limit", DEFAULT_PAGE_LIMIT), "limit", 1, MAX_PAGE_LIMIT),
         offset=_integer(params.get("offset", 0), "offset", 0, MAX_OFFSET),
     )
 
@@ -221,7 +196,7 @@ def parse_post(obj: ObjectSchema, body: dict) -> SearchRequest:
     schema = _Schema(obj)
     page = _integer(body.get("page", 1), "page", 1, MAX_OFFSET, text=False)
     page_limit = _integer(
-        body.get("pageLimit", DEFAULT_LIMIT), "pageLimit", 1, MAX_LIMIT, text=False
+        body.get("pageLimit", DEFAULT_PAGE_LIMIT), "pageLimit", 1, MAX_PAGE_LIMIT, text=False
     )
     if (page - 1) * page_limit > MAX_OFFSET:
         raise SearchInvalid(f"page must be at most {MAX_OFFSET // page_limit + 1}.", "page")
@@ -263,11 +238,13 @@ def _sort_key(schema: _Schema, name: Any, order: Any, order_name: str, *, bare_k
     field, data_type = schema.resolve(name, bare_keys=bare_keys)
     if field == OWNER:
         raise SearchInvalid(f"Cannot sort by {name}.", name)
-    if data_type in UNSORTABLE_TYPES:
+    field_type = fieldtypes.of(data_type) if data_type else None
+    if field_type and not field_type.rule.sortable:
+        # No one value to order by: refused on both databases alike, rather than ordered by
+        # the JSON text, which PostgreSQL and SQLite spell differently.
         raise SearchInvalid(
-            f"Cannot sort by {name}: a {data_type} field holds "
-            f"{'a list' if data_type in LIST_TYPES else 'several values'}, which has no order. "
-            f"Sort by createdAt, updatedAt or a field of type {', '.join(SORTABLE_TYPES)}.",
+            f"Cannot sort by {name}: a {data_type} field holds {field_type.holds}, which has "
+            f"no order. Sort by createdAt, updatedAt or a field of type {', '.join(SORTABLE)}.",
             name,
         )
     direction = order.lower() if isinstance(order, str) else order
@@ -309,12 +286,13 @@ def _post_filter(schema: _Schema, item: Any, path: str, depth: int) -> Condition
         return Group(operator, tuple(members))
     if set(item) - {"field", "operator", "value"} or "field" not in item:
         raise SearchInvalid(f'{path}: a filter is {{"field", "operator", "value"}}.', path)
-    name, operator = item["field"], item.get("operator", "eq")
+    name, operator = item["field"], item.get("operator", EQ)
     field, _ = schema.resolve(name, bare_keys=True)
+    # Any JSON may come: a list or an object is no operator (and cannot be looked up).
     if not isinstance(operator, str) or operator not in POST_OPERATORS:
         raise SearchInvalid(f"{path}: unknown operator {operator!r} for {name}.", name)
     value = item.get("value")
-    if operator != "range":
+    if operator != RANGE:
         return _condition(schema, field, operator, value, name, text=False)
     if not isinstance(value, Mapping) or not value or set(value) - COMPARISONS:
         raise SearchInvalid(f"{name}: a range value is {{gt?, gte?, lt?, lte?}}.", name)
@@ -326,29 +304,21 @@ def _condition(
     schema: _Schema, field: str, operator: str, raw: Any, name: str, *, text: bool
 ) -> Condition:
     """A typed condition. `text` says the value came from a query string, so it is a string."""
+    field_type = None
     if field in TIMESTAMP_FIELDS:
-        data_type, allowed = "", {"eq", "not_eq", *COMPARISONS}
+        data_type, allowed = "", {EQ, NOT_EQ, *COMPARISONS}
     elif field == OWNER:
-        data_type, allowed = "", {"eq", "not_eq", *PRESENCE}
+        data_type, allowed = "", {EQ, NOT_EQ, *PRESENCE}
     else:
         data_type = schema.field(field.removeprefix("properties."), name).data_type
-        allowed = _operators_for(data_type)
+        field_type = fieldtypes.of(data_type)
+        allowed = field_type.operators
     if operator not in allowed:
         kind = f"a {data_type} field" if data_type else field
         raise SearchInvalid(f"{name}: operator {operator} does not apply to {kind}.", name)
     if operator in PRESENCE:
         return _presence(field, operator, raw, name, data_type, text=text)
-    return Condition(field, operator, _value(field, data_type, operator, raw, name), data_type)
-
-
-def _operators_for(data_type: str) -> set[str]:
-    if data_type in PRESENCE_ONLY_TYPES:
-        return set(PRESENCE)
-    if data_type in LIST_TYPES:
-        return {"eq", "not_eq", "contains", "not_contains", *PRESENCE}
-    if data_type in NUMERIC_TYPES:
-        return {"eq", "not_eq", *COMPARISONS, *PRESENCE}
-    return set(GET_OPERATORS)
+    return Condition(field, operator, _value(field, field_type, operator, raw, name), data_type)
 
 
 def _presence(field, operator, raw, name, data_type, *, text) -> Condition:
@@ -356,46 +326,21 @@ def _presence(field, operator, raw, name, data_type, *, text) -> Condition:
     if truth in ("true", True) or (truth is None and not text):
         return Condition(field, operator, None, data_type)
     if truth in ("false", False):
-        flipped = "exists" if operator == "not_exists" else "not_exists"
+        flipped = EXISTS if operator == NOT_EXISTS else NOT_EXISTS
         return Condition(field, flipped, None, data_type)
     raise SearchInvalid(f"{name}: the value of {operator} is true.", name)
 
 
-def _value(field: str, data_type: str, operator: str, raw: Any, name: str) -> Any:
+def _value(
+    field: str, field_type: fieldtypes.FieldType | None, operator: str, raw: Any, name: str
+) -> Any:
+    """The value typed for the field: a time for the record's own times, a user id for its
+    owner, and for a property what its dataType takes."""
     if field in TIMESTAMP_FIELDS:
         return _timestamp(raw, name)
-    if data_type in NUMERIC_TYPES:
-        return _number(raw, name)
-    if data_type in LIST_TYPES and isinstance(raw, list) and raw:
-        # A list of options asks for records that hold all of them.
-        return tuple(_string(item, name) for item in raw)
-    value = _string(raw, name)
-    if data_type == DataType.DATE and operator not in ("contains", "not_contains"):
-        _date(value, name)
-    return value
-
-
-def _string(raw: Any, name: str) -> str:
-    if not isinstance(raw, str):
-        raise SearchInvalid(f"{name}: the value must be a string.", name)
-    return raw
-
-
-def _number(raw: Any, name: str) -> float:
-    if isinstance(raw, str) and NUMBER.fullmatch(raw.strip()):
-        raw = float(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise SearchInvalid(f"{name}: the value must be a number.", name)
-    return float(raw)
-
-
-def _date(value: str, name: str) -> dt.date:
-    try:
-        if DATE.fullmatch(value):
-            return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise SearchInvalid(f"{name}: the value must be a date, YYYY-MM-DD.", name)
+    if field_type is None:
+        return fieldtypes.string(raw, name)
+    return field_type.filter_value(raw, operator, name)
 
 
 def _timestamp(raw: Any, name: str) -> dt.datetime:
@@ -460,7 +405,8 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
         matches = matches.filter(_and(req.filters))
     # The index finds candidates; the LIKE above stays what a match is. It is asked only for
     # a rare text: reading a common one's candidates one by one is slower than a scan.
-    indexed = matches.filter(InTextIndex(text)) if _text_index_pays(text) else None
+    pays = indexing.text_index_pays(text)
+    indexed = matches.filter(indexing.InTextIndex(text)) if pays else None
     total = (matches if indexed is None else indexed).count()
     if total == 0 or req.offset >= total:
         return [], total
@@ -477,7 +423,7 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
     # (object, created_at, id) index looking for them: the matches tell which case this is.
     selective = (req.query or req.filters) and total < SCAN_RATIO * (offset + limit)
     if selective and indexed is not None:
-        page = page.filter(InTextIndex(text))
+        page = page.filter(indexing.InTextIndex(text))
     order = [_ordering(*key, reverse=backwards, bypass_index=selective) for key in keys]
     window = page.order_by(*order)[offset : offset + limit]
     if offset >= DEEP_OFFSET:
@@ -485,34 +431,6 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
         window = Record.objects.filter(pk__in=ids).order_by(*order)
     records = list(window)
     return records[::-1] if backwards else records, total
-
-
-def _text_index_pays(text: str) -> bool:
-    """SQLite: the trigram index can serve `text` and holds few candidates for it.
-    (PostgreSQL's planner weighs its trigram index against a scan by itself.)"""
-    return (
-        len(text) >= MIN_INDEXED_QUERY
-        and connection.vendor == "sqlite"
-        and text_index_ready(connection)
-        and few_text_candidates(connection, text)
-    )
-
-
-class InTextIndex(Expression):
-    """SQLite: the record's row is among those the trigram index finds for `text`, a phrase
-    of at least three characters that FTS5 matches as a substring, case-insensitively."""
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, text: str):
-        super().__init__()
-        self.text = text
-
-    def as_sql(self, compiler, connection):
-        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
-        matching = "SELECT rowid FROM sandbox_record_text WHERE sandbox_record_text MATCH %s"
-        return f"{table}.rowid IN ({matching})", (fts_phrase(self.text),)
 
 
 def _and(filters: Iterable) -> Q:
@@ -540,45 +458,16 @@ def _condition_q(c: Condition) -> Q:
         positive = dataclasses.replace(c, operator=NEGATIONS[c.operator])
         # NOT of a test on a missing value is NULL in SQL: say outright that missing matches.
         return ~_condition_q(positive) | _missing(c.field)
-    if c.operator == "exists":
+    if c.operator == EXISTS:
         return ~_missing(c.field)
-    if c.operator == "not_exists":
+    if c.operator == NOT_EXISTS:
         return _missing(c.field)
     if c.field in TIMESTAMP_FIELDS:
-        return Q(LOOKUPS[c.operator](F(TIMESTAMP_FIELDS[c.field]), c.value))
+        return Q(LOOKUPS[c.operator](F(COLUMNS[c.field]), c.value))
     if c.field == OWNER:
         return Q(owner=c.value)
     key = c.field.removeprefix("properties.")
-    if c.data_type in LIST_TYPES:
-        values = c.value if isinstance(c.value, tuple) else (c.value,)
-        return _and_all(_holds(key, v) for v in values)
-    if c.operator == "contains":
-        return Q(IContains(PropertyValue(key, "properties"), c.value))
-    return Q(LOOKUPS[c.operator](_property(key, c.data_type), c.value))
-
-
-def _and_all(qs: Iterable[Q]) -> Q:
-    result = Q()
-    for q in qs:
-        result &= q
-    return result
-
-
-def _holds(key: str, option: str) -> Q:
-    """The list at `key` holds `option`: its JSON text contains the option as a JSON string.
-
-    JSONField's `contains` lookup does not exist on SQLite, and a JSON string cannot occur
-    inside another one unescaped, so a plain substring test on the list's text is exact. The
-    stored text may spell non-ASCII letters either way, so both spellings are looked for. The
-    value must be a list: a plain string may spell one. PostgreSQL asks jsonb containment.
-    """
-    if connection.vendor == "postgresql":
-        return Q(HoldsOption(key, option))
-    text = PropertyValue(key, "properties")
-    q = Q()
-    for needle in {json.dumps(option), json.dumps(option, ensure_ascii=False)}:
-        q |= Q(GreaterThan(StrIndex(text, Value(needle)), 0))
-    return Q(Exact(PropertyType(key, "properties"), "array")) & q
+    return fieldtypes.of(c.data_type).condition(key, c.operator, c.value)
 
 
 def _missing(field: str) -> Q:
@@ -587,104 +476,7 @@ def _missing(field: str) -> Q:
         return Q(owner__isnull=True) | Q(owner="")
     if field in TIMESTAMP_FIELDS:
         return Q(pk__in=[])
-    return Q(IsNull(PropertyValue(field.removeprefix("properties."), "properties"), True))
-
-
-class PropertyValue(KeyTextTransform):
-    """A property of the record as a plain SQL value; NULL when it is absent or null.
-
-    PostgreSQL: `properties ->> 'key'` (Django's KT). SQLite: `JSON_EXTRACT(properties, path)`,
-    which gives numbers as numbers and strings as text. Django's KT on SQLite wraps that in a
-    CASE of three JSON calls that turns a JSON null into the text 'null'; this is one call.
-    """
-
-    def as_sqlite(self, compiler, connection):
-        lhs, params, keys = self.preprocess_lhs(compiler, connection)
-        # The path is written into the SQL, not bound, so that an index on this expression
-        # (see property_indexes) can serve it; doubled quotes keep it one string literal.
-        path = connection.ops.compile_json_path(keys).replace("'", "''").replace("%", "%%")
-        return f"JSON_EXTRACT({lhs}, '{path}')", tuple(params)
-
-    def as_postgresql(self, compiler, connection):
-        # `properties ->> 'key'`, the key written into the SQL for the same reason as above.
-        lhs, params, _ = self.preprocess_lhs(compiler, connection)
-        return f"({lhs} ->> {_literal(self.key_name)})", tuple(params)
-
-
-class PropertyType(KeyTextTransform):
-    """SQLite: the JSON type of a property ('array', 'text', 'integer'...), NULL if absent."""
-
-    def as_sqlite(self, compiler, connection):
-        sql, params = PropertyValue.as_sqlite(self, compiler, connection)
-        return sql.replace("JSON_EXTRACT(", "JSON_TYPE(", 1), params
-
-
-def _literal(text: str) -> str:
-    """`text` as an SQL string literal inside SQL that still goes through %-formatting."""
-    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
-
-
-class PropertyNumber(Func):
-    """A NUMERICAL or MONETORY property as a float; NULL when it is absent or null.
-
-    SQLite: `CAST(JSON_EXTRACT(...) AS real)`, as before. PostgreSQL: the jsonb number as
-    double precision, and NULL for anything that is not a JSON number, where a plain cast of
-    `->>` would fail the whole query on one odd value.
-    """
-
-    template = "%(expressions)s"
-    output_field = FloatField()
-
-    def __init__(self, key: str):
-        super().__init__(Cast(PropertyValue(key, "properties"), FloatField()))
-
-    def as_postgresql(self, compiler, connection, **extra):
-        value = self.source_expressions[0].source_expressions[0]  # the PropertyValue
-        lhs, params = compiler.compile(value.lhs)
-        key = _literal(value.key_name)
-        sql = (
-            f"(CASE WHEN jsonb_typeof({lhs} -> {key}) = 'number' "
-            f"THEN ({lhs} ->> {key})::double precision END)"
-        )
-        return sql, (*params, *params)
-
-
-class PropertyText(Func):
-    """A property as text that compares and sorts by code point on both databases.
-
-    SQLite's default BINARY collation already does (this is JSON_EXTRACT there, unchanged);
-    PostgreSQL adds COLLATE "C", so the database's own collation (en_US, ICU...) plays no part.
-    """
-
-    template = "%(expressions)s"
-    output_field = TextField()
-
-    def __init__(self, key: str):
-        super().__init__(PropertyValue(key, "properties"))
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f'({sql} COLLATE "C")', params
-
-
-class HoldsOption(Func):
-    """PostgreSQL: the list at `key` holds `option` (jsonb containment, `@>`)."""
-
-    output_field = BooleanField()
-
-    def __init__(self, key: str, option: str):
-        self.key, self.option = key, option
-        super().__init__(F("properties"))
-
-    def as_postgresql(self, compiler, connection, **extra):
-        lhs, params = compiler.compile(self.source_expressions[0])
-        sql = f"(({lhs} -> {_literal(self.key)}) @> %s::jsonb)"
-        return sql, (*params, json.dumps([self.option]))
-
-
-def _property(key: str, data_type: str) -> Expression:
-    """The property as a value SQL can compare and sort: a float for numbers, else text."""
-    return PropertyNumber(key) if data_type in NUMERIC_TYPES else PropertyText(key)
+    return Q(IsNull(PropertyValue(field.removeprefix("properties.")), True))
 
 
 def _order_keys(sort: list[SortKey]) -> list[tuple[Expression, str, bool]]:
@@ -692,9 +484,9 @@ def _order_keys(sort: list[SortKey]) -> list[tuple[Expression, str, bool]]:
     keys = []
     for key in sort:
         if key.field in TIMESTAMP_FIELDS:
-            keys.append((F(TIMESTAMP_FIELDS[key.field]), key.direction, False))
+            keys.append((F(COLUMNS[key.field]), key.direction, False))
         else:
-            expr = _property(key.field.removeprefix("properties."), key.data_type)
+            expr = fieldtypes.of(key.data_type).expression(key.field.removeprefix("properties."))
             keys.append((expr, key.direction, True))
     keys.append((F("id"), sort[0].direction if sort else "desc", False))
     return keys
@@ -711,15 +503,6 @@ def _ordering(
     # missing: NULLS LAST on created_at would stop SQLite reading its index in order.
     options = {"nulls_first" if reverse else "nulls_last": True} if nullable else {}
     return expr.asc(**options) if direction == "asc" else expr.desc(**options)
-
-
-class WithoutIndex(Func):
-    """The same value, that SQLite will not read through an index (`+column`)."""
-
-    template = "%(expressions)s"
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
 
 def _after_cursor(obj: ObjectSchema, keys: list, cursor: list) -> Q:
@@ -759,114 +542,6 @@ def _after_time(keys: list, ms: int, record_id: str) -> Q:
     if direction == "asc":
         return Q(created_at__gte=end) | (same_ms & Q(pk__gt=record_id))
     return Q(created_at__lt=start) | (same_ms & Q(pk__lt=record_id))
-
-
-# --- Indexes on properties ----------------------------------------------------------------
-
-PROPERTY_INDEX_PREFIX = "sandbox_prop_"
-# Any constant will do: the advisory lock that lets one sync_property_indexes run at a time.
-INDEX_LOCK = 0x5A4E_D8B0_1DE7
-
-
-def _field_indexes(key: str, data_type: str, vendor: str) -> list[Index]:
-    """The indexes that serve sorts and comparisons on one property (none for lists, text
-    boxes and files, which have no order). Named by kind and key alone, so that every object
-    with a property of that key and kind shares them."""
-    if data_type in LIST_TYPES or data_type in PRESENCE_ONLY_TYPES:
-        return []
-    kind = "n" if data_type in NUMERIC_TYPES else "t"
-    digest = hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:12]
-    value = _property(key, data_type)
-    name = f"{PROPERTY_INDEX_PREFIX}{kind}_{digest}"
-    indexes = [Index(F("object"), value, F("id"), name=name)]
-    if vendor == "postgresql":
-        descending = (F("object"), value.desc(nulls_last=True), F("id").desc())
-        indexes.append(Index(*descending, name=f"{PROPERTY_INDEX_PREFIX}{kind}d_{digest}"))
-    return indexes
-
-
-def property_indexes(obj: ObjectSchema) -> list[Index]:
-    """An index per sortable property of `obj`, on the very expression search sorts and
-    compares by: (object, value, id). A sort on an indexed property reads the index in order;
-    a comparison on it reads an index range, instead of parsing every record's JSON.
-
-    On PostgreSQL a second index per property holds (object, value DESC NULLS LAST, id DESC):
-    missing values sort last in both directions, and one B-tree read backwards gives nulls
-    first. (SQLite sorts NULL as the smallest value, so its one index serves the descending
-    order read backwards.)
-
-    Properties are named by key alone, so objects that share a key share its index.
-    """
-    return [
-        index
-        for field in obj.fields.all()
-        for index in _field_indexes(field.key, field.data_type, connection.vendor)
-    ]
-
-
-def _existing_indexes(conn) -> set[str]:
-    with conn.cursor() as cursor:
-        return set(conn.introspection.get_constraints(cursor, Record._meta.db_table))
-
-
-def _create_indexes(conn, indexes: Iterable[Index]) -> None:
-    # Only the editor's SQL is used: CREATE INDEX may run inside a transaction, which
-    # SQLite's schema editor, entered as a context, refuses.
-    editor = conn.SchemaEditorClass(conn)
-    with conn.cursor() as cursor:
-        for index in indexes:
-            cursor.execute(str(index.create_sql(Record, editor)))
-
-
-def _before_index_writes(conn) -> None:
-    if conn.vendor == "postgresql" and conn.in_atomic_block:
-        # PostgreSQL refuses CREATE INDEX on a table with deferred foreign key checks still
-        # pending in this transaction (records just written): run those checks now.
-        conn.check_constraints()
-
-
-def ensure_property_indexes(obj: ObjectSchema) -> list[str]:
-    """Create the missing `property_indexes(obj)`; returns the names of those it created."""
-    existing = _existing_indexes(connection)
-    missing = [index for index in property_indexes(obj) if index.name not in existing]
-    if missing:
-        _before_index_writes(connection)
-    _create_indexes(connection, missing)
-    return [index.name for index in missing]
-
-
-def sync_property_indexes(using: str = DEFAULT_DB_ALIAS) -> tuple[list[str], list[str]]:
-    """Give every property of every object its indexes, and drop those no field needs any
-    more; returns the names created and dropped.
-
-    Run after each schema change of the API (once its transaction has committed) and after
-    `migrate`, so that objects and fields made any way are sorted from an index. One run at a
-    time: SQLite's IMMEDIATE transactions queue behind each other and behind the field writes,
-    PostgreSQL takes an advisory lock, so a field created while another run drops its index
-    gets it back from its own run.
-    """
-    conn = connections[using]
-    _before_index_writes(conn)
-    with transaction.atomic(using=using):
-        if conn.vendor == "postgresql":
-            with conn.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_LOCK])
-        fields = Field.objects.using(using).values_list("field_key", "data_type").distinct()
-        wanted = {
-            index.name: index
-            for field_key, data_type in fields
-            for index in _field_indexes(field_key.rsplit(".", 1)[-1], data_type, conn.vendor)
-        }
-        existing = {
-            name for name in _existing_indexes(conn) if name.startswith(PROPERTY_INDEX_PREFIX)
-        }
-        created = sorted(wanted.keys() - existing)
-        dropped = sorted(existing - wanted.keys())
-        _create_indexes(conn, (wanted[name] for name in created))
-        with conn.cursor() as cursor:
-            for name in dropped:
-                cursor.execute(f"DROP INDEX IF EXISTS {conn.ops.quote_name(name)}")
-    return created, dropped
 
 
 # --- Search text and cursors ---------------------------------------------------------------
@@ -923,30 +598,12 @@ def _search_text(searchable: list[tuple[str, Field | None]], properties: Mapping
         value = properties.get(key) if isinstance(properties, Mapping) else None
         if value is None:
             continue
-        data_type = field.data_type if field else ""
-        if data_type == DataType.MONETORY and isinstance(value, Mapping):
-            value = value.get("value")
-        labels = {}
-        if field and data_type in OPTION_TYPES:
-            labels = {o.get("key"): o.get("label") for o in field.options if isinstance(o, dict)}
-        parts.extend(_texts(value, labels))
+        if field is None:  # a searchable key with no field: its texts as they are
+            parts.extend(fieldtypes.texts_of(value))
+        else:
+            parts.extend(fieldtypes.of(field.data_type).texts(field, value))
     # A newline between values keeps a query from matching across two of them.
     return "\n".join(part for part in parts if part).lower()
-
-
-def _texts(value: Any, labels: Mapping) -> list[str]:
-    if isinstance(value, bool):
-        return [str(value).lower()]
-    if isinstance(value, int | float):
-        return [str(int(value)) if float(value).is_integer() else repr(value)]
-    if isinstance(value, str):
-        label = labels.get(value)
-        return [value, label] if isinstance(label, str) and label != value else [value]
-    if isinstance(value, Mapping):  # TEXTBOX_LIST: option -> text; a file: {url, name}
-        value = list(value.values())
-    if isinstance(value, list):
-        return [text for item in value for text in _texts(item, labels)]
-    return []
 
 
 __all__ = [
@@ -956,11 +613,9 @@ __all__ = [
     "SearchRequest",
     "SortKey",
     "build_search_text",
-    "ensure_property_indexes",
     "parse_get",
     "parse_post",
     "reindex_object",
     "run_search",
     "search_after_of",
-    "sync_property_indexes",
 ]

@@ -1,4 +1,4 @@
-"""JSON shapes of the embedded API (records-api.md): objects, fields, records and users."""
+"""JSON shapes of the embedded API (docs/records-api.md): objects, fields, records and users."""
 
 import datetime as dt
 

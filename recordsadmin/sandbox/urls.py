@@ -1,4 +1,4 @@
-"""Routes of the embedded records API, mounted at /sandbox/ (records-api.md).
+"""Routes of the embedded records API, mounted at /sandbox/ (docs/records-api.md).
 
 Every route takes its path with or without a trailing slash, so that CommonMiddleware's
 APPEND_SLASH never answers a POST with a redirect. `records/search` comes before

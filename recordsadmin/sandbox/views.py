@@ -1,4 +1,4 @@
-"""The embedded records API's calls (records-api.md), one handler per method and path.
+"""The embedded records API's calls (docs/records-api.md), one handler per method and path.
 
 Handlers take a `Call` (location, body, query) and return (status, payload); `endpoint`
 in urls.py wraps them with auth, rate limit and error bodies.
@@ -13,19 +13,18 @@ from django.db.models import Max, Q
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
-from . import search
+from recordsadmin.contract import datatypes
+from recordsadmin.contract.datatypes import PRIMARY, DataType
+from recordsadmin.contract.limits import CUSTOM_OBJECT_PREFIX, MAX_OBJECTS, RESERVED_KEYS
+
+from . import indexing, search
 from .endpoint import Call
 from .errors import ApiError, bad_request, not_found
-from .models import DataType, Field, ObjectSchema, Record, SandboxUser, new_id
+from .models import Field, ObjectSchema, Record, SandboxUser, new_id
 from .serializers import field_json, object_json, record_json, user_json
-from .validation import OPTION_TYPES, ValidationFailed, clean_people, clean_properties
+from .validation import ValidationFailed, clean_people, clean_properties
 
-MAX_OBJECTS = 10
-OBJECT_PREFIX = "custom_objects."
 _NAME = re.compile(r"[A-Za-z0-9_]+")
-PRIMARY_TYPES = {DataType.TEXT, DataType.NUMERICAL}
-# A record's own fields: a search filter or sort by a bare key means these, not a property.
-RESERVED_KEYS = {"id", "owner", "followers", "createdAt", "updatedAt"}
 
 RECORD_KEYS = {"locationId", "properties", "owner", "followers"}
 OBJECT_CREATE_KEYS = {"locationId", "key", "labels", "description", "primaryDisplayPropertyDetails"}
@@ -132,6 +131,7 @@ def full_field_key(obj_key: str, key: Any, name: str) -> str:
             f"{name} {key!r} must be {obj_key}.<name> or <name>, with letters, digits and _", name
         )
     if bare in RESERVED_KEYS:
+        # A record's own fields: a search filter or sort by a bare key means these.
         raise bad_request(
             f"{name} {key!r}: {bare} is a record's own field (search reads it so); "
             f"a field key cannot be any of {', '.join(sorted(RESERVED_KEYS))}",
@@ -161,8 +161,8 @@ def create_object(call: Call) -> tuple[int, dict]:
     body = call.body
     only(body, OBJECT_CREATE_KEYS)
     key = string(body, "key", required=True, empty=False)
-    key = key if key.startswith(OBJECT_PREFIX) else OBJECT_PREFIX + key
-    if not _NAME.fullmatch(key.removeprefix(OBJECT_PREFIX)):
+    key = key if key.startswith(CUSTOM_OBJECT_PREFIX) else CUSTOM_OBJECT_PREFIX + key
+    if not _NAME.fullmatch(key.removeprefix(CUSTOM_OBJECT_PREFIX)):
         raise bad_request(
             f"key {key!r} must be custom_objects.<name>, with letters, digits and _", "key"
         )
@@ -177,9 +177,9 @@ def create_object(call: Call) -> tuple[int, dict]:
     primary_key = full_field_key(key, details.get("key"), "primaryDisplayPropertyDetails.key")
     primary_name = string(details, "name", required=True, empty=False)
     data_type = details.get("dataType")
-    if not isinstance(data_type, str) or data_type not in PRIMARY_TYPES:
+    if not isinstance(data_type, str) or data_type not in PRIMARY:
         raise bad_request(
-            "primaryDisplayPropertyDetails.dataType must be TEXT or NUMERICAL",
+            f"primaryDisplayPropertyDetails.dataType must be {' or '.join(PRIMARY)}",
             "primaryDisplayPropertyDetails",
         )
     with transaction.atomic():
@@ -268,7 +268,7 @@ def _sync_indexes_after_commit() -> None:
     """Sorts on the new property read an index; a dropped property's index goes. After the
     commit, so that the run sees the change, and robust: the schema change has succeeded
     whatever happens to its index, and the next change or `migrate` makes up for a failure."""
-    transaction.on_commit(search.sync_property_indexes, robust=True)
+    transaction.on_commit(indexing.sync_property_indexes, robust=True)
 
 
 # --- custom fields ----------------------------------------------------------------------------
@@ -292,7 +292,7 @@ def clean_options(value: Any, data_type: str) -> list[dict]:
         value = []
     if not isinstance(value, list):
         raise bad_request("options must be a list of {key, label}", "options")
-    if data_type not in OPTION_TYPES:
+    if not datatypes.rule(data_type).has_options:
         if value:
             raise bad_request(f"options are only for option fields, not {data_type}", "options")
         return []
@@ -337,8 +337,9 @@ def create_field(call: Call) -> tuple[int, dict]:
     only(body, FIELD_CREATE_KEYS)
     object_key = string(body, "objectKey", required=True, empty=False)
     data_type = body.get("dataType")
-    if data_type not in DataType.values:
-        raise bad_request(f"dataType must be one of {', '.join(DataType.values)}", "dataType")
+    # Any JSON may come: a list or an object is no dataType either (and cannot be looked up).
+    if not isinstance(data_type, str) or not datatypes.known(data_type):
+        raise bad_request(f"dataType must be one of {', '.join(DataType)}", "dataType")
     values = field_text(body, None)
     options = clean_options(body.get("options"), data_type)
     with transaction.atomic():
@@ -380,7 +381,7 @@ def update_field(call: Call, field_id: str) -> tuple[int, dict]:
         field.updated_at = timezone.now()
         field.save()
         if (
-            field.data_type in OPTION_TYPES
+            datatypes.rule(field.data_type).has_options
             and field.field_key in field.object.searchable_properties
         ):
             # Search text holds option labels too.
@@ -481,7 +482,7 @@ def create_record(call: Call, id_or_key: str) -> tuple[int, dict]:
         record.save(force_insert=True)
     except IntegrityError:  # an object deleted meanwhile
         raise not_found(f"Custom Object ({id_or_key}) not found") from None
-    # The seed says 200 (the real service answers 201).
+    # The setup guide (the seed document) says 200; the real service answers 201.
     return 200, {"record": record_json(record, obj)}
 
 

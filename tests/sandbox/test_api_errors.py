@@ -1,4 +1,6 @@
-"""Each error case of the contract (records-api.md), and the real service's spellings, over HTTP."""
+"""Each error case of the contract, and the real service's spellings, over HTTP.
+
+docs/records-api.md describes the contract and how the real service answers."""
 
 import pytest
 import requests

@@ -1,9 +1,10 @@
-"""Object schemas, custom fields and users over HTTP (records-api.md, "Object schemas")."""
+"""Object schemas, custom fields and users over HTTP (docs/records-api.md)."""
 
 import pytest
 
+from recordsadmin.contract.datatypes import DataType
 from recordsadmin.sandbox.demo import PROPERTY_FIELDS, PROPERTY_KEY, SHOWING_KEY
-from recordsadmin.sandbox.models import DataType, Field, ObjectSchema, Record
+from recordsadmin.sandbox.models import Field, ObjectSchema, Record
 
 from .conftest import SEED_PROPERTIES
 
@@ -57,7 +58,7 @@ def test_get_object_by_key_or_id_with_fields_only_when_asked(sandbox):
 
 def test_demo_property_uses_every_data_type(sandbox):
     fields = sandbox.get(f"/objects/{PROPERTY_KEY}", params={"fetchProperties": "true"})
-    assert {f["dataType"] for f in fields.json()["fields"]} == set(DataType.values)
+    assert {f["dataType"] for f in fields.json()["fields"]} == set(DataType)
 
 
 def test_create_object_then_use_it(sandbox):

@@ -1,4 +1,5 @@
-"""The seed document (seed-object-records-setup.txt), statement by statement, over HTTP.
+"""The seed document (GoHighLevel's setup guide for custom object records), statement by
+statement, over HTTP.
 
 "Handle the Response" and "Test Your Setup" each say what a client sees; one test per
 statement, against the embedded API on a live server.

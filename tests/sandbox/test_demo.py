@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path
+    settings.SANDBOX_CREDENTIALS_FILE = tmp_path / "sandbox-credentials.json"
     settings.SANDBOX_LOCATION_ID = ""
     settings.SANDBOX_TOKEN = ""
     return tmp_path
@@ -107,6 +108,7 @@ def test_credentials_round_trip_with_mode_0600(data_dir):
 
 def test_credentials_create_the_data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "new" / "dir"
+    settings.SANDBOX_CREDENTIALS_FILE = settings.DATA_DIR / "sandbox-credentials.json"
     settings.SANDBOX_LOCATION_ID = settings.SANDBOX_TOKEN = ""
     credentials.save("loc1", "pit-secret")
     assert credentials.load() == ("loc1", "pit-secret")

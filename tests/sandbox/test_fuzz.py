@@ -1,4 +1,4 @@
-"""No input makes the embedded API fail with a 5xx (the aim of RELIABILITY.md item 34).
+"""No input makes the embedded API fail with a 5xx: a client's mistake is always a 4xx.
 
 Hypothesis sends generated paths, query strings and JSON bodies, some built from the demo's real
 keys and values, to every route and method, and checks the answer is a JSON body below 500.

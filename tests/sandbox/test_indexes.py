@@ -7,7 +7,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from recordsadmin.sandbox import search
+from recordsadmin.sandbox import indexing, search
 from recordsadmin.sandbox.demo import PROPERTY_KEY
 from recordsadmin.sandbox.models import Field, ObjectSchema
 
@@ -26,11 +26,11 @@ YEAR_BUILT = {
 def property_index_names() -> set[str]:
     with connection.cursor() as cursor:
         names = connection.introspection.get_constraints(cursor, "sandbox_record")
-    return {name for name in names if name.startswith(search.PROPERTY_INDEX_PREFIX)}
+    return {name for name in names if name.startswith(indexing.PROPERTY_INDEX_PREFIX)}
 
 
 def names_for(key: str, data_type: str) -> set[str]:
-    return {i.name for i in search._field_indexes(key, data_type, connection.vendor)}
+    return {i.name for i in indexing.field_indexes(key, data_type, connection.vendor)}
 
 
 def sort_plan(obj: ObjectSchema, params: str) -> str:

@@ -1,4 +1,4 @@
-"""Two locations with the same object keys never see each other's data (records-api.md)."""
+"""Two locations with the same object keys never see each other's data (docs/records-api.md)."""
 
 import pytest
 

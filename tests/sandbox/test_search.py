@@ -14,7 +14,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from recordsadmin.sandbox import search
+from recordsadmin.sandbox import indexing, search
 from recordsadmin.sandbox.models import Field, Location, ObjectSchema, Record
 from recordsadmin.sandbox.search import (
     SearchInvalid,
@@ -860,7 +860,7 @@ def test_text_sorts_and_compares_by_code_point_on_every_database():
         expected = {t for t in TEXTS if test(t, "Zebra")}
         assert names_of(obj, {f"properties.name[{op}]": "Zebra"}) == expected
     # and an index on the property gives the same order
-    search.ensure_property_indexes(obj)
+    indexing.ensure_property_indexes(obj)
     assert get(obj, "sortBy=properties.name&sortOrder=asc")[0] == by_code_point
 
 
@@ -887,7 +887,7 @@ def test_a_non_number_in_a_numeric_property_fails_no_search():
     assert names_of(obj, {"properties.price[gte]": "120"}) <= {"r1", "r3", "r7"}
     names, total = get(obj, "sortBy=properties.price&sortOrder=desc&limit=100")
     assert total == 8 and names[:2] in (["r1", "r7"], ["r3", "r1"])
-    search.ensure_property_indexes(obj)
+    indexing.ensure_property_indexes(obj)
     assert get(obj, "sortBy=properties.price&sortOrder=desc&limit=100") == (names, total)
 
 
@@ -921,12 +921,12 @@ def _plan(sql: str) -> str:
 
 
 def test_property_indexes_serve_sorts_and_comparisons(listing):
-    created = search.ensure_property_indexes(listing)
+    created = indexing.ensure_property_indexes(listing)
     # One per property with an order: not the lists, the text boxes or the files; PostgreSQL
     # has a second one, descending with missing values last.
     per_property = 2 if connection.vendor == "postgresql" else 1
     assert len(created) == 8 * per_property
-    assert search.ensure_property_indexes(listing) == []
+    assert indexing.ensure_property_indexes(listing) == []
     by_property = created[::per_property]
     name_desc = created[1] if per_property == 2 else by_property[0]
     for params, index in [

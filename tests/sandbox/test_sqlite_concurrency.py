@@ -1,4 +1,4 @@
-"""RELIABILITY.md item 38: SQLite in WAL mode with IMMEDIATE transactions under 8 writers.
+"""SQLite in WAL mode with IMMEDIATE transactions under 8 writers: no lock error, no lost write.
 
 The test suite's database is a SQLite file too, but the other tests' transactions hold it; this
 test opens a fresh file database of its own with exactly the project's settings (OPTIONS from

@@ -139,7 +139,7 @@ def test_the_index_changes_no_answer(query, monkeypatch):
         add_record(obj, {"name": name, "notes": f"note {i}"}, created=created)
     request = search.parse_get(obj, QueryDict(urlencode({"query": query})))
     with_index = search.run_search(obj, request)
-    monkeypatch.setattr(search, "_text_index_pays", lambda text: False)
+    monkeypatch.setattr(indexing, "text_index_pays", lambda text: False)
     plain = search.run_search(obj, request)
     assert [r.id for r in with_index[0]] == [r.id for r in plain[0]]
     assert with_index[1] == plain[1]
@@ -194,7 +194,7 @@ def test_every_write_keeps_the_index_in_step(sandbox):
 def test_migrate_rebuilds_the_index_when_its_triggers_went_missing(sandbox):
     """A migration that rebuilds sandbox_record drops its triggers and renumbers its rows."""
     with connection.cursor() as cursor:
-        for name in indexing._TRIGGERS:
+        for name in indexing.TEXT_TRIGGERS:
             cursor.execute(f"DROP TRIGGER {name}")
     obj = ObjectSchema.objects.prefetch_related("fields").get(
         location=sandbox.location, key=PROPERTY_KEY

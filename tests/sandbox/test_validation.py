@@ -1,8 +1,9 @@
-"""recordsadmin/sandbox/validation.py: the value rules of records-api.md for every dataType."""
+"""recordsadmin/sandbox/validation.py: the value rules of every dataType (sandbox/fieldtypes.py)."""
 
 import pytest
 
-from recordsadmin.sandbox.models import DataType, Field
+from recordsadmin.contract.datatypes import DataType
+from recordsadmin.sandbox.models import Field
 from recordsadmin.sandbox.validation import (
     Invalid,
     ValidationFailed,
@@ -52,7 +53,7 @@ ALL = [
 
 
 def test_every_data_type_is_covered_here():
-    assert {f.data_type for f in ALL} == set(DataType.values)
+    assert {f.data_type for f in ALL} == set(DataType)
 
 
 GOOD = [

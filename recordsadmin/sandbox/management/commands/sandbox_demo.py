@@ -8,6 +8,7 @@ from django.db import transaction
 
 from recordsadmin.sandbox import credentials
 from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
+from recordsadmin.sandbox.indexing import ensure_property_indexes
 from recordsadmin.sandbox.models import (
     ApiToken,
     Location,
@@ -15,7 +16,6 @@ from recordsadmin.sandbox.models import (
     TokenTaken,
     hash_token,
 )
-from recordsadmin.sandbox.search import ensure_property_indexes
 
 
 class Command(BaseCommand):

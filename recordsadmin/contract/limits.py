@@ -1,0 +1,46 @@
+"""The records API's limits and reserved names, as docs/records-api.md states them."""
+
+import re
+
+API_VERSION = "2021-07-28"
+CUSTOM_OBJECT_PREFIX = "custom_objects."
+
+# Search: the text query's length, and the page size (POST `pageLimit`, GET `limit`).
+MAX_QUERY_LENGTH = 75
+DEFAULT_PAGE_LIMIT = 20
+MAX_PAGE_LIMIT = 100
+MAX_SORT_KEYS = 3
+
+# A record's own fields. Search reads these bare names as the record's, not as properties, so
+# no field key may take one of them.
+CREATED_AT = "createdAt"
+UPDATED_AT = "updatedAt"
+TIMESTAMP_FIELDS = frozenset({CREATED_AT, UPDATED_AT})
+OWNER = "owner"
+FOLLOWERS = "followers"
+RESERVED_KEYS = frozenset({"id", OWNER, FOLLOWERS, CREATED_AT, UPDATED_AT})
+MAX_OWNERS = 1
+MAX_FOLLOWERS = 10
+
+# The real service runs on JavaScript: a number past 2**53 does not survive the round trip.
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_TEXT_LENGTH = 100_000
+
+# A phone number: 3 to 15 digits, with an optional leading +, spaces, dashes and brackets.
+PHONE_PATTERN = re.compile(r"\+?[0-9 ()\-]+")
+PHONE_DIGITS = (3, 15)
+PHONE_RULE = "3 to 15 digits, with an optional leading +, spaces, dashes and brackets"
+
+# Per location: custom objects, and the rate limit every app shares (calls per window, per day).
+MAX_OBJECTS = 10
+RATE_LIMIT_CALLS = 100
+RATE_LIMIT_SECONDS = 10
+DAILY_LIMIT = 200_000
+
+
+def is_phone(value: object) -> bool:
+    """Whether the API takes `value` as a phone number."""
+    if not isinstance(value, str) or not PHONE_PATTERN.fullmatch(value):
+        return False
+    low, high = PHONE_DIGITS
+    return low <= sum(c.isdigit() for c in value) <= high
