@@ -14,7 +14,7 @@ export PORT
 help:
 	@echo "make demo   install, prepare the embedded records API with demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   install, run every test (browser tests in Chromium included)"
-	@echo "make lint   ruff check and ruff format --check"
+	@echo "make lint   ruff check, ruff format --check and the import contracts (lint-imports)"
 
 # A .venv that cannot run pip on Python 3.12+ (a failed or foreign one) is made again.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -66,6 +66,7 @@ test: $(VENV)/.installed chromium
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

@@ -1,30 +1,64 @@
-"""Benchmark: how long the records table partial takes with N records in the embedded API.
+"""Benchmark: the records table partial beside the embedded-API search it is built from.
 
     .venv/bin/python bench/table_partial.py [--records 100000] [--runs 30]
 
-It builds a throwaway SQLite database with the demo data (N Property records), serves the
-dashboard with gunicorn on loopback (the dashboard calls its own embedded API over HTTP, as in
-`make demo`), signs in, and times htmx table requests as a browser would send them: the first
-page, a text search, a status filter, a sort on price, a deep page and 100 rows. It prints
-the median and p95 of each in milliseconds.
+It builds a throwaway SQLite database with the demo data (N Property records, in a temporary
+RECORDSADMIN_DATA_DIR removed at the end), serves the dashboard with gunicorn on loopback (the
+dashboard calls its own embedded API over HTTP, as in `make demo`) and signs in. The views are
+the first page, a text search, a status filter, a sort on price, a deep page and 100 rows.
+
+For each view it times two things against that same server:
+- raw: the records search alone, `POST /sandbox/objects/custom_objects.property/records/search`
+  with the token of `<data dir>/sandbox-credentials.json` (written by `manage.py sandbox_demo`);
+- partial: the htmx table request a browser sends for the view (`HX-Request: true`), which makes
+  that very search and renders the table from its answer.
+
+The raw search is not written by hand: before timing, a second gunicorn of the dashboard is
+started on the same data with GHL_API_URL pointing at a small recording proxy in this process,
+which passes every call on to the first server. Each view is fetched once through it and the
+search it sent (path, JSON body as bytes, Authorization, Version, Accept and Content-Type
+headers) is what the raw calls replay, so they stay the dashboard's own search when its code
+changes. The bodies are printed before the table. (At the time of writing they are {locationId,
+page, pageLimit, query?, filters?, sort: [...]}: createdAt desc by default, `f.status=Active` as
+{"field": "properties.status", "operator": "eq", "value": "Active"}, `sort=-price` as
+{"field": "properties.price", "direction": "desc"}, pageLimit 100 for per_page=100, the deep
+page as page N with pageLimit 25.) The capture server is stopped before anything is timed.
+
+Each view is warmed with 3 calls of each kind, then timed with raw and partial calls in
+alternation (raw, partial, raw, partial, ...) so that machine noise hits both alike. It prints
+the median and p95 of each in milliseconds and the ratio of the medians (partial / raw).
+A raw answer must be a 200 with a `records` list, a partial a table with its count (a problem
+partial is a 200 too, and stops the run).
 This is a benchmark, not a test: the figures depend on the machine.
 """
 
 import argparse
+import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "custom_objects.property"
+SEARCH_PATH = f"/sandbox/objects/{KEY}/records/search"
+# The request headers the raw calls copy from the dashboard's search.
+REPLAYED = ("Authorization", "Version", "Accept", "Content-Type")
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding"}
+    | {"upgrade", "host", "content-length", "content-encoding"}
+)
 
 
 def free_port() -> int:
@@ -40,8 +74,50 @@ def run(cmd: list[str], env: dict[str, str]) -> str:
     return result.stdout
 
 
-def sign_in(base: str) -> requests.Session:
+def client() -> requests.Session:
     session = requests.Session()
+    session.trust_env = False  # loopback only: no proxy from the environment
+    return session
+
+
+def serve(python: str, env: dict[str, str], port: int) -> subprocess.Popen:
+    """The dashboard under gunicorn on 127.0.0.1:port, once it answers."""
+    server = subprocess.Popen(
+        [
+            str(Path(python).parent / "gunicorn"),
+            "recordsadmin.wsgi",
+            "--workers=1",
+            "--threads=8",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env={**env, "PORT": str(port)},
+    )
+    with client() as session:
+        for _ in range(300):
+            try:
+                session.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                return server
+            except requests.ConnectionError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.1)
+    stop(server)
+    sys.exit(f"gunicorn on port {port} did not start")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def sign_in(base: str) -> requests.Session:
+    session = client()
     page = session.get(f"{base}/accounts/login/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     answer = session.post(
@@ -56,18 +132,122 @@ def sign_in(base: str) -> requests.Session:
     return session
 
 
-def measure(session: requests.Session, url: str, runs: int) -> list[float]:
-    times = []
+# -- the search the dashboard sends ----------------------------------------------------------
+
+
+class Recorder(ThreadingHTTPServer):
+    """A loopback proxy to `target` that keeps every records search passing through it."""
+
+    daemon_threads = True
+
+    def __init__(self, target: str):
+        super().__init__(("127.0.0.1", 0), Forward)
+        self.target = target
+        self.searches: list[tuple[str, dict[str, str], bytes]] = []
+        self.lock = threading.Lock()
+
+
+class Forward(BaseHTTPRequestHandler):
+    server: Recorder
+
+    def forward(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.command == "POST" and urlsplit(self.path).path.endswith("/records/search"):
+            with self.server.lock:
+                self.server.searches.append((self.path, dict(self.headers.items()), body))
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        with client() as session:
+            answer = session.request(
+                self.command,
+                self.server.target + self.path,
+                data=body or None,
+                headers=headers,
+                timeout=60,
+                allow_redirects=False,
+            )
+        payload = answer.content
+        self.send_response(answer.status_code)
+        for name, value in answer.headers.items():
+            if name.lower() not in HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = forward
+
+    def log_message(self, *args) -> None:  # no line per call on stderr
+        pass
+
+
+def capture(
+    python: str, env: dict[str, str], base: str, cases: dict[str, str], token: str
+) -> dict[str, tuple[str, dict[str, str], bytes]]:
+    """Per view, the search the dashboard sends for it: (path, headers to replay, body)."""
+    recorder = Recorder(base)
+    threading.Thread(target=recorder.serve_forever, daemon=True).start()
+    port = free_port()
+    api_url = f"http://127.0.0.1:{recorder.server_address[1]}/sandbox"
+    server = serve(python, {**env, "GHL_API_URL": api_url}, port)
+    found = {}
+    try:
+        session = sign_in(f"http://127.0.0.1:{port}")
+        for name, path in cases.items():
+            with recorder.lock:
+                recorder.searches.clear()
+            fetch_partial(session, f"http://127.0.0.1:{port}{path}")
+            with recorder.lock:
+                searches = list(recorder.searches)
+            if not searches:
+                sys.exit(f"{name}: the dashboard sent no records search for {path}")
+            if len(searches) > 1:
+                print(f"  note: {name} sent {len(searches)} searches; the last is timed")
+            search_path, headers, body = searches[-1]
+            if urlsplit(search_path).path != SEARCH_PATH:
+                sys.exit(f"{name}: the dashboard searched {search_path}, not {SEARCH_PATH}")
+            if headers.get("Authorization") != f"Bearer {token}":
+                sys.exit(f"{name}: the dashboard did not send the credentials file's token")
+            found[name] = (search_path, {h: headers[h] for h in REPLAYED if h in headers}, body)
+    finally:
+        stop(server)
+        recorder.shutdown()
+        recorder.server_close()
+    return found
+
+
+# -- one timed call of each kind -------------------------------------------------------------
+
+
+def fetch_partial(session: requests.Session, url: str) -> float:
     headers = {"HX-Request": "true", "HX-Current-URL": url}
-    for _ in range(runs):
-        started = time.perf_counter()
-        answer = session.get(url, headers=headers, timeout=60)
-        times.append((time.perf_counter() - started) * 1000)
-        # A problem partial is a 200 too: only a table with its count is a measured answer.
-        shown = 'id="records-count"' in answer.text and "problem--" not in answer.text
-        if answer.status_code != 200 or not shown or "alert--warning" in answer.text:
-            sys.exit(f"{url}: HTTP {answer.status_code}\n{answer.text[:500]}")
-    return times
+    started = time.perf_counter()
+    answer = session.get(url, headers=headers, timeout=60)
+    ms = (time.perf_counter() - started) * 1000
+    # A problem partial is a 200 too: only a table with its count is a measured answer.
+    shown = 'id="records-count"' in answer.text and "problem--" not in answer.text
+    if answer.status_code != 200 or not shown or "alert--warning" in answer.text:
+        sys.exit(f"{url}: HTTP {answer.status_code}\n{answer.text[:500]}")
+    return ms
+
+
+def fetch_raw(session: requests.Session, url: str, headers: dict[str, str], body: bytes) -> float:
+    started = time.perf_counter()
+    answer = session.post(url, data=body, headers=headers, timeout=60)
+    ms = (time.perf_counter() - started) * 1000
+    try:
+        records = answer.json().get("records")
+    except ValueError:
+        records = None
+    if answer.status_code != 200 or not isinstance(records, list):
+        sys.exit(f"POST {url} {body.decode()}: HTTP {answer.status_code}\n{answer.text[:500]}")
+    return ms
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def main() -> None:
@@ -85,45 +265,32 @@ def main() -> None:
         "DJANGO_DEBUG": "0",
         "DJANGO_HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "PORT": str(port),
         "SANDBOX_RATE_LIMIT": "off",
         "DEMO_PASSWORD": "bench-password",
         "LOG_LEVEL": "WARNING",
     }
+    # The embedded API on this server, with the credentials sandbox_demo writes in data_dir.
     for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "GHL_API_URL", "DATABASE_URL"):
         env.pop(name, None)
+    for name in ("SANDBOX_LOCATION_ID", "SANDBOX_TOKEN", "SANDBOX_CREDENTIALS_FILE"):
+        env.pop(name, None)
     python = sys.executable
-    print(f"preparing {args.records:,} records in {data_dir} ...", flush=True)
-    started = time.perf_counter()
-    run([python, "manage.py", "migrate", "-v0"], env)
-    run([python, "manage.py", "createcachetable"], env)
-    run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
-    run([python, "manage.py", "sandbox_demo", "--records", str(args.records)], env)
-    run([python, "manage.py", "demo_users"], env)
-    print(f"  ready in {time.perf_counter() - started:.0f} s", flush=True)
-
-    server = subprocess.Popen(
-        [
-            str(Path(python).parent / "gunicorn"),
-            "recordsadmin.wsgi",
-            "--workers=1",
-            "--threads=8",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = None
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        session = sign_in(base)
-        table = f"{base}/objects/{KEY}/"
+        print(f"preparing {args.records:,} records in {data_dir} ...", flush=True)
+        started = time.perf_counter()
+        run([python, "manage.py", "migrate", "-v0"], env)
+        run([python, "manage.py", "createcachetable"], env)
+        run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+        run([python, "manage.py", "sandbox_demo", "--records", str(args.records)], env)
+        run([python, "manage.py", "demo_users"], env)
+        print(f"  ready in {time.perf_counter() - started:.0f} s", flush=True)
+        credentials = json.loads((Path(data_dir) / "sandbox-credentials.json").read_text())
+        token = credentials["token"]
+
+        server = serve(python, env, port)
+        base = f"http://127.0.0.1:{port}"
+        table = f"/objects/{KEY}/"
         cases = {
             "first page (25 rows)": table,
             "text search": f"{table}?q=oak",
@@ -132,16 +299,41 @@ def main() -> None:
             "deep page": f"{table}?page={max(1, args.records // 25 - 1)}",
             "100 rows per page": f"{table}?per_page=100",
         }
-        measure(session, table, 3)  # warm the schema and user caches
-        print(f"\ntable partial with {args.records:,} records, {args.runs} runs each")
-        print(f"{'view':<24}{'median ms':>12}{'p95 ms':>10}")
-        for name, url in cases.items():
-            times = sorted(measure(session, url, args.runs))
-            p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-            print(f"{name:<24}{statistics.median(times):>12.1f}{p95:>10.1f}")
+        searches = capture(python, env, base, cases, token)
+        print("\nthe searches the dashboard sent (raw replays them; locationId left out here):")
+        for name, (_, _, body) in searches.items():
+            shown = {k: v for k, v in json.loads(body).items() if k != "locationId"}
+            print(f"  {name:<22}{json.dumps(shown)}")
+
+        session = sign_in(base)
+        raw_session = client()
+        print(f"\nraw search vs table partial with {args.records:,} records, {args.runs} runs each")
+        print(
+            f"{'view':<22}{'raw median':>12}{'raw p95':>10}"
+            f"{'partial median':>16}{'partial p95':>13}{'partial/raw':>13}"
+        )
+        for name, path in cases.items():
+            search_path, headers, body = searches[name]
+            url = base + path
+            raw_url = base + search_path
+            for _ in range(3):  # warm both: schema and user caches, the database's pages
+                fetch_raw(raw_session, raw_url, headers, body)
+                fetch_partial(session, url)
+            raw, partial = [], []
+            for _ in range(args.runs):
+                raw.append(fetch_raw(raw_session, raw_url, headers, body))
+                partial.append(fetch_partial(session, url))
+            raw_median, partial_median = statistics.median(raw), statistics.median(partial)
+            print(
+                f"{name:<22}{raw_median:>12.1f}{p95(raw):>10.1f}"
+                f"{partial_median:>16.1f}{p95(partial):>13.1f}"
+                f"{partial_median / raw_median:>13.2f}",
+                flush=True,
+            )
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        if server is not None:
+            stop(server)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

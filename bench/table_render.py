@@ -1,4 +1,4 @@
-"""Benchmark (RELIABILITY.md item 35): the time to render the table partial when the records
+"""Benchmark (docs/reliability.md item 35): the time to render the table partial when the records
 API answers at once.
 
     .venv/bin/python bench/table_render.py [--rows 25 100] [--runs 50]
@@ -35,8 +35,8 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import setup_databases, setup_test_environment
 
-    from tests.fake_service import LOCATION, TOKEN, FakeService, record
-    from tests.stub import Stub
+    from tests.support.fake_service import LOCATION, TOKEN, FakeService, record
+    from tests.support.stub import Stub
 
     setup_test_environment()
     setup_databases(verbosity=0, interactive=False)

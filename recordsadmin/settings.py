@@ -176,7 +176,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Security headers (RELIABILITY.md items 2, 3, 4).
+# Security headers (docs/reliability.md items 2, 3, 4).
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -268,7 +268,7 @@ SANDBOX_CREDENTIALS_FILE = Path(
 SANDBOX_RATE_LIMIT = os.environ.get("SANDBOX_RATE_LIMIT", "100/10s")
 
 # htmx waits a little longer than the server's own deadline, so the server's answer (a page
-# that says what went wrong) always arrives before htmx gives up (RELIABILITY.md item 40).
+# that says what went wrong) always arrives before htmx gives up (docs/reliability.md item 40).
 HTMX_TIMEOUT_MS = int((GHL_PAGE_DEADLINE + 5) * 1000)
 
 LOGGING = {

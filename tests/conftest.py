@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from tests.apis import FAST_FAILURE, use_embedded_demo, use_records_api
+from tests.support.apis import FAST_FAILURE, use_records_api
+from tests.support.embedded import use_embedded_demo
 
 PASSWORD = "correct horse battery staple"
 
@@ -68,8 +69,8 @@ def embedded_api(live_server, settings):
 def service(settings, db):
     """The dashboard in the real-service mode, pointed at a stub that answers like GoHighLevel
     for one Property object (tests/fake_service.py), with tiny timeouts."""
-    from tests.fake_service import LOCATION, TOKEN, FakeService
-    from tests.stub import Stub
+    from tests.support.fake_service import LOCATION, TOKEN, FakeService
+    from tests.support.stub import Stub
 
     with Stub() as stub:
         use_records_api(settings, url=stub.url, token=TOKEN, location_id=LOCATION, **FAST_FAILURE)

@@ -1,4 +1,5 @@
-"""Staff login, the login wall on every page, throttling and sessions (RELIABILITY.md 5–10)."""
+"""Staff login, the login wall on every page, throttling and sessions (docs/reliability.md
+items 5–10)."""
 
 import threading
 import time

@@ -3,8 +3,8 @@
 import pytest
 from django.core.cache import cache
 
-from tests.fake_service import TOKEN
-from tests.stub import Reply
+from tests.support.fake_service import TOKEN
+from tests.support.stub import Reply
 
 
 def test_healthy(client, service):

@@ -1,4 +1,4 @@
-"""RELIABILITY.md items 2, 3 and 40: headers on every response, and htmx set up for the CSP."""
+"""docs/reliability.md items 2, 3 and 40: headers on every response, and htmx set up for the CSP."""
 
 import json
 import re
@@ -93,8 +93,8 @@ def test_pages_load_nothing_from_another_origin(staff_client, service, path):
 
 def _two_objects(service):
     """The home page lists objects instead of going straight to the only one."""
-    from tests.fake_service import PROPERTY
-    from tests.stub import Reply
+    from tests.support.fake_service import PROPERTY
+    from tests.support.stub import Reply
 
     route = service.route
     other = {"id": "o2", "key": "custom_objects.showing", "labels": {"plural": "Showings"}}

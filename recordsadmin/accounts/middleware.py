@@ -1,4 +1,4 @@
-"""Every dashboard page requires a signed-in staff user (RELIABILITY.md items 5, 6, 7, 10)."""
+"""Every dashboard page requires a signed-in staff user (docs/reliability.md items 5, 6, 7, 10)."""
 
 import time
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""Failed-login throttling (RELIABILITY.md item 9).
+"""Failed-login throttling (docs/reliability.md item 9).
 
 Failures are counted per (username, client address) in the database, so every process of the
 dashboard sees the same count. Another username from the same address, or the same username

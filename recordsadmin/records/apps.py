@@ -6,4 +6,6 @@ class RecordsConfig(AppConfig):
     label = "records"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 (connects the receivers)
+        # Here, not at the top: it imports the services, which import the models, which only
+        # exist once apps are loaded (Django's documented place, not a way round a circle).
+        from . import receivers  # noqa: F401, PLC0415

@@ -1,10 +1,11 @@
-"""One deadline for everything a page asks of the records API (RELIABILITY 18)."""
+"""One deadline for everything a page asks of the records API."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from recordsadmin.records import api
+from recordsadmin.client.retry import page_deadline
 
 
 class PageDeadlineMiddleware:
@@ -19,5 +20,5 @@ class PageDeadlineMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with api.page_deadline():
+        with page_deadline(float(settings.GHL_PAGE_DEADLINE)):
             return self.get_response(request)

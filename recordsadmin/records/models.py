@@ -61,7 +61,7 @@ class RecordChange(models.Model):
     job_id = models.CharField(max_length=64, blank=True, db_index=True)
     note = models.TextField(blank=True)
     # A create form's one-time id: claimed by inserting this row, so a form sent twice makes one
-    # record (RELIABILITY 29). Set free again when the create surely failed.
+    # record (docs/reliability.md item 29). Set free again when the create surely failed.
     submission = models.UUIDField(null=True, blank=True, unique=True)
 
     class Meta:
@@ -136,17 +136,26 @@ class BulkJob(models.Model):
 class BulkItem(models.Model):
     """One record (or CSV row) of a bulk job and what became of it."""
 
-    class Status(models.TextChoices):
+    class Outcome(models.TextChoices):
         PENDING = "pending", "Pending"
         DONE = "done", "Done"
+        # The API refused it, or an import row the file got wrong: nothing was changed.
         FAILED = "failed", "Failed"
+        # Its answer was lost (or the job stopped while it was in flight): it may have been
+        # carried out all the same.
+        UNKNOWN = "unknown", "Outcome unknown"
+        # The rate limit or the day's quota kept it from being sent this time.
+        NOT_SENT = "not_sent", "Not sent"
         SKIPPED = "skipped", "Skipped"
+
+    # The outcomes a person reads as "failed": the item did not get done.
+    FAILURES = (Outcome.FAILED, Outcome.UNKNOWN, Outcome.NOT_SENT)
 
     job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField()
     record_id = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    # The API's reason for a failure, or why the item was skipped.
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    # Why it failed or was skipped, for people (decisions read `outcome`, never this text).
     reason = models.TextField(blank=True)
     # The record as it was before (from the search that selected it), or the CSV row's values.
     before = models.JSONField(null=True, blank=True)
@@ -157,11 +166,18 @@ class BulkItem(models.Model):
 
     class Meta:
         ordering = ["job", "position"]
-        indexes = [models.Index(fields=["job", "status", "position"], name="records_bulkitem_todo")]
+        indexes = [
+            models.Index(fields=["job", "outcome", "position"], name="records_bulkitem_todo")
+        ]
         default_permissions = ()
 
     def __str__(self) -> str:
-        return f"{self.record_id or self.position}: {self.status}"
+        return f"{self.record_id or self.position}: {self.outcome}"
+
+    @property
+    def status(self) -> str:
+        """What the job's report calls it: done, failed, skipped or pending."""
+        return self.Outcome.FAILED if self.outcome in self.FAILURES else self.outcome
 
 
 class ImportUpload(models.Model):

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django_tables2.data import TableData
 
-from recordsadmin.records import display
-from recordsadmin.records.listing import SORTABLE_TYPES, ListQuery
-from recordsadmin.records.types import Field, Page, Record, Schema, User
+from recordsadmin.client.domain import Field, Page, Record, Schema, User
+from recordsadmin.records import fieldtypes, formatting
+from recordsadmin.records.query import ListQuery
 
 
 class ApiPage(TableData):
@@ -56,7 +56,7 @@ class FieldColumn(tables.Column):
         self.sort_name = sort_name
 
     def render(self, record: Record):
-        return display.render_value(self.field, record.properties.get(self.field.key))
+        return fieldtypes.of(self.field).render(record.properties.get(self.field.key))
 
 
 class PrimaryColumn(FieldColumn):
@@ -68,7 +68,7 @@ class PrimaryColumn(FieldColumn):
 
     def render(self, record: Record):
         url = reverse("records:record_detail", args=[self.schema.key, record.id])
-        label = display.primary_text(self.field, record.properties.get(self.field.key))
+        label = fieldtypes.of(self.field).link_text(record.properties.get(self.field.key))
         return format_html('<a class="record-link" href="{}">{}</a>', url, label or record.id)
 
 
@@ -82,7 +82,7 @@ class OwnerColumn(tables.Column):
 
     def render(self, record: Record):
         if not record.owner:
-            return display.EMPTY
+            return formatting.EMPTY
         user = self.users.get(record.owner)
         return user.name if user else record.owner
 
@@ -94,12 +94,7 @@ class TimeColumn(tables.Column):
         self.sort_name = sort_name
 
     def render(self, record: Record):
-        moment = getattr(record, self.attr)
-        if moment is None:
-            return display.EMPTY
-        return format_html(
-            '<time datetime="{}">{}</time>', moment.isoformat(), display.date_text(moment)
-        )
+        return formatting.time_html(getattr(record, self.attr))
 
 
 class RecordTable(tables.Table):
@@ -128,7 +123,7 @@ def build_table(schema: Schema, page: Page, users: dict[str, User]) -> RecordTab
 
 
 def _sort_name(f: Field) -> str | None:
-    return f.key if f.data_type in SORTABLE_TYPES else None
+    return f.key if fieldtypes.of(f).sortable else None
 
 
 def header_cells(table: RecordTable, query: ListQuery) -> list[dict]:

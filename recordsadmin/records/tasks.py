@@ -1,12 +1,9 @@
-"""Background tasks (Django's task framework; `manage.py db_worker` runs them)."""
+"""Where the bulk job task lived before it moved to recordsadmin/records/bulk/tasks.py.
 
-from django.tasks import task
+Queued tasks name their function by its import path; jobs queued before the move name this
+one, so it stays importable here for the worker to find them.
+"""
 
-from recordsadmin.records import bulk
+from recordsadmin.records.bulk.tasks import run_bulk_job
 
-
-@task
-def run_bulk_job(job_id: str) -> str:
-    """Run a bulk job until its pending items are done; safe to run again after a restart."""
-    job = bulk.job_run(job_id=job_id)
-    return job.status
+__all__ = ["run_bulk_job"]

@@ -1,30 +1,30 @@
 from django.urls import path
 
-from recordsadmin.records import bulk_views, editing, views
+from recordsadmin.records.views import browse, bulk, editing, transfer
 
 app_name = "records"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", browse.home, name="home"),
+    path("healthz", browse.healthz, name="healthz"),
     path("objects/<str:key>/new/", editing.record_create, name="record_create"),
     # Bulk work; before the record routes, which would take "bulk" or "export" for an id.
-    path("objects/<str:key>/bulk/", bulk_views.bulk_edit, name="bulk_edit"),
-    path("objects/<str:key>/bulk/start/", bulk_views.bulk_start, name="bulk_start"),
-    path("objects/<str:key>/export/", bulk_views.record_export, name="record_export"),
-    path("objects/<str:key>/export.csv", bulk_views.record_export_csv, name="record_export_csv"),
-    path("objects/<str:key>/import/", bulk_views.import_upload, name="import_upload"),
-    path("imports/<str:upload_id>/", bulk_views.import_map, name="import_map"),
-    path("imports/<str:upload_id>/start/", bulk_views.import_start, name="import_start"),
-    path("jobs/<str:job_id>/", bulk_views.job_detail, name="job_detail"),
-    path("jobs/<str:job_id>/cancel/", bulk_views.job_cancel, name="job_cancel"),
-    path("jobs/<str:job_id>/retry/", bulk_views.job_retry, name="job_retry"),
-    path("jobs/<str:job_id>/report.csv", bulk_views.job_report, name="job_report"),
+    path("objects/<str:key>/bulk/", bulk.bulk_edit, name="bulk_edit"),
+    path("objects/<str:key>/bulk/start/", bulk.bulk_start, name="bulk_start"),
+    path("objects/<str:key>/export/", transfer.record_export, name="record_export"),
+    path("objects/<str:key>/export.csv", transfer.record_export_csv, name="record_export_csv"),
+    path("objects/<str:key>/import/", transfer.import_upload, name="import_upload"),
+    path("imports/<str:upload_id>/", transfer.import_map, name="import_map"),
+    path("imports/<str:upload_id>/start/", transfer.import_start, name="import_start"),
+    path("jobs/<str:job_id>/", bulk.job_detail, name="job_detail"),
+    path("jobs/<str:job_id>/cancel/", bulk.job_cancel, name="job_cancel"),
+    path("jobs/<str:job_id>/retry/", bulk.job_retry, name="job_retry"),
+    path("jobs/<str:job_id>/report.csv", bulk.job_report, name="job_report"),
     path("objects/<str:key>/<str:record_id>/edit/", editing.record_edit, name="record_edit"),
     path("objects/<str:key>/<str:record_id>/delete/", editing.record_delete, name="record_delete"),
     path(
         "objects/<str:key>/<str:record_id>/restore/", editing.record_restore, name="record_restore"
     ),
-    path("objects/<str:key>/", views.record_list, name="record_list"),
-    path("objects/<str:key>/<str:record_id>/", views.record_detail, name="record_detail"),
+    path("objects/<str:key>/", browse.record_list, name="record_list"),
+    path("objects/<str:key>/<str:record_id>/", browse.record_detail, name="record_detail"),
 ]

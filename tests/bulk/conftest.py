@@ -1,18 +1,18 @@
 """Bulk jobs against the embedded records API over HTTP, run by the real task worker."""
 
-import re
 import threading
-from dataclasses import dataclass, field
 
 import pytest
-import requests
 from django_tasks_db.management.commands.db_worker import Worker
 
-from recordsadmin.records import api, services
+from recordsadmin.client import transport
+from recordsadmin.records import services
 from recordsadmin.sandbox import ratelimit
 from recordsadmin.sandbox.models import Record as SandboxRecord
-from tests.apis import use_embedded_demo, use_records_api
-from tests.stub import Reply, Seen, Stub
+from tests.support.apis import use_records_api
+from tests.support.embedded import use_embedded_demo
+from tests.support.proxy import Proxy
+from tests.support.stub import Stub
 
 KEY = "custom_objects.property"
 
@@ -78,7 +78,7 @@ def records_api(live_server, settings):
     yield make
     ratelimit.limiter.reset()
     use_records_api(settings, url="")
-    api.close_session()
+    transport.close_session()
 
 
 @pytest.fixture
@@ -93,46 +93,6 @@ def schema(records_api):
 def sandbox_records(schema=None):
     """The embedded API's property records (one demo location per test)."""
     return SandboxRecord.objects.filter(object__key=KEY)
-
-
-@dataclass
-class Proxy:
-    """A stub in front of the embedded API that records what crossed the wire. A call that
-    `fail` names gets the scripted reply instead of the API's answer: before it reaches the
-    API, or with `applied` after the API carried it out (the answer lost on the way back)."""
-
-    stub: Stub
-    upstream: str
-    faults: list = field(default_factory=list)
-
-    def fail(self, method: str, path: str, reply: Reply, *, applied: bool = False) -> None:
-        self.faults.append((method, re.compile(path), reply, applied))
-
-    def heal(self) -> None:
-        self.faults.clear()
-
-    def sent(self, method: str) -> list[Seen]:
-        return [seen for seen in self.stub.requests if seen.method == method]
-
-    def route(self, seen: Seen) -> Reply:
-        fault = next(
-            (f for f in self.faults if f[0] == seen.method and f[1].search(seen.path)), None
-        )
-        if fault is not None and not fault[3]:
-            return fault[2]
-        response = requests.request(
-            seen.method,
-            self.upstream + seen.path,
-            params=seen.query,
-            data=seen.body or None,
-            headers={
-                k: v
-                for k, v in seen.headers.items()
-                if k.lower() in ("authorization", "version", "content-type", "accept")
-            },
-            timeout=10,
-        )
-        return fault[2] if fault is not None else Reply(response.status_code, body=response.content)
 
 
 @pytest.fixture
@@ -151,4 +111,4 @@ def proxied(live_server, settings):
 
         yield make
     use_records_api(settings, url="")
-    api.close_session()
+    transport.close_session()

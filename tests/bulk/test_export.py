@@ -8,8 +8,9 @@ import tracemalloc
 import pytest
 from django.http import StreamingHttpResponse
 
-from recordsadmin.records import bulk, csvio
+from recordsadmin.records.bulk import jobs
 from recordsadmin.records.models import BulkJob
+from recordsadmin.records.transfer import csvfiles, imports
 from recordsadmin.sandbox.models import Record as SandboxRecord
 from tests.bulk.conftest import KEY, run_worker
 
@@ -20,21 +21,21 @@ URL = f"/objects/{KEY}/export.csv"
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\0"])
 def test_cells_that_start_a_formula_get_a_quote(start):
-    assert csvio.neutralise(start + "1+2") == "'" + start + "1+2"
+    assert csvfiles.neutralise(start + "1+2") == "'" + start + "1+2"
 
 
 @pytest.mark.parametrize(
     "cell", ["", "plain", " =not first", "12.5", "a=b", "“quoted”", 'say "hi"', "line\nbreak", "ü"]
 )
 def test_other_cells_are_left_byte_identical(cell):
-    assert csvio.neutralise(cell) == cell
+    assert csvfiles.neutralise(cell) == cell
 
 
 @pytest.mark.parametrize(
     "cell", ["=1+2", "+1 555 0100", "-3", "@home", "\tx", "\rx", "plain", "", "'", "'quoted", "''"]
 )
 def test_an_import_takes_off_the_quote_that_the_export_put_on(cell):
-    assert csvio.unneutralise(csvio.neutralise(cell)) == cell
+    assert csvfiles.unneutralise(csvfiles.neutralise(cell)) == cell
 
 
 def rows(response) -> list[list[str]]:
@@ -135,13 +136,13 @@ def test_an_export_imported_again_by_id_changes_nothing(records_api, staff_clien
     file.name = "properties.csv"
     mapped = staff_client.post(f"/objects/{KEY}/import/", {"file": file})["Location"]
     header = next(csv.reader(io.StringIO(exported.decode())))
-    mapping = csvio.auto_mapping(services.schema_get(key=KEY), header)
+    mapping = imports.auto_mapping(services.schema_get(key=KEY), header)
     form = {f"col{n}": target for n, target in enumerate(mapping)}
     checked = staff_client.post(mapped, {**form, "mode": "update_id"}).content.decode()
     assert "40 rows ready, 0 with errors" in checked
     staff_client.post(mapped + "start/", {**form, "mode": "update_id"})
     run_worker()
-    assert bulk.job_counts(job=BulkJob.objects.get())["done"] == 40
+    assert jobs.job_counts(job=BulkJob.objects.get())["done"] == 40
     after = {r.id: (r.properties, r.owner) for r in records}
     assert after == before
     assert after[first.id][0]["address"] == guarded["address"]

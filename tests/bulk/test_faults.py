@@ -3,10 +3,12 @@
 import pytest
 from django.core.cache import cache
 
-from recordsadmin.records import bulk, services
+from recordsadmin.records import services
+from recordsadmin.records.bulk import jobs, outcomes, runner
+from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkJob, RecordChange
 from tests.bulk.conftest import KEY, run_worker, sandbox_records
-from tests.stub import Reply
+from tests.support.stub import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,8 +16,8 @@ TOO_MANY = Reply(429, json={"message": "Too many requests"}, headers={"Retry-Aft
 
 
 def start(kind: str, user, params: dict, ids: tuple[str, ...] = ()) -> BulkJob:
-    selection = bulk.Selection(query="?", ids=ids, all_matching=not ids)
-    return bulk.job_create(
+    selection = Selection(query="?", ids=ids, all_matching=not ids)
+    return jobs.job_create(
         user=user,
         schema=services.schema_get(key=KEY),
         kind=kind,
@@ -31,10 +33,10 @@ def test_setting_owners_goes_on_when_the_user_list_is_refused_for_the_rate(proxi
     cache.clear()  # the job asks for the users' names itself
     proxy.fail("GET", r"^/users/", TOO_MANY)
     job = start("update", staff_user, {"field": "owner", "value": target.id})
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE and job.error == ""
-    assert proxy.sent("GET")[-1].path == "/users/"  # it was asked, and refused
+    assert proxy.calls("GET")[-1].path == "/users/"  # it was asked, and refused
     assert {r.owner for r in sandbox_records()} == {target.id}
     # The names were optional: the history keeps the owners' ids.
     changes = RecordChange.objects.filter(job_id=str(job.pk))
@@ -47,14 +49,14 @@ def test_retry_of_a_job_stopped_by_an_error_sends_the_records_it_had_not_reached
 ):
     proxy = proxied(records=5)
     job = start("update", staff_user, {"field": "description", "value": "Resent"})
-    bulk.job_run(job_id=str(job.pk), stop_after=2)  # then the worker stops, as at a restart
+    runner.job_run(job_id=str(job.pk), stop_after=2)  # then the worker stops, as at a restart
     # Its next run cannot read the schema: the job stops with three records not sent.
     cache.clear()
     proxy.fail("GET", rf"^/objects/{KEY}$", Reply(500, json={"message": "Internal"}))
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FAILED and job.error.startswith("The job stopped")
-    counts = bulk.job_counts(job=job)
+    counts = jobs.job_counts(job=job)
     assert counts["pending"] == 3 and counts["failed"] == 0
     page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
     assert "Retry the unsent records" in page
@@ -64,9 +66,9 @@ def test_retry_of_a_job_stopped_by_an_error_sends_the_records_it_had_not_reached
     run_worker()
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE and job.error == ""
-    assert bulk.job_counts(job=job)["done"] == 5
+    assert jobs.job_counts(job=job)["done"] == 5
     assert {r.properties["description"] for r in sandbox_records()} == {"Resent"}
-    assert len(proxy.sent("PUT")) == 5  # each record once
+    assert len(proxy.calls("PUT")) == 5  # each record once
 
 
 @pytest.mark.parametrize("answer", [Reply(500, json={"message": "Internal"}), Reply(close=True)])
@@ -85,8 +87,9 @@ def test_a_write_the_api_may_have_carried_out_is_unknown_and_a_retry_finishes_it
     # The API carries the calls out, but its answers are a 500 or never come.
     proxy.fail(method, r"/records/", answer, applied=True)
     job = start(kind, staff_user, params, ids=ids)
-    bulk.job_run(job_id=str(job.pk))
-    assert bulk.job_counts(job=job)["failed"] == 2
+    runner.job_run(job_id=str(job.pk))
+    assert jobs.job_counts(job=job)["failed"] == 2
+    assert set(job.items.values_list("outcome", flat=True)) == {"unknown"}
     assert all(r.startswith("Outcome unknown") for r in job.items.values_list("reason", flat=True))
     changes = RecordChange.objects.filter(job_id=str(job.pk))
     assert sorted(changes.values_list("record_id", "outcome")) == [(i, "unknown") for i in ids]
@@ -97,11 +100,11 @@ def test_a_write_the_api_may_have_carried_out_is_unknown_and_a_retry_finishes_it
     proxy.heal()
     staff_client.post(f"/jobs/{job.pk}/retry/")
     run_worker()
-    assert bulk.job_counts(job=job)["done"] == 2
-    assert len(proxy.sent(method)) == (4 if kind == "delete" else 2)
+    assert jobs.job_counts(job=job)["done"] == 2
+    assert len(proxy.calls(method)) == (4 if kind == "delete" else 2)
     if kind == "delete":
         assert not sandbox_records().filter(id__in=ids).exists()
-        assert set(job.items.values_list("reason", flat=True)) == {bulk.RESENT_DELETE}
+        assert set(job.items.values_list("reason", flat=True)) == {outcomes.RESENT_DELETE}
     else:
         assert {r.properties["description"] for r in sandbox_records().filter(id__in=ids)} == {
             "Maybe"

@@ -3,23 +3,25 @@
 import pytest
 from django.http import QueryDict
 
-from recordsadmin.records import bulk
+from recordsadmin.records.bulk import changes, jobs, runner
+from recordsadmin.records.bulk import preview as previews
+from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 from tests.bulk.conftest import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def select_all(query: str = "") -> bulk.Selection:
-    return bulk.Selection(query=query or "?", all_matching=True)
+def select_all(query: str = "") -> Selection:
+    return Selection(query=query or "?", all_matching=True)
 
 
 def set_status(schema, staff_user, selection, value="Sold") -> BulkJob:
     data = QueryDict(mutable=True)
     data.update({"field": "status", "value": value})
-    change = bulk.change_from_post(schema=schema, data=data, users=[])
+    change = changes.change_from_post(schema=schema, data=data, users=[])
     assert not change.errors
-    return bulk.job_create(
+    return jobs.job_create(
         user=staff_user,
         schema=schema,
         kind=BulkJob.Kind.UPDATE,
@@ -38,7 +40,7 @@ def test_set_a_field_on_all_matching_records_through_the_queue_and_worker(
     run_worker()
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE
-    counts = bulk.job_counts(job=job)
+    counts = jobs.job_counts(job=job)
     assert counts["total"] == 30
     assert counts["failed"] == 0
     assert counts["done"] + counts["skipped"] == 30
@@ -61,7 +63,7 @@ def test_a_search_selects_only_its_records(schema, staff_user):
     props = schema(records=30)
     before = {r.id: r.properties["status"] for r in sandbox_records_all()}
     job = set_status(props, staff_user, select_all("?f.status=Active"), value="Pending")
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     after = {r.id: r.properties["status"] for r in sandbox_records_all()}
     for record_id, status in before.items():
         assert after[record_id] == ("Pending" if status == "Active" else status)
@@ -71,14 +73,14 @@ def test_a_search_selects_only_its_records(schema, staff_user):
 def test_checked_ids_only(schema, staff_user):
     props = schema(records=10)
     ids = sorted(before_ids := [r.id for r in sandbox_records_all()])[:3]
-    job = bulk.job_create(
+    job = jobs.job_create(
         user=staff_user,
         schema=props,
         kind=BulkJob.Kind.DELETE,
-        selection=bulk.Selection(query="?", ids=tuple(ids)),
+        selection=Selection(query="?", ids=tuple(ids)),
         summary="delete 3",
     )
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     left = {r.id for r in sandbox_records_all()}
     assert left == set(before_ids) - set(ids)
     deletes = RecordChange.objects.filter(job_id=str(job.pk), action="delete")
@@ -90,14 +92,14 @@ def test_an_interrupted_job_resumes_without_doing_a_record_twice(schema, staff_u
     props = schema(records=25)
     versions = {r.id: r.version for r in sandbox_records_all()}
     job = set_status(props, staff_user, select_all(), value="Sold")
-    bulk.job_run(job_id=str(job.pk), stop_after=10)
+    runner.job_run(job_id=str(job.pk), stop_after=10)
     job.refresh_from_db()
     assert job.status == BulkJob.Status.RUNNING  # as a restart would leave it
-    finished = set(job.items.exclude(status="pending").values_list("record_id", flat=True))
+    finished = set(job.items.exclude(outcome="pending").values_list("record_id", flat=True))
     assert len(finished) == 10
     # One more was in flight when the worker died: sent, its answer never recorded.
-    in_flight = job.items.filter(status="pending").order_by("position").first()
-    bulk.job_run(job_id=str(job.pk), stop_after=0)  # no-op run keeps the state
+    in_flight = job.items.filter(outcome="pending").order_by("position").first()
+    runner.job_run(job_id=str(job.pk), stop_after=0)  # no-op run keeps the state
     from recordsadmin.records import services
 
     services.record_update(
@@ -107,11 +109,11 @@ def test_an_interrupted_job_resumes_without_doing_a_record_twice(schema, staff_u
     # The worker is gone; the job page notices the silent heartbeat and queues it again.
     BulkJob.objects.filter(pk=job.pk).update(heartbeat_at="2026-01-01T00:00:00Z")
     job.refresh_from_db()
-    assert bulk.job_resume_if_stale(job=job)
+    assert jobs.job_resume_if_stale(job=job)
     run_worker()
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE
-    counts = bulk.job_counts(job=job)
+    counts = jobs.job_counts(job=job)
     assert counts["failed"] == 0 and counts["pending"] == 0
     # No record was written twice: each changed record went up one version, no more.
     for record in sandbox_records_all():
@@ -119,7 +121,7 @@ def test_an_interrupted_job_resumes_without_doing_a_record_twice(schema, staff_u
         assert grew in (0, 1), record.id
         assert record.properties["status"] == "Sold"
     item = BulkItem.objects.get(pk=in_flight.pk)
-    assert item.status == "done" and "before the restart" in item.reason
+    assert item.outcome == "done" and "before the restart" in item.reason
     # One history row per record.
     ids = list(RecordChange.objects.filter(job_id=str(job.pk)).values_list("record_id", flat=True))
     assert len(ids) == len(set(ids))
@@ -128,12 +130,12 @@ def test_an_interrupted_job_resumes_without_doing_a_record_twice(schema, staff_u
 def test_cancel_stops_sending_and_skips_the_rest(schema, staff_user):
     props = schema(records=20)
     job = set_status(props, staff_user, select_all())
-    bulk.job_run(job_id=str(job.pk), stop_after=5)
+    runner.job_run(job_id=str(job.pk), stop_after=5)
     BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.CANCELLING)
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     job.refresh_from_db()
     assert job.status == BulkJob.Status.CANCELLED
-    counts = bulk.job_counts(job=job)
+    counts = jobs.job_counts(job=job)
     assert counts["pending"] == 0
     assert counts["done"] + counts["skipped"] == 20
 
@@ -141,7 +143,7 @@ def test_cancel_stops_sending_and_skips_the_rest(schema, staff_user):
 def test_a_refused_value_fails_with_the_apis_reason_and_can_be_retried(schema, staff_user):
     props = schema(records=6)
     # The API refuses an option that is not one of the field's: bypass the preview's check.
-    job = bulk.job_create(
+    job = jobs.job_create(
         user=staff_user,
         schema=props,
         kind=BulkJob.Kind.UPDATE,
@@ -149,9 +151,9 @@ def test_a_refused_value_fails_with_the_apis_reason_and_can_be_retried(schema, s
         params={"field": "status", "value": "Nope"},
         summary="bad",
     )
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     job.refresh_from_db()
-    counts = bulk.job_counts(job=job)
+    counts = jobs.job_counts(job=job)
     assert counts["failed"] == 6
     reasons = set(job.items.values_list("reason", flat=True))
     assert all("status" in r and "422" in r for r in reasons), reasons
@@ -160,28 +162,32 @@ def test_a_refused_value_fails_with_the_apis_reason_and_can_be_retried(schema, s
     # Fix the value and retry the failed ones.
     BulkJob.objects.filter(pk=job.pk).update(params={"field": "status", "value": "Sold"})
     job.refresh_from_db()
-    assert bulk.job_retry_failed(job=job).failed == 6
+    assert jobs.job_retry_failed(job=job).failed == 6
     run_worker()
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE
-    assert bulk.job_counts(job=job)["done"] + bulk.job_counts(job=job)["skipped"] == 6
+    assert jobs.job_counts(job=job)["done"] + jobs.job_counts(job=job)["skipped"] == 6
 
 
 def test_preview_says_what_will_change_and_warns_of_a_refused_value(schema):
     props = schema(records=12)
     active = sum(1 for r in sandbox_records_all() if r.properties["status"] == "Active")
     data = QueryDict("field=status&value=Sold")
-    change = bulk.change_from_post(schema=props, data=data, users=[])
-    result = bulk.preview(
+    change = changes.change_from_post(schema=props, data=data, users=[])
+    result = previews.preview(
         schema=props, selection=select_all("?f.status=Active"), kind="update", change=change
     )
     assert result.summary == f"{active} properties: Status Active → Sold"
     assert not result.blocked
-    cleared = bulk.change_from_post(schema=props, data=QueryDict("field=status&value="), users=[])
-    refused = bulk.preview(schema=props, selection=select_all(), kind="update", change=cleared)
+    cleared = changes.change_from_post(
+        schema=props, data=QueryDict("field=status&value="), users=[]
+    )
+    refused = previews.preview(schema=props, selection=select_all(), kind="update", change=cleared)
     assert refused.blocked
     assert any("required" in w for w in refused.warnings)
-    bad = bulk.change_from_post(schema=props, data=QueryDict("field=bedrooms&value=many"), users=[])
+    bad = changes.change_from_post(
+        schema=props, data=QueryDict("field=bedrooms&value=many"), users=[]
+    )
     assert bad.errors
 
 
@@ -190,7 +196,7 @@ def test_make_demo_resumes_jobs_a_stopped_worker_left_running(schema, staff_user
 
     props = schema(records=8)
     job = set_status(props, staff_user, select_all())
-    run_worker_until_stopped = bulk.job_run(job_id=str(job.pk), stop_after=3)
+    run_worker_until_stopped = runner.job_run(job_id=str(job.pk), stop_after=3)
     assert run_worker_until_stopped.status == BulkJob.Status.RUNNING
     call_command("resume_bulk_jobs")  # its heartbeat is fresh: maybe its worker still runs
     job.refresh_from_db()
@@ -201,7 +207,7 @@ def test_make_demo_resumes_jobs_a_stopped_worker_left_running(schema, staff_user
     run_worker()
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE
-    assert bulk.job_counts(job=job)["pending"] == 0
+    assert jobs.job_counts(job=job)["pending"] == 0
 
 
 def test_set_the_owner_of_a_selection(schema, staff_user):
@@ -212,14 +218,14 @@ def test_set_the_owner_of_a_selection(schema, staff_user):
     target = users[-1]
     data = QueryDict(mutable=True)
     data.update({"field": "owner", "value": target.id})
-    change = bulk.change_from_post(schema=props, data=data, users=users)
+    change = changes.change_from_post(schema=props, data=data, users=users)
     assert not change.errors
-    preview = bulk.preview(
+    preview = previews.preview(
         schema=props, selection=select_all(), kind="update", change=change, users=users
     )
     assert preview.summary.startswith("8 properties: Owner ")
     assert preview.summary.endswith(f"→ {target.name}")
-    job = bulk.job_create(
+    job = jobs.job_create(
         user=staff_user,
         schema=props,
         kind=BulkJob.Kind.UPDATE,
@@ -227,8 +233,8 @@ def test_set_the_owner_of_a_selection(schema, staff_user):
         params=change.as_json(),
         summary=preview.summary,
     )
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     assert {r.owner for r in sandbox_records_all()} == {target.id}
-    assert bulk.job_counts(job=job)["failed"] == 0
+    assert jobs.job_counts(job=job)["failed"] == 0
     stranger = QueryDict("field=owner&value=nobody-here")
-    assert bulk.change_from_post(schema=props, data=stranger, users=users).errors
+    assert changes.change_from_post(schema=props, data=stranger, users=users).errors

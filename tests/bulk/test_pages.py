@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.test import Client
 
+from recordsadmin.records.bulk import jobs, runner
 from recordsadmin.records.models import BulkJob, ImportUpload, RecordChange
 from recordsadmin.sandbox.models import Record as SandboxRecord
 from tests.bulk.conftest import KEY, run_worker
@@ -151,7 +152,7 @@ def test_import_reports_exactly_the_bad_rows_and_creates_the_rest(records_api, s
     run_worker()
     job.refresh_from_db()
     assert job.status == "done"
-    failed = {item.data["row"]: item.reason for item in job.items.filter(status="failed")}
+    failed = {item.data["row"]: item.reason for item in job.items.filter(outcome="failed")}
     assert sorted(failed) == [3, 5, 6, 7]
     assert "Price" in failed[3] and "Status" in failed[5]
     assert "Address" in failed[6] and "Listed on" in failed[7]
@@ -233,9 +234,7 @@ def test_import_updates_by_record_id_and_blank_cells_clear_when_asked(records_ap
 
 
 def bulk_counts(job):
-    from recordsadmin.records import bulk
-
-    return bulk.job_counts(job=job)
+    return jobs.job_counts(job=job)
 
 
 def test_retry_sends_an_import_row_again_once_its_cause_is_fixed(records_api, staff_client):
@@ -271,7 +270,7 @@ def test_retry_sends_an_import_row_again_once_its_cause_is_fixed(records_api, st
     # The row the file got wrong was not sent again: it still fails for its own reason.
     assert bulk_counts(job) == {**bulk_counts(job), "done": 1, "failed": 1}
     bad.refresh_from_db()
-    assert bad.status == "failed" and "Bedrooms" in bad.reason
+    assert bad.outcome == "failed" and "Bedrooms" in bad.reason
 
 
 def at_once(client, url: str, data: dict, times: int = 2) -> list:
@@ -331,7 +330,7 @@ def test_a_bulk_edit_started_twice_makes_one_job(records_api, staff_client):
 
 
 def test_retry_leaves_out_an_import_create_whose_outcome_is_unknown(records_api, staff_client):
-    from recordsadmin.records import bulk, services
+    from recordsadmin.records import services
 
     location = records_api(records=0)
     text = "Address,Price,Status\n1 First St,100000,Active\n2 Lost St,200000,Active\n"
@@ -340,7 +339,7 @@ def test_retry_leaves_out_an_import_create_whose_outcome_is_unknown(records_api,
     staff_client.post(response["Location"], mapping)
     staff_client.post(response["Location"] + "start/", mapping)
     job = BulkJob.objects.get()
-    bulk.job_run(job_id=str(job.pk), stop_after=1)
+    runner.job_run(job_id=str(job.pk), stop_after=1)
     # The worker dies while row 3 is in flight: the API made the record, the answer was lost.
     lost = job.items.get(position=2)
     props = services.schema_get(key=KEY)
@@ -362,7 +361,7 @@ def test_retry_leaves_out_an_import_create_whose_outcome_is_unknown(records_api,
         "3 Third St",
     ]
     lost.refresh_from_db()
-    assert lost.status == "failed" and lost.reason.startswith("Outcome unknown")
+    assert lost.outcome == "unknown" and lost.reason.startswith("Outcome unknown")
 
 
 # -- cancelling a running job ------------------------------------------------------------------
@@ -420,9 +419,9 @@ def test_cancel_while_the_job_sends_stops_after_the_call_in_flight(
     settings.BULK_CONCURRENCY = 1
     job = start_description_job(staff_client)
     with WorkerThread():
-        wait_until(lambda: job.items.filter(status="done").count() >= 10)
+        wait_until(lambda: job.items.filter(outcome="done").count() >= 10)
         staff_client.post(f"/jobs/{job.pk}/cancel/")
-        done_at_cancel = job.items.filter(status="done").count()
+        done_at_cancel = job.items.filter(outcome="done").count()
         wait_until(lambda: BulkJob.objects.get(pk=job.pk).is_finished)
     job.refresh_from_db()
     assert job.status == "cancelled"

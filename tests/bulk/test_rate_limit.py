@@ -7,7 +7,8 @@ import time
 import pytest
 from django.http import QueryDict
 
-from recordsadmin.records import bulk
+from recordsadmin.records.bulk import changes, jobs, outcomes, runner
+from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkJob
 from tests.bulk.conftest import run_worker, sandbox_records
 
@@ -20,32 +21,32 @@ def statuses_sent(caplog) -> list[int]:
     return [
         int(m.group(1))
         for r in caplog.records
-        if r.name == "recordsadmin.records.api" and (m := ATTEMPT.search(r.getMessage()))
+        if r.name == "recordsadmin.client" and (m := ATTEMPT.search(r.getMessage()))
     ]
 
 
 def run_update(schema, user, text: str) -> tuple[BulkJob, float]:
-    change = bulk.change_from_post(
+    change = changes.change_from_post(
         schema=schema, data=QueryDict(f"field=description&value={text}"), users=[]
     )
-    job = bulk.job_create(
+    job = jobs.job_create(
         user=user,
         schema=schema,
         kind=BulkJob.Kind.UPDATE,
-        selection=bulk.Selection(query="?", all_matching=True),
+        selection=Selection(query="?", all_matching=True),
         params=change.as_json(),
         summary=text,
     )
     started = time.monotonic()
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     return job, time.monotonic() - started
 
 
 def test_a_job_keeps_under_a_fast_limit(schema, staff_user, caplog):
     props = schema(records=60, rate="20/1s")
-    caplog.set_level(logging.DEBUG, logger="recordsadmin.records.api")
+    caplog.set_level(logging.DEBUG, logger="recordsadmin.client")
     job, seconds = run_update(props, staff_user, "Paced")
-    counts = bulk.job_counts(job=job)
+    counts = jobs.job_counts(job=job)
     assert counts["done"] == 60 and counts["failed"] == 0
     sent = statuses_sent(caplog)
     assert 429 not in sent
@@ -56,11 +57,11 @@ def test_a_job_keeps_under_a_fast_limit(schema, staff_user, caplog):
 
 def test_500_records_at_the_real_limit_finish_with_no_429(schema, staff_user, caplog):
     props = schema(records=500, rate="100/10s")
-    caplog.set_level(logging.DEBUG, logger="recordsadmin.records.api")
+    caplog.set_level(logging.DEBUG, logger="recordsadmin.client")
     job, seconds = run_update(props, staff_user, "Updated in bulk")
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE
-    counts = bulk.job_counts(job=job)
+    counts = jobs.job_counts(job=job)
     assert counts == {**counts, "done": 500, "failed": 0, "pending": 0, "skipped": 0}
     assert not job.items.filter(reason__contains="429").exists()
     sent = statuses_sent(caplog)
@@ -77,14 +78,14 @@ def test_an_item_refused_for_the_rate_goes_again_and_never_fails(
 ):
     props = schema(records=30, rate="10/1s")
     # A pacer blind to the headers, and a client that does not retry: 429s reach the job.
-    monkeypatch.setattr("recordsadmin.records.api.rate_limit_seen", lambda: None)
+    monkeypatch.setattr("recordsadmin.client.ratelimit.rate_limit_seen", lambda: None)
     settings.GHL_MAX_RETRIES = 0
-    caplog.set_level(logging.DEBUG, logger="recordsadmin.records.api")
+    caplog.set_level(logging.DEBUG, logger="recordsadmin.client")
     job, _ = run_update(props, staff_user, "Again")
     assert 429 in statuses_sent(caplog)
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE
-    counts = bulk.job_counts(job=job)
+    counts = jobs.job_counts(job=job)
     assert counts["done"] == 30 and counts["failed"] == 0 and counts["pending"] == 0
     assert {r.properties["description"] for r in sandbox_records()} == {"Again"}
 
@@ -97,7 +98,7 @@ def run_in_thread(job: BulkJob, seconds: float = 60.0) -> None:
 
     def run():
         try:
-            bulk.job_run(job_id=str(job.pk))
+            runner.job_run(job_id=str(job.pk))
         finally:
             connection.close()
 
@@ -118,23 +119,23 @@ def test_a_spent_daily_quota_stops_the_job_with_the_rest_to_retry(
     settings.GHL_MAX_RETRIES = 0
     monkeypatch.setattr(ratelimit, "DAILY_LIMIT", 12)
     ratelimit.limiter.reset()  # the day begins: 12 calls, a search and 11 updates
-    caplog.set_level(logging.DEBUG, logger="recordsadmin.records.api")
+    caplog.set_level(logging.DEBUG, logger="recordsadmin.client")
     change = {"field": "description", "value": "Today"}
-    job = bulk.job_create(
+    job = jobs.job_create(
         user=staff_user,
         schema=props,
         kind=BulkJob.Kind.UPDATE,
-        selection=bulk.Selection(query="?", all_matching=True),
+        selection=Selection(query="?", all_matching=True),
         params=change,
         summary="daily",
     )
     run_in_thread(job)
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FAILED
-    counts = bulk.job_counts(job=job)
+    counts = jobs.job_counts(job=job)
     assert counts["done"] == 11 and counts["failed"] == 19 and counts["pending"] == 0
-    assert set(job.items.filter(status="failed").values_list("reason", flat=True)) == {
-        bulk.DAILY_LIMIT_REASON
+    assert set(job.items.filter(outcome="not_sent").values_list("reason", flat=True)) == {
+        outcomes.DAILY_LIMIT_REASON
     }
     # Only calls already in flight when the last allowed answer came back were refused.
     assert statuses_sent(caplog).count(429) < settings.BULK_CONCURRENCY
@@ -146,7 +147,7 @@ def test_a_spent_daily_quota_stops_the_job_with_the_rest_to_retry(
     ratelimit.limiter.reset()
     staff_client.post(f"/jobs/{job.pk}/retry/")
     run_worker()
-    assert bulk.job_counts(job=job)["done"] == 30
+    assert jobs.job_counts(job=job)["done"] == 30
     assert {r.properties["description"] for r in sandbox_records(props)} == {"Today"}
 
 
@@ -154,9 +155,9 @@ def test_an_item_refused_for_the_rate_again_and_again_fails_in_the_end(
     service, staff_user, settings, monkeypatch
 ):
     from recordsadmin.records import services
-    from tests.stub import Reply
+    from tests.support.stub import Reply
 
-    monkeypatch.setattr(bulk, "MAX_RATE_REFUSALS", 3)
+    monkeypatch.setattr(runner, "MAX_RATE_REFUSALS", 3)
     answer = service.route
 
     def refuse_writes(seen):
@@ -166,20 +167,20 @@ def test_an_item_refused_for_the_rate_again_and_again_fails_in_the_end(
 
     service.stub.router = refuse_writes
     props = services.schema_get(key="custom_objects.property")
-    job = bulk.job_create(
+    job = jobs.job_create(
         user=staff_user,
         schema=props,
         kind=BulkJob.Kind.UPDATE,
-        selection=bulk.Selection(query="?", ids=("rec1", "rec2")),
+        selection=Selection(query="?", ids=("rec1", "rec2")),
         params={"field": "bedrooms", "value": 4},
         summary="refused",
     )
     run_in_thread(job)
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE
-    assert bulk.job_counts(job=job)["failed"] == 2
+    assert jobs.job_counts(job=job)["failed"] == 2
     reasons = set(job.items.values_list("reason", flat=True))
-    assert reasons == {bulk._refused_reason(3)}
+    assert reasons == {outcomes.refused_reason(3)}
     puts = [seen for seen in service.stub.requests if seen.method == "PUT"]
     # Each refusal is the client's first try and its retries; 3 refusals an item, 2 items.
     assert len(puts) == 2 * 3 * (1 + settings.GHL_MAX_RETRIES)
@@ -215,7 +216,7 @@ def test_a_job_stopped_for_the_day_before_it_collected_its_records_starts_over_o
     run_worker()
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE and job.error == ""
-    assert bulk.job_counts(job=job) == {**bulk.job_counts(job=job), "done": 30, "total": 30}
+    assert jobs.job_counts(job=job) == {**jobs.job_counts(job=job), "done": 30, "total": 30}
     assert {r.properties["description"] for r in sandbox_records(props)} == {"Tomorrow"}
 
 
@@ -233,7 +234,7 @@ def test_an_import_create_in_flight_at_a_restart_is_not_sent_again_after_the_dai
                                                "status": "Active"}, "owner": owner}
         for n in (2, 3, 4)
     ]  # fmt: skip
-    job = bulk.job_create(
+    job = jobs.job_create(
         user=staff_user,
         schema=props,
         kind=BulkJob.Kind.IMPORT,
@@ -241,19 +242,19 @@ def test_an_import_create_in_flight_at_a_restart_is_not_sent_again_after_the_dai
         summary="import",
         items=[{"data": row} for row in rows],
     )
-    bulk.job_run(job_id=str(job.pk), stop_after=1)
+    runner.job_run(job_id=str(job.pk), stop_after=1)
     # The worker dies while row 3 is in flight: the API made the record, the answer was lost.
     lost = job.items.get(position=2)
-    bulk._start_item(job, props, lost)
+    runner.item_start(job, props, lost)
     services.record_create(schema=props, properties=lost.data["properties"], owner=owner)
     # Its next run starts with the owners' names, and the day's quota is spent by then.
     services.user_list_invalidate()
     spend_the_day(monkeypatch)
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FAILED
     lost.refresh_from_db()
-    assert lost.status == "failed" and lost.reason.startswith("Outcome unknown")
+    assert lost.outcome == "unknown" and lost.reason.startswith("Outcome unknown")
     creates = RecordChange.objects.filter(job_id=str(job.pk)).order_by("at", "id")
     assert list(creates.values_list("outcome", flat=True)) == ["ok", "unknown"]
     page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
@@ -266,7 +267,7 @@ def test_an_import_create_in_flight_at_a_restart_is_not_sent_again_after_the_dai
     addresses = sorted(r.properties["address"] for r in sandbox_records(props))
     assert addresses == ["2 Once St", "3 Once St", "4 Once St"]
     lost.refresh_from_db()
-    assert lost.status == "failed" and lost.reason.startswith("Outcome unknown")
+    assert lost.outcome == "unknown" and lost.reason.startswith("Outcome unknown")
 
 
 def test_an_update_in_flight_at_a_restart_keeps_its_history_when_the_daily_limit_stops_it(
@@ -278,33 +279,33 @@ def test_an_update_in_flight_at_a_restart_keeps_its_history_when_the_daily_limit
     props = schema(records=4, rate="100/10s")
     settings.GHL_MAX_RETRIES = 0
     versions = {r.id: r.version for r in sandbox_records(props)}
-    job = bulk.job_create(
+    job = jobs.job_create(
         user=staff_user,
         schema=props,
         kind=BulkJob.Kind.UPDATE,
-        selection=bulk.Selection(query="?", all_matching=True),
+        selection=Selection(query="?", all_matching=True),
         params={"field": "description", "value": "Once"},
         summary="once",
     )
-    bulk.job_run(job_id=str(job.pk), stop_after=2)
+    runner.job_run(job_id=str(job.pk), stop_after=2)
     # The worker dies while the third update is in flight; the API had carried it out.
-    lost = job.items.filter(status="pending").order_by("position").first()
-    bulk._start_item(job, props, lost)
+    lost = job.items.filter(outcome="pending").order_by("position").first()
+    runner.item_start(job, props, lost)
     services.record_update(
         schema=props, record_id=lost.record_id, properties={"description": "Once"}
     )
     # Its next run looks at that record first, and the day's quota is spent by then.
     spend_the_day(monkeypatch)
-    bulk.job_run(job_id=str(job.pk))
+    runner.job_run(job_id=str(job.pk))
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FAILED
-    assert bulk.job_counts(job=job)["failed"] == 2
+    assert jobs.job_counts(job=job)["failed"] == 2
     # The next day a retry finds that update made, and makes the last one.
     next_day(monkeypatch)
-    assert bulk.job_retry_failed(job=job).failed == 2
+    assert jobs.job_retry_failed(job=job).failed == 2
     run_worker()
     lost.refresh_from_db()
-    assert lost.status == "done" and lost.reason == bulk.RESENT_UPDATE
+    assert lost.outcome == "done" and lost.reason == outcomes.RESENT_UPDATE
     for record in sandbox_records(props):
         assert record.version - versions[record.id] == 1, record.id  # written once
     changes = RecordChange.objects.filter(job_id=str(job.pk))

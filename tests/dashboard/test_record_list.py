@@ -5,8 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.fake_service import KEY, PROPERTY, TOKEN, record
-from tests.stub import Reply
+from tests.support.fake_service import KEY, PROPERTY, TOKEN, record
+from tests.support.stub import Reply
 
 URL = f"/objects/{KEY}/"
 HTMX = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{URL}"}

@@ -94,7 +94,7 @@ def test_cancel_a_running_job(table: Page, settings):
         page.get_by_role("button", name="Cancel").click()
         expect(page.get_by_role("heading", name="Cancelled")).to_be_visible(timeout=30_000)
     job = BulkJob.objects.get()
-    done = job.items.filter(status="done").count()
+    done = job.items.filter(outcome="done").count()
     assert 0 < done < 60
     expect(counts).to_contain_text(f"{done} done")
     expect(counts).to_contain_text(f"{60 - done} skipped")

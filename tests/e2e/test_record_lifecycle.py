@@ -6,8 +6,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.apis import use_embedded_demo, use_records_api
 from tests.conftest import PASSWORD
+from tests.support.apis import use_records_api
+from tests.support.embedded import use_embedded_demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

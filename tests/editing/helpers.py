@@ -3,8 +3,6 @@ import re
 
 from django.urls import reverse
 
-from recordsadmin.records.types import Field, Schema
-
 
 def hidden(content: bytes | str, name: str) -> str:
     text = content.decode() if isinstance(content, bytes) else content
@@ -28,16 +26,3 @@ PROPERTY_INPUT = {
     "features": ["pool", "garage"],
     "rooms_kitchen": "Open plan",
 }
-
-
-def schema_of(*fields: tuple[str, str], key: str = "custom_objects.x") -> Schema:
-    """A schema with these (field key, dataType) fields, in this order, without options."""
-    return Schema(
-        id="o1",
-        key=key,
-        singular="X",
-        plural="Xs",
-        fields=tuple(
-            Field(key=k, field_key=f"{key}.{k}", name=k.title(), data_type=t) for k, t in fields
-        ),
-    )

@@ -1,5 +1,5 @@
 """Whatever the records API does, a failed save re-renders the form with everything the user
-typed and says what happened; nothing is ever sent twice (RELIABILITY 20, 26)."""
+typed and says what happened; nothing is ever sent twice (docs/reliability.md items 20, 26)."""
 
 import html
 import re
@@ -8,9 +8,11 @@ import pytest
 from django.core.cache import cache
 from django.http import QueryDict
 
-from recordsadmin.records import api, services
+from recordsadmin.client import endpoints, transport
+from recordsadmin.client.errors import RecordsApiError
+from recordsadmin.records import services
 from recordsadmin.records.models import RecordChange
-from tests.stub import Reply, Stub, unused_port
+from tests.support.stub import Reply, Stub, unused_port
 
 from .helpers import PROPERTY_INPUT, hidden, url
 
@@ -105,7 +107,7 @@ def test_a_refused_connection_keeps_the_input(staff, prop, embedded):
 
 def test_with_only_a_stale_schema_the_form_comes_back_with_the_input(staff, prop, embedded):
     page = staff.get(url("record_create", prop.key))
-    cache.delete(services._schema_cache_key(prop.key))  # expired; the stale copy is kept
+    cache.delete(services.schema_cache_key(prop.key))  # expired; the stale copy is kept
     embedded.refuse()
     data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
     response = staff.post(url("record_create", prop.key), data)
@@ -143,7 +145,7 @@ def test_without_any_schema_the_posted_values_are_shown_and_can_be_sent_again(
     with Stub() as back:
         back.router = embedded.route
         settings.GHL_API_URL = back.url
-        api.close_session()
+        transport.close_session()
         sent = staff.post(create, _as_query(again))
         assert sent.status_code == 303, sent.content.decode()[:2000]
         assert staff.post(create, _as_query(again)).status_code == 303
@@ -310,10 +312,8 @@ def test_api_messages_are_placed_under_the_field_they_name(
 )
 def test_what_a_failed_put_may_have_done(settings, reply, applied):
     """As the records client reports it: may the PUT have changed the record?"""
-    from recordsadmin.records import api, history
-    from recordsadmin.records.exceptions import RecordsApiError
-    from tests.apis import FAST_FAILURE, use_records_api
-    from tests.stub import Stub
+    from tests.support.apis import FAST_FAILURE, use_records_api
+    from tests.support.stub import Stub
 
     with Stub() as stub:
         stub.default = reply or Reply()
@@ -327,8 +327,8 @@ def test_what_a_failed_put_may_have_done(settings, reply, applied):
             **{**FAST_FAILURE, "GHL_MAX_RETRIES": 0},
         )
         with pytest.raises(RecordsApiError) as caught:
-            api.record_update("custom_objects.x", "rec1", {"properties": {"a": 1}})
-    assert history.update_may_have_applied(caught.value) is applied, repr(caught.value)
+            endpoints.record_update("custom_objects.x", "rec1", {"properties": {"a": 1}})
+    assert services.update_may_have_applied(caught.value) is applied, repr(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recordsadmin.records import forms
-from recordsadmin.records.types import Field, Record, Schema, User
-
-from .helpers import schema_of
+from recordsadmin.client.domain import Field, Record, Schema, User
+from recordsadmin.records import forms, services
+from recordsadmin.records.fieldtypes.lines import TextboxListWidget
+from tests.support.schemas import schema_of
 
 USERS = [User(id="u1", name="Maya Patel"), User(id="u2", name="Jonas Berg")]
 
@@ -69,7 +69,7 @@ def test_one_field_per_schema_field_in_order(every_type):
         ("size", django_forms.RadioSelect, 'type="radio"'),
         ("tags", django_forms.SelectMultiple, "multiple"),
         ("extras", django_forms.CheckboxSelectMultiple, 'type="checkbox"'),
-        ("notes", forms.TextboxListWidget, 'name="notes_vet"'),
+        ("notes", TextboxListWidget, 'name="notes_vet"'),
     ],
 )
 def test_a_fitting_widget_for_every_data_type(every_type, key, widget, html):
@@ -218,17 +218,17 @@ def dict_of(pairs):
 
 def test_the_version_is_signed_and_detects_a_change():
     record = Record(id="r1", properties={"a": 1}, owner="u1")
-    token = forms.record_version(record)
-    version = forms.read_version(token)
+    token = services.record_version(record)
+    version = services.read_version(token)
     assert version["p"] == {"a": 1}
-    assert forms.is_current(version, record)
-    assert not forms.is_current(version, Record(id="r1", properties={"a": 2}, owner="u1"))
-    assert not forms.is_current(version, Record(id="r1", properties={"a": 1}, owner="u2"))
-    assert forms.read_version(token[:-2] + "xx") is None
-    assert forms.read_version("") is None
+    assert services.is_current(version, record)
+    assert not services.is_current(version, Record(id="r1", properties={"a": 2}, owner="u1"))
+    assert not services.is_current(version, Record(id="r1", properties={"a": 1}, owner="u2"))
+    assert services.read_version(token[:-2] + "xx") is None
+    assert services.read_version("") is None
 
 
-# -- any schema, any input: never a server error (RELIABILITY 33) --------------------------------
+# -- any schema, any input: never a server error (docs/reliability.md item 33) ----------------
 
 DATA_TYPES = [
     "TEXT", "LARGE_TEXT", "NUMERICAL", "MONETORY", "PHONE", "EMAIL", "DATE", "SINGLE_OPTIONS",

@@ -182,7 +182,7 @@ def test_edit_sends_only_what_changed_and_null_for_a_cleared_field(staff, prop, 
         "features": ["pool"],
         "_owner": "",
         "_version": hidden(text, "_version"),
-        # Not fields of the schema: they never reach the API (RELIABILITY 14).
+        # Not fields of the schema: they never reach the API (docs/reliability.md item 14).
         "id": "other",
         "locationId": "elsewhere",
         "createdAt": "2000-01-01",
@@ -210,7 +210,7 @@ def test_an_edit_that_changes_nothing_sends_nothing(staff, prop, embedded):
 
 
 def test_lost_update_b_gets_a_conflict_not_a_put(client, staff_user, prop, embedded):
-    """RELIABILITY 27: A and B open the form, A saves, B saves."""
+    """docs/reliability.md item 27: A and B open the form, A saves, B saves."""
     record = new_record(prop, bedrooms=2)
     a, b = Client(), Client()
     a.force_login(staff_user)
@@ -304,7 +304,7 @@ def test_delete_confirms_then_the_record_is_gone_and_can_be_restored(staff, prop
 
 
 def test_every_write_is_in_the_history_before_and_after_the_call(staff, prop, embedded):
-    from tests.stub import Reply
+    from tests.support.stub import Reply
 
     record = new_record(prop)
     embedded.fail("DELETE", r"/records/", Reply(503, json={"message": "down"}))
@@ -333,10 +333,9 @@ def test_state_changing_views_need_post_and_csrf(staff, staff_user, prop):
 
 
 def test_restore_needs_post_and_csrf(staff_user, prop, embedded):
-    from recordsadmin.records import history
 
     record = new_record(prop)
-    history.record_delete_logged(user=staff_user, schema=prop, record=record)
+    services.record_delete_logged(user=staff_user, schema=prop, record=record)
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff_user)
     restore = url("record_restore", prop.key, record.id)
@@ -405,10 +404,9 @@ def _live_session(user, live_server, path: str):
 
 
 def test_a_restore_sent_twice_at_once_makes_one_record(staff_user, prop, embedded, live_server):
-    from recordsadmin.records import history
 
     record = new_record(prop, address="12 Twice Lane")
-    history.record_delete_logged(user=staff_user, schema=prop, record=record)
+    services.record_delete_logged(user=staff_user, schema=prop, record=record)
     original = embedded.route
 
     def slow(seen):
@@ -448,11 +446,10 @@ def test_a_restore_sent_twice_at_once_makes_one_record(staff_user, prop, embedde
 def test_an_unconfirmed_restore_is_not_sent_again_until_the_user_says_so(
     staff, staff_user, prop, embedded
 ):
-    from recordsadmin.records import history
-    from tests.stub import Reply
+    from tests.support.stub import Reply
 
     record = new_record(prop, address="13 Unsure Road")
-    history.record_delete_logged(user=staff_user, schema=prop, record=record)
+    services.record_delete_logged(user=staff_user, schema=prop, record=record)
     restore = url("record_restore", prop.key, record.id)
     creates = len(embedded.calls("POST", r"/records$"))
     embedded.fail("POST", r"/records$", Reply(500, json={"message": "Internal"}))
@@ -472,10 +469,9 @@ def test_an_unconfirmed_restore_is_not_sent_again_until_the_user_says_so(
 def test_a_deleted_records_page_says_who_deleted_it_and_offers_the_restore(
     staff, staff_user, viewer, prop, embedded
 ):
-    from recordsadmin.records import history
 
     record = new_record(prop, address="31 Former Street", bedrooms=2)
-    history.record_delete_logged(user=staff_user, schema=prop, record=record)
+    services.record_delete_logged(user=staff_user, schema=prop, record=record)
     detail = url("record_detail", prop.key, record.id)
     restore = url("record_restore", prop.key, record.id)
     page = staff.get(detail)

@@ -1,9 +1,10 @@
-"""Who may do what (RELIABILITY 7): buttons only for what the user may do, 403 otherwise."""
+"""Who may do what (docs/reliability.md item 7): buttons only for what the user may do, 403
+otherwise."""
 
 import pytest
 from django.test import Client
 
-from recordsadmin.records import history, services
+from recordsadmin.records import services
 from tests.conftest import make_staff
 
 from .helpers import url
@@ -77,7 +78,7 @@ def test_staff_without_permissions_and_non_staff_are_refused(
 
 
 def test_restore_needs_add_permission(prop, record, staff_user):
-    history.record_delete_logged(user=staff_user, schema=prop, record=record)
+    services.record_delete_logged(user=staff_user, schema=prop, record=record)
     remover = login(make_staff("remover", "view_record", "delete_record"))
     assert remover.post(url("record_restore", prop.key, record.id)).status_code == 403
     page = remover.get(url("record_restore", prop.key, record.id))

@@ -1,4 +1,5 @@
-"""Hostile values and arbitrary input: escaped everywhere (RELIABILITY 11), never a 5xx (33)."""
+"""Hostile values and arbitrary input: escaped everywhere (docs/reliability.md item 11), never
+a 5xx (item 33)."""
 
 import json
 
@@ -9,11 +10,13 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recordsadmin.records import api, forms, services
-from recordsadmin.records.types import Record
-from tests.stub import Reply, Seen, Stub
+from recordsadmin.client import transport
+from recordsadmin.client.domain import Record
+from recordsadmin.records import forms, services
+from tests.support.schemas import schema_of
+from tests.support.stub import Reply, Seen, Stub
 
-from .helpers import hidden, schema_of, url
+from .helpers import hidden, url
 from .test_forms import schemas
 
 PAYLOADS = [
@@ -125,9 +128,9 @@ def fake_api(settings, db):
         settings.GHL_TOKEN = "t" * 30
         settings.GHL_LOCATION_ID = "loc1"
         settings.GHL_READ_TIMEOUT = 2
-        api.close_session()
+        transport.close_session()
         yield fake
-    api.close_session()
+    transport.close_session()
 
 
 posted_values = st.lists(st.text(max_size=20) | st.sampled_from(["fail", "1", "2026-01-01"]))

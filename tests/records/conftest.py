@@ -4,9 +4,9 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from recordsadmin.records import api
-from tests.apis import use_records_api
-from tests.stub import Stub
+from recordsadmin.client import transport
+from tests.support.apis import use_records_api
+from tests.support.stub import Stub
 
 TOKEN = "pit-secret-token-never-shown-0123456789"
 LOCATION = "loc0000000000000000000001"
@@ -21,9 +21,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_session():
-    api.close_session()
+    transport.close_session()
     yield
-    api.close_session()
+    transport.close_session()
 
 
 @pytest.fixture

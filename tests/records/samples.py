@@ -1,6 +1,6 @@
 """Answers as the real service and the embedded API spell them, for the stub to serve."""
 
-from tests.stub import Reply, Seen
+from tests.support.stub import Reply, Seen
 
 KEY = "custom_objects.pets"
 

@@ -1,12 +1,14 @@
-"""The client against a misbehaving server on a real socket (RELIABILITY 16, 17, 19, 20, 21, 24)."""
+"""The client against a misbehaving server on a real socket (docs/reliability.md items 16, 17,
+19, 20, 21, 24)."""
 
 import logging
+import ssl
 import time
 
 import pytest
 
-from recordsadmin.records import api
-from recordsadmin.records.exceptions import (
+from recordsadmin.client import config, endpoints, retry, transport
+from recordsadmin.client.errors import (
     AuthenticationFailed,
     NotConfigured,
     NotFound,
@@ -16,7 +18,7 @@ from recordsadmin.records.exceptions import (
     Unavailable,
     ValidationFailed,
 )
-from tests.stub import Reply, Stub, unused_port
+from tests.support.stub import Reply, Stub, unused_port
 
 from .conftest import LOCATION, TOKEN
 
@@ -28,15 +30,15 @@ KEY = "custom_objects.pets"
 def call(kind: str, **kwargs):
     """One call of each kind the client makes, by the HTTP method that carries it."""
     if kind == "GET":
-        return api.objects_list(**kwargs)
+        return endpoints.objects_list(**kwargs)
     if kind == "SEARCH":
-        return api.records_search(KEY, {"page": 1, "pageLimit": 10}, **kwargs)
+        return endpoints.records_search(KEY, {"page": 1, "pageLimit": 10}, **kwargs)
     if kind == "PUT":
-        return api.record_update(KEY, "r1", {"properties": {"name": "B"}}, **kwargs)
+        return endpoints.record_update(KEY, "r1", {"properties": {"name": "B"}}, **kwargs)
     if kind == "DELETE":
-        return api.record_delete(KEY, "r1", **kwargs)
+        return endpoints.record_delete(KEY, "r1", **kwargs)
     if kind == "CREATE":
-        return api.record_create(KEY, {"properties": {"name": "A"}}, **kwargs)
+        return endpoints.record_create(KEY, {"properties": {"name": "A"}}, **kwargs)
     raise AssertionError(kind)
 
 
@@ -56,9 +58,9 @@ def test_headers_and_no_secret_in_url(ghl):
 
 def test_malformed_path_segment_is_refused_before_sending(ghl):
     with pytest.raises(NotFound):
-        api.record_get(KEY, "../users")
+        endpoints.record_get(KEY, "../users")
     with pytest.raises(NotFound):
-        api.record_get("custom_objects.pets/records", "x")
+        endpoints.record_get("custom_objects.pets/records", "x")
     assert ghl.requests == []
 
 
@@ -121,7 +123,7 @@ def test_refused_connection_is_unavailable(ghl, settings):
 
 def test_refused_connection_on_create_is_retried_and_not_outcome_unknown(ghl, settings, caplog):
     # A refused connection means nothing was sent: safe to try again, and to say "not created".
-    caplog.set_level(logging.DEBUG, logger="recordsadmin.records.api")
+    caplog.set_level(logging.DEBUG, logger="recordsadmin.client")
     settings.GHL_API_URL = f"http://127.0.0.1:{unused_port()}"
     with pytest.raises(Unavailable) as caught:
         call("CREATE")
@@ -152,7 +154,7 @@ def test_never_past_the_callers_deadline(ghl, settings):
     ghl.default = Reply(200, json={}, delay=3.0)
     started = time.monotonic()
     with pytest.raises(Unavailable):
-        call("GET", deadline=api.deadline_in(0.4))
+        call("GET", deadline=retry.deadline_in(0.4))
     assert time.monotonic() - started < 0.4 + 0.2
 
 
@@ -162,7 +164,7 @@ def test_a_server_that_never_answers_costs_no_more_than_the_deadline(ghl, settin
     ghl.default = Reply(200, json={}, delay=5.0)
     started = time.monotonic()
     with pytest.raises(Unavailable):
-        call(kind, deadline=api.deadline_in(0.3))
+        call(kind, deadline=retry.deadline_in(0.3))
     assert time.monotonic() - started < 0.3 + 0.2
 
 
@@ -182,7 +184,7 @@ def test_the_calls_of_one_page_share_its_deadline(ghl, settings):
     settings.GHL_READ_TIMEOUT = 10
     ghl.default = Reply(200, json={"objects": []}, delay=0.6)
     started = time.monotonic()
-    with api.page_deadline(1.0):
+    with retry.page_deadline(1.0):
         call("GET")
         with pytest.raises(Unavailable):
             call("GET")
@@ -194,8 +196,8 @@ def test_a_callers_deadline_never_outlasts_the_page(ghl, settings):
     settings.GHL_READ_TIMEOUT = 10
     ghl.default = Reply(200, json={}, delay=3.0)
     started = time.monotonic()
-    with api.page_deadline(0.4), pytest.raises(Unavailable):
-        call("GET", deadline=api.deadline_in(10))
+    with retry.page_deadline(0.4), pytest.raises(Unavailable):
+        call("GET", deadline=retry.deadline_in(10))
     assert time.monotonic() - started < 0.4 + 1.0
 
 
@@ -206,7 +208,7 @@ def test_an_answer_that_trickles_in_is_cut_at_the_deadline(ghl, settings, kind):
     ghl.default = Reply(200, body=b'{"objects": []}' + b" " * 200, trickle=0.1)
     started = time.monotonic()
     with pytest.raises(Unavailable) as caught:
-        call(kind, deadline=api.deadline_in(0.8))
+        call(kind, deadline=retry.deadline_in(0.8))
     assert time.monotonic() - started < 0.8 + 1.0
     assert isinstance(caught.value, OutcomeUnknown) == (kind == "CREATE")
 
@@ -240,7 +242,7 @@ def test_a_trickle_anywhere_in_the_answer_is_cut_at_the_deadline(ghl, settings, 
     ghl.default = Reply(raw=TRICKLES[part], trickle=0.05)
     started = time.monotonic()
     with pytest.raises(Unavailable):
-        call("GET", deadline=api.deadline_in(0.8))
+        call("GET", deadline=retry.deadline_in(0.8))
     assert time.monotonic() - started < 0.8 + 1.0
 
 
@@ -289,17 +291,24 @@ def _ssl_error(inner: Exception):
         return requests.exceptions.SSLError(MaxRetryError(None, "/objects/", reason=wrapped))
 
 
-def test_only_a_refused_certificate_counts_as_a_request_never_sent():
+def test_only_a_refused_certificate_counts_as_a_request_never_sent(ghl):
     """A TLS error while the answer is read may follow a create that arrived: it must not be
     sent again (item 20); a certificate refused at the handshake surely sent nothing."""
-    import ssl
 
     refused = _ssl_error(ssl.SSLCertVerificationError(1, "certificate verify failed"))
     cut = _ssl_error(ssl.SSLEOFError(8, "EOF occurred in violation of protocol"))
-    assert api._never_sent(refused)
-    assert not api._never_sent(cut)
-    assert isinstance(api._transport_error(cut, create=True, seconds=1), OutcomeUnknown)
-    assert not isinstance(api._transport_error(refused, create=True, seconds=1), OutcomeUnknown)
+    assert transport.never_sent(refused)
+    assert not transport.never_sent(cut)
+    conn = config.connection()
+    cut_create = transport.transport_error(cut, seconds=1)
+    refused_create = transport.transport_error(refused, seconds=1)
+    # A create is sent again only when it surely never left.
+    assert not retry.should_retry(
+        attempt=1, conn=conn, status=None, never_sent=cut_create.never_sent, create=True
+    )
+    assert retry.should_retry(
+        attempt=1, conn=conn, status=None, never_sent=refused_create.never_sent, create=True
+    )
 
 
 def test_backoff_is_exponential_with_full_jitter(ghl, settings, monkeypatch):
@@ -312,7 +321,7 @@ def test_backoff_is_exponential_with_full_jitter(ghl, settings, monkeypatch):
         drawn.append((low, high))
         return high
 
-    monkeypatch.setattr(api.random, "uniform", uniform)
+    monkeypatch.setattr(retry.random, "uniform", uniform)
     ghl.script(Reply(503), Reply(503), Reply(503), OK)
     call("GET")
     assert drawn == [(0, 0.01), (0, 0.02), (0, 0.03)]
@@ -467,7 +476,7 @@ def test_redirect_is_not_followed(ghl, settings):
     with Stub() as target:
         ghl.script(Reply(302, headers={"Location": target.url + "/objects/"}))
         with pytest.raises(Unavailable) as caught:
-            api.objects_list()
+            endpoints.objects_list()
         assert caught.value.status == 302
         assert len(ghl.requests) == 1
         assert target.requests == []
@@ -505,7 +514,7 @@ def test_validation_errors_from_the_errors_map(ghl):
         )
     )
     with pytest.raises(ValidationFailed) as caught:
-        api.record_create(KEY, {"properties": {"price": "x"}}, field_keys=["price", "name"])
+        endpoints.record_create(KEY, {"properties": {"price": "x"}}, field_keys=["price", "name"])
     assert caught.value.field_errors == {"price": ["price must be a number"]}
     assert caught.value.messages == ["the request was refused"]
     assert caught.value.status == 400
@@ -571,14 +580,15 @@ def test_token_never_in_errors_or_logs(ghl, settings, caplog):
             assert TOKEN not in text
     assert caplog.records, "the client logs its calls"
     assert TOKEN not in caplog.text
-    assert TOKEN not in repr(api.connection())
+    assert TOKEN not in repr(config.connection())
 
 
-def test_not_configured_says_what_to_set(settings, monkeypatch):
+def test_not_configured_says_what_to_set(settings, tmp_path):
     settings.GHL_TOKEN = ""
-    monkeypatch.setattr(api, "_sandbox_credentials", lambda: None)
+    settings.SANDBOX_LOCATION_ID = settings.SANDBOX_TOKEN = ""
+    settings.SANDBOX_CREDENTIALS_FILE = tmp_path / "no-such-file.json"
     with pytest.raises(NotConfigured) as caught:
-        api.objects_list()
+        endpoints.objects_list()
     for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "SANDBOX_LOCATION_ID", "SANDBOX_TOKEN"):
         assert name in str(caught.value)
 
@@ -587,7 +597,7 @@ def test_token_without_location_is_not_configured(settings):
     settings.GHL_TOKEN = TOKEN
     settings.GHL_LOCATION_ID = ""
     with pytest.raises(NotConfigured, match="GHL_LOCATION_ID"):
-        api.objects_list()
+        endpoints.objects_list()
 
 
 # -- one pooled session (item 24) ------------------------------------------------------------------

@@ -13,16 +13,18 @@ import pytest
 from django.core.cache import cache
 from django.core.servers.basehttp import ThreadedWSGIServer
 
-from recordsadmin.records import api, services
-from recordsadmin.records.exceptions import (
+from recordsadmin.client import transport
+from recordsadmin.client.domain import Filter, Schema, Sort
+from recordsadmin.client.errors import (
     AuthenticationFailed,
     NotConfigured,
     NotFound,
     RateLimited,
     ValidationFailed,
 )
-from recordsadmin.records.types import Filter, Schema, Sort
-from tests.apis import use_embedded_demo
+from recordsadmin.records import services
+from recordsadmin.sandbox.models import Field as SandboxField
+from tests.support.embedded import use_embedded_demo
 
 RECORDS = 30
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,7 +76,7 @@ def _close_keep_alive_connections() -> None:
     Such a thread closes the test database's connection as it ends; it must end during this
     test, not in the middle of the next one (where Django refuses the cross-thread use).
     """
-    api.close_session()
+    transport.close_session()
     gc.collect()  # pytest.raises keeps a cycle through the response that holds the socket
     for thread in threading.enumerate():
         server = getattr(getattr(thread, "_target", None), "__self__", None)
@@ -233,8 +235,9 @@ def test_a_wrong_token_is_refused(schema, settings):
     assert "pit-wrong" not in str(caught.value)
 
 
-def test_sandbox_not_set_up_is_not_configured(embedded, settings, monkeypatch):
-    monkeypatch.setattr(api, "_sandbox_credentials", lambda: None)
+def test_sandbox_not_set_up_is_not_configured(embedded, settings, tmp_path):
+    settings.SANDBOX_LOCATION_ID = settings.SANDBOX_TOKEN = ""
+    settings.SANDBOX_CREDENTIALS_FILE = tmp_path / "no-such-file.json"
     with pytest.raises(NotConfigured):
         services.schema_list()
 
@@ -242,7 +245,7 @@ def test_sandbox_not_set_up_is_not_configured(embedded, settings, monkeypatch):
 def test_a_warm_list_page_costs_one_call(schema, monkeypatch):
     """Item 25 against the real thing: the schema comes from the cache, one search goes out."""
     sent = []
-    session = api.session()
+    session = transport.session()
     send = session.request
 
     def counted(method, url, **kwargs):
@@ -259,8 +262,8 @@ def test_a_warm_list_page_costs_one_call(schema, monkeypatch):
 
 
 def test_a_schema_changed_in_the_embedded_api_is_not_served_from_the_cache(schema):
-    """The embedded API's schema writes drop the cached copy at once (signals.py)."""
-    from recordsadmin.sandbox.models import Field as SandboxField
+    """The embedded API's schema writes drop the cached copy at once (its schema_changed
+    signal, recordsadmin/contract/signals.py)."""
 
     services.schema_get(key=schema.key)
     field = SandboxField.objects.get(object__key=schema.key, field_key__endswith=".bedrooms")

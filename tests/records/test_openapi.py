@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from recordsadmin.client.domain import Filter, Sort
 from recordsadmin.records import services
-from recordsadmin.records.types import Filter, Sort
 
 from . import samples
 from .conftest import LOCATION, TOKEN
@@ -24,9 +24,9 @@ SPEC_DIR = Path(__file__).resolve().parent / "ghl-openapi"  # CC0, see SOURCE.tx
 SPEC_FILES = ("apps/objects.json", "apps/custom-fields.json")
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 
-# ghl-notes.md, "Where the official spec is wrong or silent": the record bodies are typed `{}`
-# in the spec, and search does not require `query` nor `searchAfter`; search also takes
-# `filters` and `sort` (records-api.md, POST form). operationId -> (properties, required).
+# Where the real service differs from its spec (docs/records-api.md): the record bodies are typed
+# `{}` in the spec, and search does not require `query` nor `searchAfter`; search also takes
+# `filters` and `sort` (the POST form). operationId -> (properties, required).
 BODY_CORRECTIONS = {
     "create-object-record": (
         {"locationId", "properties", "owner", "followers"},

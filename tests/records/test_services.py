@@ -4,11 +4,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
+from recordsadmin.client import retry
+from recordsadmin.client.domain import Filter, Sort
+from recordsadmin.client.errors import NotFound, OutcomeUnknown, Unavailable, ValidationFailed
 from recordsadmin.records import services
-from recordsadmin.records.exceptions import NotFound, OutcomeUnknown, Unavailable, ValidationFailed
-from recordsadmin.records.types import Filter, Sort
-from tests.stub import Reply
+from recordsadmin.records.services.health import HEALTH_CACHE_KEY
+from tests.support.stub import Reply
 
 from . import samples
 from .conftest import TOKEN
@@ -50,7 +53,7 @@ def test_a_warm_table_page_costs_one_call(served):
 def test_a_failed_refresh_serves_the_stale_schema(served, settings):
     first = services.schema_get(key=samples.KEY)
     # The fresh copy expires; the service is down when the next view asks.
-    services.cache.delete(services._schema_cache_key(samples.KEY))
+    cache.delete(services.schema_cache_key(samples.KEY))
     served.router = None
     served.default = Reply(503)
     settings.GHL_MAX_RETRIES = 0
@@ -86,7 +89,7 @@ def test_invalidate_forgets_the_schema(served):
 
 def test_a_deleted_object_is_not_served_stale(served):
     services.schema_get(key=samples.KEY)
-    services.cache.delete(services._schema_cache_key(samples.KEY))
+    cache.delete(services.schema_cache_key(samples.KEY))
     served.script(Reply(404, json={"message": f"Custom Object ({samples.KEY}) not found"}))
     with pytest.raises(NotFound):
         services.schema_get(key=samples.KEY)
@@ -94,11 +97,11 @@ def test_a_deleted_object_is_not_served_stale(served):
     served.router = None
     served.default = Reply(503)
     with pytest.raises(Unavailable):
-        services.schema_get(key=samples.KEY, deadline=services.api.deadline_in(0.5))
+        services.schema_get(key=samples.KEY, deadline=retry.deadline_in(0.5))
 
 
 def test_cache_key_holds_no_token(served):
-    assert TOKEN not in services._schema_cache_key(samples.KEY)
+    assert TOKEN not in services.schema_cache_key(samples.KEY)
 
 
 def test_schema_list_keeps_only_custom_objects(served):
@@ -231,7 +234,7 @@ def test_health_ok_and_failing(served, settings):
     assert isinstance(health["latency_ms"], int)
     served.router = None
     served.default = Reply(401, json={"message": "Invalid token"})
-    services.cache.delete(services.HEALTH_CACHE_KEY)  # the last answer is shared for 15 s
+    cache.delete(HEALTH_CACHE_KEY)  # the last answer is shared for 15 s
     health = services.api_health()
     assert health["ok"] is False
     assert "Invalid token" in health["error"]

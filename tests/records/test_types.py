@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from recordsadmin.records.types import (
-    Page,
+from recordsadmin.client.domain import Page
+from recordsadmin.client.wire import (
     parse_datetime,
     parse_page,
     parse_record,

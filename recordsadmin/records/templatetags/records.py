@@ -1,6 +1,6 @@
 from django import template
 
-from recordsadmin.records import display as display_module
+from recordsadmin.records import fieldtypes
 
 register = template.Library()
 
@@ -14,4 +14,4 @@ def display(record, schema) -> str:
 @register.simple_tag(name="value")
 def value_tag(field, value, short=True):
     """One value of `field`, rendered for its dataType and escaped."""
-    return display_module.render_value(field, value, short=short)
+    return fieldtypes.of(field).render(value, short=short)

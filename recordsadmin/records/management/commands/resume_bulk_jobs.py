@@ -2,13 +2,13 @@
 
 from django.core.management.base import BaseCommand
 
-from recordsadmin.records import bulk
+from recordsadmin.records.bulk import jobs, runner
 
 
 class Command(BaseCommand):
     help = (
         "Resume bulk jobs left running by a stopped worker. By default only those silent for "
-        f"{bulk.STALE_SECONDS:.0f} s; --all for every one (when no worker is running, as when "
+        f"{runner.STALE_SECONDS:.0f} s; --all for every one (when no worker is running, as when "
         "`make demo` starts)."
     )
 
@@ -16,6 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="every running job, however fresh")
 
     def handle(self, *args, **options):
-        count = bulk.jobs_resume_stale(everything=options["all"])
+        count = jobs.jobs_resume_stale(everything=options["all"])
         if count:
             self.stdout.write(f"Resumed {count} bulk job{'s' if count != 1 else ''}.")

@@ -1,0 +1,110 @@
+"""Where and as whom the dashboard calls the records API, read from settings at call time.
+
+With GHL_TOKEN set: the real service (GHL_API_URL, GHL_TOKEN, GHL_LOCATION_ID). Without it:
+the embedded API, whose demo location and token come from SANDBOX_LOCATION_ID and
+SANDBOX_TOKEN, or else from the file `sandbox_demo` writes (SANDBOX_CREDENTIALS_FILE). The
+client reads that file as a file: it knows the embedded API only through HTTP and this file.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+
+from .errors import NotConfigured
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and as whom to call; `base_url` holds no secrets, so it may be shown."""
+
+    base_url: str
+    location_id: str
+    token: str = field(repr=False)
+    connect_timeout: float = 3.05
+    read_timeout: float = 10.0
+    page_deadline: float = 15.0
+    max_retries: int = 3
+    backoff_base: float = 0.25
+    backoff_cap: float = 4.0
+    embedded: bool = False
+
+    @property
+    def public_url(self) -> str:
+        return self.base_url
+
+
+def without_secrets(url: str) -> str:
+    """The URL without user info, query or fragment (requests would turn user info into a
+    Basic Authorization header in place of our bearer token)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def embedded_credentials() -> tuple[str, str] | None:
+    """(location id, token) of the embedded API's demo location: from the settings when both
+    are set, else from the credentials file, else None."""
+    location_id = getattr(settings, "SANDBOX_LOCATION_ID", "")
+    token = getattr(settings, "SANDBOX_TOKEN", "")
+    if location_id and token:
+        return location_id, token
+    path = getattr(settings, "SANDBOX_CREDENTIALS_FILE", "")
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    location_id, token = data.get("locationId"), data.get("token")
+    if isinstance(location_id, str) and isinstance(token, str) and location_id and token:
+        return location_id, token
+    return None
+
+
+def location_id() -> str:
+    """The location in use, "" when none is configured (for labels, history rows)."""
+    if settings.GHL_TOKEN:
+        return settings.GHL_LOCATION_ID
+    found = embedded_credentials()
+    return found[0] if found else ""
+
+
+def connection() -> Connection:
+    """The current connection settings; NotConfigured says what to set when they are missing."""
+    token = getattr(settings, "GHL_TOKEN", "")
+    location = getattr(settings, "GHL_LOCATION_ID", "")
+    embedded = not token
+    if embedded:
+        credentials = embedded_credentials()
+        if credentials is None:
+            raise NotConfigured()
+        location, token = credentials
+    elif not location:
+        raise NotConfigured("GHL_TOKEN is set but GHL_LOCATION_ID is not: set both.")
+    base_url = without_secrets((getattr(settings, "GHL_API_URL", "") or "").strip())
+    if not base_url.startswith(("http://", "https://")):
+        raise NotConfigured("GHL_API_URL must be an http:// or https:// URL.")
+    return Connection(
+        base_url=base_url,
+        location_id=location,
+        token=token,
+        connect_timeout=float(settings.GHL_CONNECT_TIMEOUT),
+        read_timeout=float(settings.GHL_READ_TIMEOUT),
+        page_deadline=float(settings.GHL_PAGE_DEADLINE),
+        max_retries=int(getattr(settings, "GHL_MAX_RETRIES", 3)),
+        backoff_base=float(getattr(settings, "GHL_BACKOFF_BASE", 0.25)),
+        backoff_cap=float(getattr(settings, "GHL_BACKOFF_CAP", 4.0)),
+        embedded=embedded,
+    )

@@ -1,0 +1,444 @@
+"""The records API's JSON both ways: answers read in every documented spelling, and requests
+written as the real service wants them (docs/records-api.md).
+
+The real service and the embedded API spell some things differently: `owner` as a string or a
+list, or `owners`; `createdAt` or `dateAdded`; a `record` wrapper or not; MONETORY values as N
+or `{"currency": "default", "value": N}`; a text box list flattened to "field.option" keys. The
+readers here accept every one of those, so nothing above the client sees a wire spelling. The
+writers send only the schema's own field keys, with each value in the contract's spelling.
+"""
+
+import datetime
+import json
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from recordsadmin.contract import datatypes
+from recordsadmin.contract.datatypes import COMPARISONS, EQ, PRESENCE, RANGE, Value
+from recordsadmin.contract.limits import MAX_PAGE_LIMIT, OWNER, TIMESTAMP_FIELDS
+
+from .domain import UNSET, Field, Filter, Page, Record, Schema, Sort, User
+from .errors import (
+    AuthenticationFailed,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    RecordsApiError,
+    Unavailable,
+    ValidationFailed,
+)
+from .retry import server_wait
+from .transport import Answer
+
+MAX_MESSAGE_LENGTH = 300
+
+# -- reading answers -----------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _bare(key: str) -> str:
+    return key.rsplit(".", 1)[-1] if key else ""
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_datetime(value: Any) -> datetime.datetime | None:
+    """ISO-8601 (with `Z` or an offset, naive means UTC) or epoch milliseconds; else None."""
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    try:
+        parsed = datetime.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def _options(raw: Any) -> tuple[tuple[str, str], ...]:
+    options = []
+    for item in raw if isinstance(raw, list) else ():
+        if isinstance(item, dict) and item.get("key") not in (None, ""):
+            key = _text(item["key"])
+            options.append((key, _text(item.get("label")) or key))
+        elif isinstance(item, str) and item:
+            options.append((item, item))
+    return tuple(options)
+
+
+def parse_field(raw: dict, *, required: set[str], searchable: set[str], primary: str) -> Field:
+    field_key = _text(raw.get("fieldKey") or raw.get("key"))
+    key = _bare(field_key)
+    return Field(
+        key=key,
+        field_key=field_key,
+        name=_text(raw.get("name")) or key,
+        data_type=_text(raw.get("dataType")).upper() or datatypes.DataType.TEXT,
+        options=_options(raw.get("options") or raw.get("picklistOptions")),
+        required=key in required,
+        searchable=key in searchable,
+        primary=bool(primary) and key == primary,
+        description=_text(raw.get("description")),
+        placeholder=_text(raw.get("placeholder")),
+        position=_int(raw.get("position")),
+        id=_text(raw.get("id")),
+    )
+
+
+def parse_schema(raw: dict, fields: Any = ()) -> Schema:
+    """An object from `GET /objects/...` (wrapped in `object` or not) and its field list."""
+    obj = raw.get("object") if isinstance(raw.get("object"), dict) else raw
+    if not fields and isinstance(raw.get("fields"), list):
+        fields = raw["fields"]
+    labels = obj.get("labels") if isinstance(obj.get("labels"), dict) else {}
+    key = _text(obj.get("key"))
+    singular = _text(labels.get("singular") or obj.get("singular") or obj.get("name")) or key
+    plural = _text(labels.get("plural") or obj.get("plural")) or singular
+    primary = _bare(_text(obj.get("primaryDisplayProperty")))
+    required = [_bare(_text(k)) for k in obj.get("requiredProperties") or () if k]
+    searchable = [_bare(_text(k)) for k in obj.get("searchableProperties") or () if k]
+    parsed = [
+        parse_field(f, required=set(required), searchable=set(searchable), primary=primary)
+        for f in fields if isinstance(f, dict)
+    ]  # fmt: skip
+    parsed.sort(key=lambda f: (not f.primary, f.position))
+    return Schema(
+        id=_text(obj.get("id")),
+        key=key,
+        singular=singular,
+        plural=plural,
+        description=_text(obj.get("description")),
+        primary_display_key=primary,
+        fields=tuple(f for f in parsed if f.key),
+        searchable=tuple(searchable),
+        required=tuple(required),
+        type=_text(obj.get("type")),
+    )
+
+
+def parse_schemas(raw: dict) -> list[Schema]:
+    """The objects of `GET /objects/` (without their fields)."""
+    return [parse_schema(o) for o in raw.get("objects") or () if isinstance(o, dict)]
+
+
+def _owner(raw: dict) -> str | None:
+    for name in ("owner", "owners"):
+        value = raw.get(name)
+        if isinstance(value, list):
+            value = next((v for v in value if v), None)
+        if isinstance(value, dict):
+            value = value.get("id")
+        if value:
+            return _text(value)
+    return None
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    items = (v.get("id") if isinstance(v, dict) else v for v in value or ())
+    return tuple(_text(v) for v in items if v)
+
+
+def _properties(raw: Any, schema: Schema | None) -> dict[str, Any]:
+    if isinstance(raw, str):  # the spec types properties as a string; tolerate a JSON text
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = {}
+    properties = dict(raw) if isinstance(raw, dict) else {}
+    if schema is None:
+        return properties
+    for f in schema.fields:
+        value = properties.get(f.key)
+        if f.rule.value is Value.LINES:
+            # The real service flattens a text box list to "field.option" keys.
+            prefix = f.key + "."
+            flat = {
+                k[len(prefix) :]: properties.pop(k)
+                for k in list(properties)
+                if k.startswith(prefix)
+            }
+            if flat:
+                properties[f.key] = {**(value if isinstance(value, dict) else {}), **flat}
+        elif value is not None:
+            properties[f.key] = f.rule.from_wire(value)
+    return properties
+
+
+def record_location(raw: dict) -> str:
+    """The `locationId` a record answer carries, "" when it says none."""
+    if isinstance(raw.get("record"), dict):
+        raw = raw["record"]
+    return _text(raw.get("locationId"))
+
+
+def parse_record(raw: dict, schema: Schema | None = None) -> Record:
+    """A record from any response: `{"record": {...}}` or the record itself."""
+    if isinstance(raw.get("record"), dict):
+        raw = raw["record"]
+    return Record(
+        id=_text(raw.get("id") or raw.get("_id")),
+        properties=_properties(raw.get("properties"), schema),
+        owner=_owner(raw),
+        followers=_ids(raw.get("followers")),
+        created_at=parse_datetime(raw.get("createdAt") or raw.get("dateAdded")),
+        updated_at=parse_datetime(raw.get("updatedAt") or raw.get("dateUpdated")),
+    )
+
+
+def parse_page(raw: dict, *, schema: Schema | None, page: int, per_page: int) -> Page:
+    records = tuple(
+        parse_record(r, schema) for r in raw.get("records") or () if isinstance(r, dict)
+    )
+    total = _int(raw.get("total"), len(records) + (page - 1) * per_page)
+    return Page(records=records, total=max(total, 0), page=page, per_page=per_page)
+
+
+def parse_user(raw: dict) -> User:
+    name = _text(raw.get("name")) or " ".join(
+        p for p in (_text(raw.get("firstName")), _text(raw.get("lastName"))) if p
+    )
+    return User(
+        id=_text(raw.get("id")), name=name or _text(raw.get("email")), email=_text(raw.get("email"))
+    )
+
+
+def parse_users(raw: dict) -> list[User]:
+    return [parse_user(u) for u in raw.get("users") or () if isinstance(u, dict) and u.get("id")]
+
+
+# -- reading an answer's status ------------------------------------------------------------------
+
+
+def read_answer(
+    answer: Answer,
+    *,
+    create: bool = False,
+    field_keys: Iterable[str] = (),
+    secret: str = "",
+    maybe_applied: bool = False,
+) -> dict:
+    """The JSON object of a 2xx answer, or the error that says what went wrong.
+
+    `create` marks a POST that makes something: a lost or garbled answer to it is
+    OutcomeUnknown. `field_keys` lets a 400/422 place its messages on the fields they name.
+    `maybe_applied` says whether this call may have been carried out (error.maybe_applied).
+    """
+    status = answer.status
+    if 200 <= status < 300:
+        if not answer.content.strip():
+            return {}
+        data = _json(answer.content)
+        if not isinstance(data, dict):
+            cls = OutcomeUnknown if create else Unavailable
+            message = "The records API answered with malformed JSON."
+            raise cls(message, status=status, maybe_applied=maybe_applied)
+        return data
+    if 300 <= status < 400:
+        # Redirects are never followed: the token must not travel to another host.
+        message = "The records API answered with a redirect."
+        raise Unavailable(message, status=status, maybe_applied=maybe_applied)
+    data = _json(answer.content)
+    data = data if isinstance(data, dict) else {}
+    messages = _messages(data, secret)
+    common = {"status": status, "messages": messages}
+    if status in (400, 422):
+        errors = data.get("errors")
+        raise _validation_failed(status, messages, errors, field_keys, secret, maybe_applied)
+    if status in (401, 403):
+        raise AuthenticationFailed(**common, maybe_applied=maybe_applied)
+    if status == 404:
+        raise NotFound(**common, maybe_applied=maybe_applied)
+    if status == 429:
+        wait = server_wait(answer.headers, rate_limited=True)
+        raise RateLimited(**common, retry_after=wait, maybe_applied=maybe_applied)
+    if status >= 500:
+        cls = OutcomeUnknown if create else Unavailable
+        raise cls(**common, maybe_applied=maybe_applied)
+    raise RecordsApiError(**common, maybe_applied=maybe_applied)
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _clean(text: Any, secret: str) -> str:
+    text = " ".join(str(text).split())
+    if secret and secret in text:
+        text = text.replace(secret, "[token]")
+    return text[:MAX_MESSAGE_LENGTH]
+
+
+def _messages(data: dict, secret: str) -> list[str]:
+    raw = data.get("message", data.get("msg"))
+    if raw is None:
+        raw = data.get("error")
+    items = raw if isinstance(raw, list) else [raw]
+    return [_clean(m, secret) for m in items if m not in (None, "")]
+
+
+def _validation_failed(
+    status, messages, errors, field_keys, secret, maybe_applied
+) -> ValidationFailed:
+    """The messages placed on the fields they are about: by the embedded API's `errors` map,
+    else by the field keys each message names."""
+    field_errors: dict[str, list[str]] = {}
+    rest: list[str] = []
+    if isinstance(errors, dict) and errors:
+        for key, items in errors.items():
+            items = items if isinstance(items, list) else [items]
+            field_errors[_clean(key, secret)] = [_clean(m, secret) for m in items if m]
+        placed = {m for items in field_errors.values() for m in items}
+        rest = [m for m in messages if m not in placed]
+    else:
+        keys = sorted(set(field_keys), key=len, reverse=True)
+        for message in messages:
+            named = [k for k in keys if re.search(rf"(?<![\w]){re.escape(k)}(?![\w])", message)]
+            for key in named:
+                field_errors.setdefault(key, []).append(message)
+            if not named:
+                rest.append(message)
+    return ValidationFailed(
+        messages[0] if messages else "",
+        status=status,
+        messages=rest,
+        field_errors=field_errors,
+        maybe_applied=maybe_applied,
+    )
+
+
+# -- writing requests ----------------------------------------------------------------------------
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON holds it: numbers for decimals, ISO dates, lists for tuples and sets."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    return value
+
+
+def properties_body(schema: Schema, properties: Mapping[str, Any], *, creating: bool) -> dict:
+    """The `properties` of a create or update: only the schema's own field keys (anything else
+    is refused before sending), each value in the contract's spelling. On create, no value is
+    not sending the field; on update, None clears it."""
+    unknown = sorted(k for k in properties if schema.field(k) is None)
+    if unknown:
+        raise ValidationFailed(
+            "Not fields of this object: " + ", ".join(unknown),
+            field_errors={k: [f"{k} is not a field of {schema.singular}."] for k in unknown},
+        )
+    return {
+        key: None if value is None else schema.field(key).rule.to_wire(json_value(value))
+        for key, value in properties.items()
+        if not (creating and value is None)
+    }
+
+
+def _field_name(schema: Schema, name: str) -> str:
+    if name in TIMESTAMP_FIELDS or name == OWNER:
+        return name
+    if schema.field(name) is None:
+        raise ValidationFailed(
+            f"{name} is not a field of {schema.singular}.", field_errors={name: ["Unknown field."]}
+        )
+    return f"properties.{name}"
+
+
+def filters_body(schema: Schema, filters: Iterable[Filter]) -> list[dict]:
+    """The filters as the POST search wants them: gt/gte/lt/lte on one field make one
+    `range`, and `eq` with a list of values means any of them (an OR group)."""
+    wire: list[dict] = []
+    ranges: dict[str, dict] = {}
+    for f in filters:
+        name = _field_name(schema, f.field)
+        if f.operator in COMPARISONS:
+            if name not in ranges:
+                ranges[name] = {}
+                wire.append({"field": name, "operator": RANGE, "value": ranges[name]})
+            ranges[name][f.operator] = json_value(f.value)
+        elif f.operator in PRESENCE:
+            wire.append({"field": name, "operator": f.operator})
+        elif f.operator == EQ and isinstance(f.value, list | tuple | set | frozenset):
+            items = [{"field": name, "operator": EQ, "value": json_value(v)} for v in f.value]
+            if len(items) == 1:
+                wire.append(items[0])
+            elif items:
+                wire.append({"group": "OR", "filters": items})
+        elif f.operator in datatypes.POST_OPERATORS:
+            value = f.value if f.operator == RANGE else json_value(f.value)
+            wire.append({"field": name, "operator": f.operator, "value": value})
+        else:
+            raise ValidationFailed(f"Unknown filter operator: {f.operator}.")
+    return wire
+
+
+def sort_body(schema: Schema, sort: Sort) -> dict:
+    direction = "desc" if str(sort.direction).lower().startswith("desc") else "asc"
+    return {"field": _field_name(schema, sort.field), "direction": direction}
+
+
+def search_body(
+    schema: Schema,
+    *,
+    query: str = "",
+    filters: Iterable[Filter] = (),
+    sort: Sort | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> dict:
+    """A POST search's body (without `locationId`, which the call adds)."""
+    body: dict[str, Any] = {"page": page, "pageLimit": per_page}
+    if query.strip():
+        body["query"] = query.strip()
+    wire_filters = filters_body(schema, filters)
+    if wire_filters:
+        body["filters"] = wire_filters
+    if sort is not None:
+        body["sort"] = [sort_body(schema, sort)]
+    return body
+
+
+def page_bounds(page: int, per_page: int) -> tuple[int, int]:
+    """The page (from 1) and page size (1 to the API's limit) a search may ask for."""
+    return max(1, int(page)), min(MAX_PAGE_LIMIT, max(1, int(per_page)))
+
+
+def record_body(
+    schema: Schema,
+    properties: Mapping[str, Any],
+    *,
+    creating: bool,
+    owner: Any = UNSET,
+    followers: Any = UNSET,
+) -> dict:
+    """A create or update body: the properties, and the owner and followers when given (on
+    an update None or [] clears them; the real service takes the owner as a list)."""
+    body: dict[str, Any] = {"properties": properties_body(schema, properties, creating=creating)}
+    if owner is not UNSET and (owner or not creating):
+        body["owner"] = [owner] if owner else []
+    if followers is not UNSET and (followers or not creating):
+        body["followers"] = list(followers or ())
+    return body

@@ -1,0 +1,216 @@
+"""Bulk jobs: making, queueing, cancelling, retrying and resuming them, and their counts."""
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from recordsadmin.client.domain import Schema
+from recordsadmin.records.models import BulkItem, BulkJob
+
+from .outcomes import skip_pending
+from .runner import STALE_SECONDS
+from .selection import Selection
+from .tasks import run_bulk_job
+
+logger = logging.getLogger(__name__)
+
+Kind = BulkJob.Kind
+Status = BulkJob.Status
+Outcome = BulkItem.Outcome
+
+# An import row that creates (no "match") and whose outcome is unknown: its record may exist.
+_UNKNOWN_CREATE = Q(outcome=Outcome.UNKNOWN) & ~Q(data__has_key="match")
+
+
+def job_create(
+    *,
+    user,
+    schema: Schema,
+    kind: str,
+    selection: Selection | None = None,
+    params: Mapping | None = None,
+    summary: str = "",
+    items: list[dict] | None = None,
+    submission: uuid.UUID | None = None,
+) -> BulkJob:
+    """Store the job (and, for an import, its items) and queue it for the worker, once the
+    transaction it is made in commits.
+
+    With `submission` (the start form's one-time id) a form sent again gets the job the first
+    send made, even when both arrive at once: the id is unique, so the second insert fails.
+    """
+    if submission is not None:
+        existing = BulkJob.objects.filter(submission=submission).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            job = BulkJob.objects.create(
+                kind=kind,
+                object_key=schema.key,
+                user=user if getattr(user, "pk", None) else None,
+                username=getattr(user, "get_username", lambda: "")(),
+                selection=selection.as_json() if selection else {},
+                params=dict(params or {}),
+                summary=summary[:500],
+                collected=items is not None,
+                total=len(items or ()),
+                submission=submission,
+            )
+            if items is not None:
+                BulkItem.objects.bulk_create(
+                    BulkItem(job=job, position=n, **item) for n, item in enumerate(items, 1)
+                )
+    except IntegrityError:
+        if submission is None:
+            raise
+        return BulkJob.objects.get(submission=submission)
+    transaction.on_commit(lambda: job_enqueue(job=job))
+    return job
+
+
+def job_enqueue(*, job: BulkJob) -> None:
+    result = run_bulk_job.enqueue(str(job.pk))
+    BulkJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.task_id = str(result.id)
+
+
+def job_cancel(*, job: BulkJob) -> None:
+    """Ask the job to stop: the worker finishes the calls in flight and sends no more."""
+    updated = BulkJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
+        status=Status.CANCELLED, finished_at=timezone.now()
+    )
+    if updated:
+        skip_pending(job)
+    else:
+        BulkJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(status=Status.CANCELLING)
+    job.refresh_from_db()
+
+
+def job_retryable(*, job: BulkJob):
+    """The items a retry sends again: those that did not get done.
+
+    Not the rows the file itself got wrong (they would fail again; a lookup on the key's value
+    would drop every row without the key too, SQL NULL, so this asks whether it is there), nor
+    the import's creates whose outcome is unknown: the record may exist, and sending the row
+    again could make it twice.
+    """
+    items = job.items.filter(
+        Q(data__isnull=True) | ~Q(data__has_key="invalid"), outcome__in=BulkItem.FAILURES
+    )
+    return items.exclude(_UNKNOWN_CREATE) if job.kind == Kind.IMPORT else items
+
+
+def job_unknown_changes(*, job: BulkJob) -> int:
+    """How many updates or deletes may have been carried out all the same (a retry sends them
+    again: they are safe to repeat)."""
+    return job.items.filter(outcome=Outcome.UNKNOWN).count() - job_unknown_creates(job=job)
+
+
+def job_unknown_creates(*, job: BulkJob) -> int:
+    """How many of an import's creates have an unknown outcome (left out of a retry)."""
+    if job.kind != Kind.IMPORT:
+        return 0
+    return job.items.filter(_UNKNOWN_CREATE).count()
+
+
+@dataclass(frozen=True)
+class Retry:
+    """What a retry of a finished job sends again."""
+
+    failed: int = 0  # items that did not get done and may go through now
+    unsent: int = 0  # items a job stopped by an error had not reached (still pending)
+    from_start: bool = False  # it stopped before it had collected its records: it starts over
+
+    def __bool__(self) -> bool:
+        return bool(self.failed or self.unsent or self.from_start)
+
+
+def job_retry_plan(*, job: BulkJob) -> Retry:
+    """What job_retry_failed would send again (nothing while the job runs)."""
+    if not job.is_finished:
+        return Retry()
+    if job.status == Status.FAILED and not job.collected:
+        return Retry(from_start=True)
+    return Retry(
+        failed=job_retryable(job=job).count(),
+        unsent=job.items.filter(outcome=Outcome.PENDING).count(),
+    )
+
+
+def job_retry_failed(*, job: BulkJob) -> Retry:
+    """Queue the job again for its retryable items, and the pending ones a job stopped by an
+    error left (or, when it stopped before it had collected its records, all of it, from the
+    collection on); returns what it queued, nothing when a retry had nothing to send."""
+    with transaction.atomic():
+        plan = job_retry_plan(job=job)
+        # Only the first of two retries sent at once finds the job still finished.
+        if not plan or not BulkJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=Status.QUEUED, finished_at=None, error=""
+        ):
+            return Retry()
+        if plan.from_start:
+            # Nothing was sent before the collection ended: it starts over, from the search.
+            job.items.all().delete()
+            BulkJob.objects.filter(pk=job.pk).update(total=0)
+        retryable = job_retryable(job=job)
+        # A call that may have been carried out keeps its mark (sent_at), as after a restart:
+        # the retry then looks before it sends, and a delete that finds the record gone did it.
+        # One not sent this time keeps it too: set, it was sent before a restart.
+        maybe_sent = Q(outcome__in=(Outcome.UNKNOWN, Outcome.NOT_SENT))
+        again = {"outcome": Outcome.PENDING, "reason": "", "finished_at": None}
+        retryable.filter(maybe_sent).update(**again)
+        retryable.exclude(maybe_sent).update(**again, sent_at=None)
+        transaction.on_commit(lambda: job_enqueue(job=job))
+    job.refresh_from_db()
+    return plan
+
+
+def job_resume_if_stale(*, job: BulkJob, everything: bool = False) -> bool:
+    """Queue a job again when it says it runs but its worker stopped (a restart): its heartbeat
+    is older than STALE_SECONDS, or, with `everything`, whatever its age (no worker runs)."""
+    limit = timezone.now() - timedelta(seconds=STALE_SECONDS)
+    if job.status not in (Status.RUNNING, Status.CANCELLING):
+        return False
+    if not everything and job.heartbeat_at and job.heartbeat_at > limit:
+        return False
+    updated = BulkJob.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(
+        status=Status.QUEUED if job.status == Status.RUNNING else Status.CANCELLING,
+        heartbeat_at=timezone.now(),
+    )
+    if updated:
+        logger.warning("bulk job %s: its worker stopped; queued again to resume", job.pk)
+        job.refresh_from_db()
+        job_enqueue(job=job)
+    return bool(updated)
+
+
+def jobs_resume_stale(*, everything: bool = False) -> int:
+    """Resume every job whose worker stopped; `everything` when no worker is running."""
+    return sum(
+        job_resume_if_stale(job=job, everything=everything)
+        for job in BulkJob.objects.filter(status__in=(Status.RUNNING, Status.CANCELLING))
+    )
+
+
+def job_counts(*, job: BulkJob) -> dict[str, int]:
+    """The job's items by outcome, with "failed" counting every item that did not get done
+    (failed, unknown, not sent), "finished" every item no longer pending, and "total"."""
+    counts = dict.fromkeys(Outcome.values, 0)
+    for row in job.items.values("outcome").order_by().annotate(n=Count("id")):
+        counts[row["outcome"]] = row["n"]
+    counts["total"] = sum(counts.values())
+    counts["finished"] = counts["total"] - counts[Outcome.PENDING]
+    counts["failed"] = sum(counts[outcome] for outcome in BulkItem.FAILURES)
+    return counts
+
+
+def job_failures(*, job: BulkJob):
+    """The items that did not get done, in order (for the job's page)."""
+    return job.items.filter(outcome__in=BulkItem.FAILURES).order_by("position")

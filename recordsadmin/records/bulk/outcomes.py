@@ -1,0 +1,93 @@
+"""What became of a bulk item (BulkItem.Outcome), and the words that tell people why.
+
+Retry and the job page decide by the outcome; the reason is text for people only.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from recordsadmin.client.domain import Record
+from recordsadmin.client.errors import OutcomeUnknown, RecordsApiError, ValidationFailed
+from recordsadmin.records.models import BulkItem, BulkJob
+
+Outcome = BulkItem.Outcome
+
+MAYBE_CHANGED = (
+    "The change may have been made all the same: a retry sends it again (setting a value "
+    "twice does no harm)."
+)
+MAYBE_DELETED = (
+    "The record may have been deleted all the same: a retry sends the delete again, and a "
+    "record already gone then counts as deleted."
+)
+STOPPED_CREATE_REASON = (
+    "Outcome unknown: the job stopped while this row was being sent. "
+    "Look for the record before retrying."
+)
+DAILY_LIMIT_REASON = "Not sent: the records API's daily limit for this location was spent."
+RESENT_DELETE = "Deleted by the call sent before (before the restart, or whose answer was lost)."
+RESENT_UPDATE = "Set by the call sent before (before the restart, or whose answer was lost)."
+CANCELLED_REASON = "Cancelled before it was sent."
+
+
+@dataclass
+class ItemResult:
+    """What the call (or calls) for one item came to."""
+
+    outcome: str
+    reason: str = ""
+    record: Record | None = None
+    record_id: str = ""
+    # The item's history row is dropped: nothing was sent that changed the record.
+    drop_history: bool = False
+    before: dict | None = None  # the record before an import's update, found by the call
+
+
+def refused_reason(times: int) -> str:
+    return (
+        f"Not sent: the records API refused it for the rate limit {times} times in a row "
+        "(HTTP 429). Retry it later."
+    )
+
+
+def error_reason(error: RecordsApiError, *, maybe: str = "") -> str:
+    """An item's reason after an error; `maybe` (MAYBE_CHANGED, MAYBE_DELETED) when the call
+    may have been carried out all the same."""
+    if isinstance(error, OutcomeUnknown):
+        return f"Outcome unknown: {error.message} Look for the record before retrying."
+    parts = [str(error)]
+    if isinstance(error, ValidationFailed):
+        parts += [f"{k}: {'; '.join(v)}" for k, v in error.field_errors.items()]
+        parts += [m for m in error.messages if m not in parts[0]]
+    text = " — ".join(dict.fromkeys(parts))
+    return (f"Outcome unknown: {text}. {maybe}" if maybe else text)[:2000]
+
+
+def write_failed(
+    error: RecordsApiError, *, maybe_applied: bool, maybe: str = MAYBE_CHANGED
+) -> ItemResult:
+    """The result of a write the API did not confirm. `maybe_applied` when it may have been
+    carried out all the same: the client says so of the call (error.maybe_applied), or it was
+    sent before (a restart, or a retry of such an item) and may have been carried out then."""
+    if maybe_applied:
+        return ItemResult(Outcome.UNKNOWN, error_reason(error, maybe=maybe))
+    return ItemResult(Outcome.FAILED, error_reason(error))
+
+
+def item_set(item: BulkItem, outcome: str, reason: str = "", record_id: str = "") -> None:
+    """Store what became of an item, at once."""
+    item.outcome = outcome
+    item.reason = reason[:2000]
+    item.finished_at = timezone.now()
+    fields = ["outcome", "reason", "finished_at"]
+    if record_id:
+        item.record_id = record_id
+        fields.append("record_id")
+    item.save(update_fields=fields)
+
+
+def skip_pending(job: BulkJob, reason: str = CANCELLED_REASON) -> None:
+    job.items.filter(outcome=Outcome.PENDING).update(
+        outcome=Outcome.SKIPPED, reason=reason, finished_at=timezone.now()
+    )

@@ -1,0 +1,406 @@
+"""A bulk job's run: collect its items, then work through the pending ones.
+
+A job first collects its items (the selected records, with what they held, from the search
+that selected them: one call per 100 records), then works through its pending items, a few in
+flight, paced under the rate limit. Each item's outcome is committed as it finishes, so a job
+stopped by a restart resumes with the pending items only; an item that was in flight at the
+restart is looked at before it is sent again.
+"""
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from recordsadmin.client import config
+from recordsadmin.client.domain import Schema
+from recordsadmin.client.errors import OutcomeUnknown, RateLimited, RecordsApiError
+from recordsadmin.contract.limits import OWNER
+from recordsadmin.records import services
+from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
+
+from . import workers
+from .changes import already_set, record_value
+from .outcomes import (
+    DAILY_LIMIT_REASON,
+    STOPPED_CREATE_REASON,
+    ItemResult,
+    item_set,
+    refused_reason,
+    skip_pending,
+)
+from .pacing import CALL_DEADLINE_SECONDS, DailyLimitSpent, Pacer
+from .selection import Selection, selection_pages
+
+logger = logging.getLogger(__name__)
+
+Kind = BulkJob.Kind
+Status = BulkJob.Status
+Outcome = BulkItem.Outcome
+
+# A running job writes its heartbeat between calls; one silent for STALE_SECONDS (longer than
+# any one call may take, retries included) was stopped by a restart and is queued again.
+HEARTBEAT_SECONDS = 2.0
+STALE_SECONDS = 2 * CALL_DEADLINE_SECONDS
+# How often in a row one item may be refused for the rate (429, each after the client's own
+# retries) before it is given up: a limit that never lets it through must not keep the job
+# forever.
+MAX_RATE_REFUSALS = 10
+
+
+def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
+    """The task's body: collect the items if need be, then work through the pending ones.
+
+    `stop_after` ends the run after that many items, leaving the rest pending, as a restart
+    would (tests).
+    """
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update().get(pk=job_id)
+        if job.is_finished:
+            return job
+        if job.status == Status.CANCELLING:
+            _finish(job, Status.CANCELLED)
+            return job
+        job.status = Status.RUNNING
+        job.started_at = job.started_at or timezone.now()
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "started_at", "heartbeat_at"])
+    pacer = Pacer(reserve=int(getattr(settings, "BULK_RESERVE", 2)))
+    try:
+        schema = services.schema_get(key=job.object_key)
+        stopped = False
+        if job.collected or _collect(job, schema, pacer):
+            stopped = _process(job, schema, pacer, stop_after=stop_after)
+    except DailyLimitSpent:
+        _stop_for_the_day(job)
+        return job
+    except RecordsApiError as error:
+        if isinstance(error, RateLimited) and pacer.daily_spent():  # its first answer said so
+            _stop_for_the_day(job)
+            return job
+        job.error = f"The job stopped: {error}"
+        job.save(update_fields=["error"])
+        _finish(job, Status.FAILED)
+        return job
+    job.refresh_from_db(fields=["status"])
+    if job.status == Status.CANCELLING:
+        _finish(job, Status.CANCELLED)
+    elif job.status == Status.RUNNING and not stopped:
+        _finish(job, Status.DONE)
+    # Otherwise it was queued again meanwhile (its heartbeat looked stale): the new run ends it.
+    return job
+
+
+def _stop_for_the_day(job: BulkJob) -> None:
+    """The daily quota is spent: the pending items fail (a retry sends them once it resets)."""
+    job.refresh_from_db(fields=["status", "collected"])
+    if job.status == Status.CANCELLING:
+        _finish(job, Status.CANCELLED)
+        return
+    pending = job.items.filter(outcome=Outcome.PENDING)
+    if job.kind == Kind.IMPORT:
+        _stop_unknown_creates(job, pending.filter(sent_at__isnull=False))
+    # The others keep sent_at: one that was in flight at a restart is looked at before a retry
+    # sends it again.
+    count = pending.update(
+        outcome=Outcome.NOT_SENT, reason=DAILY_LIMIT_REASON, finished_at=timezone.now()
+    )
+    if job.collected:
+        left = f"{count:,} record{'s were' if count != 1 else ' was'} not sent: retry them"
+    else:
+        left = "It had not collected all its records yet: retry it"
+    job.error = (
+        "The job stopped: the records API's daily limit of calls for this location is spent "
+        f"(X-RateLimit-Daily-Remaining: 0). {left} once the limit resets, the next day."
+    )
+    job.save(update_fields=["error"])
+    _finish(job, Status.FAILED)
+
+
+def _stop_unknown_creates(job: BulkJob, in_flight) -> None:
+    """The import's creates that were in flight at a restart (and not looked at since) may
+    have made their records: they fail as unknown, so that a retry leaves them out, and so
+    do their history rows (no call is in flight now: a pending create row is one of them)."""
+    in_flight.exclude(data__has_key="match").update(
+        outcome=Outcome.UNKNOWN, reason=STOPPED_CREATE_REASON, finished_at=timezone.now()
+    )
+    for change in RecordChange.objects.filter(
+        job_id=str(job.pk), action=RecordChange.Action.CREATE, outcome=RecordChange.Outcome.PENDING
+    ):
+        services.change_finish(change=change, error=OutcomeUnknown(STOPPED_CREATE_REASON))
+
+
+def _finish(job: BulkJob, status: str) -> None:
+    if status == Status.CANCELLED:
+        skip_pending(job)
+    job.status = status
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+
+
+def _collect(job: BulkJob, schema: Schema, pacer: Pacer) -> bool:
+    """The selected records as items, each with what it held (from the search, 100 a call).
+
+    False when the job was cancelled meanwhile (a large selection takes a while to collect):
+    it stops at once, and what was collected is skipped.
+    """
+    selection = Selection.from_json(job.selection)
+    job.items.all().delete()  # a collection cut short by a restart starts over
+    position = 0
+    if _heartbeat(job) != Status.RUNNING:
+        return False
+    for records in selection_pages(schema=schema, selection=selection, call=pacer.call):
+        BulkItem.objects.bulk_create(
+            BulkItem(job=job, position=position + n, record_id=record.id,
+                     before=services.record_snapshot(record))
+            for n, record in enumerate(records, 1)
+        )  # fmt: skip
+        position += len(records)
+        if _heartbeat(job) != Status.RUNNING:
+            BulkJob.objects.filter(pk=job.pk).update(total=position)
+            return False
+    job.collected = True
+    job.total = position
+    job.save(update_fields=["collected", "total"])
+    return True
+
+
+def _status(job: BulkJob) -> str:
+    return BulkJob.objects.values_list("status", flat=True).get(pk=job.pk)
+
+
+def _heartbeat(job: BulkJob) -> str:
+    """Write the heartbeat; return the job's status as stored (it may be cancelling)."""
+    BulkJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+    return _status(job)
+
+
+def _pending(job: BulkJob) -> Iterator[BulkItem]:
+    """The pending items in order, read a batch at a time (no cursor stays open across writes)."""
+    after = 0
+    while True:
+        batch = list(
+            job.items.filter(outcome=Outcome.PENDING, position__gt=after).order_by("position")[:200]
+        )
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].position
+
+
+def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | None) -> bool:
+    """Work through the pending items, a few in flight; True when stopped by `stop_after`.
+
+    An item the API refused for the rate (429, after the client's own retries) goes back to
+    pending; when the others are done the pending ones are read again, after the pause the
+    API asked for. One refused MAX_RATE_REFUSALS times in a row fails. When an answer says
+    that the day's quota is spent, no more calls go: DailyLimitSpent once those in flight end.
+    """
+    concurrency = max(1, int(getattr(settings, "BULK_CONCURRENCY", 4)))
+    worker = workers.for_job(job, schema, pacer)
+    names = _owner_names(job, pacer)
+    items = _pending(job)
+    in_flight: dict[Future, tuple[BulkItem, RecordChange | None]] = {}
+    finished = 0
+    status = _status(job)
+    beat = time.monotonic()
+    exhausted = requeued = spent = False
+    refusals: Counter[int] = Counter()
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bulk") as pool:
+        while True:
+            while not (exhausted or spent) and status == Status.RUNNING:
+                if len(in_flight) >= concurrency:
+                    break
+                if stop_after is not None and finished + len(in_flight) >= stop_after:
+                    break
+                # Read before each call (a read, cheap): once a cancel is stored, only the
+                # calls already in flight are still answered.
+                status = _status(job)
+                spent = pacer.daily_spent()
+                if status != Status.RUNNING or spent:
+                    break
+                item = next(items, None)
+                if item is None:
+                    exhausted = True
+                    break
+                if any(item.pk == other.pk for other, _ in in_flight.values()):
+                    continue
+                started = item_start(job, schema, item)
+                if started is None:
+                    finished += 1
+                    continue
+                in_flight[pool.submit(worker, item)] = (item, started)
+            if not in_flight:
+                if exhausted and requeued and status == Status.RUNNING and not spent:
+                    items, exhausted, requeued = _pending(job), False, False
+                    continue
+                break
+            done, _ = wait(in_flight, timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED)
+            for future in done:
+                item, change = in_flight.pop(future)
+                result = _finish_item(item, change, future, names)
+                if result == FINISHED:
+                    finished += 1
+                elif result == NOT_SENT:
+                    spent = True
+                else:
+                    refusals[item.pk] += 1
+                    if refusals[item.pk] < MAX_RATE_REFUSALS:
+                        requeued = True
+                    else:
+                        item_set(item, Outcome.NOT_SENT, refused_reason(refusals[item.pk]))
+                        finished += 1
+            if exhausted and requeued:
+                items, exhausted, requeued = _pending(job), False, False
+            # Written between calls (not while the only one is in flight), so that with one call
+            # at a time the job never writes while the API's server does.
+            if done and time.monotonic() - beat >= HEARTBEAT_SECONDS / 2:
+                status = _heartbeat(job)
+                beat = time.monotonic()
+    if spent:
+        raise DailyLimitSpent
+    return stop_after is not None and not exhausted and status == Status.RUNNING
+
+
+def item_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange | None:
+    """Before the call: the history row (pending) and the item marked as sent. None when the
+    item needs no call (it is skipped here)."""
+    fresh = item.sent_at is None and item.before is not None
+    if job.kind == Kind.UPDATE and fresh:
+        current = record_value(item.before, job.params["field"])
+        if already_set(schema, job.params, current):
+            item_set(item, Outcome.SKIPPED, "Already holds this value.")
+            return None
+    if job.kind == Kind.IMPORT and (item.data or {}).get("invalid"):
+        return None
+    change = None
+    if item.sent_at is not None:
+        # It was in flight when the job stopped: its history row is still there, pending.
+        change = RecordChange.objects.filter(
+            job_id=str(job.pk), record_id=item.record_id, outcome=RecordChange.Outcome.PENDING
+        ).first()
+    if change is None and not (item.data or {}).get("invalid"):
+        change = _change_start(job, schema, item)
+    item.resumed = item.sent_at is not None
+    item.sent_at = timezone.now()
+    item.save(update_fields=["sent_at"])
+    return change
+
+
+def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
+    """The history row for an item, like services.change_start but carrying the job's id."""
+    if job.kind == Kind.DELETE:
+        action = RecordChange.Action.DELETE
+        changed = sorted(k for k, v in ((item.before or {}).get("properties") or {}).items()
+                         if v is not None)  # fmt: skip
+        after = None
+    elif job.kind == Kind.UPDATE:
+        action = RecordChange.Action.UPDATE
+        key, value = job.params["field"], job.params["value"]
+        after = {"owner": value} if key == OWNER else {"properties": {key: value}}
+        changed = [key]
+    else:
+        data = item.data or {}
+        creating = not data.get("match")
+        action = RecordChange.Action.CREATE if creating else RecordChange.Action.UPDATE
+        after = {"properties": data.get("properties") or {}}
+        if "owner" in data:
+            after["owner"] = data["owner"]
+        changed = sorted(after["properties"]) + (["owner"] if "owner" in data else [])
+    return RecordChange.objects.create(
+        user_id=job.user_id,
+        username=job.username,
+        location_id=config.location_id(),
+        object_key=schema.key,
+        record_id=item.record_id,
+        action=action,
+        before=item.before,
+        after=after,
+        changed_fields=changed,
+        job_id=str(job.pk),
+        note=f"Bulk job: {job.summary}"[:1000],
+    )
+
+
+def _owner_names(job: BulkJob, pacer: Pacer) -> dict[str, str]:
+    """The users' names by id, when the job sets owners: its history rows keep the names of
+    the owners before and after, as they were then (a user may be renamed or leave later)."""
+    sets_owner = (job.kind == Kind.UPDATE and job.params.get("field") == OWNER) or (
+        job.kind == Kind.IMPORT and OWNER in (job.params.get("mapping") or ())
+    )
+    if not sets_owner:
+        return {}
+    try:
+        return {u.id: u.name for u in pacer.call(services.user_list)}
+    except RecordsApiError:  # a 429 too: the names are not worth stopping the job for
+        return {}  # the history shows the owners' ids instead
+
+
+def _name_owners(change: RecordChange, names: Mapping[str, str]) -> None:
+    """Add the owners' names to a history row that changed the owner."""
+    if not names or OWNER not in (change.changed_fields or ()):
+        return
+    for side in ("before", "after"):
+        state = getattr(change, side)
+        if isinstance(state, dict) and state.get(OWNER) in names:
+            setattr(change, side, {**state, "owner_name": names[state[OWNER]]})
+    change.save(update_fields=["before", "after"])
+
+
+def _finish_item(
+    item: BulkItem,
+    change: RecordChange | None,
+    future: Future,
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """After the call: the item's outcome and its history row, committed at once. REFUSED or
+    NOT_SENT when the item went back to pending (refused for the rate, or never sent because
+    the daily quota is spent), FINISHED otherwise."""
+    try:
+        result: ItemResult = future.result()
+    except (RateLimited, DailyLimitSpent) as error:
+        # Not the record's fault: it stays pending and goes again (the pacer waits first).
+        # One sent before a restart keeps its mark and its history row: it may have been
+        # carried out then, so its next try looks first.
+        if not getattr(item, "resumed", False):
+            item.sent_at = None
+            item.save(update_fields=["sent_at"])
+            if change is not None:
+                change.delete()
+        if isinstance(error, DailyLimitSpent):
+            return NOT_SENT
+        logger.info("bulk item %s: rate limited, will retry: %s", item.pk, error)
+        return REFUSED
+    except Exception as error:  # a bug must fail the item, not the job
+        logger.exception("bulk item %s failed unexpectedly", item.pk)
+        result = ItemResult(Outcome.FAILED, f"Unexpected error: {type(error).__name__}")
+    if change is not None:
+        _finish_history(change, result, names or {})
+    item_set(item, result.outcome, result.reason, result.record_id)
+    return FINISHED
+
+
+def _finish_history(change: RecordChange, result: ItemResult, names: Mapping[str, str]) -> None:
+    """Complete an item's history row as the record's page would: done, failed or unknown."""
+    if result.before is not None:
+        change.before = result.before
+        change.record_id = change.record_id or result.record_id
+        change.save(update_fields=["before", "record_id"])
+    if result.drop_history:
+        change.delete()
+        return
+    if result.outcome == Outcome.UNKNOWN:
+        services.change_finish(change=change, error=OutcomeUnknown(result.reason))
+    elif result.outcome == Outcome.FAILED:
+        services.change_finish(change=change, error=RecordsApiError(result.reason))
+    else:
+        services.change_finish(change=change, record=result.record)
+    _name_owners(change, names)
+
+
+FINISHED, REFUSED, NOT_SENT = "finished", "refused", "not sent"

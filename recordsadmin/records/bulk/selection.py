@@ -1,0 +1,91 @@
+"""The records a bulk job works on: checked rows, or every record the table's search matches."""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from django.http import QueryDict
+
+from recordsadmin.client.domain import Record, Schema
+from recordsadmin.contract.limits import MAX_PAGE_LIMIT
+from recordsadmin.records import services
+from recordsadmin.records.query import ListQuery
+
+PAGE_SIZE = MAX_PAGE_LIMIT  # the most records one search call returns
+MAX_IDS = 100  # checked rows come from one page of the table
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Checked rows (`ids`), or every record matching the table's search (`all_matching`)."""
+
+    query: str = ""  # the table's query string, "?q=...&f.status=..."
+    ids: tuple[str, ...] = ()
+    all_matching: bool = False
+
+    @classmethod
+    def from_post(cls, data: QueryDict) -> "Selection":
+        query = data.get("query", "")
+        if not query.startswith("?"):
+            query = "?" + query
+        ids = tuple(dict.fromkeys(i for i in data.getlist("ids") if i))[:MAX_IDS]
+        return cls(query=query, ids=ids, all_matching=data.get("all") == "1")
+
+    def as_json(self) -> dict:
+        return {"query": self.query, "ids": list(self.ids), "all": self.all_matching}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "Selection":
+        return cls(
+            query=data.get("query", ""),
+            ids=tuple(data.get("ids") or ()),
+            all_matching=bool(data.get("all")),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.all_matching and not self.ids
+
+    def list_query(self, schema: Schema) -> ListQuery:
+        return ListQuery.from_params(schema, QueryDict(self.query.lstrip("?")))
+
+
+def selection_count(*, schema: Schema, selection: Selection) -> int:
+    if not selection.all_matching:
+        return len(selection.ids)
+    query = selection.list_query(schema)
+    page = services.record_search(schema=schema, query=query.q, filters=query.filters(), per_page=1)
+    return page.total
+
+
+def selection_pages(
+    *, schema: Schema, selection: Selection, call: Callable | None = None
+) -> Iterator[list[Record]]:
+    """The selected records, a search page (100) at a time, in the table's order.
+
+    For checked rows the table's search is paged until every checked id was met (they come
+    from one page of it); ids it no longer finds are not yielded. `call(function, **kwargs)`
+    makes each search (a job's pacer), by default at once.
+    """
+    call = call or (lambda function, **kwargs: function(**kwargs))
+    query = selection.list_query(schema)
+    wanted = set(selection.ids)
+    page_number = 1
+    while True:
+        page = call(
+            services.record_search,
+            schema=schema,
+            query=query.q,
+            filters=query.filters(),
+            sort=query.search_sort(),
+            page=page_number,
+            per_page=PAGE_SIZE,
+        )
+        records = list(page.records)
+        if not selection.all_matching:
+            records = [r for r in records if r.id in wanted]
+            wanted -= {r.id for r in records}
+        if records:
+            yield records
+        if not page.has_next or not page.records or (not selection.all_matching and not wanted):
+            return
+        page_number += 1

@@ -1,0 +1,154 @@
+"""The call (or calls) for one bulk item, run in a pool thread: HTTP through the services, no
+database. Each returns an ItemResult; a refusal for the rate (RateLimited) goes up to the
+runner, which sends the item again later."""
+
+from collections.abc import Callable, Mapping
+
+from recordsadmin.client.domain import Filter, Record, Schema
+from recordsadmin.client.errors import NotFound, OutcomeUnknown, RateLimited, RecordsApiError
+from recordsadmin.contract.datatypes import EQ
+from recordsadmin.contract.limits import OWNER
+from recordsadmin.records import services
+from recordsadmin.records.models import BulkItem, BulkJob
+
+from .changes import already_set, record_value
+from .outcomes import (
+    MAYBE_DELETED,
+    RESENT_DELETE,
+    RESENT_UPDATE,
+    STOPPED_CREATE_REASON,
+    ItemResult,
+    error_reason,
+    write_failed,
+)
+from .pacing import Pacer
+
+Outcome = BulkItem.Outcome
+
+
+def for_job(job: BulkJob, schema: Schema, pacer: Pacer) -> Callable[[BulkItem], ItemResult]:
+    """The worker for the job's kind of items."""
+    if job.kind == BulkJob.Kind.DELETE:
+        return lambda item: delete_one(schema, pacer, item)
+    if job.kind == BulkJob.Kind.UPDATE:
+        return lambda item: update_one(schema, pacer, item, job.params)
+    return lambda item: import_one(schema, pacer, item)
+
+
+def delete_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
+    resumed = getattr(item, "resumed", False)
+    try:
+        pacer.call(services.record_delete, schema=schema, record_id=item.record_id)
+    except NotFound:
+        if resumed:
+            return ItemResult(Outcome.DONE, RESENT_DELETE)
+        return ItemResult(Outcome.SKIPPED, "Already deleted.", drop_history=True)
+    except RateLimited:
+        raise
+    except RecordsApiError as error:
+        return write_failed(
+            error, maybe_applied=error.maybe_applied or resumed, maybe=MAYBE_DELETED
+        )
+    return ItemResult(Outcome.DONE)
+
+
+def update_one(schema: Schema, pacer: Pacer, item: BulkItem, change: Mapping) -> ItemResult:
+    key, value = change["field"], change["value"]
+    resumed = getattr(item, "resumed", False)
+    try:
+        if item.before is None or resumed:
+            # No snapshot, or the call may have gone before (a restart, a lost answer): look
+            # before sending.
+            current = pacer.call(services.record_get, schema=schema, record_id=item.record_id)
+            if already_set(schema, change, record_value(current, key)):
+                if resumed:
+                    return ItemResult(Outcome.DONE, RESENT_UPDATE, record=current)
+                return ItemResult(Outcome.SKIPPED, "Already holds this value.", drop_history=True)
+        kwargs = (
+            {"properties": {}, "owner": value} if key == OWNER else {"properties": {key: value}}
+        )
+    except NotFound:
+        return ItemResult(Outcome.SKIPPED, "The record no longer exists.", drop_history=True)
+    except RateLimited:
+        raise
+    except RecordsApiError as error:  # the look before sending: no PUT went this time
+        return write_failed(error, maybe_applied=resumed)
+    try:
+        record = pacer.call(
+            services.record_update, schema=schema, record_id=item.record_id, **kwargs
+        )
+    except NotFound:
+        return ItemResult(Outcome.SKIPPED, "The record no longer exists.", drop_history=True)
+    except RateLimited:
+        raise
+    except RecordsApiError as error:
+        return write_failed(error, maybe_applied=error.maybe_applied or resumed)
+    return ItemResult(Outcome.DONE, record=record)
+
+
+def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
+    """One row of an import: a create, or an update of the record it matches (by id or by a
+    field's value)."""
+    data = item.data or {}
+    properties = data.get("properties") or {}
+    owner_kwargs = {"owner": data["owner"]} if "owner" in data else {}
+    match = data.get("match")
+    resumed = getattr(item, "resumed", False)
+    try:
+        if not match:
+            if resumed:
+                return ItemResult(Outcome.UNKNOWN, STOPPED_CREATE_REASON)
+            record = pacer.call(
+                services.record_create,
+                schema=schema,
+                properties=properties,
+                owner=data.get("owner"),
+            )
+            return ItemResult(Outcome.DONE, record=record, record_id=record.id)
+        current = _find(schema, pacer, match)
+        if current is None:
+            return ItemResult(Outcome.FAILED, _no_match(schema, match))
+    except RateLimited:
+        raise
+    except OutcomeUnknown as error:  # a create whose answer was lost
+        return ItemResult(Outcome.UNKNOWN, error_reason(error))
+    except RecordsApiError as error:  # a create refused, or the look for the record failed
+        return write_failed(error, maybe_applied=resumed)
+    try:
+        record = pacer.call(
+            services.record_update,
+            schema=schema,
+            record_id=current.id,
+            properties=properties,
+            **owner_kwargs,
+        )
+    except RateLimited:
+        raise
+    except RecordsApiError as error:
+        return write_failed(error, maybe_applied=error.maybe_applied or resumed)
+    before = services.record_snapshot(current)
+    return ItemResult(Outcome.DONE, record=record, record_id=record.id, before=before)
+
+
+def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:
+    if match.get("id"):
+        try:
+            return pacer.call(services.record_get, schema=schema, record_id=match["id"])
+        except NotFound:
+            return None
+    page = pacer.call(
+        services.record_search,
+        schema=schema,
+        filters=[Filter(match["field"], EQ, match["value"])],
+        per_page=2,
+    )
+    if page.total > 1:
+        raise RecordsApiError(f"{page.total} records have this value: update one by its id.")
+    return page.records[0] if page.records else None
+
+
+def _no_match(schema: Schema, match: Mapping) -> str:
+    if match.get("id"):
+        return f"No record with id {match['id']}."
+    f = schema.field(match["field"])
+    return f"No record has {f.name if f else match['field']} = {match['value']}."

@@ -1,0 +1,47 @@
+"""One class per dataType: everything the dashboard does with a field of that type.
+
+`of(field)` is the field's type, bound to it: `of(field).form_field()`, `.render(value)`,
+`.csv_in(text)`... A dataType the dashboard does not know yet behaves as TEXT. Adding a
+dataType is its rule in recordsadmin/contract/datatypes.py, one class here (registered in
+TYPES), one in recordsadmin/sandbox/fieldtypes.py, and their tests.
+"""
+
+from functools import lru_cache
+
+from recordsadmin.client.domain import Field
+
+from .base import FieldType, Text
+from .dates import Date
+from .files import FileUpload
+from .lines import TextboxList, TextboxListField
+from .numbers import Monetory, Numerical
+from .options import Checkbox, MultipleOptions, Radio, SingleOptions
+from .text import Email, LargeText, Phone
+
+TYPES: dict[str, type[FieldType]] = {
+    cls.data_type: cls
+    for cls in (
+        Text,
+        LargeText,
+        Numerical,
+        Phone,
+        Monetory,
+        Checkbox,
+        SingleOptions,
+        MultipleOptions,
+        Date,
+        TextboxList,
+        FileUpload,
+        Radio,
+        Email,
+    )
+}
+
+
+@lru_cache(maxsize=4096)
+def of(field: Field) -> FieldType:
+    """The type of `field`, bound to it (the same instance each time: a table asks per cell)."""
+    return TYPES.get(field.data_type, FieldType)(field)
+
+
+__all__ = ["TYPES", "FieldType", "TextboxListField", "of"]

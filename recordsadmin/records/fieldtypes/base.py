@@ -1,0 +1,183 @@
+"""The dashboard's behaviour for one dataType: the base every type's class builds on.
+
+A `FieldType` is bound to one field of a schema (`fieldtypes.of(field)`) and says everything
+the dashboard does with that field's values: the form field and its initial value, the one
+spelling values compare in, the HTML of a table cell and of the record page, the text of a link
+and of a summary, a CSV cell both ways, and the table's filter control for it. The facts it
+shares with the embedded API (list-valued? options? sortable?) come from the contract
+(`field.rule`, recordsadmin/contract/datatypes.py).
+"""
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.safestring import SafeString
+
+from recordsadmin.client.domain import Field, Filter
+from recordsadmin.contract.limits import MAX_TEXT_LENGTH
+from recordsadmin.records import formatting
+from recordsadmin.records.formatting import EMPTY, is_empty
+
+# A CSV cell holding several values separates them with this.
+LIST_SEPARATOR = ";"
+
+
+def plain_text(text: str) -> str:
+    """Text as the form holds it: LF line ends (browsers post a textarea's as CRLF) and no
+    surrounding whitespace (Django strips what is posted)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+class TextField(forms.CharField):
+    def to_python(self, value):
+        return plain_text(super().to_python(value))
+
+
+class FieldType:
+    """A field of any dataType this dashboard does not know yet: a line of text."""
+
+    data_type: ClassVar[str] = ""
+    # Rendered as a <fieldset> with a <legend>: one label would not name several inputs.
+    grouped: ClassVar[bool] = False
+    # Why the form shows the field but offers no input for it (form_field is None then).
+    read_only_note: ClassVar[str] = ""
+
+    def __init__(self, field: Field) -> None:
+        self.field = field
+        self.rule = field.rule
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.field.key}>"
+
+    @property
+    def sortable(self) -> bool:
+        return self.rule.sortable
+
+    @property
+    def settable(self) -> bool:
+        """Bulk edits and imports can set it."""
+        return self.rule.settable
+
+    # -- the form ------------------------------------------------------------------------------
+
+    def form_options(self) -> dict[str, Any]:
+        """What every form field of this field takes: label, required, help text."""
+        return {
+            "label": self.field.name,
+            "required": self.field.required,
+            "help_text": self.field.description,
+        }
+
+    def placeholder(self) -> dict[str, str]:
+        return {"placeholder": self.field.placeholder} if self.field.placeholder else {}
+
+    def form_field(self, current: Any = None) -> forms.Field | None:
+        """The form field for this field, given the value the record holds now; None for one
+        that is shown, not edited (see read_only_note)."""
+        return TextField(
+            max_length=MAX_TEXT_LENGTH,
+            widget=forms.TextInput(attrs=self.placeholder()),
+            **self.form_options(),
+        )
+
+    def initial(self, value: Any) -> Any:
+        """A record's value as the form field shows it."""
+        return value
+
+    def normalise(self, value: Any) -> Any:
+        """The value in one canonical spelling, so that equal values compare equal: the
+        record's " a\\nb " and the posted "a\\r\\nb" are the same text; None when empty."""
+        if isinstance(value, str):
+            value = plain_text(value)
+        return None if is_empty(value) else self.normalise_value(value)
+
+    def normalise_value(self, value: Any) -> Any:
+        return value
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def render(self, value: Any, *, short: bool = True) -> SafeString:
+        """The HTML of one value; `short` cuts long text for a table cell."""
+        if is_empty(value):
+            return EMPTY
+        return self.render_value(value, short=short)
+
+    def render_value(self, value: Any, *, short: bool) -> SafeString:
+        return formatting.text_html(value, short=short)
+
+    def link_text(self, value: Any) -> str:
+        """The value as the text of a link to its record (the primary display field), cut
+        short with an ellipsis; "" when there is none."""
+        if is_empty(value):
+            return ""
+        return formatting.cut(self.link_value(value))
+
+    def link_value(self, value: Any) -> str:
+        return " ".join(str(value).split())
+
+    def text(self, value: Any) -> str:
+        """The value in a sentence for people ("Status Active → Sold")."""
+        if is_empty(value):
+            return "(empty)"
+        return self.text_value(value)
+
+    def text_value(self, value: Any) -> str:
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{k}: {v}" for k, v in value.items())
+        return str(value)
+
+    # -- CSV -----------------------------------------------------------------------------------
+
+    def csv_out(self, value: Any, *, labels: bool) -> str:
+        """The value as one CSV cell: option labels (`labels`) or keys, lists joined by "; "."""
+        if is_empty(value):
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return self.csv_value(value, labels=labels)
+
+    def csv_value(self, value: Any, *, labels: bool) -> str:
+        if isinstance(value, list):
+            return f"{LIST_SEPARATOR} ".join(str(v) for v in value)
+        if isinstance(value, dict):
+            return f"{LIST_SEPARATOR} ".join(f"{k}: {v}" for k, v in value.items())
+        return str(value)
+
+    def csv_in(self, text: str) -> Any:
+        """A CSV cell as the value the record form would produce; ValidationError when the
+        API would refuse it; None for an empty cell."""
+        form_field = self.form_field()
+        if form_field is None:
+            raise ValidationError(f"{self.field.name} cannot be imported.")
+        value = form_field.clean(self.csv_raw(text.strip()))
+        return None if is_empty(value) else value
+
+    def csv_raw(self, text: str) -> Any:
+        """A cell's text as the form field takes it."""
+        return text
+
+    # -- the table's filter ------------------------------------------------------------------
+
+    def filter_state(self, params) -> tuple[Any, str | None]:
+        """What the URL's query string chooses for this field's filter (None: nothing), and a
+        problem to tell the user when it could not be read."""
+        return None, None
+
+    def filter_pairs(self, state: Any) -> list[tuple[str, str]]:
+        """The filter's state as query string pairs, for links that keep it."""
+        return []
+
+    def filter_conditions(self, state: Any) -> list[Filter]:
+        """The filter as search conditions."""
+        return []
+
+    def filter_control(self, state: Any) -> dict | None:
+        """The filter panel's control for this field with its current state; None for none."""
+        return None
+
+
+class Text(FieldType):
+    data_type = "TEXT"

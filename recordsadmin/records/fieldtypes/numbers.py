@@ -1,0 +1,178 @@
+"""Types whose value is a number: NUMERICAL, and MONETORY (an amount in the location's currency).
+
+Both are filtered by a from–to range in the table, and typed in a number input that checks the
+value is one the API can hold: finite, and within JavaScript's safe integers.
+"""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from recordsadmin.client.domain import Filter
+from recordsadmin.contract.datatypes import GTE, LTE
+from recordsadmin.contract.limits import MAX_SAFE_INTEGER
+from recordsadmin.records import formatting
+
+from .base import FieldType
+
+
+def json_number(number: Decimal | None) -> int | float | None:
+    if number is None:
+        return None
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+class NumberField(forms.DecimalField):
+    """A number the API can hold: finite, within JavaScript's safe integers; out as int/float."""
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if number is not None and number.is_finite() and abs(number) > MAX_SAFE_INTEGER:
+            raise ValidationError(
+                f"Enter a number between −{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}."
+            )
+        return number
+
+    def clean(self, value):
+        return json_number(super().clean(value))
+
+
+class RangeFilter(FieldType):
+    """A from–to filter in the table (`min.<key>`, `max.<key>`), for numbers and dates."""
+
+    input_type = "number"
+    kind = "number"
+
+    def bound(self, raw: str) -> str | None:
+        """The bound as the API wants it, "" when empty, None when it does not parse."""
+        text = raw.strip().replace(",", "")
+        if not text:
+            return ""
+        try:
+            number = Decimal(text.lstrip("$€£"))
+        except InvalidOperation:
+            return None
+        return str(number) if number.is_finite() else None
+
+    def bound_value(self, bound: str) -> Any:
+        number = Decimal(bound)
+        return int(number) if number == number.to_integral_value() else float(number)
+
+    def filter_state(self, params) -> tuple[Any, str | None]:
+        key = self.field.key
+        low = self.bound(params.get(f"min.{key}", ""))
+        high = self.bound(params.get(f"max.{key}", ""))
+        problem = None
+        if low is None or high is None:
+            problem = f"“{self.field.name}” range: enter a {self.kind}."
+            low, high = low or "", high or ""
+        return ((low, high) if low or high else None), problem
+
+    def filter_pairs(self, state: Any) -> list[tuple[str, str]]:
+        low, high = state
+        key = self.field.key
+        return [
+            (name, bound) for name, bound in ((f"min.{key}", low), (f"max.{key}", high)) if bound
+        ]
+
+    def filter_conditions(self, state: Any) -> list[Filter]:
+        low, high = state
+        found = []
+        if low:
+            found.append(Filter(self.field.key, GTE, self.bound_value(low)))
+        if high:
+            found.append(Filter(self.field.key, LTE, self.bound_value(high)))
+        return found
+
+    def filter_control(self, state: Any) -> dict:
+        low, high = state or ("", "")
+        return {
+            "kind": "range",
+            "field": self.field,
+            "input_type": self.input_type,
+            "low": low,
+            "high": high,
+        }
+
+
+class Number(RangeFilter):
+    """What NUMERICAL and MONETORY share."""
+
+    def initial(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            value = value.get("value")
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return value
+
+    def normalise_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = value.get("value")
+        try:
+            return Decimal(str(value)).normalize()
+        except InvalidOperation:
+            return value
+
+    def number_text(self, value: Any) -> str | None:
+        return formatting.number_text(value)
+
+    def render_value(self, value: Any, *, short: bool) -> SafeString:
+        text = self.number_text(value)
+        if text:
+            return format_html('<span class="num">{}</span>', text)
+        return formatting.text_html(value, short=short)
+
+    def link_value(self, value: Any) -> str:
+        return self.number_text(value) or str(value)
+
+    def csv_raw(self, text: str) -> Any:
+        return text.replace(",", "").lstrip("$€£")
+
+
+class Numerical(Number):
+    data_type = "NUMERICAL"
+
+    def form_field(self, current: Any = None) -> forms.Field:
+        return NumberField(
+            max_digits=30,
+            decimal_places=10,
+            widget=forms.NumberInput(attrs={"step": "any", **self.placeholder()}),
+            **self.form_options(),
+        )
+
+
+class Monetory(Number):
+    data_type = "MONETORY"
+
+    def form_field(self, current: Any = None) -> forms.Field:
+        attrs = {"step": "0.01", "inputmode": "decimal", **self.placeholder()}
+        return NumberField(
+            max_digits=18,
+            decimal_places=2,
+            widget=forms.NumberInput(attrs=attrs),
+            **self.form_options(),
+        )
+
+    def initial(self, value: Any) -> Any:
+        number = super().initial(value)
+        if isinstance(number, Decimal) and number.is_finite() and number.as_tuple().exponent > -3:
+            return number.quantize(Decimal("0.01"))
+        return number
+
+    def number_text(self, value: Any) -> str | None:
+        return formatting.money_text(value)
+
+    def text_value(self, value: Any) -> str:
+        return formatting.money_text(value) or str(value)
+
+    def csv_value(self, value: Any, *, labels: bool) -> str:
+        if isinstance(value, dict):
+            value = value.get("value")
+        return super().csv_value(value, labels=labels)

@@ -1,0 +1,153 @@
+"""Types whose value is one or more of the field's options: SINGLE_OPTIONS and RADIO hold one
+option key, MULTIPLE_OPTIONS and CHECKBOX a list of them. Pages show the options' labels; the
+table filters by option, several chosen meaning any of them."""
+
+from typing import Any
+
+from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from recordsadmin.client.domain import Filter
+from recordsadmin.contract.datatypes import EQ
+from recordsadmin.records import formatting
+
+from .base import LIST_SEPARATOR, FieldType
+
+
+class Choice(FieldType):
+    """What every option type shares."""
+
+    def choices(self, current: Any) -> list[tuple[str, str]]:
+        """The field's options, plus any value the record holds that is no longer one of them,
+        so that an untouched field is not cleared by an edit that never meant to change it."""
+        choices = list(self.field.options)
+        known = {key for key, _label in choices}
+        held = current if isinstance(current, list) else [current]
+        for value in held:
+            if isinstance(value, str) and value and value not in known:
+                choices.append((value, f"{value} (no longer an option)"))
+                known.add(value)
+        return choices
+
+    def label(self, key: Any) -> str:
+        return self.field.option_label(key)
+
+    def text_value(self, value: Any) -> str:
+        labels = self.field.option_labels
+        if isinstance(value, list):
+            return ", ".join(labels.get(str(v), str(v)) for v in value)
+        return labels.get(str(value), str(value))
+
+    def csv_value(self, value: Any, *, labels: bool) -> str:
+        names = self.field.option_labels if labels else {}
+        if isinstance(value, list):
+            return f"{LIST_SEPARATOR} ".join(names.get(str(v), str(v)) for v in value)
+        return names.get(str(value), str(value))
+
+    def option_key(self, text: str) -> str:
+        """An imported cell's option: its key, or the key of the option it is the label of
+        (letter case aside); anything else is left for the form field to refuse."""
+        if text in {key for key, _label in self.field.options}:
+            return text
+        by_label = {label.lower(): key for key, label in self.field.options}
+        return by_label.get(text.lower(), text)
+
+    def filter_state(self, params) -> tuple[Any, str | None]:
+        known = {key for key, _label in self.field.options}
+        chosen = [v for v in params.getlist(f"f.{self.field.key}") if v in known]
+        return (tuple(dict.fromkeys(chosen)) or None), None
+
+    def filter_pairs(self, state: Any) -> list[tuple[str, str]]:
+        return [(f"f.{self.field.key}", value) for value in state]
+
+    def filter_conditions(self, state: Any) -> list[Filter]:
+        return [Filter(self.field.key, EQ, list(state))]
+
+    def filter_control(self, state: Any) -> dict | None:
+        if not self.field.options:
+            return None
+        chosen = state or ()
+        return {
+            "kind": "options",
+            "field": self.field,
+            "options": [(key, label, key in chosen) for key, label in self.field.options],
+        }
+
+
+class OneOption(Choice):
+    """One option key."""
+
+    def render_value(self, value: Any, *, short: bool) -> SafeString:
+        return format_html('<span class="tag">{}</span>', self.label(value))
+
+    def link_value(self, value: Any) -> str:
+        return self.label(value)
+
+    def csv_raw(self, text: str) -> Any:
+        return self.option_key(text)
+
+
+class SingleOptions(OneOption):
+    data_type = "SINGLE_OPTIONS"
+
+    def form_field(self, current: Any = None) -> forms.Field:
+        blank = [("", self.field.placeholder or "—")]
+        return forms.ChoiceField(choices=blank + self.choices(current), **self.form_options())
+
+
+class Radio(OneOption):
+    data_type = "RADIO"
+    grouped = True
+
+    def form_field(self, current: Any = None) -> forms.Field:
+        blank = [] if self.field.required else [("", "No value")]
+        return forms.ChoiceField(
+            choices=self.choices(current) + blank,
+            widget=forms.RadioSelect,
+            **self.form_options(),
+        )
+
+
+class ManyOptions(Choice):
+    """A list of option keys."""
+
+    def initial(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return value if isinstance(value, list) else [value]
+
+    def normalise_value(self, value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        return tuple(sorted(str(v) for v in items))
+
+    def render_value(self, value: Any, *, short: bool) -> SafeString:
+        values = value if isinstance(value, list) else [value]
+        return formatting.tags_html([self.label(item) for item in values])
+
+    def csv_raw(self, text: str) -> Any:
+        return [self.option_key(p.strip()) for p in text.split(LIST_SEPARATOR) if p.strip()]
+
+
+class MultipleOptions(ManyOptions):
+    data_type = "MULTIPLE_OPTIONS"
+
+    def form_field(self, current: Any = None) -> forms.Field:
+        size = min(8, max(3, len(self.field.options)))
+        return forms.MultipleChoiceField(
+            choices=self.choices(current),
+            widget=forms.SelectMultiple(attrs={"size": size}),
+            **self.form_options(),
+        )
+
+
+class Checkbox(ManyOptions):
+    data_type = "CHECKBOX"
+    grouped = True
+
+    def form_field(self, current: Any = None) -> forms.Field:
+        return forms.MultipleChoiceField(
+            choices=self.choices(current),
+            widget=forms.CheckboxSelectMultiple,
+            **self.form_options(),
+        )

@@ -1,0 +1,61 @@
+"""Types whose value is a string: long text, phone numbers and email addresses (TEXT is the
+base class's own behaviour)."""
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from recordsadmin.contract.limits import MAX_TEXT_LENGTH, PHONE_RULE, is_phone
+from recordsadmin.records import formatting
+
+from .base import FieldType, TextField
+
+
+class LargeText(FieldType):
+    data_type = "LARGE_TEXT"
+
+    def form_field(self, current: Any = None) -> forms.Field:
+        return TextField(
+            max_length=MAX_TEXT_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 4, **self.placeholder()}),
+            **self.form_options(),
+        )
+
+
+class PhoneField(forms.CharField):
+    def validate(self, value):
+        super().validate(value)
+        if value not in self.empty_values and not is_phone(value):
+            raise ValidationError(f"Enter a phone number: {PHONE_RULE}.", code="phone")
+
+
+class Phone(FieldType):
+    data_type = "PHONE"
+
+    def form_field(self, current: Any = None) -> forms.Field:
+        attrs = {"type": "tel", "autocomplete": "tel", "inputmode": "tel", **self.placeholder()}
+        return PhoneField(max_length=40, widget=forms.TextInput(attrs=attrs), **self.form_options())
+
+    def render_value(self, value: Any, *, short: bool) -> SafeString:
+        digits = re.sub(r"[^\d+]", "", value) if isinstance(value, str) else ""
+        if digits:
+            return format_html('<a href="tel:{}">{}</a>', digits, value)
+        return formatting.text_html(value, short=short)
+
+
+class Email(FieldType):
+    data_type = "EMAIL"
+
+    def form_field(self, current: Any = None) -> forms.Field:
+        return forms.EmailField(
+            max_length=254, widget=forms.EmailInput(attrs=self.placeholder()), **self.form_options()
+        )
+
+    def render_value(self, value: Any, *, short: bool) -> SafeString:
+        if isinstance(value, str) and "@" in value and ":" not in value:
+            return format_html('<a href="mailto:{}">{}</a>', value.strip(), value)
+        return formatting.text_html(value, short=short)

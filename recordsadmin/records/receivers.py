@@ -1,0 +1,21 @@
+"""The cached schemas and users follow the embedded API's changes.
+
+The embedded API sends `schema_changed` and `users_changed` (recordsadmin/contract/signals.py)
+once its writes have committed, so the dashboard's cached copies go at once instead of at the
+end of GHL_SCHEMA_CACHE_SECONDS. The real service sends no such signal: there the TTL applies.
+"""
+
+from django.dispatch import receiver
+
+from recordsadmin.contract.signals import schema_changed, users_changed
+from recordsadmin.records import services
+
+
+@receiver(schema_changed, dispatch_uid="records_schema_changed")
+def _schema_changed(sender, *, object_key: str, **kwargs) -> None:
+    services.schema_invalidate(key=object_key)
+
+
+@receiver(users_changed, dispatch_uid="records_users_changed")
+def _users_changed(sender, **kwargs) -> None:
+    services.user_list_invalidate()

@@ -1,0 +1,105 @@
+"""Reads of the dashboard's own tables: a record's history, its deletion and restore."""
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from recordsadmin.client.domain import Record, Schema
+from recordsadmin.records.models import RecordChange
+
+Action = RecordChange.Action
+Outcome = RecordChange.Outcome
+
+# How long a second send of a create form waits for the first one to finish.
+SUBMISSION_WAIT_SECONDS = 20.0
+SUBMISSION_POLL_SECONDS = 0.1
+
+
+def change_list(*, object_key: str, record_id: str, limit: int = 50) -> list[RecordChange]:
+    """A record's history, newest first: every change made to it, and the create that made it."""
+    return list(
+        RecordChange.objects.filter(object_key=object_key, record_id=record_id)
+        .select_related("user")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def deleted_change_get(*, object_key: str, record_id: str) -> RecordChange | None:
+    """The last successful delete of this record through the dashboard, with its snapshot."""
+    return (
+        RecordChange.objects.filter(
+            object_key=object_key,
+            record_id=record_id,
+            action=Action.DELETE,
+            outcome=Outcome.OK,
+            before__isnull=False,
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def deleted_record(*, deleted: RecordChange) -> Record:
+    """The record as it was when this delete removed it (from the delete's snapshot)."""
+    snapshot = deleted.before or {}
+    return Record(
+        id=deleted.record_id,
+        properties=dict(snapshot.get("properties") or {}),
+        owner=snapshot.get("owner"),
+    )
+
+
+def restored_change_get(*, deleted: RecordChange) -> RecordChange | None:
+    """The restore made from this delete, if one succeeded already."""
+    return (
+        RecordChange.objects.filter(
+            object_key=deleted.object_key,
+            action=Action.RESTORE,
+            outcome=Outcome.OK,
+            before__restored_from=deleted.pk,
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def submission_wait(*, change: RecordChange, seconds: float = SUBMISSION_WAIT_SECONDS):
+    """The row of a first send, once it is no longer pending (or when `seconds` ran out)."""
+    deadline = time.monotonic() + seconds
+    while change.outcome == Outcome.PENDING and time.monotonic() < deadline:
+        time.sleep(SUBMISSION_POLL_SECONDS)
+        change.refresh_from_db()
+    return change
+
+
+def history_entries(
+    *, schema: Schema, record_id: str, users: Mapping[str, Any] | None = None, limit: int = 50
+) -> list[dict]:
+    """A record's history for its page: each change with its field values before and after,
+    and the owner before and after by name (the name kept with the change, else from `users`,
+    else the id)."""
+    users = users or {}
+
+    def owner_name(snapshot: Mapping[str, Any] | None) -> str:
+        snapshot = snapshot or {}
+        owner = snapshot.get("owner")
+        user = users.get(owner) if owner else None
+        return snapshot.get("owner_name") or (user.name if user else owner) or ""
+
+    entries = []
+    for change in change_list(object_key=schema.key, record_id=record_id, limit=limit):
+        before = (change.before or {}).get("properties") or {}
+        after = (change.after or {}).get("properties") or {}
+        diffs = []
+        for key in change.changed_fields or ():
+            field = schema.field(key)
+            if field is not None:
+                diffs.append({"field": field, "before": before.get(key), "after": after.get(key)})
+        entry = {"change": change, "diffs": diffs}
+        if "owner" in (change.changed_fields or ()):
+            entry["owner"] = {
+                "before": owner_name(change.before),
+                "after": owner_name(change.after),
+            }
+        entries.append(entry)
+    return entries

@@ -1,0 +1,183 @@
+"""Pages that show records: the objects, an object's table, a record, /healthz, the 404 page.
+
+Short views: they read the request, call services, pick a template. An htmx request gets the
+partial it swaps (`page.html#partial`); any other request, and htmx restoring history after a
+cache miss, gets the whole page, so every view works without JavaScript and from a copied link.
+"""
+
+from urllib.parse import urlsplit
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+
+from recordsadmin.client.errors import NotFound, RecordsApiError
+from recordsadmin.records import selectors, services
+from recordsadmin.records.query import PER_PAGE_CHOICES, ListQuery
+from recordsadmin.records.tables import build_table, header_cells
+
+from .common import can_view, load_schema
+from .problems import error_status, explain, shows_api_errors, wants_partial
+
+# The session key of a record just created through the dashboard, as the create answered it:
+# its page is shown from that answer once (views/editing.py sets it).
+JUST_CREATED = "records:just_created"
+
+
+@require_GET
+@can_view
+@shows_api_errors
+def home(request: HttpRequest) -> HttpResponse:
+    schemas = services.schema_list()
+    if len(schemas) == 1:
+        return redirect("records:record_list", key=schemas[0].key)
+    objects = [{"schema": s, "count": services.record_count(schema=s)} for s in schemas]
+    return render(request, "records/home.html", {"objects": objects})
+
+
+@require_GET
+@can_view
+@vary_on_headers("HX-Request")
+@shows_api_errors(partial="records/_table_problem.html")
+def record_list(request: HttpRequest, key: str) -> HttpResponse:
+    schema = load_schema(key)
+    query = ListQuery.from_params(schema, request.GET)
+    context: dict = {
+        "schema": schema,
+        "query": query,
+        "filter_controls": query.filter_controls(),
+        "per_page_choices": PER_PAGE_CHOICES,
+    }
+    try:
+        users = services.user_list()
+        page = services.record_search(
+            schema=schema,
+            query=query.q,
+            filters=query.filters(),
+            sort=query.search_sort(),
+            page=query.page,
+            per_page=query.per_page,
+        )
+    except RecordsApiError as error:
+        # The table's place says what went wrong; the search form stays to try again.
+        context["problem"] = explain(error)
+        status = 200 if wants_partial(request) else error_status(error)
+    else:
+        table = build_table(schema, page, {u.id: u for u in users})
+        context |= {
+            "page": page,
+            "table": table,
+            "headers": header_cells(table, query),
+            "users": users,
+            "first": min((page.page - 1) * page.per_page + 1, page.total),
+            "last": min(page.page * page.per_page, page.total),
+            "pager": pager(query, page.page, page.num_pages),
+        }
+        status = 200
+    if not wants_partial(request):
+        return render(request, "records/record_list.html", context, status=status)
+    response = render(request, "records/record_list.html#records-table", context, status=status)
+    # The form sends every field, empty ones too; the address bar gets the same question
+    # without them. The same question twice (Enter after the search-as-you-type already ran)
+    # is not a new history entry: back must not need two presses.
+    params = query.params()
+    url = request.path + (params if params != "?" else "")
+    current = urlsplit(request.htmx.current_url or "")
+    if current.path + (f"?{current.query}" if current.query else "") == url:
+        return push_url(response, False)
+    return push_url(response, url)
+
+
+def pager(query: ListQuery, current: int, last: int, around: int = 2) -> dict:
+    """Links to the first, the last and a few pages around the current; None marks a gap."""
+    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return {
+        "pages": [
+            {"number": n, "link": query.page_link(n), "current": n == current} if n else None
+            for n in numbers
+        ],
+        "previous": query.page_link(current - 1) if current > 1 else None,
+        "next": query.page_link(current + 1) if current < last else None,
+        "last": query.page_link(last),
+    }
+
+
+@require_GET
+@can_view
+@shows_api_errors
+def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpResponse:
+    just_created = request.session.pop(JUST_CREATED, None)
+    schema = load_schema(key)
+    try:
+        if just_created and just_created.get("id") == record_id:
+            record = services.record_from_snapshot(schema=schema, snapshot=just_created)
+        else:
+            record = services.record_get(schema=schema, record_id=record_id)
+        users = {u.id: u for u in services.user_list()}
+    except NotFound:
+        return _deleted(request, schema, record_id)
+    rows = [(f, record.properties.get(f.key)) for f in schema.fields]
+    return render(
+        request,
+        "records/record_detail.html",
+        {
+            "schema": schema,
+            "record": record,
+            "rows": rows,
+            "owner": users.get(record.owner or ""),
+            "history": selectors.history_entries(schema=schema, record_id=record.id, users=users),
+        },
+    )
+
+
+def _deleted(request: HttpRequest, schema, record_id: str) -> HttpResponse:
+    """Still a 404, but one that says who deleted the record and when, and offers to restore
+    it, when the dashboard deleted it; a plain 404 otherwise."""
+    deleted = selectors.deleted_change_get(object_key=schema.key, record_id=record_id)
+    if deleted is None:
+        raise Http404("This record does not exist. It may have been deleted.")
+    context = {
+        "schema": schema,
+        "record": selectors.deleted_record(deleted=deleted),
+        "deleted": deleted,
+        "restored": selectors.restored_change_get(deleted=deleted),
+        "history": selectors.history_entries(schema=schema, record_id=record_id),
+    }
+    return render(request, "records/record_detail.html", context, status=404)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitors: is the app up (its database answers), and does the
+    records API answer? The API's address and error text are for signed-in staff only."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = True
+    except DatabaseError:
+        database = False
+    records_api = services.api_health()
+    if not (request.user.is_authenticated and request.user.is_staff):
+        records_api = {k: records_api[k] for k in ("ok", "latency_ms")}
+    body = {"status": "ok" if database else "error", "database": database}
+    return JsonResponse({**body, "records_api": records_api}, status=200 if database else 503)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 page; it says what is missing when a view raised Http404 with a message."""
+    message = ""
+    if type(exception) is Http404 and exception.args and isinstance(exception.args[0], str):
+        message = exception.args[0]
+    return render(request, "404.html", {"message": message}, status=404)

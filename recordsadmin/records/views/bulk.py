@@ -1,0 +1,280 @@
+"""Pages for bulk work: edit or delete a selection, then watch its job.
+
+The table's form posts the selection here (checked ids, or "all matching" with the table's
+query string); a preview says what will happen before a job is queued. The job's page polls a
+progress partial every second until the job is finished, then shows its report.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from recordsadmin.contract.limits import OWNER
+from recordsadmin.records import fieldtypes, services
+from recordsadmin.records.bulk import changes, jobs, preview
+from recordsadmin.records.bulk.selection import Selection
+from recordsadmin.records.models import BulkJob, ImportUpload
+from recordsadmin.records.transfer import csvfiles, report
+
+from .common import can_view, load_schema
+from .problems import shows_api_errors, wants_partial
+
+Kind = BulkJob.Kind
+REPORT_ROWS_SHOWN = 200
+
+PERMISSION_FOR = {
+    Kind.UPDATE: "records.change_record",
+    Kind.DELETE: "records.delete_record",
+    Kind.IMPORT: "records.add_record",
+}
+
+
+def require_permission_for(request: HttpRequest, kind: str) -> None:
+    """403 unless the user may do what a job of this kind does."""
+    if not request.user.has_perm(PERMISSION_FOR[kind]):
+        raise PermissionDenied
+
+
+def list_url(schema_key: str, query: str = "") -> str:
+    return reverse("records:record_list", args=[schema_key]) + (query if query != "?" else "")
+
+
+# -- bulk edit and delete ---------------------------------------------------------------------
+
+
+@require_POST
+@can_view
+@vary_on_headers("HX-Request")
+@shows_api_errors
+def bulk_edit(request: HttpRequest, key: str) -> HttpResponse:
+    """The selection's next step: choose the field and value, or see the delete's preview."""
+    kind = Kind.DELETE if request.POST.get("action") == Kind.DELETE else Kind.UPDATE
+    require_permission_for(request, kind)
+    context = _edit_context(request, load_schema(key), kind)
+    if context is None:
+        messages.warning(request, "Select at least one record first.")
+        return redirect(list_url(key, request.POST.get("query", "")))
+    template = "records/bulk_edit.html"
+    if wants_partial(request):
+        template += "#bulk-edit"
+    return render(request, template, context)
+
+
+def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
+    selection = Selection.from_post(request.POST)
+    if selection.is_empty:
+        return None
+    users = services.user_list()
+    context = {
+        "schema": schema,
+        "kind": kind,
+        "selection": selection,
+        "fields": changes.settable_fields(schema),
+        "users": users,
+        "back_url": list_url(schema.key, selection.query),
+        "chosen": request.POST.get("field", ""),
+        "values": request.POST.getlist("value"),
+    }
+    # The start form's one-time id: sent twice, it still makes one job.
+    context["submission"] = str(uuid.uuid4())
+    if kind == Kind.DELETE:
+        context["preview"] = preview.preview(schema=schema, selection=selection, kind=kind)
+        return context
+    if context["chosen"]:
+        change = changes.change_from_post(schema=schema, data=request.POST, users=users)
+        context["change"] = change
+        context["value_widget"] = _value_widget(schema, change.field_key, request.POST, users)
+        if request.POST.get("step") == "preview":
+            context["preview"] = preview.preview(
+                schema=schema, selection=selection, kind=kind, change=change, users=users
+            )
+    return context
+
+
+def _value_widget(schema, key: str, data: QueryDict, users) -> str:
+    """The input for the new value: the record form's own widget for the field."""
+    if key == OWNER:
+        return ""  # the template draws the user list
+    f = schema.field(key)
+    form_field = fieldtypes.of(f).form_field() if f is not None else None
+    if form_field is None:
+        return ""
+    value = form_field.widget.value_from_datadict(data, {}, "value")
+    attrs = {"id": "bulk-value"}
+    return form_field.widget.render("value", value, attrs=attrs)
+
+
+@require_POST
+@can_view
+@shows_api_errors
+def bulk_start(request: HttpRequest, key: str) -> HttpResponse:
+    """Check the change again and queue the job; then its page."""
+    kind = Kind.DELETE if request.POST.get("action") == Kind.DELETE else Kind.UPDATE
+    require_permission_for(request, kind)
+    schema = load_schema(key)
+    selection = Selection.from_post(request.POST)
+    if selection.is_empty:
+        messages.warning(request, "Select at least one record first.")
+        return redirect(list_url(key, request.POST.get("query", "")))
+    change, users = None, []
+    if kind == Kind.UPDATE:
+        users = services.user_list()
+        change = changes.change_from_post(schema=schema, data=request.POST, users=users)
+    planned = preview.preview(
+        schema=schema, selection=selection, kind=kind, change=change, users=users
+    )
+    submission = _submission(request.POST.get("submission", ""))
+    if planned.blocked or submission is None:
+        # Back to the preview (a start without the preview's one-time id gets a new one).
+        data = request.POST.copy()
+        data["step"] = "preview"
+        request.POST = data
+        return bulk_edit(request, key)
+    job = jobs.job_create(
+        user=request.user,
+        schema=schema,
+        kind=kind,
+        selection=selection,
+        params=change.as_json() if change else {},
+        summary=planned.summary,
+        submission=submission,
+    )
+    return redirect("records:job_detail", job_id=job.pk)
+
+
+def _submission(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+# -- jobs --------------------------------------------------------------------------------------
+
+
+def uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("No such job or upload.") from None
+
+
+def _job(job_id) -> BulkJob:
+    return get_object_or_404(BulkJob, pk=uuid_or_404(job_id))
+
+
+@require_GET
+@can_view
+@vary_on_headers("HX-Request")
+def job_detail(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(job_id)
+    jobs.job_resume_if_stale(job=job)
+    counts = jobs.job_counts(job=job)
+    context = {
+        "job": job,
+        "counts": counts,
+        "percent": round(100 * counts["finished"] / counts["total"]) if counts["total"] else 0,
+        "back_url": list_url(job.object_key),
+        "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
+        "can_read_rows": may_read_rows(request, job),
+    }
+    if job.is_finished and context["can_read_rows"]:
+        context["failed"] = list(jobs.job_failures(job=job)[:REPORT_ROWS_SHOWN])
+        context["retry"] = jobs.job_retry_plan(job=job)
+        unknown = jobs.job_unknown_creates(job=job)
+        context["unknown_text"] = _unknown_text(unknown) if unknown else ""
+        maybe = jobs.job_unknown_changes(job=job)
+        context["maybe_applied_text"] = _maybe_applied_text(job, maybe) if maybe else ""
+    template = "records/bulk_job.html"
+    if wants_partial(request):
+        template += "#job-progress"
+    return render(request, template, context)
+
+
+@require_POST
+@can_view
+def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(job_id)
+    require_permission_for(request, job.kind)
+    jobs.job_cancel(job=job)
+    return redirect("records:job_detail", job_id=job.pk)
+
+
+@require_POST
+@can_view
+def job_retry(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(job_id)
+    require_permission_for(request, job.kind)
+    retry = jobs.job_retry_failed(job=job)
+    if retry:
+        messages.info(request, _retry_text(retry))
+    unknown = jobs.job_unknown_creates(job=job)
+    if unknown:
+        messages.warning(request, _unknown_text(unknown))
+    return redirect("records:job_detail", job_id=job.pk)
+
+
+def _retry_text(retry: jobs.Retry) -> str:
+    if retry.from_start:
+        return "The job is queued again: it collects its records from the start."
+    count = retry.failed + retry.unsent
+    what = " and ".join(w for n, w in ((retry.failed, "failed"), (retry.unsent, "unsent")) if n)
+    return f"{count:,} {what} {'item is' if count == 1 else 'items are'} queued again."
+
+
+def _maybe_applied_text(job: BulkJob, count: int) -> str:
+    records = "1 record" if count == 1 else f"{count:,} records"
+    if job.kind == BulkJob.Kind.DELETE:
+        done = "deleted"
+        retry = "sends the delete again, and a record already gone then counts as deleted"
+    else:
+        done, retry = "changed", "sends the change again (setting a value twice does no harm)"
+    return (
+        f"{records} may have been {done} all the same: the records API did not confirm the "
+        f"call (outcome unknown), and the record's history says so. A retry {retry}."
+    )
+
+
+def _unknown_text(count: int) -> str:
+    rows = "1 row" if count == 1 else f"{count:,} rows"
+    return (
+        f"{rows} may have created {'its record' if count == 1 else 'their records'} before the "
+        "answer was lost (outcome unknown): a retry leaves them out, so that no record is made "
+        "twice. Look for them in the table (the report lists them) and import again only the "
+        "missing ones."
+    )
+
+
+@require_GET
+@can_view
+def job_report(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job(job_id)
+    if not may_read_rows(request, job):
+        raise Http404("This report is for the user who uploaded the file.")
+    header = None
+    upload_id = job.params.get("upload")
+    if upload_id:
+        upload = ImportUpload.objects.filter(pk=upload_id).first()
+        header = csvfiles.read_csv(upload.content)[0] if upload else None
+    response = StreamingHttpResponse(
+        report.report_lines(job=job, header=header), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-report.csv"'
+    return response
+
+
+def may_read_upload(request: HttpRequest, owner_id: int | None) -> bool:
+    """An uploaded file's cells are for the user who uploaded it, and superusers only: a CSV
+    may hold more than the records API shows (other columns, other people's data)."""
+    return owner_id in (None, request.user.pk) or request.user.is_superuser
+
+
+def may_read_rows(request: HttpRequest, job: BulkJob) -> bool:
+    """Whether this user may see an import job's rows (its report holds the file's cells)."""
+    return job.kind != Kind.IMPORT or may_read_upload(request, job.user_id)

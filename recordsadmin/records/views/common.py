@@ -1,0 +1,36 @@
+"""What every page of the dashboard shares: the object's schema, the permissions."""
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django_htmx.http import HttpResponseClientRedirect
+
+from recordsadmin.client.domain import Schema
+from recordsadmin.client.errors import NotFound
+from recordsadmin.records import services
+
+# Signed-in staff without the permission get 403.
+can_view = permission_required("records.view_record", raise_exception=True)
+can_add = permission_required("records.add_record", raise_exception=True)
+can_change = permission_required("records.change_record", raise_exception=True)
+can_delete = permission_required("records.delete_record", raise_exception=True)
+can_export = permission_required("records.export_record", raise_exception=True)
+
+
+def load_schema(key: str) -> Schema:
+    """The object's schema; a 404 page when the location has no such object."""
+    try:
+        schema = services.schema_get(key=key)
+    except NotFound:
+        raise Http404(f"There is no object “{key}” in this location.") from None
+    if not schema.is_custom:
+        raise Http404(f"“{key}” is not a custom object, so it has no records here.")
+    return schema
+
+
+class SeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+def go(request: HttpRequest, url: str) -> HttpResponse:
+    """After a write: HX-Redirect for htmx, 303 otherwise."""
+    return HttpResponseClientRedirect(url) if request.htmx else SeeOther(url)

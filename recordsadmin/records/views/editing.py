@@ -1,0 +1,419 @@
+"""Pages that change records: create, edit, delete and restore.
+
+Short views: they read the request, check the form, call services (each write kept in the
+history) and pick a template. A form posted by htmx always comes back 200 with its errors in
+place (htmx 2 does not swap 4xx/5xx), and whatever the user typed stays in the form on every
+failure, the records API's included. Success is a redirect: HX-Redirect for htmx, 303 otherwise.
+"""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods
+
+from recordsadmin.client.domain import UNSET, Record, Schema
+from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError, ValidationFailed
+from recordsadmin.records import fieldtypes, forms, selectors, services
+
+from .browse import JUST_CREATED
+from .common import can_add, can_change, can_delete, can_view, go, load_schema
+from .problems import Problem, error_status, explain, shows_api_errors, wants_partial
+
+SAVE, ANOTHER, CONTINUE = "save", "another", "continue"
+NOTHING_SAVED = "Nothing was saved; your input is still here."
+UNCONFIRMED = (
+    "We could not confirm the save: the record may or may not have been created. "
+    "Check the table before trying again."
+)
+EDIT_UNCONFIRMED = (
+    "We could not confirm the save: your changes may or may not have been saved. "
+    "Check the record before saving again; your input is still here."
+)
+GONE = "This record does not exist. It may have been deleted."
+DELETE_UNCONFIRMED = Problem(
+    "unknown",
+    "We could not confirm the delete",
+    "The records API had the request but its answer was lost: the record may or may not have "
+    "been deleted. Open the record to check before deleting it again.",
+)
+
+
+def _users():
+    """Who can own a record; None when the list cannot be had (the form then has no picker
+    and leaves the owner alone)."""
+    try:
+        return services.user_list()
+    except RecordsApiError:
+        return None
+
+
+def _record_or_404(schema: Schema, record_id: str) -> Record:
+    try:
+        return services.record_get(schema=schema, record_id=record_id)
+    except NotFound:
+        raise Http404(GONE) from None
+
+
+def _summary(form: forms.RecordForm, notices: list[str]) -> list[dict]:
+    """The error summary: each field's errors linked to its input, then the rest."""
+    items = [{"message": m} for m in form.non_field_errors()]
+    for bf in form:
+        for message in bf.errors:
+            anchor = bf.id_for_label or f"{bf.auto_id}_0"
+            items.append({"label": bf.label, "message": message, "anchor": anchor})
+    return items + [m if isinstance(m, dict) else {"message": m} for m in notices]
+
+
+def _render_form(
+    request: HttpRequest,
+    *,
+    schema: Schema,
+    form: forms.RecordForm,
+    record: Record | None = None,
+    submission: str = "",
+    version: str = "",
+    notices: list[str | dict] | None = None,
+    unknown: bool = False,
+) -> HttpResponse:
+    form.describe_errors()
+    editing = record is not None
+    context = {
+        "schema": schema,
+        "form": form,
+        "record": record,
+        "editing": editing,
+        "action_url": (
+            reverse("records:record_edit", args=[schema.key, record.id])
+            if editing
+            else reverse("records:record_create", args=[schema.key])
+        ),
+        "cancel_url": (
+            reverse("records:record_detail", args=[schema.key, record.id])
+            if editing
+            else reverse("records:record_list", args=[schema.key])
+        ),
+        "submission": submission,
+        "version": version,
+        "summary": _summary(form, notices or []) if form.is_bound else [],
+        "unknown": unknown,
+    }
+    template = "records/record_form.html"
+    if wants_partial(request):
+        template += "#record-page"
+    return render(request, template, context)
+
+
+def _api_failure(form: forms.RecordForm, error: RecordsApiError) -> list[str]:
+    """Place what the API said on the form; the notices for the summary."""
+    if isinstance(error, ValidationFailed):
+        rest = form.add_api_errors(error.field_errors, error.messages)
+        if not rest and not error.field_errors and not error.messages:
+            rest = [error.message]
+        return [*rest, NOTHING_SAVED]
+    if isinstance(error, OutcomeUnknown):
+        return [UNCONFIRMED]
+    problem = explain(error)
+    return [f"{problem.title}. {problem.text}", NOTHING_SAVED]
+
+
+def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str) -> HttpResponse:
+    name = record.display(schema)
+    action = request.POST.get("_save", SAVE)
+    if action == ANOTHER:
+        messages.success(request, f"{schema.singular} “{name}” {verb}. Add the next one.")
+        url = reverse("records:record_create", args=[schema.key])
+        query = form.carried_query() if forms.CARRY in form.fields else []
+        return go(request, f"{url}?{urlencode(query)}" if query else url)
+    messages.success(request, f"{schema.singular} “{name}” {verb}.")
+    if action == CONTINUE:
+        return go(request, reverse("records:record_edit", args=[schema.key, record.id]))
+    if verb == "created":
+        # The record page shows the create's own answer: no second call, and nothing to wait
+        # for on a service whose reads may lag behind its writes.
+        request.session[JUST_CREATED] = services.record_snapshot(record)
+    return go(request, reverse("records:record_detail", args=[schema.key, record.id]))
+
+
+# -- create -------------------------------------------------------------------------------------
+
+
+def _submission_id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@can_view
+@can_add
+@shows_api_errors(keeps_input=True)
+def record_create(request: HttpRequest, key: str) -> HttpResponse:
+    schema = load_schema(key)
+    users = _users()
+    if request.method == "GET":
+        form = forms.RecordForm(schema=schema, users=users, carry=True)
+        form.initial_from_query(request.GET)
+        return _render_form(request, schema=schema, form=form, submission=str(uuid.uuid4()))
+
+    form = forms.RecordForm(request.POST, schema=schema, users=users, carry=True)
+    submission = _submission_id(request.POST.get(forms.SUBMISSION, ""))
+    render_again = {"request": request, "schema": schema, "form": form}
+    if submission is None:
+        form.add_error(None, "This form could not be checked. Look it over and save it again.")
+        return _render_form(**render_again, submission=str(uuid.uuid4()))
+    if not form.is_valid():
+        return _render_form(**render_again, submission=str(submission))
+    if request.POST.get("_resend"):
+        # The user looked in the table after an unconfirmed save and asks to send it again.
+        services.submission_release(submission=submission)
+    try:
+        record = services.record_create_logged(
+            user=request.user,
+            schema=schema,
+            properties=form.properties(),
+            owner=form.owner(),
+            submission=submission,
+        )
+    except services.AlreadySubmitted as taken:
+        return _sent_before(request, schema, form, taken.change, render_again)
+    except RecordsApiError as error:
+        notices = _api_failure(form, error)
+        unknown = isinstance(error, OutcomeUnknown)
+        return _render_form(
+            **render_again, submission=str(submission), notices=notices, unknown=unknown
+        )
+    return _saved(request, schema, record, form, "created")
+
+
+def _sent_before(request, schema, form, change, render_again) -> HttpResponse:
+    """A second send of a create form: no call to the API; point at what the first one made."""
+    change = selectors.submission_wait(change=change)
+    if change.outcome == change.Outcome.OK and change.record_id:
+        messages.info(request, "This form was already saved once; here is the record it made.")
+        return go(request, reverse("records:record_detail", args=[schema.key, change.record_id]))
+    notices = (
+        [UNCONFIRMED]
+        if change.outcome == change.Outcome.UNKNOWN
+        else ["This form is still being saved. Check the table in a moment before trying again."]
+    )
+    return _render_form(
+        **render_again, submission=str(change.submission), notices=notices, unknown=True
+    )
+
+
+# -- edit ---------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@can_view
+@can_change
+@shows_api_errors(keeps_input=True)
+def record_edit(request: HttpRequest, key: str, record_id: str) -> HttpResponse:
+    schema = load_schema(key)
+    if request.method == "POST":
+        return _update(request, schema, record_id, _users())
+    record = _record_or_404(schema, record_id)
+    form = forms.RecordForm(schema=schema, users=_users(), record=record)
+    version = services.record_version(record)
+    return _render_form(request, schema=schema, form=form, record=record, version=version)
+
+
+def _update(request: HttpRequest, schema: Schema, record_id: str, users) -> HttpResponse:
+    version = services.read_version(request.POST.get(forms.VERSION, ""))
+    if version is None:
+        # No trustworthy record of what the form started from: compare with the record as it
+        # is now, and let the user decide (the conflict page), never overwrite blindly.
+        try:
+            version = services.unversioned(_record_or_404(schema, record_id))
+        except RecordsApiError as error:
+            unread = Record(id=record_id)
+            form = forms.RecordForm(request.POST, schema=schema, users=users, record=unread)
+            form.is_valid()
+            notices = _api_failure(form, error)
+            return _render_form(request, schema=schema, form=form, record=unread, notices=notices)
+    base = Record(id=record_id, properties=version["p"], owner=version.get("o"))
+    form = forms.RecordForm(request.POST, schema=schema, users=users, record=base)
+    render_again = {"request": request, "schema": schema, "form": form, "record": base}
+    signed = request.POST.get(forms.VERSION, "")
+    if not form.is_valid():
+        return _render_form(**render_again, version=signed)
+    changes = form.changes(base.properties, base.owner)
+    if not changes:
+        messages.info(request, "Nothing was changed, so nothing was saved.")
+        return _saved_nothing(request, schema, record_id)
+    owner = changes.pop(forms.OWNER, UNSET)
+    try:
+        record = services.record_update_checked(
+            user=request.user,
+            schema=schema,
+            record_id=record_id,
+            version=version,
+            properties=changes,
+            owner=owner,
+        )
+    except services.Conflict as conflict:
+        if owner is not UNSET:
+            changes[forms.OWNER] = owner
+        return _conflict(request, schema, form, base, conflict.current, changes)
+    except NotFound:
+        form.add_error(None, "This record was deleted while you were editing it.")
+        return _render_form(**render_again, version=signed, notices=[NOTHING_SAVED])
+    except RecordsApiError as error:
+        if services.update_may_have_applied(error):
+            check = {
+                "message": EDIT_UNCONFIRMED,
+                "link": reverse("records:record_detail", args=[schema.key, record_id]),
+                "link_text": "Open the record in a new tab",
+            }
+            return _render_form(**render_again, version=signed, notices=[check])
+        return _render_form(**render_again, version=signed, notices=_api_failure(form, error))
+    return _saved(request, schema, record, form, "saved")
+
+
+def _saved_nothing(request: HttpRequest, schema: Schema, record_id: str) -> HttpResponse:
+    action = request.POST.get("_save", SAVE)
+    if action == ANOTHER:
+        return go(request, reverse("records:record_create", args=[schema.key]))
+    view = "records:record_edit" if action == CONTINUE else "records:record_detail"
+    return go(request, reverse(view, args=[schema.key, record_id]))
+
+
+def _conflict(request, schema, form, base: Record, current: Record, changes) -> HttpResponse:
+    rows = []
+    for f in schema.fields:
+        if f.key not in form.fields:
+            continue
+        before, now = base.properties.get(f.key), current.properties.get(f.key)
+        kind = fieldtypes.of(f)
+        theirs = kind.normalise(before) != kind.normalise(now)
+        if theirs or f.key in changes:
+            rows.append(
+                {
+                    "field": f,
+                    "mine": form.cleaned_data.get(f.key),
+                    "current": now,
+                    "changed_by_me": f.key in changes,
+                    "changed_by_them": theirs,
+                }
+            )
+    owner_theirs = (base.owner or None) != (current.owner or None)
+    owner_row = None
+    if owner_theirs or forms.OWNER in changes:
+        names = dict(form.owner_choices or [])
+        owner_row = {
+            "mine": names.get(form.owner() or "", form.owner()),
+            "current": names.get(current.owner or "", current.owner),
+            "changed_by_me": forms.OWNER in changes,
+            "changed_by_them": owner_theirs,
+        }
+    context = {
+        "schema": schema,
+        "record": current,
+        "rows": rows,
+        "owner_row": owner_row,
+        "posted": form.posted_pairs(),
+        # Saving again starts from what the user loaded, against the record as it is now.
+        "version": services.record_version(current, base=base),
+        "action_url": reverse("records:record_edit", args=[schema.key, current.id]),
+    }
+    template = "records/record_conflict.html"
+    if wants_partial(request):
+        template += "#record-page"
+    return render(request, template, context)
+
+
+# -- delete and restore ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@can_view
+@can_delete
+@shows_api_errors
+def record_delete(request: HttpRequest, key: str, record_id: str) -> HttpResponse:
+    schema = load_schema(key)
+    record = _record_or_404(schema, record_id)
+    context = {"schema": schema, "record": record}
+    if request.method == "GET":
+        return render(request, "records/record_confirm_delete.html", context)
+    try:
+        services.record_delete_logged(user=request.user, schema=schema, record=record)
+    except NotFound:
+        raise Http404(GONE) from None
+    except RecordsApiError as error:
+        unconfirmed = services.update_may_have_applied(error)
+        context["problem"] = DELETE_UNCONFIRMED if unconfirmed else explain(error)
+        status = 200 if request.htmx else error_status(error)
+        return render(request, "records/record_confirm_delete.html", context, status=status)
+    deleted = f"{schema.singular} “{record.display(schema)}” deleted."
+    if request.user.has_perm("records.add_record"):
+        restore = reverse("records:record_restore", args=[schema.key, record.id])
+        link = format_html('<a href="{}">Restore it</a> (it will get a new id).', restore)
+        deleted = format_html("{} {}", deleted, link)
+    messages.success(request, deleted)
+    return go(request, reverse("records:record_list", args=[schema.key]))
+
+
+@require_http_methods(["GET", "POST"])
+@can_view
+@can_add
+@shows_api_errors
+def record_restore(request: HttpRequest, key: str, record_id: str) -> HttpResponse:
+    schema = load_schema(key)
+    deleted = selectors.deleted_change_get(object_key=schema.key, record_id=record_id)
+    if deleted is None:
+        raise Http404("There is no deletion of this record in the dashboard's history.")
+    restored = selectors.restored_change_get(deleted=deleted)
+    if request.method == "POST" and restored is not None:
+        messages.info(request, "This record was restored already; here is the restored record.")
+        return go(request, reverse("records:record_detail", args=[schema.key, restored.record_id]))
+    context = {
+        "schema": schema,
+        "deleted": deleted,
+        "restored": restored,
+        "snapshot": deleted.before or {},
+        "rows": _snapshot_rows(schema, deleted.before or {}),
+        "history": selectors.history_entries(schema=schema, record_id=record_id),
+    }
+    if request.method == "GET":
+        return render(request, "records/record_confirm_restore.html", context)
+    if request.POST.get("_resend"):
+        # The user looked for the record after an unconfirmed restore and asks to try again.
+        services.submission_release(submission=services.restore_submission(deleted))
+    try:
+        record = services.record_restore(user=request.user, schema=schema, deleted=deleted)
+    except services.AlreadySubmitted as taken:
+        return _restored_before(request, schema, taken.change, context)
+    except OutcomeUnknown:
+        context["unknown"] = True
+        return render(request, "records/record_confirm_restore.html", context)
+    except RecordsApiError as error:
+        context["problem"] = explain(error)
+        status = 200 if request.htmx else error_status(error)
+        return render(request, "records/record_confirm_restore.html", context, status=status)
+    messages.success(
+        request,
+        f"{schema.singular} “{record.display(schema)}” restored. It has a new id: "
+        f"{record.id} (it was {record_id}).",
+    )
+    return go(request, reverse("records:record_detail", args=[schema.key, record.id]))
+
+
+def _restored_before(request, schema, change, context) -> HttpResponse:
+    """A second restore of one delete: no call to the API; point at what the first one made."""
+    change = selectors.submission_wait(change=change)
+    if change.outcome == change.Outcome.OK and change.record_id:
+        messages.info(request, "This record was restored already; here is the restored record.")
+        return go(request, reverse("records:record_detail", args=[schema.key, change.record_id]))
+    context["unknown"] = True
+    return render(request, "records/record_confirm_restore.html", context)
+
+
+def _snapshot_rows(schema: Schema, snapshot: dict) -> list[tuple]:
+    properties = snapshot.get("properties") or {}
+    return [(f, properties.get(f.key)) for f in schema.fields]
