@@ -6,7 +6,9 @@ SANDBOX_TOKEN, or else from the file `sandbox_demo` writes (SANDBOX_CREDENTIALS_
 client reads that file as a file: it knows the embedded API only through HTTP and this file.
 """
 
+import functools
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -61,6 +63,17 @@ def embedded_credentials() -> tuple[str, str] | None:
     path = getattr(settings, "SANDBOX_CREDENTIALS_FILE", "")
     if not path:
         return None
+    try:
+        changed = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    return _credentials_file(str(path), changed)
+
+
+@functools.lru_cache(maxsize=4)
+def _credentials_file(path: str, changed: int) -> tuple[str, str] | None:
+    """The file's (location id, token), read once per version of it (`changed`, its mtime):
+    every call and every page reads the credentials, the file changes only with the demo."""
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, ValueError):

@@ -11,6 +11,8 @@ read is waiting. The connections tell the watchdog which socket is theirs.
 """
 
 import contextlib
+import heapq
+import itertools
 import os
 import socket
 import ssl
@@ -124,17 +126,50 @@ class _Adapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
+class _Watchdog:
+    """One thread per process that cuts the attempts whose deadline has passed (a thread per
+    attempt would cost more to start than a quick answer takes)."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Watch]] = []
+        self._ticket = itertools.count()
+        self._lock = threading.Condition()
+        self._pid: int | None = None
+
+    def watch(self, watch: _Watch, deadline: float) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # the first attempt in this process (or a fork)
+                self._due.clear()
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="records-watchdog", daemon=True).start()
+            heapq.heappush(self._due, (deadline, next(self._ticket), watch))
+            self._lock.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._due:
+                    self._lock.wait()
+                deadline, _, watch = self._due[0]
+                left = deadline - time.monotonic()
+                if left > 0:
+                    self._lock.wait(left)
+                    continue
+                heapq.heappop(self._due)
+            watch.cut_now()  # nothing when the attempt ended in time
+
+
+_watchdog_thread = _Watchdog()
+
+
 @contextlib.contextmanager
-def _watchdog(seconds: float) -> Iterator[_Watch]:
+def _watchdog(deadline: float) -> Iterator[_Watch]:
     watch = _Watch()
-    timer = threading.Timer(max(0.0, seconds), watch.cut_now)
-    timer.daemon = True
     _watching.watch = watch
-    timer.start()
+    _watchdog_thread.watch(watch, deadline)
     try:
         yield watch
     finally:
-        timer.cancel()
         watch.finish()
         _watching.watch = None
 
@@ -185,7 +220,7 @@ def attempt(
 ) -> Answer:
     """Send the request once and read its whole answer, within `deadline` (time.monotonic())."""
     left = deadline - time.monotonic()
-    with _watchdog(left) as watch:
+    with _watchdog(deadline) as watch:
         try:
             response = session().request(
                 method,
