@@ -44,6 +44,8 @@ class ListQuery:
     chosen: dict[str, Any] = field(default_factory=dict)
     # What was in the URL but could not be used, said to the user rather than ignored.
     problems: tuple[str, ...] = ()
+    # The page sizes the table offers.
+    per_page_choices = PER_PAGE_CHOICES
 
     @classmethod
     def from_params(cls, schema: Schema, params: QueryDict) -> "ListQuery":

@@ -1,17 +1,34 @@
-"""The records table: one django-tables2 column per schema field, fed one page by the API.
+"""The records table: django-tables2 columns over one page of records from the records API.
 
-The records API sorts and pages; the table never holds more than the page it is shown, and
-`ApiPage` stands in for all `total` records so that counts and page numbers are right.
+The table declares its columns (the primary display field linked to its record, the other
+fields in schema order, the owner, the last update), each column's ordering as the records
+API sorts it (`sort`, the name the URL sorts it by: `price`, `-updated`), and its pagination:
+`ApiPage` stands for all `total` records of the search and holds the one page the API returned,
+so that django-tables2's paginator counts and numbers the pages right. It renders through
+templates/records/_records_table.html.
+
+Each column renders a cell from the whole record through its dataType's class. The template
+asks the table for a row's cells at once (`row_html`): django-tables2's per-cell dispatch
+(looking the column up by name, resolving an accessor, inspecting `render`'s signature) costs
+more than the cells themselves, measured with bench/table_partial.py.
 """
+
+from urllib.parse import quote
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django_tables2.data import TableData
 
 from recordsadmin.client.domain import Field, Page, Record, Schema, User
 from recordsadmin.records import fieldtypes, formatting
+from recordsadmin.records.formatting import esc, html_of
 from recordsadmin.records.query import ListQuery
+
+# Every column reads the whole record; the accessor names the id, which every record has.
+RECORD = tables.A("id")
+# The placeholder a record's id takes in the link to its page, built once per table.
+_ID = "RECORD-ID"
 
 
 class ApiPage(TableData):
@@ -25,7 +42,7 @@ class ApiPage(TableData):
         return self.page.total
 
     def __getitem__(self, key):
-        # Whatever slice a paginator asks for is the page the API already returned.
+        # Whatever slice the paginator asks for is the page the API already returned.
         return self.data if isinstance(key, slice) else self.data[key]
 
     def order_by(self, aliases) -> None:
@@ -40,106 +57,169 @@ class ApiPage(TableData):
         return "records"
 
 
-# Every column reads the whole record in `render`; pointing the accessor at the id, which every
-# record has, spares django-tables2 a failed lookup (and its costly error text) on each cell.
-RECORD = tables.A("id")
+class RecordColumn(tables.Column):
+    """A column whose cell is HTML made from the whole record (`cell`); `sort` is the name the
+    records API sorts it by, None when it cannot be sorted."""
+
+    def __init__(self, *, css: str, sort: str | None = None, **kwargs) -> None:
+        super().__init__(
+            accessor=RECORD,
+            empty_values=(),
+            orderable=sort is not None,
+            attrs={"th": {"class": css}, "td": {"class": css}},
+            **kwargs,
+        )
+        self.css = css
+        self.sort = sort
+
+    def cell(self, record: Record) -> str:
+        raise NotImplementedError
+
+    def render(self, record: Record) -> SafeString:
+        return html_of(self.cell(record))
 
 
-class FieldColumn(tables.Column):
+class FieldColumn(RecordColumn):
     """A schema field's values, rendered for its dataType."""
 
-    def __init__(self, field: Field, *, sort_name: str | None, **kwargs) -> None:
+    def __init__(self, field: Field, *, css: str = "", **kwargs) -> None:
+        self.kind = fieldtypes.of(field)
+        sort = field.key if self.kind.sortable else None
         super().__init__(
-            verbose_name=field.name, accessor=RECORD, empty_values=(), orderable=False, **kwargs
+            verbose_name=field.name, css=css or f"col-field_{field.key}", sort=sort, **kwargs
         )
         self.field = field
-        self.sort_name = sort_name
+        self.key = field.key
 
-    def render(self, record: Record):
-        return fieldtypes.of(self.field).render(record.properties.get(self.field.key))
+    def cell(self, record: Record) -> str:
+        return self.kind.render(record.properties.get(self.key))
 
 
 class PrimaryColumn(FieldColumn):
     """The primary display field, linked to the record's page."""
 
-    def __init__(self, field: Field, *, schema: Schema, **kwargs) -> None:
-        super().__init__(field, **kwargs)
-        self.schema = schema
+    def __init__(self, field: Field, *, schema: Schema) -> None:
+        super().__init__(field, css="col-primary")
+        link = reverse("records:record_detail", args=[schema.key, _ID])
+        self.before, self.after = link.split(_ID)
 
-    def render(self, record: Record):
-        url = reverse("records:record_detail", args=[self.schema.key, record.id])
-        label = fieldtypes.of(self.field).link_text(record.properties.get(self.field.key))
-        return format_html('<a class="record-link" href="{}">{}</a>', url, label or record.id)
+    def cell(self, record: Record) -> str:
+        label = self.kind.link_text(record.properties.get(self.key)) or record.id
+        href = self.before + quote(record.id, safe="") + self.after
+        return f'<a class="record-link" href="{esc(href)}">{esc(label)}</a>'
 
 
-class OwnerColumn(tables.Column):
-    def __init__(self, users: dict[str, User], **kwargs) -> None:
-        super().__init__(
-            verbose_name="Owner", accessor=RECORD, empty_values=(), orderable=False, **kwargs
-        )
+class OwnerColumn(RecordColumn):
+    def __init__(self, users: dict[str, User]) -> None:
+        super().__init__(verbose_name="Owner", css="col-owner")
         self.users = users
-        self.sort_name = None
 
-    def render(self, record: Record):
+    def cell(self, record: Record) -> str:
         if not record.owner:
             return formatting.EMPTY
         user = self.users.get(record.owner)
-        return user.name if user else record.owner
+        return esc(user.name if user else record.owner)
 
 
-class TimeColumn(tables.Column):
-    def __init__(self, attr: str, *, sort_name: str, **kwargs) -> None:
-        super().__init__(accessor=RECORD, empty_values=(), orderable=False, **kwargs)
-        self.attr = attr
-        self.sort_name = sort_name
+class UpdatedColumn(RecordColumn):
+    def __init__(self) -> None:
+        super().__init__(verbose_name="Updated", css="col-updated", sort="updated")
 
-    def render(self, record: Record):
-        return formatting.time_html(getattr(record, self.attr))
+    def cell(self, record: Record) -> str:
+        return formatting.time_html(record.updated_at)
+
+
+class SelectColumn(RecordColumn):
+    """A checkbox per row for bulk work (the table's bulk form), and one to select the page."""
+
+    def __init__(self, schema: Schema) -> None:
+        header = mark_safe('<input type="checkbox" data-bulk-page aria-label="Select this page">')
+        super().__init__(verbose_name=header, css="col-select")
+        self.schema = schema
+
+    def cell(self, record: Record) -> str:
+        name = esc(record.display(self.schema))
+        return (
+            f'<input type="checkbox" name="ids" value="{esc(record.id)}" form="bulk-form" '
+            f'aria-label="Select {name}">'
+        )
 
 
 class RecordTable(tables.Table):
+    """The records of one search page; `query` is the question the table answers (its links)."""
+
     class Meta:
-        attrs = {"class": "records-table"}
-        orderable = False
+        template_name = "records/_records_table.html"
+        attrs = {"class": "records-table", "aria-describedby": "records-count"}
+        order_by_field = "sort"
         empty_text = ""
 
+    def __init__(self, data, *, query: ListQuery, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.query = query
+        self.cells = [bound.column for bound in self.columns]
 
-def build_table(schema: Schema, page: Page, users: dict[str, User]) -> RecordTable:
-    """The primary display field first, the other fields in schema order, then owner, updated."""
-    columns: list[tuple[str, tables.Column]] = []
+    def header_html(self, bound: tables.columns.BoundColumn) -> SafeString:
+        """A column's <th>: its label, a link that sorts by it (or the other way), and
+        aria-sort when the table is sorted by it (django-tables2's ordering state)."""
+        column = bound.column
+        label = esc(str(bound.header))
+        if isinstance(bound.header, SafeString):
+            label = bound.header  # markup of our own (the select-all box)
+        if not bound.orderable:
+            return html_of(f'<th scope="col" class="{column.css}">{label}</th>')
+        link = esc(self.query.sort_link(column.sort))
+        order = ""
+        if bound.is_ordered:
+            way = "descending" if bound.order_by_alias.is_descending else "ascending"
+            order = f' aria-sort="{way}"'
+        return html_of(
+            f'<th scope="col" class="{column.css}"{order}><a href="{link}" hx-get="{link}" '
+            f'class="sort">{label}<span class="sort__icon" aria-hidden="true"></span></a></th>'
+        )
+
+    def rows_html(self) -> SafeString:
+        """The page's rows, one <tr> each."""
+        return html_of(
+            "".join(f"<tr>{self.row_html(row.record)}</tr>\n" for row in self.paginated_rows)
+        )
+
+    def row_html(self, record: Record) -> SafeString:
+        """A row's cells, each its column's cell in a <td> of the column's class."""
+        return html_of("".join(f'<td class="{c.css}">{c.cell(record)}</td>' for c in self.cells))
+
+
+def build_table(
+    schema: Schema,
+    page: Page,
+    users: dict[str, User],
+    *,
+    query: ListQuery,
+    selectable: bool = False,
+) -> RecordTable:
+    """The primary display field first, the other fields in schema order, then owner and
+    updated; a checkbox column first when rows can be `selectable` for bulk work. Ordered as
+    `query` sorts, one page of `page.per_page` rows."""
+    columns: list[tuple[str, RecordColumn]] = []
+    if selectable:
+        columns.append(("select", SelectColumn(schema)))
     primary = schema.primary_field
     if primary is not None:
-        columns.append(
-            ("primary", PrimaryColumn(primary, schema=schema, sort_name=_sort_name(primary)))
-        )
-    for f in schema.fields:
-        if f is not primary:
-            columns.append((f"field_{f.key}", FieldColumn(f, sort_name=_sort_name(f))))
-    columns.append(("owner", OwnerColumn(users)))
-    columns.append(
-        ("updated", TimeColumn("updated_at", sort_name="updated", verbose_name="Updated"))
+        columns.append((f"field_{primary.key}", PrimaryColumn(primary, schema=schema)))
+    columns += [(f"field_{f.key}", FieldColumn(f)) for f in schema.fields if f is not primary]
+    columns += [("owner", OwnerColumn(users)), ("updated", UpdatedColumn())]
+    table = RecordTable(
+        ApiPage(page), query=query, extra_columns=columns, order_by=_order_by(columns, query)
     )
-    return RecordTable(ApiPage(page), extra_columns=columns)
+    if page.records or not page.total:
+        table.paginate(per_page=page.per_page, page=page.page)
+    return table
 
 
-def _sort_name(f: Field) -> str | None:
-    return f.key if fieldtypes.of(f).sortable else None
-
-
-def header_cells(table: RecordTable, query: ListQuery) -> list[dict]:
-    """Each column's label, sort link and aria-sort value, for the template."""
-    cells = []
-    for bound in table.columns:
-        sort_name = getattr(bound.column, "sort_name", None)
-        aria = None
-        if sort_name and query.sort.lstrip("-") == sort_name:
-            aria = "descending" if query.sort.startswith("-") else "ascending"
-        cells.append(
-            {
-                "name": bound.name,
-                "label": bound.header,
-                "sort_link": query.sort_link(sort_name) if sort_name else None,
-                "aria_sort": aria,
-            }
-        )
-    return cells
+def _order_by(columns: list[tuple[str, RecordColumn]], query: ListQuery) -> str | None:
+    """The table's ordering, by column name, for the sort the URL asks for."""
+    by_sort = {column.sort: name for name, column in columns if column.sort}
+    name = by_sort.get(query.sort.lstrip("-"))
+    if name is None:
+        return None
+    return f"-{name}" if query.sort.startswith("-") else name

@@ -1,5 +1,6 @@
 """The records table: whole page or partial, and every control reaching the API as a search."""
 
+import re
 import time
 from dataclasses import replace
 
@@ -380,3 +381,21 @@ def test_a_viewer_is_not_offered_to_create_the_first_record(client, viewer, serv
     html = client.get(URL).content.decode()
     assert "No records yet" in html
     assert "Create the first" not in html and "/new/" not in html
+
+
+def test_the_pager_shows_the_ends_and_two_pages_each_side_of_the_current(staff_client, service):
+    html = staff_client.get(URL, {"page": "10"}, headers=HTMX).content.decode()
+    pager = html[html.index('class="pagination"') :]
+    numbers = re.findall(r'aria-label="Page (\d+)"|aria-current="page"[^>]*>(\d+)<', pager)
+    shown = [int(a or b) for a, b in numbers]
+    assert shown == [1, 8, 9, 10, 11, 12, 137]
+    assert pager.count('class="pagination__gap"') == 2
+    assert 'href="?page=9" hx-get="?page=9" rel="prev"' in pager
+    assert 'href="?page=11" hx-get="?page=11" rel="next"' in pager
+
+
+def test_rows_have_checkboxes_only_for_who_may_change_or_delete(client, viewer, service):
+    client.force_login(viewer)
+    html = client.get(URL, headers=HTMX).content.decode()
+    assert "col-primary" in html and 'name="ids"' not in html
+    assert "Select this page" not in html

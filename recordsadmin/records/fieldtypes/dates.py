@@ -4,10 +4,10 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from recordsadmin.records import formatting
+from recordsadmin.records.formatting import esc, html_of
 
 from .numbers import RangeFilter
 
@@ -34,10 +34,10 @@ class Date(RangeFilter):
     def normalise_value(self, value: Any) -> Any:
         return value[:10] if isinstance(value, str) else value
 
-    def render_value(self, value: Any, *, short: bool) -> SafeString:
+    def render_value(self, value: Any, short: bool) -> SafeString:
         text = formatting.date_text(value)
         if text:
-            return format_html('<time datetime="{}">{}</time>', value, text)
+            return html_of(f'<time datetime="{esc(str(value))}">{esc(text)}</time>')
         return formatting.text_html(value, short=short)
 
     def link_value(self, value: Any) -> str:

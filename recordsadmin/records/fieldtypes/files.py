@@ -4,10 +4,9 @@ location's media first, so the dashboard shows them and leaves them as they are.
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from recordsadmin.records.formatting import safe_href
+from recordsadmin.records.formatting import esc, html_of, safe_href
 
 from .base import LIST_SEPARATOR, FieldType
 
@@ -19,19 +18,18 @@ class FileUpload(FieldType):
     def form_field(self, current: Any = None) -> forms.Field | None:
         return None
 
-    def render_value(self, value: Any, *, short: bool) -> SafeString:
+    def render_value(self, value: Any, short: bool) -> SafeString:
         items = value if isinstance(value, list) else [value]
         parts = []
         for item in items:
             url = item.get("url") if isinstance(item, dict) else item
-            name = (item.get("name") if isinstance(item, dict) else None) or url or "file"
+            name = esc(str((item.get("name") if isinstance(item, dict) else None) or url or "file"))
             href = safe_href(url)
             if href:
-                link = '<li><a href="{}" rel="noopener noreferrer">{}</a></li>'
-                parts.append(format_html(link, href, name))
+                parts.append(f'<li><a href="{esc(href)}" rel="noopener noreferrer">{name}</a></li>')
             else:
-                parts.append(format_html("<li>{}</li>", name))
-        return format_html('<ul class="files">{}</ul>', mark_safe("".join(parts)))  # noqa: S308
+                parts.append(f"<li>{name}</li>")
+        return html_of(f'<ul class="files">{"".join(parts)}</ul>')
 
     def csv_value(self, value: Any, *, labels: bool) -> str:
         if not isinstance(value, list):

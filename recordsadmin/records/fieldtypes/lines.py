@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 
 from recordsadmin.contract.limits import MAX_TEXT_LENGTH
 from recordsadmin.records import formatting
-from recordsadmin.records.formatting import is_empty
+from recordsadmin.records.formatting import esc, html_of, is_empty
 
 from .base import LIST_SEPARATOR, FieldType, plain_text
 
@@ -116,17 +116,14 @@ class TextboxList(FieldType):
         )
         return tuple(sorted((k, v) for k, v in lines if not is_empty(v))) or None
 
-    def render_value(self, value: Any, *, short: bool) -> SafeString:
+    def render_value(self, value: Any, short: bool) -> SafeString:
         if not isinstance(value, dict):
             return formatting.text_html(value, short=short)
-        return format_html(
-            '<dl class="pairs">{}</dl>',
-            format_html_join(
-                "",
-                "<dt>{}</dt><dd>{}</dd>",
-                ((self.field.option_label(k), v) for k, v in value.items()),
-            ),
+        pairs = "".join(
+            f"<dt>{esc(self.field.option_label(k))}</dt><dd>{esc(str(v))}</dd>"
+            for k, v in value.items()
         )
+        return html_of(f'<dl class="pairs">{pairs}</dl>')
 
     def csv_value(self, value: Any, *, labels: bool) -> str:
         if not isinstance(value, dict):

@@ -9,13 +9,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from recordsadmin.client.domain import Filter
 from recordsadmin.contract.datatypes import GTE, LTE
 from recordsadmin.contract.limits import MAX_SAFE_INTEGER
 from recordsadmin.records import formatting
+from recordsadmin.records.formatting import esc, html_of
 
 from .base import FieldType
 
@@ -123,10 +123,10 @@ class Number(RangeFilter):
     def number_text(self, value: Any) -> str | None:
         return formatting.number_text(value)
 
-    def render_value(self, value: Any, *, short: bool) -> SafeString:
+    def render_value(self, value: Any, short: bool) -> SafeString:
         text = self.number_text(value)
         if text:
-            return format_html('<span class="num">{}</span>', text)
+            return html_of(f'<span class="num">{esc(text)}</span>')
         return formatting.text_html(value, short=short)
 
     def link_value(self, value: Any) -> str:

@@ -5,12 +5,12 @@ table filters by option, several chosen meaning any of them."""
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from recordsadmin.client.domain import Filter
 from recordsadmin.contract.datatypes import EQ
 from recordsadmin.records import formatting
+from recordsadmin.records.formatting import esc, html_of
 
 from .base import LIST_SEPARATOR, FieldType
 
@@ -78,8 +78,8 @@ class Choice(FieldType):
 class OneOption(Choice):
     """One option key."""
 
-    def render_value(self, value: Any, *, short: bool) -> SafeString:
-        return format_html('<span class="tag">{}</span>', self.label(value))
+    def render_value(self, value: Any, short: bool) -> SafeString:
+        return html_of(f'<span class="tag">{esc(self.label(value))}</span>')
 
     def link_value(self, value: Any) -> str:
         return self.label(value)
@@ -121,7 +121,7 @@ class ManyOptions(Choice):
         items = value if isinstance(value, list) else [value]
         return tuple(sorted(str(v) for v in items))
 
-    def render_value(self, value: Any, *, short: bool) -> SafeString:
+    def render_value(self, value: Any, short: bool) -> SafeString:
         values = value if isinstance(value, list) else [value]
         return formatting.tags_html([self.label(item) for item in values])
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from recordsadmin.contract.limits import MAX_TEXT_LENGTH, PHONE_RULE, is_phone
 from recordsadmin.records import formatting
+from recordsadmin.records.formatting import esc, html_of
 
 from .base import FieldType, TextField
 
@@ -24,6 +24,10 @@ class LargeText(FieldType):
             widget=forms.Textarea(attrs={"rows": 4, **self.placeholder()}),
             **self.form_options(),
         )
+
+
+# What a tel: link keeps of a phone number: its digits and a leading +.
+_NOT_DIAL = re.compile(r"[^\d+]")
 
 
 class PhoneField(forms.CharField):
@@ -40,10 +44,10 @@ class Phone(FieldType):
         attrs = {"type": "tel", "autocomplete": "tel", "inputmode": "tel", **self.placeholder()}
         return PhoneField(max_length=40, widget=forms.TextInput(attrs=attrs), **self.form_options())
 
-    def render_value(self, value: Any, *, short: bool) -> SafeString:
-        digits = re.sub(r"[^\d+]", "", value) if isinstance(value, str) else ""
+    def render_value(self, value: Any, short: bool) -> SafeString:
+        digits = _NOT_DIAL.sub("", value) if isinstance(value, str) else ""
         if digits:
-            return format_html('<a href="tel:{}">{}</a>', digits, value)
+            return html_of(f'<a href="tel:{esc(digits)}">{esc(value)}</a>')
         return formatting.text_html(value, short=short)
 
 
@@ -55,7 +59,7 @@ class Email(FieldType):
             max_length=254, widget=forms.EmailInput(attrs=self.placeholder()), **self.form_options()
         )
 
-    def render_value(self, value: Any, *, short: bool) -> SafeString:
+    def render_value(self, value: Any, short: bool) -> SafeString:
         if isinstance(value, str) and "@" in value and ":" not in value:
-            return format_html('<a href="mailto:{}">{}</a>', value.strip(), value)
+            return html_of(f'<a href="mailto:{esc(value.strip())}">{esc(value)}</a>')
         return formatting.text_html(value, short=short)

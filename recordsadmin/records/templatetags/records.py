@@ -15,3 +15,35 @@ def display(record, schema) -> str:
 def value_tag(field, value, short=True):
     """One value of `field`, rendered for its dataType and escaped."""
     return fieldtypes.of(field).render(value, short=short)
+
+
+@register.simple_tag
+def table_rows(table):
+    """The table's rows on this page (django-tables2's paginated rows), each with its cells."""
+    return table.rows_html()
+
+
+@register.simple_tag
+def header_cell(table, bound_column):
+    """A column's header cell: its label, and when the column sorts, a link that sorts the
+    table by it (the other way when it is sorted by it already) and the order it is in."""
+    return table.header_html(bound_column)
+
+
+@register.simple_tag
+def pages(table, around: int = 2) -> list[dict | None]:
+    """The table's page links: the first, the last and `around` pages on each side of the
+    current one; None marks the pages left out between them."""
+    page, query = table.page, table.query
+    numbers = table.paginator.get_elided_page_range(page.number, on_each_side=around, on_ends=1)
+    return [
+        {"number": n, "text": f"{n:,}", "link": query.page_link(n), "current": n == page.number}
+        if isinstance(n, int)
+        else None
+        for n in numbers
+    ]
+
+
+@register.simple_tag
+def page_link(table, number: int) -> str:
+    return table.query.page_link(number)

@@ -18,8 +18,8 @@ from django_htmx.http import push_url
 
 from recordsadmin.client.errors import NotFound, RecordsApiError
 from recordsadmin.records import selectors, services
-from recordsadmin.records.query import PER_PAGE_CHOICES, ListQuery
-from recordsadmin.records.tables import build_table, header_cells
+from recordsadmin.records.query import ListQuery
+from recordsadmin.records.tables import build_table
 
 from .common import can_view, load_schema
 from .problems import error_status, explain, shows_api_errors, wants_partial
@@ -47,12 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def record_list(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
     query = ListQuery.from_params(schema, request.GET)
-    context: dict = {
-        "schema": schema,
-        "query": query,
-        "filter_controls": query.filter_controls(),
-        "per_page_choices": PER_PAGE_CHOICES,
-    }
+    context: dict = {"schema": schema, "query": query}
     try:
         users = services.user_list()
         page = services.record_search(
@@ -68,16 +63,14 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
         context["problem"] = explain(error)
         status = 200 if wants_partial(request) else error_status(error)
     else:
-        table = build_table(schema, page, {u.id: u for u in users})
-        context |= {
-            "page": page,
-            "table": table,
-            "headers": header_cells(table, query),
-            "users": users,
-            "first": min((page.page - 1) * page.per_page + 1, page.total),
-            "last": min(page.page * page.per_page, page.total),
-            "pager": pager(query, page.page, page.num_pages),
-        }
+        user = request.user
+        selectable = user.has_perm("records.change_record") or user.has_perm(
+            "records.delete_record"
+        )
+        table = build_table(
+            schema, page, {u.id: u for u in users}, query=query, selectable=selectable
+        )
+        context |= {"page": page, "table": table, "users": users}
         status = 200
     if not wants_partial(request):
         return render(request, "records/record_list.html", context, status=status)
@@ -91,25 +84,6 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
     if current.path + (f"?{current.query}" if current.query else "") == url:
         return push_url(response, False)
     return push_url(response, url)
-
-
-def pager(query: ListQuery, current: int, last: int, around: int = 2) -> dict:
-    """Links to the first, the last and a few pages around the current; None marks a gap."""
-    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
-    numbers: list[int | None] = []
-    for number in shown:
-        if numbers and number - (numbers[-1] or 0) > 1:
-            numbers.append(None)
-        numbers.append(number)
-    return {
-        "pages": [
-            {"number": n, "link": query.page_link(n), "current": n == current} if n else None
-            for n in numbers
-        ],
-        "previous": query.page_link(current - 1) if current > 1 else None,
-        "next": query.page_link(current + 1) if current < last else None,
-        "last": query.page_link(last),
-    }
 
 
 @require_GET
