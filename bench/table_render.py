@@ -3,7 +3,7 @@ API answers at once.
 
     .venv/bin/python bench/table_render.py [--rows 25 100] [--runs 50]
 
-A local stub plays the records API (tests/fake_service.py: one Property object, answers in
+A local stub plays the records API (tests/support/fake_service.py: one Property object, answers in
 well under a millisecond), so the figure is the dashboard's own cost: middleware, the search
 call over loopback, building the django-tables2 table and rendering the partial. Target: a
 median of 25 ms or less for 25 rows. This prints figures; it asserts nothing.

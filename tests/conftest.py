@@ -68,7 +68,7 @@ def embedded_api(live_server, settings):
 @pytest.fixture
 def service(settings, db):
     """The dashboard in the real-service mode, pointed at a stub that answers like GoHighLevel
-    for one Property object (tests/fake_service.py), with tiny timeouts."""
+    for one Property object (tests/support/fake_service.py), with tiny timeouts."""
     from tests.support.fake_service import LOCATION, TOKEN, FakeService
     from tests.support.stub import Stub
 

@@ -1,4 +1,4 @@
-"""One attempt at one call: the pooled session, a watchdog at the deadline, the whole body read.
+"""One attempt at one call: pooled connections, a watchdog at the deadline, the whole body read.
 
 `attempt()` sends one request and returns an `Answer` (status, headers, body) or raises
 `TransportError`, which says what failed and whether the request surely never left. It decides
@@ -176,33 +176,35 @@ def _watchdog(deadline: float) -> Iterator[_Watch]:
 
 # -- the session -------------------------------------------------------------------------------
 
-_session: requests.Session | None = None
-_session_pid: int | None = None
-_session_lock = threading.Lock()
+_adapter: HTTPAdapter | None = None
+_adapter_pid: int | None = None
+_adapter_lock = threading.Lock()
 
 
-def session() -> requests.Session:
-    """One pooled Session per process (made again after a fork), so calls reuse connections."""
-    global _session, _session_pid
-    with _session_lock:
-        if _session is None or _session_pid != os.getpid():
-            new = requests.Session()
-            new.trust_env = False  # no proxies or .netrc from the environment
+def adapter() -> HTTPAdapter:
+    """One pool of connections per process (made again after a fork), so calls reuse them.
+
+    Requests go to requests' transport adapter as prepared requests, without a Session: a
+    Session's cookies, redirects and environment settings are all things this client must not
+    use, and cost more than the rest of an attempt."""
+    global _adapter, _adapter_pid
+    with _adapter_lock:
+        if _adapter is None or _adapter_pid != os.getpid():
             # Retries are ours (retry.py); urllib3 must not resend anything by itself.
-            adapter = _Adapter(pool_connections=4, pool_maxsize=16, max_retries=0)
-            new.mount("http://", adapter)
-            new.mount("https://", adapter)
-            _session, _session_pid = new, os.getpid()
-        return _session
+            _adapter, _adapter_pid = (
+                _Adapter(pool_connections=4, pool_maxsize=16, max_retries=0),
+                os.getpid(),
+            )
+        return _adapter
 
 
-def close_session() -> None:
+def close_pool() -> None:
     """Drop the pooled connections (the next call starts from a cold pool)."""
-    global _session
-    with _session_lock:
-        if _session is not None:
-            _session.close()
-        _session = None
+    global _adapter
+    with _adapter_lock:
+        if _adapter is not None:
+            _adapter.close()
+        _adapter = None
 
 
 # -- one attempt -------------------------------------------------------------------------------
@@ -222,16 +224,10 @@ def attempt(
     left = deadline - time.monotonic()
     with _watchdog(deadline) as watch:
         try:
-            response = session().request(
-                method,
-                url,
-                params=params,
-                json=body,
-                headers=headers,
-                timeout=timeouts,
-                allow_redirects=False,  # the token must not travel to another host
-                stream=True,  # the body is read by _read_body, under the deadline
-            )
+            request = requests.Request(method, url, params=params, json=body, headers=headers)
+            # The adapter follows no redirect: the token must not travel to another host.
+            # The body is read by _read_body, under the deadline (stream).
+            response = adapter().send(request.prepare(), stream=True, timeout=timeouts)
             content = _read_body(response, deadline=deadline)
             if watch.cut:  # a cut can look like the end of a body with no length
                 raise requests.exceptions.ReadTimeout("No answer by the deadline.")

@@ -78,7 +78,7 @@ def records_api(live_server, settings):
     yield make
     ratelimit.limiter.reset()
     use_records_api(settings, url="")
-    transport.close_session()
+    transport.close_pool()
 
 
 @pytest.fixture
@@ -111,4 +111,4 @@ def proxied(live_server, settings):
 
         yield make
     use_records_api(settings, url="")
-    transport.close_session()
+    transport.close_pool()

@@ -399,3 +399,10 @@ def test_rows_have_checkboxes_only_for_who_may_change_or_delete(client, viewer, 
     html = client.get(URL, headers=HTMX).content.decode()
     assert "col-primary" in html and 'name="ids"' not in html
     assert "Select this page" not in html
+
+
+def test_the_bulk_forms_token_is_on_the_page_not_in_each_redrawn_table(staff_client, service):
+    page = staff_client.get(URL).content.decode()
+    assert 'name="csrfmiddlewaretoken"' in page and 'form="bulk-form"' in page
+    table = staff_client.get(URL, headers=HTMX).content.decode()
+    assert 'id="bulk-form"' in table and "csrfmiddlewaretoken" not in table

@@ -145,7 +145,7 @@ def test_without_any_schema_the_posted_values_are_shown_and_can_be_sent_again(
     with Stub() as back:
         back.router = embedded.route
         settings.GHL_API_URL = back.url
-        transport.close_session()
+        transport.close_pool()
         sent = staff.post(create, _as_query(again))
         assert sent.status_code == 303, sent.content.decode()[:2000]
         assert staff.post(create, _as_query(again)).status_code == 303

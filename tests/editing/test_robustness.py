@@ -128,9 +128,9 @@ def fake_api(settings, db):
         settings.GHL_TOKEN = "t" * 30
         settings.GHL_LOCATION_ID = "loc1"
         settings.GHL_READ_TIMEOUT = 2
-        transport.close_session()
+        transport.close_pool()
         yield fake
-    transport.close_session()
+    transport.close_pool()
 
 
 posted_values = st.lists(st.text(max_size=20) | st.sampled_from(["fail", "1", "2026-01-01"]))

@@ -21,9 +21,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_session():
-    transport.close_session()
+    transport.close_pool()
     yield
-    transport.close_session()
+    transport.close_pool()
 
 
 @pytest.fixture

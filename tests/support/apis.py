@@ -34,4 +34,4 @@ def use_records_api(
         setattr(settings, name, value)
     if clear_cache:
         cache.clear()
-    transport.close_session()
+    transport.close_pool()

@@ -34,7 +34,7 @@ class Proxy:
         """From now on nobody listens at this address: every call is a refused connection,
         at the same URL, so what the dashboard cached for it stays usable."""
         self.stub.stop()
-        transport.close_session()  # the pooled keep-alive connections would still be answered
+        transport.close_pool()  # the pooled keep-alive connections would still be answered
 
     def route(self, seen: Seen) -> Reply:
         fault = next(
