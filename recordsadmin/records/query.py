@@ -86,6 +86,10 @@ class ListQuery:
             found.append(Filter(OWNER, "eq", self.owner))
         return found
 
+    def search(self) -> dict:
+        """The question as services.record_search asks it: text, filters and sort."""
+        return {"query": self.q, "filters": self.filters(), "sort": self.search_sort()}
+
     def search_sort(self) -> Sort:
         if not self.sort:
             # Newest first, said out loud: the real service documents no default order.

@@ -243,7 +243,8 @@ def test_sandbox_not_set_up_is_not_configured(embedded, settings, tmp_path):
 
 
 def test_a_warm_list_page_costs_one_call(schema, monkeypatch):
-    """docs/reliability.md item 25 against the real thing: the schema comes from the cache, one search goes out."""
+    """docs/reliability.md item 25 against the real thing: the schema comes from the cache,
+    one search goes out."""
     sent = []
     adapter = transport.adapter()
     send = adapter.send

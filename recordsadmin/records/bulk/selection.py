@@ -74,9 +74,7 @@ def selection_pages(
         page = call(
             services.record_search,
             schema=schema,
-            query=query.q,
-            filters=query.filters(),
-            sort=query.search_sort(),
+            **query.search(),
             page=page_number,
             per_page=PAGE_SIZE,
         )

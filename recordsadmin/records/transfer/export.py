@@ -8,7 +8,7 @@ import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from recordsadmin.client.domain import Field, Record, Schema, User
+from recordsadmin.client.domain import Field, Page, Record, Schema, User
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.client.retry import deadline_in
 from recordsadmin.contract.limits import MAX_PAGE_LIMIT
@@ -97,12 +97,10 @@ def export_lines(
         number, page = number + 1, None
 
 
-def export_page(*, schema: Schema, query: ListQuery, number: int):
+def export_page(*, schema: Schema, query: ListQuery, number: int) -> Page:
     return services.record_search(
         schema=schema,
-        query=query.q,
-        filters=query.filters(),
-        sort=query.search_sort(),
+        **query.search(),
         page=number,
         per_page=PAGE_SIZE,
         deadline=deadline_in(PAGE_DEADLINE_SECONDS),

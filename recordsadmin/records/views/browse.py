@@ -51,12 +51,7 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
     try:
         users = services.user_list()
         page = services.record_search(
-            schema=schema,
-            query=query.q,
-            filters=query.filters(),
-            sort=query.search_sort(),
-            page=query.page,
-            per_page=query.per_page,
+            schema=schema, **query.search(), page=query.page, per_page=query.per_page
         )
     except RecordsApiError as error:
         # The table's place says what went wrong; the search form stays to try again.
