@@ -12,6 +12,7 @@ def write(path, location_id: str, token: str, *, at: float) -> None:
 
 
 def test_the_file_is_read_again_when_the_demo_writes_it_anew(settings, tmp_path):
+    settings.GHL_TOKEN = ""  # the embedded API's mode
     settings.SANDBOX_LOCATION_ID = settings.SANDBOX_TOKEN = ""
     settings.SANDBOX_CREDENTIALS_FILE = path = tmp_path / "sandbox-credentials.json"
     assert config.embedded_credentials() is None
@@ -26,6 +27,7 @@ def test_the_file_is_read_again_when_the_demo_writes_it_anew(settings, tmp_path)
 
 
 def test_settings_win_over_the_file(settings, tmp_path):
+    settings.GHL_TOKEN = ""  # the embedded API's mode
     settings.SANDBOX_CREDENTIALS_FILE = path = tmp_path / "sandbox-credentials.json"
     write(path, "loc1", "pit-one", at=1_000_000)
     settings.SANDBOX_LOCATION_ID, settings.SANDBOX_TOKEN = "env-loc", "env-token"
