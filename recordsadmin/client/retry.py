@@ -52,9 +52,14 @@ def deadline(given: float | None, conn: Connection) -> float:
 
 
 def should_retry(
-    *, attempt: int, conn: Connection, status: int | None, never_sent: bool, create: bool,
+    *,
+    attempt: int,
+    conn: Connection,
+    status: int | None,
+    never_sent: bool,
+    create: bool,
     quota_spent: bool = False,
-) -> bool:  # fmt: skip
+) -> bool:
     """Whether a failed attempt is worth another: an answer with a status in RETRY_STATUSES
     (not a 429 that says the day's quota is spent: waiting cannot help today), or no answer
     at all. A create that may have reached the service (no answer to a request that left, a
