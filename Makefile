@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help demo test lint format serve-prod bench chromium clean
+.PHONY: help demo test lint format serve-prod bench chromium redis clean
 
 help:
 	@echo "make demo   install, prepare the embedded records API with demo data, serve on http://127.0.0.1:$(PORT)"
@@ -41,7 +41,7 @@ demo: $(VENV)/.installed
 	@# The task worker runs bulk jobs beside the server, and stops with it; jobs a previous
 	@# run left half done resume where they were.
 	@$(PY) manage.py resume_bulk_jobs --all
-	@$(PY) manage.py db_worker --interval 0.5 & worker=$$!; \
+	@$(PY) manage.py jobs_worker --interval 0.5 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -57,9 +57,22 @@ chromium:
 		fi; \
 	fi
 
+# Redis for the tests of the shared state (tests/support/redis.py starts servers of its own):
+# Debian's package, installed as root; elsewhere those tests are skipped and say why.
+redis:
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing redis-server with apt-get"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+			systemctl disable --now redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true; \
+		else \
+			echo "redis-server is not installed: the tests that need Redis will be skipped (Debian: sudo apt-get install redis-server)." >&2; \
+		fi; \
+	fi
+
 # The whole suite, then the embedded API's tests again on PostgreSQL (scripts/test-postgres sets
 # up a cluster of its own when run as root with apt-get, and says so when it cannot).
-test: $(VENV)/.installed chromium
+test: $(VENV)/.installed chromium redis
 	$(PY) -m pytest
 	scripts/test-postgres
 

@@ -168,10 +168,10 @@ def report(records: int, limit: int, window: float, access_log: Path) -> None:
         f"overall:   {overall:.2f} records/s = {overall / ceiling:.2f} of the ceiling "
         f"({times[-1] - started:.1f} s, the first {skip} in the API's initial burst)"
     )
-    reserve = int(getattr(settings, "BULK_RESERVE", 2))
+    safety = int(getattr(settings, "RECORDS_BUDGET_SAFETY", 1))
     print(
-        f"the pacer's own ceiling: {(limit - reserve) / limit:.2f} of the limit (it leaves "
-        f"{reserve} of each {limit} calls to people using the dashboard meanwhile)"
+        f"the budget's own ceiling with no one browsing: {(limit - safety) / limit:.2f} of the "
+        f"limit (it leaves {safety} of each {limit} calls unused; people browsing get a reserve)"
     )
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "django_tasks_db",
+    "recordsadmin.windows",
     "recordsadmin.accounts",
     "recordsadmin.records",
     "recordsadmin.sandbox",
@@ -125,14 +126,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# One cache shared by every process on the same database: login throttling and the schema
-# cache must agree across gunicorn workers.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "recordsadmin_cache",
+# Redis, when set, holds what every process and machine must share at once and that may be
+# lost: the cache (schemas, users, login throttling) and the windows that count calls to the
+# records API (recordsadmin/windows). Without it both live in the database.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+
+# One cache shared by every process: login throttling and the schema cache must agree across
+# gunicorn workers and machines.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "recordsadmin.rediscache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "recordsadmin",
+            # A stopped Redis costs a page nothing: the cache answers as an empty one
+            # (recordsadmin/rediscache.py), after a connect timeout this short.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2.0},
+        }
     }
-}
+    # Sessions are read from Redis and written to both: a Redis restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "recordsadmin_cache",
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -218,7 +238,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # How many calls a bulk job keeps in flight at once, and how many of the rate limit's requests it
 # leaves free for people browsing the dashboard meanwhile.
 BULK_CONCURRENCY = int(env_float("BULK_CONCURRENCY", 4))
-BULK_RESERVE = int(env_float("BULK_RESERVE", 2))
+# A running job whose heartbeat is older than this lost its worker (killed, or its machine
+# gone): `manage.py jobs_worker` queues it again for any worker to take over.
+BULK_STALE_SECONDS = env_float("BULK_STALE_SECONDS", 120)
+# One rate budget per location for every process (recordsadmin/records/services/budget.py):
+# people's calls may fill the window to the limit less RECORDS_BUDGET_SAFETY; background work
+# (bulk jobs, imports, exports) leaves RECORDS_BUDGET_RESERVE of the limit to people on top;
+# without the shared store (Redis stopped) each process paces at 1/RECORDS_BUDGET_PROCESSES.
+RECORDS_BUDGET_SAFETY = int(env_float("RECORDS_BUDGET_SAFETY", 1))
+RECORDS_BUDGET_RESERVE = env_float("RECORDS_BUDGET_RESERVE", 0.05)
+RECORDS_BUDGET_PROCESSES = int(env_float("RECORDS_BUDGET_PROCESSES", 4))
 
 # The records API. With GHL_TOKEN unset the dashboard talks to its own embedded API under
 # /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.

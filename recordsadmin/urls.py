@@ -12,3 +12,4 @@ if apps.is_installed("recordsadmin.sandbox"):
     urlpatterns.insert(1, path("sandbox/", include("recordsadmin.sandbox.urls")))
 
 handler404 = "recordsadmin.records.views.browse.not_found"
+handler500 = "recordsadmin.records.views.browse.server_error"

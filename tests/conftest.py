@@ -1,9 +1,15 @@
+import shutil
+
 import pytest
+import redis
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from tests.support.apis import FAST_FAILURE, use_records_api
+from tests.support.budgets import fresh_rate_budget  # noqa: F401 (an autouse fixture)
 from tests.support.embedded import use_embedded_demo
+from tests.support.redis import NOT_INSTALLED
+from tests.support.redis import redis_server as start_redis
 
 PASSWORD = "correct horse battery staple"
 
@@ -76,3 +82,22 @@ def service(settings, db):
         use_records_api(settings, url=stub.url, token=TOKEN, location_id=LOCATION, **FAST_FAILURE)
         yield FakeService(stub)
         use_records_api(settings, url="")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A Redis server for the whole run (tests/support/redis.py); skipped without one."""
+    if shutil.which("redis-server") is None:
+        pytest.skip(NOT_INSTALLED)
+    with start_redis() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server, settings):
+    """Point the dashboard's shared state at the test Redis (emptied first)."""
+    if redis_server.process is None:  # a test stopped it
+        redis_server.start()
+    redis.Redis.from_url(redis_server.url).flushall()
+    settings.REDIS_URL = redis_server.url
+    return redis_server.url

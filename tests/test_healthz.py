@@ -1,8 +1,14 @@
 """/healthz: no login, JSON with the app's status and whether the records API answers."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from recordsadmin.records.bulk.tasks import run_bulk_job
+from recordsadmin.windows import stores
 from tests.support.fake_service import TOKEN
 from tests.support.stub import Reply
 
@@ -69,3 +75,28 @@ def test_healthy_with_the_embedded_api(client, embedded_api, staff_user):
     body = client.get("/healthz").json()
     assert body["records_api"]["ok"] is True
     assert body["records_api"]["url"].endswith("/sandbox")
+
+
+@pytest.mark.django_db
+def test_it_says_where_calls_are_counted_and_how_the_task_queue_stands(client, service):
+    body = client.get("/healthz").json()
+    assert body["rate_budget"] == {"store": "database", "ok": True}
+    assert body["jobs"] == {"queued": 0, "running": 0, "oldest_queued_seconds": None}
+    run_bulk_job.enqueue(job_id="00000000-0000-0000-0000-000000000000")
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=5))
+    jobs = client.get("/healthz").json()["jobs"]
+    assert jobs["queued"] == 1 and 299 <= jobs["oldest_queued_seconds"] <= 310
+
+
+def test_with_redis_away_the_budget_says_each_process_paces_alone(
+    client, service, staff_user, redis_url, redis_server, monkeypatch
+):
+    monkeypatch.setattr(stores, "REDIS_RETRY_SECONDS", 0.1)
+    client.force_login(staff_user)
+    assert client.get("/healthz").json()["rate_budget"]["store"] == "redis"
+    redis_server.stop()
+    try:
+        budget = client.get("/healthz").json()["rate_budget"]
+        assert budget["store"] == "redis" and budget["ok"] is False and budget["error"]
+    finally:
+        redis_server.start()

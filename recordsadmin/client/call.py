@@ -13,7 +13,7 @@ from typing import Any
 
 from recordsadmin.contract.limits import API_VERSION
 
-from . import ratelimit, retry, transport, wire
+from . import budget, ratelimit, retry, transport, wire
 from .config import Connection, connection
 from .errors import (
     NotConfigured,
@@ -109,6 +109,17 @@ def _attempt(
     conn: Connection, request: _Request, until: float, attempt: int, maybe_applied: bool
 ) -> tuple[dict, _Failure | None]:
     """One attempt: (the answer's JSON, None), or ({}, what failed)."""
+    spending = budget.installed()
+    refused_for = spending.acquire(conn.location_id, priority=budget.priority(), deadline=until)
+    if refused_for:
+        # Never sent: the location's calls are spent until past this call's deadline.
+        error = RateLimited(
+            "The records API's rate limit is used up for now; try again shortly.",
+            status=None,
+            retry_after=refused_for,
+            maybe_applied=maybe_applied,
+        )
+        raise _give_up(request, error)
     left = until - time.monotonic()
     started = time.monotonic()
     try:
@@ -129,6 +140,7 @@ def _attempt(
         return {}, _Failure(error, never_sent=exc.never_sent)
     _log(request, attempt, started, answer.status)
     ratelimit.remember(answer.headers)
+    spending.observe(conn.location_id, answer.headers, answer.status)
     maybe_applied = maybe_applied or retry.may_have_applied(answer.status)
     try:
         return wire.read_answer(

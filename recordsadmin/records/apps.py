@@ -9,3 +9,7 @@ class RecordsConfig(AppConfig):
         # Here, not at the top: it imports the services, which import the models, which only
         # exist once apps are loaded (Django's documented place, not a way round a circle).
         from . import receivers  # noqa: F401, PLC0415
+        from .services import budget  # noqa: PLC0415
+
+        # Every call to the records API, from any process, draws from one budget per location.
+        budget.install()

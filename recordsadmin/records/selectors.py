@@ -1,8 +1,13 @@
-"""Reads of the dashboard's own tables: a record's history, its deletion and restore."""
+"""Reads of the dashboard's own tables: a record's history, its deletion and restore; the task
+queue's state."""
 
 import time
 from collections.abc import Mapping
 from typing import Any
+
+from django.db.models import Min
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from recordsadmin.client.domain import Record, Schema
 from recordsadmin.records.models import RecordChange
@@ -103,3 +108,18 @@ def history_entries(
             }
         entries.append(entry)
     return entries
+
+
+def queue_health() -> dict:
+    """The task queue, for /healthz: tasks waiting for a worker and running, and how long the
+    oldest has waited (seconds; None when none waits). A wait that keeps growing means that
+    no worker runs."""
+    waiting = DBTaskResult.objects.ready()
+    oldest = waiting.aggregate(oldest=Min("enqueued_at"))["oldest"]
+    return {
+        "queued": waiting.count(),
+        "running": DBTaskResult.objects.filter(status="RUNNING").count(),
+        "oldest_queued_seconds": (
+            round((timezone.now() - oldest).total_seconds(), 1) if oldest else None
+        ),
+    }

@@ -1,8 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
-from .ratelimit import current_rate
-
 
 class SandboxConfig(AppConfig):
     name = "recordsadmin.sandbox"
@@ -14,6 +12,7 @@ class SandboxConfig(AppConfig):
         # (Django's documented place for it, not a way round an import circle).
         from . import signals  # noqa: PLC0415
         from .indexing import after_migrate  # noqa: PLC0415
+        from .ratelimit import current_rate  # noqa: PLC0415
 
         # A bad SANDBOX_RATE_LIMIT stops the server at start, not at its first API call.
         current_rate()

@@ -5,31 +5,32 @@ real service's burst limit) or "off". It is read on every request, so a test can
 
 The window slides: a request is let through when fewer than N requests of the same token were
 let through in the last M seconds, which is what a client pacing itself by the headers expects
-(a fixed window would let 2N through around a boundary). The counters live in this process,
-behind one lock: with several worker processes each keeps its own, so the limit a client sees
-is per process. That is enough for an emulation; the dashboard's own limiter is what must hold
-across processes. The daily limit is counted per UTC day the same way.
+(a fixed window would let 2N through around a boundary). The counts are kept in the shared
+windows of recordsadmin/windows (Redis when REDIS_URL is set, the database otherwise), so the
+limit holds across every process of the embedded API, as the real service's does. The daily
+limit is counted per UTC day the same way.
 """
 
 import math
 import re
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from recordsadmin.contract import limits
+from recordsadmin.windows.stores import Windows, windows
 
 # Read from this module on every request, so that a test can lower it.
 DAILY_LIMIT = limits.DAILY_LIMIT
 # The real service's burst limit, on unless a setting says otherwise.
 DEFAULT_RATE = f"{limits.RATE_LIMIT_CALLS}/{limits.RATE_LIMIT_SECONDS}s"
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s\s*")
-# Past this many keys, those with no request in their window are forgotten (their daily count
-# with them), so that requests with random tokens cannot grow memory without bound.
+# A day's count lives a little longer than the day, whatever the clocks' skew.
+DAY_SECONDS = 25 * 3600
+# Past this many keys the process forgets the day counts it keeps for refusals' headers, so
+# that requests with random tokens cannot grow memory without bound.
 _MAX_KEYS = 10_000
 
 
@@ -84,61 +85,38 @@ class Decision:
         }
 
 
-class _Window:
-    __slots__ = ("day", "day_count", "hits", "rate")
-
-    def __init__(self, rate: Rate) -> None:
-        self.rate = rate
-        self.hits: deque[float] = deque()
-        self.day = ""
-        self.day_count = 0
-
-
 class RateLimiter:
-    def __init__(self, clock=time.monotonic, wall=time.gmtime) -> None:
-        self._clock = clock
-        self._wall = wall
-        self._windows: dict[str, _Window] = {}
-        self._lock = threading.Lock()
+    """The emulated limit, counted in the shared windows (recordsadmin/windows): every process
+    of the embedded API, on every machine using the same Redis or database, counts the same
+    calls of a token, as the real service counts a location's calls whatever server answers."""
+
+    def __init__(self, store: Windows | None = None) -> None:
+        """`store` holds the counts; the shared store (recordsadmin/windows) by default."""
+        self._store = (lambda: store) if store is not None else windows
+        # The day's count last seen per key in this process, for a refusal's headers.
+        self._day_counts: dict[str, int] = {}
 
     def hit(self, key: str, rate: Rate) -> Decision:
         """Counts one request of `key` if it is allowed, and says whether it is."""
-        now = self._clock()
-        today = time.strftime("%Y-%m-%d", self._wall())
-        with self._lock:
-            window = self._windows.get(key)
-            if window is None or window.rate != rate:
-                if len(self._windows) >= _MAX_KEYS:
-                    self._forget_idle(now)
-                window = self._windows[key] = _Window(rate)
-            if window.day != today:
-                window.day, window.day_count = today, 0
-            hits = window.hits
-            while hits and hits[0] <= now - rate.seconds:
-                hits.popleft()
-            if len(hits) >= rate.requests or window.day_count >= DAILY_LIMIT:
-                wait = hits[0] + rate.seconds - now if len(hits) >= rate.requests else 3600
-                return Decision(
-                    False,
-                    rate,
-                    0,
-                    max(DAILY_LIMIT - window.day_count, 0),
-                    max(1, math.ceil(wait)),
-                )
-            hits.append(now)
-            window.day_count += 1
-            return Decision(
-                True, rate, rate.requests - len(hits), DAILY_LIMIT - window.day_count, 0
-            )
-
-    def _forget_idle(self, now: float) -> None:
-        for key, window in list(self._windows.items()):
-            if not window.hits or window.hits[-1] <= now - window.rate.seconds:
-                del self._windows[key]
+        store = self._store()
+        window = f"sandbox:{key}:{rate.requests}/{rate.seconds}"
+        taken = store.take(window, limit=rate.requests, seconds=rate.seconds)
+        if not taken.allowed:
+            daily = max(DAILY_LIMIT - self._day_counts.get(key, 0), 0)
+            return Decision(False, rate, 0, daily, max(1, math.ceil(taken.wait)))
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        day_count = store.count_up(f"sandbox:{key}:{today}", seconds=DAY_SECONDS)
+        if len(self._day_counts) >= _MAX_KEYS:
+            self._day_counts.clear()
+        self._day_counts[key] = day_count
+        if day_count > DAILY_LIMIT:
+            return Decision(False, rate, 0, 0, 3600)
+        return Decision(True, rate, rate.requests - taken.count, DAILY_LIMIT - day_count, 0)
 
     def reset(self) -> None:
-        with self._lock:
-            self._windows.clear()
+        """Forget every count (tests start afresh)."""
+        self._day_counts.clear()
+        self._store().clear()
 
 
 limiter = RateLimiter()

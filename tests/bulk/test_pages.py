@@ -394,7 +394,7 @@ def test_cancel_while_the_job_collects_its_records_changes_nothing(
     versions = dict(SandboxRecord.objects.filter(location=location).values_list("id", "version"))
     job = start_description_job(staff_client)
     # One search call a second: collecting 500 records (5 pages) takes about 4 s.
-    settings.SANDBOX_RATE_LIMIT, settings.BULK_RESERVE = "1/1s", 0
+    settings.SANDBOX_RATE_LIMIT, settings.RECORDS_BUDGET_RESERVE = "1/1s", 0
     with WorkerThread():
         wait_until(lambda: job.items.exists())
         job.refresh_from_db()

@@ -7,6 +7,7 @@ import time
 import pytest
 from django.http import QueryDict
 
+from recordsadmin.client import budget
 from recordsadmin.records.bulk import changes, jobs, outcomes, runner
 from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkJob
@@ -77,8 +78,8 @@ def test_an_item_refused_for_the_rate_goes_again_and_never_fails(
     schema, staff_user, settings, monkeypatch, caplog
 ):
     props = schema(records=30, rate="10/1s")
-    # A pacer blind to the headers, and a client that does not retry: 429s reach the job.
-    monkeypatch.setattr("recordsadmin.client.ratelimit.rate_limit_seen", lambda: None)
+    # No rate budget, and a client that does not retry: 429s reach the job.
+    monkeypatch.setattr("recordsadmin.client.budget._installed", budget.Unlimited())
     settings.GHL_MAX_RETRIES = 0
     caplog.set_level(logging.DEBUG, logger="recordsadmin.client")
     job, _ = run_update(props, staff_user, "Again")

@@ -86,7 +86,7 @@ def test_cancel_a_running_job(table: Page, settings):
     start_deleting_all(page)
     expect(page.get_by_role("heading", name="Queued")).to_be_visible()
     # The API lets 3 calls a second through: the job is still deleting when Cancel is clicked.
-    settings.SANDBOX_RATE_LIMIT, settings.BULK_RESERVE = "3/1s", 0
+    settings.SANDBOX_RATE_LIMIT, settings.RECORDS_BUDGET_RESERVE = "3/1s", 0
     counts = page.locator("[data-job-counts]")
     with WorkerThread():
         expect(page.get_by_role("heading", name="Running")).to_be_visible(timeout=30_000)

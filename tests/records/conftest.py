@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from recordsadmin.client import transport
 from tests.support.apis import use_records_api
+from tests.support.budgets import fresh_rate_budget  # noqa: F401 (an autouse fixture)
 from tests.support.stub import Stub
 
 TOKEN = "pit-secret-token-never-shown-0123456789"

@@ -18,6 +18,7 @@ from recordsadmin.sandbox.ratelimit import (
     current_rate,
     parse_rate,
 )
+from recordsadmin.windows.stores import MemoryWindows
 
 from .conftest import SEED_PROPERTIES
 
@@ -75,7 +76,7 @@ class Clock:
 
 def test_sliding_window_lets_n_through_then_refuses_until_the_oldest_expires():
     clock = Clock()
-    limiter = RateLimiter(clock=clock)
+    limiter = RateLimiter(MemoryWindows(clock))
     rate = Rate(3, 10.0)
     decisions = []
     for _ in range(3):  # at 0, 1 and 2 s
@@ -95,7 +96,7 @@ def test_sliding_window_lets_n_through_then_refuses_until_the_oldest_expires():
 
 
 def test_daily_remaining_counts_down():
-    limiter = RateLimiter(clock=Clock())
+    limiter = RateLimiter(MemoryWindows(Clock()))
     first = limiter.hit("t", Rate(10, 1.0))
     second = limiter.hit("t", Rate(10, 1.0))
     assert first.daily_remaining == DAILY_LIMIT - 1
@@ -103,7 +104,7 @@ def test_daily_remaining_counts_down():
 
 
 def test_threads_never_get_more_than_the_limit():
-    limiter = RateLimiter(clock=Clock())
+    limiter = RateLimiter(MemoryWindows(Clock()))
     allowed = []
 
     def worker():

@@ -14,7 +14,7 @@ from recordsadmin.client.domain import Schema
 from recordsadmin.records.models import BulkItem, BulkJob
 
 from .outcomes import skip_pending
-from .runner import STALE_SECONDS
+from .runner import stale_seconds
 from .selection import Selection
 from .tasks import run_bulk_job
 
@@ -174,8 +174,8 @@ def job_retry_failed(*, job: BulkJob) -> Retry:
 
 def job_resume_if_stale(*, job: BulkJob, everything: bool = False) -> bool:
     """Queue a job again when it says it runs but its worker stopped (a restart): its heartbeat
-    is older than STALE_SECONDS, or, with `everything`, whatever its age (no worker runs)."""
-    limit = timezone.now() - timedelta(seconds=STALE_SECONDS)
+    is older than stale_seconds(), or, with `everything`, whatever its age (no worker runs)."""
+    limit = timezone.now() - timedelta(seconds=stale_seconds())
     if job.status not in (Status.RUNNING, Status.CANCELLING):
         return False
     if not everything and job.heartbeat_at and job.heartbeat_at > limit:

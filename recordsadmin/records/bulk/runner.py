@@ -43,10 +43,17 @@ Kind = BulkJob.Kind
 Status = BulkJob.Status
 Outcome = BulkItem.Outcome
 
-# A running job writes its heartbeat between calls; one silent for STALE_SECONDS (longer than
-# any one call may take, retries included) was stopped by a restart and is queued again.
+# A running job writes its heartbeat between calls; one silent for stale_seconds() (longer
+# than any one call may take, retries included) lost its worker and is queued again.
 HEARTBEAT_SECONDS = 2.0
 STALE_SECONDS = 2 * CALL_DEADLINE_SECONDS
+
+
+def stale_seconds() -> float:
+    """settings.BULK_STALE_SECONDS, or STALE_SECONDS."""
+    return float(getattr(settings, "BULK_STALE_SECONDS", STALE_SECONDS))
+
+
 # How often in a row one item may be refused for the rate (429, each after the client's own
 # retries) before it is given up: a limit that never lets it through must not keep the job
 # forever.
@@ -70,7 +77,7 @@ def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
         job.started_at = job.started_at or timezone.now()
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["status", "started_at", "heartbeat_at"])
-    pacer = Pacer(reserve=int(getattr(settings, "BULK_RESERVE", 2)))
+    pacer = Pacer()
     try:
         schema = services.schema_get(key=job.object_key)
         stopped = False

@@ -1,4 +1,4 @@
-"""The task the worker runs for a bulk job (Django's task framework; `manage.py db_worker`)."""
+"""The task the worker runs for a bulk job (Django's task framework; `manage.py jobs_worker`)."""
 
 from django.tasks import task
 

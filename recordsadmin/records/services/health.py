@@ -11,6 +11,7 @@ from recordsadmin.client import endpoints
 from recordsadmin.client.config import connection
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.client.retry import deadline_in
+from recordsadmin.windows.stores import status as windows_status
 
 HEALTH_DEADLINE_SECONDS = 3.0
 HEALTH_CACHE_SECONDS = 15
@@ -46,3 +47,10 @@ def _probe() -> dict:
         result["error"] = str(exc)[:200]
     result["latency_ms"] = round((time.monotonic() - started) * 1000)
     return result
+
+
+def budget_health() -> dict:
+    """Where every process counts its calls to the records API (the shared rate budget):
+    {"store": "redis" | "database", "ok": ..., "error": ...}. Not ok means each process paces
+    itself alone (recordsadmin/records/services/budget.py)."""
+    return windows_status()

@@ -4,10 +4,12 @@ It pages through the records API 100 records at a time and yields one CSV line a
 memory stays flat whatever the number of records.
 """
 
+import contextlib
 import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from recordsadmin.client import budget
 from recordsadmin.client.domain import Field, Page, Record, Schema, User
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.client.retry import deadline_in
@@ -98,10 +100,15 @@ def export_lines(
 
 
 def export_page(*, schema: Schema, query: ListQuery, number: int) -> Page:
-    return services.record_search(
-        schema=schema,
-        **query.search(),
-        page=number,
-        per_page=PAGE_SIZE,
-        deadline=deadline_in(PAGE_DEADLINE_SECONDS),
-    )
+    """One page of the export. The first is the person's (they wait for the download to
+    start); the rest stream in the background and yield to people browsing."""
+    with contextlib.ExitStack() as stack:
+        if number > 1:
+            stack.enter_context(budget.background())
+        return services.record_search(
+            schema=schema,
+            **query.search(),
+            page=number,
+            per_page=PAGE_SIZE,
+            deadline=deadline_in(PAGE_DEADLINE_SECONDS),
+        )

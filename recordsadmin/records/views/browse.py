@@ -1,16 +1,19 @@
-"""Pages that show records: the objects, an object's table, a record, /healthz, the 404 page.
+"""Pages that show records: the objects, an object's table, a record, /healthz, the 404 and 500
+pages.
 
 Short views: they read the request, call services, pick a template. An htmx request gets the
 partial it swaps (`page.html#partial`); any other request, and htmx restoring history after a
 cache miss, gets the whole page, so every view works without JavaScript and from a copied link.
 """
 
+import sys
 from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -131,17 +134,33 @@ def _deleted(request: HttpRequest, schema, record_id: str) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and monitors: is the app up (its database answers), and does the
     records API answer? The API's address and error text are for signed-in staff only."""
+    queue = None
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         database = True
+        queue = selectors.queue_health()
     except DatabaseError:
         database = False
     records_api = services.api_health()
+    budget = services.budget_health()
     if not (request.user.is_authenticated and request.user.is_staff):
         records_api = {k: records_api[k] for k in ("ok", "latency_ms")}
+        budget = {k: budget[k] for k in ("store", "ok")}
     body = {"status": "ok" if database else "error", "database": database}
-    return JsonResponse({**body, "records_api": records_api}, status=200 if database else 503)
+    body |= {"records_api": records_api, "rate_budget": budget, "jobs": queue}
+    return JsonResponse(body, status=200 if database else 503)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page; when the dashboard's own database is what failed (a restart, a network
+    fault), a 503 that says so: Django reconnects on the next request by itself. Rendered
+    without a request context, which would need the database."""
+    if isinstance(sys.exception(), OperationalError | InterfaceError):
+        response = HttpResponse(loader.render_to_string("503_database.html"), status=503)
+        response["Retry-After"] = "10"
+        return response
+    return HttpResponseServerError(loader.render_to_string("500.html"))
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

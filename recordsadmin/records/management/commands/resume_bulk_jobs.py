@@ -8,7 +8,7 @@ from recordsadmin.records.bulk import jobs, runner
 class Command(BaseCommand):
     help = (
         "Resume bulk jobs left running by a stopped worker. By default only those silent for "
-        f"{runner.STALE_SECONDS:.0f} s; --all for every one (when no worker is running, as when "
+        f"{runner.stale_seconds():.0f} s; --all for every one (when no worker is running, as when "
         "`make demo` starts)."
     )
 

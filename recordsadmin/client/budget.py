@@ -1,0 +1,70 @@
+"""The share of the location's rate limit a call may use, and who waits when it is spent.
+
+Every attempt at the records API first asks the installed budget for a place (`acquire`) and
+then tells it what the answer announced (`observe`). The client defines the interface and the
+default, which lets every call go; the dashboard installs a budget shared by all its processes
+(recordsadmin/records/budget.py). A call has a priority: a person waiting for a page (PEOPLE,
+the default) or work in the background (BACKGROUND: bulk jobs, imports, exports, counts),
+which runs inside `background()` and takes only what people leave.
+"""
+
+import contextlib
+import contextvars
+from collections.abc import Iterator, Mapping
+from typing import Protocol
+
+PEOPLE = "people"
+BACKGROUND = "background"
+
+_priority: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "records_call_priority", default=PEOPLE
+)
+
+
+def priority() -> str:
+    """PEOPLE, or BACKGROUND within `background()`."""
+    return _priority.get()
+
+
+@contextlib.contextmanager
+def background() -> Iterator[None]:
+    """Calls made within this block yield to people's."""
+    token = _priority.set(BACKGROUND)
+    try:
+        yield
+    finally:
+        _priority.reset(token)
+
+
+class Budget(Protocol):
+    def acquire(self, location: str, *, priority: str, deadline: float) -> float:
+        """Wait for a place for one call and take it: 0.0. When none comes before `deadline`
+        (time.monotonic()), take none and return at once the seconds until one would."""
+        ...
+
+    def observe(self, location: str, headers: Mapping[str, str], status: int) -> None:
+        """What an answer said about the limit (its X-RateLimit-* headers and status)."""
+        ...
+
+
+class Unlimited:
+    """Every call goes at once: a client with no budget installed."""
+
+    def acquire(self, location: str, *, priority: str, deadline: float) -> float:
+        return 0.0
+
+    def observe(self, location: str, headers: Mapping[str, str], status: int) -> None:
+        return None
+
+
+_installed: Budget = Unlimited()
+
+
+def install(budget: Budget) -> None:
+    """Make `budget` the one every call asks (the dashboard does at start)."""
+    global _installed
+    _installed = budget
+
+
+def installed() -> Budget:
+    return _installed

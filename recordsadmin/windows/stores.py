@@ -1,0 +1,375 @@
+"""Three stores of sliding windows with one interface: in Redis, in the database, in memory.
+
+A window `key` holds the times of the calls of its last `seconds`. `take` lets one more call in
+when fewer than `limit` are there, in one atomic step; `settle` moves a call's time to now (to
+when its answer came: the server counted it by then, so it leaves our window no sooner than the
+server's); `fill` makes the window hold at least `count` calls from now on (calls counted
+elsewhere: another app on the same location, or a 429 that says the window is full);
+`count_up` counts calls per period (a day) without keeping them.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Min
+
+from .models import WindowCall, WindowCounter
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# After Redis fails, this process counts in memory this long before it asks Redis again, so
+# that a stopped Redis costs one connect timeout per interval, not one per call.
+REDIS_RETRY_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What `take` decided: `count` is the calls in the window (this one included when
+    allowed); `wait` the seconds until the oldest leaves it (0 when allowed); `call` names the
+    call taken, for `settle` ("" when none was)."""
+
+    allowed: bool
+    count: int
+    wait: float
+    call: str = ""
+
+
+class Windows(Protocol):
+    kind: str
+
+    def take(self, key: str, *, limit: int, seconds: float) -> Taken: ...
+
+    def settle(self, key: str, call: str, *, seconds: float) -> None: ...
+
+    def fill(self, key: str, *, count: int, seconds: float) -> None: ...
+
+    def count_up(self, key: str, *, seconds: float) -> int: ...
+
+    def clear(self) -> None: ...
+
+    def status(self) -> dict: ...
+
+
+class MemoryWindows:
+    """The windows of this process only: the fallback while Redis is away, and for tests."""
+
+    kind = "memory"
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        # Per key, (time, call) oldest first.
+        self._calls: dict[str, deque[tuple[float, str]]] = {}
+        self._counters: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def _window(self, key: str, now: float, seconds: float) -> deque[tuple[float, str]]:
+        calls = self._calls.setdefault(key, deque())
+        while calls and calls[0][0] <= now - seconds:
+            calls.popleft()
+        return calls
+
+    def take(self, key: str, *, limit: int, seconds: float) -> Taken:
+        now = self._clock()
+        with self._lock:
+            calls = self._window(key, now, seconds)
+            if len(calls) < limit:
+                call = uuid.uuid4().hex
+                calls.append((now, call))
+                return Taken(True, len(calls), 0.0, call)
+            wait = calls[0][0] + seconds - now if calls else seconds
+            return Taken(False, len(calls), max(0.0, wait))
+
+    def settle(self, key: str, call: str, *, seconds: float) -> None:
+        now = self._clock()
+        with self._lock:
+            calls = self._window(key, now, seconds)
+            for index, (_, name) in enumerate(calls):
+                if name == call:
+                    del calls[index]
+                    calls.append((now, call))
+                    return
+
+    def fill(self, key: str, *, count: int, seconds: float) -> None:
+        now = self._clock()
+        with self._lock:
+            calls = self._window(key, now, seconds)
+            calls.extend([(now, "")] * max(0, count - len(calls)))
+
+    def count_up(self, key: str, *, seconds: float) -> int:
+        now = self._clock()
+        with self._lock:
+            count, expires = self._counters.get(key, (0, 0.0))
+            if expires <= now:
+                count, expires = 0, now + seconds
+            self._counters[key] = (count + 1, expires)
+            return count + 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+            self._counters.clear()
+
+    def status(self) -> dict:
+        return {"store": self.kind, "ok": True, "error": ""}
+
+
+# KEYS[1] the window; ARGV: limit, seconds, a member prefix unique to this call.
+# The time is Redis's own, so that every machine counts on one clock.
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local limit = tonumber(ARGV[1])
+local seconds = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - seconds)
+local count = redis.call('ZCARD', KEYS[1])
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(seconds * 1000) + 1000)
+  return {1, count + 1, '0'}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local wait = seconds
+if oldest[2] then wait = tonumber(oldest[2]) + seconds - now end
+return {0, count, tostring(wait)}
+"""
+
+# KEYS[1] the window; ARGV: the call. Its time becomes now, if it is still there.
+_SETTLE = """
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) + tonumber(t[2]) / 1000000, ARGV[1])
+return 1
+"""
+
+# KEYS[1] the window; ARGV: the count it must hold at least, seconds, a member prefix.
+_FILL = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local target = tonumber(ARGV[1])
+local seconds = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - seconds)
+local count = redis.call('ZCARD', KEYS[1])
+for i = count + 1, target do
+  redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. i)
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil(seconds * 1000) + 1000)
+return count
+"""
+
+# KEYS[1] the counter; ARGV[1] the seconds it lives from its first count.
+_COUNT_UP = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) * 1000)) end
+return count
+"""
+
+
+class RedisWindows:
+    """The windows in Redis: shared by every process and machine that uses the same server.
+
+    When Redis fails, the windows of this process (a MemoryWindows) stand in for
+    REDIS_RETRY_SECONDS at a time, and `status()` says so: calls keep their pace by this
+    process's own count rather than failing.
+    """
+
+    kind = "redis"
+
+    def __init__(self, url: str, *, prefix: str = "recordsadmin:windows:") -> None:
+        self.url = url
+        self._prefix = prefix
+        self._redis = redis.Redis.from_url(
+            url, socket_connect_timeout=0.5, socket_timeout=2.0, health_check_interval=30
+        )
+        self._take = self._redis.register_script(_TAKE)
+        self._fill = self._redis.register_script(_FILL)
+        self._settle = self._redis.register_script(_SETTLE)
+        self._count_up = self._redis.register_script(_COUNT_UP)
+        self.fallback = MemoryWindows()
+        self._down_until = 0.0
+        self._error = ""
+
+    def _run(self, in_redis: Callable[[], T], in_memory: Callable[[MemoryWindows], T]) -> T:
+        if time.monotonic() < self._down_until:
+            return in_memory(self.fallback)
+        try:
+            result = in_redis()
+        except redis.RedisError as exc:
+            if not self._error:
+                logger.warning("Redis unavailable, counting calls in this process: %s", exc)
+            self._error = str(exc)[:200] or type(exc).__name__
+            self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
+            return in_memory(self.fallback)
+        if self._error:
+            logger.warning("Redis is back: calls are counted there again")
+            self._error = ""
+        return result
+
+    def take(self, key: str, *, limit: int, seconds: float) -> Taken:
+        def in_redis() -> Taken:
+            member = uuid.uuid4().hex
+            allowed, count, wait = self._take(
+                keys=[self._prefix + key], args=[limit, seconds, member]
+            )
+            return Taken(bool(allowed), int(count), max(0.0, float(wait)), member * bool(allowed))
+
+        return self._run(in_redis, lambda m: m.take(key, limit=limit, seconds=seconds))
+
+    def settle(self, key: str, call: str, *, seconds: float) -> None:
+        def in_redis() -> None:
+            self._settle(keys=[self._prefix + key], args=[call])
+
+        self._run(in_redis, lambda m: m.settle(key, call, seconds=seconds))
+
+    def fill(self, key: str, *, count: int, seconds: float) -> None:
+        def in_redis() -> None:
+            self._fill(keys=[self._prefix + key], args=[count, seconds, uuid.uuid4().hex])
+
+        self._run(in_redis, lambda m: m.fill(key, count=count, seconds=seconds))
+
+    def count_up(self, key: str, *, seconds: float) -> int:
+        def in_redis() -> int:
+            return int(self._count_up(keys=[self._prefix + "count:" + key], args=[seconds]))
+
+        return self._run(in_redis, lambda m: m.count_up(key, seconds=seconds))
+
+    def clear(self) -> None:
+        self.fallback.clear()
+        try:
+            keys = list(self._redis.scan_iter(match=self._prefix + "*", count=1000))
+            if keys:
+                self._redis.delete(*keys)
+        except redis.RedisError:
+            pass
+
+    def status(self) -> dict:
+        if time.monotonic() >= self._down_until:
+            try:
+                self._redis.ping()
+                self._error = ""
+            except redis.RedisError as exc:
+                self._error = str(exc)[:200] or type(exc).__name__
+                self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        return {"store": self.kind, "ok": not self._error, "error": self._error}
+
+
+class DatabaseWindows:
+    """The windows in the database: shared by every process that uses it.
+
+    Each operation is one short transaction. On PostgreSQL an advisory lock per key keeps two
+    processes from counting the same window at once; SQLite (IMMEDIATE transactions, see
+    recordsadmin/settings.py) lets one writer in at a time anyway. When the database fails,
+    this process's own count stands in, as for Redis.
+    """
+
+    kind = "database"
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self.fallback = MemoryWindows(clock)
+        self._error = ""
+
+    def _lock(self, key: str) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+    def _run(self, in_db: Callable[[], T], in_memory: Callable[[MemoryWindows], T]) -> T:
+        try:
+            with transaction.atomic():
+                result = in_db()
+        except DatabaseError as exc:
+            self._error = str(exc)[:200] or type(exc).__name__
+            logger.warning("database unavailable, counting calls in this process: %s", exc)
+            return in_memory(self.fallback)
+        self._error = ""
+        return result
+
+    def take(self, key: str, *, limit: int, seconds: float) -> Taken:
+        def in_db() -> Taken:
+            now = self._clock()
+            self._lock(key)
+            WindowCall.objects.filter(key=key, at__lte=now - seconds).delete()
+            calls = WindowCall.objects.filter(key=key)
+            count = calls.count()
+            if count < limit:
+                call = WindowCall.objects.create(key=key, at=now)
+                return Taken(True, count + 1, 0.0, str(call.pk))
+            oldest = calls.aggregate(oldest=Min("at"))["oldest"]
+            wait = oldest + seconds - now if oldest is not None else seconds
+            return Taken(False, count, max(0.0, wait))
+
+        return self._run(in_db, lambda m: m.take(key, limit=limit, seconds=seconds))
+
+    def settle(self, key: str, call: str, *, seconds: float) -> None:
+        if call.isdigit():
+            self._run(
+                lambda: WindowCall.objects.filter(pk=int(call), key=key).update(at=self._clock()),
+                lambda m: m.settle(key, call, seconds=seconds),
+            )
+
+    def fill(self, key: str, *, count: int, seconds: float) -> None:
+        def in_db() -> None:
+            now = self._clock()
+            self._lock(key)
+            WindowCall.objects.filter(key=key, at__lte=now - seconds).delete()
+            missing = count - WindowCall.objects.filter(key=key).count()
+            WindowCall.objects.bulk_create(
+                [WindowCall(key=key, at=now) for _ in range(max(0, missing))]
+            )
+
+        self._run(in_db, lambda m: m.fill(key, count=count, seconds=seconds))
+
+    def count_up(self, key: str, *, seconds: float) -> int:
+        def in_db() -> int:
+            now = self._clock()
+            self._lock(key)
+            counter = WindowCounter.objects.filter(key=key).first()
+            if counter is None or counter.expires <= now:
+                WindowCounter.objects.update_or_create(
+                    key=key, defaults={"count": 1, "expires": now + seconds}
+                )
+                return 1
+            WindowCounter.objects.filter(key=key).update(count=F("count") + 1)
+            return counter.count + 1
+
+        return self._run(in_db, lambda m: m.count_up(key, seconds=seconds))
+
+    def clear(self) -> None:
+        self.fallback.clear()
+        WindowCall.objects.all().delete()
+        WindowCounter.objects.all().delete()
+
+    def status(self) -> dict:
+        return {"store": self.kind, "ok": not self._error, "error": self._error}
+
+
+_stores: dict[str, Windows] = {}
+_stores_lock = threading.Lock()
+
+
+def windows() -> Windows:
+    """The store every process shares: Redis when settings.REDIS_URL is set, else the
+    database. One per process (and per URL, so that a test can point elsewhere)."""
+    url = getattr(settings, "REDIS_URL", "") or ""
+    store = _stores.get(url)
+    if store is None:
+        with _stores_lock:
+            store = _stores.get(url)
+            if store is None:
+                store = _stores[url] = RedisWindows(url) if url else DatabaseWindows()
+    return store
+
+
+def status() -> dict:
+    """Where calls are counted, and whether that store answers (for /healthz)."""
+    return windows().status()

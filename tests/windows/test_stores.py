@@ -1,0 +1,183 @@
+"""The shared windows of calls: one behaviour in memory, in the database and in Redis, and the
+count shared by every process that uses the same database or Redis."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from recordsadmin.windows import stores
+from recordsadmin.windows.models import WindowCall
+from recordsadmin.windows.stores import DatabaseWindows, MemoryWindows, RedisWindows
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Committed for real: the database store's threads and processes use connections of their own.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(params=["memory", "database", "redis"])
+def store(request):
+    """A store of each kind, empty."""
+    if request.param == "memory":
+        return MemoryWindows()
+    if request.param == "database":
+        return DatabaseWindows()
+    url = request.getfixturevalue("redis_url")
+    found = RedisWindows(url)
+    found.clear()
+    return found
+
+
+def test_take_lets_the_limit_in_then_says_how_long_to_wait(store):
+    taken = [store.take("k", limit=3, seconds=5) for _ in range(4)]
+    assert [t.allowed for t in taken] == [True, True, True, False]
+    assert [t.count for t in taken] == [1, 2, 3, 3]
+    assert 4 < taken[-1].wait <= 5
+    assert store.take("other", limit=3, seconds=5).allowed  # a window per key
+
+
+def test_a_call_leaves_the_window_after_its_seconds(store):
+    assert store.take("k", limit=1, seconds=0.3).allowed
+    assert not store.take("k", limit=1, seconds=0.3).allowed
+    time.sleep(0.35)
+    assert store.take("k", limit=1, seconds=0.3).allowed
+
+
+def test_a_settled_call_stays_its_seconds_from_its_answer(store):
+    first = store.take("k", limit=2, seconds=0.4)
+    time.sleep(0.25)
+    store.take("k", limit=2, seconds=0.4)
+    store.settle("k", first.call, seconds=0.4)  # its answer came now
+    time.sleep(0.25)
+    # 0.5 s after it was taken, 0.25 s after its answer: still in the window.
+    assert not store.take("k", limit=2, seconds=0.4).allowed
+    time.sleep(0.2)
+    assert store.take("k", limit=2, seconds=0.4).allowed
+    store.settle("k", "no-such-call", seconds=0.4)  # gone already: nothing happens
+
+
+def test_fill_counts_calls_made_elsewhere_without_adding_to_enough(store):
+    store.take("k", limit=10, seconds=5)
+    store.fill("k", count=4, seconds=5)
+    assert store.take("k", limit=10, seconds=5).count == 5
+    store.fill("k", count=2, seconds=5)  # already more: nothing added
+    assert store.take("k", limit=10, seconds=5).count == 6
+    store.fill("k", count=10, seconds=5)
+    assert not store.take("k", limit=10, seconds=5).allowed
+
+
+def test_count_up_counts_per_period(store):
+    assert [store.count_up("day", seconds=0.3) for _ in range(3)] == [1, 2, 3]
+    time.sleep(0.35)
+    assert store.count_up("day", seconds=0.3) == 1
+
+
+def test_clear_forgets_everything(store):
+    store.take("k", limit=1, seconds=5)
+    store.clear()
+    assert store.take("k", limit=1, seconds=5).allowed
+
+
+def test_threads_never_take_more_than_the_limit(store):
+    allowed = []
+
+    def worker():
+        for _ in range(25):
+            allowed.append(store.take("k", limit=40, seconds=30).allowed)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert allowed.count(True) == 40
+
+
+# --- across processes -------------------------------------------------------------------------
+
+TAKE_IN_ANOTHER_PROCESS = """
+import django, os, sys
+django.setup()
+from recordsadmin.windows.stores import windows
+print(sum(windows().take("shared", limit=50, seconds=30).allowed for _ in range(40)))
+"""
+
+
+def database_url() -> str:
+    """The URL of the test database, for a process of its own."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    host = f"{db['HOST'] or ''}:{db['PORT'] or ''}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}/{db['NAME']}"
+
+
+def take_in_processes(count: int, **env: str) -> list[int]:
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "recordsadmin.settings",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", TAKE_IN_ANOTHER_PROCESS],
+            env=environment,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    return [int(p.communicate(timeout=120)[0].strip() or 0) for p in processes]
+
+
+def test_processes_on_one_database_share_the_window():
+    counts = take_in_processes(3, DATABASE_URL=database_url(), REDIS_URL="")
+    assert sum(counts) == 50, counts  # 3 x 40 asked, 50 let in
+    assert WindowCall.objects.filter(key="shared").count() == 50
+
+
+def test_processes_on_one_redis_share_the_window(redis_url):
+    counts = take_in_processes(3, REDIS_URL=redis_url, DATABASE_URL="sqlite:///:memory:")
+    assert sum(counts) == 50, counts
+
+
+# --- Redis away ---------------------------------------------------------------------------------
+
+
+def test_without_redis_a_process_counts_alone_and_says_so(redis_server, monkeypatch):
+    monkeypatch.setattr(stores, "REDIS_RETRY_SECONDS", 0.2)
+    if redis_server.process is None:
+        redis_server.start()
+    store = RedisWindows(redis_server.url)
+    store.clear()
+    assert store.take("k", limit=5, seconds=30).count == 1
+    redis_server.stop()
+    try:
+        started = time.monotonic()
+        assert store.take("k", limit=5, seconds=30).allowed  # counted in this process
+        assert time.monotonic() - started < 1.5
+        assert store.status()["ok"] is False
+        assert store.status()["store"] == "redis"
+    finally:
+        redis_server.start()
+    time.sleep(0.25)
+    assert store.status() == {"store": "redis", "ok": True, "error": ""}
+    # Counted in Redis again (a new, empty one: it keeps nothing on disk), where another
+    # process sees it.
+    assert store.take("k", limit=5, seconds=30).count == 1
+    assert RedisWindows(redis_server.url).take("k", limit=5, seconds=30).count == 2
+
+
+def test_the_store_is_redis_when_configured_else_the_database(settings, redis_url):
+    assert isinstance(stores.windows(), RedisWindows)
+    settings.REDIS_URL = ""
+    assert isinstance(stores.windows(), DatabaseWindows)
