@@ -1,0 +1,215 @@
+"""Benchmark: people browsing the records table while a bulk job runs, all on one rate limit.
+
+    .venv/bin/python bench/people_during_job.py [--people 20] [--seconds 60] [--processes 2]
+        [--records 3000] [--think 3-9] [--redis redis://127.0.0.1:6379/0]
+
+It builds a throwaway SQLite database with the demo data (a temporary RECORDSADMIN_DATA_DIR,
+removed at the end), serves the dashboard with `--processes` gunicorn processes on loopback,
+each calling its own embedded API, with SANDBOX_RATE_LIMIT at the real service's 100 calls per
+10 s (counted across the processes, like the real service's), and starts a task worker
+(`manage.py jobs_worker`). Signed in as the demo admin, it starts a bulk job that sets the
+description of every record (one call per record: it lasts longer than the run), then
+`--people` people browse the table's partials, spread over the processes, for `--seconds`:
+each view is one of the first page, a text search, a status filter, a sort on price and a
+later page, followed by a pause drawn from `--think` seconds (a person reading the page).
+
+It prints, per kind of view and for all, the count, p50, p95 and p99 in milliseconds; how many
+views showed a rate-limit message (the target is none); and the job's progress over the same
+time (records per second, and with people's calls the share of the limit's ceiling used).
+With --redis the processes share the budget and the emulated limit in that Redis instead of
+the database. This is a benchmark, not a test: the figures depend on the machine.
+"""
+
+import argparse
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from table_partial import client, free_port, run, serve, sign_in, stop
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "custom_objects.property"
+TABLE = f"/objects/{KEY}/"
+VIEWS = {
+    "first page": TABLE,
+    "text search": TABLE + "?q={word}",
+    "status filter": TABLE + "?f.status=Active",
+    "sort by price": TABLE + "?sort=-price",
+    "later page": TABLE + "?page={page}",
+}
+WORDS = ["oak", "maple", "river", "hill", "park", "lake", "pine", "main", "elm", "view"]
+# What the dashboard says when the rate limit stops a page (recordsadmin/client/errors.py and
+# recordsadmin/client/call.py).
+LIMITED = re.compile(r"rate limit", re.IGNORECASE)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def start_job(session, base: str) -> str:
+    """A bulk job over every record; the path of its page."""
+    token = session.cookies["csrftoken"]
+    headers = {"X-CSRFToken": token, "Referer": base + "/"}
+    form = {"all": "1", "query": "?", "action": "update", "field": "description"}
+    form["value"] = "Set while people browse"
+    preview = session.post(
+        f"{base}{TABLE}bulk/", data={**form, "step": "preview"}, headers=headers, timeout=60
+    )
+    once = re.search(r'name="submission" value="([0-9a-f-]{36})"', preview.text)
+    if not once:
+        sys.exit(f"no bulk preview:\n{preview.text[:800]}")
+    started = session.post(
+        f"{base}{TABLE}bulk/start/",
+        data={**form, "submission": once.group(1)},
+        headers=headers,
+        timeout=60,
+        allow_redirects=False,
+    )
+    if started.status_code != 302:
+        sys.exit(f"the job did not start: HTTP {started.status_code}\n{started.text[:800]}")
+    return started.headers["Location"]
+
+
+def job_done(session, base: str, path: str) -> int:
+    page = session.get(base + path, headers={"HX-Request": "true"}, timeout=60).text
+    found = re.search(r"([\d,]+) done", page)
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+class Person(threading.Thread):
+    def __init__(self, base: str, until: float, think: tuple[float, float], seed: int):
+        super().__init__(daemon=True)
+        self.base, self.until, self.think = base, until, think
+        self.rng = random.Random(seed)
+        self.seen: list[tuple[str, float, bool]] = []
+        self.session = sign_in(base)
+
+    def run(self) -> None:
+        while time.monotonic() < self.until:
+            kind = self.rng.choice(list(VIEWS))
+            path = VIEWS[kind].format(word=self.rng.choice(WORDS), page=self.rng.randint(2, 40))
+            url = self.base + path
+            started = time.perf_counter()
+            answer = self.session.get(
+                url, headers={"HX-Request": "true", "HX-Current-URL": url}, timeout=60
+            )
+            ms = (time.perf_counter() - started) * 1000
+            limited = answer.status_code != 200 or bool(LIMITED.search(answer.text))
+            self.seen.append((kind, ms, limited))
+            time.sleep(self.rng.uniform(*self.think))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--records", type=int, default=3000)
+    parser.add_argument("--think", default="3-9", help="seconds between views, as low-high")
+    parser.add_argument("--redis", default="", help="a Redis URL to share the budget in")
+    args = parser.parse_args()
+    think = tuple(float(x) for x in args.think.split("-"))
+
+    data_dir = tempfile.mkdtemp(prefix="recordsadmin-bench-")
+    env = {
+        **os.environ,
+        "RECORDSADMIN_DATA_DIR": data_dir,
+        "DJANGO_SECRET_KEY": "bench-only-" + "k" * 40,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SANDBOX_RATE_LIMIT": "100/10s",
+        "DEMO_PASSWORD": "bench-password",
+        "LOG_LEVEL": "WARNING",
+        "REDIS_URL": args.redis,
+    }
+    for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "GHL_API_URL", "DATABASE_URL"):
+        env.pop(name, None)
+    for name in ("SANDBOX_LOCATION_ID", "SANDBOX_TOKEN", "SANDBOX_CREDENTIALS_FILE"):
+        env.pop(name, None)
+    python = sys.executable
+    servers, worker = [], None
+    try:
+        print(f"preparing {args.records:,} records in {data_dir} ...", flush=True)
+        run([python, "manage.py", "migrate", "-v0"], env)
+        run([python, "manage.py", "createcachetable"], env)
+        run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+        run([python, "manage.py", "sandbox_demo", "--records", str(args.records)], env)
+        run([python, "manage.py", "demo_users"], env)
+        bases = []
+        for _ in range(args.processes):
+            port = free_port()
+            servers.append(serve(python, env, port))
+            bases.append(f"http://127.0.0.1:{port}")
+        worker = subprocess.Popen(
+            [python, "manage.py", "jobs_worker", "--interval", "0.2", "--no-reload"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        admin = sign_in(bases[0])
+        job = start_job(admin, bases[0])
+        time.sleep(5)  # the job collects its records and starts sending
+        store = "Redis" if args.redis else "the database"
+        print(
+            f"{args.people} people for {args.seconds:.0f} s over {args.processes} processes, "
+            f"{think[0]:g}-{think[1]:g} s between views, while a bulk job runs; limit 100/10s "
+            f"counted in {store}",
+            flush=True,
+        )
+        done_before = job_done(admin, bases[0], job)
+        until = time.monotonic() + args.seconds
+        people = [Person(bases[i % len(bases)], until, think, seed=i) for i in range(args.people)]
+        started = time.monotonic()
+        for person in people:
+            person.start()
+        for person in people:
+            person.join(timeout=args.seconds + 120)
+        elapsed = time.monotonic() - started
+        done_after = job_done(admin, bases[0], job)
+        seen = [view for person in people for view in person.seen]
+        print(f"\n{'view':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+        for kind in [*VIEWS, "all"]:
+            times = [ms for k, ms, _ in seen if kind in (k, "all")]
+            if times:
+                print(
+                    f"{kind:<16}{len(times):>7}{statistics.median(times):>9.0f}"
+                    f"{percentile(times, 0.95):>9.0f}{percentile(times, 0.99):>9.0f}"
+                )
+        limited = sum(1 for _, _, was in seen if was)
+        job_rate = (done_after - done_before) / elapsed
+        people_rate = len(seen) / elapsed
+        print(f"\nviews that showed a rate-limit message: {limited} (target 0)")
+        print(
+            f"the job: {done_after - done_before} records in {elapsed:.0f} s = {job_rate:.1f}/s; "
+            f"people: {people_rate:.1f} views/s; together {(job_rate + people_rate) / 10:.2f} "
+            "of the 10/s ceiling"
+        )
+        with client() as session:
+            session.cookies.update(admin.cookies)
+            session.post(
+                bases[0] + job + "cancel/",
+                headers={"X-CSRFToken": admin.cookies["csrftoken"], "Referer": bases[0] + "/"},
+                timeout=30,
+            )
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        for server in servers:
+            stop(server)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

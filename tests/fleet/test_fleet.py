@@ -1,0 +1,218 @@
+"""The dashboard as a fleet: two gunicorn processes, two task workers, PostgreSQL and Redis,
+one location's rate limit shared by all of them, and a worker killed in the middle of a job.
+
+The embedded API runs in both gunicorn processes (each dashboard calls the other's), its limit
+lowered to 20 calls per 2 s to keep the run short; it counts across its processes in Redis, as
+the real service counts a location's calls whatever server answers.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import time
+from datetime import datetime
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django_tasks_db.models import DBTaskResult
+
+from recordsadmin.records.bulk import jobs
+from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
+from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
+from recordsadmin.sandbox.models import Record as SandboxRecord
+from tests.support.fleet import (
+    Fleet,
+    database_url,
+    port,
+    sign_in_attempt,
+    signed_in,
+    start_bulk_delete,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CALLS, SECONDS = 20, 2
+PASSWORD = "fleet password 1234"
+# A gunicorn access log line: [02/Dec/2026:13:40:00 +0000] "DELETE /sandbox/... HTTP/1.1" 200
+ACCESS = re.compile(r'\[([^\]]+)\] "(\w+) (/sandbox/\S*) [^"]*" (\d{3})')
+
+
+@pytest.fixture
+def on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "the fleet runs on PostgreSQL: scripts/test-postgres runs it (make test does, as "
+            "root with apt-get; elsewhere set RECORDSADMIN_PG_URL)"
+        )
+
+
+def sandbox_calls(text: str) -> list[tuple[float, int]]:
+    """(time, status) of every call to the embedded API in the access logs."""
+    calls = []
+    for moment, _, _, status in ACCESS.findall(text):
+        when = datetime.strptime(moment, "%d/%b/%Y:%H:%M:%S %z").timestamp()
+        calls.append((when, int(status)))
+    return calls
+
+
+def wait_for(jobs_: list[BulkJob], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(BulkJob.objects.get(pk=job.pk).is_finished for job in jobs_):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the jobs did not finish in {seconds} s")
+
+
+def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
+    on_postgresql, redis_url, redis_server
+):
+    location, token = create_demo_location(records=900, seed=3)
+    records = SandboxRecord.objects.filter(location=location, object__key=PROPERTY_KEY)
+    ids = list(records.order_by("id").values_list("id", flat=True))
+    # Four bands of prices, one per job: 300, 300, 160 and 140 records.
+    for number, record in enumerate(records.order_by("id")):
+        band = 1 + (number >= 300) + (number >= 600) + (number >= 760)
+        record.properties = {**record.properties, "price": band * 1_000_000 + number}
+        record.save(update_fields=["properties"])
+    bands = {band: f"?min.price={band}000000&max.price={band}999999" for band in (1, 2, 3, 4)}
+    a_port, b_port = port(), port()
+    fleet = Fleet(
+        DATABASE_URL=database_url(),
+        REDIS_URL=redis_url,
+        SANDBOX_RATE_LIMIT=f"{CALLS}/{SECONDS}s",
+        SANDBOX_LOCATION_ID=location.id,
+        SANDBOX_TOKEN=token,
+        BULK_STALE_SECONDS="8",
+        DEMO_PASSWORD=PASSWORD,
+        DEMO_VIEWER_PASSWORD=PASSWORD,
+    )
+    try:
+        # The demo's admin, its password hashed as the fleet's settings hash it.
+        fleet.manage("demo_users")
+        a = fleet.web(a_port, GHL_API_URL=f"http://127.0.0.1:{b_port}/sandbox")
+        b = fleet.web(b_port, GHL_API_URL=f"http://127.0.0.1:{a_port}/sandbox")
+        # Two jobs of 300 records, started through different processes...
+        first = start_bulk_delete(signed_in(a, "admin", PASSWORD), a, PROPERTY_KEY, bands[1])
+        second = start_bulk_delete(signed_in(b, "admin", PASSWORD), b, PROPERTY_KEY, bands[2])
+        both = list(BulkJob.objects.order_by("created_at"))
+        assert [f"/jobs/{job.pk}/" for job in both] == [first, second]
+        before = len(sandbox_calls(fleet.log_text()))
+        # ...taken at once by two workers, each calling a different process's embedded API.
+        workers = {
+            "w1": fleet.worker("w1", GHL_API_URL=f"{a}/sandbox"),
+            "w2": fleet.worker("w2", GHL_API_URL=f"{b}/sandbox"),
+        }
+        wait_for(both, 240)
+        for job in both:
+            counts = jobs.job_counts(job=BulkJob.objects.get(pk=job.pk))
+            assert (counts["done"], counts["failed"]) == (300, 0), counts
+        calls = sandbox_calls(fleet.log_text())[before:]
+        refused = sum(status == 429 for _, status in calls)
+        # One call per record: the pace of the records done, from the first to the last.
+        done = sorted(
+            BulkItem.objects.filter(job__in=both, outcome="done").values_list(
+                "finished_at", flat=True
+            )
+        )
+        elapsed = (done[-1] - done[0]).total_seconds()
+        share = (len(done) - 1) / elapsed / (CALLS / SECONDS)
+        print(
+            f"\nfleet: {len(calls)} calls to the API, {len(done)} records deleted in "
+            f"{elapsed:.1f} s: {share:.2f} of the ceiling of {CALLS}/{SECONDS}s; "
+            f"{refused} calls refused with 429 (and sent again)"
+        )
+        assert share >= 0.9
+        assert not SandboxRecord.objects.filter(pk__in=ids[:600]).exists()
+
+        # A third job; its worker is killed in the middle, and the other takes it over.
+        path = start_bulk_delete(signed_in(a, "admin", PASSWORD), a, PROPERTY_KEY, bands[3])
+        third = BulkJob.objects.get(pk=path.split("/")[2])
+        deadline = time.monotonic() + 60
+        while jobs.job_counts(job=third)["finished"] < 40:
+            assert time.monotonic() < deadline, "the third job did not start"
+            time.sleep(0.1)
+        running = DBTaskResult.objects.filter(status="RUNNING").exclude(worker_ids=[])
+        victim = running.get().worker_ids[-1]
+        fleet.kill(workers[victim])
+        wait_for([third], 120)
+        third.refresh_from_db()
+        counts = jobs.job_counts(job=third)
+        assert third.status == BulkJob.Status.DONE, (third.status, third.error)
+        assert (counts["done"], counts["failed"]) == (160, 0), counts
+        assert not SandboxRecord.objects.filter(pk__in=ids[600:760]).exists()
+        twice = (
+            RecordChange.objects.filter(job_id=str(third.pk), outcome="ok")
+            .values("record_id")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+        )
+        assert not twice.exists()
+        assert "took over 1 job" in fleet.log_text()
+
+        # Redis stopped while a job runs and people browse: pages keep working, each process
+        # paces itself alone, and the job finishes once Redis is back.
+        person = signed_in(b, "admin", PASSWORD)
+        path = start_bulk_delete(person, b, PROPERTY_KEY, bands[4])
+        fourth = BulkJob.objects.get(pk=path.split("/")[2])
+        while jobs.job_counts(job=fourth)["finished"] < 20:
+            time.sleep(0.1)
+        redis_server.stop()
+        try:
+            for base in (a, b):
+                table = person.get(f"{base}/objects/{PROPERTY_KEY}/", timeout=30)
+                assert table.status_code == 200 and 'id="records-count"' in table.text
+            budget = person.get(f"{a}/healthz", timeout=30).json()["rate_budget"]
+            assert budget["store"] == "redis" and budget["ok"] is False
+            time.sleep(3)
+        finally:
+            redis_server.start()
+        wait_for([fourth], 120)
+        counts = jobs.job_counts(job=BulkJob.objects.get(pk=fourth.pk))
+        assert (counts["done"], counts["failed"]) == (140, 0), counts
+
+        # A sign-in lockout set through one process holds in the other.
+        for _ in range(5):
+            assert sign_in_attempt(a, "viewer", "wrong password").status_code == 200
+        refused = sign_in_attempt(b, "viewer", PASSWORD)
+        assert refused.status_code == 429 and "Too many failed sign-ins" in refused.text
+    finally:
+        fleet.stop()
+
+
+def test_a_database_restart_shows_a_503_never_a_500_and_pages_recover(on_postgresql):
+    restart = os.environ.get("RECORDSADMIN_PG_RESTART", "")
+    if not restart:
+        pytest.skip(
+            "RECORDSADMIN_PG_RESTART (the command that restarts the test cluster) is not set: "
+            "scripts/test-postgres sets it for the cluster it runs"
+        )
+    location, token = create_demo_location(records=30, seed=4)
+    fleet = Fleet(
+        DATABASE_URL=database_url(),
+        SANDBOX_LOCATION_ID=location.id,
+        SANDBOX_TOKEN=token,
+        DEMO_PASSWORD=PASSWORD,
+    )
+    statuses: list[int] = []
+    try:
+        fleet.manage("demo_users")
+        web_port = port()
+        base = fleet.web(web_port, GHL_API_URL=f"http://127.0.0.1:{web_port}/sandbox")
+        person = signed_in(base, "admin", PASSWORD)
+        table = f"{base}/objects/{PROPERTY_KEY}/"
+        assert person.get(table, timeout=30).status_code == 200
+        connection.close()  # the test's own connection goes with the restart
+        subprocess.run(shlex.split(restart), check=True, timeout=120)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            statuses.append(person.get(table, timeout=30).status_code)
+            if statuses[-1] == 200:
+                break
+            time.sleep(0.5)
+        assert statuses[-1] == 200, statuses
+        assert set(statuses) <= {200, 503}, statuses
+    finally:
+        fleet.stop()
