@@ -4,18 +4,19 @@
         [--records 3000] [--think 3-9] [--redis redis://127.0.0.1:6379/0]
 
 It builds a throwaway SQLite database with the demo data (a temporary RECORDSADMIN_DATA_DIR,
-removed at the end), serves the dashboard with `--processes` gunicorn processes on loopback,
-each calling its own embedded API, with SANDBOX_RATE_LIMIT at the real service's 100 calls per
-10 s (counted across the processes, like the real service's), and starts a task worker
-(`manage.py jobs_worker`). Signed in as the demo admin, it starts a bulk job that sets the
-description of every record (one call per record: it lasts longer than the run), then
-`--people` people browse the table's partials, spread over the processes, for `--seconds`:
-each view is one of the first page, a text search, a status filter, a sort on price and a
-later page, followed by a pause drawn from `--think` seconds (a person reading the page).
+removed at the end), serves the embedded API from a gunicorn process of its own with
+SANDBOX_RATE_LIMIT at the real service's 100 calls per 10 s, and the dashboard from
+`--processes` gunicorn processes on loopback that call it (as a deployment calls GoHighLevel),
+and starts a task worker (`manage.py jobs_worker`). Signed in as the demo admin, it starts a
+bulk job that sets the description of every record (one call per record: it lasts longer than
+the run), then `--people` people browse the table's partials, spread over the processes, for
+`--seconds`: each view is one of the first page, a text search, a status filter, a sort on
+price and a later page, followed by a pause drawn from `--think` seconds (a person reading).
 
 It prints, per kind of view and for all, the count, p50, p95 and p99 in milliseconds; how many
 views showed a rate-limit message (the target is none); and the job's progress over the same
-time (records per second, and with people's calls the share of the limit's ceiling used).
+time, and the calls the embedded API answered meanwhile by method (PUT: the job's updates; POST:
+searches, the people's table views) as a share of the limit's ceiling.
 With --redis the processes share the budget and the emulated limit in that Redis instead of
 the database. This is a benchmark, not a test: the figures depend on the machine.
 """
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from table_partial import client, free_port, run, serve, sign_in, stop
@@ -49,6 +51,8 @@ WORDS = ["oak", "maple", "river", "hill", "park", "lake", "pine", "main", "elm",
 # What the dashboard says when the rate limit stops a page (recordsadmin/client/errors.py and
 # recordsadmin/client/call.py).
 LIMITED = re.compile(r"rate limit", re.IGNORECASE)
+# A gunicorn access log line: [02/Dec/2026:13:40:00 +0000] "PUT /sandbox/... HTTP/1.1" 200
+ACCESS = re.compile(r'\[([^\]]+)\] "(\w+) /sandbox/\S* [^"]*" (\d{3})')
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -78,6 +82,17 @@ def start_job(session, base: str) -> str:
     if started.status_code != 302:
         sys.exit(f"the job did not start: HTTP {started.status_code}\n{started.text[:800]}")
     return started.headers["Location"]
+
+
+def api_calls(log: Path, start: float, end: float) -> dict[str, int]:
+    """The embedded API's calls answered between two times, by method and status."""
+    found: dict[str, int] = {}
+    for when, method, status in ACCESS.findall(log.read_text(errors="replace")):
+        moment = datetime.strptime(when, "%d/%b/%Y:%H:%M:%S %z").timestamp()
+        if start <= moment < end:
+            kind = f"{method} {status}"
+            found[kind] = found.get(kind, 0) + 1
+    return found
 
 
 def job_done(session, base: str, path: str) -> int:
@@ -146,6 +161,11 @@ def main() -> None:
         run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
         run([python, "manage.py", "sandbox_demo", "--records", str(args.records)], env)
         run([python, "manage.py", "demo_users"], env)
+        api_port = free_port()
+        access_log = Path(data_dir) / "api-access.log"
+        api_env = {**env, "GUNICORN_CMD_ARGS": f"--access-logfile {access_log}"}
+        servers.append(serve(python, api_env, api_port))
+        env["GHL_API_URL"] = f"http://127.0.0.1:{api_port}/sandbox"
         bases = []
         for _ in range(args.processes):
             port = free_port()
@@ -170,12 +190,13 @@ def main() -> None:
         done_before = job_done(admin, bases[0], job)
         until = time.monotonic() + args.seconds
         people = [Person(bases[i % len(bases)], until, think, seed=i) for i in range(args.people)]
-        started = time.monotonic()
+        started, wall_started = time.monotonic(), time.time()
         for person in people:
             person.start()
         for person in people:
             person.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
+        wall_ended = time.time()
         done_after = job_done(admin, bases[0], job)
         seen = [view for person in people for view in person.seen]
         print(f"\n{'view':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
@@ -191,9 +212,15 @@ def main() -> None:
         people_rate = len(seen) / elapsed
         print(f"\nviews that showed a rate-limit message: {limited} (target 0)")
         print(
-            f"the job: {done_after - done_before} records in {elapsed:.0f} s = {job_rate:.1f}/s; "
-            f"people: {people_rate:.1f} views/s; together {(job_rate + people_rate) / 10:.2f} "
-            "of the 10/s ceiling"
+            f"the job's page: {done_after - done_before} more records done in {elapsed:.0f} s = "
+            f"{job_rate:.1f}/s; people: {people_rate:.1f} views/s"
+        )
+        calls = api_calls(access_log, wall_started, wall_ended)
+        seconds = max(1.0, wall_ended - wall_started)
+        print(
+            f"the API answered {sum(calls.values())} calls in those {seconds:.0f} s = "
+            f"{sum(calls.values()) / seconds / 10:.2f} of the 10/s ceiling "
+            f"({', '.join(f'{n} {kind}' for kind, n in sorted(calls.items()))})"
         )
         with client() as session:
             session.cookies.update(admin.cookies)

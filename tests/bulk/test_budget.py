@@ -59,10 +59,27 @@ def fill(one: SharedBudget, priority: str, clock: Clock) -> int:
     return count
 
 
+def spread(one: SharedBudget, clock: Clock, seconds: float) -> int:
+    """How many background calls get a place over most of an interval of `seconds`, asking
+    once in each tenth of it (none of them leaves the interval's window meanwhile)."""
+    count = fill(one, BACKGROUND, clock)
+    for _ in range(9):
+        clock.now += seconds / 10 * 1.005
+        count += fill(one, BACKGROUND, clock)
+    return count
+
+
+def test_background_work_goes_evenly_not_in_a_burst(shared, clock):
+    first, _ = shared
+    assert fill(first, BACKGROUND, clock) == 2  # a tenth of 20 per 2 s at once
+    clock.now += 0.2
+    assert fill(first, BACKGROUND, clock) == 2
+
+
 def test_with_no_one_browsing_background_work_uses_the_limit(shared, clock, settings):
     settings.RECORDS_BUDGET_SAFETY, settings.RECORDS_BUDGET_RESERVE = 1, 0.1
     first, second = shared
-    assert fill(first, BACKGROUND, clock) == 20  # a limit this small keeps no call unused
+    assert spread(first, clock, 2.0) == 20  # a limit this small keeps no call unused
     assert fill(second, BACKGROUND, clock) == 0  # the other process sees the same window
 
 
@@ -71,11 +88,11 @@ def test_once_people_browse_background_work_leaves_them_a_reserve(shared, clock,
     first, second = shared
     assert first.acquire("loc", priority=PEOPLE, deadline=clock.now) == 0
     # 20 per 2 s: background up to 20 - 2 = 18 (one of them the person's), people to 20.
-    assert fill(second, BACKGROUND, clock) == 17
+    assert spread(second, clock, 2.0) == 17
     assert fill(first, PEOPLE, clock) == 2
     # A whole interval without people: the reserve is the background's again.
     clock.now += 2.5
-    assert fill(second, BACKGROUND, clock) == 20
+    assert spread(second, clock, 2.0) == 20
 
 
 def test_while_people_use_the_reserve_background_waits(shared, clock, settings):
@@ -101,7 +118,7 @@ def test_another_apps_calls_fill_the_window(shared, clock, settings):
     assert first.acquire("loc", priority=BACKGROUND, deadline=clock.now) == 0
     # The answer says 15 of 20 are used: 14 by someone else.
     first.observe("loc", announced(20, 2.0, 5), 200)
-    assert fill(second, BACKGROUND, clock) == 5  # 20 - 15
+    assert spread(second, clock, 2.0) == 5  # 20 - 15
 
 
 def test_a_call_is_counted_until_an_interval_after_its_answer(shared, clock):
@@ -125,7 +142,7 @@ def test_a_large_limit_keeps_its_safety_unused(clock, settings):
     store = MemoryWindows(clock)
     one = SharedBudget(lambda: store, clock=clock, sleep=clock.sleep)
     one.observe("loc", announced(100, 10.0, 100), 200)
-    assert fill(one, BACKGROUND, clock) == 99
+    assert spread(one, clock, 10.0) == 99
     assert fill(one, PEOPLE, clock) == 0
 
 

@@ -15,6 +15,8 @@ REDIS_URL is set, the database otherwise):
   calls are also counted in a window of their own, which is how every process knows.
 - A call is counted from when it is sent until an interval after its answer came (the service
   counted it somewhere between), so that it never leaves our window before the service's.
+- Background calls go evenly, at most a tenth of their line in each tenth of the interval, so
+  that places free up all the time and a person never waits for a whole interval.
 - The window follows what the answers announce: the limit itself, and when an answer says
   fewer calls remain than ours account for (another app on the same location), the window is
   filled up to what the service counts. A 429 fills it to the limit.
@@ -104,11 +106,19 @@ class SharedBudget:
             shared = store.status()["ok"]
             if priority == budget.PEOPLE:
                 line = self.line(limit, priority, shared=shared)
+                taken = store.take(key, limit=line, seconds=limit.seconds)
             else:
                 # A limit of 0 takes nothing: it only reads how many calls people made.
                 lately = store.take(people_key, limit=0, seconds=limit.seconds).count
                 line = self.line(limit, priority, shared=shared, people=lately > 0)
-            taken = store.take(key, limit=line, seconds=limit.seconds)
+                # Evenly: at most a tenth of its line in each tenth of the interval. In a burst,
+                # its calls would all leave the window at once an interval later, and a person
+                # arriving between two bursts would find no place until the next.
+                taken = store.take(
+                    key + ":even", limit=math.ceil(line / 10), seconds=limit.seconds / 10
+                )
+                if taken.allowed:
+                    taken = store.take(key, limit=line, seconds=limit.seconds)
             if taken.allowed:
                 self._local.count = taken.count
                 self._local.call = (key, taken.call, limit.seconds)
