@@ -35,11 +35,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import requests
 from table_partial import client, free_port, run, serve, sign_in, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "custom_objects.property"
 TABLE = f"/objects/{KEY}/"
+# The table's views; a record's page ("record page") is opened from the last table now and then.
 VIEWS = {
     "first page": TABLE,
     "text search": TABLE + "?q={word}",
@@ -51,6 +53,7 @@ WORDS = ["oak", "maple", "river", "hill", "park", "lake", "pine", "main", "elm",
 # What the dashboard says when the rate limit stops a page (recordsadmin/client/errors.py and
 # recordsadmin/client/call.py).
 LIMITED = re.compile(r"rate limit", re.IGNORECASE)
+RECORD_LINK = re.compile(rf'href="(/objects/{re.escape(KEY)}/[0-9a-f]{{24}}/)"')
 # A gunicorn access log line: [02/Dec/2026:13:40:00 +0000] "PUT /sandbox/... HTTP/1.1" 200
 ACCESS = re.compile(r'\[([^\]]+)\] "(\w+) /sandbox/\S* [^"]*" (\d{3})')
 
@@ -102,25 +105,37 @@ def job_done(session, base: str, path: str) -> int:
 
 
 class Person(threading.Thread):
+    """Table views (partials, as htmx asks for them) and now and then a record's page, picked
+    from the last table shown."""
+
     def __init__(self, base: str, until: float, think: tuple[float, float], seed: int):
         super().__init__(daemon=True)
         self.base, self.until, self.think = base, until, think
         self.rng = random.Random(seed)
-        self.seen: list[tuple[str, float, bool]] = []
+        # (kind, ms, showed a rate-limit message, failed: not a 200 or no answer)
+        self.seen: list[tuple[str, float, bool, bool]] = []
         self.session = sign_in(base)
+        self.records: list[str] = []
 
     def run(self) -> None:
         while time.monotonic() < self.until:
-            kind = self.rng.choice(list(VIEWS))
-            path = VIEWS[kind].format(word=self.rng.choice(WORDS), page=self.rng.randint(2, 40))
+            if self.records and self.rng.random() < 0.15:
+                kind, path, partial = "record page", self.rng.choice(self.records), False
+            else:
+                kind, partial = self.rng.choice(list(VIEWS)), True
+                path = VIEWS[kind].format(word=self.rng.choice(WORDS), page=self.rng.randint(2, 40))
             url = self.base + path
+            headers = {"HX-Request": "true", "HX-Current-URL": url} if partial else {}
             started = time.perf_counter()
-            answer = self.session.get(
-                url, headers={"HX-Request": "true", "HX-Current-URL": url}, timeout=60
-            )
+            try:
+                answer = self.session.get(url, headers=headers, timeout=60)
+                text, status = answer.text, answer.status_code
+            except requests.RequestException:
+                text, status = "", 0
             ms = (time.perf_counter() - started) * 1000
-            limited = answer.status_code != 200 or bool(LIMITED.search(answer.text))
-            self.seen.append((kind, ms, limited))
+            self.seen.append((kind, ms, bool(LIMITED.search(text)), status != 200))
+            if partial:
+                self.records = RECORD_LINK.findall(text)[:25] or self.records
             time.sleep(self.rng.uniform(*self.think))
 
 
@@ -132,6 +147,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=3000)
     parser.add_argument("--think", default="3-9", help="seconds between views, as low-high")
     parser.add_argument("--redis", default="", help="a Redis URL to share the budget in")
+    parser.add_argument("--rate", default="100/10s", help="the embedded API's limit, or off")
+    parser.add_argument("--api-delay", type=float, default=0, help="ms before each API answer")
     args = parser.parse_args()
     think = tuple(float(x) for x in args.think.split("-"))
 
@@ -143,7 +160,8 @@ def main() -> None:
         "DJANGO_DEBUG": "0",
         "DJANGO_HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "SANDBOX_RATE_LIMIT": "100/10s",
+        "SANDBOX_RATE_LIMIT": args.rate,
+        "SANDBOX_LATENCY_MS": str(args.api_delay),
         "DEMO_PASSWORD": "bench-password",
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": args.redis,
@@ -183,8 +201,8 @@ def main() -> None:
         store = "Redis" if args.redis else "the database"
         print(
             f"{args.people} people for {args.seconds:.0f} s over {args.processes} processes, "
-            f"{think[0]:g}-{think[1]:g} s between views, while a bulk job runs; limit 100/10s "
-            f"counted in {store}",
+            f"{think[0]:g}-{think[1]:g} s between views, while a bulk job runs; limit "
+            f"{args.rate} counted in {store}; the API answering after {args.api_delay:g} ms",
             flush=True,
         )
         done_before = job_done(admin, bases[0], job)
@@ -200,17 +218,19 @@ def main() -> None:
         done_after = job_done(admin, bases[0], job)
         seen = [view for person in people for view in person.seen]
         print(f"\n{'view':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-        for kind in [*VIEWS, "all"]:
-            times = [ms for k, ms, _ in seen if kind in (k, "all")]
+        for kind in [*VIEWS, "record page", "all"]:
+            times = [ms for k, ms, _, _ in seen if kind in (k, "all")]
             if times:
                 print(
                     f"{kind:<16}{len(times):>7}{statistics.median(times):>9.0f}"
                     f"{percentile(times, 0.95):>9.0f}{percentile(times, 0.99):>9.0f}"
                 )
-        limited = sum(1 for _, _, was in seen if was)
+        limited = sum(1 for _, _, was, _ in seen if was)
+        failed = sum(1 for _, _, _, was in seen if was)
         job_rate = (done_after - done_before) / elapsed
         people_rate = len(seen) / elapsed
-        print(f"\nviews that showed a rate-limit message: {limited} (target 0)")
+        print(f"\n{len(seen) / elapsed:.1f} views per second, {failed} failed (not a 200)")
+        print(f"views that showed a rate-limit message: {limited} (target 0)")
         print(
             f"the job's page: {done_after - done_before} more records done in {elapsed:.0f} s = "
             f"{job_rate:.1f}/s; people: {people_rate:.1f} views/s"

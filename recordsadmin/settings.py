@@ -295,6 +295,9 @@ SANDBOX_CREDENTIALS_FILE = Path(
 )
 # "100/10s" is the real service's burst limit; "off" turns the emulation off.
 SANDBOX_RATE_LIMIT = os.environ.get("SANDBOX_RATE_LIMIT", "100/10s")
+# Milliseconds the embedded API waits before each answer: the real service's answer time, for
+# benchmarks (bench/people_during_job.py --api-delay); 0 answers at once.
+SANDBOX_LATENCY_MS = env_float("SANDBOX_LATENCY_MS", 0)
 
 # htmx waits a little longer than the server's own deadline, so the server's answer (a page
 # that says what went wrong) always arrives before htmx gives up (docs/reliability.md item 40).

@@ -47,6 +47,8 @@ class Fleet:
         }
         self.processes: list[subprocess.Popen] = []
         self.logs: list[Path] = []
+        # Production settings serve the collected, hashed static files: collect them first.
+        self.manage("collectstatic", "--noinput", "-v0")
 
     def manage(self, *args: str) -> str:
         """`manage.py <args>` in the fleet's environment; what it printed."""
