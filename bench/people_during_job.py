@@ -182,7 +182,8 @@ def main() -> None:
         api_port = free_port()
         access_log = Path(data_dir) / "api-access.log"
         api_env = {**env, "GUNICORN_CMD_ARGS": f"--access-logfile {access_log}"}
-        servers.append(serve(python, api_env, api_port))
+        # As many threads as callers can wait on it: the real service answers many at once.
+        servers.append(serve(python, api_env, api_port, threads=64))
         env["GHL_API_URL"] = f"http://127.0.0.1:{api_port}/sandbox"
         bases = []
         for _ in range(args.processes):
@@ -205,11 +206,12 @@ def main() -> None:
             f"{args.rate} counted in {store}; the API answering after {args.api_delay:g} ms",
             flush=True,
         )
+        # Everyone signs in first (a password hash each), then the clock starts.
+        people = [Person(bases[i % len(bases)], 0.0, think, seed=i) for i in range(args.people)]
         done_before = job_done(admin, bases[0], job)
-        until = time.monotonic() + args.seconds
-        people = [Person(bases[i % len(bases)], until, think, seed=i) for i in range(args.people)]
         started, wall_started = time.monotonic(), time.time()
         for person in people:
+            person.until = started + args.seconds
             person.start()
         for person in people:
             person.join(timeout=args.seconds + 120)

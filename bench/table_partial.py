@@ -80,14 +80,14 @@ def client() -> requests.Session:
     return session
 
 
-def serve(python: str, env: dict[str, str], port: int) -> subprocess.Popen:
+def serve(python: str, env: dict[str, str], port: int, threads: int = 8) -> subprocess.Popen:
     """The dashboard under gunicorn on 127.0.0.1:port, once it answers."""
     server = subprocess.Popen(
         [
             str(Path(python).parent / "gunicorn"),
             "recordsadmin.wsgi",
             "--workers=1",
-            "--threads=8",
+            f"--threads={threads}",
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
         ],
