@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# The database store forgets, every SWEEP_EVERY takes of a process, the calls older than
+# KEEP_SECONDS (longer than any window: the real service's is 10 s) and the spent counters.
+SWEEP_EVERY = 1000
+KEEP_SECONDS = 3600.0
+
 # After Redis fails, this process counts in memory this long before it asks Redis again, so
 # that a stopped Redis costs one connect timeout per interval, not one per call.
 REDIS_RETRY_SECONDS = 5.0
@@ -277,6 +282,7 @@ class DatabaseWindows:
         self._clock = clock
         self.fallback = MemoryWindows(clock)
         self._error = ""
+        self._takes = 0
 
     def _lock(self, key: str) -> None:
         if connection.vendor == "postgresql":
@@ -295,6 +301,10 @@ class DatabaseWindows:
         return result
 
     def take(self, key: str, *, limit: int, seconds: float) -> Taken:
+        self._takes += 1
+        if self._takes % SWEEP_EVERY == 0:
+            self.sweep()
+
         def in_db() -> Taken:
             now = self._clock()
             self._lock(key)
@@ -343,6 +353,18 @@ class DatabaseWindows:
             return counter.count + 1
 
         return self._run(in_db, lambda m: m.count_up(key, seconds=seconds))
+
+    def sweep(self) -> None:
+        """Forget the calls of windows no longer asked about (a key is emptied only when it is
+        asked about again: requests with ever new tokens must not grow the table)."""
+        now = self._clock()
+        self._run(
+            lambda: (
+                WindowCall.objects.filter(at__lt=now - KEEP_SECONDS).delete(),
+                WindowCounter.objects.filter(expires__lt=now).delete(),
+            ),
+            lambda m: None,
+        )
 
     def clear(self) -> None:
         self.fallback.clear()

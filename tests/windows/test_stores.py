@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from recordsadmin.windows import stores
-from recordsadmin.windows.models import WindowCall
+from recordsadmin.windows.models import WindowCall, WindowCounter
 from recordsadmin.windows.stores import DatabaseWindows, MemoryWindows, RedisWindows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,6 +97,20 @@ def test_threads_never_take_more_than_the_limit(store):
     for thread in threads:
         thread.join()
     assert allowed.count(True) == 40
+
+
+def test_the_database_forgets_windows_no_one_asks_about(monkeypatch):
+    clock = [1000.0]
+    store = DatabaseWindows(lambda: clock[0])
+    monkeypatch.setattr(stores, "SWEEP_EVERY", 3)
+    store.take("gone", limit=5, seconds=10)  # a token never seen again
+    store.count_up("gone-day", seconds=60)
+    clock[0] += 2 * stores.KEEP_SECONDS
+    store.take("k", limit=5, seconds=10)
+    store.take("k", limit=5, seconds=10)  # the third take sweeps
+    assert not WindowCall.objects.filter(key="gone").exists()
+    assert WindowCall.objects.filter(key="k").count() == 2
+    assert not WindowCounter.objects.filter(key="gone-day").exists()
 
 
 # --- across processes -------------------------------------------------------------------------
