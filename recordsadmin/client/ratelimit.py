@@ -46,12 +46,11 @@ def daily_quota_spent(headers: Mapping[str, str]) -> bool:
     return _int_or_none(headers.get("X-RateLimit-Daily-Remaining")) == 0
 
 
-def remember(headers: Mapping[str, str], *, at: float | None = None) -> None:
-    """Keep what an answer announces, when it announces the whole limit; `at` is when it
-    arrived (time.monotonic(), now by default)."""
-    global _seen
+def announced(headers: Mapping[str, str], *, at: float | None = None) -> RateLimitSeen | None:
+    """What an answer's headers announce, when they announce the whole limit (else None);
+    `at` is when it arrived (time.monotonic(), now by default)."""
     try:
-        seen = RateLimitSeen(
+        return RateLimitSeen(
             max=int(headers["X-RateLimit-Max"]),
             remaining=int(headers["X-RateLimit-Remaining"]),
             interval_ms=int(headers["X-RateLimit-Interval-Milliseconds"]),
@@ -59,5 +58,13 @@ def remember(headers: Mapping[str, str], *, at: float | None = None) -> None:
             daily_remaining=_int_or_none(headers.get("X-RateLimit-Daily-Remaining")),
         )
     except (KeyError, ValueError):
-        return
-    _seen = seen
+        return None
+
+
+def remember(headers: Mapping[str, str], *, at: float | None = None) -> None:
+    """Keep what an answer announces, when it announces the whole limit; `at` is when it
+    arrived (time.monotonic(), now by default)."""
+    global _seen
+    seen = announced(headers, at=at)
+    if seen is not None:
+        _seen = seen

@@ -225,7 +225,8 @@ class RedisWindows:
             allowed, count, wait = self._take(
                 keys=[self._prefix + key], args=[limit, seconds, member]
             )
-            return Taken(bool(allowed), int(count), max(0.0, float(wait)), member * bool(allowed))
+            call = member if allowed else ""
+            return Taken(bool(allowed), int(count), max(0.0, float(wait)), call)
 
         return self._run(in_redis, lambda m: m.take(key, limit=limit, seconds=seconds))
 

@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from recordsadmin.windows import stores
 from recordsadmin.windows.models import WindowCall, WindowCounter
 from recordsadmin.windows.stores import DatabaseWindows, MemoryWindows, RedisWindows
+from tests.support.fleet import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,15 +121,6 @@ django.setup()
 from recordsadmin.windows.stores import windows
 print(sum(windows().take("shared", limit=50, seconds=30).allowed for _ in range(40)))
 """
-
-
-def database_url() -> str:
-    """The URL of the test database, for a process of its own."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    host = f"{db['HOST'] or ''}:{db['PORT'] or ''}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}/{db['NAME']}"
 
 
 def take_in_processes(count: int, **env: str) -> list[int]:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from recordsadmin.client import budget
+from recordsadmin.client import budget, ratelimit
 from recordsadmin.contract import limits
 from recordsadmin.windows.stores import Windows, windows
 
@@ -49,13 +49,6 @@ class Limit:
 
 
 CONTRACT_LIMIT = Limit(limits.RATE_LIMIT_CALLS, float(limits.RATE_LIMIT_SECONDS))
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        return None
 
 
 class SharedBudget:
@@ -135,14 +128,13 @@ class SharedBudget:
             limit = self.limit(location) or limit
 
     def observe(self, location: str, headers: Mapping[str, str], status: int) -> None:
-        calls = _int(headers.get("X-RateLimit-Max"))
-        interval = _int(headers.get("X-RateLimit-Interval-Milliseconds"))
-        remaining = _int(headers.get("X-RateLimit-Remaining"))
-        if not calls or not interval or calls <= 0 or interval <= 0:
+        seen = ratelimit.announced(headers)
+        if seen is None or seen.max <= 0 or seen.interval_ms <= 0:
             if 200 <= status < 300:
                 self._limits[location] = None  # the service announces no limit
             return
-        limit = Limit(calls, interval / 1000)
+        calls = seen.max
+        limit = Limit(calls, seen.interval_ms / 1000)
         self._limits[location] = limit
         taken = getattr(self._local, "call", None)
         if taken is not None:
@@ -151,12 +143,7 @@ class SharedBudget:
             self._local.call = None
             key, call, seconds = taken
             self._store().settle(key, call, seconds=seconds)
-        if status == 429:
-            counted = calls
-        elif remaining is not None:
-            counted = calls - remaining
-        else:
-            counted = 0
+        counted = calls if status == 429 else calls - seen.remaining
         ours = getattr(self._local, "count", 0)
         if counted > ours:
             self._store().fill(self.window_key(location), count=counted, seconds=limit.seconds)
