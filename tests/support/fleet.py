@@ -74,7 +74,12 @@ class Fleet:
         return process
 
     def web(self, port: int, **env: str) -> str:
-        """A gunicorn process on `port` (2 threads); its base URL once it answers."""
+        """A gunicorn process on `port` (4 threads); its base URL once it answers.
+
+        The first answer may be slow on a loaded machine (the process imports Django and opens
+        its first database connection), so only a refused connection is retried at once; a
+        started process gets up to a minute for that answer.
+        """
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         command = [gunicorn, "recordsadmin.wsgi", "--workers=1", "--threads=4"]
         command += [f"--bind=127.0.0.1:{port}", "--access-logfile=-", "--log-level=warning"]
@@ -82,9 +87,9 @@ class Fleet:
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
-                requests.get(base + "/healthz", timeout=2)
+                requests.get(base + "/healthz", timeout=(2, 60))
                 return base
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if process.poll() is not None:
                     break
                 time.sleep(0.1)
