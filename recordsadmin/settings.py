@@ -248,6 +248,11 @@ BULK_STALE_SECONDS = env_float("BULK_STALE_SECONDS", 120)
 RECORDS_BUDGET_SAFETY = int(env_float("RECORDS_BUDGET_SAFETY", 1))
 RECORDS_BUDGET_RESERVE = env_float("RECORDS_BUDGET_RESERVE", 0.05)
 RECORDS_BUDGET_PROCESSES = int(env_float("RECORDS_BUDGET_PROCESSES", 4))
+# One circuit breaker per location for every process (recordsadmin/records/services/breaker.py):
+# after RECORDS_BREAKER_FAILURES failures in a row (5xx, timeouts, refused connections) calls
+# fail at once for RECORDS_BREAKER_RESET_SECONDS, then one probe call goes. 0 turns it off.
+RECORDS_BREAKER_FAILURES = int(env_float("RECORDS_BREAKER_FAILURES", 5))
+RECORDS_BREAKER_RESET_SECONDS = env_float("RECORDS_BREAKER_RESET_SECONDS", 30)
 
 # The records API. With GHL_TOKEN unset the dashboard talks to its own embedded API under
 # /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.

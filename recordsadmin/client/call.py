@@ -13,15 +13,18 @@ from typing import Any
 
 from recordsadmin.contract.limits import API_VERSION
 
-from . import budget, ratelimit, retry, transport, wire
+from . import breaker, budget, ratelimit, retry, transport, wire
 from .config import Connection, connection
 from .errors import (
+    CircuitOpen,
     NotConfigured,
     NotFound,
     OutcomeUnknown,
     RateLimited,
     RecordsApiError,
     Unavailable,
+    UnexpectedAnswer,
+    UnexpectedCreateAnswer,
 )
 
 logger = logging.getLogger("recordsadmin.client")
@@ -37,6 +40,7 @@ class _Request:
     headers: Mapping[str, str]
     create: bool
     field_keys: tuple[str, ...]
+    carries: str
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ def call(
     deadline: float | None = None,
     create: bool = False,
     field_keys: Iterable[str] = (),
+    carries: str = "",
 ) -> dict:
     """Send one call and return its JSON object, retrying where it is safe.
 
@@ -68,10 +73,11 @@ def call(
     POST that makes something: it is sent again only when it surely never reached the service
     (a refused connection, a 429), otherwise a lost answer raises OutcomeUnknown. `field_keys`
     lets a 400/422 place its messages on the fields they name. `location` is where the location
-    id goes: "query", "body" or nowhere.
+    id goes: "query", "body" or nowhere. `carries` names what a 2xx answer must hold (a key of
+    wire.CARRIES); one without it raises UnexpectedAnswer, and is not sent again.
     """
     conn = connection()
-    request = _request(conn, method, path, params, body, location, create, field_keys)
+    request = _request(conn, method, path, params, body, location, create, field_keys, carries)
     until = retry.deadline(deadline, conn)
     maybe_applied = False
     attempt = 0
@@ -90,7 +96,7 @@ def call(
         _retry_or_raise(conn, request, failure, attempt, until)
 
 
-def _request(conn: Connection, method, path, params, body, location, create, field_keys):
+def _request(conn: Connection, method, path, params, body, location, create, field_keys, carries):
     if location == "query":
         params = {**(params or {}), "locationId": conn.location_id}
     elif location == "body":
@@ -100,15 +106,20 @@ def _request(conn: Connection, method, path, params, body, location, create, fie
         "Version": API_VERSION,
         "Accept": "application/json",
     }
-    return _Request(
-        method, path, conn.base_url + path, params, body, headers, create, tuple(field_keys)
-    )
+    url = conn.base_url + path
+    return _Request(method, path, url, params, body, headers, create, tuple(field_keys), carries)
 
 
 def _attempt(
     conn: Connection, request: _Request, until: float, attempt: int, maybe_applied: bool
 ) -> tuple[dict, _Failure | None]:
     """One attempt: (the answer's JSON, None), or ({}, what failed)."""
+    circuit = breaker.installed()
+    shut_for = circuit.admit(conn.location_id, create=request.create)
+    if shut_for:
+        # Never sent: the service failed too often in a row; it is tried again later.
+        error = CircuitOpen(retry_after=shut_for, maybe_applied=maybe_applied)
+        raise _give_up(request, error)
     spending = budget.installed()
     refused_for = spending.acquire(conn.location_id, priority=budget.priority(), deadline=until)
     if refused_for:
@@ -136,20 +147,22 @@ def _attempt(
         if exc.kind == "invalid_url":
             raise NotConfigured("GHL_API_URL is not a valid URL.") from exc
         error = _no_answer(exc, create=request.create, maybe_applied=maybe_applied)
+        circuit.record(conn.location_id, failed=True)
         _log(request, attempt, started, f"failed: {error.message}")
         return {}, _Failure(error, never_sent=exc.never_sent)
     _log(request, attempt, started, answer.status)
+    circuit.record(conn.location_id, failed=answer.status >= 500)
     ratelimit.remember(answer.headers)
     spending.observe(conn.location_id, answer.headers, answer.status)
     maybe_applied = maybe_applied or retry.may_have_applied(answer.status)
     try:
-        return wire.read_answer(
+        data = wire.read_answer(
             answer,
             create=request.create,
             field_keys=request.field_keys,
             secret=conn.token,
             maybe_applied=maybe_applied,
-        ), None
+        )
     except NotFound as error:
         if request.method == "DELETE" and error.maybe_applied:
             # An earlier attempt deleted it and its answer was lost: that is success.
@@ -162,6 +175,13 @@ def _attempt(
             server_wait=retry.server_wait(answer.headers, rate_limited=answer.status == 429),
             quota_spent=ratelimit.daily_quota_spent(answer.headers),
         )
+    missing = wire.missing_from(data, request.carries)
+    if missing:
+        # The service had the request (a write may be done) but said nothing we can read.
+        cls = UnexpectedCreateAnswer if request.create else UnexpectedAnswer
+        error = cls(status=answer.status, missing=missing, maybe_applied=maybe_applied)
+        raise _give_up(request, error)
+    return data, None
 
 
 def _no_answer(exc: transport.TransportError, *, create: bool, maybe_applied: bool):

@@ -27,22 +27,23 @@ def segment(value: str) -> str:
 
 
 def objects_list(*, deadline: float | None = None) -> dict:
-    return call("GET", "/objects/", location="query", deadline=deadline)
+    return call("GET", "/objects/", location="query", deadline=deadline, carries="objects")
 
 
 def object_get(key: str, *, deadline: float | None = None) -> dict:
     path = f"/objects/{segment(key)}"
     params = {"fetchProperties": "true"}
-    return call("GET", path, params=params, location="query", deadline=deadline)
+    return call("GET", path, params=params, location="query", deadline=deadline, carries="object")
 
 
 def records_search(key: str, body: Mapping[str, Any], *, deadline: float | None = None) -> dict:
     path = f"/objects/{segment(key)}/records/search"
-    return call("POST", path, body=body, location="body", deadline=deadline)
+    return call("POST", path, body=body, location="body", deadline=deadline, carries="records")
 
 
 def record_get(key: str, record_id: str, *, deadline: float | None = None) -> dict:
-    return call("GET", f"/objects/{segment(key)}/records/{segment(record_id)}", deadline=deadline)
+    path = f"/objects/{segment(key)}/records/{segment(record_id)}"
+    return call("GET", path, deadline=deadline, carries="record")
 
 
 def record_create(
@@ -60,6 +61,7 @@ def record_create(
         create=True,
         field_keys=field_keys,
         deadline=deadline,
+        carries="record",
     )
 
 
@@ -78,6 +80,7 @@ def record_update(
         location="query",
         field_keys=field_keys,
         deadline=deadline,
+        carries="record",
     )
 
 
@@ -87,4 +90,4 @@ def record_delete(key: str, record_id: str, *, deadline: float | None = None) ->
 
 
 def users_list(*, deadline: float | None = None) -> dict:
-    return call("GET", "/users/", location="query", deadline=deadline)
+    return call("GET", "/users/", location="query", deadline=deadline, carries="users")

@@ -115,6 +115,34 @@ class Unavailable(RecordsApiError):
     default_message = "The records API is unavailable right now."
 
 
+class CircuitOpen(Unavailable):
+    """Not sent: the records API failed too often in a row, and the dashboard does not call
+    it again before `retry_after` seconds (recordsadmin/client/breaker.py)."""
+
+    default_message = (
+        "The records API is unavailable: it failed repeatedly, so the dashboard waits before "
+        "calling it again."
+    )
+
+    def __init__(self, message: str = "", *, retry_after: float = 0.0, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class UnexpectedAnswer(Unavailable):
+    """A 2xx answer that does not carry what the operation returns (a record GET or PUT
+    answered `{}`, a search without `records`). It is never read as an empty result: a read
+    says so, and a write's outcome is unknown (`maybe_applied`), as when an answer is lost."""
+
+    default_message = "The records API answered in a form we do not understand."
+
+    def __init__(self, message: str = "", *, status: int | None = None, missing: str = "", **kw):
+        if not message and missing:
+            message = f"{self.default_message[:-1]}: the answer has no {missing}."
+        super().__init__(message, status=status, **kw)
+        self.missing = missing
+
+
 class OutcomeUnknown(Unavailable):
     """A create may have reached the server, but its answer was lost; it is not sent again.
 
@@ -128,3 +156,9 @@ class OutcomeUnknown(Unavailable):
     def __init__(self, message: str = "", *, status: int | None = None, **kwargs) -> None:
         kwargs.setdefault("maybe_applied", True)
         super().__init__(message, status=status, **kwargs)
+
+
+class UnexpectedCreateAnswer(UnexpectedAnswer, OutcomeUnknown):
+    """A create answered 2xx without the new record: it may exist, but we cannot say which one
+    it is. Both kinds at once, so that every caller that handles a lost create's answer
+    handles this one too."""

@@ -27,6 +27,8 @@ from .errors import (
     RateLimited,
     RecordsApiError,
     Unavailable,
+    UnexpectedAnswer,
+    UnexpectedCreateAnswer,
     ValidationFailed,
 )
 from .retry import server_wait
@@ -221,6 +223,43 @@ def parse_users(raw: dict) -> list[User]:
     return [parse_user(u) for u in raw.get("users") or () if isinstance(u, dict) and u.get("id")]
 
 
+# -- what each answer must carry -----------------------------------------------------------------
+
+
+def _has_record(data: dict) -> bool:
+    raw = data["record"] if isinstance(data.get("record"), dict) else data
+    return bool(_text(raw.get("id") or raw.get("_id")))
+
+
+def _has_object(data: dict) -> bool:
+    raw = data["object"] if isinstance(data.get("object"), dict) else data
+    return bool(_text(raw.get("key")))
+
+
+def _has_list(name: str):
+    return lambda data: isinstance(data.get(name), list)
+
+
+# What an operation's 2xx answer must hold, by the name `call(carries=...)` gives: the words
+# for what is missing, and the test. An answer without it is UnexpectedAnswer, never read as
+# an empty record or an empty result.
+CARRIES = {
+    "record": ("record", _has_record),
+    "records": ("list of records", _has_list("records")),
+    "object": ("object", _has_object),
+    "objects": ("list of objects", _has_list("objects")),
+    "users": ("list of users", _has_list("users")),
+}
+
+
+def missing_from(data: dict, carries: str) -> str:
+    """What `data`, a 2xx answer's JSON, lacks of what it must carry ("" when nothing is)."""
+    if not carries:
+        return ""
+    words, holds = CARRIES[carries]
+    return "" if holds(data) else words
+
+
 # -- reading an answer's status ------------------------------------------------------------------
 
 
@@ -243,10 +282,13 @@ def read_answer(
         if not answer.content.strip():
             return {}
         data = _json(answer.content)
-        if not isinstance(data, dict):
+        if data is None:
             cls = OutcomeUnknown if create else Unavailable
             message = "The records API answered with malformed JSON."
             raise cls(message, status=status, maybe_applied=maybe_applied)
+        if not isinstance(data, dict):
+            cls = UnexpectedCreateAnswer if create else UnexpectedAnswer
+            raise cls(status=status, missing="JSON object", maybe_applied=maybe_applied)
         return data
     if 300 <= status < 400:
         # Redirects are never followed: the token must not travel to another host.

@@ -13,6 +13,11 @@ urlpatterns = [
     path("objects/<str:key>/bulk/start/", bulk.bulk_start, name="bulk_start"),
     path("objects/<str:key>/export/", transfer.record_export, name="record_export"),
     path("objects/<str:key>/export.csv", transfer.record_export_csv, name="record_export_csv"),
+    path(
+        "objects/<str:key>/export/<uuid:download>/",
+        transfer.record_export_status,
+        name="record_export_status",
+    ),
     path("objects/<str:key>/import/", transfer.import_upload, name="import_upload"),
     path("imports/<str:upload_id>/", transfer.import_map, name="import_map"),
     path("imports/<str:upload_id>/start/", transfer.import_start, name="import_start"),

@@ -6,6 +6,12 @@ when its answer came: the server counted it by then, so it leaves our window no 
 server's); `fill` makes the window hold at least `count` calls from now on (calls counted
 elsewhere: another app on the same location, or a 429 that says the window is full);
 `count_up` counts calls per period (a day) without keeping them.
+
+Each store also keeps circuit breakers (recordsadmin/records/services/breaker.py): per key, the
+failures in a row, the time until which the breaker is open, and until when a probe call that
+one caller claimed is in flight. `failed` counts a failure and opens the breaker at a threshold;
+`gate` says whether a call may go, and lets one caller, once the open time has passed, claim the
+probe; `succeeded` closes it.
 """
 
 import logging
@@ -22,7 +28,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Min
 
-from .models import WindowCall, WindowCounter
+from .models import BreakerState, WindowCall, WindowCounter
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +56,38 @@ class Taken:
     call: str = ""
 
 
+# Breaker states, as `gate` and `failed` report them.
+CLOSED, OPEN, HALF_OPEN, PROBE = "closed", "open", "half-open", "probe"
+# A breaker nobody has failed or asked about for this long is forgotten (Redis, the database).
+BREAKER_KEEP_SECONDS = 86400
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A breaker as `gate` or `failed` found it. `state`: CLOSED; OPEN for `wait` more
+    seconds; HALF_OPEN when its open time has passed but this caller may not probe (another's
+    probe is in flight for `wait` seconds at most, or the caller did not ask to); PROBE when
+    this caller's call is the one probe. `failures` counts the failures in a row."""
+
+    state: str
+    wait: float = 0.0
+    failures: int = 0
+
+
+def _gate(
+    failures: int, open_until: float, probe_until: float, now: float, probe: bool
+) -> tuple[Gate, bool]:
+    """The gate of a breaker's stored state at `now`, and whether the caller claims the probe
+    (then the store sets its probe time)."""
+    if not open_until:
+        return Gate(CLOSED, 0.0, failures), False
+    if now < open_until:
+        return Gate(OPEN, open_until - now, failures), False
+    if probe and probe_until <= now:
+        return Gate(PROBE, 0.0, failures), True
+    return Gate(HALF_OPEN, max(0.0, probe_until - now), failures), False
+
+
 class Windows(Protocol):
     kind: str
 
@@ -60,6 +98,12 @@ class Windows(Protocol):
     def fill(self, key: str, *, count: int, seconds: float) -> None: ...
 
     def count_up(self, key: str, *, seconds: float) -> int: ...
+
+    def gate(self, key: str, *, probe: bool, probe_seconds: float) -> Gate: ...
+
+    def failed(self, key: str, *, threshold: int, open_seconds: float) -> Gate: ...
+
+    def succeeded(self, key: str) -> None: ...
 
     def clear(self) -> None: ...
 
@@ -76,6 +120,8 @@ class MemoryWindows:
         # Per key, (time, call) oldest first.
         self._calls: dict[str, deque[tuple[float, str]]] = {}
         self._counters: dict[str, tuple[int, float]] = {}
+        # Per breaker key: [failures, open until, probe until].
+        self._breakers: dict[str, list] = {}
         self._lock = threading.Lock()
 
     def _window(self, key: str, now: float, seconds: float) -> deque[tuple[float, str]]:
@@ -120,10 +166,35 @@ class MemoryWindows:
             self._counters[key] = (count + 1, expires)
             return count + 1
 
+    def gate(self, key: str, *, probe: bool, probe_seconds: float) -> Gate:
+        now = self._clock()
+        with self._lock:
+            state = self._breakers.get(key, [0, 0.0, 0.0])
+            gate, claimed = _gate(*state, now, probe)
+            if claimed:
+                state[2] = now + probe_seconds
+                self._breakers[key] = state
+            return gate
+
+    def failed(self, key: str, *, threshold: int, open_seconds: float) -> Gate:
+        now = self._clock()
+        with self._lock:
+            state = self._breakers.setdefault(key, [0, 0.0, 0.0])
+            state[0] += 1
+            if state[0] >= threshold:
+                state[1], state[2] = now + open_seconds, 0.0
+                return Gate(OPEN, open_seconds, state[0])
+            return Gate(CLOSED, 0.0, state[0])
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._breakers.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
             self._counters.clear()
+            self._breakers.clear()
 
     def status(self) -> dict:
         return {"store": self.kind, "ok": True, "error": ""}
@@ -179,6 +250,45 @@ return count
 """
 
 
+# KEYS[1] the breaker (a hash); ARGV: "1" when the caller may probe, the probe's seconds.
+_GATE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local v = redis.call('HMGET', KEYS[1], 'failures', 'open_until', 'probe_until')
+local failures = tonumber(v[1] or '0')
+local open_until = tonumber(v[2] or '0')
+local probe_until = tonumber(v[3] or '0')
+if open_until == 0 then return {'closed', '0', failures} end
+if now < open_until then return {'open', tostring(open_until - now), failures} end
+if ARGV[1] == '1' and probe_until <= now then
+  redis.call('HSET', KEYS[1], 'probe_until', tostring(now + tonumber(ARGV[2])))
+  return {'probe', '0', failures}
+end
+local wait = probe_until - now
+if wait < 0 then wait = 0 end
+return {'half-open', tostring(wait), failures}
+"""
+
+# KEYS[1] the breaker; ARGV: the threshold, the seconds it opens for, the seconds it is kept.
+_FAILED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3]) * 1000))
+if failures >= tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'open_until', tostring(now + tonumber(ARGV[2])), 'probe_until', '0')
+  return {'open', ARGV[2], failures}
+end
+return {'closed', '0', failures}
+"""
+
+
+def _redis_gate(found) -> Gate:
+    state, wait, failures = found
+    state = state.decode() if isinstance(state, bytes) else str(state)
+    return Gate(state, max(0.0, float(wait)), int(failures))
+
+
 class RedisWindows:
     """The windows in Redis: shared by every process and machine that uses the same server.
 
@@ -199,6 +309,8 @@ class RedisWindows:
         self._fill = self._redis.register_script(_FILL)
         self._settle = self._redis.register_script(_SETTLE)
         self._count_up = self._redis.register_script(_COUNT_UP)
+        self._gate = self._redis.register_script(_GATE)
+        self._failed = self._redis.register_script(_FAILED)
         self.fallback = MemoryWindows()
         self._down_until = 0.0
         self._error = ""
@@ -247,6 +359,28 @@ class RedisWindows:
             return int(self._count_up(keys=[self._prefix + "count:" + key], args=[seconds]))
 
         return self._run(in_redis, lambda m: m.count_up(key, seconds=seconds))
+
+    def gate(self, key: str, *, probe: bool, probe_seconds: float) -> Gate:
+        def in_redis() -> Gate:
+            args = ["1" if probe else "0", probe_seconds]
+            return _redis_gate(self._gate(keys=[self._prefix + "breaker:" + key], args=args))
+
+        return self._run(in_redis, lambda m: m.gate(key, probe=probe, probe_seconds=probe_seconds))
+
+    def failed(self, key: str, *, threshold: int, open_seconds: float) -> Gate:
+        def in_redis() -> Gate:
+            args = [threshold, open_seconds, BREAKER_KEEP_SECONDS]
+            return _redis_gate(self._failed(keys=[self._prefix + "breaker:" + key], args=args))
+
+        return self._run(
+            in_redis, lambda m: m.failed(key, threshold=threshold, open_seconds=open_seconds)
+        )
+
+    def succeeded(self, key: str) -> None:
+        self._run(
+            lambda: self._redis.delete(self._prefix + "breaker:" + key),
+            lambda m: m.succeeded(key),
+        )
 
     def clear(self) -> None:
         self.fallback.clear()
@@ -355,6 +489,48 @@ class DatabaseWindows:
 
         return self._run(in_db, lambda m: m.count_up(key, seconds=seconds))
 
+    def gate(self, key: str, *, probe: bool, probe_seconds: float) -> Gate:
+        def in_db() -> Gate:
+            now = self._clock()
+            row = BreakerState.objects.filter(key=key).first()
+            if row is None:
+                return Gate(CLOSED)
+            gate, claimed = _gate(row.failures, row.open_until, row.probe_until, now, probe)
+            if claimed:
+                # One caller wins the probe: the update holds only while no other claimed it.
+                won = BreakerState.objects.filter(
+                    key=key, open_until=row.open_until, probe_until__lte=now
+                ).update(probe_until=now + probe_seconds)
+                if not won:
+                    return Gate(HALF_OPEN, probe_seconds, row.failures)
+            return gate
+
+        return self._run(in_db, lambda m: m.gate(key, probe=probe, probe_seconds=probe_seconds))
+
+    def failed(self, key: str, *, threshold: int, open_seconds: float) -> Gate:
+        def in_db() -> Gate:
+            now = self._clock()
+            self._lock(key)
+            row, _ = BreakerState.objects.get_or_create(key=key)
+            row.failures += 1
+            row.kept_until = now + BREAKER_KEEP_SECONDS
+            if row.failures >= threshold:
+                row.open_until, row.probe_until = now + open_seconds, 0.0
+            row.save()
+            if row.open_until > now:
+                return Gate(OPEN, row.open_until - now, row.failures)
+            return Gate(CLOSED, 0.0, row.failures)
+
+        return self._run(
+            in_db, lambda m: m.failed(key, threshold=threshold, open_seconds=open_seconds)
+        )
+
+    def succeeded(self, key: str) -> None:
+        self._run(
+            lambda: BreakerState.objects.filter(key=key).delete(),
+            lambda m: m.succeeded(key),
+        )
+
     def sweep(self) -> None:
         """Forget the calls of windows no longer asked about (a key is emptied only when it is
         asked about again: requests with ever new tokens must not grow the table)."""
@@ -363,6 +539,7 @@ class DatabaseWindows:
             lambda: (
                 WindowCall.objects.filter(at__lt=now - KEEP_SECONDS).delete(),
                 WindowCounter.objects.filter(expires__lt=now).delete(),
+                BreakerState.objects.filter(kept_until__lt=now).delete(),
             ),
             lambda m: None,
         )
@@ -371,6 +548,7 @@ class DatabaseWindows:
         self.fallback.clear()
         WindowCall.objects.all().delete()
         WindowCounter.objects.all().delete()
+        BreakerState.objects.all().delete()
 
     def status(self) -> dict:
         return {"store": self.kind, "ok": not self._error, "error": self._error}

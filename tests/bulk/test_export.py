@@ -13,6 +13,9 @@ from recordsadmin.records.models import BulkJob
 from recordsadmin.records.transfer import csvfiles, imports
 from recordsadmin.sandbox.models import Record as SandboxRecord
 from tests.bulk.conftest import KEY, run_worker
+from tests.conftest import make_staff
+from tests.editing.helpers import hidden
+from tests.support.stub import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -167,3 +170,62 @@ def test_the_default_export_has_the_tables_columns_in_the_tables_order(records_a
     assert table[:2] == ["Status", "Address"] and table[-2:] == ["Owner", "Updated"]
     header = rows(staff_client.get(URL))[0]
     assert header == table
+
+
+# -- how the download went, on the page that started it --------------------------------------
+
+
+def start_download(staff_client) -> tuple[str, str]:
+    """The export page's download id, and the URL of its status."""
+    page = staff_client.get(f"/objects/{KEY}/export/")
+    download = hidden(page.content, "download")
+    status_url = f"/objects/{KEY}/export/{download}/"
+    assert f'hx-get="{status_url}"' in page.content.decode()
+    assert 'role="status"' in page.content.decode()
+    return download, status_url
+
+
+def test_the_export_page_says_when_the_download_finished(records_api, staff_client):
+    records_api(records=130)
+    download, status_url = start_download(staff_client)
+    assert "Starting the export" in staff_client.get(status_url).content.decode()
+    table = rows(staff_client.get(URL, {"download": download}))
+    assert len(table) == 131
+    status = staff_client.get(status_url).content.decode()
+    assert "The export finished: 130 records" in status
+    assert "hx-trigger" not in status  # it stops asking
+
+
+def test_an_export_that_meets_an_odd_answer_midway_says_it_is_incomplete(
+    proxied, staff_client, client
+):
+    proxy = proxied(records=130)
+    route = proxy.route
+
+    def second_page_odd(seen):
+        if seen.path.endswith("/records/search") and (seen.json or {}).get("page") == 2:
+            return Reply(200, json={"data": [], "total": 130})  # no `records`
+        return route(seen)
+
+    proxy.stub.router = second_page_odd
+    download, status_url = start_download(staff_client)
+    table = rows(staff_client.get(URL, {"download": download}))
+    assert len(table) == 1 + 100 + 1
+    last = table[-1][0]
+    assert last.startswith("# Incomplete export: stopped after 100 of 130 records:")
+    assert "form we do not understand" in last and "list of records" in last
+    status = staff_client.get(status_url).content.decode()
+    assert "The export is incomplete" in status
+    assert "stopped after 100 of 130 records" in status
+    # Another user who may export knows nothing of this download.
+    client.force_login(make_staff("other", "view_record", "export_record"))
+    other = client.get(status_url)
+    assert other.status_code == 200 and "incomplete" not in other.content.decode()
+
+
+def test_an_odd_first_page_is_an_error_page_not_an_empty_file(proxied, staff_client):
+    proxy = proxied(records=5)
+    proxy.fail("POST", r"/records/search$", Reply(200, json={"total": 5}))
+    response = staff_client.get(URL)
+    assert response.status_code == 502
+    assert "form we do not understand" in response.content.decode()

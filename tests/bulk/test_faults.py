@@ -111,3 +111,32 @@ def test_a_write_the_api_may_have_carried_out_is_unknown_and_a_retry_finishes_it
         }
     retried = RecordChange.objects.filter(job_id=str(job.pk)).exclude(outcome="unknown")
     assert sorted(retried.values_list("record_id", "outcome")) == [(i, "ok") for i in ids]
+
+
+def test_items_the_open_breaker_holds_back_go_once_the_api_is_back(proxied, staff_user, settings):
+    """An outage opens the breaker; the job's items are not failed for it: they wait for the
+    breaker's probe and go when the API answers again."""
+    settings.RECORDS_BREAKER_FAILURES = 2
+    settings.RECORDS_BREAKER_RESET_SECONDS = 0.3
+    settings.BULK_CONCURRENCY = 1
+    proxy = proxied(records=6)
+    route = proxy.route
+    failing = {"left": 2}
+
+    def two_503s_then_well(seen):
+        if seen.method == "DELETE" and failing["left"]:
+            failing["left"] -= 1
+            return Reply(503, json={"message": "down"})
+        return route(seen)
+
+    proxy.stub.router = two_503s_then_well
+    job = start("delete", staff_user, {})
+    runner.job_run(job_id=str(job.pk))
+    job.refresh_from_db()
+    counts = jobs.job_counts(job=job)
+    # The two answered 503 failed (a gateway's 503 changed nothing); none failed for the
+    # breaker; the other four were held back, then deleted.
+    assert (counts["failed"], counts["done"], counts["pending"]) == (2, 4, 0), counts
+    assert job.status == BulkJob.Status.DONE
+    assert len(proxy.calls("DELETE")) == 6
+    assert sandbox_records().count() == 2

@@ -16,6 +16,7 @@ from recordsadmin.client.errors import (
     RateLimited,
     RecordsApiError,
     Unavailable,
+    UnexpectedAnswer,
     ValidationFailed,
 )
 from tests.support.stub import Reply, Stub, unused_port
@@ -24,7 +25,16 @@ from .conftest import LOCATION, TOKEN
 
 OK = Reply(200, json={"objects": []})
 RECORD = {"record": {"id": "r1", "properties": {"name": "A"}}}
+RECORDS = {"records": [RECORD["record"]], "total": 1}
 KEY = "custom_objects.pets"
+# A successful answer to each kind of call, in the shape that call returns.
+ANSWERS = {
+    "GET": {"objects": []},
+    "SEARCH": RECORDS,
+    "PUT": RECORD,
+    "DELETE": {"id": "r1", "success": True},
+    "CREATE": RECORD,
+}
 
 
 def call(kind: str, **kwargs):
@@ -70,7 +80,7 @@ def test_malformed_path_segment_is_refused_before_sending(ghl):
 @pytest.mark.parametrize("status", [502, 503, 504])
 @pytest.mark.parametrize("kind", ["GET", "SEARCH", "PUT", "DELETE"])
 def test_idempotent_calls_are_retried_on_gateway_errors(ghl, kind, status):
-    ghl.script(Reply(status, json={"message": "busy"}), Reply(200, json=RECORD))
+    ghl.script(Reply(status, json={"message": "busy"}), Reply(200, json=ANSWERS[kind]))
     call(kind)
     assert len(ghl.requests) == 2
     assert ghl.requests[0].method == ghl.requests[1].method
@@ -385,7 +395,7 @@ def test_429_without_retry_after_uses_the_rate_limit_interval(ghl):
         "X-RateLimit-Remaining": "0",
         "X-RateLimit-Interval-Milliseconds": "250",
     }
-    ghl.script(Reply(429, headers=headers), OK)
+    ghl.script(Reply(429, headers=headers), Reply(200, json=RECORDS))
     started = time.monotonic()
     call("SEARCH")
     assert time.monotonic() - started >= 0.25
@@ -395,7 +405,7 @@ def test_429_without_retry_after_uses_the_rate_limit_interval(ghl):
 def test_a_429_waits_the_interval_even_when_remaining_is_not_zero(ghl):
     """The 429 itself says the window is spent, whatever X-RateLimit-Remaining claims."""
     headers = {"X-RateLimit-Remaining": "3", "X-RateLimit-Interval-Milliseconds": "250"}
-    ghl.script(Reply(429, headers=headers), OK)
+    ghl.script(Reply(429, headers=headers), Reply(200, json=RECORDS))
     started = time.monotonic()
     call("SEARCH")
     assert time.monotonic() - started >= 0.25
@@ -464,12 +474,39 @@ def test_create_is_retried_after_429_which_means_not_done(ghl):
 # -- malformed answers and redirects (item 17) -------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"<html>gateway</html>"])
+@pytest.mark.parametrize("body", [b"{not json", b"<html>gateway</html>"])
 def test_malformed_json_is_unavailable(ghl, body):
     ghl.script(Reply(200, body=body, headers={"Content-Type": "text/html"}))
     with pytest.raises(Unavailable) as caught:
         call("GET")
     assert "malformed" in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["GET", "SEARCH", "PUT", "CREATE"])
+@pytest.mark.parametrize(
+    "body",
+    [b"{}", b"[1, 2]", b'"ok"', b'{"data": {"id": "r1"}}', b'{"record": {"properties": {}}}'],
+)
+def test_an_answer_without_what_the_call_returns_is_its_own_error(ghl, kind, body):
+    """Never read as an empty result: an error that says the API answered in a form we do
+    not understand, with the status; a write's outcome is unknown (a create's OutcomeUnknown
+    too), and nothing is sent again."""
+    ghl.script(Reply(200, body=body))
+    with pytest.raises(UnexpectedAnswer) as caught:
+        call(kind)
+    error = caught.value
+    assert error.status == 200 and "form we do not understand" in str(error)
+    if kind in ("PUT", "CREATE"):
+        assert error.maybe_applied is True
+    assert isinstance(error, OutcomeUnknown) is (kind == "CREATE")
+    assert len(ghl.requests) == 1
+
+
+def test_a_delete_needs_no_body(ghl):
+    """A DELETE's answer carries nothing the dashboard reads: `{}` is success."""
+    ghl.script(Reply(200, json={}))
+    call("DELETE")
+    assert len(ghl.requests) == 1
 
 
 def test_redirect_is_not_followed(ghl, settings):
@@ -604,7 +641,7 @@ def test_token_without_location_is_not_configured(settings):
 
 
 def test_sequential_calls_reuse_one_connection(ghl):
-    ghl.default = Reply(200, json=RECORD)
+    ghl.default = Reply(200, json={**RECORD, **RECORDS, **ANSWERS["GET"]})
     for _ in range(10):
         call("GET")
         call("SEARCH")

@@ -1,9 +1,11 @@
-"""The rate budget each test starts with (recordsadmin/records/services/budget.py)."""
+"""The rate budget and the circuit breaker each test starts with
+(recordsadmin/records/services/budget.py, recordsadmin/records/services/breaker.py)."""
 
 import pytest
 
+from recordsadmin.client import breaker as client_breaker
 from recordsadmin.client import budget as client_budget
-from recordsadmin.records.services import budget
+from recordsadmin.records.services import breaker, budget
 
 from .markers import may_use_db
 
@@ -11,11 +13,15 @@ from .markers import may_use_db
 @pytest.fixture(autouse=True)
 def fresh_rate_budget(request):
     """Each test starts with a budget that has learned no location's limit (the stub services
-    of several tests share a location id). The budget counts in the database: a test that
-    may not use it (the client's own tests) has none."""
+    of several tests share a location id), and a breaker that trusts nothing it saw before.
+    Both keep their state in the database: a test that may not use it (the client's own
+    tests) has neither."""
     if may_use_db(request):
         budget.install()
+        breaker.install()
     else:
         client_budget.install(client_budget.Unlimited())
+        client_breaker.install(client_breaker.AlwaysClosed())
     yield
     budget.install()
+    breaker.install()

@@ -113,6 +113,65 @@ def test_the_database_forgets_windows_no_one_asks_about(monkeypatch):
     assert not WindowCounter.objects.filter(key="gone-day").exists()
 
 
+# --- circuit breakers -----------------------------------------------------------------------
+
+
+def test_a_breaker_opens_at_the_threshold_and_lets_one_probe_through(store):
+    assert store.gate("b", probe=True, probe_seconds=5).state == stores.CLOSED
+    found = [store.failed("b", threshold=3, open_seconds=0.3) for _ in range(3)]
+    assert [(g.state, g.failures) for g in found] == [("closed", 1), ("closed", 2), ("open", 3)]
+    shut = store.gate("b", probe=True, probe_seconds=5)
+    assert shut.state == stores.OPEN and 0 < shut.wait <= 0.3
+    assert store.gate("other", probe=True, probe_seconds=5).state == stores.CLOSED  # per key
+    time.sleep(0.35)
+    # Half open: a caller that may not probe (a create) waits; the first that may, probes.
+    assert store.gate("b", probe=False, probe_seconds=5).state == stores.HALF_OPEN
+    assert store.gate("b", probe=True, probe_seconds=5).state == stores.PROBE
+    waiting = store.gate("b", probe=True, probe_seconds=5)
+    assert waiting.state == stores.HALF_OPEN and 4 < waiting.wait <= 5  # one probe at a time
+    store.succeeded("b")
+    closed = store.gate("b", probe=True, probe_seconds=5)
+    assert (closed.state, closed.failures) == (stores.CLOSED, 0)
+
+
+def test_a_failed_probe_opens_the_breaker_again(store):
+    for _ in range(2):
+        store.failed("b", threshold=2, open_seconds=0.2)
+    time.sleep(0.25)
+    assert store.gate("b", probe=True, probe_seconds=5).state == stores.PROBE
+    again = store.failed("b", threshold=2, open_seconds=0.2)
+    assert again.state == stores.OPEN
+    assert store.gate("b", probe=True, probe_seconds=5).state == stores.OPEN
+    time.sleep(0.25)
+    assert store.gate("b", probe=True, probe_seconds=5).state == stores.PROBE
+
+
+def test_a_success_resets_the_failures_in_a_row(store):
+    store.failed("b", threshold=3, open_seconds=5)
+    store.failed("b", threshold=3, open_seconds=5)
+    store.succeeded("b")
+    assert store.failed("b", threshold=3, open_seconds=5).state == stores.CLOSED
+    store.clear()
+    assert store.gate("b", probe=True, probe_seconds=5).failures == 0
+
+
+def test_threads_claim_one_probe(store):
+    for _ in range(2):
+        store.failed("b", threshold=2, open_seconds=0.1)
+    time.sleep(0.15)
+    states = []
+
+    def worker():
+        states.append(store.gate("b", probe=True, probe_seconds=30).state)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(states) == ["half-open"] * 5 + ["probe"]
+
+
 # --- across processes -------------------------------------------------------------------------
 
 TAKE_IN_ANOTHER_PROCESS = """
@@ -123,7 +182,9 @@ print(sum(windows().take("shared", limit=50, seconds=30).allowed for _ in range(
 """
 
 
-def take_in_processes(count: int, **env: str) -> list[int]:
+def take_in_processes(count: int, **env: str) -> list:
+    """What `count` processes printed, each running SCRIPT (default: 40 takes)."""
+    script = env.pop("SCRIPT", TAKE_IN_ANOTHER_PROCESS)
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "recordsadmin.settings",
@@ -133,7 +194,7 @@ def take_in_processes(count: int, **env: str) -> list[int]:
     }
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", TAKE_IN_ANOTHER_PROCESS],
+            [sys.executable, "-c", script],
             env=environment,
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -141,7 +202,25 @@ def take_in_processes(count: int, **env: str) -> list[int]:
         )
         for _ in range(count)
     ]
-    return [int(p.communicate(timeout=120)[0].strip() or 0) for p in processes]
+    printed = [p.communicate(timeout=120)[0].strip() for p in processes]
+    return [int(text) if text.isdigit() else text for text in printed]
+
+
+FAIL_IN_ANOTHER_PROCESS = """
+import django, os, sys
+django.setup()
+from recordsadmin.windows.stores import windows
+print(windows().failed("shared-breaker", threshold=3, open_seconds=30).state)
+"""
+
+
+def test_a_breaker_opened_by_other_processes_is_open_here(redis_url):
+    states = take_in_processes(
+        3, REDIS_URL=redis_url, DATABASE_URL="sqlite:///:memory:", SCRIPT=FAIL_IN_ANOTHER_PROCESS
+    )
+    assert sorted(states) == ["closed", "closed", "open"]
+    gate = RedisWindows(redis_url).gate("shared-breaker", probe=True, probe_seconds=5)
+    assert gate.state == stores.OPEN and 25 < gate.wait <= 30
 
 
 def test_processes_on_one_database_share_the_window():

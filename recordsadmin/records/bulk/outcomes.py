@@ -44,7 +44,12 @@ class ItemResult:
     before: dict | None = None  # the record before an import's update, found by the call
 
 
-def refused_reason(times: int) -> str:
+def refused_reason(times: int, *, unavailable: bool = False) -> str:
+    if unavailable:
+        return (
+            f"Not sent: the records API was unavailable each of the {times} times this item "
+            "came up (it kept failing, so the dashboard held its calls back). Retry it later."
+        )
     return (
         f"Not sent: the records API refused it for the rate limit {times} times in a row "
         "(HTTP 429). Retry it later."

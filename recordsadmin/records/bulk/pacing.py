@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from recordsadmin.client import budget, ratelimit
-from recordsadmin.client.errors import RateLimited
+from recordsadmin.client.errors import CircuitOpen, RateLimited
 from recordsadmin.client.retry import deadline_in
 
 # A job gives each call this long, retries and waits for the budget included (a page view
@@ -22,6 +22,10 @@ CALL_DEADLINE_SECONDS = 60.0
 
 T = TypeVar("T")
 
+# Calls not sent now, to be sent again later: refused for the rate, or held back by the
+# circuit breaker while the API is failing (recordsadmin/records/services/breaker.py).
+HELD_BACK = (RateLimited, CircuitOpen)
+
 
 class DailyLimitSpent(Exception):
     """The location's daily quota of calls is spent (X-RateLimit-Daily-Remaining: 0)."""
@@ -29,8 +33,8 @@ class DailyLimitSpent(Exception):
 
 class Pacer:
     """Makes a job's calls as background calls, pauses the job after a 429 (the budget's
-    count was wrong: another app, or a store that was away), and stops it when the day is
-    spent."""
+    count was wrong: another app, or a store that was away) or while the circuit breaker is
+    open, and stops it when the day is spent."""
 
     def __init__(self) -> None:
         self._started = time.monotonic()
@@ -59,7 +63,7 @@ class Pacer:
         try:
             with budget.background():
                 return function(deadline=deadline_in(CALL_DEADLINE_SECONDS), **kwargs)
-        except RateLimited as error:
+        except HELD_BACK as error:
             self.pause(error.retry_after or 1.0)
             raise
 

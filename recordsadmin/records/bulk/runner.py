@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from recordsadmin.client import config
 from recordsadmin.client.domain import Schema
-from recordsadmin.client.errors import OutcomeUnknown, RateLimited, RecordsApiError
+from recordsadmin.client.errors import CircuitOpen, OutcomeUnknown, RateLimited, RecordsApiError
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import services
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
@@ -34,7 +34,7 @@ from .outcomes import (
     refused_reason,
     skip_pending,
 )
-from .pacing import CALL_DEADLINE_SECONDS, DailyLimitSpent, Pacer
+from .pacing import CALL_DEADLINE_SECONDS, HELD_BACK, DailyLimitSpent, Pacer
 from .selection import Selection, selection_pages
 
 logger = logging.getLogger(__name__)
@@ -55,8 +55,8 @@ def stale_seconds() -> float:
 
 
 # How often in a row one item may be refused for the rate (429, each after the client's own
-# retries) before it is given up: a limit that never lets it through must not keep the job
-# forever.
+# retries) or held back by the open breaker before it is given up: a limit that never lets it
+# through, or an outage, must not keep the job forever.
 MAX_RATE_REFUSALS = 10
 
 
@@ -203,9 +203,10 @@ def _pending(job: BulkJob) -> Iterator[BulkItem]:
 def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | None) -> bool:
     """Work through the pending items, a few in flight; True when stopped by `stop_after`.
 
-    An item the API refused for the rate (429, after the client's own retries) goes back to
-    pending; when the others are done the pending ones are read again, after the pause the
-    API asked for. One refused MAX_RATE_REFUSALS times in a row fails. When an answer says
+    An item the API refused for the rate (429, after the client's own retries), or that the
+    circuit breaker held back, goes back to pending; when the others are done the pending ones
+    are read again, after the pause the API (or the breaker) asked for. One refused
+    MAX_RATE_REFUSALS times in a row is not sent. When an answer says
     that the day's quota is spent, no more calls go: DailyLimitSpent once those in flight end.
     """
     concurrency = max(1, int(getattr(settings, "BULK_CONCURRENCY", 4)))
@@ -260,7 +261,8 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                     if refusals[item.pk] < MAX_RATE_REFUSALS:
                         requeued = True
                     else:
-                        item_set(item, Outcome.NOT_SENT, refused_reason(refusals[item.pk]))
+                        why = refused_reason(refusals[item.pk], unavailable=result == HELD)
+                        item_set(item, Outcome.NOT_SENT, why)
                         finished += 1
             if exhausted and requeued:
                 items, exhausted, requeued = _pending(job), False, False
@@ -365,12 +367,13 @@ def _finish_item(
     future: Future,
     names: Mapping[str, str] | None = None,
 ) -> str:
-    """After the call: the item's outcome and its history row, committed at once. REFUSED or
-    NOT_SENT when the item went back to pending (refused for the rate, or never sent because
-    the daily quota is spent), FINISHED otherwise."""
+    """After the call: the item's outcome and its history row, committed at once. REFUSED,
+    HELD or NOT_SENT when the item went back to pending (refused for the rate, held back by
+    the circuit breaker, or never sent because the daily quota is spent), FINISHED
+    otherwise."""
     try:
         result: ItemResult = future.result()
-    except (RateLimited, DailyLimitSpent) as error:
+    except (*HELD_BACK, DailyLimitSpent) as error:
         # Not the record's fault: it stays pending and goes again (the pacer waits first).
         # One sent before a restart keeps its mark and its history row: it may have been
         # carried out then, so its next try looks first.
@@ -381,8 +384,8 @@ def _finish_item(
                 change.delete()
         if isinstance(error, DailyLimitSpent):
             return NOT_SENT
-        logger.info("bulk item %s: rate limited, will retry: %s", item.pk, error)
-        return REFUSED
+        logger.info("bulk item %s: not sent now, will retry: %s", item.pk, error)
+        return HELD if isinstance(error, CircuitOpen) else REFUSED
     except Exception as error:  # a bug must fail the item, not the job
         logger.exception("bulk item %s failed unexpectedly", item.pk)
         result = ItemResult(Outcome.FAILED, f"Unexpected error: {type(error).__name__}")
@@ -410,4 +413,4 @@ def _finish_history(change: RecordChange, result: ItemResult, names: Mapping[str
     _name_owners(change, names)
 
 
-FINISHED, REFUSED, NOT_SENT = "finished", "refused", "not sent"
+FINISHED, REFUSED, HELD, NOT_SENT = "finished", "refused", "held back", "not sent"

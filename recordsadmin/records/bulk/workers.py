@@ -1,11 +1,12 @@
 """The call (or calls) for one bulk item, run in a pool thread: HTTP through the services, no
-database. Each returns an ItemResult; a refusal for the rate (RateLimited) goes up to the
-runner, which sends the item again later."""
+database. Each returns an ItemResult; a call not sent now (refused for the rate, or held back
+by the circuit breaker: pacing.HELD_BACK) goes up to the runner, which sends the item again
+later."""
 
 from collections.abc import Callable, Mapping
 
 from recordsadmin.client.domain import Filter, Record, Schema
-from recordsadmin.client.errors import NotFound, OutcomeUnknown, RateLimited, RecordsApiError
+from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError
 from recordsadmin.contract.datatypes import EQ
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import services
@@ -21,7 +22,7 @@ from .outcomes import (
     error_reason,
     write_failed,
 )
-from .pacing import Pacer
+from .pacing import HELD_BACK, Pacer
 
 Outcome = BulkItem.Outcome
 
@@ -43,7 +44,7 @@ def delete_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         if resumed:
             return ItemResult(Outcome.DONE, RESENT_DELETE)
         return ItemResult(Outcome.SKIPPED, "Already deleted.", drop_history=True)
-    except RateLimited:
+    except HELD_BACK:
         raise
     except RecordsApiError as error:
         return write_failed(
@@ -69,7 +70,7 @@ def update_one(schema: Schema, pacer: Pacer, item: BulkItem, change: Mapping) ->
         )
     except NotFound:
         return ItemResult(Outcome.SKIPPED, "The record no longer exists.", drop_history=True)
-    except RateLimited:
+    except HELD_BACK:
         raise
     except RecordsApiError as error:  # the look before sending: no PUT went this time
         return write_failed(error, maybe_applied=resumed)
@@ -79,7 +80,7 @@ def update_one(schema: Schema, pacer: Pacer, item: BulkItem, change: Mapping) ->
         )
     except NotFound:
         return ItemResult(Outcome.SKIPPED, "The record no longer exists.", drop_history=True)
-    except RateLimited:
+    except HELD_BACK:
         raise
     except RecordsApiError as error:
         return write_failed(error, maybe_applied=error.maybe_applied or resumed)
@@ -108,7 +109,7 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         current = _find(schema, pacer, match)
         if current is None:
             return ItemResult(Outcome.FAILED, _no_match(schema, match))
-    except RateLimited:
+    except HELD_BACK:
         raise
     except OutcomeUnknown as error:  # a create whose answer was lost
         return ItemResult(Outcome.UNKNOWN, error_reason(error))
@@ -122,7 +123,7 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
             properties=properties,
             **owner_kwargs,
         )
-    except RateLimited:
+    except HELD_BACK:
         raise
     except RecordsApiError as error:
         return write_failed(error, maybe_applied=error.maybe_applied or resumed)

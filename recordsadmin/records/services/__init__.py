@@ -15,7 +15,7 @@ from .editing import (
     record_version,
     unversioned,
 )
-from .health import api_health, budget_health
+from .health import api_health, breaker_health, budget_health
 from .history import (
     AlreadySubmitted,
     change_finish,
@@ -53,6 +53,7 @@ __all__ = [
     "AlreadySubmitted",
     "Conflict",
     "api_health",
+    "breaker_health",
     "budget_health",
     "change_finish",
     "change_start",

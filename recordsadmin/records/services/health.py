@@ -13,6 +13,8 @@ from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.client.retry import deadline_in
 from recordsadmin.windows.stores import status as windows_status
 
+from .breaker import SharedBreaker
+
 HEALTH_DEADLINE_SECONDS = 3.0
 HEALTH_CACHE_SECONDS = 15
 HEALTH_CACHE_KEY = "records:health"
@@ -54,3 +56,14 @@ def budget_health() -> dict:
     {"store": "redis" | "database", "ok": ..., "error": ...}. Not ok means each process paces
     itself alone (recordsadmin/records/services/budget.py)."""
     return windows_status()
+
+
+def breaker_health() -> dict:
+    """The location's circuit breaker as every process sees it: {"state": "closed" | "open" |
+    "half-open", "failures": ..., "retry_in_seconds": ..., ...}
+    (recordsadmin/records/services/breaker.py)."""
+    try:
+        location = connection().location_id
+    except RecordsApiError as exc:
+        return {"state": "unknown", "error": str(exc)[:200]}
+    return SharedBreaker().state(location)

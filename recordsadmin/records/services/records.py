@@ -10,7 +10,7 @@ from typing import Any
 from recordsadmin.client import endpoints, wire
 from recordsadmin.client.config import connection
 from recordsadmin.client.domain import UNSET, Filter, Page, Record, Schema, Sort
-from recordsadmin.client.errors import NotFound, OutcomeUnknown
+from recordsadmin.client.errors import NotFound
 
 
 def record_search(
@@ -53,18 +53,16 @@ def record_create(
     followers: Iterable[str] | None = None,
     deadline: float | None = None,
 ) -> Record:
-    """Create a record. It is sent once: a lost answer raises OutcomeUnknown, never a resend."""
+    """Create a record. It is sent once: a lost or unreadable answer raises OutcomeUnknown,
+    never a resend."""
     body = wire.record_body(
         schema, properties, creating=True, owner=owner, followers=followers or ()
     )
     data = endpoints.record_create(
         schema.key, body, field_keys=schema.field_keys, deadline=deadline
     )
-    record = wire.parse_record(data, schema)
-    if not record.id:
-        # A 2xx without the record: it may exist, but we cannot say which one it is.
-        raise OutcomeUnknown("The records API answered without the new record.")
-    return record
+    # The client checked that the answer carries the record (else UnexpectedCreateAnswer).
+    return wire.parse_record(data, schema)
 
 
 def record_update(

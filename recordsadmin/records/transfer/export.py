@@ -1,13 +1,18 @@
 """Export: every record the table's search matches, as CSV, streamed.
 
 It pages through the records API 100 records at a time and yields one CSV line at a time, so
-memory stays flat whatever the number of records.
+memory stays flat whatever the number of records. How far it got is kept in the cache under the
+download's id, so that the page that started the download can say when it finished, or that
+it stopped short and why (the file itself ends with a line saying so).
 """
 
 import contextlib
 import csv
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+
+from django.core.cache import cache
 
 from recordsadmin.client import budget
 from recordsadmin.client.domain import Field, Page, Record, Schema, User
@@ -23,6 +28,10 @@ from .csvfiles import Line, neutralise
 PAGE_SIZE = MAX_PAGE_LIMIT
 # A streamed export reads its pages after its view returned: each call has this long.
 PAGE_DEADLINE_SECONDS = 60.0
+# How long the page that started a download can still ask how it went.
+PROGRESS_SECONDS = 3600
+
+RUNNING, DONE, INCOMPLETE, STOPPED = "running", "done", "incomplete", "stopped"
 
 
 @dataclass(frozen=True)
@@ -71,32 +80,61 @@ def export_lines(
     labels: bool,
     users: Mapping[str, User],
     first_page=None,
+    progress: Callable[[dict], None] = lambda state: None,
 ) -> Iterator[str]:
     """The CSV, one line at a time: the header, then every matching record, 100 per call.
 
     `first_page` is the first page when the caller already fetched it (so an API error shows
     as an error page, before the download starts). A failure later ends the file with a line
-    saying so, never silently short.
+    saying it is incomplete and why, never silently short. `progress` is told how far it got
+    after each page, and how it ended.
     """
     writer = csv.writer(Line())
     yield writer.writerow([neutralise(c.label) for c in columns])
-    number, written = 1, 0
+    number, written, total = 1, 0, None
     page = first_page
-    while True:
-        if page is None:
-            try:
-                page = export_page(schema=schema, query=query, number=number)
-            except RecordsApiError as error:
-                yield writer.writerow([f"# Export stopped after {written} records: {error}"])
+    ended = False
+    try:
+        while True:
+            if page is None:
+                try:
+                    page = export_page(schema=schema, query=query, number=number)
+                except RecordsApiError as error:
+                    of = f" of {total:,}" if total is not None else ""
+                    why = f"stopped after {written:,}{of} records: {error}"
+                    ended = True
+                    progress({"state": INCOMPLETE, "written": written, "total": total, "why": why})
+                    yield writer.writerow([f"# Incomplete export: {why}"])
+                    return
+            total = page.total
+            for record in page.records:
+                cells = [cell_text(c, record, labels=labels, users=users) for c in columns]
+                yield writer.writerow([neutralise(cell) for cell in cells])
+            written += len(page.records)
+            if not page.has_next or not page.records:
+                ended = True
+                progress({"state": DONE, "written": written, "total": written})
                 return
-        for record in page.records:
-            yield writer.writerow(
-                [neutralise(cell_text(c, record, labels=labels, users=users)) for c in columns]
-            )
-        written += len(page.records)
-        if not page.has_next or not page.records:
-            return
-        number, page = number + 1, None
+            progress({"state": RUNNING, "written": written, "total": total})
+            number, page = number + 1, None
+    finally:
+        if not ended:  # the download was cancelled, or the connection dropped
+            progress({"state": STOPPED, "written": written, "total": total})
+
+
+def progress_key(user_id: int, download: uuid.UUID) -> str:
+    return f"records:export:{user_id}:{download}"
+
+
+def progress_to_cache(user_id: int, download: uuid.UUID) -> Callable[[dict], None]:
+    """Where a download tells how far it got: the cache, for its user only."""
+    key = progress_key(user_id, download)
+    cache.set(key, {"state": RUNNING, "written": 0, "total": None}, PROGRESS_SECONDS)
+    return lambda state: cache.set(key, state, PROGRESS_SECONDS)
+
+
+def progress_get(user_id: int, download: uuid.UUID) -> dict | None:
+    return cache.get(progress_key(user_id, download))
 
 
 def export_page(*, schema: Schema, query: ListQuery, number: int) -> Page:

@@ -144,11 +144,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
         database = False
     records_api = services.api_health()
     budget = services.budget_health()
+    breaker = services.breaker_health()
     if not (request.user.is_authenticated and request.user.is_staff):
         records_api = {k: records_api[k] for k in ("ok", "latency_ms")}
         budget = {k: budget[k] for k in ("store", "ok")}
+        breaker = {k: breaker[k] for k in ("state", "retry_in_seconds") if k in breaker}
     body = {"status": "ok" if database else "error", "database": database}
-    body |= {"records_api": records_api, "rate_budget": budget, "jobs": queue}
+    body |= {"records_api": records_api, "rate_budget": budget, "breaker": breaker}
+    body |= {"jobs": queue}
     return JsonResponse(body, status=200 if database else 503)
 
 

@@ -1,5 +1,7 @@
 """What every page of the dashboard shares: the object's schema, the permissions."""
 
+import uuid
+
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django_htmx.http import HttpResponseClientRedirect
@@ -34,3 +36,11 @@ class SeeOther(HttpResponseRedirect):
 def go(request: HttpRequest, url: str) -> HttpResponse:
     """After a write: HX-Redirect for htmx, 303 otherwise."""
     return HttpResponseClientRedirect(url) if request.htmx else SeeOther(url)
+
+
+def uuid_or_none(value: str) -> uuid.UUID | None:
+    """A form's id field as a UUID; None when it is missing or malformed."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

@@ -17,11 +17,17 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from recordsadmin.client.domain import UNSET, Record, Schema
-from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError, ValidationFailed
+from recordsadmin.client.errors import (
+    NotFound,
+    OutcomeUnknown,
+    RecordsApiError,
+    UnexpectedAnswer,
+    ValidationFailed,
+)
 from recordsadmin.records import fieldtypes, forms, selectors, services
 
 from .browse import JUST_CREATED
-from .common import can_add, can_change, can_delete, can_view, go, load_schema
+from .common import can_add, can_change, can_delete, can_view, go, load_schema, uuid_or_none
 from .problems import Problem, error_status, explain, shows_api_errors, wants_partial
 
 SAVE, ANOTHER, CONTINUE = "save", "another", "continue"
@@ -116,9 +122,17 @@ def _api_failure(form: forms.RecordForm, error: RecordsApiError) -> list[str]:
             rest = [error.message]
         return [*rest, NOTHING_SAVED]
     if isinstance(error, OutcomeUnknown):
-        return [UNCONFIRMED]
+        return [_unconfirmed(error, UNCONFIRMED)]
     problem = explain(error)
     return [f"{problem.title}. {problem.text}", NOTHING_SAVED]
+
+
+def _unconfirmed(error: RecordsApiError, text: str) -> str:
+    """The notice for a write whose outcome is unknown, saying first why when the API
+    answered in a form we could not read (the answer was not lost: it said nothing usable)."""
+    if isinstance(error, UnexpectedAnswer):
+        return f"{error} {text}"
+    return text
 
 
 def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str) -> HttpResponse:
@@ -142,13 +156,6 @@ def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str
 # -- create -------------------------------------------------------------------------------------
 
 
-def _submission_id(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 @require_http_methods(["GET", "POST"])
 @can_view
 @can_add
@@ -162,7 +169,7 @@ def record_create(request: HttpRequest, key: str) -> HttpResponse:
         return _render_form(request, schema=schema, form=form, submission=str(uuid.uuid4()))
 
     form = forms.RecordForm(request.POST, schema=schema, users=users, carry=True)
-    submission = _submission_id(request.POST.get(forms.SUBMISSION, ""))
+    submission = uuid_or_none(request.POST.get(forms.SUBMISSION, ""))
     render_again = {"request": request, "schema": schema, "form": form}
     if submission is None:
         form.add_error(None, "This form could not be checked. Look it over and save it again.")
@@ -267,7 +274,7 @@ def _update(request: HttpRequest, schema: Schema, record_id: str, users) -> Http
     except RecordsApiError as error:
         if services.update_may_have_applied(error):
             check = {
-                "message": EDIT_UNCONFIRMED,
+                "message": _unconfirmed(error, EDIT_UNCONFIRMED),
                 "link": reverse("records:record_detail", args=[schema.key, record_id]),
                 "link_text": "Open the record in a new tab",
             }

@@ -4,6 +4,7 @@ decorator that turns a failure escaping a view into the page (or partial) that s
 Pages show these texts; they never show a stack trace, a token or a raw response.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -11,14 +12,17 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from recordsadmin.client.errors import (
     AuthenticationFailed,
+    CircuitOpen,
     NotConfigured,
     NotFound,
     RateLimited,
     RecordsApiError,
     Unavailable,
+    UnexpectedAnswer,
     ValidationFailed,
 )
 
@@ -57,6 +61,25 @@ def explain(error: RecordsApiError) -> Problem:
     if isinstance(error, ValidationFailed):
         detail = "; ".join(error.messages or [error.message])
         return Problem("invalid", "The records API refused this request", detail)
+    if isinstance(error, CircuitOpen):
+        wait = max(1, round(error.retry_after))
+        when = timezone.localtime(timezone.now() + datetime.timedelta(seconds=wait))
+        return Problem(
+            "down",
+            "The records API cannot be reached",
+            f"It failed repeatedly, so the dashboard is not calling it for now: it will try "
+            f"again at {when:%H:%M:%S} (in {wait} second{'s' if wait != 1 else ''})."
+            + ("" if error.maybe_applied else " Nothing was sent."),
+            retry=True,
+            retry_after=wait,
+        )
+    if isinstance(error, UnexpectedAnswer):
+        return Problem(
+            "odd",
+            "The records API answered in a form we do not understand",
+            _why_odd(error),
+            retry=True,
+        )
     if isinstance(error, Unavailable):
         return Problem("down", "The records API cannot be reached", _why_down(error), retry=True)
     return Problem("error", "The records API failed", str(error.message), retry=True)
@@ -79,11 +102,23 @@ def _why_down(error: Unavailable) -> str:
     return f"{detail} Try again in a moment."
 
 
+def _why_odd(error: UnexpectedAnswer) -> str:
+    what = f"the {error.missing}" if error.missing else "what was asked for"
+    status = f" (HTTP {error.status})" if error.status else ""
+    return (
+        f"It answered{status} without {what}, so the dashboard cannot show it. "
+        "Try again in a moment; if it keeps answering so, the service has changed or a proxy "
+        "in between is altering its answers."
+    )
+
+
 def error_status(error: RecordsApiError) -> int:
     if isinstance(error, RateLimited):
         return 429
     if isinstance(error, NotFound):
         return 404
+    if isinstance(error, UnexpectedAnswer):
+        return 502  # the service answered, in a way we cannot use
     if isinstance(error, Unavailable | NotConfigured):
         return 503
     return 502

@@ -1,5 +1,7 @@
 """Pages for CSV: export the table's search, import a file (upload, map, check, start)."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
@@ -14,7 +16,7 @@ from recordsadmin.records.query import ListQuery
 from recordsadmin.records.transfer import csvfiles, export, imports
 
 from .bulk import list_url, may_read_upload, require_permission_for, uuid_or_404
-from .common import can_export, can_view, load_schema
+from .common import can_export, can_view, load_schema, uuid_or_none
 from .problems import shows_api_errors
 
 Kind = BulkJob.Kind
@@ -41,6 +43,7 @@ def record_export(request: HttpRequest, key: str) -> HttpResponse:
             "query": query,
             "hidden": [(k, v) for k in pairs for v in pairs.getlist(k)],
             "back_url": list_url(key, query.params()),
+            "download": uuid.uuid4(),
         },
     )
 
@@ -56,6 +59,10 @@ def record_export_csv(request: HttpRequest, key: str) -> HttpResponse:
     query = ListQuery.from_params(schema, request.GET)
     users = {u.id: u for u in services.user_list()}
     first = export.export_page(schema=schema, query=query, number=1)
+    download = uuid_or_none(request.GET.get("download", ""))
+    progress = {}
+    if download is not None:
+        progress["progress"] = export.progress_to_cache(request.user.pk, download)
     lines = export.export_lines(
         schema=schema,
         query=query,
@@ -63,12 +70,24 @@ def record_export_csv(request: HttpRequest, key: str) -> HttpResponse:
         labels=request.GET.get("values", "labels") != "keys",
         users=users,
         first_page=first,
+        **progress,
     )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     name = slugify(schema.plural) or "records"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+@can_view
+@can_export
+def record_export_status(request: HttpRequest, key: str, download: uuid.UUID) -> HttpResponse:
+    """How the page's download is going (an htmx partial that asks again each second while
+    it runs): finished, or stopped short and why. Only its own user's downloads are known."""
+    state = export.progress_get(request.user.pk, download)
+    context = {"state": state, "schema_key": key, "download": download}
+    return render(request, "records/_export_status.html", context)
 
 
 # -- import ------------------------------------------------------------------------------------
