@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 TABLE = "/objects/custom_objects.property/"
 
@@ -149,3 +150,33 @@ def test_static_files_are_served_without_login(client):
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert b".topbar" in body
+
+
+@pytest.mark.django_db
+def test_the_csrf_failure_page_is_ours_with_the_strict_csp(staff_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    response = client.post(TABLE + "new/", {"address": "1 Test Lane"})
+    assert response.status_code == 403
+    assert_strict_csp_with_nonced_scripts(response)
+    html = response.content.decode()
+    assert "recordsadmin" in html and "could not be checked" in html
+
+
+@pytest.mark.django_db
+def test_the_csrf_failure_page_on_sign_in_has_the_strict_csp(db):
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x"})
+    assert response.status_code == 403
+    assert_strict_csp_with_nonced_scripts(response)
+
+
+@pytest.mark.parametrize("path", ["/static/css/app.css", "/static/favicon.svg"])
+def test_static_files_have_the_same_security_headers(client, path):
+    """The test settings are the production ones (DEBUG off): whitenoise answers these."""
+    assert not settings.DEBUG
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"]
+    assert csp_directives(response)["frame-ancestors"] == ["'none'"]

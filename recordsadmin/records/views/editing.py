@@ -268,7 +268,11 @@ def _update(request: HttpRequest, schema: Schema, record_id: str, users) -> Http
         if owner is not UNSET:
             changes[forms.OWNER] = owner
         return _conflict(request, schema, form, base, conflict.current, changes)
-    except NotFound:
+    except NotFound as error:
+        if error.status is None:
+            # Not the API's 404 but the dashboard's own refusal (a record of another location,
+            # services/records.py::record_get): not ours to edit, whatever version was posted.
+            raise Http404(GONE) from None
         form.add_error(None, "This record was deleted while you were editing it.")
         return _render_form(**render_again, version=signed, notices=[NOTHING_SAVED])
     except RecordsApiError as error:

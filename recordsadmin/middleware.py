@@ -1,0 +1,33 @@
+"""A form too large to read gets the dashboard's own 413 page, in every mode."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+class RequestTooLargeMiddleware:
+    """Reads a posted form just before CsrfViewMiddleware does (it sits above it): a form over
+    DATA_UPLOAD_MAX_MEMORY_SIZE then gets 413 and the dashboard's page, where Django would
+    answer a bare 400, or its debug page with DEBUG on.
+
+    Views exempt from CSRF (the embedded API) read their own bodies and answer for themselves.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        if request.method != "POST" or getattr(view, "csrf_exempt", False):
+            return None
+        try:
+            request.POST  # noqa: B018 (reading it is the check)
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return render(request, "413.html", {"limit": limit}, status=413)
+        return None
