@@ -21,7 +21,7 @@ from recordsadmin.records.bulk.changes import settable_fields
 from recordsadmin.records.formatting import is_empty
 from recordsadmin.records.models import BulkItem, BulkJob, ImportUpload
 
-from .csvfiles import decode_upload, read_csv, unneutralise
+from .csvfiles import DETECT, decode_upload, read_csv, unneutralise
 
 # Import targets besides the schema's fields.
 ID = "id"
@@ -218,11 +218,16 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
 MODE_NAMES = {CREATE: "create", UPDATE_BY_ID: "update by id", UPDATE_BY_FIELD: "update by field"}
 
 
-def upload_store(*, schema: Schema, user, filename: str, raw: bytes) -> ImportUpload:
+def upload_store(
+    *, schema: Schema, user, filename: str, raw: bytes, encoding: str = DETECT
+) -> ImportUpload:
     """Keep an uploaded file whole in the database, once it reads as a CSV with a header and
-    rows; UploadError says why it does not."""
+    rows in `encoding` (csvfiles.decode_upload); UploadError says why it does not."""
     return ImportUpload.objects.create(
-        object_key=schema.key, user=user, filename=filename[:255], content=decode_upload(raw)
+        object_key=schema.key,
+        user=user,
+        filename=filename[:255],
+        content=decode_upload(raw, encoding),
     )
 
 

@@ -100,6 +100,7 @@ def import_upload(request: HttpRequest, key: str) -> HttpResponse:
     require_permission_for(request, Kind.IMPORT)
     schema = load_schema(key)
     error = ""
+    encoding = request.POST.get("encoding", csvfiles.DETECT)
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
@@ -111,6 +112,7 @@ def import_upload(request: HttpRequest, key: str) -> HttpResponse:
                     user=request.user,
                     filename=upload.name or "",
                     raw=upload.read(csvfiles.MAX_UPLOAD_BYTES + 1),
+                    encoding=encoding,
                 )
             except csvfiles.UploadError as exc:
                 error = str(exc)
@@ -119,7 +121,13 @@ def import_upload(request: HttpRequest, key: str) -> HttpResponse:
     return render(
         request,
         "records/import_upload.html",
-        {"schema": schema, "error": error, "back_url": list_url(key)},
+        {
+            "schema": schema,
+            "error": error,
+            "encodings": csvfiles.ENCODING_CHOICES,
+            "encoding": encoding,
+            "back_url": list_url(key),
+        },
     )
 
 
