@@ -117,9 +117,13 @@ def list_objects(call: Call) -> tuple[int, dict]:
 
 
 def read_object(call: Call, id_or_key: str) -> tuple[int, dict]:
+    fetch = call.query.get("fetchProperties", "false")
+    if fetch not in ("true", "false"):
+        raise bad_request("fetchProperties must be true or false", "fetchProperties")
     obj = get_object(call, id_or_key)
-    payload: dict[str, Any] = {"object": object_json(obj)}
-    if call.query.get("fetchProperties", "").lower() == "true":
+    # `cache` as the real service answers it (the official description requires it).
+    payload: dict[str, Any] = {"object": object_json(obj), "cache": False}
+    if fetch == "true":
         payload["fields"] = [field_json(f, obj.key) for f in obj.fields.all()]
     return 200, payload
 
