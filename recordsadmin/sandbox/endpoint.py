@@ -116,16 +116,29 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+# The URLconf's names of path parameters, as openapi.json spells them.
+PATH_PARAMETERS = {
+    "id_or_key": "idOrKey",
+    "record_id": "recordId",
+    "field_id": "id",
+    "object_key": "objectKey",
+}
+
+
 def check_no_nul(path: dict, query: QueryDict, body: Any) -> None:
     """400 for a NUL character anywhere in the call: PostgreSQL's text and jsonb cannot hold
-    one, so SQLite refuses it too, and both databases answer the same."""
-    if any(NUL in value for value in path.values()):
-        raise bad_request("The path must not contain NUL characters")
+    one, so SQLite refuses it too, and both databases answer the same. The error names the
+    parameter or the top-level body property that holds it."""
+    for name, value in path.items():
+        if NUL in value:
+            name = PATH_PARAMETERS.get(name, name)
+            raise bad_request(f"The path parameter {name} must not contain NUL characters", name)
     for name, values in query.lists():
         if NUL in name or any(NUL in value for value in values):
             raise bad_request("Query parameters must not contain NUL characters", name)
-    if _holds_nul(body):
-        raise bad_request("The request body must not contain NUL characters")
+    for name, value in body.items():
+        if _holds_nul(name) or _holds_nul(value):
+            raise bad_request("The request body must not contain NUL characters", name)
 
 
 def _holds_nul(value: Any) -> bool:

@@ -2,25 +2,70 @@
 
 It describes what this server does, not the real service (docs/records-api.md tells them
 apart): tests check that every route is described and every described path resolves, and
-schemathesis can run against it. Types, operators and limits come from `recordsadmin.contract`,
-so the document says what the code does.
+schemathesis runs against it (tests/sandbox/test_schemathesis.py): every request the document
+allows is accepted, every request it forbids is refused. Types, operators and limits come from
+`recordsadmin.contract`, so the document says what the code does.
+
+What OpenAPI 3.0 cannot state is named on the operation, in `x-refused-beyond-schema`: a
+parameter or body property whose refusal depends on stored data (a record's property keys and
+values follow the object's fields, a user id must be one of the location's) or on several
+values together. Its 400 or 422 names that parameter or property in `errors`.
 """
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from recordsadmin.contract.datatypes import OPERATORS, PRESENCE, PRIMARY, SORTABLE, DataType
+from recordsadmin.contract.datatypes import (
+    OPERATORS,
+    POST_OPERATORS,
+    PRESENCE,
+    PRIMARY,
+    SORTABLE,
+    DataType,
+)
 from recordsadmin.contract.limits import (
     API_VERSION,
+    MAX_FOLLOWERS,
+    MAX_OWNERS,
     MAX_PAGE_LIMIT,
     MAX_QUERY_LENGTH,
     MAX_SORT_KEYS,
+    RESERVED_KEYS,
 )
+
+from .search import MAX_CONDITIONS, MAX_GROUP_DEPTH, MAX_OFFSET, MAX_PAGE
 
 DATA_TYPES = [data_type.value for data_type in DataType]
 PAGE_LIMIT = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_LIMIT}
-QUERY = {"type": "string", "maxLength": MAX_QUERY_LENGTH}
+# Every string the API reads refuses NUL (endpoint.check_no_nul: PostgreSQL cannot store it).
+NO_NUL = "^[^\\u0000]*$"
+TEXT = {"type": "string", "pattern": NO_NUL}
+# Not empty nor only whitespace (what `str.strip()` removes), and no NUL.
+FILLED = {"type": "string", "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
+QUERY = {**TEXT, "maxLength": MAX_QUERY_LENGTH}
+NAME = "[A-Za-z0-9_]+"
+# asc or desc in any case (search._sort_key).
+DIRECTION = {"type": "string", "pattern": "^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$", "example": "desc"}
+OBJECT_KEY = {
+    "type": "string",
+    "pattern": f"^(custom_objects\\.)?{NAME}$",
+    "description": "custom_objects.<name> (the prefix is added when missing)",
+}
+# A field key as a body gives it: the bare name (the full `<object key>.<name>` is taken too,
+# but only with this object's key, which no pattern can say), never a record's own field.
+FIELD_NAME = {
+    "type": "string",
+    "pattern": f"^{NAME}$",
+    "not": {"enum": sorted(RESERVED_KEYS)},
+    "description": "<name> or <object key>.<name>; letters, digits and _; not "
+    + ", ".join(sorted(RESERVED_KEYS)),
+}
+FIELD_KEY_ITEM = {
+    "type": "string",
+    "pattern": f"^(custom_objects\\.{NAME}\\.)?{NAME}$",
+    "description": "A field of this object: <name> or its full fieldKey",
+}
 
 
 def _ref(name: str) -> dict:
@@ -46,12 +91,12 @@ def _path(name: str, description: str) -> dict:
         "name": name,
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "pattern": "^[^/]+$"},
+        "schema": {"type": "string", "pattern": "^[^/\\u0000]+$"},
         "description": description,
     }
 
 
-LOCATION = _query("locationId", {"type": "string"}, "Must be the token's location when given.")
+LOCATION = _query("locationId", TEXT, "Must be the token's location when given (else 401).")
 ID_OR_KEY = _path("idOrKey", "The object's id or key, e.g. custom_objects.property")
 RECORD_ID = _path("recordId", "The record's id")
 FIELD_ID = _path("id", "The custom field's id")
@@ -78,7 +123,15 @@ ERRORS = {
 }
 
 
-def _op(summary: str, responses: dict, *, parameters=(), body: str | None = None) -> dict:
+def _op(
+    summary: str,
+    responses: dict,
+    *,
+    parameters=(),
+    body: str | None = None,
+    beyond: dict[str, str] | None = None,
+) -> dict:
+    """`beyond`: parameter or body property -> the refusal this document cannot state."""
     operation: dict = {
         "summary": summary,
         "parameters": [{"$ref": "#/components/parameters/Version"}, *parameters],
@@ -89,18 +142,22 @@ def _op(summary: str, responses: dict, *, parameters=(), body: str | None = None
             "required": True,
             "content": {"application/json": {"schema": _ref(body)}},
         }
+    if beyond:
+        operation["x-refused-beyond-schema"] = beyond
+        operation["description"] = "Refused (400 or 422, naming it in `errors`) beyond this "
+        operation["description"] += "schema: " + "; ".join(f"{k}: {v}" for k, v in beyond.items())
     return operation
 
 
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_USER_IDS = {"type": "array", "items": TEXT}
+# The real service's list update: removals first, then additions (at least one of the two).
 _LIST_CHANGE = {
     "type": "object",
-    "properties": {
-        "add": {"type": "array", "items": {"type": "string"}},
-        "remove": {"type": "array", "items": {"type": "string"}},
-    },
+    "properties": {"add": _USER_IDS, "remove": _USER_IDS},
+    "minProperties": 1,
     "additionalProperties": False,
 }
-_STRINGS = {"type": "array", "items": {"type": "string"}}
 SORT_BY = (
     "createdAt (the default), updatedAt or properties.<key> of a field of type "
     f"{', '.join(SORTABLE)}; list, text box list and file fields have no order (400). "
@@ -113,6 +170,16 @@ _SEARCH_AFTER = {
     "maxItems": 2,
     "example": [1772884800000, "6650b3f0c2a4e1d2f3a4b5c6"],
 }
+_DATE_TIME = {"type": "string", "format": "date-time"}
+# Both spellings of a time (serializers.times): the setup document's and the official one's.
+_TIMES = {
+    "createdAt": _DATE_TIME,
+    "updatedAt": _DATE_TIME,
+    "dateAdded": {**_DATE_TIME, "description": "The official description's createdAt"},
+    "dateUpdated": {**_DATE_TIME, "description": "The official description's updatedAt"},
+}
+_TIME_NAMES = list(_TIMES)
+_IGNORED = {"description": "Accepted as in the official description, and not kept"}
 
 SCHEMAS = {
     "Error": {
@@ -147,11 +214,12 @@ SCHEMAS = {
             "requiredProperties",
             "searchableProperties",
             "type",
-            "createdAt",
-            "updatedAt",
+            "standard",
+            *_TIME_NAMES,
         ],
         "properties": {
             "id": {"type": "string"},
+            "standard": {"type": "boolean", "description": "Always false: custom objects"},
             "key": {"type": "string"},
             "labels": _ref("Labels"),
             "description": {"type": "string"},
@@ -160,8 +228,7 @@ SCHEMAS = {
             "requiredProperties": {**_STRINGS, "description": "Full fieldKeys"},
             "searchableProperties": {**_STRINGS, "description": "Full fieldKeys"},
             "type": {"type": "string"},
-            "createdAt": {"type": "string", "format": "date-time"},
-            "updatedAt": {"type": "string", "format": "date-time"},
+            **_TIMES,
         },
         "additionalProperties": False,
     },
@@ -185,8 +252,7 @@ SCHEMAS = {
             "placeholder",
             "showInForms",
             "position",
-            "createdAt",
-            "updatedAt",
+            *_TIME_NAMES,
         ],
         "properties": {
             "id": {"type": "string"},
@@ -200,8 +266,7 @@ SCHEMAS = {
             "placeholder": {"type": "string"},
             "showInForms": {"type": "boolean"},
             "position": {"type": "integer"},
-            "createdAt": {"type": "string", "format": "date-time"},
-            "updatedAt": {"type": "string", "format": "date-time"},
+            **_TIMES,
         },
         "additionalProperties": False,
     },
@@ -215,8 +280,7 @@ SCHEMAS = {
             "properties",
             "owner",
             "followers",
-            "createdAt",
-            "updatedAt",
+            *_TIME_NAMES,
         ],
         "properties": {
             "id": {"type": "string"},
@@ -229,41 +293,111 @@ SCHEMAS = {
             },
             "owner": {"type": "string", "nullable": True},
             "followers": _STRINGS,
-            "createdAt": {"type": "string", "format": "date-time"},
-            "updatedAt": {"type": "string", "format": "date-time"},
+            **_TIMES,
             "searchAfter": {**_SEARCH_AFTER, "description": "[createdAt in ms, id], in search"},
         },
         "additionalProperties": False,
     },
-    "RecordWrite": {
+    "LabelsCreate": {
         "type": "object",
+        "required": ["singular", "plural"],
+        "properties": {"singular": FILLED, "plural": FILLED},
+        "additionalProperties": False,
+    },
+    "LabelsUpdate": {
+        "type": "object",
+        "nullable": True,
+        "description": "Only the labels that change; null changes none",
         "properties": {
-            "locationId": {"type": "string"},
-            "properties": {
-                "type": "object",
-                "description": "Record key (last segment of the fieldKey) to value; null clears",
-            },
-            "owner": {"oneOf": [{"type": "string"}, _STRINGS, _LIST_CHANGE], "nullable": True},
-            "followers": {"oneOf": [_STRINGS, _LIST_CHANGE]},
+            "singular": {**FILLED, "nullable": True},
+            "plural": {**FILLED, "nullable": True},
         },
         "additionalProperties": False,
+    },
+    "OptionWrite": {
+        "type": "object",
+        "required": ["label"],
+        "properties": {
+            "key": {
+                **TEXT,
+                "minLength": 1,
+                "nullable": True,
+                "description": "Derived from the label when missing; unique in the field",
+            },
+            "label": FILLED,
+            "url": {**TEXT, **_IGNORED},
+        },
+        "additionalProperties": False,
+    },
+    "RecordCreate": {
+        "type": "object",
+        "required": ["properties"],
+        "properties": {
+            "locationId": TEXT,
+            "properties": {
+                "type": "object",
+                "description": "Record key (the last segment of the fieldKey) to value, as the "
+                "object's fields take them (docs/records-api.md, DataTypes); the required "
+                "ones must be there and not empty",
+                "example": {
+                    "address": "742 Evergreen Terrace",
+                    "price": 350000,
+                    "status": "Active",
+                },
+            },
+            "owner": {"$ref": "#/components/schemas/Owner"},
+            "followers": {"$ref": "#/components/schemas/Followers"},
+        },
+        "additionalProperties": False,
+    },
+    "RecordUpdate": {
+        "type": "object",
+        "properties": {
+            "locationId": TEXT,
+            "properties": {
+                "type": "object",
+                "description": "Only what changes: record key to value; null clears (not a "
+                "required field)",
+                "example": {"price": 340000},
+            },
+            "owner": {"$ref": "#/components/schemas/Owner"},
+            "followers": {"$ref": "#/components/schemas/Followers"},
+        },
+        "additionalProperties": False,
+    },
+    "Owner": {
+        "oneOf": [
+            TEXT,
+            {**_USER_IDS, "maxItems": MAX_OWNERS},
+            _LIST_CHANGE,
+        ],
+        "nullable": True,
+        "description": f"A user id, a list of at most {MAX_OWNERS}, or {{add, remove}}; null, "
+        '"" or [] clears. The users must be the location\'s.',
+    },
+    "Followers": {
+        "oneOf": [TEXT, {**_USER_IDS, "maxItems": MAX_FOLLOWERS}, _LIST_CHANGE],
+        "nullable": True,
+        "description": f"A user id, a list of at most {MAX_FOLLOWERS}, or {{add, remove}}; "
+        'null, "" or [] clears. The users must be the location\'s.',
     },
     "ObjectCreate": {
         "type": "object",
         "required": ["key", "labels", "primaryDisplayPropertyDetails"],
         "properties": {
-            "locationId": {"type": "string"},
-            "key": {"type": "string"},
-            "labels": _ref("Labels"),
-            "description": {"type": "string"},
+            "locationId": TEXT,
+            "key": OBJECT_KEY,
+            "labels": _ref("LabelsCreate"),
+            "description": {**TEXT, "nullable": True},
             "primaryDisplayPropertyDetails": {
                 "type": "object",
                 "required": ["key", "name", "dataType"],
                 "properties": {
-                    "key": {"type": "string"},
-                    "name": {"type": "string"},
+                    "key": FIELD_NAME,
+                    "name": FILLED,
                     "dataType": {"type": "string", "enum": [t.value for t in PRIMARY]},
                 },
+                "additionalProperties": False,
             },
         },
         "additionalProperties": False,
@@ -271,11 +405,15 @@ SCHEMAS = {
     "ObjectUpdate": {
         "type": "object",
         "properties": {
-            "locationId": {"type": "string"},
-            "labels": _ref("Labels"),
-            "description": {"type": "string"},
-            "searchableProperties": _STRINGS,
-            "requiredProperties": _STRINGS,
+            "locationId": TEXT,
+            "labels": _ref("LabelsUpdate"),
+            "description": {**TEXT, "nullable": True},
+            "searchableProperties": {
+                "type": "array",
+                "items": FIELD_KEY_ITEM,
+                "nullable": True,
+            },
+            "requiredProperties": {"type": "array", "items": FIELD_KEY_ITEM, "nullable": True},
         },
         "additionalProperties": False,
     },
@@ -283,53 +421,103 @@ SCHEMAS = {
         "type": "object",
         "required": ["objectKey", "name", "fieldKey", "dataType"],
         "properties": {
-            "locationId": {"type": "string"},
-            "objectKey": {"type": "string"},
-            "name": {"type": "string"},
-            "fieldKey": {"type": "string"},
+            "locationId": TEXT,
+            "objectKey": {
+                **FILLED,
+                "description": "The object's key or id",
+                "example": "custom_objects.property",
+            },
+            "name": FILLED,
+            "fieldKey": FIELD_NAME,
             "dataType": {"type": "string", "enum": DATA_TYPES},
-            "options": {"type": "array", "items": _ref("Option")},
-            "description": {"type": "string"},
-            "placeholder": {"type": "string"},
-            "showInForms": {"type": "boolean"},
+            "options": {"type": "array", "items": _ref("OptionWrite"), "nullable": True},
+            "description": {**TEXT, "nullable": True},
+            "placeholder": {**TEXT, "nullable": True},
+            "showInForms": {"type": "boolean", "nullable": True},
+            "acceptedFormats": _IGNORED,
+            "maxFileLimit": _IGNORED,
+            "allowCustomOption": _IGNORED,
+            "parentId": _IGNORED,
         },
+        "additionalProperties": False,
     },
     "FieldUpdate": {
         "type": "object",
         "properties": {
-            "locationId": {"type": "string"},
-            "name": {"type": "string"},
-            "options": {"type": "array", "items": _ref("Option")},
-            "description": {"type": "string"},
-            "placeholder": {"type": "string"},
-            "showInForms": {"type": "boolean"},
+            "locationId": TEXT,
+            "name": FILLED,
+            "options": {"type": "array", "items": _ref("OptionWrite"), "nullable": True},
+            "description": {**TEXT, "nullable": True},
+            "placeholder": {**TEXT, "nullable": True},
+            "showInForms": {"type": "boolean", "nullable": True},
+            "acceptedFormats": _IGNORED,
+            "maxFileLimit": _IGNORED,
         },
+        "additionalProperties": False,
     },
+    "Condition": {
+        "type": "object",
+        "required": ["field"],
+        "properties": {
+            "field": {
+                **FILLED,
+                "description": "<key>, properties.<key>, createdAt, updatedAt or owner",
+            },
+            "operator": {"type": "string", "enum": sorted(POST_OPERATORS)},
+            "value": {
+                "description": "As the field's dataType takes it; none for exists/not_exists; "
+                "{gt?, gte?, lt?, lte?} for range"
+            },
+        },
+        "additionalProperties": False,
+        "example": {"field": "price", "operator": "range", "value": {"lte": 400000}},
+    },
+    "Group": {
+        "type": "object",
+        "required": ["group"],
+        "properties": {
+            "group": {"type": "string", "pattern": "^([Aa][Nn][Dd]|[Oo][Rr])$", "example": "OR"},
+            "filters": {"type": "array", "items": _ref("Filter")},
+        },
+        "additionalProperties": False,
+    },
+    "Filter": {"oneOf": [_ref("Condition"), _ref("Group")]},
     "SearchBody": {
         "type": "object",
         "properties": {
-            "locationId": {"type": "string"},
-            "page": {"type": "integer", "minimum": 1},
+            "locationId": TEXT,
+            "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
             "pageLimit": PAGE_LIMIT,
-            "query": QUERY,
+            "query": {**QUERY, "nullable": True},
             "filters": {
                 "type": "array",
-                "items": {"type": "object"},
-                "description": "{field, operator, value} or {group: AND|OR, filters: [...]}",
+                "nullable": True,
+                "items": _ref("Filter"),
+                "description": f"ANDed; at most {MAX_CONDITIONS} conditions, groups nested at "
+                f"most {MAX_GROUP_DEPTH} deep",
             },
             "sort": {
                 "type": "array",
+                "nullable": True,
                 "maxItems": MAX_SORT_KEYS,
                 "description": SORT_BY.replace("properties.<key>", "<key> or properties.<key>"),
                 "items": {
                     "type": "object",
+                    "required": ["field"],
                     "properties": {
-                        "field": {"type": "string"},
-                        "direction": {"type": "string", "enum": ["asc", "desc"]},
+                        "field": FILLED,
+                        "direction": DIRECTION,
                     },
+                    "additionalProperties": False,
+                    "example": {"field": "price", "direction": "desc"},
                 },
             },
-            "searchAfter": {**_SEARCH_AFTER, "description": "A found record's searchAfter"},
+            "searchAfter": {
+                **_SEARCH_AFTER,
+                "minItems": 0,
+                "nullable": True,
+                "description": "A found record's searchAfter; null or [] for none",
+            },
         },
         "additionalProperties": False,
     },
@@ -384,7 +572,7 @@ PROPERTY_FILTERS = {
     "explode": True,
     "schema": {
         "type": "object",
-        "additionalProperties": {"type": "string"},
+        "additionalProperties": TEXT,
         "example": {"properties.status": "Active", "properties.price[lte]": "400000"},
     },
     "description": (
@@ -398,6 +586,18 @@ PROPERTY_FILTERS = {
     ),
 }
 _RECORDS = {"type": "array", "items": _ref("Record")}
+_PROPERTY_VALUES = (
+    "keys and values as the object's fields take them (docs/records-api.md, DataTypes): an "
+    "unknown key or a value of the wrong type is 400, a value that is not an option 422; a "
+    "required field must be there (on create) and not empty; NUL anywhere in it is 400"
+)
+_USERS = "users of the location (400 naming it otherwise)"
+_RECORD_BEYOND = {"properties": _PROPERTY_VALUES, "owner": _USERS, "followers": _USERS}
+_SEARCH_FIELD = "a field of the object (400 naming it otherwise)"
+_OPTIONS = (
+    "at least one for SINGLE_OPTIONS, RADIO, MULTIPLE_OPTIONS, CHECKBOX and TEXTBOX_LIST, none "
+    "for other dataTypes; keys unique, those derived from labels included (400)"
+)
 
 PATHS = {
     "/openapi.json": {
@@ -417,6 +617,9 @@ PATHS = {
             "Create an object schema",
             {"201": _json(_wrap("object", _ref("Object")))},
             body="ObjectCreate",
+            beyond={
+                "key": "not taken by another object of the location, which holds at most 10 (400)"
+            },
         ),
     },
     "/objects/{idOrKey}": {
@@ -426,9 +629,10 @@ PATHS = {
                 "200": _json(
                     {
                         "type": "object",
-                        "required": ["object"],
+                        "required": ["object", "cache"],
                         "properties": {
                             "object": _ref("Object"),
+                            "cache": {"type": "boolean", "description": "Always false here"},
                             "fields": {
                                 "type": "array",
                                 "items": _ref("Field"),
@@ -450,6 +654,7 @@ PATHS = {
             {"200": _json(_wrap("object", _ref("Object")))},
             parameters=[ID_OR_KEY, LOCATION],
             body="ObjectUpdate",
+            beyond={"searchableProperties": _SEARCH_FIELD, "requiredProperties": _SEARCH_FIELD},
         ),
         "delete": _op(
             "Delete an object schema and its records",
@@ -462,7 +667,8 @@ PATHS = {
             "Create a record (200, as the seed document says)",
             {"200": _RECORD},
             parameters=[ID_OR_KEY, LOCATION],
-            body="RecordWrite",
+            body="RecordCreate",
+            beyond=_RECORD_BEYOND,
         ),
     },
     "/objects/{idOrKey}/records/search": {
@@ -488,12 +694,22 @@ PATHS = {
                 LOCATION,
                 _query("query", QUERY),
                 _query("limit", PAGE_LIMIT),
-                _query("offset", {"type": "integer", "minimum": 0}),
-                _query("sortBy", {"type": "string"}, SORT_BY),
-                _query("sortOrder", {"type": "string", "enum": ["asc", "desc"]}),
-                _query("owner", {"type": "string"}, "Records this user owns"),
+                _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
+                _query(
+                    "sortBy",
+                    {"type": "string", "pattern": f"^(createdAt|updatedAt|properties\\.{NAME})$"},
+                    SORT_BY,
+                ),
+                _query("sortOrder", DIRECTION),
+                _query("owner", TEXT, "Records this user owns"),
                 PROPERTY_FILTERS,
             ],
+            beyond={
+                "sortBy": "properties.<key> must be a sortable field of the object",
+                "propertyFilters": "each parameter is properties.<key> or "
+                "properties.<key>[<op>], <key> a field of the object and <op> one that its "
+                "dataType takes, with a value of that type (400 naming the parameter)",
+            },
         ),
         "post": _op(
             "Search records (the real service's form)",
@@ -514,6 +730,13 @@ PATHS = {
             },
             parameters=[ID_OR_KEY, LOCATION],
             body="SearchBody",
+            beyond={
+                "filters": f"each field {_SEARCH_FIELD}, an operator its dataType takes and a "
+                "value of that type",
+                "sort": f"each field {_SEARCH_FIELD}, of a sortable dataType",
+                "searchAfter": "[createdAt in ms, record id], in that order; a record gone is "
+                "400 unless the order starts with createdAt",
+            },
         ),
     },
     "/objects/{idOrKey}/records/{recordId}": {
@@ -522,7 +745,8 @@ PATHS = {
             "Update a record with only what changes",
             {"200": _RECORD},
             parameters=[ID_OR_KEY, RECORD_ID, LOCATION],
-            body="RecordWrite",
+            body="RecordUpdate",
+            beyond=_RECORD_BEYOND,
         ),
         "delete": _op(
             "Delete a record",
@@ -535,6 +759,10 @@ PATHS = {
             "Create a custom field",
             {"201": _json(_wrap("field", _ref("Field")))},
             body="FieldCreate",
+            beyond={
+                "fieldKey": "not taken by another field of the object (400)",
+                "options": _OPTIONS,
+            },
         ),
     },
     "/custom-fields/object-key/{objectKey}": {
@@ -571,11 +799,13 @@ PATHS = {
             {"200": _json(_wrap("field", _ref("Field")))},
             parameters=[FIELD_ID, LOCATION],
             body="FieldUpdate",
+            beyond={"options": _OPTIONS},
         ),
         "delete": _op(
             "Delete a custom field",
             {"200": _json(_ref("FieldDeleted"))},
             parameters=[FIELD_ID, LOCATION],
+            beyond={"fieldKey": "the primary display property cannot be deleted (400)"},
         ),
     },
     "/users/": {

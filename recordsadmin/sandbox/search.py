@@ -79,7 +79,10 @@ COLUMNS = {CREATED_AT: "created_at", UPDATED_AT: "updated_at"}
 GET_PARAMETERS = {"locationId", "query", "limit", "offset", "sortBy", "sortOrder", OWNER}
 POST_KEYS = {"locationId", "page", "pageLimit", "query", "filters", "sort", "searchAfter"}
 GET_FILTER = re.compile(r"properties\.(?P<key>[^\[\]]+)(?:\[(?P<op>[^\[\]]*)\])?")
-INTEGER = re.compile(r"[+-]?\d+")
+# ASCII digits only: `\d` would take other scripts' digits, which no client sends as a number.
+INTEGER = re.compile(r"-?[0-9]+")
+# The last POST page that any pageLimit may ask for (offsets go up to MAX_OFFSET).
+MAX_PAGE = MAX_OFFSET // MAX_PAGE_LIMIT + 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,12 +176,13 @@ def parse_get(obj: ObjectSchema, params: QueryDict) -> SearchRequest:
 
     sort_by = params.get("sortBy", CREATED_AT)
     order = params.get("sortOrder", "desc")
+    query = params.get("query", "")
     if sort_by.startswith("properties.") or sort_by in TIMESTAMP_FIELDS:
         sort = [_sort_key(schema, sort_by, order, "sortOrder", bare_keys=False)]
     else:
         raise SearchInvalid(f"Unknown field in sortBy: {sort_by}", "sortBy")
     return SearchRequest(
-        query=_query(params.get("query", "")),
+        query=_query(query),
         filters=filters,
         sort=sort,
         limit=_integer(params.get("limit", DEFAULT_PAGE_LIMIT), "limit", 1, MAX_PAGE_LIMIT),
@@ -194,22 +198,23 @@ def parse_post(obj: ObjectSchema, body: dict) -> SearchRequest:
         if name not in POST_KEYS:
             raise SearchInvalid(f"property {name} should not exist", name)
     schema = _Schema(obj)
-    page = _integer(body.get("page", 1), "page", 1, MAX_OFFSET, text=False)
+    # One bound for page whatever pageLimit is, so that openapi.json can state it.
+    page = _integer(body.get("page", 1), "page", 1, MAX_PAGE, text=False)
     page_limit = _integer(
         body.get("pageLimit", DEFAULT_PAGE_LIMIT), "pageLimit", 1, MAX_PAGE_LIMIT, text=False
     )
-    if (page - 1) * page_limit > MAX_OFFSET:
-        raise SearchInvalid(f"page must be at most {MAX_OFFSET // page_limit + 1}.", "page")
-    query = body.get("query") or ""
+    # null is "not given"; any other value must have the documented type (no `or`: 0, false
+    # and {} are not an empty query or list).
+    query = _or_default(body, "query", "")
     if not isinstance(query, str):
         raise SearchInvalid("query must be a string.", "query")
-    filters = _post_filters(schema, body.get("filters") or [], "filters", depth=0)
+    filters = _post_filters(schema, _or_default(body, "filters", []), "filters", depth=0)
     _check_size(filters)
     search_after = _search_after(body.get("searchAfter"))
     return SearchRequest(
         query=_query(query),
         filters=filters,
-        sort=_post_sort(schema, body.get("sort") or []),
+        sort=_post_sort(schema, _or_default(body, "sort", [])),
         limit=page_limit,
         # The cursor says where the page starts, so the page number adds nothing to it.
         offset=0 if search_after else (page - 1) * page_limit,
@@ -219,15 +224,20 @@ def parse_post(obj: ObjectSchema, body: dict) -> SearchRequest:
     )
 
 
+def _or_default(body: Mapping, name: str, default: Any) -> Any:
+    value = body.get(name)
+    return default if value is None else value
+
+
 def _query(query: str) -> str:
-    query = query.strip()
+    # The length as sent, before trimming: the limit openapi.json states.
     if len(query) > MAX_QUERY_LENGTH:
         raise SearchInvalid(f"query must be at most {MAX_QUERY_LENGTH} characters.", "query")
-    return query
+    return query.strip()
 
 
 def _integer(value: Any, name: str, low: int, high: int, *, text: bool = True) -> int:
-    if isinstance(value, str) and text and INTEGER.fullmatch(value.strip()):
+    if isinstance(value, str) and text and INTEGER.fullmatch(value):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise SearchInvalid(f"{name} must be an integer from {low} to {high}.", name)
@@ -247,7 +257,8 @@ def _sort_key(schema: _Schema, name: Any, order: Any, order_name: str, *, bare_k
             f"no order. Sort by createdAt, updatedAt or a field of type {', '.join(SORTABLE)}.",
             name,
         )
-    direction = order.lower() if isinstance(order, str) else order
+    # Any case, ASCII letters only: openapi.json states it as a pattern.
+    direction = order.lower() if isinstance(order, str) and order.isascii() else order
     if direction not in ("asc", "desc"):
         raise SearchInvalid(f"{order_name} must be asc or desc.", order_name)
     return SortKey(field, direction, data_type)
@@ -279,7 +290,8 @@ def _post_filter(schema: _Schema, item: Any, path: str, depth: int) -> Condition
     if "group" in item:
         if set(item) - {"group", "filters"}:
             raise SearchInvalid(f'{path}: a group is {{"group", "filters"}}.', path)
-        operator = item["group"].upper() if isinstance(item["group"], str) else None
+        group = item["group"]
+        operator = group.upper() if isinstance(group, str) and group.isascii() else None
         if operator not in ("AND", "OR"):
             raise SearchInvalid(f"{path}.group must be AND or OR.", path)
         members = _post_filters(schema, item.get("filters", []), f"{path}.filters", depth + 1)

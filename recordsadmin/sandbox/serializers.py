@@ -1,4 +1,9 @@
-"""JSON shapes of the embedded API (docs/records-api.md): objects, fields, records and users."""
+"""JSON shapes of the embedded API (docs/records-api.md): objects, fields, records and users.
+
+Times go out in both spellings: `createdAt`/`updatedAt` (the setup document's, and the official
+description's in search results) and `dateAdded`/`dateUpdated` (the official description's for
+objects, fields and single records), so that a client written against either reads them.
+"""
 
 import datetime as dt
 
@@ -11,9 +16,16 @@ def iso(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+def times(created: dt.datetime, updated: dt.datetime) -> dict:
+    added, changed = iso(created), iso(updated)
+    return {"createdAt": added, "updatedAt": changed, "dateAdded": added, "dateUpdated": changed}
+
+
 def object_json(obj: ObjectSchema) -> dict:
     return {
         "id": obj.id,
+        # The official description's flag: false for custom objects, the only ones served here.
+        "standard": False,
         "key": obj.key,
         "labels": {"singular": obj.singular, "plural": obj.plural},
         "description": obj.description,
@@ -22,8 +34,7 @@ def object_json(obj: ObjectSchema) -> dict:
         "requiredProperties": list(obj.required_properties),
         "searchableProperties": list(obj.searchable_properties),
         "type": obj.type,
-        "createdAt": iso(obj.created_at),
-        "updatedAt": iso(obj.updated_at),
+        **times(obj.created_at, obj.updated_at),
     }
 
 
@@ -40,8 +51,7 @@ def field_json(field: Field, object_key: str | None = None) -> dict:
         "placeholder": field.placeholder,
         "showInForms": field.show_in_forms,
         "position": field.position,
-        "createdAt": iso(field.created_at),
-        "updatedAt": iso(field.updated_at),
+        **times(field.created_at, field.updated_at),
     }
 
 
@@ -55,8 +65,7 @@ def record_json(record: Record, obj: ObjectSchema | None = None) -> dict:
         "properties": dict(record.properties),
         "owner": record.owner or None,
         "followers": list(record.followers),
-        "createdAt": iso(record.created_at),
-        "updatedAt": iso(record.updated_at),
+        **times(record.created_at, record.updated_at),
     }
 
 

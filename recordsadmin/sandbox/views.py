@@ -58,13 +58,16 @@ FIELD_CREATE_KEYS = FIELD_UPDATE_KEYS | {
 # --- shared -----------------------------------------------------------------------------------
 
 
-def only(body: Mapping, allowed: set[str]) -> None:
-    """The real service refuses unknown body properties with 422; so does the embedded one."""
-    extra = [key for key in body if key not in allowed]
-    if extra:
-        raise ApiError.from_errors(
-            422, {key: [f"property {key} should not exist"] for key in extra}
-        )
+def only(body: Mapping, allowed: set[str], within: str = "") -> None:
+    """The real service refuses unknown body properties with 422; so does the embedded one,
+    inside `labels`, `primaryDisplayPropertyDetails` and options too (`within` names them)."""
+    errors: dict[str, list[str]] = {}
+    for key in body:
+        if key not in allowed:
+            name = f"{within}.{key}" if within else key
+            errors.setdefault(within or key, []).append(f"property {name} should not exist")
+    if errors:
+        raise ApiError.from_errors(422, errors)
 
 
 def get_object(call: Call, id_or_key: str) -> ObjectSchema:
@@ -114,9 +117,13 @@ def list_objects(call: Call) -> tuple[int, dict]:
 
 
 def read_object(call: Call, id_or_key: str) -> tuple[int, dict]:
+    fetch = call.query.get("fetchProperties", "false")
+    if fetch not in ("true", "false"):
+        raise bad_request("fetchProperties must be true or false", "fetchProperties")
     obj = get_object(call, id_or_key)
-    payload: dict[str, Any] = {"object": object_json(obj)}
-    if call.query.get("fetchProperties", "").lower() == "true":
+    # `cache` as the real service answers it (the official description requires it).
+    payload: dict[str, Any] = {"object": object_json(obj), "cache": False}
+    if fetch == "true":
         payload["fields"] = [field_json(f, obj.key) for f in obj.fields.all()]
     return 200, payload
 
@@ -146,6 +153,7 @@ def labels_of(body: Mapping, *, partial: bool) -> dict[str, str]:
         return {}
     if not isinstance(labels, Mapping):
         raise bad_request("labels must be an object with singular and plural", "labels")
+    only(labels, {"singular", "plural"}, "labels")
     result = {}
     for part in ("singular", "plural"):
         value = labels.get(part)
@@ -174,6 +182,7 @@ def create_object(call: Call) -> tuple[int, dict]:
             "primaryDisplayPropertyDetails must be an object with key, name and dataType",
             "primaryDisplayPropertyDetails",
         )
+    only(details, {"key", "name", "dataType"}, "primaryDisplayPropertyDetails")
     primary_key = full_field_key(key, details.get("key"), "primaryDisplayPropertyDetails.key")
     primary_name = string(details, "name", required=True, empty=False)
     data_type = details.get("dataType")
@@ -300,6 +309,8 @@ def clean_options(value: Any, data_type: str) -> list[dict]:
     for item in value:
         if not isinstance(item, Mapping):
             raise bad_request("options must be a list of {key, label}", "options")
+        # `url` is the official description's (for RADIO options); accepted, not kept.
+        only(item, {"key", "label", "url"}, "options")
         label, key = item.get("label"), item.get("key")
         if not isinstance(label, str) or not label.strip():
             raise bad_request("every option needs a label (a non-empty string)", "options")

@@ -1,5 +1,7 @@
 """The embedded records API over a real socket: `sandbox` is a demo location on live_server."""
 
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
@@ -13,6 +15,36 @@ from tests.support.markers import may_use_db
 from .openapi_check import check_response
 
 VERSION = "2021-07-28"
+
+
+@dataclass
+class SchemathesisRun:
+    """What test_schemathesis.py sent, for the summary at the end of the session."""
+
+    cases: int = 0
+    started: float = 0.0
+    ended: float = 0.0
+    statuses: Counter = field(default_factory=Counter)
+
+    def count(self, case) -> None:
+        self.cases += 1
+        self.ended = time.monotonic()
+
+
+SCHEMATHESIS_RUN = SchemathesisRun()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The schemathesis run's case count, with or without -s (a print would be captured)."""
+    run = SCHEMATHESIS_RUN
+    if not run.cases:
+        return
+    statuses = ", ".join(f"{status}: {n}" for status, n in sorted(run.statuses.items()))
+    terminalreporter.write_sep(
+        "-",
+        f"schemathesis: {run.cases} cases against /sandbox/openapi.json in "
+        f"{run.ended - run.started:.0f} s (answers by status: {statuses or 'none'})",
+    )
 
 
 @dataclass

@@ -118,6 +118,8 @@ _OPERATION = {
         "tags": {"type": "array", "items": {"type": "string"}},
         "deprecated": {"type": "boolean"},
     },
+    # Specification Extensions: openapi.py's x-refused-beyond-schema.
+    "patternProperties": {"^x-": {}},
     "additionalProperties": False,
 }
 # The parts of OpenAPI 3.0's document structure that this API uses, as JSON Schema (draft 7).

@@ -132,6 +132,8 @@ RECORD = {
     "followers": [],
     "createdAt": "2026-03-07T12:00:00.000Z",
     "updatedAt": "2026-03-07T12:00:00.000Z",
+    "dateAdded": "2026-03-07T12:00:00.000Z",
+    "dateUpdated": "2026-03-07T12:00:00.000Z",
 }
 
 

@@ -1,0 +1,152 @@
+"""Schemathesis against /sandbox/openapi.json: what the document allows is accepted, what it
+forbids is refused, and every answer is one it describes.
+
+The embedded API runs in-process (Django's WSGI application, inside the test's transaction);
+each generated case runs in a savepoint that is rolled back, so every case meets the same demo
+location and a create never fills the location's ten objects. The path parameters, the
+location and the token are fixed (config `parameters` and `headers`), so the cases reach a real
+object, record and field instead of answering 404. The run is derandomized and bounded
+(`MAX_EXAMPLES` a phase and operation); tests/sandbox/conftest.py prints its case count.
+
+The rate limit is off in tests/settings.py (SANDBOX_RATE_LIMIT): the document describes the
+429 it would answer, and tests/sandbox/test_ratelimit.py checks it.
+"""
+
+import time
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections, transaction
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
+from recordsadmin.sandbox.models import Field, Record
+from recordsadmin.sandbox.openapi import SPEC
+
+from .conftest import SCHEMATHESIS_RUN
+
+pytestmark = pytest.mark.django_db
+
+LOCATION = "5c4e0a1b2d3f4a5b6c7d8e90"
+TOKEN = "pit-schemathesis"
+RECORD = "0123456789abcdef01234567"
+STATUS_FIELD = "fedcba9876543210fedcba98"  # a SINGLE_OPTIONS field, not the primary one
+# Cases per phase (examples, coverage, fuzzing) and operation: the run stays near a minute.
+MAX_EXAMPLES = 25
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": 20260307,
+        "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+        "phases": {"stateful": {"enabled": False}},
+        "parameters": {
+            "path.idOrKey": PROPERTY_KEY,
+            "path.objectKey": PROPERTY_KEY,
+            "path.recordId": RECORD,
+            "path.id": STATUS_FIELD,
+            "query.locationId": LOCATION,
+        },
+        "headers": {"Authorization": f"Bearer {TOKEN}"},
+        "checks": {
+            # 400 and 422 to valid data are judged by refusals_are_documented below.
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "400", "401", "404", "422", "429"]
+            },
+        },
+    }
+)
+schema = schemathesis.openapi.from_wsgi(
+    "/sandbox/openapi.json", get_wsgi_application(), config=CONFIG
+)
+
+
+def _named(operation: dict) -> set[str]:
+    """The query parameters and top-level body properties the operation describes."""
+    names = {p["name"] for p in operation["parameters"] if "name" in p}
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body:
+        name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+        names |= set(SPEC["components"]["schemas"][name]["properties"])
+    return names
+
+
+@schemathesis.check
+def refusals_are_documented(ctx, response, case):
+    """Valid data (by the document) may be refused with 400 or 422 only for what the operation
+    lists in x-refused-beyond-schema, or for a name inside a free-form part (a record key, a
+    search field), never for a parameter or property whose schema says it all."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive:
+        return None
+    if response.status_code not in (400, 422):
+        return None
+    operation = SPEC["paths"][case.operation.path][case.method.lower()]
+    beyond = set(operation.get("x-refused-beyond-schema", {}))
+    errors = response.json().get("errors") or {}
+    stated = _named(operation) - beyond
+    assert errors, f"valid data refused without naming what: {response.text[:300]}"
+    assert beyond, f"{case.method} {case.path} refuses valid data: {response.text[:300]}"
+    undocumented = sorted(set(errors) & stated)
+    assert not undocumented, f"refused for {undocumented}, which the document allows"
+    return None
+
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    positive_data_acceptance,
+    negative_data_rejection,
+    refusals_are_documented,
+]
+
+
+@pytest.fixture(autouse=True)
+def demo(db):
+    """The demo location, with a record and a field at the ids the config names."""
+    # The WSGI handler closes the connection around each request; the test's transaction must
+    # stay open (Django's test client does the same).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    create_demo_location(location_id=LOCATION, token=TOKEN, records=5)
+    first = Record.objects.filter(location_id=LOCATION).order_by("created_at").first()
+    Record.objects.filter(pk=first.pk).update(id=RECORD)
+    status = Field.objects.filter(location_id=LOCATION, field_key=f"{PROPERTY_KEY}.status")
+    status.update(id=STATUS_FIELD)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def _with_the_location(case) -> None:
+    """A valid body's locationId is the token's (else 401): the config pins only parameters."""
+    body = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
+    negative = body is not None and body.mode.is_negative
+    if isinstance(case.body, dict) and "locationId" in case.body and not negative:
+        case.body["locationId"] = LOCATION
+
+
+@schema.parametrize()
+def test_the_api_does_what_its_document_says(case):
+    SCHEMATHESIS_RUN.started = SCHEMATHESIS_RUN.started or time.monotonic()
+    _with_the_location(case)
+    savepoint = transaction.savepoint()
+    try:
+        response = case.call_and_validate(checks=CHECKS)
+    finally:
+        transaction.savepoint_rollback(savepoint)
+        SCHEMATHESIS_RUN.count(case)
+    SCHEMATHESIS_RUN.statuses[response.status_code] += 1
