@@ -37,6 +37,14 @@
   // htmx keeps history as HTML; what the user typed or ticked lives in properties, not
   // attributes, so write it into the attributes before the snapshot, or "back" would show the
   // old search text over the old results.
+  // A download leaves the page where it is: once its form is sent, the page asks how it goes
+  // (templates/records/_export_status.html). The form stays a plain GET: htmx would cancel a
+  // submit it listened to, and the download with it.
+  document.addEventListener("submit", function (event) {
+    var status = event.target.querySelector("[data-follows-download]");
+    if (status && window.htmx) window.htmx.trigger(status, "download-started");
+  });
+
   document.addEventListener("htmx:beforeHistorySave", function () {
     document.querySelectorAll("input, select, textarea").forEach(function (el) {
       if (el.type === "checkbox" || el.type === "radio") {

@@ -196,6 +196,17 @@ def test_the_export_page_says_when_the_download_finished(records_api, staff_clie
     assert "hx-trigger" not in status  # it stops asking
 
 
+def test_the_export_page_stops_asking_about_a_download_that_never_started(
+    records_api, staff_client
+):
+    records_api(records=3)
+    _, status_url = start_download(staff_client)
+    waiting = staff_client.get(status_url, {"n": "29"}).content.decode()
+    assert "Starting the export" in waiting and f'{status_url}?n=30"' in waiting
+    given_up = staff_client.get(status_url, {"n": "30"}).content.decode()
+    assert "has not started" in given_up and "hx-trigger" not in given_up
+
+
 def test_an_export_that_meets_an_odd_answer_midway_says_it_is_incomplete(
     proxied, staff_client, client
 ):

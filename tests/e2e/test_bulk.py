@@ -100,3 +100,13 @@ def test_cancel_a_running_job(table: Page, settings):
     expect(counts).to_contain_text(f"{60 - done} skipped")
     # What the job page says is what happened: the skipped records are all still there.
     assert Record.objects.filter(object__key=KEY).count() == 60 - done
+
+
+def test_export_downloads_and_the_page_says_when_it_finished(table: Page):
+    page = table
+    page.goto(page.url.split("/objects/")[0] + f"/objects/{KEY}/export/")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    with open(download.value.path(), encoding="utf-8") as file:
+        assert sum(1 for _ in file) == 61  # the header and every record
+    expect(page.locator("#export-status")).to_contain_text("The export finished: 60 records")

@@ -20,6 +20,9 @@ from .common import can_export, can_view, load_schema, uuid_or_none
 from .problems import shows_api_errors
 
 Kind = BulkJob.Kind
+# The export page asks once a second how its download goes; with no sign of it after this
+# many asks, it stops asking.
+STATUS_ASKS_BEFORE_GIVING_UP = 30
 PREVIEW_ROWS_SHOWN = 20
 
 
@@ -86,7 +89,19 @@ def record_export_status(request: HttpRequest, key: str, download: uuid.UUID) ->
     """How the page's download is going (an htmx partial that asks again each second while
     it runs): finished, or stopped short and why. Only its own user's downloads are known."""
     state = export.progress_get(request.user.pk, download)
-    context = {"state": state, "schema_key": key, "download": download}
+    try:
+        asked = max(0, int(request.GET.get("n", "0")))
+    except ValueError:
+        asked = 0
+    context = {
+        "state": state,
+        "schema_key": key,
+        "download": download,
+        "next": asked + 1,
+        # A download that never started (a browser that kept it from starting) is not asked
+        # about for ever.
+        "gave_up": state is None and asked >= STATUS_ASKS_BEFORE_GIVING_UP,
+    }
     return render(request, "records/_export_status.html", context)
 
 
