@@ -18,6 +18,7 @@ TABLE = "/objects/custom_objects.property/"
 # records API, which has bearer-token auth of its own.
 OPEN_ROUTES = {"accounts:login", "records:healthz"}
 OPEN_NAMESPACES = {"sandbox"}
+SAMPLE_UUID = "00000000-0000-4000-8000-000000000001"
 
 
 def dashboard_routes():
@@ -34,6 +35,10 @@ def dashboard_routes():
                 if namespace in OPEN_NAMESPACES or name in OPEN_ROUTES:
                     continue
                 path = prefix + str(entry.pattern)
+                while "<uuid:" in path:
+                    start = path.index("<uuid:")
+                    end = path.index(">", start)
+                    path = path[:start] + SAMPLE_UUID + path[end + 1 :]
                 for converter in ("<str:", "<slug:", "<int:", "<path:", "<"):
                     while converter in path:
                         start = path.index(converter)

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from recordsadmin.records.bulk.tasks import run_bulk_job
+from recordsadmin.records.services import breaker
 from recordsadmin.windows import stores
-from tests.support.fake_service import TOKEN
+from tests.support.fake_service import LOCATION, TOKEN
 from tests.support.stub import Reply
 
 
@@ -100,3 +101,16 @@ def test_with_redis_away_the_budget_says_each_process_paces_alone(
         assert budget["store"] == "redis" and budget["ok"] is False and budget["error"]
     finally:
         redis_server.start()
+
+
+def test_healthz_shows_the_breaker(client, service, settings, staff_user):
+    settings.RECORDS_BREAKER_FAILURES = 2
+    assert client.get("/healthz").json()["breaker"] == {"state": "closed", "retry_in_seconds": 0}
+    shared = breaker.SharedBreaker()
+    for _ in range(2):
+        shared.record(LOCATION, failed=True)
+    public = client.get("/healthz").json()["breaker"]
+    assert public["state"] == "open" and 25 < public["retry_in_seconds"] <= 30
+    client.force_login(staff_user)
+    staff = client.get("/healthz").json()["breaker"]
+    assert staff["failures"] == 2 and staff["opens_after"] == 2 and staff["reset_seconds"] == 30

@@ -23,6 +23,8 @@
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (status === 403) {
       announce("You do not have permission to do that.");
+    } else if (status === 413) {
+      announce("What you sent is too large. Shorten the longest fields and try again.");
     } else if (status === 429) {
       announce("Too many requests. Wait a moment and try again.");
     } else {

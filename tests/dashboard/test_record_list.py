@@ -406,3 +406,25 @@ def test_the_bulk_forms_token_is_on_the_page_not_in_each_redrawn_table(staff_cli
     assert 'name="csrfmiddlewaretoken"' in page and 'form="bulk-form"' in page
     table = staff_client.get(URL, headers=HTMX).content.decode()
     assert 'id="bulk-form"' in table and "csrfmiddlewaretoken" not in table
+
+
+def test_while_the_breaker_is_open_the_page_says_when_the_api_is_tried_again(
+    staff_client, service, settings
+):
+    """docs/reliability.md item 23: once the breaker is open, a page sends nothing and says at
+    what time the records API is tried again (recordsadmin/records/services/breaker.py)."""
+    settings.RECORDS_BREAKER_FAILURES = 2
+    settings.RECORDS_BREAKER_RESET_SECONDS = 30
+    staff_client.get(URL)  # the schema and users, cached
+    service.search = Reply(503, json={"message": "down"})
+    staff_client.get(URL)  # the search fails (with its retries): the breaker opens
+    sent = len(service.stub.requests)
+    started = time.monotonic()
+    response = staff_client.get(URL)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    text = response.content.decode()
+    assert "cannot be reached" in text and "it will try again at" in text
+    assert "(in 30 seconds)" in text or "(in 29 seconds)" in text
+    assert len(service.stub.requests) == sent  # nothing sent
+    assert elapsed < 0.5  # a whole page, the database included; the call itself is immediate

@@ -8,7 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.http import QueryDict
 
-from recordsadmin.client import endpoints, transport
+from recordsadmin.client import breaker, endpoints, transport
+from recordsadmin.client.config import connection
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.records import services
 from recordsadmin.records.models import RecordChange
@@ -351,3 +352,31 @@ def test_a_failed_delete_says_whether_it_may_have_happened(
     assert response.status_code == 200
     assert says in response.content.decode()
     assert RecordChange.objects.get(action="delete").outcome == outcome
+
+
+def test_while_the_breaker_is_open_forms_keep_the_input_and_send_nothing(
+    staff, prop, embedded, settings
+):
+    """docs/reliability.md items 23 and 26: the create and the edit come back at once with
+    every value and the time the API is tried again; no write reaches the API."""
+    settings.RECORDS_BREAKER_FAILURES = 2
+    record = services.record_create(
+        schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
+    )
+    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    page = staff.get(url("record_create", prop.key))
+    location = connection().location_id
+    for _ in range(2):  # two failures seen by this process's breaker
+        breaker.installed().record(location, failed=True)
+    sent = len(embedded.stub.requests)
+    data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
+    for response in (
+        staff.post(url("record_create", prop.key), data),
+        staff.post(url("record_edit", prop.key, record.id), edit_data(form)),
+    ):
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "it will try again at" in text and NOTHING_SAVED in text
+        assert_input_kept(text)
+    assert len(embedded.stub.requests) == sent  # not even the edit's read went
+    assert RecordChange.objects.get(action="create").outcome == "failed"

@@ -16,7 +16,6 @@ from recordsadmin.client.errors import (
     ValidationFailed,
 )
 from recordsadmin.records.services import breaker
-from tests.support import fake_service
 from tests.support.stub import Reply
 
 from .test_api_faults import ANSWERS, KEY, call
@@ -193,40 +192,3 @@ def test_an_unexpected_answer_is_no_failure_of_the_service(ghl, settings):
             endpoints.record_create(KEY, {"properties": {"name": "A"}})
         assert isinstance(caught.value, OutcomeUnknown)  # the record may have been made
     assert len(ghl.requests) == 3
-
-
-# -- what people see ------------------------------------------------------------------------
-
-
-def test_the_page_says_the_api_is_unavailable_and_when_it_is_tried_again(
-    staff_client, service, settings
-):
-    settings.RECORDS_BREAKER_FAILURES = 2
-    settings.RECORDS_BREAKER_RESET_SECONDS = 30
-    url = f"/objects/{fake_service.KEY}/"
-    staff_client.get(url)  # the schema and users, cached
-    service.search = Reply(503, json={"message": "down"})
-    staff_client.get(url)  # the search fails (with its retries): the breaker opens
-    sent = len(service.stub.requests)
-    started = time.monotonic()
-    response = staff_client.get(url)
-    elapsed = time.monotonic() - started
-    assert response.status_code == 503
-    text = response.content.decode()
-    assert "cannot be reached" in text and "it will try again at" in text
-    assert "(in 30 seconds)" in text or "(in 29 seconds)" in text
-    assert len(service.stub.requests) == sent  # nothing sent
-    assert elapsed < 0.5  # a whole page, the database included; the call itself is immediate
-
-
-def test_healthz_shows_the_breaker(client, service, settings, staff_user):
-    settings.RECORDS_BREAKER_FAILURES = 2
-    assert client.get("/healthz").json()["breaker"] == {"state": "closed", "retry_in_seconds": 0}
-    shared = breaker.SharedBreaker()
-    for _ in range(2):
-        shared.record(fake_service.LOCATION, failed=True)
-    public = client.get("/healthz").json()["breaker"]
-    assert public["state"] == "open" and 25 < public["retry_in_seconds"] <= 30
-    client.force_login(staff_user)
-    staff = client.get("/healthz").json()["breaker"]
-    assert staff["failures"] == 2 and staff["opens_after"] == 2 and staff["reset_seconds"] == 30
