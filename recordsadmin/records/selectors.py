@@ -29,6 +29,29 @@ def change_list(*, object_key: str, record_id: str, limit: int = 50) -> list[Rec
     )
 
 
+def change_get(*, object_key: str, record_id: str, change_id: int) -> RecordChange | None:
+    """One change of this record, by its id."""
+    return RecordChange.objects.filter(
+        object_key=object_key, record_id=record_id, pk=change_id
+    ).first()
+
+
+def last_own_change_get(*, user, object_key: str, record_id: str) -> RecordChange | None:
+    """The user's latest finished change of this record's values (what "Undo" after a save
+    undoes)."""
+    return (
+        RecordChange.objects.filter(
+            user=user,
+            object_key=object_key,
+            record_id=record_id,
+            action=Action.UPDATE,
+            outcome=Outcome.OK,
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
 def deleted_change_get(*, object_key: str, record_id: str) -> RecordChange | None:
     """The last successful delete of this record through the dashboard, with its snapshot."""
     return (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recordsadmin.records.views import browse, bulk, editing, transfer
+from recordsadmin.records.views import browse, bulk, editing, transfer, undo
 
 app_name = "records"
 
@@ -29,6 +29,11 @@ urlpatterns = [
     path("objects/<str:key>/<str:record_id>/delete/", editing.record_delete, name="record_delete"),
     path(
         "objects/<str:key>/<str:record_id>/restore/", editing.record_restore, name="record_restore"
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/undo/<int:change_id>/",
+        undo.record_undo,
+        name="record_undo",
     ),
     path("objects/<str:key>/", browse.record_list, name="record_list"),
     path("objects/<str:key>/<str:record_id>/", browse.record_detail, name="record_detail"),

@@ -47,11 +47,14 @@ from .schemas import (
     user_list,
     user_list_invalidate,
 )
+from .undo import NotUndoable, UndoConflict, record_undo, undo_check, undo_conflicts, undo_values
 
 __all__ = [
     "UNSET",
     "AlreadySubmitted",
     "Conflict",
+    "NotUndoable",
+    "UndoConflict",
     "api_health",
     "breaker_health",
     "budget_health",
@@ -69,6 +72,7 @@ __all__ = [
     "record_restore",
     "record_search",
     "record_snapshot",
+    "record_undo",
     "record_update",
     "record_update_checked",
     "record_update_logged",
@@ -80,6 +84,9 @@ __all__ = [
     "schema_invalidate",
     "schema_list",
     "submission_release",
+    "undo_check",
+    "undo_conflicts",
+    "undo_values",
     "unversioned",
     "update_may_have_applied",
     "user_list",

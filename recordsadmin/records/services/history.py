@@ -188,8 +188,10 @@ def record_update_logged(
     record: Record,
     properties: Mapping[str, Any],
     owner: Any = UNSET,
+    note: str = "",
 ) -> Record:
-    """Send only `properties` (None clears one) and the owner when given."""
+    """Send only `properties` (None clears one) and the owner when given; `note` says why
+    (an undo names the change it undoes)."""
     before = record_snapshot(record)
     changed = sorted(properties) + ([] if owner is UNSET else ["owner"])
     after = {"properties": dict(properties)}
@@ -203,6 +205,7 @@ def record_update_logged(
         before=before,
         after=after,
         changed_fields=changed,
+        note=note,
     )
     try:
         updated = records.record_update(

@@ -26,6 +26,7 @@ from recordsadmin.client.errors import (
 )
 from recordsadmin.records import fieldtypes, forms, selectors, services
 
+from . import undo
 from .browse import JUST_CREATED
 from .common import can_add, can_change, can_delete, can_view, go, load_schema, uuid_or_none
 from .problems import Problem, error_status, explain, shows_api_errors, wants_partial
@@ -143,7 +144,10 @@ def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str
         url = reverse("records:record_create", args=[schema.key])
         query = form.carried_query() if forms.CARRY in form.fields else []
         return go(request, f"{url}?{urlencode(query)}" if query else url)
-    messages.success(request, f"{schema.singular} “{name}” {verb}.")
+    text = f"{schema.singular} “{name}” {verb}."
+    if verb == "saved":
+        text = undo.with_undo(request, schema, record.id, text)
+    messages.success(request, text)
     if action == CONTINUE:
         return go(request, reverse("records:record_edit", args=[schema.key, record.id]))
     if verb == "created":

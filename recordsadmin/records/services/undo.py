@@ -1,0 +1,91 @@
+"""Undo a change made through the dashboard: put back the values the record had before it.
+
+Only while the record still holds what the change made: the record is read first, and when a
+field the change set has changed since (someone else's later edit), nothing is sent and the
+caller is told which fields (UndoConflict), so that a later change is never overwritten
+silently. An undo is an update of its own, in the history, and can be undone in turn. A
+delete's undo is the restore (history.record_restore).
+"""
+
+from typing import Any
+
+from recordsadmin.client.domain import UNSET, Record, Schema
+from recordsadmin.records import fieldtypes
+from recordsadmin.records.models import RecordChange
+
+from . import history, records
+
+OWNER = "owner"
+
+
+class NotUndoable(Exception):
+    """This change cannot be undone here; the text says why."""
+
+
+class UndoConflict(Exception):
+    """The record changed since: `fields` (keys, and "owner") no longer hold what the change
+    set; `current` is the record as it is now."""
+
+    def __init__(self, current: Record, fields: list[str]):
+        super().__init__("The record changed since: " + ", ".join(fields))
+        self.current = current
+        self.fields = fields
+
+
+def undo_check(*, change: RecordChange) -> None:
+    """NotUndoable unless `change` is a finished update of one record."""
+    if change.action != RecordChange.Action.UPDATE or not change.record_id:
+        raise NotUndoable("Only a change of a record's values can be undone.")
+    if change.outcome != RecordChange.Outcome.OK:
+        raise NotUndoable("This change did not go through, so there is nothing to undo.")
+    if not isinstance(change.before, dict) or not change.changed_fields:
+        raise NotUndoable("The history does not hold the values from before this change.")
+
+
+def undo_values(*, schema: Schema, change: RecordChange) -> tuple[dict[str, Any], Any]:
+    """What an undo sends: the properties as they were before (None clears one that was
+    empty), and the owner when the change set it (else UNSET). Fields the object no longer
+    has are left out."""
+    before = change.before or {}
+    properties = before.get("properties") or {}
+    values = {
+        key: properties.get(key)
+        for key in change.changed_fields
+        if key != OWNER and schema.field(key) is not None
+    }
+    owner = (before.get(OWNER) or None) if OWNER in change.changed_fields else UNSET
+    return values, owner
+
+
+def undo_conflicts(*, schema: Schema, change: RecordChange, current: Record) -> list[str]:
+    """The fields the change set that hold something else now."""
+    after = change.after or {}
+    set_to = after.get("properties") or {}
+    moved = []
+    for key in change.changed_fields:
+        if key == OWNER:
+            if (after.get(OWNER) or None) != (current.owner or None):
+                moved.append(OWNER)
+            continue
+        field = schema.field(key)
+        if field is None:
+            continue
+        kind = fieldtypes.of(field)
+        if kind.normalise(set_to.get(key)) != kind.normalise(current.properties.get(key)):
+            moved.append(key)
+    return moved
+
+
+def record_undo(*, user, schema: Schema, change: RecordChange) -> Record:
+    """Put back what `change` replaced. NotUndoable, UndoConflict, or the records API's error
+    (NotFound when the record was deleted since)."""
+    undo_check(change=change)
+    current = records.record_get(schema=schema, record_id=change.record_id)
+    moved = undo_conflicts(schema=schema, change=change, current=current)
+    if moved:
+        raise UndoConflict(current, moved)
+    values, owner = undo_values(schema=schema, change=change)
+    note = f"Undo of the change of {change.at:%Y-%m-%d %H:%M} by {change.username or 'someone'}."
+    return history.record_update_logged(
+        user=user, schema=schema, record=current, properties=values, owner=owner, note=note
+    )

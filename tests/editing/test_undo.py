@@ -1,0 +1,122 @@
+"""Undo a change (recordsadmin/records/services/undo.py, views/undo.py): the saved message and
+the history offer it; it puts back the values the record had, only while the record still
+holds what the change made; it is a change of its own in the history."""
+
+import re
+
+import pytest
+
+from recordsadmin.records import services
+from recordsadmin.records.models import RecordChange
+from tests.support.stub import Reply
+
+from .helpers import hidden, url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def record(prop):
+    return services.record_create(
+        schema=prop,
+        properties={"address": "Before Lane", "price": 100, "status": "Pending", "bedrooms": 2},
+    )
+
+
+def edit(staff, prop, record, **changes):
+    """Save the edit form with `changes`; the page it lands on."""
+    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    data = {"_version": hidden(form, "_version")}
+    for name in ("address", "price", "status", "bedrooms"):
+        data[name] = hidden_value(form, name)
+    data |= changes
+    return staff.post(url("record_edit", prop.key, record.id), data, follow=True)
+
+
+def hidden_value(form: str, name: str) -> str:
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', form) or re.search(
+        rf'<option value="([^"]*)" selected>', form.split(f'name="{name}"', 1)[1]
+    )
+    return match.group(1) if match else ""
+
+
+def undo_url(page: str) -> str:
+    match = re.search(r'href="(/objects/[^"]+/undo/\d+/)">Undo', page)
+    assert match, "no Undo link"
+    return match.group(1)
+
+
+def current(prop, record):
+    return services.record_get(schema=prop, record_id=record.id).properties
+
+
+def test_the_saved_message_offers_undo_which_puts_the_values_back(staff, prop, embedded, record):
+    saved = edit(staff, prop, record, address="After Lane", price="250").content.decode()
+    assert current(prop, record)["address"] == "After Lane"
+    link = undo_url(saved)
+    page = staff.get(link).content.decode()
+    assert "These values will be put back" in page
+    assert "After Lane" in page and "Before Lane" in page
+    done = staff.post(link, follow=True).content.decode()
+    assert "the change is undone" in done
+    now = current(prop, record)
+    assert now["address"] == "Before Lane" and now["price"] == 100
+    undo_row = RecordChange.objects.filter(action="update").order_by("-at", "-id").first()
+    assert undo_row.note.startswith("Undo of the change of")
+    assert sorted(undo_row.changed_fields) == ["address", "price"]
+    # The undo is a change of its own: the history offers to undo it too.
+    assert "Undo this change" in done
+
+
+def test_a_later_change_by_someone_else_is_never_overwritten(staff, prop, embedded, record):
+    saved = edit(staff, prop, record, address="Mine").content.decode()
+    link = undo_url(saved)
+    services.record_update(schema=prop, record_id=record.id, properties={"address": "Theirs"})
+    writes = len(embedded.writes)
+    page = staff.get(link)
+    assert page.status_code == 409
+    text = page.content.decode()
+    assert "Not undone" in text and "changed since" in text
+    refused = staff.post(link)
+    assert refused.status_code == 409
+    assert len(embedded.writes) == writes, "nothing sent"
+    assert current(prop, record)["address"] == "Theirs"
+
+
+def test_undo_puts_back_only_the_fields_the_change_set(staff, prop, embedded, record):
+    saved = edit(staff, prop, record, address="Mine").content.decode()
+    link = undo_url(saved)
+    services.record_update(schema=prop, record_id=record.id, properties={"bedrooms": 5})
+    staff.post(link)
+    now = current(prop, record)
+    assert now["address"] == "Before Lane" and now["bedrooms"] == 5
+
+
+def test_undo_of_a_change_that_did_not_go_through_is_refused(staff, prop, embedded, record):
+    create = RecordChange.objects.create(
+        object_key=prop.key, record_id=record.id, action="create", outcome="ok"
+    )
+    page = staff.get(url("record_undo", prop.key, record.id, create.pk))
+    assert page.status_code == 409
+    assert "Only a change of a record&#x27;s values can be undone" in page.content.decode()
+    assert staff.get(url("record_undo", prop.key, record.id, 999999)).status_code == 404
+
+
+def test_undo_needs_the_change_permission(client, viewer, prop, embedded, record, staff):
+    edit(staff, prop, record, address="Mine")
+    change = RecordChange.objects.filter(action="update").first()
+    client.force_login(viewer)
+    assert client.get(url("record_undo", prop.key, record.id, change.pk)).status_code == 403
+    assert client.post(url("record_undo", prop.key, record.id, change.pk)).status_code == 403
+
+
+def test_an_undo_whose_answer_is_lost_says_so(staff, prop, embedded, record):
+    saved = edit(staff, prop, record, address="Mine").content.decode()
+    link = undo_url(saved)
+    embedded.fail("PUT", r"/records/", Reply(500, json={"message": "Internal"}), applied=True)
+    page = staff.post(link)
+    text = page.content.decode()
+    assert "We could not confirm the undo" in text
+    assert RecordChange.objects.filter(action="update").order_by("-at", "-id")[0].outcome == (
+        "unknown"
+    )
