@@ -35,7 +35,7 @@ def edit(staff, prop, record, **changes):
 
 def hidden_value(form: str, name: str) -> str:
     match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', form) or re.search(
-        rf'<option value="([^"]*)" selected>', form.split(f'name="{name}"', 1)[1]
+        r'<option value="([^"]*)" selected>', form.split(f'name="{name}"', 1)[1]
     )
     return match.group(1) if match else ""
 
