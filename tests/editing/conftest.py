@@ -56,8 +56,10 @@ def embedded(live_server, settings):
             settings,
             stub.url,
             records=3,
-            GHL_CONNECT_TIMEOUT=1,
-            GHL_READ_TIMEOUT=1,
+            # Two seconds: a loaded machine's embedded API may take one to answer a setup
+            # call; the "timeout" fault (tests/editing/test_faults.py) waits 2.5 s.
+            GHL_CONNECT_TIMEOUT=2,
+            GHL_READ_TIMEOUT=2,
             GHL_PAGE_DEADLINE=3,
             GHL_MAX_RETRIES=1,
             GHL_BACKOFF_BASE=0.01,
