@@ -237,7 +237,7 @@ def _td(column: RecordColumn, cards: list[RecordColumn], status: RecordColumn | 
     columns (with their name, `data-label`) and the `status` one."""
     css, label = column.css, ""
     if column in cards:
-        css += " card"
+        css += " card-field"
         label = f' data-label="{esc(str(column.verbose_name))}"'
     if column is status:
         css += " card-status"

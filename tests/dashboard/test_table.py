@@ -178,7 +178,7 @@ def test_a_phones_card_shows_the_first_three_columns_after_the_primary_and_the_s
         [*FIELDS, schemas.field("status", "SINGLE_OPTIONS", position=4, choices=["sold"])],
     )
     html = table(schema=with_status, selectable=True).row_html(RECORDS[0])
-    cards = re.findall(r'<td class="([^"]*\bcard\b[^"]*)" data-label="([^"]*)"', html)
+    cards = re.findall(r'<td class="([^"]*\bcard-field\b[^"]*)" data-label="([^"]*)"', html)
     assert [label for _css, label in cards] == ["Price", "Notes", "Features"]
     assert '<td class="col-field_status card-status">' in html
     assert 'class="col-select">' in html and 'class="col-owner">' in html

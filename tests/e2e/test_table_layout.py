@@ -102,11 +102,13 @@ def test_on_a_phone_rows_are_cards_without_sideways_scrolling(phone: Page):
     card = phone.locator("tbody tr").first
     assert card.bounding_box()["width"] <= 390
     expect(card.locator("td.col-primary")).to_be_visible()
-    expect(card.locator("td.card")).to_have_count(3)
-    expect(card.locator("td.card").first).to_be_visible()
+    expect(card.locator("td.card-field")).to_have_count(3)
+    expect(card.locator("td.card-field").first).to_be_visible()
     expect(card.locator("td.card-status")).to_be_visible()
     expect(card.locator("td.col-field_description")).to_be_hidden()
-    label = card.locator("td.card").first.evaluate("el => getComputedStyle(el, '::before').content")
+    label = card.locator("td.card-field").first.evaluate(
+        "el => getComputedStyle(el, '::before').content"
+    )
     assert label == '"Price: "'
     box = card.get_by_role("checkbox").bounding_box()
     assert box["width"] >= 24 and box["height"] >= 24
