@@ -7,12 +7,21 @@ API sorts it (`sort`, the name the URL sorts it by: `price`, `-updated`), and it
 so that django-tables2's paginator counts and numbers the pages right. It renders through
 templates/records/_records_table.html.
 
+What the user chose for an object's table (`TableLayout`: which columns, in which order, how
+dense the rows) is kept per user as the preference `table:<object key>`; the primary display
+column is always shown, first, since it names each row when the table scrolls sideways. On a
+phone each row is a card (static/css/table.css): the primary value, the first `CARD_FIELDS`
+visible columns after it, and the status (the first single-option field shown).
+
 Each column renders a cell from the whole record through its dataType's class. The template
 asks the table for a row's cells at once (`row_html`): django-tables2's per-cell dispatch
 (looking the column up by name, resolving an accessor, inspecting `render`'s signature) costs
 more than the cells themselves, measured with bench/table_partial.py.
 """
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import quote
 
 import django_tables2 as tables
@@ -21,6 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django_tables2.data import TableData
 
 from recordsadmin.client.domain import Field, Page, Record, Schema, User
+from recordsadmin.contract.datatypes import DataType
 from recordsadmin.records import fieldtypes, formatting
 from recordsadmin.records.formatting import esc, html_of
 from recordsadmin.records.query import ListQuery
@@ -29,6 +39,79 @@ from recordsadmin.records.query import ListQuery
 RECORD = tables.A("id")
 # The placeholder a record's id takes in the link to its page, built once per table.
 _ID = "RECORD-ID"
+DENSITIES = ("comfortable", "compact")
+# How many columns after the primary one a row's card shows on a phone.
+CARD_FIELDS = 3
+# A stored layout is read back with these bounds, whatever was saved.
+MAX_COLUMNS = 300
+MAX_NAME = 120
+
+
+def preference_name(schema: Schema) -> str:
+    return f"table:{schema.key}"
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """A user's columns for one object: their `order` (hidden ones keep their place, so that
+    showing a column again puts it back where it was), the `hidden` ones, the row `density`.
+    Columns not in `order` (fields added to the schema since) come after, shown."""
+
+    order: tuple[str, ...] = ()
+    hidden: frozenset[str] = field(default_factory=frozenset)
+    density: str = DENSITIES[0]
+
+    @classmethod
+    def from_value(cls, value: Any) -> "TableLayout":
+        """The layout a stored preference describes; what does not fit is left out."""
+        if not isinstance(value, Mapping):
+            return cls()
+        density = value.get("density")
+        return cls(
+            order=_names(value.get("order")),
+            hidden=frozenset(_names(value.get("hidden"))),
+            density=density if density in DENSITIES else DENSITIES[0],
+        )
+
+    def to_value(self) -> dict:
+        return {"order": list(self.order), "hidden": sorted(self.hidden), "density": self.density}
+
+    def changed(self, form: Any) -> "TableLayout":
+        """The layout the column chooser's form asks for: `column` lists every column in
+        the order shown, `show` the ticked ones, `move` (`up:<name>`, `down:<name>`) the
+        arrow button pressed, `density` the chosen row density."""
+        order = list(_names(form.getlist("column")))
+        if not order:
+            return replace(self, density=_density(form.get("density"), self.density))
+        way, _, name = form.get("move", "").partition(":")
+        if name in order and way in ("up", "down"):
+            at = order.index(name)
+            to = at - 1 if way == "up" else at + 1
+            if 0 <= to < len(order):
+                order[at], order[to] = order[to], order[at]
+        shown = set(form.getlist("show"))
+        return TableLayout(
+            order=tuple(order),
+            hidden=frozenset(n for n in order if n not in shown),
+            density=_density(form.get("density"), self.density),
+        )
+
+    def arrange(self, names: Iterable[str]) -> list[str]:
+        """`names` (the columns the schema has today) in the user's order."""
+        names = list(names)
+        known = [n for n in self.order if n in names]
+        return known + [n for n in names if n not in known]
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        return ()
+    found = [n for n in value if isinstance(n, str) and 0 < len(n) <= MAX_NAME]
+    return tuple(dict.fromkeys(found))[:MAX_COLUMNS]
+
+
+def _density(value: Any, default: str) -> str:
+    return value if value in DENSITIES else default
 
 
 class ApiPage(TableData):
@@ -145,6 +228,22 @@ class SelectColumn(RecordColumn):
         )
 
 
+def _is_status(column: RecordColumn) -> bool:
+    return isinstance(column, FieldColumn) and column.field.data_type == DataType.SINGLE_OPTIONS
+
+
+def _td(column: RecordColumn, cards: list[RecordColumn], status: RecordColumn | None) -> str:
+    """A column's opening <td>, written once per table: on a phone the card shows the `cards`
+    columns (with their name, `data-label`) and the `status` one."""
+    css, label = column.css, ""
+    if column in cards:
+        css += " card-field"
+        label = f' data-label="{esc(str(column.verbose_name))}"'
+    if column is status:
+        css += " card-status"
+    return f'<td class="{css}"{label}>'
+
+
 class RecordTable(tables.Table):
     """The records of one search page; `query` is the question the table answers (its links)."""
 
@@ -154,10 +253,28 @@ class RecordTable(tables.Table):
         order_by_field = "sort"
         empty_text = ""
 
-    def __init__(self, data, *, query: ListQuery, **kwargs) -> None:
+    def __init__(
+        self,
+        data,
+        *,
+        query: ListQuery,
+        layout: TableLayout,
+        choices: list[dict],
+        edit_link: str = "",
+        **kwargs,
+    ) -> None:
         super().__init__(data, **kwargs)
         self.query = query
-        self.cells = [bound.column for bound in self.columns]
+        self.layout = layout
+        # The column chooser's lines: every column but the select box and the primary one.
+        self.choices = choices
+        self.edit_before, _, self.edit_after = edit_link.partition(_ID)
+        shown = [
+            b.column for b in self.columns if not isinstance(b.column, SelectColumn | PrimaryColumn)
+        ]
+        cards = shown[:CARD_FIELDS]
+        status = next((c for c in shown if _is_status(c)), None)
+        self.cells = [(b.column, _td(b.column, cards, status)) for b in self.columns]
 
     def header_html(self, bound: tables.columns.BoundColumn) -> SafeString:
         """A column's <th>: its label, a link that sorts by it (or the other way), and
@@ -175,18 +292,26 @@ class RecordTable(tables.Table):
             order = f' aria-sort="{way}"'
         return html_of(
             f'<th scope="col" class="{column.css}"{order}><a href="{link}" hx-get="{link}" '
-            f'class="sort">{label}<span class="sort__icon" aria-hidden="true"></span></a></th>'
+            f'id="sort-{bound.name}" class="sort">{label}'
+            '<span class="sort__icon" aria-hidden="true"></span></a></th>'
         )
 
     def rows_html(self) -> SafeString:
         """The page's rows, one <tr> each."""
-        return html_of(
-            "".join(f"<tr>{self.row_html(row.record)}</tr>\n" for row in self.paginated_rows)
-        )
+        return html_of("".join(self.tr_html(row.record) for row in self.paginated_rows))
+
+    def tr_html(self, record: Record) -> str:
+        """A row: focusable for the keyboard (static/js/table.js moves between rows), with
+        its record's edit page (`e`) when the user may edit."""
+        edit = ""
+        if self.edit_before:
+            href = self.edit_before + quote(record.id, safe="") + self.edit_after
+            edit = f' data-edit="{esc(href)}"'
+        return f'<tr tabindex="-1"{edit}>{self.row_html(record)}</tr>\n'
 
     def row_html(self, record: Record) -> SafeString:
         """A row's cells, each its column's cell in a <td> of the column's class."""
-        return html_of("".join(f'<td class="{c.css}">{c.cell(record)}</td>' for c in self.cells))
+        return html_of("".join(f"{td}{c.cell(record)}</td>" for c, td in self.cells))
 
 
 def build_table(
@@ -196,20 +321,37 @@ def build_table(
     *,
     query: ListQuery,
     selectable: bool = False,
+    editable: bool = False,
+    layout: TableLayout | None = None,
 ) -> RecordTable:
-    """The primary display field first, the other fields in schema order, then owner and
-    updated; a checkbox column first when rows can be `selectable` for bulk work. Ordered as
-    `query` sorts, one page of `page.per_page` rows."""
+    """The primary display field first, then the other fields, owner and updated, as the
+    user's `layout` orders and shows them (by default: all, in schema order); a checkbox
+    column first when rows can be `selectable` for bulk work; each row knows its edit page
+    when `editable`. Ordered as `query` sorts, one page of `page.per_page` rows."""
+    layout = layout or TableLayout()
     columns: list[tuple[str, RecordColumn]] = []
     if selectable:
         columns.append(("select", SelectColumn(schema)))
     primary = schema.primary_field
     if primary is not None:
         columns.append((f"field_{primary.key}", PrimaryColumn(primary, schema=schema)))
-    columns += [(f"field_{f.key}", FieldColumn(f)) for f in schema.fields if f is not primary]
-    columns += [("owner", OwnerColumn(users)), ("updated", UpdatedColumn())]
+    others = {f"field_{f.key}": FieldColumn(f) for f in schema.fields if f is not primary}
+    others |= {"owner": OwnerColumn(users), "updated": UpdatedColumn()}
+    choices = [
+        {"name": name, "label": str(others[name].verbose_name), "shown": name not in layout.hidden}
+        for name in layout.arrange(others)
+    ]
+    columns += [(c["name"], others[c["name"]]) for c in choices if c["shown"]]
+    edit = reverse("records:record_edit", args=[schema.key, _ID]) if editable else ""
     table = RecordTable(
-        ApiPage(page), query=query, extra_columns=columns, order_by=_order_by(columns, query)
+        ApiPage(page),
+        query=query,
+        layout=layout,
+        choices=choices,
+        edit_link=edit,
+        extra_columns=columns,
+        order_by=_order_by(columns, query),
+        attrs={**RecordTable.Meta.attrs, "class": f"records-table records-table--{layout.density}"},
     )
     if page.records or not page.total:
         table.paginate(per_page=page.per_page, page=page.page)

@@ -11,6 +11,7 @@ urlpatterns = [
     # Bulk work; before the record routes, which would take "bulk" or "export" for an id.
     path("objects/<str:key>/bulk/", bulk.bulk_edit, name="bulk_edit"),
     path("objects/<str:key>/bulk/start/", bulk.bulk_start, name="bulk_start"),
+    path("objects/<str:key>/table/", browse.table_settings, name="table_settings"),
     path("objects/<str:key>/export/", transfer.record_export, name="record_export"),
     path("objects/<str:key>/export.csv", transfer.record_export_csv, name="record_export_csv"),
     path(

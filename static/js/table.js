@@ -1,2 +1,163 @@
 // The records table from the keyboard: rows, shortcuts, focus after a swap
-// (templates/records/_records_table.html).
+// (templates/records/_records_table.html, templates/records/record_list.html).
+(function () {
+  "use strict";
+
+  var TABLE = "records-table";
+
+  function isTableSwap(event) {
+    var target = event.detail && event.detail.target;
+    return target && target.id === TABLE;
+  }
+
+  // -- After the table is redrawn ----------------------------------------------------------
+
+  // htmx puts focus back on an element with the same id as the one that had it (sort links,
+  // page links, the column chooser's controls have ids). When that element is gone ("Next" on
+  // the last page is no link), focus would fall to the page body and the next Tab to the skip
+  // link: it goes to the nearest thing instead.
+  var lastId = "";
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!isTableSwap(event)) return;
+    var active = document.activeElement;
+    var table = document.getElementById(TABLE);
+    if (active && active.id && table && table.contains(active)) {
+      lastId = active.id;
+    } else {
+      var elt = event.detail.elt;
+      lastId = elt && elt.id && table && table.contains(elt) ? elt.id : "";
+    }
+  });
+
+  function focusLost() {
+    var active = document.activeElement;
+    return !active || active === document.body || !active.isConnected;
+  }
+
+  function refocus() {
+    if (!lastId || !focusLost()) return;
+    var again = document.getElementById(lastId);
+    var near = lastId.indexOf("page-") === 0 ? document.querySelector(".pagination__current") : null;
+    var target = again || near || document.getElementById("records-results");
+    if (target) target.focus({ preventScroll: true });
+  }
+
+  // One short sentence for screen readers ("60 properties found"), not the whole table: the
+  // status region is outside the redrawn part; emptied first so that the same count after a
+  // new search is read again.
+  function announce() {
+    var table = document.getElementById(TABLE);
+    var status = document.getElementById("records-status");
+    if (!table || !status) return;
+    status.textContent = "";
+    window.setTimeout(function () {
+      status.textContent = table.dataset.announce || "";
+    }, 100);
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!isTableSwap(event)) return;
+    refocus();
+    lastId = "";
+    announce();
+  });
+
+  // -- Rows --------------------------------------------------------------------------------
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("#records-results tbody tr"));
+  }
+
+  function rowOf(element) {
+    return element && element.closest ? element.closest("#records-results tbody tr") : null;
+  }
+
+  function goTo(row) {
+    if (!row) return;
+    row.focus({ preventScroll: true });
+    // "nearest" honours the scroll box's scroll-padding, so the row is not under the header.
+    row.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  function move(from, step) {
+    var list = rows();
+    if (!from) return goTo(step > 0 ? list[0] : list[list.length - 1]);
+    goTo(list[list.indexOf(from) + step]);
+  }
+
+  // Keys for typing text are left alone; a checkbox or link in a row still moves rows.
+  function typing(element) {
+    if (!element || !element.tagName) return false;
+    if (element.isContentEditable || /^(TEXTAREA|SELECT)$/.test(element.tagName)) return true;
+    return element.tagName === "INPUT" && !/^(checkbox|radio|button|submit)$/.test(element.type);
+  }
+
+  var STEPS = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1 };
+
+  function onRowKey(event, row) {
+    var key = event.key;
+    if (key === "Enter" && event.target === row) {
+      var link = row.querySelector(".record-link");
+      if (link) link.click();
+    } else if (key === "e" && row.dataset.edit) {
+      window.location.assign(row.dataset.edit);
+    } else if (key === "x") {
+      var box = row.querySelector("input[type=checkbox]");
+      if (box && event.target !== box) box.click();
+      else return false;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  function onKey(event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (typing(target)) return;
+    if (event.key === "?") {
+      openShortcuts();
+      event.preventDefault();
+      return;
+    }
+    var row = rowOf(target);
+    var inTable = row || (target && target.id === "records-results");
+    // j and k also start from nowhere in particular; the arrows keep scrolling the page there.
+    var idle = target === document.body || (target && target.id === "main");
+    var step = Object.prototype.hasOwnProperty.call(STEPS, event.key) ? STEPS[event.key] : 0;
+    if (step && (inTable || (idle && /^[jk]$/.test(event.key)))) {
+      move(row, step);
+      event.preventDefault();
+    } else if (row && onRowKey(event, row)) {
+      event.preventDefault();
+    }
+  }
+
+  document.addEventListener("keydown", onKey);
+
+  // "Skip to results" lands on the first row (arrows go on from there); without JavaScript it
+  // is a plain link to the table's scroll box.
+  document.addEventListener("click", function (event) {
+    var skip = event.target.closest && event.target.closest("[data-skip-to-rows]");
+    if (!skip) return;
+    var first = rows()[0];
+    if (!first) return;
+    event.preventDefault();
+    goTo(first);
+  });
+
+  // -- Shortcuts dialog ----------------------------------------------------------------------
+
+  function openShortcuts() {
+    var dialog = document.getElementById("shortcuts");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-shortcuts]")) openShortcuts();
+  });
+  // The button needs this script; without it, it stays hidden.
+  document.querySelectorAll("[data-shortcuts]").forEach(function (button) {
+    button.hidden = false;
+  });
+})();

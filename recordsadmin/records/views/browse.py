@@ -11,20 +11,29 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseServerError,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
+from recordsadmin.accounts.preferences import preference_get, preference_set
 from recordsadmin.client.errors import NotFound, RecordsApiError
 from recordsadmin.records import selectors, services
 from recordsadmin.records.query import ListQuery
-from recordsadmin.records.tables import build_table
+from recordsadmin.records.tables import TableLayout, build_table, preference_name
 
-from .common import can_view, load_schema
+from .common import SeeOther, can_view, load_schema
 from .problems import error_status, explain, shows_api_errors, wants_partial
 
 # The session key of a record just created through the dashboard, as the create answered it:
@@ -50,26 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def record_list(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
     query = ListQuery.from_params(schema, request.GET)
-    context: dict = {"schema": schema, "query": query}
-    try:
-        users = services.user_list()
-        page = services.record_search(
-            schema=schema, **query.search(), page=query.page, per_page=query.per_page
-        )
-    except RecordsApiError as error:
-        # The table's place says what went wrong; the search form stays to try again.
-        context["problem"] = explain(error)
-        status = 200 if wants_partial(request) else error_status(error)
-    else:
-        user = request.user
-        selectable = user.has_perm("records.change_record") or user.has_perm(
-            "records.delete_record"
-        )
-        table = build_table(
-            schema, page, {u.id: u for u in users}, query=query, selectable=selectable
-        )
-        context |= {"page": page, "table": table, "users": users}
-        status = 200
+    context, status = _table_context(request, schema, query)
     if not wants_partial(request):
         return render(request, "records/record_list.html", context, status=status)
     response = render(request, "records/record_list.html#records-table", context, status=status)
@@ -82,6 +72,55 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
     if current.path + (f"?{current.query}" if current.query else "") == url:
         return push_url(response, False)
     return push_url(response, url)
+
+
+@require_POST
+@can_view
+@shows_api_errors(partial="records/_table_problem.html")
+def table_settings(request: HttpRequest, key: str) -> HttpResponse:
+    """The column chooser and row density, remembered for the user and object; the table
+    is drawn again as they are now (htmx), or its page is loaded again (without JavaScript).
+    `query` is the table's question, kept as it was."""
+    schema = load_schema(key)
+    name = preference_name(schema)
+    layout = TableLayout.from_value(preference_get(user=request.user, name=name))
+    preference_set(user=request.user, name=name, value=layout.changed(request.POST).to_value())
+    params = request.POST.get("query", "").removeprefix("?")
+    query = ListQuery.from_params(schema, QueryDict(params))
+    if not request.htmx:
+        return SeeOther(reverse("records:record_list", args=[schema.key]) + query.params())
+    context, status = _table_context(request, schema, query)
+    context["settings_open"] = True
+    return render(request, "records/record_list.html#records-table", context, status=status)
+
+
+def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict, int]:
+    """The table's part of the page for `query`, drawn with the user's layout, and its
+    status: the records API's error, when it failed, is explained in the table's place."""
+    context: dict = {"schema": schema, "query": query}
+    try:
+        users = services.user_list()
+        page = services.record_search(
+            schema=schema, **query.search(), page=query.page, per_page=query.per_page
+        )
+    except RecordsApiError as error:
+        # The table's place says what went wrong; the search form stays to try again.
+        context["problem"] = explain(error)
+        return context, 200 if wants_partial(request) else error_status(error)
+    user = request.user
+    editable = user.has_perm("records.change_record")
+    layout = TableLayout.from_value(preference_get(user=user, name=preference_name(schema)))
+    table = build_table(
+        schema,
+        page,
+        {u.id: u for u in users},
+        query=query,
+        selectable=editable or user.has_perm("records.delete_record"),
+        editable=editable,
+        layout=layout,
+    )
+    context |= {"page": page, "table": table, "users": users}
+    return context, 200
 
 
 @require_GET

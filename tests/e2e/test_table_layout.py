@@ -1,0 +1,124 @@
+"""The table's layout in Chromium: chosen columns, the first column and the header in view
+while scrolling, row density, and cards on a phone."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.table_support import LIST, ON_TOP, settled, sign_in
+from tests.support.apis import use_records_api
+from tests.support.embedded import use_embedded_demo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def table(page: Page, live_server, embedded_api, staff_user) -> Page:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    return sign_in(page, live_server.url)
+
+
+@pytest.fixture
+def hundred_rows(page: Page, live_server, settings, staff_user) -> Page:
+    use_embedded_demo(settings, live_server.url + "/sandbox", records=120)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    yield sign_in(page, live_server.url, f"{LIST}?per_page=100", count="1–100 of 120")
+    use_records_api(settings, url="")
+
+
+def headers(page: Page) -> list[str]:
+    return [t.strip() for t in page.locator("#records-table thead th").all_inner_texts()]
+
+
+def test_columns_are_hidden_and_moved_and_remembered_for_the_user(table: Page):
+    assert headers(table)[1:3] == ["ADDRESS", "PRICE"]  # uppercase by CSS
+    table.get_by_text("Columns and density").click()
+    columns = table.get_by_role("group", name="Columns")
+    columns.get_by_label("Price", exact=True).uncheck()
+    expect(table.get_by_role("columnheader", name="Price", exact=True)).to_have_count(0)
+    settled(table)
+    move = table.get_by_role("button", name="Move Owner up")
+    move.focus()
+    table.keyboard.press("Enter")
+    settled(table)
+    expect(table.get_by_role("button", name="Move Owner up")).to_be_focused()
+    table.keyboard.press("Enter")
+    settled(table)
+    names = headers(table)
+    assert names.index("OWNER") == names.index("DESCRIPTION") - 1
+    table.reload()
+    names = headers(table)
+    assert "PRICE" not in names and names.index("OWNER") == names.index("DESCRIPTION") - 1
+    assert names[1] == "ADDRESS"  # the primary column stays first
+
+
+def test_the_primary_column_stays_in_view_when_the_table_scrolls_sideways(table: Page):
+    box = table.locator("#records-results")
+    width = box.evaluate("el => el.scrollWidth")
+    assert width > 1366  # the table is wider than the window
+    box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    region = box.bounding_box()
+    cell = table.locator("tbody tr").first.locator("td.col-primary")
+    area = cell.bounding_box()
+    assert region["x"] <= area["x"] < region["x"] + 4
+    assert cell.evaluate(ON_TOP)  # nothing is drawn over it
+
+
+def test_the_column_names_stay_in_view_down_a_100_row_page(hundred_rows: Page):
+    page = hundred_rows
+    header = page.get_by_role("columnheader", name="Price", exact=True)
+    page.locator("tbody tr").nth(5).hover()
+    for _ in range(30):
+        page.mouse.wheel(0, 400)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    row = page.locator("tbody tr").nth(90)
+    row.scroll_into_view_if_needed()
+    expect(row).to_be_in_viewport()
+    area = header.bounding_box()
+    assert area["y"] >= 0 and area["y"] + area["height"] <= 768, area
+    assert header.evaluate(ON_TOP)
+
+
+def test_compact_rows_are_remembered(table: Page):
+    comfortable = table.locator("tbody tr").first.bounding_box()["height"]
+    table.get_by_text("Columns and density").click()
+    table.get_by_role("group", name="Row density").get_by_label("Compact").check()
+    expect(table.locator("table.records-table--compact")).to_have_count(1)
+    compact = table.locator("tbody tr").first.bounding_box()["height"]
+    assert compact < comfortable - 6
+    table.reload()
+    expect(table.locator("table.records-table--compact")).to_have_count(1)
+    table.get_by_text("Columns and density").click()
+    expect(table.get_by_role("group", name="Row density").get_by_label("Compact")).to_be_checked()
+
+
+@pytest.fixture
+def phone(page: Page, live_server, embedded_api, staff_user) -> Page:
+    page.set_viewport_size({"width": 390, "height": 844})
+    return sign_in(page, live_server.url)
+
+
+def test_on_a_phone_rows_are_cards_without_sideways_scrolling(phone: Page):
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    card = phone.locator("tbody tr").first
+    assert card.bounding_box()["width"] <= 390
+    expect(card.locator("td.col-primary")).to_be_visible()
+    expect(card.locator("td.card-field")).to_have_count(3)
+    expect(card.locator("td.card-field").first).to_be_visible()
+    expect(card.locator("td.card-status")).to_be_visible()
+    expect(card.locator("td.col-field_description")).to_be_hidden()
+    label = card.locator("td.card-field").first.evaluate(
+        "el => getComputedStyle(el, '::before').content"
+    )
+    assert label == '"Price: "'
+    box = card.get_by_role("checkbox").bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+
+
+def test_on_a_phone_open_filters_leave_the_results_near(phone: Page):
+    phone.get_by_text("Filters", exact=True).click()
+    status = phone.get_by_role("group", name="Status")
+    box = status.get_by_label("Sold").bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+    first = phone.locator("tbody tr").first.bounding_box()
+    top = first["y"] + phone.evaluate("window.scrollY")
+    assert top < 1.5 * 844, top
