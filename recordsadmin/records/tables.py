@@ -39,6 +39,8 @@ from recordsadmin.records.query import ListQuery
 RECORD = tables.A("id")
 # The placeholder a record's id takes in the link to its page, built once per table.
 _ID = "RECORD-ID"
+# The placeholder of a field's key in the link to a cell's editor (static/js/table.js fills it).
+_FIELD = "FIELD"
 DENSITIES = ("comfortable", "compact")
 # How many columns after the primary one a row's card shows on a phone.
 CARD_FIELDS = 3
@@ -173,6 +175,9 @@ class FieldColumn(RecordColumn):
         )
         self.field = field
         self.key = field.key
+        # Whether its cells can be edited in place (views/cells.py): the edit form has an
+        # input for it. The primary column is a link to the record, edited on its form.
+        self.inline = self.kind.form_field(None) is not None
 
     def cell(self, record: Record) -> str:
         return self.kind.render(record.properties.get(self.key))
@@ -185,6 +190,7 @@ class PrimaryColumn(FieldColumn):
         super().__init__(field, css="col-primary")
         link = reverse("records:record_detail", args=[schema.key, _ID])
         self.before, self.after = link.split(_ID)
+        self.inline = False
 
     def cell(self, record: Record) -> str:
         label = self.kind.link_text(record.properties.get(self.key)) or record.id
@@ -232,15 +238,24 @@ def _is_status(column: RecordColumn) -> bool:
     return isinstance(column, FieldColumn) and column.field.data_type == DataType.SINGLE_OPTIONS
 
 
-def _td(column: RecordColumn, cards: list[RecordColumn], status: RecordColumn | None) -> str:
+def _td(
+    column: RecordColumn,
+    cards: list[RecordColumn],
+    status: RecordColumn | None,
+    *,
+    editable: bool = False,
+) -> str:
     """A column's opening <td>, written once per table: on a phone the card shows the `cards`
-    columns (with their name, `data-label`) and the `status` one."""
+    columns (with their name, `data-label`) and the `status` one. A cell the user may edit in
+    place names its field (`data-field`, static/js/table.js)."""
     css, label = column.css, ""
     if column in cards:
         css += " card-field"
         label = f' data-label="{esc(str(column.verbose_name))}"'
     if column is status:
         css += " card-status"
+    if editable and getattr(column, "inline", False):
+        label += f' data-field="{esc(column.key)}" tabindex="-1"'
     return f'<td class="{css}"{label}>'
 
 
@@ -269,12 +284,18 @@ class RecordTable(tables.Table):
         # The column chooser's lines: every column but the select box and the primary one.
         self.choices = choices
         self.edit_before, _, self.edit_after = edit_link.partition(_ID)
+        editable = bool(edit_link)
         shown = [
             b.column for b in self.columns if not isinstance(b.column, SelectColumn | PrimaryColumn)
         ]
         cards = shown[:CARD_FIELDS]
         status = next((c for c in shown if _is_status(c)), None)
-        self.cells = [(b.column, _td(b.column, cards, status)) for b in self.columns]
+        self.cells = [
+            (b.column, _td(b.column, cards, status, editable=editable)) for b in self.columns
+        ]
+        if editable:
+            cell = reverse("records:record_cell", args=[query.schema.key, _ID, _FIELD])
+            self.cell_before, _, self.cell_after = cell.partition(_ID)
 
     def header_html(self, bound: tables.columns.BoundColumn) -> SafeString:
         """A column's <th>: its label, a link that sorts by it (or the other way), and
@@ -306,7 +327,9 @@ class RecordTable(tables.Table):
         edit = ""
         if self.edit_before:
             href = self.edit_before + quote(record.id, safe="") + self.edit_after
-            edit = f' data-edit="{esc(href)}"'
+            # Where a cell's editor is: the field's key takes the place of FIELD.
+            cell = self.cell_before + quote(record.id, safe="") + self.cell_after
+            edit = f' data-edit="{esc(href)}" data-cell="{esc(cell)}"'
         return f'<tr tabindex="-1"{edit}>{self.row_html(record)}</tr>\n'
 
     def row_html(self, record: Record) -> SafeString:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recordsadmin.records.views import browse, bulk, editing, transfer, undo
+from recordsadmin.records.views import browse, bulk, cells, editing, transfer, undo
 
 app_name = "records"
 
@@ -30,6 +30,11 @@ urlpatterns = [
     path("objects/<str:key>/<str:record_id>/delete/", editing.record_delete, name="record_delete"),
     path(
         "objects/<str:key>/<str:record_id>/restore/", editing.record_restore, name="record_restore"
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/cell/<str:field_key>/",
+        cells.record_cell,
+        name="record_cell",
     ),
     path(
         "objects/<str:key>/<str:record_id>/undo/<int:change_id>/",

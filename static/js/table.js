@@ -114,7 +114,7 @@
   function onKey(event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
-    if (typing(target)) return;
+    if (typing(target) || inEditor(target)) return;
     if (event.key === "?") {
       openShortcuts();
       event.preventDefault();
@@ -145,6 +145,120 @@
     event.preventDefault();
     goTo(first);
   });
+
+  // -- Editing a cell in place (views/cells.py) --------------------------------------------
+  // A double-click on a cell, or Enter (or F2) on a focused cell, opens its editor; Enter saves
+  // only that field, Esc puts the cell back as it was. From a row, → goes into its cells;
+  // ← → move along them, ↑ ↓ to the same field of the next rows.
+
+  var opened = []; // cells whose editor is open, with their HTML from before
+  var EDITOR = "[data-cell-editor]";
+  var INPUTS = "input:not([type=hidden]), select, textarea";
+
+  function inEditor(element) {
+    return Boolean(element && element.closest && element.closest(EDITOR));
+  }
+
+  function cellOf(element) {
+    return element && element.closest ? element.closest("#records-results td[data-field]") : null;
+  }
+
+  function entry(cell) {
+    return opened.filter(function (item) { return item.cell === cell; })[0];
+  }
+
+  function openEditor(cell) {
+    var row = rowOf(cell);
+    if (!cell || !row || !row.dataset.cell || entry(cell) || !window.htmx) return;
+    var url = row.dataset.cell.replace("FIELD", encodeURIComponent(cell.dataset.field));
+    opened.push({ cell: cell, html: cell.innerHTML });
+    window.htmx.ajax("GET", url, { target: cell, swap: "innerHTML" });
+  }
+
+  function closeEditor(cell, restore) {
+    var item = entry(cell);
+    if (!item) return;
+    opened.splice(opened.indexOf(item), 1);
+    if (restore) cell.innerHTML = item.html;
+    cell.focus({ preventScroll: true });
+  }
+
+  // After a swap: an editor that came (back) gets focus on its input, the one with the error
+  // first; a cell whose editor is gone (saved, or it could not open) is closed.
+  document.addEventListener("htmx:afterSettle", function () {
+    opened.slice().forEach(function (item) {
+      var editor = item.cell.querySelector(EDITOR);
+      if (!editor) {
+        closeEditor(item.cell, false);
+        return;
+      }
+      if (!inEditor(document.activeElement)) {
+        var input = editor.querySelector("[aria-invalid=true]") || editor.querySelector(INPUTS);
+        if (input) input.focus();
+      }
+    });
+  });
+
+  document.addEventListener("dblclick", function (event) {
+    var cell = cellOf(event.target);
+    if (cell && !inEditor(event.target)) openEditor(cell);
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-cell-cancel]")) {
+      closeEditor(cellOf(event.target), true);
+    }
+  });
+
+  function fieldCells(row) {
+    return row ? Array.prototype.slice.call(row.querySelectorAll("td[data-field]")) : [];
+  }
+
+  function onCellKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (inEditor(target)) {
+      var cell = cellOf(target);
+      if (event.key === "Escape") {
+        closeEditor(cell, true);
+        event.preventDefault();
+      } else if (event.key === "Enter" && target.tagName !== "TEXTAREA" && target.type !== "submit" && target.type !== "button") {
+        // A select or a checkbox does not send its form on Enter by itself.
+        target.closest(EDITOR).requestSubmit();
+        event.preventDefault();
+      }
+      return;
+    }
+    var row = rowOf(target);
+    var here = cellOf(target);
+    var cells = fieldCells(row);
+    var next = null;
+    if (target === row && event.key === "ArrowRight") {
+      next = cells[0];
+    } else if (here && (event.key === "Enter" || event.key === "F2")) {
+      openEditor(here);
+      event.preventDefault();
+      return;
+    } else if (here && event.key === "Escape") {
+      next = row;
+    } else if (here && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+      var at = cells.indexOf(here) + (event.key === "ArrowRight" ? 1 : -1);
+      next = at < 0 ? row : cells[at] || here;
+    } else if (here && STEPS[event.key]) {
+      var list = rows();
+      var other = list[list.indexOf(row) + STEPS[event.key]];
+      next = other && other.querySelector('td[data-field="' + here.dataset.field + '"]');
+      next = next || here;
+    }
+    if (next) {
+      next.focus({ preventScroll: true });
+      next.scrollIntoView({ block: "nearest", inline: "nearest" });
+      event.preventDefault();
+    }
+  }
+
+  // Before the row keys (capture), which would otherwise move whole rows.
+  document.addEventListener("keydown", onCellKey, true);
 
   // -- Shortcuts dialog ----------------------------------------------------------------------
 

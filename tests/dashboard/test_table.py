@@ -168,8 +168,15 @@ def test_the_choosers_form_moves_hides_and_sets_the_density():
 
 def test_rows_can_be_reached_by_the_keyboard_and_know_their_edit_page():
     html = table(editable=True).rows_html()
-    assert html.startswith('<tr tabindex="-1" data-edit="/objects/custom_objects.x/r0/edit/">')
-    assert "data-edit" not in table().rows_html()
+    assert html.startswith(
+        '<tr tabindex="-1" data-edit="/objects/custom_objects.x/r0/edit/" '
+        'data-cell="/objects/custom_objects.x/r0/cell/FIELD/">'
+    )
+    # Each cell of a field the form can edit names it, for editing in place; not the primary
+    # one (a link to the record).
+    assert 'data-field="price" tabindex="-1"' in html
+    plain = table().rows_html()
+    assert "data-edit" not in plain and "data-field" not in plain
 
 
 def test_a_phones_card_shows_the_first_three_columns_after_the_primary_and_the_status():

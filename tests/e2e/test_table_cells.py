@@ -1,0 +1,80 @@
+"""Editing a cell in place, in Chromium: from the keyboard (→ into a row's cells, Enter opens
+the editor, Enter saves, Esc cancels) and with a double-click; the message offers Undo."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from recordsadmin.sandbox.models import Record
+from tests.e2e.table_support import settled, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def table(page: Page, live_server, embedded_api, staff_user) -> Page:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    return sign_in(page, live_server.url)
+
+
+def first_row(page: Page):
+    return page.locator("#records-results tbody tr").first
+
+
+def test_a_cell_is_edited_from_the_keyboard(table: Page):
+    row = first_row(table)
+    row.focus()
+    table.keyboard.press("ArrowRight")  # into the row's first editable cell
+    cell = row.locator("td[data-field]").first
+    expect(cell).to_be_focused()
+    field = cell.get_attribute("data-field")
+    table.keyboard.press("Escape")
+    expect(row).to_be_focused()
+    # Along the row to the bedrooms, then open, type, save.
+    target = row.locator('td[data-field="bedrooms"]')
+    for _ in range(20):
+        table.keyboard.press("ArrowRight")
+        if target.evaluate("el => el === document.activeElement"):
+            break
+    expect(target).to_be_focused()
+    assert field  # the walk started at a real field
+    table.keyboard.press("Enter")
+    editor = target.locator("[data-cell-editor] input[name=bedrooms]")
+    expect(editor).to_be_focused()
+    editor.fill("7")
+    table.keyboard.press("Enter")
+    expect(target).to_have_text("7")
+    expect(target).to_be_focused()
+    expect(table.locator("#messages")).to_contain_text("Bedrooms saved")
+    expect(table.locator("#messages").get_by_role("link", name="Undo")).to_be_visible()
+    record_id = row.locator("input[name=ids]").get_attribute("value")
+    assert Record.objects.get(id=record_id).properties["bedrooms"] == 7
+
+
+def test_esc_puts_the_cell_back_and_a_double_click_opens_it(table: Page):
+    row = first_row(table)
+    target = row.locator('td[data-field="bedrooms"]')
+    before = target.inner_text()
+    target.dblclick()
+    editor = target.locator("[data-cell-editor] input[name=bedrooms]")
+    expect(editor).to_be_focused()
+    editor.fill("12")
+    table.keyboard.press("Escape")
+    expect(target).to_have_text(before)
+    expect(target).to_be_focused()
+    settled(table)
+    # ↓ goes to the same field of the next row.
+    table.keyboard.press("ArrowDown")
+    expect(
+        table.locator("#records-results tbody tr").nth(1).locator('td[data-field="bedrooms"]')
+    ).to_be_focused()
+
+
+def test_a_bad_value_stays_in_the_editor_with_its_error(table: Page):
+    target = first_row(table).locator('td[data-field="agent_email"]')
+    target.dblclick()
+    editor = target.locator("[data-cell-editor] input[name=agent_email]")
+    expect(editor).to_be_focused()
+    editor.fill("not an address")
+    table.keyboard.press("Enter")
+    expect(target.locator("[role=alert]")).to_be_visible()
+    expect(target.locator("[data-cell-editor]")).to_be_visible()
