@@ -179,7 +179,7 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     context = {
         "job": job,
         "counts": counts,
-        "percent": round(100 * counts["finished"] / counts["total"]) if counts["total"] else 0,
+        "percent": round(100 * counts["processed"] / counts["total"]) if counts["total"] else 0,
         "back_url": list_url(job.object_key),
         "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
         "can_read_rows": may_read_rows(request, job),
@@ -224,7 +224,7 @@ def _retry_text(retry: jobs.Retry) -> str:
     if retry.from_start:
         return "The job is queued again: it collects its records from the start."
     count = retry.failed + retry.unsent
-    what = " and ".join(w for n, w in ((retry.failed, "failed"), (retry.unsent, "unsent")) if n)
+    what = " and ".join(w for n, w in ((retry.failed, "failed"), (retry.unsent, "never-sent")) if n)
     return f"{count:,} {what} {'item is' if count == 1 else 'items are'} queued again."
 
 
