@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import fieldtypes, services
 from recordsadmin.records.bulk import changes, jobs, preview
@@ -84,7 +85,9 @@ def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
     # The start form's one-time id: sent twice, it still makes one job.
     context["submission"] = str(uuid.uuid4())
     if kind == Kind.DELETE:
-        context["preview"] = preview.preview(schema=schema, selection=selection, kind=kind)
+        context["preview"] = preview.preview(
+            schema=schema, selection=selection, kind=kind, users=users
+        )
         return context
     if context["chosen"]:
         change = changes.change_from_post(schema=schema, data=request.POST, users=users)
@@ -262,11 +265,19 @@ def job_report(request: HttpRequest, job_id) -> HttpResponse:
     if upload_id:
         upload = ImportUpload.objects.filter(pk=upload_id).first()
         header = csvfiles.read_csv(upload.content)[0] if upload else None
-    response = StreamingHttpResponse(
-        report.report_lines(job=job, header=header), content_type="text/csv; charset=utf-8"
-    )
+    lines = report.report_lines(job=job, header=header, display_key=_display_key(job.object_key))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-report.csv"'
     return response
+
+
+def _display_key(object_key: str) -> str:
+    """The key of the object's primary display field; none when the records API cannot say
+    (the report is the dashboard's own data: it downloads all the same, that column empty)."""
+    try:
+        return services.schema_get(key=object_key).primary_display_key
+    except RecordsApiError:
+        return ""
 
 
 def may_read_upload(request: HttpRequest, owner_id: int | None) -> bool:
