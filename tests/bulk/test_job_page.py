@@ -2,7 +2,10 @@
 mistaken for a skipped one, red only for a count that is not zero, and Retry for what was
 never sent."""
 
+import csv
+import io
 import re
+from collections import Counter
 
 import pytest
 
@@ -58,6 +61,12 @@ def test_a_cancelled_job_counts_the_never_sent_apart_and_offers_to_send_them(
     assert re.search(r'class="job__count"[^>]*>0 failed', html)
     assert "job__count--failed" not in html
     assert "Send the never-sent records" in html
+    # The table lists what was sent and not done (none here); the report has every item, by
+    # its outcome.
+    assert "Sent, but not done" not in html
+    report = staff_client.get(f"/jobs/{job.pk}/report.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert Counter(row[3] for row in rows[1:]) == {"done": 39, "skipped": 129, "not_sent": 112}
     retried = staff_client.post(f"/jobs/{job.pk}/retry/", follow=True).content.decode()
     assert "112 never-sent items are queued again." in retried
     job.refresh_from_db()

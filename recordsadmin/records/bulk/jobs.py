@@ -220,5 +220,7 @@ def job_counts(*, job: BulkJob) -> dict[str, int]:
 
 
 def job_failures(*, job: BulkJob):
-    """The items that did not get done, in order (for the job's page)."""
-    return job.items.filter(outcome__in=BulkItem.FAILURES).order_by("position")
+    """The items sent that did not get done (refused, or outcome unknown), in order, for the
+    job's page. The never-sent ones are not listed there: their count, the job's error and
+    Retry say it, and the report lists them."""
+    return job.items.filter(outcome__in=(Outcome.FAILED, Outcome.UNKNOWN)).order_by("position")
