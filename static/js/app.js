@@ -120,30 +120,102 @@
 })();
 
 // Bulk selection on the records table: "select this page" ticks the page's rows, "select all
-// matching" stands for every record of the search, and the count says which.
+// matching" stands for every record of the search, and the count says which. Ticks are kept
+// in sessionStorage by object and search (not page, sort or page size), so they survive paging
+// and sorting; the bulk form sends the ticks of the other pages as hidden ids.
 (function () {
   "use strict";
+
+  // The most ticked ids a bulk form sends (MAX_IDS, recordsadmin/records/bulk/selection.py).
+  var MAX_IDS = 500;
+  var IGNORED = ["page", "sort", "per_page"];
+
+  // "bulk:/objects/<key>/?<search>": the object from the form's address, the search from the
+  // query string it carries, without what only pages or orders the same records.
+  function storeKey(form) {
+    var path = new URL(form.action, window.location.href).pathname.split("/bulk/")[0];
+    var query = form.querySelector("input[name=query]");
+    var params = new URLSearchParams(query ? query.value.replace(/^\?/, "") : "");
+    IGNORED.forEach(function (name) { params.delete(name); });
+    params.sort();
+    return "bulk:" + path + "/?" + params.toString();
+  }
+
+  function load(key) {
+    try {
+      var ids = JSON.parse(window.sessionStorage.getItem(key) || "[]");
+      return Array.isArray(ids) ? ids : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function save(key, ids) {
+    try {
+      if (ids.length) window.sessionStorage.setItem(key, JSON.stringify(ids));
+      else window.sessionStorage.removeItem(key);
+    } catch (error) {
+      // Storage full or refused: the ticks of this page still go with the form.
+    }
+  }
+
+  function pageBoxes() {
+    return Array.prototype.slice.call(document.querySelectorAll("input[name=ids][form=bulk-form]"));
+  }
+
+  // The stored ticks with this page's boxes as they are now.
+  function remember(form) {
+    var key = storeKey(form);
+    var ids = load(key);
+    pageBoxes().forEach(function (box) {
+      var at = ids.indexOf(box.value);
+      if (box.checked && at === -1) ids.push(box.value);
+      if (!box.checked && at !== -1) ids.splice(at, 1);
+    });
+    save(key, ids);
+    return ids;
+  }
+
+  // A redrawn table (another page, another sort) ticks the boxes of the stored ids.
+  function restore(form) {
+    var ids = load(storeKey(form));
+    pageBoxes().forEach(function (box) { box.checked = ids.indexOf(box.value) !== -1; });
+  }
 
   function update() {
     var form = document.querySelector("[data-bulk]");
     if (!form) return;
-    var boxes = Array.prototype.slice.call(document.querySelectorAll("input[name=ids][form=bulk-form]"));
+    var boxes = pageBoxes();
+    var ids = load(storeKey(form));
     var ticked = boxes.filter(function (box) { return box.checked; }).length;
     var all = form.querySelector("[data-bulk-all]");
     var page = document.querySelector("[data-bulk-page]");
-    var count = all && all.checked ? Number(form.dataset.total) : ticked;
-    form.querySelector("[data-bulk-count]").textContent = count.toLocaleString() + " selected";
+    var everything = all && all.checked;
+    var count = everything ? Number(form.dataset.total) : ids.length;
+    var elsewhere = ids.length - ticked;
+    var text = count.toLocaleString() + " selected";
+    if (!everything && elsewhere > 0) {
+      text += " across pages (" + elsewhere.toLocaleString() + " on other pages)";
+    }
+    var tooMany = !everything && count > MAX_IDS;
+    if (tooMany) {
+      text += ": at most " + MAX_IDS + " can be ticked; select all matching instead";
+    }
+    form.querySelector("[data-bulk-count]").textContent = text;
     if (page) {
       page.checked = boxes.length > 0 && ticked === boxes.length;
       page.indeterminate = ticked > 0 && ticked < boxes.length;
     }
-    form.querySelectorAll("button[name=action]").forEach(function (button) { button.disabled = count === 0; });
+    form.querySelectorAll("button[name=action]").forEach(function (button) {
+      button.disabled = count === 0 || tooMany;
+    });
   }
 
   document.addEventListener("change", function (event) {
     var target = event.target;
+    var form = document.querySelector("[data-bulk]");
     var all = document.querySelector("[data-bulk-all]");
-    var boxes = document.querySelectorAll("input[name=ids][form=bulk-form]");
+    var boxes = pageBoxes();
     if (target.matches("[data-bulk-page]")) {
       boxes.forEach(function (box) { box.checked = target.checked; });
       if (!target.checked && all) all.checked = false;
@@ -154,8 +226,43 @@
     } else {
       return;
     }
+    if (form) remember(form);
     update();
   });
-  document.addEventListener("htmx:afterSettle", update);
-  document.addEventListener("DOMContentLoaded", update);
+
+  // Sent, the form carries the ticks of the other pages too ("Edit selected…" and "Delete
+  // selected…" act on all of them).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("[data-bulk]")) return;
+    form.querySelectorAll("[data-bulk-carried]").forEach(function (el) { el.remove(); });
+    var here = pageBoxes().map(function (box) { return box.value; });
+    remember(form).forEach(function (id) {
+      if (here.indexOf(id) !== -1) return;
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "ids";
+      input.value = id;
+      input.setAttribute("data-bulk-carried", "");
+      form.appendChild(input);
+    });
+  });
+
+  // A started job is done with its ticks (templates/records/bulk_edit.html's start form names
+  // the selection it came from).
+  document.addEventListener("submit", function (event) {
+    var done = event.target.closest("[data-bulk-started]");
+    if (done) {
+      try { window.sessionStorage.removeItem(storeKey(done)); } catch (error) { /* none kept */ }
+    }
+  });
+
+  function settle() {
+    var form = document.querySelector("[data-bulk]");
+    if (form) restore(form);
+    update();
+  }
+  document.addEventListener("htmx:afterSettle", settle);
+  document.addEventListener("htmx:historyRestore", settle);
+  document.addEventListener("DOMContentLoaded", settle);
 })();

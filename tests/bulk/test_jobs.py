@@ -3,7 +3,7 @@
 import pytest
 from django.http import QueryDict
 
-from recordsadmin.records.bulk import changes, jobs, runner
+from recordsadmin.records.bulk import changes, jobs, outcomes, runner
 from recordsadmin.records.bulk import preview as previews
 from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
@@ -127,7 +127,7 @@ def test_an_interrupted_job_resumes_without_doing_a_record_twice(schema, staff_u
     assert len(ids) == len(set(ids))
 
 
-def test_cancel_stops_sending_and_skips_the_rest(schema, staff_user):
+def test_cancel_stops_sending_and_the_rest_are_not_sent_not_skipped(schema, staff_user):
     props = schema(records=20)
     job = set_status(props, staff_user, select_all())
     runner.job_run(job_id=str(job.pk), stop_after=5)
@@ -136,8 +136,14 @@ def test_cancel_stops_sending_and_skips_the_rest(schema, staff_user):
     job.refresh_from_db()
     assert job.status == BulkJob.Status.CANCELLED
     counts = jobs.job_counts(job=job)
-    assert counts["pending"] == 0
-    assert counts["done"] + counts["skipped"] == 20
+    assert counts["pending"] == 0 and counts["not_sent"] > 0
+    assert counts["done"] + counts["skipped"] + counts["not_sent"] == 20
+    # "Skipped" keeps its meaning (the record already held the value); the cancelled ones are
+    # counted apart, and a retry sends them.
+    reasons = dict(job.items.values_list("outcome", "reason").distinct())
+    assert reasons["not_sent"] == outcomes.CANCELLED_REASON
+    assert reasons.get("skipped", "Already holds this value.") == "Already holds this value."
+    assert jobs.job_retry_plan(job=job) == jobs.Retry(unsent=counts["not_sent"])
 
 
 def test_a_refused_value_fails_with_the_apis_reason_and_can_be_retried(schema, staff_user):

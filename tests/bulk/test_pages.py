@@ -68,7 +68,7 @@ def test_preview_then_start_then_progress_then_report(records_api, staff_client)
     assert f"{active} done" in done and "0 failed" in done
     report = staff_client.get(f"/jobs/{job.pk}/report.csv")
     lines = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
-    assert lines[0][:4] == ["row", "record_id", "status", "reason"]
+    assert lines[0][:5] == ["row", "record_id", "display_value", "status", "reason"]
     assert len(lines) == active + 1
     assert RecordChange.objects.filter(job_id=str(job.pk), outcome="ok").count() == active
 
@@ -163,8 +163,25 @@ def test_import_reports_exactly_the_bad_rows_and_creates_the_rest(records_api, s
     assert RecordChange.objects.filter(job_id=str(job.pk), action="create").count() == 2
     report = staff_client.get(f"/jobs/{job.pk}/report.csv")
     lines = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
-    assert lines[0] == ["row", "record_id", "status", "reason", *CSV.splitlines()[0].split(",")]
-    assert [line[0] for line in lines[1:] if line[2] == "failed"] == ["3", "5", "6", "7"]
+    assert lines[0] == [
+        "row",
+        "record_id",
+        "display_value",
+        "status",
+        "reason",
+        *CSV.splitlines()[0].split(","),
+    ]
+    assert [line[0] for line in lines[1:] if line[3] == "failed"] == ["3", "5", "6", "7"]
+    # Each row names its record by its primary display value (the address), a failed row by
+    # the address its cell holds.
+    assert [line[2] for line in lines[1:]] == [
+        "1 Good St",
+        "2 Bad Price St",
+        "3 Good St",
+        "4 Bad Status St",
+        "",
+        "6 Good St",
+    ]
 
 
 def test_import_updates_by_a_field_without_overwriting_with_blanks(records_api, staff_client):
@@ -428,7 +445,8 @@ def test_cancel_while_the_job_sends_stops_after_the_call_in_flight(
     counts = bulk_counts(job)
     # The one call in flight when the cancel was stored may still finish; no other is sent.
     assert counts["done"] <= done_at_cancel + 1, (done_at_cancel, counts)
-    assert counts["pending"] == 0 and counts["skipped"] == 300 - counts["done"]
+    assert counts["pending"] == 0 and counts["not_sent"] == 300 - counts["done"]
+    assert counts["skipped"] == 0  # none already held "Changed": the rest were never sent
     changed = SandboxRecord.objects.filter(location=location, properties__description="Changed")
     assert changed.count() == counts["done"]
     page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
@@ -532,3 +550,31 @@ def test_cancel_and_retry_need_the_permission_for_the_jobs_kind(records_api, sta
     assert staff_client.post(f"/jobs/{job.pk}/cancel/").status_code == 302
     job.refresh_from_db()
     assert job.status == "cancelled"
+
+
+def test_the_delete_preview_names_the_records_and_the_search_they_came_from(
+    records_api, staff_client
+):
+    location = records_api(records=100)
+    active = SandboxRecord.objects.filter(
+        location=location, object__key=KEY, properties__status="Active"
+    )
+    assert active.count() > 20
+    form = {"all": "1", "query": "?f.status=Active&min.bedrooms=1", "action": "delete"}
+    html = staff_client.post(BULK, form).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Every property matching the table's search: Status is Active; Bedrooms at least 1." in (
+        text
+    )
+    listed = re.search(r"data-preview-records>(.*?)</ul>", html, re.S).group(1)
+    names = re.findall(r'<a href="/objects/[^"]+/([^/"]+)/">([^<]+)</a>', listed)
+    matching = active.filter(properties__bedrooms__gte=1)
+    by_id = {r.id: r.properties["address"] for r in matching}
+    assert len(names) == 20 and all(by_id[i] == name for i, name in names)
+    assert f"and {matching.count() - 20} more" in text
+    # Ticked rows: every one named, and the search they were ticked in.
+    ids = list(by_id)[:3]
+    html = staff_client.post(BULK, {"ids": ids, "query": "?f.status=Active", "action": "delete"})
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.content.decode()).split())
+    assert "The records ticked in the table's search: Status is Active." in text
+    assert all(by_id[i] in text for i in ids) and " more" not in text

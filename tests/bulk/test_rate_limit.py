@@ -134,7 +134,7 @@ def test_a_spent_daily_quota_stops_the_job_with_the_rest_to_retry(
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FAILED
     counts = jobs.job_counts(job=job)
-    assert counts["done"] == 11 and counts["failed"] == 19 and counts["pending"] == 0
+    assert counts["done"] == 11 and counts["not_sent"] == 19 and counts["pending"] == 0
     assert set(job.items.filter(outcome="not_sent").values_list("reason", flat=True)) == {
         outcomes.DAILY_LIMIT_REASON
     }
@@ -179,7 +179,7 @@ def test_an_item_refused_for_the_rate_again_and_again_fails_in_the_end(
     run_in_thread(job)
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE
-    assert jobs.job_counts(job=job)["failed"] == 2
+    assert jobs.job_counts(job=job)["not_sent"] == 2
     reasons = set(job.items.values_list("reason", flat=True))
     assert reasons == {outcomes.refused_reason(3)}
     puts = [seen for seen in service.stub.requests if seen.method == "PUT"]
@@ -300,10 +300,10 @@ def test_an_update_in_flight_at_a_restart_keeps_its_history_when_the_daily_limit
     runner.job_run(job_id=str(job.pk))
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FAILED
-    assert jobs.job_counts(job=job)["failed"] == 2
+    assert jobs.job_counts(job=job)["not_sent"] == 2
     # The next day a retry finds that update made, and makes the last one.
     next_day(monkeypatch)
-    assert jobs.job_retry_failed(job=job).failed == 2
+    assert jobs.job_retry_failed(job=job).unsent == 2
     run_worker()
     lost.refresh_from_db()
     assert lost.outcome == "done" and lost.reason == outcomes.RESENT_UPDATE

@@ -50,10 +50,10 @@ def test_select_all_then_bulk_edit_then_progress_then_report(table: Page):
         expect(page.get_by_role("heading", name="Finished")).to_be_visible(timeout=60_000)
     # The page went from queued to finished by itself: htmx polled the progress partial.
     counts = page.locator("[data-job-counts]")
-    expect(counts).to_contain_text("60 of 60 finished")
+    expect(counts).to_contain_text("60 of 60 processed")
     expect(counts).to_contain_text(f"{60 - already} done")
     expect(counts).to_contain_text("0 failed")
-    expect(counts).to_contain_text(f"{already} skipped")
+    expect(counts).to_contain_text(f"{already} skipped (already held the value)")
     expect(page.locator("#job-progress")).not_to_have_attribute("hx-trigger", re.compile("."))
     expect(page.get_by_role("link", name="Download the report (CSV)")).to_be_visible()
 
@@ -97,8 +97,14 @@ def test_cancel_a_running_job(table: Page, settings):
     done = job.items.filter(outcome="done").count()
     assert 0 < done < 60
     expect(counts).to_contain_text(f"{done} done")
-    expect(counts).to_contain_text(f"{60 - done} skipped")
-    # What the job page says is what happened: the skipped records are all still there.
+    # The rest were never sent (not "skipped": that is for records already as asked), the bar
+    # is not full, and a retry is offered for them.
+    expect(counts).to_contain_text(f"{done} of 60 processed")
+    expect(counts).to_contain_text(f"{60 - done} never sent")
+    expect(counts).to_contain_text("0 skipped")
+    expect(page.locator("#job-bar")).to_have_attribute("value", str(done))
+    expect(page.get_by_role("button", name="Send the never-sent records")).to_be_visible()
+    # What the job page says is what happened: the never-sent records are all still there.
     assert Record.objects.filter(object__key=KEY).count() == 60 - done
 
 
@@ -110,3 +116,54 @@ def test_export_downloads_and_the_page_says_when_it_finished(table: Page):
     with open(download.value.path(), encoding="utf-8") as file:
         assert sum(1 for _ in file) == 61  # the header and every record
     expect(page.locator("#export-status")).to_contain_text("The export finished: 60 records")
+
+
+def row_names(page: Page) -> list[str]:
+    """The display values of the table's rows, from their checkboxes' labels."""
+    labels = page.locator("input[name=ids]").evaluate_all("els => els.map(e => e.ariaLabel)")
+    return [label.removeprefix("Select ") for label in labels]
+
+
+def test_ticks_survive_paging_and_sorting_and_the_bulk_form_acts_on_all_of_them(table: Page):
+    page = table
+    count = page.locator("[data-bulk-count]")
+    first = row_names(page)[:2]
+    for name in first:
+        page.get_by_role("checkbox", name=f"Select {name}", exact=True).check()
+    expect(count).to_have_text("2 selected")
+    page.get_by_role("link", name="Next ›").click()
+    expect(page.locator("#records-count")).to_have_text("26–50 of 60")
+    expect(count).to_have_text("2 selected across pages (2 on other pages)")
+    third = row_names(page)[0]
+    page.get_by_role("checkbox", name=f"Select {third}", exact=True).check()
+    expect(count).to_have_text("3 selected across pages (2 on other pages)")
+    page.get_by_role("link", name="‹ Previous").click()
+    expect(page.locator("#records-count")).to_have_text("1–25 of 60")
+    for name in first:
+        expect(page.get_by_role("checkbox", name=f"Select {name}", exact=True)).to_be_checked()
+    expect(count).to_have_text("3 selected across pages (1 on other pages)")
+    # Another order of the same search keeps them; unticking one counts it out.
+    page.locator("thead a").first.click()
+    expect(page).to_have_url(re.compile(r"sort="))
+    expect(count).to_contain_text("3 selected")
+    page.reload()
+    expect(count).to_contain_text("3 selected")
+    # Delete selected… acts on the three, wherever they are; the preview names them.
+    page.get_by_role("button", name="Delete selected…").click()
+    expect(page.locator("[data-preview-summary]")).to_have_text("Delete 3 properties")
+    listed = page.locator("[data-preview-records] li")
+    expect(listed).to_have_count(3)
+    assert sorted(listed.all_inner_texts()) == sorted([*first, third])
+
+
+def test_another_search_has_its_own_ticks(table: Page):
+    page = table
+    count = page.locator("[data-bulk-count]")
+    page.get_by_role("checkbox", name=f"Select {row_names(page)[0]}", exact=True).check()
+    expect(count).to_have_text("1 selected")
+    base = page.url.split("?")[0]
+    page.goto(base + "?q=zzzz-no-such-record")
+    page.goto(base + "?f.status=Active")
+    expect(page.locator("[data-bulk-count]")).to_have_text("0 selected")
+    page.goto(base)
+    expect(page.locator("[data-bulk-count]")).to_have_text("1 selected")

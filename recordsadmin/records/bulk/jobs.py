@@ -13,8 +13,7 @@ from django.utils import timezone
 from recordsadmin.client.domain import Schema
 from recordsadmin.records.models import BulkItem, BulkJob
 
-from .outcomes import skip_pending
-from .runner import stale_seconds
+from .runner import cancel_pending, stale_seconds
 from .selection import Selection
 from .tasks import run_bulk_job
 
@@ -87,7 +86,7 @@ def job_cancel(*, job: BulkJob) -> None:
         status=Status.CANCELLED, finished_at=timezone.now()
     )
     if updated:
-        skip_pending(job)
+        cancel_pending(job)
     else:
         BulkJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(status=Status.CANCELLING)
     job.refresh_from_db()
@@ -124,8 +123,10 @@ def job_unknown_creates(*, job: BulkJob) -> int:
 class Retry:
     """What a retry of a finished job sends again."""
 
-    failed: int = 0  # items that did not get done and may go through now
-    unsent: int = 0  # items a job stopped by an error had not reached (still pending)
+    failed: int = 0  # items sent that did not get done (refused, or outcome unknown)
+    # Items never sent: cancelled, held back by a limit, or not reached by a job an error
+    # stopped (still pending).
+    unsent: int = 0
     from_start: bool = False  # it stopped before it had collected its records: it starts over
 
     def __bool__(self) -> bool:
@@ -136,11 +137,13 @@ def job_retry_plan(*, job: BulkJob) -> Retry:
     """What job_retry_failed would send again (nothing while the job runs)."""
     if not job.is_finished:
         return Retry()
-    if job.status == Status.FAILED and not job.collected:
+    if job.status in (Status.FAILED, Status.CANCELLED) and not job.collected:
         return Retry(from_start=True)
+    retryable = job_retryable(job=job)
     return Retry(
-        failed=job_retryable(job=job).count(),
-        unsent=job.items.filter(outcome=Outcome.PENDING).count(),
+        failed=retryable.exclude(outcome=Outcome.NOT_SENT).count(),
+        unsent=retryable.filter(outcome=Outcome.NOT_SENT).count()
+        + job.items.filter(outcome=Outcome.PENDING).count(),
     )
 
 
@@ -200,17 +203,24 @@ def jobs_resume_stale(*, everything: bool = False) -> int:
 
 
 def job_counts(*, job: BulkJob) -> dict[str, int]:
-    """The job's items by outcome, with "failed" counting every item that did not get done
-    (failed, unknown, not sent), "finished" every item no longer pending, and "total"."""
+    """The job's items by outcome, each counted apart: "done", "skipped" (the record already
+    was as asked: nothing to send), "failed" (refused), "unknown" (the answer was lost),
+    "not_sent" (never sent: cancelled, or held back by a limit) and "pending"; with "total",
+    "finished" (no longer pending), "processed" (what the progress bar shows: the items the
+    job dealt with, which never-sent ones were not) and "not_done" (failed, unknown and not
+    sent together: what the job page lists)."""
     counts = dict.fromkeys(Outcome.values, 0)
     for row in job.items.values("outcome").order_by().annotate(n=Count("id")):
         counts[row["outcome"]] = row["n"]
     counts["total"] = sum(counts.values())
     counts["finished"] = counts["total"] - counts[Outcome.PENDING]
-    counts["failed"] = sum(counts[outcome] for outcome in BulkItem.FAILURES)
+    counts["processed"] = counts["finished"] - counts[Outcome.NOT_SENT]
+    counts["not_done"] = sum(counts[outcome] for outcome in BulkItem.FAILURES)
     return counts
 
 
 def job_failures(*, job: BulkJob):
-    """The items that did not get done, in order (for the job's page)."""
-    return job.items.filter(outcome__in=BulkItem.FAILURES).order_by("position")
+    """The items sent that did not get done (refused, or outcome unknown), in order, for the
+    job's page. The never-sent ones are not listed there: their count, the job's error and
+    Retry say it, and the report lists them."""
+    return job.items.filter(outcome__in=(Outcome.FAILED, Outcome.UNKNOWN)).order_by("position")

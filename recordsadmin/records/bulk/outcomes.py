@@ -28,7 +28,11 @@ STOPPED_CREATE_REASON = (
 DAILY_LIMIT_REASON = "Not sent: the records API's daily limit for this location was spent."
 RESENT_DELETE = "Deleted by the call sent before (before the restart, or whose answer was lost)."
 RESENT_UPDATE = "Set by the call sent before (before the restart, or whose answer was lost)."
-CANCELLED_REASON = "Cancelled before it was sent."
+CANCELLED_REASON = "Not sent: the job was cancelled before it was sent. A retry sends it."
+CANCELLED_IN_FLIGHT_REASON = (
+    "Not sent again: the job was cancelled after a restart that caught this call in flight; "
+    "a retry looks at the record before it sends it again."
+)
 
 
 @dataclass
@@ -92,7 +96,13 @@ def item_set(item: BulkItem, outcome: str, reason: str = "", record_id: str = ""
     item.save(update_fields=fields)
 
 
-def skip_pending(job: BulkJob, reason: str = CANCELLED_REASON) -> None:
-    job.items.filter(outcome=Outcome.PENDING).update(
-        outcome=Outcome.SKIPPED, reason=reason, finished_at=timezone.now()
+def unsend_pending(job: BulkJob) -> None:
+    """A cancelled job's pending items: not sent (their own count, and what a retry sends),
+    never "skipped", which says the record already was as asked. One that was in flight at a
+    restart keeps its mark (sent_at), so that a retry looks before it sends it again."""
+    pending = job.items.filter(outcome=Outcome.PENDING)
+    now = timezone.now()
+    pending.filter(sent_at__isnull=False).update(
+        outcome=Outcome.NOT_SENT, reason=CANCELLED_IN_FLIGHT_REASON, finished_at=now
     )
+    pending.update(outcome=Outcome.NOT_SENT, reason=CANCELLED_REASON, finished_at=now)

@@ -32,7 +32,7 @@ from .outcomes import (
     ItemResult,
     item_set,
     refused_reason,
-    skip_pending,
+    unsend_pending,
 )
 from .pacing import CALL_DEADLINE_SECONDS, HELD_BACK, DailyLimitSpent, Pacer
 from .selection import Selection, selection_pages
@@ -142,9 +142,17 @@ def _stop_unknown_creates(job: BulkJob, in_flight) -> None:
         services.change_finish(change=change, error=OutcomeUnknown(STOPPED_CREATE_REASON))
 
 
+def cancel_pending(job: BulkJob) -> None:
+    """A cancelled job's pending items are not sent; an import's creates caught in flight by
+    a restart may have made their records, so they are unknown instead (left out of a retry)."""
+    if job.kind == Kind.IMPORT:
+        _stop_unknown_creates(job, job.items.filter(outcome=Outcome.PENDING, sent_at__isnull=False))
+    unsend_pending(job)
+
+
 def _finish(job: BulkJob, status: str) -> None:
     if status == Status.CANCELLED:
-        skip_pending(job)
+        cancel_pending(job)
     job.status = status
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])
@@ -154,7 +162,7 @@ def _collect(job: BulkJob, schema: Schema, pacer: Pacer) -> bool:
     """The selected records as items, each with what it held (from the search, 100 a call).
 
     False when the job was cancelled meanwhile (a large selection takes a while to collect):
-    it stops at once, and what was collected is skipped.
+    it stops at once, and what was collected is not sent.
     """
     selection = Selection.from_json(job.selection)
     job.items.all().delete()  # a collection cut short by a restart starts over

@@ -11,7 +11,10 @@ from recordsadmin.records import services
 from recordsadmin.records.query import ListQuery
 
 PAGE_SIZE = MAX_PAGE_LIMIT  # the most records one search call returns
-MAX_IDS = 100  # checked rows come from one page of the table
+# Ticked rows come from any page of one search (static/js/app.js keeps them while the user
+# pages and sorts); more than this is "select all matching". Well under Django's 1,000 fields
+# a form may send (DATA_UPLOAD_MAX_NUMBER_FIELDS).
+MAX_IDS = 500
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def selection_pages(
     """The selected records, a search page (100) at a time, in the table's order.
 
     For checked rows the table's search is paged until every checked id was met (they come
-    from one page of it); ids it no longer finds are not yielded. `call(function, **kwargs)`
+    from any of its pages); ids it no longer finds are not yielded. `call(function, **kwargs)`
     makes each search (a job's pacer), by default at once.
     """
     call = call or (lambda function, **kwargs: function(**kwargs))

@@ -22,6 +22,16 @@ from recordsadmin.records.formatting import EMPTY, is_empty
 # A CSV cell holding several values separates them with this.
 LIST_SEPARATOR = ";"
 
+# How an imported file writes its dates (the import's "Dates are written as"): the order's
+# name, its strptime format, and 15 February 2026 written so. ISO (year-month-day) is always
+# read as well: it is what the export writes.
+YMD, MDY, DMY = "ymd", "mdy", "dmy"
+DAY_ORDERS = {
+    YMD: ("year-month-day", "%Y-%m-%d", "2026-02-15"),
+    MDY: ("month/day/year", "%m/%d/%Y", "02/15/2026"),
+    DMY: ("day/month/year", "%d/%m/%Y", "15/02/2026"),
+}
+
 
 def plain_text(text: str) -> str:
     """Text as the form holds it: LF line ends (browsers post a textarea's as CRLF) and no
@@ -146,9 +156,10 @@ class FieldType:
             return f"{LIST_SEPARATOR} ".join(f"{k}: {v}" for k, v in value.items())
         return str(value)
 
-    def csv_in(self, text: str) -> Any:
+    def csv_in(self, text: str, *, day_order: str = YMD) -> Any:
         """A CSV cell as the value the record form would produce; ValidationError when the
-        API would refuse it; None for an empty cell."""
+        API would refuse it; None for an empty cell. `day_order` (DAY_ORDERS) is how the file
+        writes dates."""
         form_field = self.form_field()
         if form_field is None:
             raise ValidationError(f"{self.field.name} cannot be imported.")
@@ -158,6 +169,11 @@ class FieldType:
     def csv_raw(self, text: str) -> Any:
         """A cell's text as the form field takes it."""
         return text
+
+    def csv_shown(self, value: Any, *, day_order: str = YMD) -> str:
+        """An imported value as a person writes it, for the import's preview: option labels
+        joined by "; ", a date in the file's own order."""
+        return self.csv_out(value, labels=True)
 
     # -- the table's filter ------------------------------------------------------------------
 

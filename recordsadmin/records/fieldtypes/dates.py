@@ -4,12 +4,24 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
 
 from recordsadmin.records import formatting
 from recordsadmin.records.formatting import esc, html_of
 
+from .base import DAY_ORDERS, YMD
 from .numbers import RangeFilter
+
+
+def date_formats_text(day_order: str) -> str:
+    """The formats an imported date is read in, named with an example."""
+    order = DAY_ORDERS.get(day_order, DAY_ORDERS[YMD])
+    named = [f"{order[0]} ({order[2]})"]
+    if day_order != YMD:
+        iso = DAY_ORDERS[YMD]
+        named.append(f"{iso[0]} ({iso[2]})")
+    return " or ".join(named)
 
 
 class IsoDateField(forms.DateField):
@@ -43,6 +55,40 @@ class Date(RangeFilter):
     def link_value(self, value: Any) -> str:
         return formatting.date_text(value) or str(value)
 
+    def csv_in(self, text: str, *, day_order: str = YMD) -> Any:
+        """An imported day, in the file's order (`day_order`) or ISO; the error names both,
+        and the other orders when the text is written in one of them."""
+        text = text.strip()
+        if not text:
+            return None
+        formats = [DAY_ORDERS[YMD][1]]
+        if day_order in DAY_ORDERS and day_order != YMD:
+            formats.insert(0, DAY_ORDERS[day_order][1])
+        for pattern in formats:
+            day = _day(text, pattern)
+            if day is not None:
+                return day.isoformat()
+        message = f"Enter a date as {date_formats_text(day_order)}."
+        others = [
+            name
+            for order, (name, pattern, _example) in DAY_ORDERS.items()
+            if order not in (day_order, YMD) and _day(text, pattern) is not None
+        ]
+        if others:
+            message += (
+                f" “{text}” reads as {' or '.join(others)}: choose it under “Dates are written as”."
+            )
+        raise ValidationError(message)
+
+    def csv_shown(self, value: Any, *, day_order: str = YMD) -> str:
+        """The day as the file writes it, and its month by name ("02/15/2026 (Feb 15,
+        2026)"), so that a day read in the wrong order shows."""
+        day = _day(str(value)[:10], DAY_ORDERS[YMD][1]) if value else None
+        if day is None:
+            return super().csv_shown(value)
+        pattern = DAY_ORDERS.get(day_order, DAY_ORDERS[YMD])[1]
+        return f"{day.strftime(pattern)} ({formatting.date_text(day.isoformat())})"
+
     def bound(self, raw: str) -> str | None:
         text = raw.strip()
         if not text:
@@ -54,3 +100,10 @@ class Date(RangeFilter):
 
     def bound_value(self, bound: str) -> Any:
         return bound
+
+
+def _day(text: str, pattern: str) -> datetime.date | None:
+    try:
+        return datetime.datetime.strptime(text, pattern).date()
+    except ValueError:
+        return None

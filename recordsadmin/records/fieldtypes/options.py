@@ -2,9 +2,11 @@
 option key, MULTIPLE_OPTIONS and CHECKBOX a list of them. Pages show the options' labels; the
 table filters by option, several chosen meaning any of them."""
 
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
 
 from recordsadmin.client.domain import Filter
@@ -12,7 +14,7 @@ from recordsadmin.contract.datatypes import EQ
 from recordsadmin.records import formatting
 from recordsadmin.records.formatting import esc, html_of
 
-from .base import LIST_SEPARATOR, FieldType
+from .base import LIST_SEPARATOR, YMD, FieldType
 
 
 class Choice(FieldType):
@@ -125,8 +127,32 @@ class ManyOptions(Choice):
         values = value if isinstance(value, list) else [value]
         return formatting.tags_html([self.label(item) for item in values])
 
+    @property
+    def separators(self) -> str:
+        """What separates options in an imported cell: ";", and "," too unless an option's
+        key or label holds a comma (then "A, B" could be that one option)."""
+        if any("," in key or "," in label for key, label in self.field.options):
+            return LIST_SEPARATOR
+        return LIST_SEPARATOR + ","
+
     def csv_raw(self, text: str) -> Any:
-        return [self.option_key(p.strip()) for p in text.split(LIST_SEPARATOR) if p.strip()]
+        parts = re.split(f"[{re.escape(self.separators)}]", text)
+        return [self.option_key(p.strip()) for p in parts if p.strip()]
+
+    def csv_in(self, text: str, *, day_order: str = YMD) -> Any:
+        try:
+            return super().csv_in(text, day_order=day_order)
+        except ValidationError as error:
+            raise ValidationError([*error.messages, self.separators_text()]) from None
+
+    def separators_text(self) -> str:
+        """How an imported cell separates options, said with the refusal of a cell."""
+        if self.separators == LIST_SEPARATOR:
+            return (
+                f"Separate several options with “{LIST_SEPARATOR}” (a comma does not separate "
+                "them here: an option of this field has one in it)."
+            )
+        return f"Separate several options with “{LIST_SEPARATOR}” or “,”."
 
 
 class MultipleOptions(ManyOptions):

@@ -18,6 +18,7 @@ from recordsadmin.client.domain import Schema, User
 from recordsadmin.records import fieldtypes
 from recordsadmin.records.bulk import jobs
 from recordsadmin.records.bulk.changes import settable_fields
+from recordsadmin.records.fieldtypes.base import DAY_ORDERS, YMD
 from recordsadmin.records.formatting import is_empty
 from recordsadmin.records.models import BulkItem, BulkJob, ImportUpload
 
@@ -67,6 +68,7 @@ class ImportOptions:
     mode: str = CREATE
     match_field: str = ""
     keep_blanks: bool = True  # "don't overwrite with blanks"
+    day_order: str = YMD  # how the file writes dates (fieldtypes.base.DAY_ORDERS)
 
     def as_json(self) -> dict:
         return {
@@ -74,6 +76,7 @@ class ImportOptions:
             "mode": self.mode,
             "match_field": self.match_field,
             "keep_blanks": self.keep_blanks,
+            "day_order": self.day_order,
         }
 
     @classmethod
@@ -83,6 +86,7 @@ class ImportOptions:
             mode=data.get("mode") or CREATE,
             match_field=data.get("match_field") or "",
             keep_blanks=bool(data.get("keep_blanks", True)),
+            day_order=_day_order(data.get("day_order")),
         )
 
     @classmethod
@@ -98,6 +102,7 @@ class ImportOptions:
             mode=mode,
             match_field=data.get("match_field", ""),
             keep_blanks=data.get("keep_blanks") == "1",
+            day_order=_day_order(data.get("day_order")),
         )
 
     def problems(self, schema: Schema) -> list[str]:
@@ -121,6 +126,15 @@ class ImportOptions:
         if not any(m not in (IGNORE, ID) for m in self.mapping):
             found.append("Map at least one column to a field.")
         return found
+
+
+def _day_order(value: str | None) -> str:
+    return value if value in DAY_ORDERS else YMD
+
+
+def day_order_choices() -> list[tuple[str, str]]:
+    """The map page's "Dates are written as" choices: (value, "month/day/year")."""
+    return [(order, name) for order, (name, _pattern, _example) in DAY_ORDERS.items()]
 
 
 @dataclass
@@ -195,7 +209,7 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
                 check.errors.append(f"{f.name}: this field is required.")
             continue
         try:
-            check.properties[f.key] = fieldtypes.of(f).csv_in(text)
+            check.properties[f.key] = fieldtypes.of(f).csv_in(text, day_order=options.day_order)
         except ValidationError as error:
             check.errors += [f"{f.name}: {m}" for m in error.messages]
     if options.mode == UPDATE_BY_ID and not (check.match or {}).get("id"):
@@ -211,6 +225,20 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
     elif options.mode == CREATE:
         check.match = None
     return check
+
+
+def row_shown(*, schema: Schema, check: RowCheck, options: ImportOptions) -> dict[str, str]:
+    """A checked row's values as a person writes them (option labels joined by "; ", dates in
+    the file's order), by field key, for the preview."""
+    shown = {}
+    for key, value in check.properties.items():
+        f = schema.field(key)
+        if f is not None:
+            kind = fieldtypes.of(f)
+            shown[key] = (
+                "" if is_empty(value) else kind.csv_shown(value, day_order=options.day_order)
+            )
+    return shown
 
 
 # -- the upload and the start ------------------------------------------------------------------

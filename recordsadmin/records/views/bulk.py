@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import fieldtypes, services
 from recordsadmin.records.bulk import changes, jobs, preview
@@ -84,7 +85,9 @@ def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
     # The start form's one-time id: sent twice, it still makes one job.
     context["submission"] = str(uuid.uuid4())
     if kind == Kind.DELETE:
-        context["preview"] = preview.preview(schema=schema, selection=selection, kind=kind)
+        context["preview"] = preview.preview(
+            schema=schema, selection=selection, kind=kind, users=users
+        )
         return context
     if context["chosen"]:
         change = changes.change_from_post(schema=schema, data=request.POST, users=users)
@@ -179,7 +182,7 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     context = {
         "job": job,
         "counts": counts,
-        "percent": round(100 * counts["finished"] / counts["total"]) if counts["total"] else 0,
+        "percent": round(100 * counts["processed"] / counts["total"]) if counts["total"] else 0,
         "back_url": list_url(job.object_key),
         "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
         "can_read_rows": may_read_rows(request, job),
@@ -224,7 +227,7 @@ def _retry_text(retry: jobs.Retry) -> str:
     if retry.from_start:
         return "The job is queued again: it collects its records from the start."
     count = retry.failed + retry.unsent
-    what = " and ".join(w for n, w in ((retry.failed, "failed"), (retry.unsent, "unsent")) if n)
+    what = " and ".join(w for n, w in ((retry.failed, "failed"), (retry.unsent, "never-sent")) if n)
     return f"{count:,} {what} {'item is' if count == 1 else 'items are'} queued again."
 
 
@@ -262,11 +265,19 @@ def job_report(request: HttpRequest, job_id) -> HttpResponse:
     if upload_id:
         upload = ImportUpload.objects.filter(pk=upload_id).first()
         header = csvfiles.read_csv(upload.content)[0] if upload else None
-    response = StreamingHttpResponse(
-        report.report_lines(job=job, header=header), content_type="text/csv; charset=utf-8"
-    )
+    lines = report.report_lines(job=job, header=header, display_key=_display_key(job.object_key))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-report.csv"'
     return response
+
+
+def _display_key(object_key: str) -> str:
+    """The key of the object's primary display field; none when the records API cannot say
+    (the report is the dashboard's own data: it downloads all the same, that column empty)."""
+    try:
+        return services.schema_get(key=object_key).primary_display_key
+    except RecordsApiError:
+        return ""
 
 
 def may_read_upload(request: HttpRequest, owner_id: int | None) -> bool:

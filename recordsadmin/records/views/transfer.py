@@ -188,6 +188,7 @@ def _map_page(request, upload, schema, header, rows, options, users, *, checked:
         "match_fields": settable_fields(schema),
         "row_count": len(rows),
         "back_url": list_url(schema.key),
+        "day_orders": imports.day_order_choices(),
     }
     if checked:
         problems = options.problems(schema)
@@ -195,15 +196,26 @@ def _map_page(request, upload, schema, header, rows, options, users, *, checked:
         if not problems:
             checks = imports.check_rows(schema=schema, rows=rows, options=options, users=users)
             bad = [c for c in checks if not c.ok]
+            fields = [schema.field(m) for m in options.mapping if schema.field(m)]
             context |= {
                 "checked": True,
                 "good_count": len(checks) - len(bad),
                 "bad_rows": bad[:500],
                 "bad_count": len(bad),
-                "sample_rows": [c for c in checks if c.ok][:PREVIEW_ROWS_SHOWN],
-                "preview_fields": [schema.field(m) for m in options.mapping if schema.field(m)],
+                "sample_rows": [
+                    _row_shown(schema, check, options, fields)
+                    for check in [c for c in checks if c.ok][:PREVIEW_ROWS_SHOWN]
+                ],
+                "preview_fields": fields,
             }
     return render(request, "records/import_map.html", context)
+
+
+def _row_shown(schema, check, options, fields) -> dict:
+    """A row of the preview: its line in the file and its values as a person writes them,
+    one per field of `fields`."""
+    shown = imports.row_shown(schema=schema, check=check, options=options)
+    return {"number": check.number, "values": [shown.get(f.key, "") for f in fields]}
 
 
 def _sample(rows: list[list[str]], index: int) -> str:

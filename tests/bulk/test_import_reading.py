@@ -1,0 +1,108 @@
+"""How an import reads dates and lists, says what it refuses, and shows what it will send."""
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from recordsadmin.client.domain import Field
+from recordsadmin.records import fieldtypes
+from recordsadmin.records.models import ImportUpload
+from tests.bulk.conftest import KEY
+
+DATE = Field("listed_on", "custom_objects.property.listed_on", "Listed on", "DATE")
+FEATURES = Field(
+    "features",
+    "custom_objects.property.features",
+    "Features",
+    "MULTIPLE_OPTIONS",
+    options=(("pool", "Pool"), ("garage", "Garage")),
+)
+# An option whose label holds a comma: "A, B" could be that one option, so only ";" separates.
+COLOURS = Field(
+    "colours",
+    "custom_objects.property.colours",
+    "Colours",
+    "CHECKBOX",
+    options=(("dark_red", "Red, dark"), ("blue", "Blue")),
+)
+
+
+def refusal(kind, text: str, **how) -> str:
+    with pytest.raises(ValidationError) as caught:
+        kind.csv_in(text, **how)
+    return " ".join(caught.value.messages)
+
+
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [("2026-02-15", "ymd"), ("02/15/2026", "mdy"), ("15/02/2026", "dmy"), ("2026-02-15", "dmy")],
+)
+def test_a_date_is_read_in_the_chosen_order_and_in_iso(text, order):
+    assert fieldtypes.of(DATE).csv_in(text, day_order=order) == "2026-02-15"
+
+
+def test_a_refused_date_names_the_formats_it_is_read_in():
+    date = fieldtypes.of(DATE)
+    said = refusal(date, "02/15/2026")
+    assert said.startswith("Enter a date as year-month-day (2026-02-15).")
+    assert "reads as month/day/year: choose it under “Dates are written as”" in said
+    said = refusal(date, "15/02/2026", day_order="mdy")
+    assert "month/day/year (02/15/2026) or year-month-day (2026-02-15)" in said
+    assert "reads as day/month/year" in said
+    assert refusal(date, "soon", day_order="dmy") == (
+        "Enter a date as day/month/year (15/02/2026) or year-month-day (2026-02-15)."
+    )
+
+
+def test_options_are_separated_by_semicolon_or_comma_where_that_is_unambiguous():
+    features = fieldtypes.of(FEATURES)
+    assert features.csv_in("Pool, Garage") == ["pool", "garage"]
+    assert features.csv_in("pool;garage") == ["pool", "garage"]
+    assert "Separate several options with “;” or “,”." in refusal(features, "Pool, Sauna")
+    colours = fieldtypes.of(COLOURS)
+    assert colours.csv_in("Red, dark; Blue") == ["dark_red", "blue"]
+    said = refusal(colours, "Blue, Red")
+    assert "Separate several options with “;” (a comma does not separate them here" in said
+
+
+def test_values_are_shown_as_a_person_writes_them():
+    assert fieldtypes.of(FEATURES).csv_shown(["pool", "garage"]) == "Pool; Garage"
+    date = fieldtypes.of(DATE)
+    assert date.csv_shown("2026-02-15", day_order="mdy") == "02/15/2026 (Feb 15, 2026)"
+    assert date.csv_shown("2026-02-15", day_order="dmy") == "15/02/2026 (Feb 15, 2026)"
+
+
+US_CSV = (
+    "Address,Price,Status,Listed on,Features\n"
+    '1 Elm St,100000,Active,02/15/2026,"Pool, Garage"\n'
+    "2 Elm St,200000,Active,03/01/2026,Pool\n"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_map_page_reads_us_dates_and_comma_lists_and_shows_them_as_written(
+    records_api, staff_client
+):
+    records_api(records=0)
+    file = io.BytesIO(US_CSV.encode())
+    file.name = "us.csv"
+    staff_client.post(f"/objects/{KEY}/import/", {"file": file})
+    page = f"/imports/{ImportUpload.objects.get().pk}/"
+    html = staff_client.get(page).content.decode()
+    assert '<label for="day-order">Dates are written as</label>' in html
+    for value, label in (("ymd", "year-month-day"), ("mdy", "month/day/year")):
+        assert f'<option value="{value}"' in html and label in html
+    form = {"col0": "address", "col1": "price", "col2": "status", "col3": "listed_on"}
+    form |= {"col4": "features", "mode": "create", "keep_blanks": "1"}
+    # Read as year-month-day, the US dates are refused, and the error says how to read them.
+    html = staff_client.post(page, {**form, "day_order": "ymd"}).content.decode()
+    assert "0 rows ready, 2 with errors" in html
+    assert "Listed on: Enter a date as year-month-day (2026-02-15)." in html
+    assert 'class="records-table import-errors wraps"' in html  # read whole (static/css/bulk.css)
+    # Read as month/day/year: ready, and shown as the file writes them, not as Python.
+    html = staff_client.post(page, {**form, "day_order": "mdy"}).content.decode()
+    assert "2 rows ready, 0 with errors" in html
+    assert "<td>Pool; Garage</td>" in html and "<td>02/15/2026 (Feb 15, 2026)</td>" in html
+    assert "[&#x27;pool" not in html and "['pool" not in html
+    assert ImportUpload.objects.get().options["day_order"] == "mdy"

@@ -1,0 +1,86 @@
+"""What a job's page says of its items: each outcome counted apart, a never-sent item not
+mistaken for a skipped one, red only for a count that is not zero, and Retry for what was
+never sent."""
+
+import csv
+import io
+import re
+from collections import Counter
+
+import pytest
+
+from recordsadmin.records import services
+from recordsadmin.records.bulk import jobs
+from recordsadmin.records.models import BulkJob
+from tests.bulk.conftest import KEY
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def cancelled_job(user, *, done=39, skipped=129, pending=112) -> BulkJob:
+    """A bulk edit of done + skipped + pending records, cancelled with `pending` not sent yet."""
+    items = (
+        [{"record_id": f"d{n}", "outcome": "done"} for n in range(done)]
+        + [
+            {"record_id": f"s{n}", "outcome": "skipped", "reason": "Already holds this value."}
+            for n in range(skipped)
+        ]
+        + [{"record_id": f"p{n}"} for n in range(pending)]
+    )
+    job = jobs.job_create(
+        user=user,
+        schema=services.schema_get(key=KEY),
+        kind=BulkJob.Kind.UPDATE,
+        params={"field": "status", "value": "Sold"},
+        summary="Set Status on 280 properties",
+        items=items,
+    )
+    jobs.job_cancel(job=job)  # queued: it stops at once
+    return job
+
+
+def counts_text(html: str) -> str:
+    block = re.search(r"<p class=\"job__counts\".*?</p>", html, re.S).group(0)
+    return " ".join(re.sub(r"<[^>]+>", " ", block).split())
+
+
+def test_a_cancelled_job_counts_the_never_sent_apart_and_offers_to_send_them(
+    records_api, staff_client, staff_user
+):
+    records_api(records=0)
+    job = cancelled_job(staff_user)
+    assert job.status == BulkJob.Status.CANCELLED
+    html = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    text = counts_text(html)
+    assert text.startswith("168 of 280 processed:"), text
+    assert "39 done" in text and "129 skipped (already held the value)" in text
+    assert "112 never sent" in text and "0 failed" in text
+    # The bar shows what the job dealt with, not the never-sent part.
+    assert '<progress id="job-bar" max="280" value="168">60%</progress>' in html
+    # Red is for a count that is not zero.
+    assert re.search(r'class="job__count"[^>]*>0 failed', html)
+    assert "job__count--failed" not in html
+    assert "Send the never-sent records" in html
+    # The table lists what was sent and not done (none here); the report has every item, by
+    # its outcome.
+    assert "Sent, but not done" not in html
+    report = staff_client.get(f"/jobs/{job.pk}/report.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert Counter(row[3] for row in rows[1:]) == {"done": 39, "skipped": 129, "not_sent": 112}
+    retried = staff_client.post(f"/jobs/{job.pk}/retry/", follow=True).content.decode()
+    assert "112 never-sent items are queued again." in retried
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.QUEUED
+    assert jobs.job_counts(job=job)["pending"] == 112
+
+
+def test_a_failed_or_unknown_count_is_red(records_api, staff_client, staff_user):
+    records_api(records=0)
+    job = cancelled_job(staff_user, pending=3)
+    job.items.filter(record_id="d0").update(outcome="failed", reason="Refused")
+    job.items.filter(record_id="d1").update(outcome="unknown", reason="Outcome unknown: lost")
+    html = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert re.search(r'class="job__count job__count--failed"[^>]*>1 failed', html)
+    assert re.search(r'class="job__count job__count--failed"[^>]*>1 outcome unknown', html)
+    assert "3 never sent" in counts_text(html)
+    assert "Retry the failed records and send the never-sent ones" in html
