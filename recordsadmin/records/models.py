@@ -86,6 +86,8 @@ class BulkJob(models.Model):
         UPDATE = "update", "Set a field"
         DELETE = "delete", "Delete"
         IMPORT = "import", "Import"
+        # Puts back the values another job's updates replaced (params["reverts"]: its id).
+        REVERT = "revert", "Revert a job"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -25,6 +25,7 @@ urlpatterns = [
     path("jobs/<str:job_id>/", bulk.job_detail, name="job_detail"),
     path("jobs/<str:job_id>/cancel/", bulk.job_cancel, name="job_cancel"),
     path("jobs/<str:job_id>/retry/", bulk.job_retry, name="job_retry"),
+    path("jobs/<str:job_id>/revert/", bulk.job_revert, name="job_revert"),
     path("jobs/<str:job_id>/report.csv", bulk.job_report, name="job_report"),
     path("objects/<str:key>/<str:record_id>/edit/", editing.record_edit, name="record_edit"),
     path("objects/<str:key>/<str:record_id>/delete/", editing.record_delete, name="record_delete"),

@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from recordsadmin.client.domain import Schema
-from recordsadmin.records.models import BulkItem, BulkJob
+from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 
 from .runner import cancel_pending, stale_seconds
 from .selection import Selection
@@ -224,3 +224,38 @@ def job_failures(*, job: BulkJob):
     job's page. The never-sent ones are not listed there: their count, the job's error and
     Retry say it, and the report lists them."""
     return job.items.filter(outcome__in=(Outcome.FAILED, Outcome.UNKNOWN)).order_by("position")
+
+
+# -- revert -------------------------------------------------------------------------------------
+
+
+def job_revert_changes(*, job: BulkJob) -> list[RecordChange]:
+    """The changes of `job` a revert puts back: its finished updates of records' values, one
+    per record (a record's latest). Records the job made or deleted are not touched."""
+    latest: dict[str, RecordChange] = {}
+    changes = RecordChange.objects.filter(
+        job_id=str(job.pk),
+        action=RecordChange.Action.UPDATE,
+        outcome=RecordChange.Outcome.OK,
+    ).order_by("at", "id")
+    for change in changes:
+        latest[change.record_id] = change
+    return list(latest.values())
+
+
+def job_revert_create(*, user, schema: Schema, job: BulkJob) -> BulkJob | None:
+    """A job of its own that puts back what `job`'s updates replaced, record by record, each
+    only while the record still holds what the job set (workers.revert_one). None when the job
+    changed no record's values."""
+    changes = job_revert_changes(job=job)
+    if not changes:
+        return None
+    items = [{"record_id": c.record_id, "data": {"change": c.pk}} for c in changes]
+    return job_create(
+        user=user,
+        schema=schema,
+        kind=BulkJob.Kind.REVERT,
+        params={"reverts": str(job.pk)},
+        summary=f"Revert of “{job.summary}”",
+        items=items,
+    )

@@ -321,6 +321,11 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
         key, value = job.params["field"], job.params["value"]
         after = {"owner": value} if key == OWNER else {"properties": {key: value}}
         changed = [key]
+    elif job.kind == Kind.REVERT:
+        reverted = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
+        action = RecordChange.Action.UPDATE
+        changed = list(reverted.changed_fields) if reverted else []
+        after = None  # the record as the API returns it, once the call is done
     else:
         data = item.data or {}
         creating = not data.get("match")

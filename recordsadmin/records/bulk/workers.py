@@ -5,12 +5,12 @@ later."""
 
 from collections.abc import Callable, Mapping
 
-from recordsadmin.client.domain import Filter, Record, Schema
+from recordsadmin.client.domain import UNSET, Filter, Record, Schema
 from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError
 from recordsadmin.contract.datatypes import EQ
 from recordsadmin.contract.limits import OWNER
-from recordsadmin.records import services
-from recordsadmin.records.models import BulkItem, BulkJob
+from recordsadmin.records import fieldtypes, services
+from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 
 from .changes import already_set, record_value
 from .outcomes import (
@@ -33,6 +33,8 @@ def for_job(job: BulkJob, schema: Schema, pacer: Pacer) -> Callable[[BulkItem], 
         return lambda item: delete_one(schema, pacer, item)
     if job.kind == BulkJob.Kind.UPDATE:
         return lambda item: update_one(schema, pacer, item, job.params)
+    if job.kind == BulkJob.Kind.REVERT:
+        return lambda item: revert_one(schema, pacer, item)
     return lambda item: import_one(schema, pacer, item)
 
 
@@ -153,3 +155,56 @@ def _no_match(schema: Schema, match: Mapping) -> str:
         return f"No record with id {match['id']}."
     f = schema.field(match["field"])
     return f"No record has {f.name if f else match['field']} = {match['value']}."
+
+
+def revert_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
+    """Put back what one change of the reverted job replaced, only while the record still
+    holds what that change set (services/undo.py); otherwise skip it and say which fields
+    changed since."""
+    change = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
+    if change is None:
+        return ItemResult(Outcome.SKIPPED, "The job's change is no longer in the history.")
+    try:
+        services.undo_check(change=change)
+    except services.NotUndoable as refusal:
+        return ItemResult(Outcome.SKIPPED, str(refusal), drop_history=True)
+    values, owner = services.undo_values(schema=schema, change=change)
+    resumed = getattr(item, "resumed", False)
+    try:
+        current = pacer.call(services.record_get, schema=schema, record_id=item.record_id)
+        moved = services.undo_conflicts(schema=schema, change=change, current=current)
+        if moved:
+            if resumed and _holds(schema, current, values, owner):
+                return ItemResult(Outcome.DONE, RESENT_UPDATE, record=current)
+            fields = ", ".join(_names(schema, moved))
+            reason = f"Not put back: changed since the job ({fields})."
+            return ItemResult(Outcome.SKIPPED, reason, drop_history=True)
+        record = pacer.call(
+            services.record_update,
+            schema=schema,
+            record_id=item.record_id,
+            properties=values,
+            **({} if owner is UNSET else {"owner": owner}),
+        )
+    except NotFound:
+        return ItemResult(Outcome.SKIPPED, "The record no longer exists.", drop_history=True)
+    except HELD_BACK:
+        raise
+    except RecordsApiError as error:
+        return write_failed(error, maybe_applied=error.maybe_applied or resumed)
+    before = services.record_snapshot(current)
+    return ItemResult(Outcome.DONE, record=record, record_id=record.id, before=before)
+
+
+def _holds(schema: Schema, record: Record, values: Mapping, owner) -> bool:
+    """Whether `record` already holds what a revert puts back (its call went before a
+    restart)."""
+    for key, value in values.items():
+        kind = fieldtypes.of(schema.field(key))
+        if kind.normalise(record.properties.get(key)) != kind.normalise(value):
+            return False
+    return owner is UNSET or (record.owner or None) == (owner or None)
+
+
+def _names(schema: Schema, keys) -> list[str]:
+    return [schema.field(k).name if schema.field(k) else "Owner" for k in keys]

@@ -33,6 +33,7 @@ PERMISSION_FOR = {
     Kind.UPDATE: "records.change_record",
     Kind.DELETE: "records.delete_record",
     Kind.IMPORT: "records.add_record",
+    Kind.REVERT: "records.change_record",
 }
 
 
@@ -194,10 +195,35 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         context["unknown_text"] = _unknown_text(unknown) if unknown else ""
         maybe = jobs.job_unknown_changes(job=job)
         context["maybe_applied_text"] = _maybe_applied_text(job, maybe) if maybe else ""
+        if request.user.has_perm("records.change_record"):
+            context["revertable"] = len(jobs.job_revert_changes(job=job))
     template = "records/bulk_job.html"
     if wants_partial(request):
         template += "#job-progress"
     return render(request, template, context)
+
+
+@require_POST
+@can_view
+def job_revert(request: HttpRequest, job_id) -> HttpResponse:
+    """A job of its own that puts back what this job's updates replaced (only where the
+    records still hold what it set), and its page."""
+    job = _job(job_id)
+    require_permission_for(request, Kind.REVERT)
+    if not job.is_finished:
+        messages.error(request, "A job can be reverted once it has finished.")
+        return redirect("records:job_detail", job_id=job.pk)
+    revert = jobs.job_revert_create(user=request.user, schema=load_schema(job.object_key), job=job)
+    if revert is None:
+        messages.info(request, "This job changed no record's values: there is nothing to revert.")
+        return redirect("records:job_detail", job_id=job.pk)
+    count = f"{revert.total:,} record{'s' if revert.total != 1 else ''}"
+    messages.info(
+        request,
+        f"Reverting {count}: each gets back its value from before the job, unless it changed "
+        "since (those are skipped, and the report says which).",
+    )
+    return redirect("records:job_detail", job_id=revert.pk)
 
 
 @require_POST
