@@ -47,6 +47,19 @@
     if (status && window.htmx) window.htmx.trigger(status, "download-started");
   });
 
+  // A bulk job's page redraws its progress every second; a screen reader hears only its
+  // milestones (templates/records/bulk_job.html): a new one is copied to the status region.
+  document.addEventListener("htmx:afterSettle", function () {
+    var progress = document.querySelector("[data-milestone]");
+    var region = document.getElementById("job-announce");
+    if (!progress || !region) return;
+    var text = progress.getAttribute("data-milestone");
+    if (text && text !== region.getAttribute("data-last")) {
+      region.setAttribute("data-last", text);
+      region.textContent = text;
+    }
+  });
+
   document.addEventListener("htmx:beforeHistorySave", function () {
     document.querySelectorAll("input, select, textarea").forEach(function (el) {
       if (el.type === "checkbox" || el.type === "radio") {

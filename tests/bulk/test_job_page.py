@@ -84,3 +84,27 @@ def test_a_failed_or_unknown_count_is_red(records_api, staff_client, staff_user)
     assert re.search(r'class="job__count job__count--failed"[^>]*>1 outcome unknown', html)
     assert "3 never sent" in counts_text(html)
     assert "Retry the failed records and send the never-sent ones" in html
+
+
+def test_screen_readers_hear_the_jobs_milestones_not_its_counts_every_second(
+    records_api, staff_user, staff_client
+):
+    """The progress part is redrawn every second: it is no live region; a status region
+    outside it gets the milestone (static/js/app.js), which changes per quarter and at the
+    end."""
+    from recordsadmin.records.views.bulk import _milestone
+
+    job = BulkJob(kind=BulkJob.Kind.UPDATE, status=BulkJob.Status.RUNNING, summary="x")
+    base = {"done": 0, "failed": 0, "unknown": 0, "not_sent": 0, "total": 280}
+    assert _milestone(job, {**base, "processed": 60}) == "Job running: 0% processed."
+    assert _milestone(job, {**base, "processed": 75}) == "Job running: 25% processed."
+    assert _milestone(job, {**base, "processed": 139}) == "Job running: 25% processed."
+    job.status = BulkJob.Status.DONE
+    ended = _milestone(job, {**base, "processed": 280, "done": 277, "failed": 3})
+    assert ended == "Job finished: 277 done, 3 failed."
+    records_api(records=0)
+    html = staff_client.get(f"/jobs/{cancelled_job(staff_user).pk}/").content.decode()
+    assert '<p class="job__counts" data-job-counts>' in html  # no role=status
+    said = "Job cancelled: 39 done, 112 never sent."
+    assert f'data-milestone="{said}"' in html
+    assert f'role="status" data-last="{said}"' in html  # not read again on arrival

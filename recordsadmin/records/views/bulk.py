@@ -187,6 +187,7 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "back_url": list_url(job.object_key),
         "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
         "can_read_rows": may_read_rows(request, job),
+        "milestone": _milestone(job, counts),
     }
     if job.is_finished and context["can_read_rows"]:
         context["failed"] = list(jobs.job_failures(job=job)[:REPORT_ROWS_SHOWN])
@@ -201,6 +202,21 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     if wants_partial(request):
         template += "#job-progress"
     return render(request, template, context)
+
+
+def _milestone(job: BulkJob, counts: dict) -> str:
+    """What a screen reader is told of the job, changing only at its milestones: its status,
+    each quarter of the way while it runs, and the outcome once it ended."""
+    status = job.get_status_display()
+    if job.is_finished:
+        parts = [f"{counts['done']:,} done"]
+        named = (("failed", "failed"), ("unknown", "outcome unknown"), ("not_sent", "never sent"))
+        parts += [f"{counts[key]:,} {words}" for key, words in named if counts.get(key)]
+        return f"Job {status.lower()}: " + ", ".join(parts) + "."
+    if job.status != BulkJob.Status.RUNNING or not counts["total"]:
+        return f"Job {status.lower()}."
+    quarter = 25 * (4 * counts["processed"] // counts["total"])
+    return f"Job running: {quarter}% processed."
 
 
 @require_POST
