@@ -81,6 +81,41 @@ class RecordForm(forms.Form):
                 widget=forms.CheckboxSelectMultiple,
             )
 
+    def keepable(self, keys: Iterable[str]) -> list[str]:
+        """Those of `keys` that this form can carry to the next record (a remembered list may
+        name fields the schema no longer has)."""
+        if CARRY not in self.fields:
+            return []
+        choices = {k for k, _ in self.fields[CARRY].choices}
+        return [k for k in keys if isinstance(k, str) and k in choices]
+
+    @property
+    def kept(self) -> list[str]:
+        """The fields the form carries over now: as posted, or as it was opened with."""
+        if CARRY not in self.fields:
+            return []
+        value = self[CARRY].value() or []
+        return self.keepable(value if isinstance(value, list | tuple) else [value])
+
+    def focus_key(self, *, problems: bool = False) -> str | None:
+        """The field that takes focus when the form is shown: the first with an error, or the
+        first one to fill. With `problems` to report but no field in error (the API's
+        messages, an unconfirmed save) None: the error summary takes focus then."""
+        keys = self.property_keys + ([OWNER] if self.has_owner() else [])
+        if problems or (self.is_bound and self.errors):
+            return next((k for k in keys if self.is_bound and self.errors.get(k)), None)
+        return keys[0] if keys else None
+
+    def mark_focus(self, *, problems: bool = False) -> str | None:
+        """`autofocus` on the field that takes focus (focus_key), so it has it as the page
+        loads and after htmx swaps the form in, JavaScript or not. A group of inputs (radios,
+        checkboxes, a textbox list) would repeat the attribute on each: forms.js focuses its
+        first input instead (data-focus-first in the template)."""
+        key = self.focus_key(problems=problems)
+        if key is not None and not getattr(self.fields[key], "grouped", False):
+            self.fields[key].widget.attrs["autofocus"] = True
+        return key
+
     @staticmethod
     def _owner_choices(users, record) -> list[tuple[str, str]] | None:
         """The owner picker's choices; None (no picker, owner left alone) without a user list."""

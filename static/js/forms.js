@@ -1,2 +1,204 @@
 // The record form at keyboard speed: focus, shortcuts, carried values, a warning before
 // leaving unsaved changes (templates/records/record_form.html).
+(function () {
+  "use strict";
+
+  var MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
+  function recordForm() {
+    return document.querySelector("form[data-record-form]");
+  }
+
+  // -- focus --------------------------------------------------------------------------------
+  // The server marks the field to start in (RecordForm.mark_focus): autofocus on a single
+  // input does it alone, on load and after an htmx swap; a group (radios, checkboxes, a
+  // textbox list) cannot carry the attribute once, so its first input is focused from here.
+
+  function focusFirstField() {
+    var field = document.querySelector("form[data-record-form] [data-focus-first]");
+    if (!field || field.contains(document.activeElement)) return;
+    // Only from nowhere: never take focus from where the user (or autofocus) put it.
+    var active = document.activeElement;
+    if (active && active !== document.body && active.id !== "main") return;
+    var input = field.querySelector("input:not([type=hidden]), select, textarea");
+    if (input) input.focus();
+  }
+
+  // -- shortcuts ----------------------------------------------------------------------------
+
+  function showShortcuts(form) {
+    form.querySelectorAll(".shortcut[hidden]").forEach(function (hint) {
+      hint.hidden = false;
+    });
+    if (MAC) {
+      form.querySelectorAll("kbd[data-mod]").forEach(function (key) {
+        key.textContent = "⌘";
+        key.title = "Command";
+      });
+    }
+  }
+
+  function press(form, value) {
+    var button = form.querySelector('button[type=submit][name=_save][value="' + value + '"]');
+    // click(), not requestSubmit(): htmx learns which button sent the form from its click.
+    if (button && !button.disabled) button.click();
+    return Boolean(button);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var form = recordForm();
+    if (!form || event.defaultPrevented) return;
+    var mod = event.ctrlKey || (MAC && event.metaKey);
+    var inForm = form.contains(event.target);
+    if (mod && !event.altKey && !event.shiftKey && event.key === "Enter" && inForm) {
+      // Ctrl+Enter (⌘+Enter on a Mac): save and add another; plain Save where the user may
+      // not add records.
+      if (press(form, "another") || press(form, "save")) event.preventDefault();
+    } else if (mod && !event.altKey && !event.shiftKey && (event.key === "s" || event.key === "S")) {
+      // Ctrl+S saves the record instead of the web page, anywhere on the form's page.
+      event.preventDefault();
+      press(form, "save");
+    } else if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyK" && inForm) {
+      var field = event.target.closest(".field");
+      var pin = field && field.querySelector("[data-carry-pin]");
+      if (pin) {
+        event.preventDefault();
+        toggleCarry(form, pin.dataset.carryPin);
+      }
+    }
+  });
+
+  // -- carried values -----------------------------------------------------------------------
+  // The boxes after the buttons (name=_carry) are what is posted; each pin shows and toggles
+  // its field's box.
+
+  function carryBox(form, key) {
+    return form.querySelector('input[name=_carry][value="' + CSS.escape(key) + '"]');
+  }
+
+  function syncCarry(form) {
+    var kept = 0;
+    form.querySelectorAll("[data-carry-pin]").forEach(function (pin) {
+      var box = carryBox(form, pin.dataset.carryPin);
+      var on = Boolean(box && box.checked);
+      pin.setAttribute("aria-pressed", on ? "true" : "false");
+      pin.hidden = !box;
+      if (on) kept += 1;
+    });
+    var count = form.querySelector("[data-carry-count]");
+    if (count) count.textContent = String(kept);
+  }
+
+  function toggleCarry(form, key) {
+    var box = carryBox(form, key);
+    if (!box) return;
+    box.checked = !box.checked;
+    syncCarry(form);
+    var pin = form.querySelector('[data-carry-pin="' + CSS.escape(key) + '"]');
+    var label = pin ? pin.dataset.label : key;
+    say(box.checked ? label + " will be kept for the next record." : label + " will not be kept.");
+  }
+
+  // Alt+K changes nothing the screen reader would read out by itself: say what happened, in a
+  // status region that exists before it is written to (or it would not be read).
+  function statusRegion() {
+    var region = document.getElementById("carry-status");
+    if (!region) {
+      region = document.createElement("p");
+      region.id = "carry-status";
+      region.className = "visually-hidden";
+      region.setAttribute("role", "status");
+      document.body.appendChild(region);
+    }
+    return region;
+  }
+
+  function say(text) {
+    statusRegion().textContent = text;
+  }
+
+  document.addEventListener("click", function (event) {
+    var pin = event.target.closest("[data-carry-pin]");
+    var form = recordForm();
+    if (!pin || !form || !form.contains(pin)) return;
+    toggleCarry(form, pin.dataset.carryPin);
+  });
+
+  document.addEventListener("change", function (event) {
+    var form = recordForm();
+    if (form && event.target.name === "_carry" && form.contains(event.target)) syncCarry(form);
+  });
+
+  // -- unsaved changes ----------------------------------------------------------------------
+  // The form as the page showed it, to compare with when the user leaves. Choosing what to
+  // carry over is not an edit of the record, so _carry is left out.
+
+  var shown = null;
+  var leaving = false;
+
+  function snapshot(form) {
+    var pairs = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name === "_carry" || name === "csrfmiddlewaretoken") return;
+      pairs.push(name + "=" + (typeof value === "string" ? value : value.name));
+    });
+    return pairs.join("&");
+  }
+
+  function unsaved() {
+    var form = recordForm();
+    if (!form || leaving) return false;
+    return form.hasAttribute("data-unsaved") || snapshot(form) !== shown;
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsaved()) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("form[data-record-form]")) leaving = true;
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("form[data-record-form] [data-leave]")) leaving = true;
+  });
+
+  // A save that did not go through (no answer, an error status) leaves the form on the page:
+  // its input is still unsaved.
+  ["htmx:sendError", "htmx:responseError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function () {
+      leaving = false;
+    });
+  });
+
+  // An htmx request that would replace the form (none on this page today; a boosted link
+  // tomorrow) asks first too.
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = recordForm();
+    if (!form || form.contains(event.detail.elt) || event.detail.elt.closest("[data-leave]")) return;
+    if (!unsaved()) return;
+    event.preventDefault();
+    if (window.confirm("Leave this page? Your changes are not saved.")) event.detail.issueRequest(true);
+  });
+
+  // -- set up, on load and after htmx swaps the form in -------------------------------------
+
+  var current = null;
+
+  function setUp() {
+    var form = recordForm();
+    if (!form || form === current) return;
+    current = form;
+    leaving = false;
+    shown = snapshot(form);
+    showShortcuts(form);
+    syncCarry(form);
+    if (form.querySelector("[data-carry-pin]")) statusRegion();
+    focusFirstField();
+  }
+
+  document.addEventListener("DOMContentLoaded", setUp);
+  document.addEventListener("htmx:afterSettle", setUp);
+})();

@@ -60,8 +60,9 @@ def test_one_field_per_schema_field_in_order(every_type):
     [
         ("title", django_forms.TextInput, 'type="text"'),
         ("story", django_forms.Textarea, "<textarea"),
-        ("count", django_forms.NumberInput, 'step="any"'),
-        ("price", django_forms.NumberInput, 'step="0.01"'),
+        # Text with a decimal keypad: a number input would post nothing for "35o000".
+        ("count", django_forms.TextInput, 'inputmode="decimal"'),
+        ("price", django_forms.TextInput, 'inputmode="decimal"'),
         ("phone", django_forms.TextInput, 'type="tel"'),
         ("email", django_forms.EmailInput, 'type="email"'),
         ("day", django_forms.DateInput, 'type="date"'),

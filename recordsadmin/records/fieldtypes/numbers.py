@@ -1,9 +1,13 @@
 """Types whose value is a number: NUMERICAL, and MONETORY (an amount in the location's currency).
 
-Both are filtered by a from–to range in the table, and typed in a number input that checks the
-value is one the API can hold: finite, and within JavaScript's safe integers.
+Both are filtered by a from–to range in the table. The form types them in a text input with a
+decimal keypad (`inputmode="decimal"`), not `type="number"`: a number input posts nothing for
+"35o000", so the user saw their text vanish and "This field is required". The server checks the
+text instead, says what is wrong with an example, and shows the text back. The value must be one
+the API can hold: finite, and within JavaScript's safe integers.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,10 +30,26 @@ def json_number(number: Decimal | None) -> int | float | None:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
+# Thousands written with commas ("350,000.50"), as people copy them from a listing.
+GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 class NumberField(forms.DecimalField):
-    """A number the API can hold: finite, within JavaScript's safe integers; out as int/float."""
+    """A number the API can hold: finite, within JavaScript's safe integers; out as int/float.
+    Typed as text: thousands commas and (for money) a leading currency sign are allowed."""
+
+    def __init__(self, *, example: str, currency: bool = False, **kwargs):
+        self.currency = currency
+        messages = {"invalid": f"Enter a number, like {example}."}
+        super().__init__(error_messages=messages, **kwargs)
 
     def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("\u2212", "-")
+            if self.currency and value[:1] in "$€£":
+                value = value[1:]
+            if GROUPED.fullmatch(value):
+                value = value.replace(",", "")
         number = super().to_python(value)
         if number is not None and number.is_finite() and abs(number) > MAX_SAFE_INTEGER:
             raise ValidationError(
@@ -141,9 +161,10 @@ class Numerical(Number):
 
     def form_field(self, current: Any = None) -> forms.Field:
         return NumberField(
+            example="12 or 3.5",
             max_digits=30,
             decimal_places=10,
-            widget=forms.NumberInput(attrs={"step": "any", **self.placeholder()}),
+            widget=forms.TextInput(attrs={"inputmode": "decimal", **self.placeholder()}),
             **self.form_options(),
         )
 
@@ -152,11 +173,13 @@ class Monetory(Number):
     data_type = "MONETORY"
 
     def form_field(self, current: Any = None) -> forms.Field:
-        attrs = {"step": "0.01", "inputmode": "decimal", **self.placeholder()}
+        attrs = {"inputmode": "decimal", **self.placeholder()}
         return NumberField(
+            example="350000",
+            currency=True,
             max_digits=18,
             decimal_places=2,
-            widget=forms.NumberInput(attrs=attrs),
+            widget=forms.TextInput(attrs=attrs),
             **self.form_options(),
         )
 

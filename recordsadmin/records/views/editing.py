@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
+from recordsadmin.accounts.preferences import preference_get, preference_set
 from recordsadmin.client.domain import UNSET, Record, Schema
 from recordsadmin.client.errors import (
     NotFound,
@@ -89,9 +90,11 @@ def _render_form(
 ) -> HttpResponse:
     form.describe_errors()
     editing = record is not None
+    summary = _summary(form, notices or []) if form.is_bound else []
     context = {
         "schema": schema,
         "form": form,
+        "focus_key": form.mark_focus(problems=bool(summary)),
         "record": record,
         "editing": editing,
         "action_url": (
@@ -106,7 +109,7 @@ def _render_form(
         ),
         "submission": submission,
         "version": version,
-        "summary": _summary(form, notices or []) if form.is_bound else [],
+        "summary": summary,
         "unknown": unknown,
     }
     template = "records/record_form.html"
@@ -136,7 +139,17 @@ def _unconfirmed(error: RecordsApiError, text: str) -> str:
     return text
 
 
+def carry_preference(schema: Schema) -> str:
+    """The name under which a user's choice of fields to carry over is remembered."""
+    return f"carry:{schema.key}"
+
+
 def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str) -> HttpResponse:
+    if forms.CARRY in form.fields:
+        # Remembered when a record is saved, whichever button: the pins then come back as the
+        # user left them on the next New form, on any device.
+        kept = form.keepable(form.cleaned_data.get(forms.CARRY) or ())
+        preference_set(user=request.user, name=carry_preference(schema), value=kept)
     name = record.display(schema)
     action = request.POST.get("_save", SAVE)
     if action == ANOTHER:
@@ -170,6 +183,11 @@ def record_create(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "GET":
         form = forms.RecordForm(schema=schema, users=users, carry=True)
         form.initial_from_query(request.GET)
+        if forms.CARRY not in request.GET:
+            remembered = preference_get(user=request.user, name=carry_preference(schema))
+            form.initial[forms.CARRY] = form.keepable(
+                remembered if isinstance(remembered, list) else []
+            )
         return _render_form(request, schema=schema, form=form, submission=str(uuid.uuid4()))
 
     form = forms.RecordForm(request.POST, schema=schema, users=users, carry=True)

@@ -1,0 +1,195 @@
+"""Entering records at keyboard speed, in Chromium against the embedded API: where focus starts,
+the shortcuts that save, values carried to the next record without Tab stops of their own,
+numbers that say what is wrong with them, and a warning before unsaved input is lost."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from recordsadmin.accounts.preferences import preference_get
+from tests.e2e.test_record_lifecycle import sign_in
+from tests.support.apis import use_records_api
+from tests.support.embedded import use_embedded_demo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MOD = "Control"
+
+
+@pytest.fixture
+def demo(live_server, settings):
+    from recordsadmin.sandbox.demo import PROPERTY_KEY
+
+    use_embedded_demo(settings, live_server.url + "/sandbox", records=3)
+    yield PROPERTY_KEY
+    use_records_api(settings, url="")
+
+
+def wait_for(page: Page, condition) -> None:
+    """Wait up to 5 s for `condition()`: a dialog is seen by a handler, not a locator."""
+    for _ in range(50):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    assert condition()
+
+
+def new_form(page: Page, base: str, key: str) -> None:
+    sign_in(page, base, f"/objects/{key}/new/")
+    expect(page.get_by_role("heading", name="New property")).to_be_visible()
+
+
+def fill_required(page: Page, address: str) -> None:
+    """The three required fields by keyboard only, from the Address field (focused here, so
+    that each test fails for its own point, not for where focus starts)."""
+    page.get_by_role("textbox", name="Address").focus()
+    page.keyboard.type(address)
+    page.keyboard.press("Tab")
+    page.keyboard.type("350000")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Active")
+
+
+def status(page: Page):
+    return page.locator("#messages").get_by_role("status")
+
+
+def test_focus_starts_in_the_first_field_on_new_after_another_and_on_edit(
+    page: Page, live_server, staff_user, demo
+):
+    new_form(page, live_server.url, demo)
+    address = page.get_by_role("textbox", name="Address")
+    expect(address).to_be_focused()
+
+    fill_required(page, "1 First Street")
+    page.get_by_role("button", name="Save and add another").click()
+    expect(status(page)).to_contain_text("created")
+    expect(address).to_have_value("")
+    expect(address).to_be_focused()
+
+    # With an error, the first field in error: here the second one.
+    page.keyboard.type("2 Second Street")
+    page.keyboard.press("Enter")
+    price = page.get_by_role("textbox", name="Price")
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
+    expect(price).to_be_focused()
+
+    page.goto(f"{live_server.url}/objects/{demo}/")
+    page.locator("#records-table td.col-primary a").first.click()
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_role("heading", name=re.compile("^Edit property"))).to_be_visible()
+    expect(address).to_be_focused()
+
+
+def test_shortcuts_save_and_add_another_or_save_and_the_record_page_offers_new(
+    page: Page, live_server, staff_user, demo
+):
+    new_form(page, live_server.url, demo)
+    actions = page.locator(".form-actions")
+    expect(actions.get_by_text("Ctrl+Enter")).to_be_visible()
+    expect(actions.get_by_text("Ctrl+S")).to_be_visible()
+
+    fill_required(page, "3 Shortcut Road")
+    page.keyboard.press(f"{MOD}+Enter")
+    expect(status(page)).to_contain_text("“3 Shortcut Road” created. Add the next one.")
+    expect(page.get_by_role("heading", name="New property")).to_be_visible()
+
+    fill_required(page, "4 Shortcut Road")
+    page.keyboard.press(f"{MOD}+s")
+    expect(page.get_by_role("heading", name="4 Shortcut Road")).to_be_visible()
+    page.get_by_role("link", name="New property").click()
+    expect(page.get_by_role("heading", name="New property")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Address")).to_be_focused()
+
+
+def test_values_are_carried_without_tab_stops_and_remembered(
+    page: Page, live_server, staff_user, demo
+):
+    new_form(page, live_server.url, demo)
+    # From the last field, one Tab reaches Save: no pin or keep box in between.
+    page.get_by_role("combobox", name="Owner").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Save", exact=True)).to_be_focused()
+
+    fill_required(page, "5 Pin Lane")
+    # The keyboard's way: Alt+K in the Status field; the mouse's: the pin beside Bedrooms.
+    page.keyboard.press("Alt+k")
+    status_pin = page.get_by_role("button", name="Keep Status for the next record")
+    expect(status_pin).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("status").filter(has_text="Status will be kept")).to_be_attached()
+    page.get_by_role("textbox", name="Bedrooms").fill("3")
+    bedrooms_pin = page.get_by_role("button", name="Keep Bedrooms for the next record")
+    expect(bedrooms_pin).to_have_attribute("tabindex", "-1")
+    bedrooms_pin.click()
+    expect(bedrooms_pin).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("textbox", name="Address").focus()
+    page.keyboard.press(f"{MOD}+Enter")
+
+    expect(status(page)).to_contain_text("created")
+    expect(page.get_by_role("combobox", name="Status")).to_have_value("Active")
+    expect(page.get_by_role("textbox", name="Bedrooms")).to_have_value("3")
+    expect(page.get_by_role("textbox", name="Price")).to_have_value("")
+    assert preference_get(user=staff_user, name=f"carry:{demo}") == ["status", "bedrooms"]
+
+    # A New form opened afresh (another day, another device) has the same pins pressed.
+    page.goto(f"{live_server.url}/objects/{demo}/new/")
+    expect(page.get_by_role("button", name="Keep Status for the next record")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.get_by_text("Keep values for the next record (2 kept)")).to_be_visible()
+
+
+def test_letters_in_a_number_are_kept_and_the_message_says_what_to_type(
+    page: Page, live_server, staff_user, demo
+):
+    new_form(page, live_server.url, demo)
+    page.get_by_role("textbox", name="Address").focus()
+    page.keyboard.type("6 Number Way")
+    page.keyboard.press("Tab")
+    page.keyboard.type("35o000")
+    page.keyboard.press("Enter")
+    price = page.get_by_role("textbox", name="Price")
+    expect(price).to_have_value("35o000")
+    expect(price).to_have_accessible_description(re.compile("Enter a number, like 350000"))
+    expect(price).to_be_focused()
+
+
+def test_leaving_unsaved_input_asks_first_but_not_after_a_save_or_on_cancel(
+    page: Page, live_server, staff_user, demo
+):
+    new_form(page, live_server.url, demo)
+    asked: list[str] = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.get_by_role("textbox", name="Address").focus()
+    page.keyboard.type("7 Unsaved Court")
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Properties").click()
+    wait_for(page, lambda: asked == ["beforeunload"])
+    expect(page.get_by_role("heading", name="New property")).to_be_visible()
+
+    # Cancel is the user's choice to drop the input: no question.
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", name="Properties")).to_be_visible()
+
+    # Nor after a save, nor when leaving the form untouched.
+    page.get_by_role("link", name="New property").click()
+    fill_required(page, "8 Saved Court")
+    page.keyboard.press(f"{MOD}+Enter")
+    expect(status(page)).to_contain_text("created")
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Properties").click()
+    expect(page.get_by_role("heading", name="Properties")).to_be_visible()
+    assert asked == ["beforeunload"]
+
+    # An edit that came back with an error is still unsaved.
+    page.get_by_role("link", name="New property").click()
+    page.get_by_role("textbox", name="Address").focus()
+    page.keyboard.type("9 Error Court")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Properties").click()
+    wait_for(page, lambda: asked == ["beforeunload", "beforeunload"])
