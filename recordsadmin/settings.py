@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "recordsadmin.records.context_processors.dashboard",
+                "recordsadmin.accounts.context_processors.theme",
             ],
         },
     },

@@ -1,11 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, resolve_url
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import format_lazy
+from django.views.decorators.http import require_POST
 
 from recordsadmin.accounts import throttle
 from recordsadmin.accounts.forms import StaffAuthenticationForm
+from recordsadmin.accounts.theme import THEMES, theme_set
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -46,3 +50,22 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """Logout by POST only (Django's LogoutView refuses GET)."""
+
+
+@require_POST
+def theme_choose(request: HttpRequest) -> HttpResponse:
+    """The topbar's theme buttons (base.html). Without JavaScript the form posts here and the
+    page comes back in the new theme; through htmx, static/js/theme.js has already changed the
+    page, so the answer is empty."""
+    theme = request.POST.get("theme", "")
+    if theme not in THEMES:
+        return HttpResponseBadRequest(f"The theme is one of {', '.join(THEMES)}.")
+    theme_set(user=request.user, theme=theme)
+    if request.htmx:
+        return HttpResponse(status=204)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = resolve_url("records:home")
+    return redirect(back)

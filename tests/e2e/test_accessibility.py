@@ -1,0 +1,281 @@
+"""axe-core (WCAG 2.2 A and AA, and its best practices) on every kind of page, in both themes,
+at a desktop's and a phone's width: a violation fails the test with its rule, its elements and
+what is wrong.
+
+One signed-in browser page and one set of data serve the whole module (setting up each case
+would cost more than checking it); the module empties the database when it ends, as a
+transactional test does. The tests themselves write nothing: the theme is chosen with the
+topbar's buttons, as a person would.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from recordsadmin.records.models import BulkItem, BulkJob
+from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
+from tests.support.apis import use_records_api
+from tests.support.embedded import use_embedded_demo
+
+KEY = "custom_objects.property"
+
+WIDTHS = {
+    "desktop": {"width": 1366, "height": 768},
+    "phone": {"width": 390, "height": 844},
+}
+THEMES = {"light": "Light", "dark": "Dark"}  # the theme and its button
+BUTTONS = {**THEMES, "system": "Auto"}
+# Everything axe checks by default except its experimental rules: WCAG 2.0 to 2.2, A and AA,
+# and Deque's best practices (landmarks, one h1, headings in order, ...).
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+axe = Axe()
+
+
+class ModuleSettings:
+    """Settings changed for the whole module (pytest-django's `settings` lasts one test)."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "overrides", [])
+
+    def __setattr__(self, name: str, value) -> None:
+        override = override_settings(**{name: value})
+        override.enable()
+        self.overrides.append(override)
+
+    def __getattr__(self, name: str):
+        return getattr(django_settings, name)
+
+    def restore(self) -> None:
+        for override in reversed(self.overrides):
+            override.disable()
+
+
+@dataclass
+class Site:
+    base: str
+    page: Page
+    browser: Browser
+    record_id: str
+    deleted_id: str
+    job_id: str
+    # The page and theme on screen: the next width of the same page only resizes it (the
+    # stylesheet's media queries apply as it changes) instead of loading it again.
+    showing: tuple[str, str] | None = None
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/?next=/objects/{KEY}/")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Properties")).to_be_visible()
+
+
+def finished_job(user) -> BulkJob:
+    """A bulk edit that ended with one record refused: the report, the failures table and the
+    retry button are on its page."""
+    now = timezone.now()
+    job = BulkJob.objects.create(
+        kind=BulkJob.Kind.UPDATE,
+        status=BulkJob.Status.DONE,
+        object_key=KEY,
+        user=user,
+        username=user.username,
+        summary="Set Status to Sold on 3 properties",
+        params={"field": "status", "value": "sold"},
+        collected=True,
+        total=3,
+        started_at=now,
+        finished_at=now,
+    )
+    outcomes = [BulkItem.Outcome.DONE, BulkItem.Outcome.SKIPPED, BulkItem.Outcome.FAILED]
+    for position, outcome in enumerate(outcomes):
+        BulkItem.objects.create(
+            job=job,
+            position=position,
+            record_id=f"record-{position}",
+            outcome=outcome,
+            reason="The records API refused the value." if outcome == "failed" else "",
+            finished_at=now,
+        )
+    return job
+
+
+@pytest.fixture(scope="module")
+def db(django_db_setup, django_db_blocker):
+    """This module's database: open from its first test to its last, then emptied, as a
+    transactional test's is. It stands in for pytest-django's `db` (whose name also has the test
+    database made): that one holds a transaction through each test, and SQLite's IMMEDIATE
+    transactions (recordsadmin/settings.py) would keep the server's thread from writing."""
+    with django_db_blocker.unblock():
+        yield
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def site(db, browser: Browser):
+    """A staff user signed in on a page, 30 demo properties (two pages of the table), one record
+    edited and one deleted through the dashboard (so both have a history), and a finished
+    bulk job."""
+    from recordsadmin.sandbox.models import Record
+
+    settings = ModuleSettings()
+    # The module's own server: a test that uses pytest-django's `live_server` is made
+    # transactional, and its database emptied after it.
+    live_server = LiveServer("localhost")
+    user = make_staff("staffer", *RECORD_PERMISSIONS)
+    use_embedded_demo(settings, live_server.url + "/sandbox", records=30)
+    first, second = Record.objects.filter(object__key=KEY).order_by("id")[:2]
+    job = finished_job(user)
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server.url)
+
+    page.goto(f"{live_server.url}/objects/{KEY}/{first.id}/edit/")
+    page.get_by_role("spinbutton", name="Bedrooms").fill("7")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#messages").get_by_role("status")).to_be_visible()
+    page.goto(f"{live_server.url}/objects/{KEY}/{second.id}/delete/")
+    page.get_by_role("button", name=re.compile("^Delete “")).click()
+    expect(page.locator("#messages").get_by_role("status")).to_be_visible()
+
+    yield Site(live_server.url, page, browser, str(first.id), str(second.id), str(job.pk))
+
+    context.close()
+    live_server.stop()
+    use_records_api(settings, url="")
+    settings.restore()
+
+
+# Each page: its address, or a function that leads the signed-in page there and waits for what
+# must be checked to be on screen.
+
+
+def records_with_filters(page: Page, site: Site) -> None:
+    page.goto(f"{site.base}/objects/{KEY}/")
+    page.locator(".filters summary").click()  # the filters' checkboxes, open
+    expect(page.get_by_role("checkbox", name="Select this page")).to_be_visible()
+
+
+def edit_with_an_error(page: Page, site: Site) -> None:
+    page.goto(f"{site.base}/objects/{KEY}/{site.record_id}/edit/")
+    page.get_by_role("spinbutton", name="Price").fill("12.345")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
+
+
+def address(path_of):
+    def visit(page: Page, site: Site) -> None:
+        page.goto(site.base + path_of(site))
+
+    return visit
+
+
+PAGES = {
+    "home": address(lambda site: "/"),
+    "records": records_with_filters,
+    "record": address(lambda site: f"/objects/{KEY}/{site.record_id}/"),
+    "record-new": address(lambda site: f"/objects/{KEY}/new/"),
+    "record-edit-error": edit_with_an_error,
+    "record-delete": address(lambda site: f"/objects/{KEY}/{site.record_id}/delete/"),
+    "export": address(lambda site: f"/objects/{KEY}/export/"),
+    "import": address(lambda site: f"/objects/{KEY}/import/"),
+    "bulk-job": address(lambda site: f"/jobs/{site.job_id}/"),
+    "restore": address(lambda site: f"/objects/{KEY}/{site.deleted_id}/restore/"),
+    "not-found": address(lambda site: "/no/such/page/"),
+}
+
+
+def violations(page: Page) -> str:
+    """axe's violations on the page, one line per element: rule, element, what is wrong."""
+    found = axe.run(page, options=AXE_OPTIONS).response["violations"]
+    lines = []
+    for rule in found:
+        for node in rule["nodes"]:
+            target = " ".join(map(str, node["target"]))
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"{rule['id']} ({rule['impact']}): {target}: {summary}")
+    return "\n".join(lines)
+
+
+def other(theme: str) -> str:
+    return "dark" if theme == "light" else "light"
+
+
+def choose_theme(page: Page, theme: str) -> None:
+    """Press the topbar's button for `theme`, and wait until the server has it."""
+    button = page.get_by_role("group", name="Theme").get_by_role("button", name=BUTTONS[theme])
+    if button.get_attribute("aria-pressed") != "true":
+        with page.expect_response(lambda response: response.url.endswith("/accounts/theme/")):
+            button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_nothing(site: Site, name: str, theme: str, width: str):
+    page = site.page
+    page.set_viewport_size(WIDTHS[width])
+    if site.showing != (name, theme):
+        site.showing = None
+        # The user's theme against the opposite system setting: the choice must win.
+        page.emulate_media(color_scheme=other(theme))
+        choose_theme(page, theme)
+        PAGES[name](page, site)
+        site.showing = (name, theme)
+    expect(page.locator("html")).to_have_attribute("data-theme", theme)
+    assert not (found := violations(page)), f"axe on {name}, {theme}, {width}:\n{found}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("theme", THEMES)
+def test_axe_finds_nothing_on_the_sign_in_page(site: Site, theme: str, width: str):
+    """Signed out there is no choice yet: the system's setting decides."""
+    context = site.browser.new_context(viewport=WIDTHS[width], color_scheme=theme)
+    try:
+        page = context.new_page()
+        page.goto(f"{site.base}/accounts/login/")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("data-theme", "system")
+        assert not (found := violations(page)), (
+            f"axe on the sign-in page, {theme}, {width}:\n{found}"
+        )
+    finally:
+        context.close()
+
+
+def test_the_theme_switch_recolours_the_page_at_once_and_the_server_keeps_it(site: Site):
+    page = site.page
+    site.showing = None
+    page.emulate_media(color_scheme="light")
+    page.goto(f"{site.base}/")
+    choose_theme(page, "light")
+    background = "getComputedStyle(document.body).backgroundColor"
+    light = page.evaluate(background)
+    page.evaluate("window.__noReload = true")
+
+    with page.expect_response(lambda response: response.url.endswith("/accounts/theme/")):
+        page.get_by_role("group", name="Theme").get_by_role("button", name="Dark").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert page.evaluate(background) == "rgb(13, 17, 23)"  # --bg of the dark theme
+    assert page.evaluate("window.__noReload === true")
+
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    choose_theme(page, "system")  # follows the emulated system: light again
+    assert page.evaluate(background) == light
