@@ -174,10 +174,12 @@
   });
 
   // An htmx request that would replace the form (none on this page today; a boosted link
-  // tomorrow) asks first too.
+  // tomorrow) asks first too; one that leaves it in place (the theme switch) does not.
   document.addEventListener("htmx:confirm", function (event) {
     var form = recordForm();
     if (!form || form.contains(event.detail.elt) || event.detail.elt.closest("[data-leave]")) return;
+    var target = event.detail.target;
+    if (!target || !target.contains(form)) return;
     if (!unsaved()) return;
     event.preventDefault();
     if (window.confirm("Leave this page? Your changes are not saved.")) event.detail.issueRequest(true);

@@ -146,7 +146,7 @@ def site(db, browser: Browser):
     sign_in(page, live_server.url)
 
     page.goto(f"{live_server.url}/objects/{KEY}/{first.id}/edit/")
-    page.get_by_role("spinbutton", name="Bedrooms").fill("7")
+    page.get_by_role("textbox", name="Bedrooms").fill("7")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#messages").get_by_role("status")).to_be_visible()
     page.goto(f"{live_server.url}/objects/{KEY}/{second.id}/delete/")
@@ -173,9 +173,10 @@ def records_with_filters(page: Page, site: Site) -> None:
 
 def edit_with_an_error(page: Page, site: Site) -> None:
     page.goto(f"{site.base}/objects/{KEY}/{site.record_id}/edit/")
-    page.get_by_role("spinbutton", name="Price").fill("12.345")
+    page.get_by_role("textbox", name="Price").fill("12.345")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Price")).to_be_focused()  # the field in error
 
 
 def address(path_of):
