@@ -179,6 +179,27 @@ def edit_with_an_error(page: Page, site: Site) -> None:
     expect(page.get_by_role("textbox", name="Price")).to_be_focused()  # the field in error
 
 
+def cell_editor(page: Page, site: Site) -> None:
+    page.goto(f"{site.base}/objects/{KEY}/")
+    cell = page.locator("#records-results tbody tr").first.locator('td[data-field="bedrooms"]')
+    cell.dblclick()
+    expect(cell.locator("[data-cell-editor] input[name=bedrooms]")).to_be_focused()
+
+
+def shortcuts(page: Page, site: Site) -> None:
+    page.goto(f"{site.base}/objects/{KEY}/")
+    page.locator("#records-results").focus()
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+
+
+def undo_path(site: Site) -> str:
+    from recordsadmin.records.models import RecordChange
+
+    change = RecordChange.objects.filter(record_id=site.record_id, action="update").latest("id")
+    return f"/objects/{KEY}/{site.record_id}/undo/{change.pk}/"
+
+
 def address(path_of):
     def visit(page: Page, site: Site) -> None:
         page.goto(site.base + path_of(site))
@@ -198,6 +219,9 @@ PAGES = {
     "bulk-job": address(lambda site: f"/jobs/{site.job_id}/"),
     "restore": address(lambda site: f"/objects/{KEY}/{site.deleted_id}/restore/"),
     "not-found": address(lambda site: "/no/such/page/"),
+    "cell-editor": cell_editor,
+    "shortcuts": shortcuts,
+    "undo": address(undo_path),
 }
 
 
@@ -234,6 +258,8 @@ def test_axe_finds_nothing(site: Site, name: str, theme: str, width: str):
     page.set_viewport_size(WIDTHS[width])
     if site.showing != (name, theme):
         site.showing = None
+        # A dialog left open by the page before (the shortcuts) would cover the topbar.
+        page.evaluate("document.querySelectorAll('dialog[open]').forEach(d => d.close())")
         # The user's theme against the opposite system setting: the choice must win.
         page.emulate_media(color_scheme=other(theme))
         choose_theme(page, theme)
