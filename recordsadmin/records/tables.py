@@ -177,7 +177,7 @@ class FieldColumn(RecordColumn):
         self.key = field.key
         # Whether its cells can be edited in place (views/cells.py): the edit form has an
         # input for it. The primary column is a link to the record, edited on its form.
-        self.inline = self.kind.form_field(None) is not None
+        self.inline = self.kind.editable
 
     def cell(self, record: Record) -> str:
         return self.kind.render(record.properties.get(self.key))

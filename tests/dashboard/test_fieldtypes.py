@@ -108,3 +108,12 @@ def test_types_without_a_filter_offer_no_control():
         kind = fieldtypes.of(one_field(data_type, CHOICES))
         assert kind.filter_state(QueryDict("f.x=a&min.x=1")) == (None, None)
         assert kind.filter_control(None) is None
+
+
+@pytest.mark.parametrize("data_type", list(datatypes.DataType))
+@pytest.mark.parametrize("choices", [(), ("a", "b")])
+def test_editable_says_whether_the_form_has_an_input(data_type, choices):
+    """The table asks `editable` for each column (editing in place), instead of making the
+    form field: both must agree."""
+    kind = fieldtypes.of(one_field(data_type, choices))
+    assert kind.editable is (kind.form_field(None) is not None)

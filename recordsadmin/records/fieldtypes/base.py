@@ -82,6 +82,12 @@ class FieldType:
     def placeholder(self) -> dict[str, str]:
         return {"placeholder": self.field.placeholder} if self.field.placeholder else {}
 
+    @property
+    def editable(self) -> bool:
+        """Whether the form has an input for it (form_field gives one): cheaper to ask than
+        making the form field, for every column of every table."""
+        return True
+
     def form_field(self, current: Any = None) -> forms.Field | None:
         """The form field for this field, given the value the record holds now; None for one
         that is shown, not edited (see read_only_note)."""

@@ -15,6 +15,8 @@ class FileUpload(FieldType):
     data_type = "FILE_UPLOAD"
     read_only_note = "Files are managed in GoHighLevel; saving here leaves them as they are."
 
+    editable = False
+
     def form_field(self, current: Any = None) -> forms.Field | None:
         return None
 

@@ -103,6 +103,10 @@ class TextboxList(FieldType):
         "add its lines in GoHighLevel. Saving here leaves it as it is."
     )
 
+    @property
+    def editable(self) -> bool:
+        return bool(self.field.options)
+
     def form_field(self, current: Any = None) -> forms.Field | None:
         if not self.field.options:
             return None
