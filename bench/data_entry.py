@@ -22,7 +22,6 @@ The targets: at most 4 keys a required-only record, at most 16 a full one, focus
 """
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -30,7 +29,7 @@ import time
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
-from table_partial import free_port, run, serve, stop
+from table_partial import demo_env, free_port, run, serve, stop
 
 KEY = "custom_objects.property"
 NEW = f"/objects/{KEY}/new/"
@@ -175,21 +174,7 @@ def main() -> None:
 
     data_dir = tempfile.mkdtemp(prefix="recordsadmin-bench-")
     port = free_port()
-    env = {
-        **os.environ,
-        "RECORDSADMIN_DATA_DIR": data_dir,
-        "DJANGO_SECRET_KEY": "bench-only-" + "k" * 40,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_HTTPS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SANDBOX_RATE_LIMIT": "off",
-        "DEMO_PASSWORD": "bench-password",
-        "LOG_LEVEL": "WARNING",
-    }
-    for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "GHL_API_URL", "DATABASE_URL"):
-        env.pop(name, None)
-    for name in ("SANDBOX_LOCATION_ID", "SANDBOX_TOKEN", "SANDBOX_CREDENTIALS_FILE"):
-        env.pop(name, None)
+    env = demo_env(data_dir)
     python = sys.executable
     server = None
     try:

@@ -80,6 +80,28 @@ def client() -> requests.Session:
     return session
 
 
+def demo_env(data_dir: str) -> dict[str, str]:
+    """The environment of a benchmark's own demo: production settings on plain HTTP, its data
+    in `data_dir`, and the embedded API on the same server (with the credentials sandbox_demo
+    writes there), its rate limit off."""
+    env = {
+        **os.environ,
+        "RECORDSADMIN_DATA_DIR": data_dir,
+        "DJANGO_SECRET_KEY": "bench-only-" + "k" * 40,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SANDBOX_RATE_LIMIT": "off",
+        "DEMO_PASSWORD": "bench-password",
+        "LOG_LEVEL": "WARNING",
+    }
+    for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "GHL_API_URL", "DATABASE_URL"):
+        env.pop(name, None)
+    for name in ("SANDBOX_LOCATION_ID", "SANDBOX_TOKEN", "SANDBOX_CREDENTIALS_FILE"):
+        env.pop(name, None)
+    return env
+
+
 def serve(python: str, env: dict[str, str], port: int, threads: int = 8) -> subprocess.Popen:
     """The dashboard under gunicorn on 127.0.0.1:port, once it answers."""
     server = subprocess.Popen(
@@ -97,9 +119,11 @@ def serve(python: str, env: dict[str, str], port: int, threads: int = 8) -> subp
     with client() as session:
         for _ in range(300):
             try:
-                session.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                # A first answer may be slow (Django starting); only a refused connection is
+                # asked again at once.
+                session.get(f"http://127.0.0.1:{port}/healthz", timeout=(2, 60))
                 return server
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if server.poll() is not None:
                     break
                 time.sleep(0.1)
@@ -258,22 +282,7 @@ def main() -> None:
 
     data_dir = tempfile.mkdtemp(prefix="recordsadmin-bench-")
     port = free_port()
-    env = {
-        **os.environ,
-        "RECORDSADMIN_DATA_DIR": data_dir,
-        "DJANGO_SECRET_KEY": "bench-only-" + "k" * 40,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_HTTPS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SANDBOX_RATE_LIMIT": "off",
-        "DEMO_PASSWORD": "bench-password",
-        "LOG_LEVEL": "WARNING",
-    }
-    # The embedded API on this server, with the credentials sandbox_demo writes in data_dir.
-    for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "GHL_API_URL", "DATABASE_URL"):
-        env.pop(name, None)
-    for name in ("SANDBOX_LOCATION_ID", "SANDBOX_TOKEN", "SANDBOX_CREDENTIALS_FILE"):
-        env.pop(name, None)
+    env = demo_env(data_dir)
     python = sys.executable
     server = None
     try:
