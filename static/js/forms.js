@@ -185,6 +185,127 @@
     if (window.confirm("Leave this page? Your changes are not saved.")) event.detail.issueRequest(true);
   });
 
+  // -- groups of options: one Tab stop, type to choose ----------------------------------------
+  // A radio group is one Tab stop already; a group of checkboxes was one per option (five Tabs
+  // past Amenities). In a group marked data-choices (templates/records/record_form.html) only
+  // one option is in the Tab order (the first chosen, else the first); the arrow keys, Home and
+  // End move between options and Space ticks, as in a radio group. Typing an option's name
+  // chooses it, as typing does in a select: a radio is checked; a checkbox is ticked, and one
+  // this same typing ticked a moment ago is unticked again when the typed text moves on to
+  // another option ("g" ticked Garage, "gy" ticks Gym instead). Space unticks.
+
+  var typed = { group: null, text: "", at: 0, ticked: null };
+
+  function options(group) {
+    return Array.prototype.slice.call(
+      group.querySelectorAll("input[type=radio]:not(:disabled), input[type=checkbox]:not(:disabled)")
+    );
+  }
+
+  function labelOf(input) {
+    var label = input.closest("label") || document.querySelector('label[for="' + CSS.escape(input.id) + '"]');
+    return (label ? label.textContent : input.value).trim().toLowerCase();
+  }
+
+  function rove(group, to) {
+    options(group).forEach(function (input) {
+      input.tabIndex = input === to ? 0 : -1;
+    });
+  }
+
+  function setUpGroup(group) {
+    var all = options(group);
+    if (!all.length || all[0].type !== "checkbox") return; // radios rove by themselves
+    var start = all.filter(function (input) { return input.checked; })[0] || all[0];
+    rove(group, start);
+  }
+
+  function choose(group, input, tick) {
+    input.focus();
+    if (input.type === "checkbox") rove(group, input);
+    if (tick && !input.checked) {
+      input.click(); // a click: change and input fire as if the user ticked it
+      return true;
+    }
+    return false;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    var group = input.closest && input.closest("form[data-record-form] [data-choices]");
+    if (!group || event.ctrlKey || event.metaKey || event.altKey) return;
+    var all = options(group);
+    var at = all.indexOf(input);
+    if (at < 0) return;
+    if (input.type === "checkbox") {
+      var next = null;
+      if (event.key === "ArrowDown" || event.key === "ArrowRight") next = all[(at + 1) % all.length];
+      else if (event.key === "ArrowUp" || event.key === "ArrowLeft") next = all[(at - 1 + all.length) % all.length];
+      else if (event.key === "Home") next = all[0];
+      else if (event.key === "End") next = all[all.length - 1];
+      if (next) {
+        event.preventDefault();
+        choose(group, next, false);
+        return;
+      }
+    }
+    if (event.key.length !== 1 || event.key === " ") return;
+    var now = Date.now();
+    if (typed.group !== group || now - typed.at > 1000) typed = { group: group, text: "", at: now, ticked: null };
+    typed.text += event.key.toLowerCase();
+    typed.at = now;
+    var match = all.filter(function (option) { return labelOf(option).indexOf(typed.text) === 0; })[0];
+    if (!match) return;
+    event.preventDefault();
+    if (typed.ticked && typed.ticked !== match && typed.ticked.checked) typed.ticked.click();
+    if (typed.ticked !== match) typed.ticked = null;
+    if (choose(group, match, true) && match.type === "checkbox") typed.ticked = match;
+  });
+
+  document.addEventListener("focusin", function (event) {
+    var group = event.target.closest && event.target.closest("form[data-record-form] [data-choices]");
+    if (group && event.target.type === "checkbox") rove(group, event.target);
+  });
+
+  // -- dates: typed as text, a calendar for the mouse and for phones --------------------------
+  // The date input is text (recordsadmin/records/fieldtypes/dates.py); a button beside it, out
+  // of the Tab order, opens the browser's own date picker and writes the day it gives back.
+
+  function addCalendar(text) {
+    if (text.dataset.calendar) return;
+    text.dataset.calendar = "1";
+    var picker = document.createElement("input");
+    picker.type = "date";
+    picker.tabIndex = -1;
+    picker.className = "date-picker__input";
+    picker.setAttribute("aria-hidden", "true");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.tabIndex = -1;
+    button.className = "date-picker";
+    var label = document.querySelector('label[for="' + CSS.escape(text.id) + '"]');
+    var name = label ? label.childNodes[0].textContent.trim() : "the date";
+    button.setAttribute("aria-label", "Choose " + name + " from a calendar");
+    button.title = "Choose from a calendar";
+    button.textContent = "📅";
+    text.insertAdjacentElement("afterend", button);
+    button.insertAdjacentElement("afterend", picker);
+    button.addEventListener("click", function () {
+      picker.value = /^\d{4}-\d{2}-\d{2}$/.test(text.value.trim()) ? text.value.trim() : "";
+      try {
+        picker.showPicker();
+      } catch (error) {
+        picker.focus();
+      }
+    });
+    picker.addEventListener("change", function () {
+      if (!picker.value) return;
+      text.value = picker.value;
+      text.dispatchEvent(new Event("input", { bubbles: true }));
+      text.focus();
+    });
+  }
+
   // -- set up, on load and after htmx swaps the form in -------------------------------------
 
   var current = null;
@@ -198,6 +319,8 @@
     showShortcuts(form);
     syncCarry(form);
     if (form.querySelector("[data-carry-pin]")) statusRegion();
+    form.querySelectorAll("[data-choices]").forEach(setUpGroup);
+    form.querySelectorAll("input[data-date-input]").forEach(addCalendar);
     focusFirstField();
   }
 

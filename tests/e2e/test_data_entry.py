@@ -155,6 +155,74 @@ def test_letters_in_a_number_are_kept_and_the_message_says_what_to_type(
     expect(price).to_be_focused()
 
 
+def test_options_are_chosen_by_typing_and_a_checkbox_group_is_one_tab_stop(
+    page: Page, live_server, staff_user, demo
+):
+    new_form(page, live_server.url, demo)
+    fill_required(page, "7 Option Lane")
+    # Property type (radios): Tab lands on the chosen "No value"; typing a name chooses.
+    page.keyboard.press("Tab")
+    page.keyboard.type("con")
+    condo = page.get_by_role("radio", name="Condo")
+    expect(condo).to_be_checked()
+    expect(condo).to_be_focused()
+    # Amenities (checkboxes): one Tab stop whatever the number of options.
+    page.get_by_role("listbox", name="Features").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("checkbox", name="Gym")).to_be_focused()
+    # Typing a name ticks it and moves there; after a pause, typing is a new choice.
+    page.keyboard.type("do")
+    expect(page.get_by_role("checkbox", name="Doorman")).to_be_checked()
+    page.wait_for_timeout(1100)
+    page.keyboard.type("e")
+    expect(page.get_by_role("checkbox", name="Elevator")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Doorman")).to_be_checked()
+    page.wait_for_timeout(1100)
+    page.keyboard.type("p")
+    expect(page.get_by_role("checkbox", name="Parking")).to_be_checked()
+    page.keyboard.type("x")  # no option starts "px": nothing changes
+    expect(page.get_by_role("checkbox", name="Parking")).to_be_checked()
+    # Space unticks; the arrows move without ticking.
+    page.keyboard.press(" ")
+    expect(page.get_by_role("checkbox", name="Parking")).not_to_be_checked()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("checkbox", name="Gym")).to_be_focused()
+    expect(page.get_by_role("checkbox", name="Gym")).not_to_be_checked()
+    # One Tab leaves the group for the next field.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("textbox", name="Kitchen")).to_be_focused()
+    page.keyboard.press(f"{MOD}+s")
+    expect(page.get_by_role("heading", name="7 Option Lane")).to_be_visible()
+    fields = page.locator(".record-fields")
+    expect(fields).to_contain_text("Condo")
+    expect(fields).to_contain_text("Doorman")
+    expect(fields).to_contain_text("Elevator")
+    expect(fields).not_to_contain_text("Parking")
+
+
+def test_a_typed_date_is_read_in_the_common_forms_and_a_wrong_one_is_kept_and_explained(
+    page: Page, live_server, staff_user, demo
+):
+    new_form(page, live_server.url, demo)
+    fill_required(page, "8 Calendar Court")
+    listed = page.get_by_role("textbox", name="Listed on")
+    listed.fill("03/31/2026x")
+    page.keyboard.press(f"{MOD}+s")
+    expect(listed).to_have_value("03/31/2026x")
+    expect(listed).to_have_accessible_description(re.compile("Enter a date, like 2026-03-15"))
+    expect(listed).to_be_focused()
+    # The calendar beside it is for the mouse: out of the Tab order, and what it picks is
+    # written into the text.
+    calendar = page.get_by_role("button", name="Choose Listed on from a calendar")
+    expect(calendar).to_have_attribute("tabindex", "-1")
+    page.locator("#field-listed_on .date-picker__input").fill("2026-04-02")
+    expect(listed).to_have_value("2026-04-02")
+    listed.fill("Mar 31, 2026")
+    page.keyboard.press(f"{MOD}+s")
+    expect(page.get_by_role("heading", name="8 Calendar Court")).to_be_visible()
+    expect(page.locator(".record-fields")).to_contain_text("Mar 31, 2026")
+
+
 def test_leaving_unsaved_input_asks_first_but_not_after_a_save_or_on_cancel(
     page: Page, live_server, staff_user, demo
 ):

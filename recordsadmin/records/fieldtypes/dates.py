@@ -1,4 +1,11 @@
-"""DATE: a day, "YYYY-MM-DD", typed in a date input and filtered by a from–to range."""
+"""DATE: a day, "YYYY-MM-DD", typed as text in the form and filtered by a from–to range.
+
+The form's input is text, not `type="date"`: Chromium's date input puts its calendar button in
+the Tab order (a key more per date on every record) and posts nothing for a date it cannot read
+(the user's text vanished). The text takes the forms people type (ISO, 03/15/2026, Mar 15,
+2026), a refusal names them with an example, and a calendar button beside it (out of the Tab
+order, static/js/forms.js) opens the browser's date picker for the mouse and for phones.
+"""
 
 import datetime
 from typing import Any
@@ -25,7 +32,23 @@ def date_formats_text(day_order: str) -> str:
 
 
 class IsoDateField(forms.DateField):
-    input_formats = ["%Y-%m-%d"]
+    """A day typed as text: ISO, or as written in the US (month first, this dashboard's locale:
+    settings.LANGUAGE_CODE), or with the month by name as the record page shows it."""
+
+    input_formats = [
+        "%Y-%m-%d",
+        "%m/%d/%Y",
+        "%m/%d/%y",
+        "%b %d, %Y",
+        "%b %d %Y",
+        "%d %b %Y",
+        "%B %d, %Y",
+        "%B %d %Y",
+        "%d %B %Y",
+    ]
+    default_error_messages = {
+        "invalid": "Enter a date, like 2026-03-15, 03/15/2026 or Mar 15, 2026.",
+    }
 
     def clean(self, value):
         day = super().clean(value)
@@ -38,7 +61,9 @@ class Date(RangeFilter):
     kind = "date (YYYY-MM-DD)"
 
     def form_field(self, current: Any = None) -> forms.Field:
-        return IsoDateField(widget=forms.DateInput(attrs={"type": "date"}), **self.form_options())
+        attrs = {"autocomplete": "off", "placeholder": "YYYY-MM-DD", **self.placeholder()}
+        attrs["data-date-input"] = ""
+        return IsoDateField(widget=forms.DateInput(attrs=attrs), **self.form_options())
 
     def initial(self, value: Any) -> Any:
         return value[:10] if isinstance(value, str) else value
