@@ -1,6 +1,7 @@
 """Revert a bulk job (bulk/jobs.py job_revert_create, workers.revert_one): a job of its own
-that puts back the values the job's updates replaced, record by record, only where the record
-still holds what the job set; each put-back is in the record's history and can be undone."""
+that puts back the values the job's updates replaced, deletes the records it made and restores
+the records it deleted, record by record; values are put back and records deleted only where the
+record still holds what the job set. Each step is in the history and can be undone in turn."""
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_revert_puts_back_each_records_value_unless_it_changed_since(
     services.record_update(schema=schema, record_id=later, properties={"description": "Mine"})
 
     page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
-    assert "Revert this job" in page and "the 4 records it changed" in page
+    assert "Revert this job" in page and "puts back the values of 4 records it changed" in page
     answer = staff_client.post(f"/jobs/{job.pk}/revert/")
     revert = BulkJob.objects.get(kind=BulkJob.Kind.REVERT)
     assert answer.status_code == 302 and answer["Location"] == f"/jobs/{revert.pk}/"
@@ -90,3 +91,124 @@ def test_a_job_that_changed_no_values_has_nothing_to_revert(records_api, staff_u
     assert jobs.job_revert_create(
         user=staff_user, schema=services.schema_get(key=KEY), job=job
     ) is (None)
+
+
+def run_job(job: BulkJob) -> BulkJob:
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE
+    return job
+
+
+def revert(client, job: BulkJob) -> BulkJob:
+    answer = client.post(f"/jobs/{job.pk}/revert/")
+    assert answer.status_code == 302
+    return run_job(BulkJob.objects.get(params={"reverts": str(job.pk)}))
+
+
+def test_reverting_an_import_deletes_what_it_made_unless_changed_and_puts_back_updates(
+    records_api, staff_user, staff_client
+):
+    records_api(records=2)
+    schema = services.schema_get(key=KEY)
+    existing = sorted(r.id for r in sandbox_records())[0]
+    before = descriptions()[existing]
+    rows = [
+        {"properties": {"address": f"{n} Import Row", "price": n, "status": "Active"}}
+        for n in (1, 2, 3)
+    ]
+    rows.append({"properties": {"description": "Imported"}, "match": {"id": existing}})
+    job = run_job(
+        jobs.job_create(
+            user=staff_user,
+            schema=schema,
+            kind=BulkJob.Kind.IMPORT,
+            params={"mapping": ["address", "price", "status", "description"]},
+            summary="import",
+            items=[{"data": row} for row in rows],
+        )
+    )
+    made = {
+        r.properties["address"]: r.id
+        for r in sandbox_records()
+        if str(r.properties.get("address", "")).endswith("Import Row")
+    }
+    assert len(made) == 3
+    services.record_update(schema=schema, record_id=made["2 Import Row"], properties={"price": 222})
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "puts back the values of 1 record it changed and deletes the 3 records it made" in page
+    done = revert(staff_client, job)
+    left = {r.id: r for r in sandbox_records()}
+    assert made["2 Import Row"] in left, "a record changed since the import is not deleted"
+    assert made["1 Import Row"] not in left and made["3 Import Row"] not in left
+    assert left[existing].properties.get("description") == before
+    skipped = BulkItem.objects.get(job=done, outcome="skipped")
+    assert skipped.reason == "Not deleted: changed since the job (Price)."
+    # Each delete keeps the record's snapshot, so that it can be restored from its page.
+    deletes = RecordChange.objects.filter(job_id=str(done.pk), action="delete")
+    assert deletes.count() == 2 and all(d.before["properties"]["address"] for d in deletes)
+    gone = deletes.get(record_id=made["1 Import Row"])
+    assert "Restore" in staff_client.get(f"/objects/{KEY}/{gone.record_id}/").content.decode()
+
+
+def test_reverting_a_bulk_delete_restores_with_new_ids_and_reverting_that_deletes_them(
+    records_api, staff_user, staff_client
+):
+    records_api(records=3)
+    schema = services.schema_get(key=KEY)
+    addresses = sorted(r.properties["address"] for r in sandbox_records())
+    job = run_job(
+        jobs.job_create(
+            user=staff_user,
+            schema=schema,
+            kind=BulkJob.Kind.DELETE,
+            selection=Selection(query="?", ids=(), all_matching=True),
+            summary="Delete all",
+        )
+    )
+    assert not sandbox_records()
+    # One was restored by hand from its page already: the revert does not make it twice.
+    first = RecordChange.objects.filter(job_id=str(job.pk), action="delete").first()
+    assert staff_client.post(f"/objects/{KEY}/{first.record_id}/restore/").status_code == 303
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "restores the 3 records it deleted (with new ids)" in page
+    done = revert(staff_client, job)
+    assert sorted(r.properties["address"] for r in sandbox_records()) == addresses
+    counts = jobs.job_counts(job=done)
+    assert (counts["done"], counts["skipped"]) == (2, 1)
+    skipped = BulkItem.objects.get(job=done, outcome="skipped")
+    assert skipped.reason.startswith("Already restored, as record ")
+    restores = RecordChange.objects.filter(job_id=str(done.pk), action="restore")
+    assert restores.count() == 2
+    for row in restores:
+        assert row.record_id and row.record_id != row.before["record_id"]
+        assert row.before["restored_from"]
+    # The revert can be reverted: the records it restored are deleted again.
+    again = revert(staff_client, done)
+    assert jobs.job_counts(job=again)["done"] == 2
+    assert len(sandbox_records()) == 1
+
+
+def test_reverting_deletes_and_creates_takes_the_permissions_for_them(
+    records_api, staff_user, client, django_user_model
+):
+    from django.contrib.auth.models import Permission
+
+    records_api(records=2)
+    job = run_job(
+        jobs.job_create(
+            user=staff_user,
+            schema=services.schema_get(key=KEY),
+            kind=BulkJob.Kind.DELETE,
+            selection=Selection(query="?", ids=(), all_matching=True),
+            summary="Delete all",
+        )
+    )
+    editor = django_user_model.objects.create_user("editor", password="pw-for-tests-only")
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_record", "change_record"])
+    )
+    client.force_login(editor)
+    assert "Revert this job" not in client.get(f"/jobs/{job.pk}/").content.decode()
+    assert client.post(f"/jobs/{job.pk}/revert/").status_code == 403
+    assert not BulkJob.objects.filter(kind=BulkJob.Kind.REVERT).exists()

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -229,13 +230,22 @@ def job_failures(*, job: BulkJob):
 # -- revert -------------------------------------------------------------------------------------
 
 
+REVERTIBLE = (
+    RecordChange.Action.UPDATE,
+    RecordChange.Action.CREATE,
+    RecordChange.Action.RESTORE,
+    RecordChange.Action.DELETE,
+)
+
+
 def job_revert_changes(*, job: BulkJob) -> list[RecordChange]:
-    """The changes of `job` a revert puts back: its finished updates of records' values, one
-    per record (a record's latest). Records the job made or deleted are not touched."""
+    """The changes of `job` a revert puts back, one per record (a record's latest): its
+    finished updates of records' values (put back), the records it made or restored (deleted
+    again) and the records it deleted (restored, with new ids)."""
     latest: dict[str, RecordChange] = {}
     changes = RecordChange.objects.filter(
         job_id=str(job.pk),
-        action=RecordChange.Action.UPDATE,
+        action__in=REVERTIBLE,
         outcome=RecordChange.Outcome.OK,
     ).order_by("at", "id")
     for change in changes:
@@ -243,10 +253,60 @@ def job_revert_changes(*, job: BulkJob) -> list[RecordChange]:
     return list(latest.values())
 
 
+@dataclass(frozen=True)
+class RevertPlan:
+    """What reverting a job does, counted: values put back, records deleted (those it made or
+    restored), records restored (those it deleted); and the permissions that takes."""
+
+    put_back: int = 0
+    deleted: int = 0
+    restored: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.put_back + self.deleted + self.restored
+
+    @property
+    def permissions(self) -> list[str]:
+        needed = ["records.change_record"] if self.put_back else []
+        needed += ["records.delete_record"] if self.deleted else []
+        return needed + (["records.add_record"] if self.restored else [])
+
+    @property
+    def text(self) -> str:
+        """ "puts back the values of 3 records, deletes the 2 it made and restores the 1 it
+        deleted (with a new id)"."""
+        parts = []
+        if self.put_back:
+            parts.append(f"puts back the values of {_records(self.put_back)} it changed")
+        if self.deleted:
+            parts.append(f"deletes the {_records(self.deleted)} it made")
+        if self.restored:
+            ids = "a new id" if self.restored == 1 else "new ids"
+            parts.append(f"restores the {_records(self.restored)} it deleted (with {ids})")
+        if len(parts) > 1:
+            return ", ".join(parts[:-1]) + " and " + parts[-1]
+        return parts[0] if parts else ""
+
+
+def _records(count: int) -> str:
+    return f"{count:,} record{'s' if count != 1 else ''}"
+
+
+def job_revert_plan(*, job: BulkJob) -> RevertPlan:
+    actions = Counter(change.action for change in job_revert_changes(job=job))
+    Action = RecordChange.Action
+    return RevertPlan(
+        put_back=actions[Action.UPDATE],
+        deleted=actions[Action.CREATE] + actions[Action.RESTORE],
+        restored=actions[Action.DELETE],
+    )
+
+
 def job_revert_create(*, user, schema: Schema, job: BulkJob) -> BulkJob | None:
-    """A job of its own that puts back what `job`'s updates replaced, record by record, each
-    only while the record still holds what the job set (workers.revert_one). None when the job
-    changed no record's values."""
+    """A job of its own that undoes `job` record by record: values put back, records it made
+    deleted, each only while the record still holds what the job set; records it deleted
+    restored (workers.revert_one). None when the job changed no record."""
     changes = job_revert_changes(job=job)
     if not changes:
         return None

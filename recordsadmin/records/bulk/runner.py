@@ -323,9 +323,15 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
         changed = [key]
     elif job.kind == Kind.REVERT:
         reverted = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
-        action = RecordChange.Action.UPDATE
+        action, before, record_id = revert_action(reverted), item.before, item.record_id
         changed = list(reverted.changed_fields) if reverted else []
         after = None  # the record as the API returns it, once the call is done
+        if action == RecordChange.Action.RESTORE:
+            # As a restore from the record's page (services.record_restore): the new record's
+            # id comes with the answer, and the delete it undoes is named.
+            before = {"restored_from": reverted.pk, "record_id": reverted.record_id}
+            record_id = ""
+        return _change_create(job, schema, record_id, action, before, after, changed)
     else:
         data = item.data or {}
         creating = not data.get("match")
@@ -334,14 +340,29 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
         if "owner" in data:
             after["owner"] = data["owner"]
         changed = sorted(after["properties"]) + (["owner"] if "owner" in data else [])
+    return _change_create(job, schema, item.record_id, action, item.before, after, changed)
+
+
+def revert_action(reverted: RecordChange | None) -> str:
+    """What reverting a change does: an update is undone by an update, a record made (or
+    restored) by a delete, a delete by a restore."""
+    action = reverted.action if reverted else RecordChange.Action.UPDATE
+    if action in (RecordChange.Action.CREATE, RecordChange.Action.RESTORE):
+        return RecordChange.Action.DELETE
+    if action == RecordChange.Action.DELETE:
+        return RecordChange.Action.RESTORE
+    return RecordChange.Action.UPDATE
+
+
+def _change_create(job, schema, record_id, action, before, after, changed) -> RecordChange:
     return RecordChange.objects.create(
         user_id=job.user_id,
         username=job.username,
         location_id=config.location_id(),
         object_key=schema.key,
-        record_id=item.record_id,
+        record_id=record_id,
         action=action,
-        before=item.before,
+        before=before,
         after=after,
         changed_fields=changed,
         job_id=str(job.pk),

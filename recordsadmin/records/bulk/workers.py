@@ -9,7 +9,7 @@ from recordsadmin.client.domain import UNSET, Filter, Record, Schema
 from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError
 from recordsadmin.contract.datatypes import EQ
 from recordsadmin.contract.limits import OWNER
-from recordsadmin.records import fieldtypes, services
+from recordsadmin.records import fieldtypes, selectors, services
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 
 from .changes import already_set, record_value
@@ -158,12 +158,17 @@ def _no_match(schema: Schema, match: Mapping) -> str:
 
 
 def revert_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
-    """Put back what one change of the reverted job replaced, only while the record still
-    holds what that change set (services/undo.py); otherwise skip it and say which fields
-    changed since."""
+    """Undo one change of the reverted job: put back the values an update replaced, delete a
+    record it made (or restored), restore a record it deleted. Values are put back and
+    records deleted only while the record still holds what that change set
+    (services/undo.py); otherwise the item is skipped, saying which fields changed since."""
     change = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
     if change is None:
         return ItemResult(Outcome.SKIPPED, "The job's change is no longer in the history.")
+    if change.action in (RecordChange.Action.CREATE, RecordChange.Action.RESTORE):
+        return _unmake(schema, pacer, item, change)
+    if change.action == RecordChange.Action.DELETE:
+        return _restore(schema, pacer, item, change)
     try:
         services.undo_check(change=change)
     except services.NotUndoable as refusal:
@@ -194,6 +199,60 @@ def revert_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         return write_failed(error, maybe_applied=error.maybe_applied or resumed)
     before = services.record_snapshot(current)
     return ItemResult(Outcome.DONE, record=record, record_id=record.id, before=before)
+
+
+def _unmake(schema: Schema, pacer: Pacer, item: BulkItem, change: RecordChange) -> ItemResult:
+    """Delete a record the job made, while it still holds what the job made it with; its
+    snapshot goes to the history (`before`), so that the delete can be restored in turn."""
+    resumed = getattr(item, "resumed", False)
+    try:
+        current = pacer.call(services.record_get, schema=schema, record_id=item.record_id)
+        moved = services.undo_conflicts(schema=schema, change=change, current=current)
+        if moved:
+            fields = ", ".join(_names(schema, moved))
+            reason = f"Not deleted: changed since the job ({fields})."
+            return ItemResult(Outcome.SKIPPED, reason, drop_history=True)
+        pacer.call(services.record_delete, schema=schema, record_id=item.record_id)
+    except NotFound:
+        if resumed:
+            return ItemResult(Outcome.DONE, RESENT_DELETE)
+        return ItemResult(Outcome.SKIPPED, "Already deleted.", drop_history=True)
+    except HELD_BACK:
+        raise
+    except RecordsApiError as error:
+        maybe_applied = error.maybe_applied or resumed
+        return write_failed(error, maybe_applied=maybe_applied, maybe=MAYBE_DELETED)
+    before = services.record_snapshot(current)
+    return ItemResult(Outcome.DONE, record_id=item.record_id, before=before)
+
+
+def _restore(schema: Schema, pacer: Pacer, item: BulkItem, change: RecordChange) -> ItemResult:
+    """Make a record the job deleted again, from the delete's snapshot (a new id), unless it
+    was restored already (from its page, or by an earlier revert)."""
+    restored = selectors.restored_change_get(deleted=change)
+    if restored is not None:
+        reason = f"Already restored, as record {restored.record_id}."
+        return ItemResult(Outcome.SKIPPED, reason, drop_history=True)
+    if getattr(item, "resumed", False):
+        # A create sent before a restart: sending it again could make the record twice.
+        return ItemResult(Outcome.UNKNOWN, STOPPED_CREATE_REASON)
+    snapshot = change.before or {}
+    properties = services.restorable_properties(schema=schema, snapshot=snapshot)
+    try:
+        record = pacer.call(
+            services.record_create,
+            schema=schema,
+            properties=properties,
+            owner=snapshot.get("owner"),
+        )
+    except HELD_BACK:
+        raise
+    except OutcomeUnknown as error:
+        return ItemResult(Outcome.UNKNOWN, error_reason(error))
+    except RecordsApiError as error:
+        return write_failed(error, maybe_applied=False)
+    reason = f"Restored with a new id (it was {item.record_id})."
+    return ItemResult(Outcome.DONE, reason, record=record, record_id=record.id)
 
 
 def _holds(schema: Schema, record: Record, values: Mapping, owner) -> bool:

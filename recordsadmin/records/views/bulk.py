@@ -196,8 +196,9 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         context["unknown_text"] = _unknown_text(unknown) if unknown else ""
         maybe = jobs.job_unknown_changes(job=job)
         context["maybe_applied_text"] = _maybe_applied_text(job, maybe) if maybe else ""
-        if request.user.has_perm("records.change_record"):
-            context["revertable"] = len(jobs.job_revert_changes(job=job))
+        plan = jobs.job_revert_plan(job=job)
+        if plan.total and request.user.has_perms(plan.permissions):
+            context["revert_plan"] = plan
     template = "records/bulk_job.html"
     if wants_partial(request):
         template += "#job-progress"
@@ -222,22 +223,25 @@ def _milestone(job: BulkJob, counts: dict) -> str:
 @require_POST
 @can_view
 def job_revert(request: HttpRequest, job_id) -> HttpResponse:
-    """A job of its own that puts back what this job's updates replaced (only where the
-    records still hold what it set), and its page."""
+    """A job of its own that undoes this one (values put back, records it made deleted, both
+    only where the records still hold what it set; records it deleted restored), and its page.
+    It takes the permissions of what it does: change, delete, add."""
     job = _job(job_id)
     require_permission_for(request, Kind.REVERT)
     if not job.is_finished:
         messages.error(request, "A job can be reverted once it has finished.")
         return redirect("records:job_detail", job_id=job.pk)
+    plan = jobs.job_revert_plan(job=job)
+    if not request.user.has_perms(plan.permissions):
+        raise PermissionDenied
     revert = jobs.job_revert_create(user=request.user, schema=load_schema(job.object_key), job=job)
     if revert is None:
-        messages.info(request, "This job changed no record's values: there is nothing to revert.")
+        messages.info(request, "This job changed no record: there is nothing to revert.")
         return redirect("records:job_detail", job_id=job.pk)
-    count = f"{revert.total:,} record{'s' if revert.total != 1 else ''}"
     messages.info(
         request,
-        f"Reverting {count}: each gets back its value from before the job, unless it changed "
-        "since (those are skipped, and the report says which).",
+        f"Reverting: the new job {plan.text}. A record changed since the job is left as it "
+        "is (skipped, and the report says which).",
     )
     return redirect("records:job_detail", job_id=revert.pk)
 
