@@ -200,6 +200,88 @@ def undo_path(site: Site) -> str:
     return f"/objects/{KEY}/{site.record_id}/undo/{change.pk}/"
 
 
+def tick_two_rows(page: Page, site: Site) -> None:
+    page.goto(f"{site.base}/objects/{KEY}/")
+    rows = page.locator("#records-results tbody input[type=checkbox]")
+    rows.nth(0).check()
+    rows.nth(1).check()
+
+
+def bulk_edit_preview(page: Page, site: Site) -> None:
+    """The bulk edit with a field and value chosen, and its preview of what changes."""
+    tick_two_rows(page, site)
+    page.get_by_role("button", name="Edit selected…").click()
+    page.get_by_role("combobox", name="Field").select_option(label="Status")
+    page.get_by_role("combobox", name="New value").select_option(label="Sold")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+
+
+def bulk_delete_preview(page: Page, site: Site) -> None:
+    """The delete's preview: the records listed, the search restated."""
+    tick_two_rows(page, site)
+    page.get_by_role("button", name="Delete selected…").click()
+    expect(page.get_by_role("heading", name="Delete properties")).to_be_visible()
+
+
+def import_checked(page: Page, site: Site) -> None:
+    """The import's map page after a check: a row with errors and the rows to be sent."""
+    page.goto(f"{site.base}/objects/{KEY}/import/")
+    csv = "Address,Price,Status,Listed on\n1 Axe Road,350000,Active,2026-03-15\n2 Axe Road,lots,Active,\n"
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "axe.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Check the rows").click()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+
+
+def conflict(page: Page, site: Site) -> None:
+    """The edit form saved over a change someone made since it was opened."""
+    from recordsadmin.records import services
+
+    page.goto(f"{site.base}/objects/{KEY}/{site.record_id}/edit/")
+    page.get_by_role("textbox", name="Bedrooms").fill("8")
+    schema = services.schema_get(key=KEY)
+    services.record_update(schema=schema, record_id=site.record_id, properties={"bedrooms": 2})
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("^Someone changed this"))).to_be_visible()
+
+
+def post_by_script(page: Page, path: str, fields: dict[str, str]) -> None:
+    """Post a form of the script's making (not one of the dashboard's): no CSRF token."""
+    with page.expect_navigation():
+        page.evaluate(
+            """([action, fields]) => {
+                const form = document.createElement("form");
+                form.method = "post";
+                form.action = action;
+                for (const [name, value] of Object.entries(fields)) {
+                    const input = document.createElement("textarea");
+                    input.name = name;
+                    input.value = value;
+                    form.appendChild(input);
+                }
+                document.body.appendChild(form);
+                form.submit();
+            }""",
+            [path, fields],
+        )
+
+
+def csrf_refused(page: Page, site: Site) -> None:
+    page.goto(f"{site.base}/")
+    post_by_script(page, f"/objects/{KEY}/new/", {"address": "No token"})
+    expect(page.get_by_role("heading", name="This form could not be checked")).to_be_visible()
+
+
+def too_large(page: Page, site: Site) -> None:
+    page.goto(f"{site.base}/")
+    big = "x" * (django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    post_by_script(page, f"/objects/{KEY}/new/", {"description": big})
+    expect(page.get_by_role("heading", name="Too much to send")).to_be_visible()
+
+
 def address(path_of):
     def visit(page: Page, site: Site) -> None:
         page.goto(site.base + path_of(site))
@@ -222,6 +304,12 @@ PAGES = {
     "cell-editor": cell_editor,
     "shortcuts": shortcuts,
     "undo": address(undo_path),
+    "bulk-edit-preview": bulk_edit_preview,
+    "bulk-delete-preview": bulk_delete_preview,
+    "import-checked": import_checked,
+    "conflict": conflict,
+    "csrf-refused": csrf_refused,
+    "too-large": too_large,
 }
 
 

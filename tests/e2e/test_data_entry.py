@@ -261,3 +261,19 @@ def test_leaving_unsaved_input_asks_first_but_not_after_a_save_or_on_cancel(
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Properties").click()
     wait_for(page, lambda: asked == ["beforeunload", "beforeunload"])
+
+
+def test_on_a_mac_the_hints_say_command_and_command_keys_save(
+    page: Page, live_server, staff_user, demo
+):
+    page.add_init_script("Object.defineProperty(navigator, 'platform', {get: () => 'MacIntel'})")
+    new_form(page, live_server.url, demo)
+    hint = page.locator(".form-actions kbd.shortcut").first
+    expect(hint).to_have_text("⌘+S")
+    fill_required(page, "9 Command Row")
+    page.keyboard.press("Meta+Enter")
+    expect(status(page)).to_contain_text("“9 Command Row” created")
+    expect(page.get_by_role("textbox", name="Address")).to_be_focused()
+    fill_required(page, "10 Command Row")
+    page.keyboard.press("Meta+s")
+    expect(page.get_by_role("heading", name="10 Command Row")).to_be_visible()
