@@ -227,7 +227,11 @@ def bulk_delete_preview(page: Page, site: Site) -> None:
 def import_checked(page: Page, site: Site) -> None:
     """The import's map page after a check: a row with errors and the rows to be sent."""
     page.goto(f"{site.base}/objects/{KEY}/import/")
-    csv = "Address,Price,Status,Listed on\n1 Axe Road,350000,Active,2026-03-15\n2 Axe Road,lots,Active,\n"
+    csv = (
+        "Address,Price,Status,Listed on\n"
+        "1 Axe Road,350000,Active,2026-03-15\n"
+        "2 Axe Road,lots,Active,\n"
+    )
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": "axe.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
     )
