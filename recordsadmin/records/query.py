@@ -24,12 +24,15 @@ from recordsadmin.contract.limits import (
     OWNER,
     UPDATED_AT,
 )
+from recordsadmin.contract.datatypes import Value, rule
 from recordsadmin.records import fieldtypes
 
 PER_PAGE_CHOICES = (25, 50, 100)
 DEFAULT_PER_PAGE = 25
 # Sort names for the record's own times, as the table's columns call them.
 TIME_SORTS = {"created": CREATED_AT, "updated": UPDATED_AT}
+# How an order is said, by what the field holds: (ascending, descending).
+WAYS = {Value.NUMBER: ("low to high", "high to low"), Value.DATE: ("oldest first", "newest first")}
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,26 @@ class ListQuery:
         """Sort by `name`, or reverse it when it is the current sort; back to page 1."""
         new = f"-{name}" if self.sort == name else name
         return self.params(sort=new, page=1)
+
+    def sort_choices(self) -> list[dict]:
+        """Every order the table offers, both ways, as links (the phone's sort menu: cards have
+        no column headers to click): label, link, and whether it is the current one."""
+        current = self.sort or "-created"
+        named = [("created", "Created", Value.DATE), ("updated", "Updated", Value.DATE)]
+        named += [
+            (f.key, f.name, rule(f.data_type).value)
+            for f in self.schema.fields
+            if fieldtypes.of(f).sortable
+        ]
+        choices = []
+        for name, label, value in named:
+            up, down = WAYS.get(value, ("A to Z", "Z to A"))
+            for sort, way in ((name, up), (f"-{name}", down)):
+                link = self.params(sort="" if sort == "-created" else sort, page=1)
+                choices.append(
+                    {"label": f"{label}, {way}", "link": link, "current": sort == current}
+                )
+        return choices
 
     def page_link(self, page: int) -> str:
         return self.params(page=page)

@@ -1,6 +1,8 @@
 """The table's layout in Chromium: chosen columns, the first column and the header in view
 while scrolling, row density, and cards on a phone."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -122,3 +124,19 @@ def test_on_a_phone_open_filters_leave_the_results_near(phone: Page):
     first = phone.locator("tbody tr").first.bounding_box()
     top = first["y"] + phone.evaluate("window.scrollY")
     assert top < 1.5 * 844, top
+
+
+def test_on_a_phone_the_cards_are_sorted_from_a_menu(phone: Page):
+    menu = phone.locator(".sort-menu")
+    expect(menu.locator("summary")).to_have_text("Sort: Created, newest first")
+    menu.locator("summary").click()
+    phone.get_by_role("link", name="Price, high to low").click()
+    settled(phone)
+    expect(phone).to_have_url(re.compile(r"\?sort=-price$"))
+    prices = phone.locator("tbody td.col-field_price").all_inner_texts()
+    numbers = [float(p.strip().lstrip("$").replace(",", "")) for p in prices if p.strip()]
+    assert numbers == sorted(numbers, reverse=True) and len(numbers) > 5
+    expect(phone.locator(".sort-menu summary")).to_have_text("Sort: Price, high to low")
+    # At a desktop's width the headers sort, and the menu is not shown.
+    phone.set_viewport_size({"width": 1366, "height": 768})
+    expect(phone.locator(".sort-menu")).to_be_hidden()
