@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 
 from recordsadmin.client.domain import Filter, Schema, Sort
+from recordsadmin.contract.datatypes import Value, rule
 from recordsadmin.contract.limits import (
     CREATED_AT,
     MAX_PAGE_LIMIT,
@@ -24,7 +25,6 @@ from recordsadmin.contract.limits import (
     OWNER,
     UPDATED_AT,
 )
-from recordsadmin.contract.datatypes import Value, rule
 from recordsadmin.records import fieldtypes
 
 PER_PAGE_CHOICES = (25, 50, 100)
