@@ -70,11 +70,20 @@ redis:
 		fi; \
 	fi
 
-# The whole suite, then the embedded API's tests again on PostgreSQL (scripts/test-postgres sets
-# up a cluster of its own when run as root with apt-get, and says so when it cannot).
+# The whole suite, and beside it the embedded API's tests again on PostgreSQL
+# (scripts/test-postgres sets up a cluster of its own when run as root with apt-get, and says so
+# when it cannot). The two share nothing (each has its own data folder, database and ports) and
+# spend much of their time waiting on servers and the browser, so on two cores they run at
+# once: the PostgreSQL run's output is kept and shown when both have ended; either failing
+# fails the target.
 test: $(VENV)/.installed chromium redis
-	$(PY) -m pytest
-	scripts/test-postgres
+	@log="$$(mktemp -t recordsadmin-test-postgres.XXXXXX)"; \
+	echo "scripts/test-postgres runs beside pytest; its output follows pytest's"; \
+	scripts/test-postgres >"$$log" 2>&1 & postgres=$$!; \
+	status=0; $(PY) -m pytest || status=$$?; \
+	pg_status=0; wait $$postgres || pg_status=$$?; \
+	echo; echo "---- scripts/test-postgres (exit $$pg_status) ----"; cat "$$log"; rm -f "$$log"; \
+	if [ $$status -ne 0 ]; then exit $$status; fi; exit $$pg_status
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
