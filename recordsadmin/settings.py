@@ -158,6 +158,13 @@ else:
             "LOCATION": "recordsadmin_cache",
         }
     }
+# This process's own memory, for what is drawn the same way again and again and depends on
+# nothing another process could change (the column chooser, keyed by the layout it shows).
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "recordsadmin-local",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -19,6 +19,7 @@ asks the table for a row's cells at once (`row_html`): django-tables2's per-cell
 more than the cells themselves, measured with bench/table_partial.py.
 """
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -283,6 +284,9 @@ class RecordTable(tables.Table):
         self.layout = layout
         # The column chooser's lines: every column but the select box and the primary one.
         self.choices = choices
+        # What the chooser's drawing depends on (records/_table_settings.html caches it by this).
+        drawn = [(c["name"], c["label"], c["shown"]) for c in choices] + [layout.density]
+        self.choices_key = hashlib.sha256(repr(drawn).encode()).hexdigest()[:32]
         self.edit_before, _, self.edit_after = edit_link.partition(_ID)
         editable = bool(edit_link)
         shown = [

@@ -105,3 +105,26 @@ def test_skip_links_after_the_search_box_and_the_shortcuts_dialog(staff_client, 
     for shortcut in ("Next row", "Open the record", "Edit the record", "Tick the row"):
         assert shortcut in dialog
     assert "Save and add another" in dialog
+
+
+def test_the_chooser_is_drawn_once_per_layout_and_the_question_it_sends_follows_the_table(
+    staff_client, staff_user, service
+):
+    from django.core.cache import caches
+
+    caches["local"].clear()
+    first = staff_client.get(URL + "?q=Main", headers=HTMX).content.decode()
+    assert len(caches["local"]._cache) == 1  # the chooser's panel, kept
+    second = staff_client.get(URL + "?q=Oak&sort=-price", headers=HTMX).content.decode()
+    assert len(caches["local"]._cache) == 1  # the same layout: drawn from memory
+    panel = re.compile(r"<summary>Columns and density</summary>.*?</form>", re.S)
+    assert panel.search(first).group(0) == panel.search(second).group(0)
+    # The question is outside the kept panel: each table sends its own.
+    assert 'name="query" value="?q=Main" form="table-settings-form"' in first
+    assert 'name="query" value="?q=Oak&amp;sort=-price" form="table-settings-form"' in second
+    # A new layout is a new drawing.
+    preference_set(user=staff_user, name=NAME, value={"order": [], "hidden": ["field_price"]})
+    third = staff_client.get(URL + "?q=Oak", headers=HTMX).content.decode()
+    assert len(caches["local"]._cache) == 2
+    assert 'id="show-field_price" checked' in panel.search(first).group(0)
+    assert 'id="show-field_price" checked' not in panel.search(third).group(0)

@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from recordsadmin.records import fieldtypes
 
@@ -47,3 +49,33 @@ def pages(table, around: int = 2) -> list[dict | None]:
 @register.simple_tag
 def page_link(table, number: int) -> str:
     return table.query.page_link(number)
+
+
+@register.simple_tag
+def sort_menu(query) -> SafeString:
+    """The order of the cards on a phone, where the table's headers (its sort links) are not
+    shown: a menu of links (ListQuery.sort_choices), so that it works without JavaScript and,
+    with htmx, redraws the table as a header does. Hidden at desktop widths
+    (static/css/table.css). Drawn here rather than by a template loop: the table partial is
+    drawn at every keystroke of a search."""
+    choices = query.sort_choices()
+    current = next((c["label"] for c in choices if c["current"]), "")
+    links = format_html_join(
+        "",
+        '<li><a href="{}" hx-get="{}"{}>{}</a></li>',
+        (
+            (
+                c["link"],
+                c["link"],
+                SafeString(' aria-current="true"' if c["current"] else ""),
+                c["label"],
+            )
+            for c in choices
+        ),
+    )
+    return format_html(
+        '<details class="sort-menu"><summary>Sort: {}</summary>'
+        '<ul class="sort-menu__list">{}</ul></details>',
+        current,
+        links,
+    )
