@@ -271,6 +271,32 @@
   // The date input is text (recordsadmin/records/fieldtypes/dates.py); a button beside it, out
   // of the Tab order, opens the browser's own date picker and writes the day it gives back.
 
+  // A calendar drawn with lines (an emoji needs a font the machine may not have).
+  function calendarIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 20 20");
+    svg.setAttribute("width", "20");
+    svg.setAttribute("height", "20");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    [
+      ["rect", { x: "3", y: "4.5", width: "14", height: "12.5", rx: "2" }],
+      ["path", { d: "M3 8.5h14M7 2.5v4M13 2.5v4" }],
+    ].forEach(function (shape) {
+      var node = document.createElementNS(ns, shape[0]);
+      Object.keys(shape[1]).forEach(function (name) {
+        node.setAttribute(name, shape[1][name]);
+      });
+      node.setAttribute("fill", "none");
+      node.setAttribute("stroke", "currentColor");
+      node.setAttribute("stroke-width", "1.6");
+      node.setAttribute("stroke-linecap", "round");
+      svg.appendChild(node);
+    });
+    return svg;
+  }
+
   function addCalendar(text) {
     if (text.dataset.calendar) return;
     text.dataset.calendar = "1";
@@ -287,7 +313,7 @@
     var name = label ? label.childNodes[0].textContent.trim() : "the date";
     button.setAttribute("aria-label", "Choose " + name + " from a calendar");
     button.title = "Choose from a calendar";
-    button.textContent = "📅";
+    button.appendChild(calendarIcon());
     text.insertAdjacentElement("afterend", button);
     button.insertAdjacentElement("afterend", picker);
     button.addEventListener("click", function () {

@@ -59,9 +59,18 @@ def test_the_primary_column_stays_in_view_when_the_table_scrolls_sideways(table:
     assert width > 1366  # the table is wider than the window
     box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
     region = box.bounding_box()
+    # The tick box first, then the primary column beside it, both in view and on top.
+    tick = table.locator("tbody tr").first.locator("td.col-select")
+    tick_area = tick.bounding_box()
+    assert region["x"] <= tick_area["x"] < region["x"] + 4
+    assert tick.get_by_role("checkbox").evaluate(ON_TOP)
     cell = table.locator("tbody tr").first.locator("td.col-primary")
     area = cell.bounding_box()
-    assert region["x"] <= area["x"] < region["x"] + 4
+    assert (
+        tick_area["x"] + tick_area["width"] - 1
+        <= area["x"]
+        < tick_area["x"] + tick_area["width"] + 4
+    )
     assert cell.evaluate(ON_TOP)  # nothing is drawn over it
 
 
