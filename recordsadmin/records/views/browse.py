@@ -35,6 +35,7 @@ from recordsadmin.records.tables import TableLayout, build_table, preference_nam
 
 from .common import SeeOther, can_view, load_schema
 from .problems import error_status, explain, shows_api_errors, wants_partial
+from .saved import TableViews
 
 # The session key of a record just created through the dashboard, as the create answered it:
 # its page is shown from that answer once (views/editing.py sets it).
@@ -56,11 +57,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @can_view
 @vary_on_headers("HX-Request")
 @shows_api_errors(partial="records/_table_problem.html")
-def record_list(request: HttpRequest, key: str) -> HttpResponse:
+def record_list(
+    request: HttpRequest, key: str, view_id: int | None = None, all_records: bool = False
+) -> HttpResponse:
+    """The table; with `view_id`, as one of the saved views (views/saved.py)."""
     schema = load_schema(key)
+    views = TableViews(request, schema, view_id=view_id)
+    if default := views.opens_default(all_records=all_records):
+        return SeeOther(default)
     query = ListQuery.from_params(schema, request.GET)
     context, status = _table_context(request, schema, query)
     if not wants_partial(request):
+        context["views"] = views
         return render(request, "records/record_list.html", context, status=status)
     response = render(request, "records/record_list.html#records-table", context, status=status)
     # The form sends every field, empty ones too; the address bar gets the same question
