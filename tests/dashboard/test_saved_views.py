@@ -494,3 +494,17 @@ def test_without_javascript_the_counts_are_a_page(staff_client, staff_user, serv
     assert f'<noscript><a class="view-bar__counts" href="{COUNTS}">' in (
         staff_client.get(ALL).content.decode()
     )
+
+
+def test_without_javascript_the_column_chooser_goes_back_to_the_views_page(
+    staff_client, staff_user, service
+):
+    view = view_of(staff_user, "Cheap", "sort=price")
+    form = {"column": ["field_price", "owner"], "show": ["owner"], "query": "?sort=price"}
+    referer = f"http://testserver{page_of(view)}?sort=price"
+    response = staff_client.post(f"/objects/{KEY}/table/", form, headers={"Referer": referer})
+    assert response["Location"] == f"{page_of(view)}?sort=price"
+    # Never to the bare table, which would open the default view with its own columns.
+    staff_client.post(page_of(view, "default"), {"default": "1"})
+    response = staff_client.post(f"/objects/{KEY}/table/", form | {"query": "?"})
+    assert response["Location"] == ALL

@@ -186,18 +186,26 @@ def view_url(schema: Schema, view: SavedView, params: str = "") -> str:
     return f"{base}?{params}" if params else base
 
 
+def table_page(schema: Schema, url: str) -> str:
+    """`url`'s path when it is one of this object's table pages (all records, a view), else
+    "": where a form about the table goes back to, or reads the table's search from."""
+    path = urlsplit(url or "").path
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return ""
+    if match.url_name in TABLE_PAGES and match.kwargs.get("key") == schema.key:
+        return path
+    return ""
+
+
 def _posted_state(request: HttpRequest, schema: Schema) -> str:
     """The table's search as the user sees it: the address htmx reports when it is one of
     this table's pages, else the form's `query` (drawn with the page, which without
     JavaScript is always the page shown)."""
-    current = urlsplit(request.htmx.current_url or "") if request.htmx else None
-    if current is not None:
-        try:
-            match = resolve(current.path)
-        except Resolver404:
-            match = None
-        if match and match.url_name in TABLE_PAGES and match.kwargs.get("key") == schema.key:
-            return current.query
+    current = request.htmx.current_url if request.htmx else ""
+    if current and table_page(schema, current):
+        return urlsplit(current).query
     return request.POST.get("query", "").removeprefix("?")
 
 
