@@ -317,6 +317,7 @@ def test_another_users_private_view_and_other_tables_views_are_not_found(
         for action in ("update", "rename", "delete", "default"):
             assert staff_client.post(page_of(view, action), {"name": "x"}).status_code == 404
     assert staff_client.get(f"/objects/{KEY}/views/999999/").status_code == 404
+    assert staff_client.get(f"/objects/{KEY}/views/{10**30}/open/").status_code == 404
     assert "There is no saved view 999999 of Properties that you can see." in (
         staff_client.get(f"/objects/{KEY}/views/999999/").content.decode()
     )
