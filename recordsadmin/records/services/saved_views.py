@@ -41,7 +41,7 @@ from .schemas import cache_key
 NAME_MAX_LENGTH = SavedView.NAME_MAX_LENGTH
 CHANGE_SHARED = "records.change_shared_view"
 # How long one strip of tabs may take to count: past it, the rest are not counted this time.
-COUNTS_DEADLINE_SECONDS = 5.0
+COUNTS_DEADLINE_SECONDS = 3.0
 # The prefix of a field's column in a TableLayout (recordsadmin/records/tables.py).
 FIELD_COLUMN = "field_"
 

@@ -113,11 +113,7 @@ class TableViews:
 
     @property
     def is_default(self) -> bool:
-        return (
-            self.current is not None
-            and self.default is not None
-            and (self.default.pk == self.current.pk)
-        )
+        return self.current is not None and self.default == self.current
 
     @property
     def query(self) -> str:
