@@ -265,6 +265,10 @@ RECORDS_BUDGET_PROCESSES = int(env_float("RECORDS_BUDGET_PROCESSES", 4))
 # fail at once for RECORDS_BREAKER_RESET_SECONDS, then one probe call goes. 0 turns it off.
 RECORDS_BREAKER_FAILURES = int(env_float("RECORDS_BREAKER_FAILURES", 5))
 RECORDS_BREAKER_RESET_SECONDS = env_float("RECORDS_BREAKER_RESET_SECONDS", 30)
+# Saved views' tabs show record counts (recordsadmin/records/services/saved_views.py): at most
+# RECORDS_VIEW_COUNT_CALLS searches per page, each count kept for everyone this many seconds.
+RECORDS_VIEW_COUNT_CALLS = int(env_float("RECORDS_VIEW_COUNT_CALLS", 10))
+RECORDS_VIEW_COUNT_CACHE_SECONDS = int(env_float("RECORDS_VIEW_COUNT_CACHE_SECONDS", 60))
 
 # The records API. With GHL_TOKEN unset the dashboard talks to its own embedded API under
 # /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.

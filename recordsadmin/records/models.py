@@ -1,13 +1,14 @@
 """The dashboard's own data: who may do what with records, and what was done.
 
-Records themselves live in the records API; here are only the permissions that guard them and
-the history of every write the dashboard made.
+Records themselves live in the records API; here are only the permissions that guard them, the
+history of every write the dashboard made, and the table views people saved.
 """
 
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -207,3 +208,80 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return self.filename or str(self.id)
+
+
+class SavedView(models.Model):
+    """A table's view saved under a name: its search as the address bar carries it
+    (recordsadmin/records/query.py reads and writes `params`) and its columns as the column
+    chooser keeps them (`columns`, recordsadmin/records/tables.py TableLayout). Private to its
+    owner, or shared with everyone who sees the object's table.
+
+    A name is unique (in any case) among its owner's private views of one object of one
+    location, and among the shared views of that object; a private view may have the name of
+    a shared one (its tab says which is shared). `labels` names the fields as they were when
+    the view was saved, so that a field removed from the schema since can still be named.
+    """
+
+    NAME_MAX_LENGTH = 60
+
+    location_id = models.CharField(max_length=64)
+    object_key = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    shared = models.BooleanField(default=False)
+    params = models.TextField(blank=True)
+    columns = models.JSONField(default=dict, blank=True)
+    labels = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["shared", Lower("name"), "id"]
+        default_permissions = ()
+        permissions = [("change_shared_view", "Can change and delete anyone's shared views")]
+        indexes = [models.Index(fields=["location_id", "object_key"], name="records_view_table")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "owner",
+                "location_id",
+                "object_key",
+                condition=models.Q(shared=False),
+                name="records_view_private_name",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "location_id",
+                "object_key",
+                condition=models.Q(shared=True),
+                name="records_view_shared_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.object_key}{', shared' if self.shared else ''})"
+
+
+class DefaultView(models.Model):
+    """The saved view a user's table of one object opens on
+    (recordsadmin/records/views/saved.py)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="default_views"
+    )
+    location_id = models.CharField(max_length=64)
+    object_key = models.CharField(max_length=200)
+    view = models.ForeignKey(SavedView, on_delete=models.CASCADE, related_name="defaults")
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "location_id", "object_key"], name="records_default_view_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.object_key} opens on {self.view_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recordsadmin.records.views import browse, bulk, cells, editing, transfer, undo
+from recordsadmin.records.views import browse, bulk, cells, editing, saved, transfer, undo
 
 app_name = "records"
 
@@ -12,6 +12,18 @@ urlpatterns = [
     path("objects/<str:key>/bulk/", bulk.bulk_edit, name="bulk_edit"),
     path("objects/<str:key>/bulk/start/", bulk.bulk_start, name="bulk_start"),
     path("objects/<str:key>/table/", browse.table_settings, name="table_settings"),
+    # Saved views (views/saved.py), likewise before the record routes.
+    path(
+        "objects/<str:key>/all/", browse.record_list, {"all_records": True}, name="record_list_all"
+    ),
+    path("objects/<str:key>/views/", saved.view_create, name="view_create"),
+    path("objects/<str:key>/views/counts/", saved.view_counts, name="view_counts"),
+    path("objects/<str:key>/views/<int:view_id>/", browse.record_list, name="view_table"),
+    path("objects/<str:key>/views/<int:view_id>/open/", saved.view_open, name="view_open"),
+    path("objects/<str:key>/views/<int:view_id>/update/", saved.view_update, name="view_update"),
+    path("objects/<str:key>/views/<int:view_id>/rename/", saved.view_rename, name="view_rename"),
+    path("objects/<str:key>/views/<int:view_id>/delete/", saved.view_delete, name="view_delete"),
+    path("objects/<str:key>/views/<int:view_id>/default/", saved.view_default, name="view_default"),
     path("objects/<str:key>/export/", transfer.record_export, name="record_export"),
     path("objects/<str:key>/export.csv", transfer.record_export_csv, name="record_export_csv"),
     path(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from recordsadmin.records.models import BulkItem, BulkJob
+from recordsadmin.records.models import BulkItem, BulkJob, SavedView
 from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
 from tests.support.apis import use_records_api
 from tests.support.embedded import use_embedded_demo
@@ -72,6 +72,7 @@ class Site:
     record_id: str
     deleted_id: str
     job_id: str
+    view_id: int
     # The page and theme on screen: the next width of the same page only resizes it (the
     # stylesheet's media queries apply as it changes) instead of loading it again.
     showing: tuple[str, str] | None = None
@@ -126,6 +127,23 @@ def db(django_db_setup, django_db_blocker):
         call_command("flush", interactive=False, verbosity=0)
 
 
+def saved_views(user, location_id: str) -> SavedView:
+    """A private view of the user's whose filter names a field the schema lost (the page says
+    so), and a view another user shared."""
+    table = {"location_id": location_id, "object_key": KEY}
+    team = make_staff("maya", "view_record")
+    SavedView.objects.create(
+        owner=team, name="Pending", params="f.status=Pending", shared=True, **table
+    )
+    return SavedView.objects.create(
+        owner=user,
+        name="Sold, cheapest first",
+        params="f.status=Sold&sort=price&min.lot_size=100",
+        labels={"lot_size": "Lot size"},
+        **table,
+    )
+
+
 @pytest.fixture(scope="module")
 def site(db, browser: Browser):
     """A staff user signed in on a page, 30 demo properties (two pages of the table), one record
@@ -138,9 +156,10 @@ def site(db, browser: Browser):
     # transactional, and its database emptied after it.
     live_server = LiveServer("localhost")
     user = make_staff("staffer", *RECORD_PERMISSIONS)
-    use_embedded_demo(settings, live_server.url + "/sandbox", records=30)
+    location, _ = use_embedded_demo(settings, live_server.url + "/sandbox", records=30)
     first, second = Record.objects.filter(object__key=KEY).order_by("id")[:2]
     job = finished_job(user)
+    view = saved_views(user, location.id)
     context = browser.new_context()
     page = context.new_page()
     sign_in(page, live_server.url)
@@ -153,7 +172,7 @@ def site(db, browser: Browser):
     page.get_by_role("button", name=re.compile("^Delete “")).click()
     expect(page.locator("#messages").get_by_role("status")).to_be_visible()
 
-    yield Site(live_server.url, page, browser, str(first.id), str(second.id), str(job.pk))
+    yield Site(live_server.url, page, browser, str(first.id), str(second.id), str(job.pk), view.pk)
 
     context.close()
     live_server.stop()
@@ -286,6 +305,25 @@ def too_large(page: Page, site: Site) -> None:
     expect(page.get_by_role("heading", name="Too much to send")).to_be_visible()
 
 
+def saved_view_menu(page: Page, site: Site) -> None:
+    """A saved view open: its tab, the others, their counts, what was dropped, its menu."""
+    page.goto(f"{site.base}/objects/{KEY}/views/{site.view_id}/")
+    expect(page.locator(f"#view-count-{site.view_id}")).not_to_be_empty()
+    expect(page.get_by_text("This view's filter on “Lot size” was dropped")).to_be_visible()
+    page.locator("summary", has_text="This view").click()
+    expect(page.get_by_role("button", name="Set as my default")).to_be_visible()
+
+
+def save_view_mistake(page: Page, site: Site) -> None:
+    """The save form, come back in place with its message."""
+    page.goto(f"{site.base}/objects/{KEY}/all/")
+    page.locator("summary", has_text="Save view").click()
+    page.get_by_role("textbox", name="Name of the view").fill("   ")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Give the view a name.")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Name of the view")).to_be_focused()
+
+
 def address(path_of):
     def visit(page: Page, site: Site) -> None:
         page.goto(site.base + path_of(site))
@@ -314,6 +352,9 @@ PAGES = {
     "conflict": conflict,
     "csrf-refused": csrf_refused,
     "too-large": too_large,
+    "saved-view": saved_view_menu,
+    "save-view-mistake": save_view_mistake,
+    "saved-view-delete": address(lambda site: f"/objects/{KEY}/views/{site.view_id}/delete/"),
 }
 
 

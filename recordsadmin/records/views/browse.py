@@ -35,6 +35,7 @@ from recordsadmin.records.tables import TableLayout, build_table, preference_nam
 
 from .common import SeeOther, can_view, load_schema
 from .problems import error_status, explain, shows_api_errors, wants_partial
+from .saved import TableViews, table_page
 
 # The session key of a record just created through the dashboard, as the create answered it:
 # its page is shown from that answer once (views/editing.py sets it).
@@ -56,11 +57,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @can_view
 @vary_on_headers("HX-Request")
 @shows_api_errors(partial="records/_table_problem.html")
-def record_list(request: HttpRequest, key: str) -> HttpResponse:
+def record_list(
+    request: HttpRequest, key: str, view_id: int | None = None, all_records: bool = False
+) -> HttpResponse:
+    """The table; with `view_id`, as one of the saved views (views/saved.py)."""
     schema = load_schema(key)
+    views = TableViews(request, schema, view_id=view_id)
+    if default := views.opens_default(all_records=all_records):
+        return SeeOther(default)
     query = ListQuery.from_params(schema, request.GET)
     context, status = _table_context(request, schema, query)
     if not wants_partial(request):
+        context["views"] = views
         return render(request, "records/record_list.html", context, status=status)
     response = render(request, "records/record_list.html#records-table", context, status=status)
     # The form sends every field, empty ones too; the address bar gets the same question
@@ -88,7 +96,14 @@ def table_settings(request: HttpRequest, key: str) -> HttpResponse:
     params = request.POST.get("query", "").removeprefix("?")
     query = ListQuery.from_params(schema, QueryDict(params))
     if not request.htmx:
-        return SeeOther(reverse("records:record_list", args=[schema.key]) + query.params())
+        # Back to the page it was sent from (a saved view's, say); never to the bare table,
+        # which would open the default view with its own columns.
+        params = query.params()
+        back = table_page(schema, request.headers.get("Referer", ""))
+        if not back:
+            name = "records:record_list" if params != "?" else "records:record_list_all"
+            back = reverse(name, args=[schema.key])
+        return SeeOther(back + (params if params != "?" else ""))
     context, status = _table_context(request, schema, query)
     context["settings_open"] = True
     return render(request, "records/record_list.html#records-table", context, status=status)
