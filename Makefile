@@ -70,20 +70,25 @@ redis:
 		fi; \
 	fi
 
-# The whole suite, and beside it the embedded API's tests again on PostgreSQL
+# The whole suite on SQLite, and the embedded API's tests again on PostgreSQL
 # (scripts/test-postgres sets up a cluster of its own when run as root with apt-get, and says so
 # when it cannot). The two share nothing (each has its own data folder, database and ports) and
 # spend much of their time waiting on servers and the browser, so on two cores they run at
-# once: the PostgreSQL run's output is kept and shown when both have ended; either failing
-# fails the target.
+# once, the PostgreSQL run's output kept and shown after pytest's; then the tests marked
+# `timing` (tests/conftest.py: rate windows, the fleet, the breaker...) run on each database on
+# their own, one after the other, so that no busy core decides them. Any run failing fails the
+# target, after all have run.
 test: $(VENV)/.installed chromium redis
 	@log="$$(mktemp -t recordsadmin-test-postgres.XXXXXX)"; \
-	echo "scripts/test-postgres runs beside pytest; its output follows pytest's"; \
-	scripts/test-postgres >"$$log" 2>&1 & postgres=$$!; \
-	status=0; $(PY) -m pytest || status=$$?; \
-	pg_status=0; wait $$postgres || pg_status=$$?; \
-	echo; echo "---- scripts/test-postgres (exit $$pg_status) ----"; cat "$$log"; rm -f "$$log"; \
-	if [ $$status -ne 0 ]; then exit $$status; fi; exit $$pg_status
+	echo "== the suite on SQLite, and beside it scripts/test-postgres (its output follows)"; \
+	scripts/test-postgres -m "not timing" >"$$log" 2>&1 & postgres=$$!; \
+	status=0; $(PY) -m pytest -m "not timing" || status=$$?; \
+	wait $$postgres || status=$$?; \
+	echo; echo "== scripts/test-postgres"; cat "$$log"; rm -f "$$log"; \
+	echo; echo "== tests marked timing, on SQLite, then on PostgreSQL"; \
+	$(PY) -m pytest -m timing || status=$$?; \
+	scripts/test-postgres -m timing || status=$$?; \
+	exit $$status
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,28 @@ from tests.support.embedded import use_embedded_demo
 from tests.support.redis import NOT_INSTALLED
 from tests.support.redis import redis_server as start_redis
 
+# Tests that measure or depend on the pace of calls: rate windows, the fleet's share of the
+# limit, the breaker's timings, Redis stopped and started, PostgreSQL's plans. `make test` runs
+# them on their own, after the rest (which runs on SQLite and PostgreSQL at once), so that a
+# busy second core never decides them.
+TIMING = (
+    "tests/fleet/",
+    "tests/windows/test_stores.py",
+    "tests/sandbox/test_ratelimit.py",
+    "tests/sandbox/test_indexes.py",
+    "tests/sandbox/test_sqlite_concurrency.py",
+    "tests/test_redis_cache.py",
+    "tests/records/test_breaker.py",
+    "tests/bulk/test_rate_limit.py",
+    "tests/bulk/test_pacing.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(TIMING):
+            item.add_marker(pytest.mark.timing)
+
 PASSWORD = "correct horse battery staple"
 
 
