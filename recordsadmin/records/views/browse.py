@@ -60,8 +60,13 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
     query = ListQuery.from_params(schema, request.GET)
     context, status = _table_context(request, schema, query)
+    if query.refused and status == 200:
+        # Only what no form of ours sends (recordsadmin/records/conditions.py).
+        status = 400
     if not wants_partial(request):
         return render(request, "records/record_list.html", context, status=status)
+    # The filter builder comes too, out of band: the question may have changed under it.
+    context["builder_oob"] = True
     response = render(request, "records/record_list.html#records-table", context, status=status)
     # The form sends every field, empty ones too; the address bar gets the same question
     # without them. The same question twice (Enter after the search-as-you-type already ran)
@@ -119,7 +124,7 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
         editable=editable,
         layout=layout,
     )
-    context |= {"page": page, "table": table, "users": users}
+    context |= {"page": page, "table": table, "users": users, "chips": query.chips(users)}
     return context, 200
 
 
