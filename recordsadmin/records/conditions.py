@@ -352,18 +352,33 @@ def builder(schema: Schema, conditions: Conditions, *, focus: str = "") -> dict:
         }
         for g, group in enumerate(conditions.groups, 1)
     ]
+    items = len(top) + len(groups)
+    room = conditions.rows < MAX_CONDITIONS
+    # What the builder is made of, but for the operators and values chosen in its controls,
+    # which the page already shows as the user left them: static/js/filters.js swaps a
+    # redrawn builder in only when this differs (a row came or went, a field changed and its
+    # value with it, a value was refused), so that typing in a list is not cut short.
+    shape = (
+        conditions.match if items > 1 else "",
+        [_shape(row) for row in top],
+        [(group["match"], [_shape(row) for row in group["rows"]]) for group in groups],
+        room,
+    )
     return {
         "match": conditions.match,
         "rows": top,
         "groups": groups,
-        "items": len(top) + len(groups),
-        "room": conditions.rows < MAX_CONDITIONS,
+        "items": items,
+        "room": room,
         "limit": MAX_CONDITIONS,
         "focus": focus,
-        # What the builder shows, to tell whether a redrawn one differs (static/js/filters.js).
-        "state": hashlib.blake2b(repr(conditions).encode(), digest_size=8).hexdigest(),
+        "state": hashlib.blake2b(repr(shape).encode(), digest_size=8).hexdigest(),
         "maxlength": MAX_CONDITION_TEXT,
     }
+
+
+def _shape(row: dict) -> tuple:
+    return row["field"], (row["input"] or {}).get("kind"), row["problem"]
 
 
 def _row(schema: Schema, fields, name: str, label: str, condition: Condition, focus) -> dict:

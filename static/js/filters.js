@@ -1,52 +1,101 @@
-// The filter builder in the search form (templates/records/_filter_builder.html) as htmx
+// The filter builder in the search form (templates/records/_filter_builder.html) while htmx
 // redraws the table: each table the server sends brings the builder drawn for its question,
 // out of band. The page works without this file: the builder's buttons send the form.
 (function () {
   "use strict";
 
   var BUILDER = "filter-builder";
-  // The builder as the server drew it for the address shown: htmx keeps the page for the back
-  // button when the next question is asked, after the user already changed the builder for it.
-  var drawn = null;
+  var STORE = "filters:drawn";
+  var KEPT = 30; // addresses whose builder is kept for the back button
 
-  function remember() {
-    var builder = document.getElementById(BUILDER);
-    if (!builder) return;
-    // Focus was placed on load (a new row's field); back and forward must not move it again.
-    builder.querySelectorAll("[autofocus]").forEach(function (el) {
-      el.removeAttribute("autofocus");
-    });
-    drawn = builder.outerHTML;
+  function here() {
+    return window.location.pathname + window.location.search;
   }
 
-  // The same builder again (the question changed elsewhere: the search text, a page) is not
-  // swapped in: what the user is typing in it stays.
+  // The builder as the server drew it for each address, by address: htmx keeps a page for the
+  // back button when the next question is asked, after the user already changed the builder
+  // for that one; the page is given back with the builder of its own address.
+  function load() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(STORE) || "[]");
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function keep(path, builder) {
+    var copy = builder.cloneNode(true);
+    copy.removeAttribute("hx-swap-oob");
+    // Focus was placed when it came (a new row's field); back must not move it again.
+    copy.querySelectorAll("[autofocus]").forEach(function (el) {
+      el.removeAttribute("autofocus");
+    });
+    var entries = load().filter(function (entry) { return entry[0] !== path; });
+    entries.push([path, copy.outerHTML]);
+    try {
+      window.sessionStorage.setItem(STORE, JSON.stringify(entries.slice(-KEPT)));
+    } catch (error) {
+      // Storage full or refused: back shows the builder as it was left.
+    }
+  }
+
+  function drawnFor(path) {
+    var entry = load().filter(function (item) { return item[0] === path; })[0];
+    return entry ? entry[1] : null;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var builder = document.getElementById(BUILDER);
+    if (builder) keep(here(), builder);
+  });
+
+  // A builder made of the same rows (data-state: the question changed elsewhere, or only an
+  // operator or value the page already shows as chosen) is not swapped in, so that what the
+  // user is typing or choosing stays. htmx has put the new address in the bar by now.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
     if (!target || target.id !== BUILDER) return;
     var incoming = event.detail.fragment.querySelector("#" + BUILDER);
-    if (incoming && incoming.dataset.state === target.dataset.state) {
-      event.detail.shouldSwap = false;
-    }
+    if (!incoming) return;
+    keep(here(), incoming);
+    if (incoming.dataset.state === target.dataset.state) event.detail.shouldSwap = false;
   });
 
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === BUILDER) {
-      window.setTimeout(remember, 0); // after htmx has focused its autofocus
-    }
+  document.addEventListener("htmx:historyCacheHit", function (event) {
+    var drawn = drawnFor(event.detail.path);
+    if (!drawn) return;
+    var page = document.createElement("template");
+    page.innerHTML = event.detail.item.content;
+    var old = page.content.getElementById(BUILDER);
+    if (!old) return;
+    var fresh = document.createElement("template");
+    fresh.innerHTML = drawn;
+    old.replaceWith(fresh.content.firstElementChild);
+    event.detail.item.content = page.innerHTML;
   });
 
-  document.addEventListener("htmx:beforeHistorySave", function () {
-    var builder = document.getElementById(BUILDER);
-    if (!builder || drawn === null) return;
-    var template = document.createElement("template");
-    template.innerHTML = drawn;
-    builder.replaceWith(template.content.firstElementChild);
-  });
+  // A list chosen by typing the start of an option's name changes at each letter ("S" picks
+  // Status before "Sq" picks Square feet): from the keyboard, the form is sent when the typing
+  // pauses, not at each letter (a redrawn builder would end the typing). From the mouse, at once.
+  var PAUSE = 700;
+  var keyAt = 0;
+  var timer = null;
 
-  document.addEventListener("htmx:historyRestore", remember);
-  document.addEventListener("DOMContentLoaded", function () {
-    // After the browser placed focus by autofocus.
-    window.setTimeout(remember, 0);
-  });
+  function builderList(element) {
+    return element && element.closest ? element.closest("#" + BUILDER + " select") : null;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (builderList(event.target)) keyAt = Date.now();
+  }, true);
+
+  document.addEventListener("change", function (event) {
+    if (!builderList(event.target) || Date.now() - keyAt > 250) return;
+    event.stopPropagation();
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () {
+      var builder = document.getElementById(BUILDER);
+      if (builder) builder.dispatchEvent(new Event("change", { bubbles: true }));
+    }, PAUSE);
+  }, true);
 })();
