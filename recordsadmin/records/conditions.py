@@ -32,11 +32,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.safestring import SafeString
 
 from recordsadmin.client.domain import Filter, FilterGroup, Schema
 from recordsadmin.contract.datatypes import OPERATORS, PRESENCE
 from recordsadmin.records import fieldtypes
 from recordsadmin.records.fieldtypes.base import MAX_CONDITION_TEXT, ConditionValueError
+from recordsadmin.records.formatting import esc
 
 # Conditions in all, at the top level and in groups together: enough for any question a person
 # builds by hand, and with the panel's filters still inside the records API's bound on one
@@ -333,7 +335,8 @@ def _add(schema: Schema, action: str, reading: Reading) -> None:
 
 def builder(schema: Schema, conditions: Conditions, *, focus: str = "") -> dict:
     """What templates/records/_filter_builder.html draws: every row with its controls' names,
-    ids and choices, the groups, and whether another row fits."""
+    ids and choices (their <option>s as HTML, made here: a builder of 20 rows holds hundreds),
+    the groups, and whether another row fits."""
     fields = [(f.key, f.name) for f in schema.fields]
     top = [
         _row(schema, fields, f"c{n}", f"Condition {n}", c, focus)
@@ -352,49 +355,67 @@ def builder(schema: Schema, conditions: Conditions, *, focus: str = "") -> dict:
         }
         for g, group in enumerate(conditions.groups, 1)
     ]
-    items = len(top) + len(groups)
-    room = conditions.rows < MAX_CONDITIONS
-    # What the builder is made of, but for the operators and values chosen in its controls,
-    # which the page already shows as the user left them: static/js/filters.js swaps a
-    # redrawn builder in only when this differs (a row came or went, a field changed and its
-    # value with it, a value was refused), so that typing in a list is not cut short.
-    shape = (
-        conditions.match if items > 1 else "",
-        [_shape(row) for row in top],
-        [(group["match"], [_shape(row) for row in group["rows"]]) for group in groups],
-        room,
-    )
     return {
         "match": conditions.match,
         "rows": top,
         "groups": groups,
-        "items": items,
-        "room": room,
+        "items": len(top) + len(groups),
+        "room": conditions.rows < MAX_CONDITIONS,
         "limit": MAX_CONDITIONS,
         "focus": focus,
-        "state": hashlib.blake2b(repr(shape).encode(), digest_size=8).hexdigest(),
+        "state": state(schema, conditions),
         "maxlength": MAX_CONDITION_TEXT,
     }
 
 
-def _shape(row: dict) -> tuple:
-    return row["field"], (row["input"] or {}).get("kind"), row["problem"]
+def state(schema: Schema, conditions: Conditions) -> str:
+    """What the builder is made of, but for the operators and values chosen in its controls,
+    which the page shows as the user left them. A redrawn builder is sent and swapped in only
+    when this differs (a row came or went, a field changed and its value input with it, a
+    value was refused; views/browse.py, static/js/filters.js): typing in a list is not cut
+    short, and a table redrawn for another page or sort costs no builder."""
+
+    def shape(c: Condition) -> tuple:
+        kind = fieldtypes.of(schema.field(c.field)).condition_input(c.op)
+        return c.field, kind and kind["kind"], c.problem
+
+    items = len(conditions.conditions) + len(conditions.groups)
+    made_of = (
+        conditions.match if items > 1 else "",
+        [shape(c) for c in conditions.conditions],
+        [(g.match, [shape(c) for c in g.conditions]) for g in conditions.groups],
+        conditions.rows < MAX_CONDITIONS,
+    )
+    return hashlib.blake2b(repr(made_of).encode(), digest_size=8).hexdigest()
+
+
+def _options(choices: Iterable[tuple[str, str]], chosen: str) -> SafeString:
+    return SafeString(
+        "".join(
+            f'<option value="{esc(value)}"{" selected" if value == chosen else ""}>'
+            f"{esc(text)}</option>"
+            for value, text in choices
+        )
+    )
 
 
 def _row(schema: Schema, fields, name: str, label: str, condition: Condition, focus) -> dict:
     f = schema.field(condition.field)
     kind = fieldtypes.of(f)
     row_id = name.replace(".", "-")
+    value_input = kind.condition_input(condition.op)
+    operators = [(op, kind.operator_text(op)) for op in kind.operators]
     return {
         "name": name,
         "id": row_id,
         "focus": focus == f"{row_id}-field",
         "label": label,
-        "fields": fields,
-        "field": condition.field,
-        "operators": [(op, kind.operator_text(op)) for op in kind.operators],
-        "op": condition.op,
-        "input": kind.condition_input(condition.op),
+        "field_options": _options(fields, condition.field),
+        "op_options": _options(operators, condition.op),
+        "input": value_input,
+        "value_options": _options(value_input.get("options", ()), condition.text)
+        if value_input
+        else "",
         "text": condition.text,
         "problem": condition.problem,
         "was": f"{condition.field}:{condition.op}",

@@ -13,6 +13,7 @@ groups (`match`, `c1.field`, `g1.c1.op`..., recordsadmin/records/conditions.py).
 apply together.
 """
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -153,6 +154,12 @@ class ListQuery:
         draws them."""
         return builder.builder(self.schema, self.conditions, focus=self.focus)
 
+    @property
+    def builder_state(self) -> str:
+        """What the filter builder is made of (conditions.state), to tell whether the page's
+        builder must be drawn again."""
+        return builder.state(self.schema, self.conditions)
+
     def conditions_in_words(self) -> str:
         """The builder's conditions as one phrase ("Price is at least $1.00 and (…)")."""
         return builder.in_words(self.schema, self.conditions)
@@ -208,22 +215,34 @@ class ListQuery:
 
     def params(self, **changes) -> str:
         """The query string for this view with `changes`, without defaults; `?` included."""
-        query = replace(self, **changes) if changes else self
+        # Sort headers and page links change only the order or the page: the question's part
+        # is written once per view (a table has a few dozen such links).
+        query = self if changes.keys() <= {"sort", "page", "per_page"} else replace(self, **changes)
+        sort = changes.get("sort", query.sort)
+        per_page = changes.get("per_page", query.per_page)
+        page = changes.get("page", query.page)
         pairs: list[tuple[str, str]] = []
-        if query.q:
-            pairs.append(("q", query.q))
-        for kind, state in query._types():
+        if sort:
+            pairs.append(("sort", sort))
+        if per_page != DEFAULT_PER_PAGE:
+            pairs.append(("per_page", str(per_page)))
+        if page > 1:
+            pairs.append(("page", str(page)))
+        written = "&".join(part for part in (query._question, urlencode(pairs)) if part)
+        return f"?{written}"
+
+    @functools.cached_property
+    def _question(self) -> str:
+        """The search text, the filters and the builder's conditions as a query string."""
+        pairs: list[tuple[str, str]] = []
+        if self.q:
+            pairs.append(("q", self.q))
+        for kind, state in self._types():
             pairs += kind.filter_pairs(state)
-        if query.owner:
-            pairs.append(("owner", query.owner))
-        pairs += query.conditions.pairs()
-        if query.sort:
-            pairs.append(("sort", query.sort))
-        if query.per_page != DEFAULT_PER_PAGE:
-            pairs.append(("per_page", str(query.per_page)))
-        if query.page > 1:
-            pairs.append(("page", str(query.page)))
-        return "?" + urlencode(pairs) if pairs else "?"
+        if self.owner:
+            pairs.append(("owner", self.owner))
+        pairs += self.conditions.pairs()
+        return urlencode(pairs)
 
     def sort_link(self, name: str) -> str:
         """Sort by `name` alone, or the other way when it is what the sort starts with; back

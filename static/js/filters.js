@@ -23,9 +23,21 @@
     }
   }
 
+  // The builder as it is now, its controls' values written into their attributes (what a copy
+  // of the page shows).
   function keep(path, builder) {
     var copy = builder.cloneNode(true);
-    copy.removeAttribute("hx-swap-oob");
+    var controls = builder.querySelectorAll("input, select");
+    copy.querySelectorAll("input, select").forEach(function (el, at) {
+      var live = controls[at];
+      if (el.tagName === "SELECT") {
+        Array.prototype.forEach.call(el.options, function (option, n) {
+          option.toggleAttribute("selected", live.options[n].selected);
+        });
+      } else {
+        el.setAttribute("value", live.value);
+      }
+    });
     // Focus was placed when it came (a new row's field); back must not move it again.
     copy.querySelectorAll("[autofocus]").forEach(function (el) {
       el.removeAttribute("autofocus");
@@ -44,21 +56,34 @@
     return entry ? entry[1] : null;
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  function keepHere() {
     var builder = document.getElementById(BUILDER);
     if (builder) keep(here(), builder);
+  }
+
+  document.addEventListener("DOMContentLoaded", keepHere);
+  // Once a table is drawn for the address now in the bar, the builder shows its question: as
+  // drawn again by the server, or as the user set it (and sent it) when nothing else changed.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "records-table") keepHere();
   });
 
-  // A builder made of the same rows (data-state: the question changed elsewhere, or only an
-  // operator or value the page already shows as chosen) is not swapped in, so that what the
-  // user is typing or choosing stays. htmx has put the new address in the bar by now.
+  // The server sends the builder again only when it is made of other rows than this one
+  // (views/browse.py)...
+  document.addEventListener("htmx:configRequest", function (event) {
+    var builder = document.getElementById(BUILDER);
+    if (builder) event.detail.headers["X-Filter-Builder"] = builder.dataset.state;
+  });
+
+  // ... and one made of the same rows is not swapped in (a request sent before the last change
+  // of the page's builder), so that what the user is typing or choosing stays.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
     if (!target || target.id !== BUILDER) return;
     var incoming = event.detail.fragment.querySelector("#" + BUILDER);
-    if (!incoming) return;
-    keep(here(), incoming);
-    if (incoming.dataset.state === target.dataset.state) event.detail.shouldSwap = false;
+    if (incoming && incoming.dataset.state === target.dataset.state) {
+      event.detail.shouldSwap = false;
+    }
   });
 
   document.addEventListener("htmx:historyCacheHit", function (event) {

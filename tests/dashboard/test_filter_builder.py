@@ -129,6 +129,30 @@ def test_the_partial_brings_the_builder_out_of_band_and_the_page_holds_it_once(
     assert '<option value="gte" selected>is at least</option>' in builder
 
 
+def test_the_builder_is_sent_again_only_when_the_pages_is_made_of_other_rows(staff_client, service):
+    """static/js/filters.js sends the page's builder's data-state as X-Filter-Builder."""
+    first = staff_client.get(f"{URL}?{GROUPED}", headers=HTMX).content.decode()
+    drawn = re.search(r'id="filter-builder" class="builder" data-state="(\w+)"', first).group(1)
+    same = {**HTMX, "X-Filter-Builder": drawn}
+    # Another page, sort or search text, or another operator or value in the same rows.
+    for other in (
+        f"{GROUPED}&page=2",
+        f"{GROUPED}&sort=-price&q=oak",
+        GROUPED.replace("gte", "lt"),
+    ):
+        assert (
+            'id="filter-builder"'
+            not in staff_client.get(f"{URL}?{other}", headers=same).content.decode()
+        )
+    for changed in (f"{GROUPED}&add=c", GROUPED.replace("c1.field=bedrooms", "c1.field=price")):
+        assert (
+            'id="filter-builder"'
+            in staff_client.get(f"{URL}?{changed}", headers=same).content.decode()
+        )
+    response = staff_client.get(f"{URL}?{GROUPED}", headers=same)
+    assert "X-Filter-Builder" in response["Vary"]
+
+
 def test_add_condition_without_javascript_reloads_with_one_more_row_in_focus(staff_client, service):
     """The plain form sends every field and the button's add=c."""
     form = {"q": "", "c1.field": "bedrooms", "c1.op": "gte", "c1.value": "3", "add": "c"}

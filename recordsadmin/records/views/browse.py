@@ -54,7 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @can_view
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "X-Filter-Builder")
 @shows_api_errors(partial="records/_table_problem.html")
 def record_list(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
@@ -65,8 +65,9 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
         status = 400
     if not wants_partial(request):
         return render(request, "records/record_list.html", context, status=status)
-    # The filter builder comes too, out of band: the question may have changed under it.
-    context["builder_oob"] = True
+    # The filter builder comes too, out of band, when it is no longer made of what the page
+    # shows (static/js/filters.js sends that as X-Filter-Builder).
+    context["builder_oob"] = request.headers.get("X-Filter-Builder") != query.builder_state
     response = render(request, "records/record_list.html#records-table", context, status=status)
     # The form sends every field, empty ones too; the address bar gets the same question
     # without them. The same question twice (Enter after the search-as-you-type already ran)
