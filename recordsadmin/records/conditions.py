@@ -40,6 +40,8 @@ from recordsadmin.records import fieldtypes
 from recordsadmin.records.fieldtypes.base import MAX_CONDITION_TEXT, ConditionValueError
 from recordsadmin.records.formatting import esc
 
+# The messages about the builder's parameters on one page; the rest are counted.
+MAX_PROBLEMS = 8
 # Conditions in all, at the top level and in groups together: enough for any question a person
 # builds by hand, and with the panel's filters still inside the records API's bound on one
 # search (docs/records-api.md).
@@ -173,12 +175,13 @@ def read(schema: Schema, params: QueryDict) -> Reading:
     top: dict[int, dict[str, str]] = {}
     groups: dict[int, dict] = {}
     nested: list[str] = []
+    unknown: list[str] = []
     for name, values in params.lists():
         if not (_CONDITION.fullmatch(name) or _GROUP_MATCH.fullmatch(name)):
             if _NESTED.fullmatch(name):
                 nested.append(_NESTED.fullmatch(name)[1])
             elif _BUILDER_LIKE.fullmatch(name):
-                reading.problems.append(f"“{name}” is no part of a filter: it was left out.")
+                unknown.append(name)
             continue
         if len(values) > 1:
             reading.refused = f"“{name}” is given {len(values)} times."
@@ -193,15 +196,33 @@ def read(schema: Schema, params: QueryDict) -> Reading:
         match = _CONDITION.fullmatch(name)
         rows = top if match[1] is None else groups.setdefault(int(match[1]), {"rows": {}})["rows"]
         rows.setdefault(int(match[2]), {})[match[3]] = value
-    for prefix in dict.fromkeys(nested):
+    if nested:
         reading.problems.append(
-            f"Groups hold conditions, not other groups: “{prefix}” was left out."
+            f"Groups hold conditions, not other groups: {_named(nested)} left out."
         )
+    if unknown:
+        reading.problems.append(f"No part of a filter: {_named(unknown)} left out.")
     if _remove(params.get("remove", ""), top, groups):
         reading.focus = "builder-add"
     reading.conditions = _conditions(schema, params.get("match"), top, groups, reading.problems)
     _add(schema, params.get("add", ""), reading)
+    if len(reading.problems) > MAX_PROBLEMS:
+        more = len(reading.problems) - MAX_PROBLEMS + 1
+        reading.problems[MAX_PROBLEMS - 1 :] = [
+            f"And {more} more parts of the filter were left out."
+        ]
     return reading
+
+
+def _named(names: list[str]) -> str:
+    """Names from the address in a sentence, a few of them and cut short: "“g1.g2”, “g3.g1”
+    and 4 more were"."""
+    shown = [f"“{name[:40]}”" for name in dict.fromkeys(names)]
+    if len(shown) == 1:
+        return f"{shown[0]} was"
+    more = len(shown) - 3
+    listed = ", ".join(shown[:3]) + (f" and {more} more" if more > 0 else "")
+    return f"{listed} were"
 
 
 def _remove(action: str, top: dict, groups: dict) -> bool:
@@ -246,7 +267,7 @@ def _match(value: str | None, default: str, whose: str, problems: list[str]) -> 
         return default
     if value in MATCHES:
         return value
-    problems.append(f"{whose}: match “{value}” is neither all nor any; {default} is used.")
+    problems.append(f"{whose}: match “{value[:40]}” is neither all nor any; {default} is used.")
     return default
 
 
@@ -267,7 +288,7 @@ def _condition(schema: Schema, row: dict[str, str], label: str, problems) -> Con
     key = row.get("field", "").strip()
     f = schema.field(key) if key else None
     if f is None:
-        what = f"there is no field “{key}”" if key else "it names no field"
+        what = f"there is no field “{key[:40]}”" if key else "it names no field"
         problems.append(f"{label}: {what}; it was left out.")
         return None
     kind = fieldtypes.of(f)
@@ -280,7 +301,7 @@ def _condition(schema: Schema, row: dict[str, str], label: str, problems) -> Con
             op = kind.operators[0]
         else:
             why = "unknown operator" if op not in OPERATORS else f"{f.name} has no operator"
-            problems.append(f"{label}: {why} “{op}”; it was left out.")
+            problems.append(f"{label}: {why} “{op[:40]}”; it was left out.")
             return None
     if op in PRESENCE:
         return Condition(key, op)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from recordsadmin.client import wire
 from recordsadmin.client.domain import Field, Filter, FilterGroup, Schema, Sort
 from recordsadmin.client.errors import ValidationFailed
+from recordsadmin.records.bulk.preview import search_in_words
 from recordsadmin.records.conditions import MAX_CONDITIONS
 from recordsadmin.records.query import ListQuery
 
@@ -212,11 +213,14 @@ def test_builder_operators_are_the_apis_and_option_fields_have_no_ranges():
         ("c1.field=bedrooms&c1.op=eq&c1.value=3x", "“3x” is not a number"),
         ("c1.field=listed_on&c1.op=gt&c1.value=2026-02-30", "“2026-02-30” is not a date"),
         ("c1.field=status&c1.value=gone", "“gone” is not an option of Status"),
-        ("g1.g2.c1.field=price&g1.g2.c1.value=1", "Groups hold conditions, not other groups"),
+        (
+            "g1.g2.c1.field=price&g1.g2.c1.value=1",
+            "Groups hold conditions, not other groups: “g1.g2” was left out.",
+        ),
         ("g1.c1.field=price&g1.c1.value=1&g1.match=xor", "neither all nor any"),
         ("match=most&c1.field=price&c1.value=1", "neither all nor any"),
-        ("c0.field=price", "“c0.field” is no part of a filter"),
-        ("c1.colour=red", "“c1.colour” is no part of a filter"),
+        ("c0.field=price", "No part of a filter: “c0.field” was left out."),
+        ("c1.colour=red", "No part of a filter: “c1.colour” was left out."),
     ],
 )
 def test_bad_conditions_are_left_out_and_said(address, said):
@@ -226,6 +230,19 @@ def test_bad_conditions_are_left_out_and_said(address, said):
     sent = json.dumps(body(query))
     assert not any(bad in sent for bad in ("lots", "3x", "2026-02-30", "gone", "bogus"))
     assert query.q == "oak"  # the rest of the question stays
+
+
+def test_many_bad_parts_make_a_few_messages():
+    junk = "&".join(
+        f"c{n}.field=nope{n}&c{n}.value=1&g{n}.g1.c1.field=x&c0.x{n}=1" for n in range(1, 40)
+    )
+    problems = read(junk).problems
+    assert len(problems) == 8
+    assert problems[0] == (
+        "Groups hold conditions, not other groups: “g1.g1”, “g2.g1”, “g3.g1” and 36 more were "
+        "left out."
+    )
+    assert problems[-1] == "And 34 more parts of the filter were left out."
 
 
 def test_a_bad_value_stays_in_its_row_with_the_reason():
@@ -351,6 +368,17 @@ def test_any_at_the_top_level_brackets_the_builders_chips():
     (bracket,) = query.chips()
     assert bracket["label"] == "Any of" and len(bracket["chips"]) == 2
     assert query.conditions_in_words() == "Price is $1.00 or Bedrooms is 2"
+
+
+def test_a_bulk_job_names_the_builders_conditions_in_its_search():
+    query = read(
+        "f.status=sold&c1.field=bedrooms&c1.op=lt&c1.value=3&g1.c1.field=photos"
+        "&g1.c1.op=exists&g1.c2.field=agent_email&g1.c2.op=contains&g1.c2.value=@x"
+    )
+    assert search_in_words(query) == (
+        "Status is Sold; Bedrooms is less than 3 and "
+        "(Photos is not empty or Agent email contains “@x”)"
+    )
 
 
 def test_cleared_drops_the_builder_too():

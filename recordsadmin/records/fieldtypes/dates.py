@@ -123,6 +123,12 @@ class Date(RangeFilter):
         LTE: "is on or before",
     }
 
+    def condition_input(self, op: str) -> dict | None:
+        found = super().condition_input(op)
+        if found is not None and op not in (CONTAINS, NOT_CONTAINS):
+            found["placeholder"] = "YYYY-MM-DD"
+        return found
+
     def condition_value(self, op: str, text: str) -> Any:
         """A day as the record form reads it, sent as YYYY-MM-DD; `contains` takes any part
         of one ("2026-03"), as the records API compares it."""
