@@ -6,7 +6,8 @@
 
   var BUILDER = "filter-builder";
   var STORE = "filters:drawn";
-  var KEPT = 30; // addresses whose builder is kept for the back button
+  // Addresses whose builder is kept for the back button: more than the pages htmx keeps (10).
+  var KEPT = 12;
 
   function here() {
     return window.location.pathname + window.location.search;
