@@ -6,7 +6,10 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests.dashboard.test_conditions import NAMES, VALUES_JUNK
 from tests.support.fake_service import KEY, record
 
 URL = f"/objects/{KEY}/"
@@ -217,3 +220,16 @@ def test_a_warm_table_view_with_filters_and_sorts_costs_one_api_call(staff_clien
     staff_client.get(f"{URL}?{GROUPED}&f.status=sold&min.price=1")
     seen = service.stub.requests[before:]
     assert [s.path.endswith("/records/search") for s in seen] == [True, True, True]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pairs=st.lists(st.tuples(NAMES, VALUES_JUNK), max_size=15), htmx=st.booleans())
+def test_junk_parameters_never_make_a_500(staff_client, service, pairs, htmx):
+    response = staff_client.get(URL + "?" + urlencode(pairs), headers=HTMX if htmx else {})
+    assert response.status_code in (200, 400)
+    html = response.content.decode()
+    assert 'id="records-table"' in html
+    if response.status_code == 400:
+        assert "This address cannot be read" in html
