@@ -307,6 +307,11 @@ def main() -> None:
             "sort by price": f"{table}?sort=-price",
             "deep page": f"{table}?page={max(1, args.records // 25 - 1)}",
             "100 rows per page": f"{table}?per_page=100",
+            # The filter builder (a condition and an OR group) and two sort columns, the search
+            # text marked in the cells; the builder is drawn again (no X-Filter-Builder sent).
+            "builder and 2 sorts": f"{table}?q=oak&c1.field=bedrooms&c1.op=gte&c1.value=3"
+            "&g1.c1.field=status&g1.c1.value=Active&g1.c2.field=status&g1.c2.value=Pending"
+            "&sort=status,-price",
         }
         searches = capture(python, env, base, cases, token)
         print("\nthe searches the dashboard sent (raw replays them; locationId left out here):")

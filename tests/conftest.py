@@ -33,6 +33,7 @@ def pytest_collection_modifyitems(config, items):
         if item.nodeid.startswith(TIMING):
             item.add_marker(pytest.mark.timing)
 
+
 PASSWORD = "correct horse battery staple"
 
 

@@ -141,6 +141,15 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class FilterGroup:
+    """Conditions that hold together (`join` "AND") or of which one is enough ("OR"); a member
+    is a Filter or a FilterGroup. The search's own list of filters is ANDed."""
+
+    join: str = "AND"
+    filters: tuple = ()
+
+
+@dataclass(frozen=True)
 class Sort:
     """Sort by a bare field key, or by `createdAt` / `updatedAt`."""
 

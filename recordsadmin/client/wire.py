@@ -11,15 +11,15 @@ writers send only the schema's own field keys, with each value in the contract's
 import datetime
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from recordsadmin.contract import datatypes
 from recordsadmin.contract.datatypes import COMPARISONS, EQ, PRESENCE, RANGE, Value
-from recordsadmin.contract.limits import MAX_PAGE_LIMIT, OWNER, TIMESTAMP_FIELDS
+from recordsadmin.contract.limits import MAX_PAGE_LIMIT, MAX_SORT_KEYS, OWNER, TIMESTAMP_FIELDS
 
-from .domain import UNSET, Field, Filter, Page, Record, Schema, Sort, User
+from .domain import UNSET, Field, Filter, FilterGroup, Page, Record, Schema, Sort, User
 from .errors import (
     AuthenticationFailed,
     NotFound,
@@ -409,18 +409,32 @@ def _field_name(schema: Schema, name: str) -> str:
     return f"properties.{name}"
 
 
-def filters_body(schema: Schema, filters: Iterable[Filter]) -> list[dict]:
-    """The filters as the POST search wants them: gt/gte/lt/lte on one field make one
-    `range`, and `eq` with a list of values means any of them (an OR group)."""
+def filters_body(schema: Schema, filters: Iterable[Filter | FilterGroup]) -> list[dict]:
+    """The filters as the POST search wants them (an ANDed list): gt/gte/lt/lte on one field
+    make one `range` (an operator given twice on the field starts another), `eq` with a list
+    of values means any of them (an OR group), and a FilterGroup is a `group` of its own."""
+    return _filters_wire(schema, filters, merge_ranges=True)
+
+
+def _filters_wire(schema: Schema, filters: Iterable, *, merge_ranges: bool) -> list[dict]:
+    # In an OR group, "price > 5 or price < 2" is two ranges: merged they would mean both.
     wire: list[dict] = []
     ranges: dict[str, dict] = {}
     for f in filters:
+        if isinstance(f, FilterGroup):
+            group = _group_wire(schema, f)
+            if group is not None:
+                wire.append(group)
+            continue
         name = _field_name(schema, f.field)
         if f.operator in COMPARISONS:
-            if name not in ranges:
-                ranges[name] = {}
-                wire.append({"field": name, "operator": RANGE, "value": ranges[name]})
-            ranges[name][f.operator] = json_value(f.value)
+            bounds = ranges.get(name) if merge_ranges else None
+            if bounds is None or f.operator in bounds:
+                bounds = {}
+                if merge_ranges:
+                    ranges[name] = bounds
+                wire.append({"field": name, "operator": RANGE, "value": bounds})
+            bounds[f.operator] = json_value(f.value)
         elif f.operator in PRESENCE:
             wire.append({"field": name, "operator": f.operator})
         elif f.operator == EQ and isinstance(f.value, list | tuple | set | frozenset):
@@ -437,6 +451,20 @@ def filters_body(schema: Schema, filters: Iterable[Filter]) -> list[dict]:
     return wire
 
 
+def _group_wire(schema: Schema, group: FilterGroup) -> dict | None:
+    """A group as the API spells it; None for an empty one, and its one member alone (AND or
+    OR of one condition is that condition)."""
+    join = str(group.join).upper()
+    if join not in ("AND", "OR"):
+        raise ValidationFailed(f"A filter group is AND or OR, not {group.join}.")
+    members = _filters_wire(schema, group.filters, merge_ranges=join == "AND")
+    if not members:
+        return None
+    if len(members) == 1:
+        return members[0]
+    return {"group": join, "filters": members}
+
+
 def sort_body(schema: Schema, sort: Sort) -> dict:
     direction = "desc" if str(sort.direction).lower().startswith("desc") else "asc"
     return {"field": _field_name(schema, sort.field), "direction": direction}
@@ -446,20 +474,24 @@ def search_body(
     schema: Schema,
     *,
     query: str = "",
-    filters: Iterable[Filter] = (),
-    sort: Sort | None = None,
+    filters: Iterable[Filter | FilterGroup] = (),
+    sort: Sort | Sequence[Sort] | None = None,
     page: int = 1,
     per_page: int = 25,
 ) -> dict:
-    """A POST search's body (without `locationId`, which the call adds)."""
+    """A POST search's body (without `locationId`, which the call adds). `sort` is one key or
+    a list of them, the first deciding first (at most MAX_SORT_KEYS)."""
     body: dict[str, Any] = {"page": page, "pageLimit": per_page}
     if query.strip():
         body["query"] = query.strip()
     wire_filters = filters_body(schema, filters)
     if wire_filters:
         body["filters"] = wire_filters
-    if sort is not None:
-        body["sort"] = [sort_body(schema, sort)]
+    sorts = [sort] if isinstance(sort, Sort) else list(sort or ())
+    if len(sorts) > MAX_SORT_KEYS:
+        raise ValidationFailed(f"A search sorts by at most {MAX_SORT_KEYS} keys.")
+    if sorts:
+        body["sort"] = [sort_body(schema, s) for s in sorts]
     return body
 
 

@@ -4,28 +4,35 @@ One `ListQuery` is read from the query string, turned into the records API's sea
 written back into every link of the page (sort headers, pages, "clear"), so that the URL always
 says what the table shows and back, forward and a copied link give the same view.
 
-Query string names: `q` (text), `sort` (`price`, `-price`, `updated`, `-created`), `page`,
-`per_page` (25, 50 or 100), `owner`, and each field's filter as its type reads it
+Query string names: `q` (text), `sort` (`price`, `-price`, `updated`, `-created`, or up to
+three of them joined by commas, the first deciding first: `sort=status,-price`), `page`,
+`per_page` (25, 50 or 100), `owner`, each field's filter as its type reads it
 (recordsadmin/records/fieldtypes/): `f.<key>` for an option (repeated for several),
-`min.<key>` / `max.<key>` for numbers, money and dates.
+`min.<key>` / `max.<key>` for numbers, money and dates; and the filter builder's conditions and
+groups (`match`, `c1.field`, `g1.c1.op`..., recordsadmin/records/conditions.py). All of them
+apply together.
 """
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import QueryDict
 
-from recordsadmin.client.domain import Filter, Schema, Sort
+from recordsadmin.client.domain import Filter, FilterGroup, Schema, Sort, User
 from recordsadmin.contract.datatypes import Value, rule
 from recordsadmin.contract.limits import (
     CREATED_AT,
     MAX_PAGE_LIMIT,
     MAX_QUERY_LENGTH,
+    MAX_SORT_KEYS,
     OWNER,
     UPDATED_AT,
 )
+from recordsadmin.records import conditions as builder
 from recordsadmin.records import fieldtypes
+from recordsadmin.records.conditions import ANY, Conditions
 
 PER_PAGE_CHOICES = (25, 50, 100)
 DEFAULT_PER_PAGE = 25
@@ -47,6 +54,12 @@ class ListQuery:
     chosen: dict[str, Any] = field(default_factory=dict)
     # What was in the URL but could not be used, said to the user rather than ignored.
     problems: tuple[str, ...] = ()
+    # The filter builder's conditions and groups.
+    conditions: Conditions = field(default_factory=Conditions)
+    # Why the request is one that no form of ours sends (the page answers 400), "" if it is not.
+    refused: str = field(default="", compare=False)
+    # The builder control that takes focus after one of its buttons ("Add condition") was used.
+    focus: str = field(default="", compare=False)
     # The page sizes the table offers.
     per_page_choices = PER_PAGE_CHOICES
 
@@ -64,15 +77,20 @@ class ListQuery:
                 problems.append(problem)
             if state is not None:
                 chosen[f.key] = state
+        sort = _sorts(schema, params.get("sort", ""), problems)
+        reading = builder.read(schema, params)
         return cls(
             schema=schema,
             q=q,
-            sort=_sort(schema, params.get("sort", "")),
+            sort=sort,
             page=_positive(params.get("page"), 1),
             per_page=_per_page(params.get("per_page")),
             owner=params.get("owner", "").strip()[:64],
             chosen=chosen,
-            problems=tuple(problems),
+            problems=tuple(problems + reading.problems),
+            conditions=reading.conditions,
+            refused=reading.refused,
+            focus=reading.focus,
         )
 
     # -- the records API's search ------------------------------------------------------------
@@ -83,22 +101,35 @@ class ListQuery:
             if f is not None:
                 yield fieldtypes.of(f), state
 
-    def filters(self) -> list[Filter]:
+    def filters(self) -> list[Filter | FilterGroup]:
+        """The panel's filters, the owner and the builder's conditions: all must hold."""
+        found: list[Filter | FilterGroup]
         found = [c for kind, state in self._types() for c in kind.filter_conditions(state)]
         if self.owner:
             found.append(Filter(OWNER, "eq", self.owner))
-        return found
+        return found + self.conditions.filters()
 
     def search(self) -> dict:
         """The question as services.record_search asks it: text, filters and sort."""
-        return {"query": self.q, "filters": self.filters(), "sort": self.search_sort()}
+        return {"query": self.q, "filters": self.filters(), "sort": self.search_sorts()}
 
-    def search_sort(self) -> Sort:
+    @property
+    def sort_keys(self) -> list[tuple[str, bool]]:
+        """The sort's columns by the names the URL uses, each with whether it is descending."""
+        return [(key.lstrip("-"), key.startswith("-")) for key in self.sort.split(",") if key]
+
+    def search_sorts(self) -> list[Sort]:
         if not self.sort:
             # Newest first, said out loud: the real service documents no default order.
-            return Sort(CREATED_AT, "desc")
-        name = self.sort.lstrip("-")
-        return Sort(TIME_SORTS.get(name, name), "desc" if self.sort.startswith("-") else "asc")
+            return [Sort(CREATED_AT, "desc")]
+        return [
+            Sort(TIME_SORTS.get(name, name), "desc" if descending else "asc")
+            for name, descending in self.sort_keys
+        ]
+
+    def search_sort(self) -> Sort:
+        """The sort's first key (the one that decides first)."""
+        return self.search_sorts()[0]
 
     def filter_controls(self) -> list[dict]:
         """The filter panel's controls with their current state, in schema order."""
@@ -109,35 +140,118 @@ class ListQuery:
 
     @property
     def active_filters(self) -> int:
-        return len(self.chosen) + (1 if self.owner else 0)
+        return len(self.chosen) + (1 if self.owner else 0) + self.conditions.count
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.chosen or self.owner)
+        return bool(self.q or self.chosen or self.owner or self.conditions.count)
+
+    @property
+    def filters_open(self) -> bool:
+        """Whether the filter panel starts open: something is chosen, or the builder has rows."""
+        return bool(self.active_filters or self.conditions.rows)
+
+    @property
+    def builder(self) -> dict:
+        """The filter builder's rows and groups as templates/records/_filter_builder.html
+        draws them."""
+        return builder.builder(self.schema, self.conditions, focus=self.focus)
+
+    @property
+    def builder_state(self) -> str:
+        """What the filter builder is made of (conditions.state), to tell whether the page's
+        builder must be drawn again."""
+        return builder.state(self.schema, self.conditions)
+
+    def conditions_in_words(self) -> str:
+        """The builder's conditions as one phrase ("Price is at least $1.00 and (…)")."""
+        return builder.in_words(self.schema, self.conditions)
+
+    def chips(self, users: list[User] = ()) -> list[dict]:
+        """The active search and filters, one chip each ({"text", "link", "id"}: the link asks
+        the same question without it), and the builder's groups as {"label", "chips"}."""
+        found = []
+        if self.q:
+            found.append({"text": f"Text “{self.q}”", "link": self.params(q="", page=1)})
+        for kind, state in self._types():
+            for text, rest in kind.filter_chips(state):
+                chosen = {k: v for k, v in self.chosen.items() if k != kind.field.key}
+                if rest is not None:
+                    chosen[kind.field.key] = rest
+                found.append({"text": text, "link": self.params(chosen=chosen, page=1)})
+        if self.owner:
+            name = next((u.name for u in users if u.id == self.owner), self.owner)
+            found.append({"text": f"Owner is {name}", "link": self.params(owner="", page=1)})
+        found += self._condition_chips()
+        for number, chip in enumerate(_flat(found), 1):
+            chip["id"] = f"chip-{number}"
+        return found
+
+    def _condition_chips(self) -> list[dict]:
+        conditions = self.conditions
+
+        def chip(condition, without: Conditions) -> dict:
+            text = builder.sentence(self.schema, condition)
+            return {"text": text, "link": self.params(conditions=without, page=1)}
+
+        items = [
+            chip(c, conditions.without(None, i))
+            for i, c in enumerate(conditions.conditions)
+            if c.complete
+        ]
+        for g, group in enumerate(conditions.groups):
+            members = [
+                chip(c, conditions.without(g, i))
+                for i, c in enumerate(group.conditions)
+                if c.complete
+            ]
+            if len(members) > 1:
+                label = "Any of" if group.match == ANY else "All of"
+                items.append({"label": label, "chips": members})
+            else:
+                items += members
+        if conditions.match == ANY and len(items) > 1:
+            return [{"label": "Any of", "chips": items}]
+        return items
 
     # -- links -----------------------------------------------------------------------------
 
     def params(self, **changes) -> str:
         """The query string for this view with `changes`, without defaults; `?` included."""
-        query = replace(self, **changes) if changes else self
+        # Sort headers and page links change only the order or the page: the question's part
+        # is written once per view (a table has a few dozen such links).
+        query = self if changes.keys() <= {"sort", "page", "per_page"} else replace(self, **changes)
+        sort = changes.get("sort", query.sort)
+        per_page = changes.get("per_page", query.per_page)
+        page = changes.get("page", query.page)
         pairs: list[tuple[str, str]] = []
-        if query.q:
-            pairs.append(("q", query.q))
-        for kind, state in query._types():
+        if sort:
+            pairs.append(("sort", sort))
+        if per_page != DEFAULT_PER_PAGE:
+            pairs.append(("per_page", str(per_page)))
+        if page > 1:
+            pairs.append(("page", str(page)))
+        written = "&".join(part for part in (query._question, urlencode(pairs)) if part)
+        return f"?{written}"
+
+    @functools.cached_property
+    def _question(self) -> str:
+        """The search text, the filters and the builder's conditions as a query string."""
+        pairs: list[tuple[str, str]] = []
+        if self.q:
+            pairs.append(("q", self.q))
+        for kind, state in self._types():
             pairs += kind.filter_pairs(state)
-        if query.owner:
-            pairs.append(("owner", query.owner))
-        if query.sort:
-            pairs.append(("sort", query.sort))
-        if query.per_page != DEFAULT_PER_PAGE:
-            pairs.append(("per_page", str(query.per_page)))
-        if query.page > 1:
-            pairs.append(("page", str(query.page)))
-        return "?" + urlencode(pairs) if pairs else "?"
+        if self.owner:
+            pairs.append(("owner", self.owner))
+        pairs += self.conditions.pairs()
+        return urlencode(pairs)
 
     def sort_link(self, name: str) -> str:
-        """Sort by `name`, or reverse it when it is the current sort; back to page 1."""
-        new = f"-{name}" if self.sort == name else name
+        """Sort by `name` alone, or the other way when it is what the sort starts with; back
+        to page 1."""
+        keys = self.sort_keys
+        new = f"-{name}" if keys and keys[0] == (name, False) else name
         return self.params(sort=new, page=1)
 
     def sort_choices(self) -> list[dict]:
@@ -160,22 +274,50 @@ class ListQuery:
                 )
         return choices
 
+    def sort_add_link(self, name: str) -> str:
+        """Sort by `name` too, after the columns sorted by now (the last one gives way when
+        there are MAX_SORT_KEYS), or the other way when it is one of them (shift-click on a
+        header, static/js/table.js)."""
+        keys = self.sort_keys
+        if any(key == name for key, _ in keys):
+            keys = [(key, not down if key == name else down) for key, down in keys]
+        else:
+            keys = [*keys[: MAX_SORT_KEYS - 1], (name, False)]
+        return self.params(sort=",".join(f"-{k}" if down else k for k, down in keys), page=1)
+
     def page_link(self, page: int) -> str:
         return self.params(page=page)
 
     def cleared(self) -> str:
         """The same sort and page size with no search or filters."""
-        return self.params(q="", chosen={}, owner="", page=1)
+        return self.params(q="", chosen={}, owner="", conditions=Conditions(), page=1)
 
 
-def _sort(schema: Schema, value: str) -> str:
-    name = value.strip().lstrip("-")
-    if name in TIME_SORTS:
-        return value.strip()
-    f = schema.field(name)
-    if f is not None and fieldtypes.of(f).sortable:
-        return value.strip()
-    return ""
+def _flat(chips: list[dict]):
+    for chip in chips:
+        yield chip
+        yield from _flat(chip.get("chips", []))
+
+
+def _sorts(schema: Schema, value: str, problems: list[str]) -> str:
+    """The sort's keys as the URL may write them ("status,-price"): the sortable ones, each
+    once, at most MAX_SORT_KEYS; the others are said in `problems`."""
+    keys: list[str] = []
+    for key in dict.fromkeys(k.strip() for k in value.split(",") if k.strip()):
+        name = key.removeprefix("-")
+        if any(k.removeprefix("-") == name for k in keys):
+            continue
+        f = schema.field(name)
+        if name not in TIME_SORTS and (f is None or not fieldtypes.of(f).sortable):
+            what = f"“{f.name}”" if f is not None else f"“{name[:40]}”, which is no column"
+            problems.append(f"The table cannot be sorted by {what}: it was left out of the order.")
+        elif len(keys) == MAX_SORT_KEYS:
+            problems.append(
+                f"The table sorts by at most {MAX_SORT_KEYS} columns: “{name[:40]}” was left out."
+            )
+        else:
+            keys.append(key)
+    return ",".join(keys)
 
 
 def _positive(value: str | None, default: int) -> int:

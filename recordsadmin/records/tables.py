@@ -19,6 +19,7 @@ asks the table for a row's cells at once (`row_html`): django-tables2's per-cell
 more than the cells themselves, measured with bench/table_partial.py.
 """
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -294,16 +295,26 @@ class RecordTable(tables.Table):
         ]
         cards = shown[:CARD_FIELDS]
         status = next((c for c in shown if _is_status(c)), None)
+        # The search text is marked in the fields' cells (formatting.highlighter).
+        mark = formatting.highlighter(query.q)
         self.cells = [
-            (b.column, _td(b.column, cards, status, editable=editable)) for b in self.columns
+            (
+                b.column,
+                _td(b.column, cards, status, editable=editable),
+                mark if isinstance(b.column, FieldColumn) else None,
+            )
+            for b in self.columns
         ]
         if editable:
             cell = reverse("records:record_cell", args=[query.schema.key, _ID, _FIELD])
             self.cell_before, _, self.cell_after = cell.partition(_ID)
 
     def header_html(self, bound: tables.columns.BoundColumn) -> SafeString:
-        """A column's <th>: its label, a link that sorts by it (or the other way), and
-        aria-sort when the table is sorted by it (django-tables2's ordering state)."""
+        """A column's <th>: its label, a link that sorts by it alone (or the other way), and
+        when the table is sorted by it (django-tables2's ordering state) its direction and,
+        with several sort columns, its place among them. aria-sort goes on the first only (a
+        table has one for assistive technology); the others say their place in hidden text.
+        `data-sort-add` is the link that sorts by it too (shift-click, static/js/table.js)."""
         column = bound.column
         label = esc(str(bound.header))
         if isinstance(bound.header, SafeString):
@@ -311,15 +322,29 @@ class RecordTable(tables.Table):
         if not bound.orderable:
             return html_of(f'<th scope="col" class="{column.css}">{label}</th>')
         link = esc(self.query.sort_link(column.sort))
-        order = ""
+        add = esc(self.query.sort_add_link(column.sort))
+        state, order = "", ""
         if bound.is_ordered:
             way = "descending" if bound.order_by_alias.is_descending else "ascending"
-            order = f' aria-sort="{way}"'
+            place = self.sort_places.get(column.sort, 1)
+            state = f' data-sort="{way}"' + (f' aria-sort="{way}"' if place == 1 else "")
+            if len(self.sort_places) > 1:
+                hidden = f"sort {place}" if place == 1 else f"sort {place}, {way}"
+                order = (
+                    f'<span class="sort__order" aria-hidden="true">{place}</span>'
+                    f'<span class="visually-hidden"> ({hidden})</span>'
+                )
         return html_of(
-            f'<th scope="col" class="{column.css}"{order}><a href="{link}" hx-get="{link}" '
-            f'id="sort-{bound.name}" class="sort">{label}'
-            '<span class="sort__icon" aria-hidden="true"></span></a></th>'
+            f'<th scope="col" class="{column.css}"{state}><a href="{link}" hx-get="{link}" '
+            f'data-sort-add="{add}" id="sort-{bound.name}" class="sort">{label}'
+            f'<span class="sort__icon" aria-hidden="true"></span>{order}</a></th>'
         )
+
+    @functools.cached_property
+    def sort_places(self) -> dict[str, int]:
+        """The sort's keys (columns' `sort` names), each with its place in the order (from 1),
+        a key without a column shown (`created`, a hidden one) included."""
+        return {key: place for place, (key, _) in enumerate(self.query.sort_keys, 1)}
 
     def rows_html(self) -> SafeString:
         """The page's rows, one <tr> each."""
@@ -338,7 +363,12 @@ class RecordTable(tables.Table):
 
     def row_html(self, record: Record) -> SafeString:
         """A row's cells, each its column's cell in a <td> of the column's class."""
-        return html_of("".join(f"{td}{c.cell(record)}</td>" for c, td in self.cells))
+        return html_of(
+            "".join(
+                f"{td}{mark(c.cell(record)) if mark else c.cell(record)}</td>"
+                for c, td, mark in self.cells
+            )
+        )
 
 
 def build_table(
@@ -385,10 +415,12 @@ def build_table(
     return table
 
 
-def _order_by(columns: list[tuple[str, RecordColumn]], query: ListQuery) -> str | None:
-    """The table's ordering, by column name, for the sort the URL asks for."""
+def _order_by(columns: list[tuple[str, RecordColumn]], query: ListQuery) -> tuple[str, ...]:
+    """The table's ordering, by column name, for the sort the URL asks for (its shown
+    columns: a hidden column's key still sorts the records, but has no header to mark)."""
     by_sort = {column.sort: name for name, column in columns if column.sort}
-    name = by_sort.get(query.sort.lstrip("-"))
-    if name is None:
-        return None
-    return f"-{name}" if query.sort.startswith("-") else name
+    return tuple(
+        f"-{by_sort[key]}" if descending else by_sort[key]
+        for key, descending in query.sort_keys
+        if key in by_sort
+    )

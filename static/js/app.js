@@ -79,14 +79,15 @@
   // A history snapshot is taken when the next view is pushed, after the user already typed the
   // next question: restored, it shows the old table under the new search text. The address
   // says which question the restored table answers, so the search form is set from it.
-  function formFromAddress() {
+  // The filter builder keeps its own state (data-own-state, static/js/filters.js).
+  function formFrom(params) {
     var form = document.getElementById("record-search");
     if (!form) return;
-    var params = new URLSearchParams(window.location.search);
     var controls = form.querySelectorAll("input, select");
     var outside = document.querySelectorAll("[form=record-search]");
     Array.from(controls).concat(Array.from(outside)).forEach(function (el) {
       if (!el.name || el.type === "submit" || el.type === "button") return;
+      if (el.closest("[data-own-state]")) return;
       if (el.type === "checkbox" || el.type === "radio") {
         el.checked = params.getAll(el.name).indexOf(el.value) !== -1;
       } else if (el.tagName === "SELECT") {
@@ -98,7 +99,16 @@
       }
     });
   }
-  document.addEventListener("htmx:historyRestore", formFromAddress);
+  document.addEventListener("htmx:historyRestore", function () {
+    formFrom(new URLSearchParams(window.location.search));
+  });
+
+  // A chip's link above the table drops one filter and redraws only the table; the search
+  // form is set from the link's question, so that its next change does not bring it back.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-sync-form]");
+    if (link) formFrom(new URL(link.href, window.location.href).searchParams);
+  });
 
   // "Clear search and filters" redraws only the table; empty the search form too, so that its
   // next change does not bring the old question back.

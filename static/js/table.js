@@ -62,6 +62,24 @@
     announce();
   });
 
+  // -- Sorting by several columns ------------------------------------------------------------
+  // A header's link sorts by its column alone; with Shift (a click, or Shift+Enter) the
+  // column is added after the ones sorted by now, or turned the other way if it is one of them
+  // (data-sort-add, recordsadmin/records/tables.py). Before htmx's own click handler (capture).
+
+  document.addEventListener("click", function (event) {
+    if (!event.shiftKey || !window.htmx) return;
+    var link = event.target.closest && event.target.closest("a.sort[data-sort-add]");
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    window.htmx.ajax("GET", link.dataset.sortAdd, {
+      source: link,
+      target: "#" + TABLE,
+      swap: "outerHTML",
+    });
+  }, true);
+
   // -- Rows --------------------------------------------------------------------------------
 
   function rows() {

@@ -190,6 +190,20 @@ def records_with_filters(page: Page, site: Site) -> None:
     expect(page.get_by_role("checkbox", name="Select this page")).to_be_visible()
 
 
+def records_with_conditions(page: Page, site: Site) -> None:
+    """The filter builder with a condition, a refused value and an OR group, the chips above
+    the table, the search text marked in cells and two sort columns."""
+    query = (
+        "q=street&c1.field=bedrooms&c1.op=gte&c1.value=2&c2.field=price&c2.op=gt&c2.value=lots"
+        "&g1.match=any&g1.c1.field=status&g1.c1.value=Active&g1.c2.field=status"
+        "&g1.c2.value=Pending&sort=bedrooms,-price"
+    )
+    page.goto(f"{site.base}/objects/{KEY}/?{query}")
+    expect(page.get_by_role("group", name="Group 1", exact=True)).to_be_visible()
+    expect(page.get_by_role("list", name="Active filters")).to_be_visible()
+    expect(page.locator("#records-table mark").first).to_be_visible()
+
+
 def edit_with_an_error(page: Page, site: Site) -> None:
     page.goto(f"{site.base}/objects/{KEY}/{site.record_id}/edit/")
     page.get_by_role("textbox", name="Price").fill("12.345")
@@ -334,6 +348,7 @@ def address(path_of):
 PAGES = {
     "home": address(lambda site: "/"),
     "records": records_with_filters,
+    "records-conditions": records_with_conditions,
     "record": address(lambda site: f"/objects/{KEY}/{site.record_id}/"),
     "record-new": address(lambda site: f"/objects/{KEY}/new/"),
     "record-edit-error": edit_with_an_error,

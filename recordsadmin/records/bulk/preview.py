@@ -112,6 +112,8 @@ def search_in_words(query: ListQuery, *, users: list[User] = ()) -> str:
     if query.owner:
         names = {u.id: u.name for u in users}
         parts.append(f"owner {names.get(query.owner, query.owner)}")
+    if query.conditions.count:
+        parts.append(query.conditions_in_words())
     return "; ".join(parts)
 
 

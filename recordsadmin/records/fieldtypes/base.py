@@ -15,6 +15,19 @@ from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
 
 from recordsadmin.client.domain import Field, Filter
+from recordsadmin.contract.datatypes import (
+    CONTAINS,
+    EQ,
+    EXISTS,
+    GT,
+    GTE,
+    LT,
+    LTE,
+    NOT_CONTAINS,
+    NOT_EQ,
+    NOT_EXISTS,
+    PRESENCE,
+)
 from recordsadmin.contract.limits import MAX_TEXT_LENGTH
 from recordsadmin.records import formatting
 from recordsadmin.records.formatting import EMPTY, is_empty
@@ -31,6 +44,16 @@ DAY_ORDERS = {
     MDY: ("month/day/year", "%m/%d/%Y", "02/15/2026"),
     DMY: ("day/month/year", "%d/%m/%Y", "15/02/2026"),
 }
+
+
+# The filter builder lists a type's operators in this order.
+OPERATOR_ORDER = (EQ, NOT_EQ, CONTAINS, NOT_CONTAINS, GT, GTE, LT, LTE, NOT_EXISTS, EXISTS)
+# The longest value a builder condition takes (its input's maxlength).
+MAX_CONDITION_TEXT = 200
+
+
+class ConditionValueError(ValueError):
+    """A builder condition's value that does not read for its field; the message says why."""
 
 
 def plain_text(text: str) -> str:
@@ -199,6 +222,61 @@ class FieldType:
     def filter_control(self, state: Any) -> dict | None:
         """The filter panel's control for this field with its current state; None for none."""
         return None
+
+    def filter_chips(self, state: Any) -> list[tuple[str, Any]]:
+        """The filter's parts as the chips above the table show them: (its words, the state
+        without it; None when nothing is left)."""
+        return []
+
+    # -- the filter builder's conditions -------------------------------------------------------
+    # A condition is this field, an operator and (unless the operator asks whether there is a
+    # value) a value typed as text. recordsadmin/records/conditions.py reads and writes them.
+
+    # What each operator reads as after the field's name ("Price is at least 100,000").
+    operator_words: ClassVar[dict[str, str]] = {
+        EQ: "is",
+        NOT_EQ: "is not",
+        CONTAINS: "contains",
+        NOT_CONTAINS: "does not contain",
+        GT: "comes after",
+        GTE: "is or comes after",
+        LT: "comes before",
+        LTE: "is or comes before",
+        NOT_EXISTS: "is empty",
+        EXISTS: "is not empty",
+    }
+
+    # The keyboard a phone shows for a condition's value.
+    condition_inputmode: ClassVar[str] = ""
+
+    @property
+    def operators(self) -> tuple[str, ...]:
+        """The builder's operators for this field: the ones the records API offers for its
+        type (the contract's rule), in OPERATOR_ORDER."""
+        return tuple(op for op in OPERATOR_ORDER if op in self.rule.operators)
+
+    def operator_text(self, op: str) -> str:
+        return self.operator_words.get(op, op)
+
+    def condition_input(self, op: str) -> dict | None:
+        """The value's input for `op`: {"kind": "text", "inputmode"} or {"kind": "select",
+        "options": [(key, label)]}; None when the operator takes no value."""
+        if op in PRESENCE:
+            return None
+        return {"kind": "text", "inputmode": self.condition_inputmode}
+
+    def condition_value(self, op: str, text: str) -> Any:
+        """A condition's value, typed as `text` (not empty), as the search sends it; raises
+        ConditionValueError saying why it does not read."""
+        return text
+
+    def condition_param(self, op: str, value: Any) -> str:
+        """The value as the address bar writes it (what condition_value reads back)."""
+        return str(value)
+
+    def condition_text(self, op: str, value: Any) -> str:
+        """The value in a sentence ("Address contains “oak”")."""
+        return f"“{value}”"
 
 
 class Text(FieldType):

@@ -14,10 +14,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
 
+from recordsadmin.contract.datatypes import CONTAINS, GT, GTE, LT, LTE, NOT_CONTAINS
 from recordsadmin.records import formatting
 from recordsadmin.records.formatting import esc, html_of
 
-from .base import DAY_ORDERS, YMD
+from .base import DAY_ORDERS, YMD, ConditionValueError, FieldType
 from .numbers import RangeFilter
 
 
@@ -113,6 +114,36 @@ class Date(RangeFilter):
             return super().csv_shown(value)
         pattern = DAY_ORDERS.get(day_order, DAY_ORDERS[YMD])[1]
         return f"{day.strftime(pattern)} ({formatting.date_text(day.isoformat())})"
+
+    operator_words = {
+        **FieldType.operator_words,
+        GT: "is after",
+        GTE: "is on or after",
+        LT: "is before",
+        LTE: "is on or before",
+    }
+
+    def condition_input(self, op: str) -> dict | None:
+        found = super().condition_input(op)
+        if found is not None and op not in (CONTAINS, NOT_CONTAINS):
+            found["placeholder"] = "YYYY-MM-DD"
+        return found
+
+    def condition_value(self, op: str, text: str) -> Any:
+        """A day as the record form reads it, sent as YYYY-MM-DD; `contains` takes any part
+        of one ("2026-03"), as the records API compares it."""
+        if op in (CONTAINS, NOT_CONTAINS):
+            return text
+        for pattern in IsoDateField.input_formats:
+            day = _day(text, pattern)
+            if day is not None:
+                return day.isoformat()
+        raise ConditionValueError(f"“{text}” is not a date: enter one like 2026-03-15")
+
+    def condition_text(self, op: str, value: Any) -> str:
+        if op in (CONTAINS, NOT_CONTAINS):
+            return f"“{value}”"
+        return formatting.date_text(value) or str(value)
 
     def bound(self, raw: str) -> str | None:
         text = raw.strip()

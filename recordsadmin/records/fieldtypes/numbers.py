@@ -16,12 +16,12 @@ from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
 
 from recordsadmin.client.domain import Filter
-from recordsadmin.contract.datatypes import GTE, LTE
+from recordsadmin.contract.datatypes import GT, GTE, LT, LTE
 from recordsadmin.contract.limits import MAX_SAFE_INTEGER
 from recordsadmin.records import formatting
 from recordsadmin.records.formatting import esc, html_of
 
-from .base import FieldType
+from .base import ConditionValueError, FieldType
 
 
 def json_number(number: Decimal | None) -> int | float | None:
@@ -108,6 +108,20 @@ class RangeFilter(FieldType):
             found.append(Filter(self.field.key, LTE, self.bound_value(high)))
         return found
 
+    def filter_chips(self, state: Any) -> list[tuple[str, Any]]:
+        """One chip per bound: "Price is at least $100,000.00"."""
+        low, high = state
+        chips = []
+        if low:
+            chips.append((self._bound_words(GTE, low), ("", high) if high else None))
+        if high:
+            chips.append((self._bound_words(LTE, high), (low, "") if low else None))
+        return chips
+
+    def _bound_words(self, op: str, bound: str) -> str:
+        value = self.condition_text(op, self.bound_value(bound))
+        return f"{self.field.name} {self.operator_text(op)} {value}"
+
     def filter_control(self, state: Any) -> dict:
         low, high = state or ("", "")
         return {
@@ -121,6 +135,25 @@ class RangeFilter(FieldType):
 
 class Number(RangeFilter):
     """What NUMERICAL and MONETORY share."""
+
+    operator_words = {
+        **FieldType.operator_words,
+        GT: "is more than",
+        GTE: "is at least",
+        LT: "is less than",
+        LTE: "is at most",
+    }
+    condition_inputmode = "decimal"
+
+    def condition_value(self, op: str, text: str) -> Any:
+        """A number as the table's range takes it: commas and a currency sign allowed."""
+        bound = self.bound(text)
+        if not bound:
+            raise ConditionValueError(f"“{text}” is not a number")
+        return self.bound_value(bound)
+
+    def condition_text(self, op: str, value: Any) -> str:
+        return self.number_text(value) or str(value)
 
     def initial(self, value: Any) -> Any:
         if value is None:

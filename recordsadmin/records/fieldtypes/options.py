@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
 
 from recordsadmin.client.domain import Filter
-from recordsadmin.contract.datatypes import EQ
+from recordsadmin.contract.datatypes import COMPARISONS, CONTAINS, EQ, NOT_CONTAINS, NOT_EQ
 from recordsadmin.records import formatting
 from recordsadmin.records.formatting import esc, html_of
 
-from .base import LIST_SEPARATOR, YMD, FieldType
+from .base import LIST_SEPARATOR, YMD, ConditionValueError, FieldType
 
 
 class Choice(FieldType):
@@ -76,6 +76,47 @@ class Choice(FieldType):
             "options": [(key, label, key in chosen) for key, label in self.field.options],
         }
 
+    def filter_chips(self, state: Any) -> list[tuple[str, Any]]:
+        """One chip per chosen option."""
+        return [
+            (
+                f"{self.field.name} {self.operator_text(EQ)} {self.label(key)}",
+                tuple(k for k in state if k != key) or None,
+            )
+            for key in state
+        ]
+
+    # The builder's operators whose value is one of the options (chosen from a list).
+    option_operators: tuple[str, ...] = (EQ, NOT_EQ)
+
+    @property
+    def operators(self) -> tuple[str, ...]:
+        """The API's operators but the comparisons: it compares option keys by their spelling,
+        an order that means nothing to a person choosing among labels."""
+        return tuple(op for op in super().operators if op not in COMPARISONS)
+
+    def condition_input(self, op: str) -> dict | None:
+        if op in self.option_operators:
+            return {"kind": "select", "options": self.field.options}
+        return super().condition_input(op)
+
+    def condition_value(self, op: str, text: str) -> Any:
+        """An option by its key, or by its label in any letter case (what a person types
+        without JavaScript, before the list of options is shown)."""
+        if op not in self.option_operators:
+            return text
+        if text in self.field.option_labels:
+            return text
+        for key, label in self.field.options:
+            if text.casefold() == label.casefold():
+                return key
+        raise ConditionValueError(f"“{text}” is not an option of {self.field.name}")
+
+    def condition_text(self, op: str, value: Any) -> str:
+        if op in self.option_operators:
+            return self.label(value)
+        return super().condition_text(op, value)
+
 
 class OneOption(Choice):
     """One option key."""
@@ -113,6 +154,14 @@ class Radio(OneOption):
 
 class ManyOptions(Choice):
     """A list of option keys."""
+
+    # `eq` and `contains` both ask whether the list holds the option (docs/records-api.md).
+    option_operators = (EQ, NOT_EQ, CONTAINS, NOT_CONTAINS)
+    operator_words = {
+        **FieldType.operator_words,
+        EQ: "includes",
+        NOT_EQ: "does not include",
+    }
 
     def initial(self, value: Any) -> Any:
         if value is None:

@@ -39,6 +39,7 @@ class PhoneField(forms.CharField):
 
 class Phone(FieldType):
     data_type = "PHONE"
+    condition_inputmode = "tel"
 
     def form_field(self, current: Any = None) -> forms.Field:
         attrs = {"type": "tel", "autocomplete": "tel", "inputmode": "tel", **self.placeholder()}
@@ -53,6 +54,8 @@ class Phone(FieldType):
 
 class Email(FieldType):
     data_type = "EMAIL"
+    # Not type="email": "contains" takes part of an address.
+    condition_inputmode = "email"
 
     def form_field(self, current: Any = None) -> forms.Field:
         return forms.EmailField(

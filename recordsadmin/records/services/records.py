@@ -4,12 +4,12 @@ Values go in and come out as the dashboard holds them (option keys, plain number
 MONETORY); the client writes and reads the wire forms.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from recordsadmin.client import endpoints, wire
 from recordsadmin.client.config import connection
-from recordsadmin.client.domain import UNSET, Filter, Page, Record, Schema, Sort
+from recordsadmin.client.domain import UNSET, Filter, FilterGroup, Page, Record, Schema, Sort
 from recordsadmin.client.errors import NotFound
 
 
@@ -17,13 +17,15 @@ def record_search(
     *,
     schema: Schema,
     query: str = "",
-    filters: Iterable[Filter] = (),
-    sort: Sort | None = None,
+    filters: Iterable[Filter | FilterGroup] = (),
+    sort: Sort | Sequence[Sort] | None = None,
     page: int = 1,
     per_page: int = 25,
     deadline: float | None = None,
 ) -> Page:
-    """One page of the schema's records matching `query` and all `filters`."""
+    """One page of the schema's records matching `query` and all `filters` (a FilterGroup
+    among them joins its own members by AND or OR), in the order of `sort` (one key or a
+    list)."""
     page, per_page = wire.page_bounds(page, per_page)
     body = wire.search_body(
         schema, query=query, filters=filters, sort=sort, page=page, per_page=per_page

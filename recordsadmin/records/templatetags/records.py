@@ -59,7 +59,8 @@ def sort_menu(query) -> SafeString:
     (static/css/table.css). Drawn here rather than by a template loop: the table partial is
     drawn at every keystroke of a search."""
     choices = query.sort_choices()
-    current = next((c["label"] for c in choices if c["current"]), "")
+    # A sort by several columns (shift-click on a desktop's headers) is not one of the menu's.
+    current = next((c["label"] for c in choices if c["current"]), "several columns")
     links = format_html_join(
         "",
         '<li><a href="{}" hx-get="{}"{}>{}</a></li>',

@@ -55,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @can_view
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "X-Filter-Builder")
 @shows_api_errors(partial="records/_table_problem.html")
 def record_list(
     request: HttpRequest, key: str, view_id: int | None = None, all_records: bool = False
@@ -67,9 +67,15 @@ def record_list(
         return SeeOther(default)
     query = ListQuery.from_params(schema, request.GET)
     context, status = _table_context(request, schema, query)
+    if query.refused and status == 200:
+        # Only what no form of ours sends (recordsadmin/records/conditions.py).
+        status = 400
     if not wants_partial(request):
         context["views"] = views
         return render(request, "records/record_list.html", context, status=status)
+    # The filter builder comes too, out of band, when it is no longer made of what the page
+    # shows (static/js/filters.js sends that as X-Filter-Builder).
+    context["builder_oob"] = request.headers.get("X-Filter-Builder") != query.builder_state
     response = render(request, "records/record_list.html#records-table", context, status=status)
     # The form sends every field, empty ones too; the address bar gets the same question
     # without them. The same question twice (Enter after the search-as-you-type already ran)
@@ -134,7 +140,7 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
         editable=editable,
         layout=layout,
     )
-    context |= {"page": page, "table": table, "users": users}
+    context |= {"page": page, "table": table, "users": users, "chips": query.chips(users)}
     return context, 200
 
 
