@@ -156,6 +156,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "recordsadmin_cache",
+            # Past this many entries Django drops the expired ones, then a third of the rest:
+            # room for the counts of many searches (RECORDS_FACET_*) beside schemas and users.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
 
@@ -258,6 +261,14 @@ RECORDS_BUDGET_PROCESSES = int(env_float("RECORDS_BUDGET_PROCESSES", 4))
 # fail at once for RECORDS_BREAKER_RESET_SECONDS, then one probe call goes. 0 turns it off.
 RECORDS_BREAKER_FAILURES = int(env_float("RECORDS_BREAKER_FAILURES", 5))
 RECORDS_BREAKER_RESET_SECONDS = env_float("RECORDS_BREAKER_RESET_SECONDS", 30)
+# Counts beside the table's filter options and in its charts
+# (recordsadmin/records/services/counts.py): each is a search read for its total, cached this
+# long for every user; one request makes at most RECORDS_FACET_MAX_CALLS of them (the rest on
+# demand); each waits at most RECORDS_COUNT_WAIT seconds for a place in the rate budget (more than
+# the tenth of its interval over which background calls are spread), else the counts are skipped.
+RECORDS_FACET_CACHE_SECONDS = int(env_float("RECORDS_FACET_CACHE_SECONDS", 60))
+RECORDS_FACET_MAX_CALLS = int(env_float("RECORDS_FACET_MAX_CALLS", 24))
+RECORDS_COUNT_WAIT = env_float("RECORDS_COUNT_WAIT", 1.5)
 
 # The records API. With GHL_TOKEN unset the dashboard talks to its own embedded API under
 # /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.
