@@ -1,6 +1,7 @@
 from django.urls import path
 
 from recordsadmin.records.views import browse, bulk, cells, editing, transfer, undo
+from recordsadmin.records.views import facets as counts
 
 app_name = "records"
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("objects/<str:key>/bulk/", bulk.bulk_edit, name="bulk_edit"),
     path("objects/<str:key>/bulk/start/", bulk.bulk_start, name="bulk_start"),
     path("objects/<str:key>/table/", browse.table_settings, name="table_settings"),
+    path("objects/<str:key>/facets/", counts.record_facets, name="record_facets"),
+    path("objects/<str:key>/chart/", counts.record_chart, name="record_chart"),
     path("objects/<str:key>/export/", transfer.record_export, name="record_export"),
     path("objects/<str:key>/export.csv", transfer.record_export_csv, name="record_export_csv"),
     path(

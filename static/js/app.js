@@ -80,9 +80,12 @@
   // next question: restored, it shows the old table under the new search text. The address
   // says which question the restored table answers, so the search form is set from it.
   function formFromAddress() {
+    formFrom(new URLSearchParams(window.location.search));
+  }
+
+  function formFrom(params) {
     var form = document.getElementById("record-search");
     if (!form) return;
-    var params = new URLSearchParams(window.location.search);
     var controls = form.querySelectorAll("input, select");
     var outside = document.querySelectorAll("[form=record-search]");
     Array.from(controls).concat(Array.from(outside)).forEach(function (el) {
@@ -99,6 +102,15 @@
     });
   }
   document.addEventListener("htmx:historyRestore", formFromAddress);
+
+  // A chart's bar is a link that sets a filter (templates/records/_chart.html) and redraws only
+  // the table: the search form takes the link's question, so that its next change keeps it.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    var link = elt && elt.closest ? elt.closest("[data-sets-filters]") : null;
+    if (!link || !event.detail.successful) return;
+    formFrom(new URL(link.getAttribute("href"), window.location.href).searchParams);
+  });
 
   // "Clear search and filters" redraws only the table; empty the search form too, so that its
   // next change does not bring the old question back.
