@@ -269,6 +269,8 @@ RECORDS_BREAKER_RESET_SECONDS = env_float("RECORDS_BREAKER_RESET_SECONDS", 30)
 RECORDS_FACET_CACHE_SECONDS = int(env_float("RECORDS_FACET_CACHE_SECONDS", 60))
 RECORDS_FACET_MAX_CALLS = int(env_float("RECORDS_FACET_MAX_CALLS", 24))
 RECORDS_COUNT_WAIT = env_float("RECORDS_COUNT_WAIT", 1.5)
+# How many of one request's counts are asked at once (each waits for the API's answer).
+RECORDS_COUNT_CONCURRENCY = int(env_float("RECORDS_COUNT_CONCURRENCY", 4))
 
 # The records API. With GHL_TOKEN unset the dashboard talks to its own embedded API under
 # /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.

@@ -3,6 +3,7 @@ most recent months, and every bar counting exactly what its link shows in the ta
 
 import datetime
 import itertools
+import re
 from decimal import Decimal
 
 import pytest
@@ -75,6 +76,8 @@ def test_a_price_histogram_counts_what_each_bar_shows(api, prop):
     for bar in chart.bars:
         assert bar.count == table_total(prop, bar.params), bar
         assert "min.price=" in bar.params and "max.price=" in bar.params
+        assert re.fullmatch(r"[\d.]+[kM]?–[\d.]+[kM]?", bar.label), bar.label
+        assert re.fullmatch(r"\$[\d,]+\.00 to \$[\d,]+\.99", bar.text), bar.text
     prices = [D(str(r.properties["price"])) for r in stored()]
     first = chart.bars[0].params.split("min.price=")[1].split("&")[0]
     assert D(first) <= min(prices)

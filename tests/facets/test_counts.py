@@ -2,11 +2,13 @@
 one search of one record each, cached for every user, in the background, bounded per request,
 and skipped when the rate budget is low."""
 
+import threading
 import time
 
 import pytest
 
 from recordsadmin.client import budget as client_budget
+from recordsadmin.client import retry
 from recordsadmin.client.config import connection
 from recordsadmin.client.domain import Filter
 from recordsadmin.client.errors import RateLimited
@@ -82,6 +84,31 @@ def test_counts_ask_the_budget_in_the_background_and_briefly(api, prop, settings
     assert count == client_budget.BACKGROUND and 0 < count_wait <= 0.75
 
 
+def test_a_requests_counts_go_a_few_at_once_within_the_pages_deadline(api, prop, settings):
+    settings.RECORDS_COUNT_WAIT = 5.0
+    recording = Threads()
+    client_budget.install(recording)
+    with retry.page_deadline(2.0):
+        facets = services.facet_counts(query=query_of(prop, "q=a"), users=services.user_list())
+    assert facets.calls == 24
+    assert all(priority == client_budget.BACKGROUND for priority, _, _ in recording.asked)
+    assert all(0 < wait <= 2.0 for _, wait, _ in recording.asked), "the page's deadline holds"
+    threads = {thread for _, _, thread in recording.asked}
+    assert 2 < len(threads) <= 1 + 4  # the first alone, then RECORDS_COUNT_CONCURRENCY at once
+    settings.RECORDS_COUNT_CONCURRENCY = 1
+    recording.asked.clear()
+    services.facet_counts(query=query_of(prop, "q=b"), users=services.user_list())
+    assert len(recording.asked) == 24
+    assert {thread for _, _, thread in recording.asked} == {threading.current_thread().name}
+
+
+class Threads(Recording):
+    def acquire(self, location: str, *, priority: str, deadline: float) -> float:
+        wait = deadline - time.monotonic()
+        self.asked.append((priority, wait, threading.current_thread().name))
+        return 0.0
+
+
 def low_budget(*, used: int = 99) -> None:
     """The location's window (the contract's 100 calls per 10 s, as a fresh budget assumes)
     filled to `used`: at or past the line of background work."""
@@ -150,6 +177,12 @@ def test_past_the_bound_whole_fields_wait_for_their_turn(api, prop, settings):
     cached = services.facet_counts(query=query_of(prop), users=users)
     assert [f.key for f in cached.facets if f.counted] == ["status", "property_type", "features"]
     assert cached.calls == 0
+    # A filter with more options than the bound is counted in turns, on demand.
+    settings.RECORDS_FACET_MAX_CALLS = 4
+    first = services.facet_counts(query=query_of(prop), users=users, only="amenities")
+    assert [o.count is None for o in first.facets[0].options] == [False] * 4 + [True]
+    second = services.facet_counts(query=query_of(prop), users=users, only="amenities")
+    assert second.facets[0].counted and second.calls == 1
 
 
 def test_a_counter_stops_after_a_failure(api, prop):

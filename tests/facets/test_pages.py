@@ -6,6 +6,7 @@ from html import unescape
 
 import pytest
 
+from recordsadmin.client import budget as client_budget
 from recordsadmin.client.config import connection
 from recordsadmin.records.services import budget as shared_budget
 from recordsadmin.windows.stores import windows
@@ -41,7 +42,7 @@ def test_a_warm_table_view_with_the_panels_closed_is_one_call(api, prop, staff_c
     assert page.status_code == 200 and calls(api) == 1
     html = page.content.decode()
     # The counts' and the chart's loaders are there, to ask only once their panel opens.
-    assert 'id="facets-loader"' in html and 'hx-trigger="intersect once"' in html
+    assert 'id="facets-loader"' in html and 'hx-trigger="intersect once delay:500ms"' in html
     assert '<details class="overview" id="overview">' in html
     assert 'id="facet-status-1" class="facet-count"></span>' in html  # empty until then
     partial = staff_client.get(TABLE + "?f.status=Sold", headers=HTMX)
@@ -124,6 +125,11 @@ def test_when_the_budget_is_low_the_page_says_counts_were_skipped(api, prop, sta
         "Load counts again"
     )
     assert re.search(r'<button type="button" id="facets-again"[^>]*hx-get="/objects/', html)
+    client_budget.install(client_budget.Unlimited())  # the window has room again
+    again = staff_client.get(FACETS, headers={**HTMX, "HX-Trigger": "facets-again"})
+    assert calls(api) == 24
+    # Focus stays where the button was: on an element with its id.
+    assert '<span id="facets-again" tabindex="-1">Counts loaded.</span>' in again.content.decode()
 
 
 def test_the_chart_of_a_number_is_an_svg_of_links_with_its_figures_as_a_table(
@@ -134,7 +140,7 @@ def test_the_chart_of_a_number_is_an_svg_of_links_with_its_figures_as_a_table(
     assert 3 < made <= 12
     assert "<script" not in html and "style=" not in html
     svg = re.search(r"<svg .*?</svg>", html, re.S).group(0)
-    assert 'viewBox="0 0 400 ' in svg and 'aria-labelledby="chart-title"' in svg
+    assert 'viewBox="0 0 340 ' in svg and 'aria-labelledby="chart-title"' in svg
     links = re.findall(r'<a class="chart__link" href="([^"]+)" hx-get="\1" data-sets-filters>', svg)
     assert links and all("min.price=" in link and "f.status=Sold" in link for link in links)
     assert '<h2 class="chart__title" id="chart-title">Properties by Price</h2>' in html

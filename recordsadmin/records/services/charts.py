@@ -220,13 +220,18 @@ def _ranges(query: ListQuery, key: str, counter: Counter) -> list[Bar]:
     unit = Decimal(1).scaleb(-max(_decimals(low), _decimals(high), 2 if money else 0))
     shown = formatting.money_text if money else formatting.number_text
     text, kept = search_without(query, key)
+    ranges = number_ranges(low, high, unit)
+    pairs = [[(f"min.{key}", _plain(a)), (f"max.{key}", _plain(b))] for a, b in ranges]
+    counts = counter.count_many([(text, kept + conditions_of(query.schema, p)) for p in pairs])
     bars = []
-    for first, last in number_ranges(low, high, unit):
-        pairs = [(f"min.{key}", _plain(first)), (f"max.{key}", _plain(last))]
-        count = counter.count(text, kept + conditions_of(query.schema, pairs))
-        words = shown(first) if first == last else f"{shown(first)} to {shown(last)}"
-        link = params_with(query, [name for name, _ in pairs], pairs)
-        bars.append(Bar(_compact(first), words, count, link))
+    for (first, last), bounds, count in zip(ranges, pairs, counts, strict=True):
+        if first == last:
+            label, words = _compact(first), shown(first)
+        else:
+            label = f"{_compact(first)}–{_compact(last + unit)}"
+            words = f"{shown(first)} to {shown(last)}"
+        link = params_with(query, [name for name, _ in bounds], bounds)
+        bars.append(Bar(label, words, count, link))
     return bars
 
 
@@ -269,28 +274,38 @@ def _months(query: ListQuery, key: str, counter: Counter) -> tuple[list[datetime
 def _date_months(query: ListQuery, key: str, counter: Counter) -> tuple[list[Bar], str]:
     months, note = _months(query, key, counter)
     text, kept = search_without(query, key)
+    pairs = [
+        [(f"min.{key}", month.isoformat()), (f"max.{key}", _last_day(month).isoformat())]
+        for month in months
+    ]
+    counts = counter.count_many([(text, kept + conditions_of(query.schema, p)) for p in pairs])
     bars = []
-    for month in months:
-        end = _next_month(month) - datetime.timedelta(days=1)
-        pairs = [(f"min.{key}", month.isoformat()), (f"max.{key}", end.isoformat())]
-        count = counter.count(text, kept + conditions_of(query.schema, pairs))
+    for month, bounds, count in zip(months, pairs, counts, strict=True):
         label = _month_label(month)
-        link = params_with(query, [name for name, _ in pairs], pairs)
+        link = params_with(query, [name for name, _ in bounds], bounds)
         bars.append(Bar(label, label, count, link))
     return bars, note
+
+
+def _last_day(month: datetime.date) -> datetime.date:
+    return _next_month(month) - datetime.timedelta(days=1)
 
 
 def _created_months(query: ListQuery, counter: Counter) -> tuple[list[Bar], str]:
     months, note = _months(query, CREATED_AT, counter)
     text, kept = search_without(query, CREATED_AT)
-    bars = []
-    for month in months:
-        span = [
+    spans = [
+        [
             Filter(CREATED_AT, GTE, f"{month.isoformat()}T00:00:00Z"),
             Filter(CREATED_AT, LT, f"{_next_month(month).isoformat()}T00:00:00Z"),
         ]
-        label = _month_label(month)
-        bars.append(Bar(label, label, counter.count(text, kept + span), None))
+        for month in months
+    ]
+    counts = counter.count_many([(text, kept + span) for span in spans])
+    bars = [
+        Bar(_month_label(month), _month_label(month), count, None)
+        for month, count in zip(months, counts, strict=True)
+    ]
     if bars:
         note = " ".join(filter(None, [note, "Months in UTC."]))
     return bars, note

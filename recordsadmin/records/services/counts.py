@@ -11,7 +11,7 @@ The records API has no aggregation: a count is a search with pageLimit 1, read f
 - each is cached per (location, object, search) for RECORDS_FACET_CACHE_SECONDS in Django's
   cache, shared by every user and process: the second view of a search costs no count call;
 - one request makes at most RECORDS_FACET_MAX_CALLS of them (`Counter`); the rest are asked
-  for on demand.
+  for on demand. It asks the first alone and the others RECORDS_COUNT_CONCURRENCY at a time.
 
 A facet is the counts of one field's options (or of the owners): for each option, the records
 the current search would match with that option chosen, the field's own filter left out and
@@ -19,13 +19,17 @@ every other condition kept. "The current search" is whatever ListQuery sends (it
 `filters()`), so conditions ListQuery learns later are kept as well.
 """
 
+import contextvars
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django import db
 from django.conf import settings
 from django.core.cache import cache
 from django.http import QueryDict
@@ -105,6 +109,9 @@ class Counter:
         self.calls = 0
         self.counts = 0
         self.error: RecordsApiError | None = None
+        # What the cache held for the keys asked of it at once (`prefetch`), and answers since.
+        self._known: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     @property
     def left(self) -> int:
@@ -125,8 +132,19 @@ class Counter:
             return SKIPPED_MESSAGE
         return f"Counts could not be loaded: {self.error.message}"
 
+    def prefetch(self, searches: Iterable[tuple[str, Sequence[Filter]]]) -> None:
+        """Read the cached counts of these searches in one go (one query to the cache, not
+        one per option)."""
+        keys = [count_cache_key(schema=self.schema, query=q, filters=f) for q, f in searches]
+        found = cache.get_many(keys)
+        self._known.update({key: found.get(key) for key in keys})
+
+    def _cached(self, key: str) -> Any:
+        return self._known[key] if key in self._known else cache.get(key)
+
     def cached(self, query: str, filters: Sequence[Filter]) -> int | None:
-        return search_count_cached(schema=self.schema, query=query, filters=filters)
+        """The count if it is cached: never a call."""
+        return self._cached(count_cache_key(schema=self.schema, query=query, filters=filters))
 
     def cost(self, searches: Iterable[tuple[str, Sequence[Filter]]]) -> int:
         """The calls these searches would take now (the cached ones take none)."""
@@ -134,28 +152,77 @@ class Counter:
 
     def count(self, query: str, filters: Sequence[Filter]) -> int | None:
         """The count, or None when it is not cached and no call may be made for it."""
-        key = count_cache_key(schema=self.schema, query=query, filters=filters)
-        found = cache.get(key)
-        if found is not None or not self.left:
-            return found
-        self.counts += 1
-        return self._ask(key, partial(_total, self.schema, query, list(filters)), 1)
+        (found,) = self.count_many([(query, filters)])
+        return found
+
+    def count_many(self, searches: Sequence[tuple[str, Sequence[Filter]]]) -> list[int | None]:
+        """The counts of `searches`, in their order: the cached ones, then as many of the
+        others as the calls left allow, RECORDS_COUNT_CONCURRENCY at a time; None for the
+        rest (and for all that were not sent once one failed)."""
+        keys = [count_cache_key(schema=self.schema, query=q, filters=f) for q, f in searches]
+        self.prefetch(
+            search for key, search in zip(keys, searches, strict=True) if key not in self._known
+        )
+        asked: dict[str, Callable[[], int]] = {}
+        for key, (query, filters) in zip(keys, searches, strict=True):
+            if self._known.get(key) is None and key not in asked and len(asked) < self.left:
+                asked[key] = partial(_total, self.schema, query, list(filters))
+        self.counts += len(asked)
+        self._ask_all(asked)
+        return [self._known.get(key) for key in keys]
 
     def call(self, key: str, fetch: Callable[[], Any], *, calls: int) -> Any:
         """What `fetch()` (which makes `calls` calls) answers, cached under `key`; None after
         a failure. Not bounded by `limit`: the extremes a chart's ranges are made from."""
-        found = cache.get(key)
+        found = self._cached(key)
         if found is not None or self.error is not None:
             return found
         return self._ask(key, fetch, calls)
 
     def _ask(self, key: str, fetch: Callable[[], Any], calls: int) -> Any:
-        self.calls += calls
+        with self._lock:
+            if self.error is not None:
+                return None
+            self.calls += calls
         try:
-            return cached_call(key, fetch)
+            found = cached_call(key, fetch)
         except RecordsApiError as error:
-            self.error = error
+            with self._lock:
+                self.error = self.error or error
             return None
+        with self._lock:
+            self._known[key] = found
+        return found
+
+    def _ask_all(self, asked: dict[str, Callable[[], Any]]) -> None:
+        """Ask for each: the first alone (refused, as when the budget is low, it stops the
+        others before they go), the rest in a few threads at once, since each call mostly
+        waits for the API's answer and the rate budget spreads them out anyway. Every thread
+        runs in a copy of this one's context (the page's deadline), and closes the database
+        connections it opened."""
+        items = list(asked.items())
+        workers = min(len(items) - 1, max(1, int(settings.RECORDS_COUNT_CONCURRENCY)))
+        if workers <= 1:
+            for key, fetch in items:
+                self._ask(key, fetch, 1)
+            return
+        self._ask(*items[0], 1)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="counts") as pool:
+            futures = [
+                pool.submit(_in_thread, contextvars.copy_context(), self._ask, key, fetch, 1)
+                for key, fetch in items[1:]
+            ]
+            for future in futures:
+                future.result()
+
+
+def _in_thread(context: contextvars.Context, function: Callable, *args) -> Any:
+    try:
+        return context.run(function, *args)
+    finally:
+        # Django opens a connection per thread (the cache table, the shared call windows);
+        # a pool thread is never a request's, so nothing else would close it.
+        db.connections.close_all()
 
 
 # -- searches derived from the table's -------------------------------------------------------
@@ -272,23 +339,32 @@ def facet_counts(
     counter: Counter | None = None,
 ) -> Facets:
     """The counts beside every option of the filter panel for the table's `query`, or of the
-    filter `only`. A field is counted whole or not at all: in panel order, each whose
-    uncounted options fit in the calls left; the others keep count None (their counts are
+    filter `only`. Without `only` a field is counted whole or not at all: in panel order, each
+    whose uncounted options fit in the calls left; the others keep count None (their counts are
     loaded on demand, with `only`). Counts found in the cache are given whatever the bound."""
     counter = counter or Counter(schema=query.schema)
+    fields = [
+        (key, name, _choices(query, key, _url_name(key), options))
+        for key, name, options in facet_fields(query, users)
+        if only is None or key == only
+    ]
+    counter.prefetch((c.query, c.filters) for _, _, choices in fields for c in choices)
+    # Which fields are counted now, in panel order: asked for by name, a field with more
+    # options than the bound gets as many as it allows (the next request for it goes on from
+    # there); otherwise each whose uncounted options fit in the calls left.
+    searches, left = [], counter.left
+    for _, _, choices in fields:
+        wanted = [(c.query, c.filters) for c in choices]
+        cost = counter.cost(wanted)
+        if only is not None or cost <= left:
+            searches += wanted
+            left -= cost
+    counter.count_many(searches)
     facets = []
-    for key, name, options in facet_fields(query, users):
-        if only is not None and key != only:
-            continue
-        choices = _choices(query, key, _url_name(key), options)
-        searches = [(c.query, c.filters) for c in choices]
-        affordable = counter.cost(searches) <= counter.left
-        counts = [
-            counter.count(c.query, c.filters) if affordable else counter.cached(c.query, c.filters)
-            for c in choices
-        ]
+    for key, name, choices in fields:
         options = tuple(
-            FacetOption(c.key, c.label, n, c.params) for c, n in zip(choices, counts, strict=True)
+            FacetOption(c.key, c.label, counter.cached(c.query, c.filters), c.params)
+            for c in choices
         )
         facets.append(Facet(key, name, options))
     return Facets(tuple(facets), counter.calls, counter.skipped, counter.problem)
