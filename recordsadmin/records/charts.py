@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from recordsadmin.records.services.charts import Bar, Chart
 
-WIDTH = 400
+WIDTH = 340
 ROW = 26  # from one bar's top to the next's
 BAR = 18  # a bar's thickness
-LABELS = 128  # the labels' column, right-aligned against the bars
-COUNTS = 60  # room right of the longest bar for its count
+LABELS = 116  # the labels' column, right-aligned against the bars
+COUNTS = 56  # room right of the longest bar for its count
 TOP = 4
-LABEL_CHARACTERS = 18
+LABEL_CHARACTERS = 16
 
 
 @dataclass(frozen=True)

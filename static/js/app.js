@@ -105,10 +105,11 @@
 
   // A chart's bar is a link that sets a filter (templates/records/_chart.html) and redraws only
   // the table: the search form takes the link's question, so that its next change keeps it.
-  document.addEventListener("htmx:afterRequest", function (event) {
+  // As the request leaves: the chart (and the link) may be redrawn before its answer comes.
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     var link = elt && elt.closest ? elt.closest("[data-sets-filters]") : null;
-    if (!link || !event.detail.successful) return;
+    if (!link) return;
     formFrom(new URL(link.getAttribute("href"), window.location.href).searchParams);
   });
 
