@@ -229,6 +229,8 @@ PAGES = {
     "records": records_with_filters,
     "records-counts": records_with_counts,
     "records-chart": records_with_chart,
+    "counts-page": address(lambda site: f"/objects/{KEY}/facets/?f.status=Sold"),
+    "chart-page": address(lambda site: f"/objects/{KEY}/chart/?chart=listed_on"),
     "record": address(lambda site: f"/objects/{KEY}/{site.record_id}/"),
     "record-new": address(lambda site: f"/objects/{KEY}/new/"),
     "record-edit-error": edit_with_an_error,
