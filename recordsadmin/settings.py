@@ -156,6 +156,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "recordsadmin_cache",
+            # Past this many entries Django drops the expired ones, then a third of the rest:
+            # room for the counts of many searches (RECORDS_FACET_*) beside schemas and users.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
 # This process's own memory, for what is drawn the same way again and again and depends on
@@ -269,6 +272,16 @@ RECORDS_BREAKER_RESET_SECONDS = env_float("RECORDS_BREAKER_RESET_SECONDS", 30)
 # RECORDS_VIEW_COUNT_CALLS searches per page, each count kept for everyone this many seconds.
 RECORDS_VIEW_COUNT_CALLS = int(env_float("RECORDS_VIEW_COUNT_CALLS", 10))
 RECORDS_VIEW_COUNT_CACHE_SECONDS = int(env_float("RECORDS_VIEW_COUNT_CACHE_SECONDS", 60))
+# Counts beside the table's filter options and in its charts
+# (recordsadmin/records/services/counts.py): each is a search read for its total, cached this
+# long for every user; one request makes at most RECORDS_FACET_MAX_CALLS of them (the rest on
+# demand); each waits at most RECORDS_COUNT_WAIT seconds for a place in the rate budget (more than
+# the tenth of its interval over which background calls are spread), else the counts are skipped.
+RECORDS_FACET_CACHE_SECONDS = int(env_float("RECORDS_FACET_CACHE_SECONDS", 60))
+RECORDS_FACET_MAX_CALLS = int(env_float("RECORDS_FACET_MAX_CALLS", 24))
+RECORDS_COUNT_WAIT = env_float("RECORDS_COUNT_WAIT", 1.5)
+# How many of one request's counts are asked at once (each waits for the API's answer).
+RECORDS_COUNT_CONCURRENCY = int(env_float("RECORDS_COUNT_CONCURRENCY", 4))
 
 # The records API. With GHL_TOKEN unset the dashboard talks to its own embedded API under
 # /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.

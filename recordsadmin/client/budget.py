@@ -5,11 +5,14 @@ then tells it what the answer announced (`observe`). The client defines the inte
 default, which lets every call go; the dashboard installs a budget shared by all its processes
 (recordsadmin/records/budget.py). A call has a priority: a person waiting for a page (PEOPLE,
 the default) or work in the background (BACKGROUND: bulk jobs, imports, exports, counts),
-which runs inside `background()` and takes only what people leave.
+which runs inside `background()` and takes only what people leave. Work that would rather be
+skipped than late (counts beside the table) says how long it may wait for a place:
+`background(wait=...)`.
 """
 
 import contextlib
 import contextvars
+import time
 from collections.abc import Iterator, Mapping
 from typing import Protocol
 
@@ -21,18 +24,42 @@ _priority: contextvars.ContextVar[str] = contextvars.ContextVar(
 )
 
 
+# How long a call may wait for the rate limit (a place in the budget, a 429's Retry-After);
+# None: as long as its deadline allows.
+_patience: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "records_call_patience", default=None
+)
+
+
 def priority() -> str:
     """PEOPLE, or BACKGROUND within `background()`."""
     return _priority.get()
 
 
+def patience() -> float | None:
+    """The seconds a call may wait for the rate limit, within `background(wait=...)`."""
+    return _patience.get()
+
+
+def acquire_deadline(until: float) -> float:
+    """The deadline to ask the budget with for a call that must end by `until`: sooner within
+    `background(wait=...)`, so that a call finding no place soon is refused (not sent) at once
+    instead of waiting."""
+    wait = _patience.get()
+    return until if wait is None else min(until, time.monotonic() + wait)
+
+
 @contextlib.contextmanager
-def background() -> Iterator[None]:
-    """Calls made within this block yield to people's."""
+def background(*, wait: float | None = None) -> Iterator[None]:
+    """Calls made within this block yield to people's. With `wait`, a call that gets no place
+    in the budget within `wait` seconds, or that the service answers 429 asking for a longer
+    wait, raises RateLimited instead of waiting."""
     token = _priority.set(BACKGROUND)
+    waiting = _patience.set(wait)
     try:
         yield
     finally:
+        _patience.reset(waiting)
         _priority.reset(token)
 
 

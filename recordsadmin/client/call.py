@@ -121,7 +121,9 @@ def _attempt(
         error = CircuitOpen(retry_after=shut_for, maybe_applied=maybe_applied)
         raise _give_up(request, error)
     spending = budget.installed()
-    refused_for = spending.acquire(conn.location_id, priority=budget.priority(), deadline=until)
+    refused_for = spending.acquire(
+        conn.location_id, priority=budget.priority(), deadline=budget.acquire_deadline(until)
+    )
     if refused_for:
         # Never sent: the location's calls are spent until past this call's deadline.
         error = RateLimited(
@@ -216,6 +218,10 @@ def _retry_or_raise(
     wait = retry.delay(attempt, conn, failure.server_wait)
     if time.monotonic() + wait >= until:
         # Sleeping would end past the deadline: give up now (a RateLimited says how long).
+        raise _give_up(request, failure.error)
+    patience = budget.patience()
+    if failure.status == 429 and patience is not None and wait > patience:
+        # Work that would rather be skipped than late (budget.background(wait=...)).
         raise _give_up(request, failure.error)
     logger.info("records API %s %s: retrying in %.2fs", request.method, request.path, wait)
     time.sleep(wait)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from recordsadmin.records.views import browse, bulk, cells, editing, saved, transfer, undo
+from recordsadmin.records.views import facets as counts
 
 app_name = "records"
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("objects/<str:key>/views/<int:view_id>/rename/", saved.view_rename, name="view_rename"),
     path("objects/<str:key>/views/<int:view_id>/delete/", saved.view_delete, name="view_delete"),
     path("objects/<str:key>/views/<int:view_id>/default/", saved.view_default, name="view_default"),
+    path("objects/<str:key>/facets/", counts.record_facets, name="record_facets"),
+    path("objects/<str:key>/chart/", counts.record_chart, name="record_chart"),
     path("objects/<str:key>/export/", transfer.record_export, name="record_export"),
     path("objects/<str:key>/export.csv", transfer.record_export_csv, name="record_export_csv"),
     path(

@@ -80,6 +80,10 @@
   // next question: restored, it shows the old table under the new search text. The address
   // says which question the restored table answers, so the search form is set from it.
   // The filter builder keeps its own state (data-own-state, static/js/filters.js).
+  function formFromAddress() {
+    formFrom(new URLSearchParams(window.location.search));
+  }
+
   function formFrom(params) {
     var form = document.getElementById("record-search");
     if (!form) return;
@@ -108,6 +112,16 @@
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("[data-sync-form]");
     if (link) formFrom(new URL(link.href, window.location.href).searchParams);
+  });
+
+  // A chart's bar is a link that sets a filter (templates/records/_chart.html) and redraws only
+  // the table: the search form takes the link's question, so that its next change keeps it.
+  // As the request leaves: the chart (and the link) may be redrawn before its answer comes.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var link = elt && elt.closest ? elt.closest("[data-sets-filters]") : null;
+    if (!link) return;
+    formFrom(new URL(link.getAttribute("href"), window.location.href).searchParams);
   });
 
   // "Clear search and filters" redraws only the table; empty the search form too, so that its

@@ -188,6 +188,23 @@ def records_with_filters(page: Page, site: Site) -> None:
     page.goto(f"{site.base}/objects/{KEY}/")
     page.locator(".filters summary").click()  # the filters' checkboxes, open
     expect(page.get_by_role("checkbox", name="Select this page")).to_be_visible()
+    expect(page.locator("#facet-status-1")).not_to_be_empty()  # the counts, loaded
+
+
+def records_with_counts(page: Page, site: Site) -> None:
+    """The filter panel open on a filtered table, its counts in: some are 0, dimmed."""
+    page.goto(f"{site.base}/objects/{KEY}/?f.property_type=single_family")
+    expect(page.locator("#facet-amenities-1")).to_have_text("0")
+    expect(page.locator("#facets-loader.htmx-request")).to_have_count(0)
+
+
+def records_with_chart(page: Page, site: Site) -> None:
+    """The overview panel open on a histogram of prices (an SVG of links and its table)."""
+    page.goto(f"{site.base}/objects/{KEY}/")
+    page.locator("#overview summary").click()
+    page.get_by_label("Chart of").select_option("price")
+    expect(page.get_by_role("heading", name="Properties by Price")).to_be_visible()
+    expect(page.locator("#chart-search.htmx-request")).to_have_count(0)
 
 
 def records_with_conditions(page: Page, site: Site) -> None:
@@ -349,6 +366,10 @@ PAGES = {
     "home": address(lambda site: "/"),
     "records": records_with_filters,
     "records-conditions": records_with_conditions,
+    "records-counts": records_with_counts,
+    "records-chart": records_with_chart,
+    "counts-page": address(lambda site: f"/objects/{KEY}/facets/?f.status=Sold"),
+    "chart-page": address(lambda site: f"/objects/{KEY}/chart/?chart=listed_on"),
     "record": address(lambda site: f"/objects/{KEY}/{site.record_id}/"),
     "record-new": address(lambda site: f"/objects/{KEY}/new/"),
     "record-edit-error": edit_with_an_error,

@@ -7,6 +7,8 @@ the client (recordsadmin/client/) does the wire.
 
 from recordsadmin.client.domain import UNSET
 
+from .charts import Chart, chart_data, chart_fields
+from .counts import Counter, Facets, facet_counts, search_count, search_count_cached
 from .editing import (
     Conflict,
     is_current,
@@ -52,7 +54,10 @@ from .undo import NotUndoable, UndoConflict, record_undo, undo_check, undo_confl
 __all__ = [
     "UNSET",
     "AlreadySubmitted",
+    "Chart",
     "Conflict",
+    "Counter",
+    "Facets",
     "NotUndoable",
     "UndoConflict",
     "api_health",
@@ -60,6 +65,9 @@ __all__ = [
     "budget_health",
     "change_finish",
     "change_start",
+    "chart_data",
+    "chart_fields",
+    "facet_counts",
     "is_current",
     "read_version",
     "record_count",
@@ -83,6 +91,8 @@ __all__ = [
     "schema_get",
     "schema_invalidate",
     "schema_list",
+    "search_count",
+    "search_count_cached",
     "submission_release",
     "undo_check",
     "undo_conflicts",

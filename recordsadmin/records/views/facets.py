@@ -1,0 +1,91 @@
+"""What the table's page loads after the table: the counts beside the filter options, and the
+overview chart.
+
+Both read the table's question from the query string exactly as the table does (ListQuery),
+and both are asked for only when their panel is opened (templates/records/record_list.html),
+so that the table itself stays one call to the records API. An htmx request gets the partial:
+for the counts, elements that htmx puts in place beside each option (hx-swap-oob), so nothing
+that may have focus is redrawn; for the chart, the chart. Any other request (no JavaScript, a
+copied link) gets a page of its own.
+"""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from recordsadmin.records import services
+from recordsadmin.records.charts import drawing
+from recordsadmin.records.query import ListQuery
+
+from .common import can_view, load_schema
+from .problems import shows_api_errors, wants_partial
+
+
+@require_GET
+@can_view
+@vary_on_headers("HX-Request")
+@shows_api_errors(partial="records/_facets_problem.html")
+def record_facets(request: HttpRequest, key: str) -> HttpResponse:
+    """The counts of every option filter (at most RECORDS_FACET_MAX_CALLS calls; the rest on
+    demand), or of the one named by `facet`."""
+    schema = load_schema(key)
+    query = ListQuery.from_params(schema, request.GET)
+    users = services.user_list()
+    only = request.GET.get("facet") or None
+    facets = services.facet_counts(query=query, users=users, only=only)
+    if only is not None and not facets.facets:
+        return HttpResponseBadRequest("There is no such filter.")
+    context = {
+        "schema": schema,
+        "query": query,
+        "facets": facets,
+        "only": only,
+        "again": bool(request.htmx) and request.htmx.trigger == "facets-again",
+        "facets_url": reverse("records:record_facets", args=[schema.key]) + query.params(),
+        "table_url": reverse("records:record_list", args=[schema.key]),
+    }
+    if wants_partial(request):
+        return render(request, "records/_facets.html", context)
+    return render(request, "records/record_facets.html", context)
+
+
+@require_GET
+@can_view
+@vary_on_headers("HX-Request")
+@shows_api_errors(partial="records/_chart_problem.html")
+def record_chart(request: HttpRequest, key: str) -> HttpResponse:
+    """The overview chart of the field named by `chart` (the first that can be charted when
+    none is) for the table's question."""
+    schema = load_schema(key)
+    query = ListQuery.from_params(schema, request.GET)
+    users = services.user_list()
+    fields = services.chart_fields(query, users)
+    chosen = request.GET.get("chart") or fields[0][0]
+    chart = services.chart_data(query=query, key=chosen, users=users)
+    if chart is None:
+        return HttpResponseBadRequest("There is no chart of that field.")
+    context = {
+        "schema": schema,
+        "query": query,
+        "chart": chart,
+        "drawing": drawing(chart),
+        "chart_fields": fields,
+        "filtered": chosen in {getattr(c, "field", None) for c in query.filters()},
+        "chart_url": _with(reverse("records:record_chart", args=[schema.key]), query, chosen),
+        "max_calls": settings.RECORDS_FACET_MAX_CALLS,
+        "table_url": reverse("records:record_list", args=[schema.key]),
+    }
+    if wants_partial(request):
+        return render(request, "records/_chart.html", context)
+    return render(request, "records/record_chart.html", context)
+
+
+def _with(url: str, query: ListQuery, chart: str) -> str:
+    """The chart's own address: the table's question and the field charted."""
+    params = query.params()
+    return f"{url}{params}{'&' if params != '?' else ''}{urlencode({'chart': chart})}"

@@ -1,0 +1,79 @@
+"""Counts beside the filter options and the overview chart in Chromium, in one page session:
+the counts come after the table and only once the panel is open, an option with no records is
+dimmed, and a chart's bar filters the table."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from recordsadmin.sandbox.models import Record
+
+from .table_support import LIST, settled, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+KEY = "custom_objects.property"
+
+
+def stored(**properties) -> int:
+    lookups = {f"properties__{k}": v for k, v in properties.items()}
+    return Record.objects.filter(object__key=KEY, **lookups).count()
+
+
+def test_counts_then_a_chart_whose_bar_filters_the_table(
+    page: Page, live_server, embedded_api, staff_user
+):
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    sign_in(page, live_server.url, LIST)
+    page.evaluate("window.__noReload = true")
+
+    # The table came alone: with both panels closed nothing more is asked.
+    status = page.get_by_role("group", name="Status")
+    assert not [url for url in asked if "/facets/" in url or "/chart/" in url]
+    expect(page.locator("#facet-status-1")).to_be_empty()
+
+    page.get_by_text("Filters", exact=True).click()
+    sold = stored(status="Sold")
+    expect(status.get_by_label("Sold")).to_have_accessible_name(f"Sold {sold}")
+    assert len([url for url in asked if "/facets/" in url]) == 1
+    owner = page.locator("#owner-filter")
+    assert re.fullmatch(r"Anyone(\n[^\n]+ \(\d+\))+", owner.inner_text().strip())
+
+    # A new table brings new counts; the ticked box keeps focus; 0 is dimmed, not hidden.
+    single = page.get_by_role("group", name="Property type").get_by_label("Single family")
+    single.check()
+    houses = stored(property_type="single_family")
+    expect(page.locator("#records-count")).to_contain_text(f"of {houses}")
+    gym = page.get_by_role("group", name="Amenities").get_by_label("Gym")
+    expect(gym).to_have_accessible_name("Gym 0")
+    settled(page)
+    expect(single).to_be_focused()
+    muted = page.locator("#search-hint").evaluate("e => getComputedStyle(e).color")
+    plain = status.locator("label").first.evaluate("e => getComputedStyle(e).color")
+    label = gym.locator("xpath=ancestor::label")
+    assert label.evaluate("e => getComputedStyle(e).color") == muted != plain
+    expect(gym).to_be_visible()
+    expect(gym).to_be_enabled()
+    single.uncheck()
+    expect(page.locator("#records-count")).to_have_text("1–25 of 60")
+    settled(page)
+
+    # The chart of Status: a bar per option, the same figures as a table.
+    page.get_by_text("Chart", exact=True).click()
+    page.get_by_label("Chart of").select_option(label="Status")
+    expect(page.get_by_role("heading", name="Properties by Status")).to_be_visible()
+    figures = page.get_by_role("table", name=re.compile("^Properties by Status"))
+    expect(figures.get_by_role("row")).to_have_count(4)
+    expect(figures.get_by_role("row", name=re.compile("^Sold"))).to_have_text(
+        re.compile(rf"Sold\s*{sold}")
+    )
+    bar = page.locator("#chart").get_by_role("link", name=f"Sold: {sold} properties")
+    bar.click()
+    expect(page.locator("#records-count")).to_contain_text(f"of {sold}")
+    assert "f.status=Sold" in page.url
+    expect(status.get_by_label("Sold")).to_be_checked()  # the form follows the bar
+    statuses = set(page.locator("#records-table td.col-field_status").all_inner_texts())
+    assert statuses == {"Sold"}
+    assert page.evaluate("window.__noReload === true")

@@ -1,0 +1,174 @@
+"""The table page's counts and chart over the test client, against the embedded API: what
+each costs in calls to the records API, and what the page says."""
+
+import re
+from html import unescape
+
+import pytest
+
+from recordsadmin.client import budget as client_budget
+from recordsadmin.client.config import connection
+from recordsadmin.records.services import budget as shared_budget
+from recordsadmin.windows.stores import windows
+
+from .conftest import RECORDS, searches
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+KEY = "custom_objects.property"
+TABLE = f"/objects/{KEY}/"
+FACETS = f"/objects/{KEY}/facets/"
+CHART = f"/objects/{KEY}/chart/"
+HTMX = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{TABLE}"}
+
+
+def calls(api) -> int:
+    return len(api.stub.requests)
+
+
+def html_text(fragment: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def counts_in(html: str) -> dict[str, str]:
+    """The counts the facets partial puts beside the options, by the id of their place."""
+    found = dict(re.findall(r'<span id="(facet-[\w-]+-\d+)"[^>]*hx-swap-oob="true">([^<]*)<', html))
+    found |= dict(re.findall(r'<option id="(facet-owner-\d+)"[^>]*>[^<(]*\(([\d,]+)\)<', html))
+    return found
+
+
+def test_a_warm_table_view_with_the_panels_closed_is_one_call(api, prop, staff_client):
+    page = staff_client.get(TABLE)
+    assert page.status_code == 200 and calls(api) == 1
+    html = page.content.decode()
+    # The counts' and the chart's loaders are there, to ask only once their panel opens.
+    assert 'id="facets-loader"' in html and 'hx-trigger="intersect once delay:500ms"' in html
+    assert '<details class="overview" id="overview">' in html
+    assert 'id="facet-status-1" class="facet-count"></span>' in html  # empty until then
+    partial = staff_client.get(TABLE + "?f.status=Sold", headers=HTMX)
+    assert partial.status_code == 200 and calls(api) == 2
+    assert len(searches(api)) == 2
+
+
+def test_the_table_partial_brings_loaders_for_its_question(api, prop, staff_client):
+    partial = staff_client.get(TABLE + "?f.status=Sold&q=oak", headers=HTMX).content.decode()
+    loader = re.search(r'<div id="facets-loader"[^>]*>', partial).group(0)
+    assert 'hx-swap-oob="true"' in loader
+    assert f'hx-get="{FACETS}?q=oak&amp;f.status=Sold"' in loader
+    chart = re.search(r'<div id="chart-search".*?</div>', partial, re.S).group(0)
+    assert 'hx-swap-oob="true"' in chart
+    assert '<input type="hidden" name="f.status" value="Sold">' in chart
+    whole = staff_client.get(TABLE + "?f.status=Sold").content.decode()
+    assert "hx-swap-oob" not in whole, "the whole page has each loader once, in its panel"
+
+
+def test_facets_cost_at_most_the_bound_and_nothing_the_second_time(api, prop, staff_client):
+    first = staff_client.get(FACETS, headers=HTMX)
+    assert first.status_code == 200
+    assert calls(api) == len(searches(api)) == 24  # README: the demo Property's 24 options
+    assert all(body["pageLimit"] == 1 for body in searches(api))
+    counts = counts_in(first.content.decode())
+    assert len(counts) == 24 and all(counts.values())
+    statuses = [int(counts[f"facet-status-{n}"].replace(",", "")) for n in (1, 2, 3)]
+    assert sum(statuses) == RECORDS
+    second = staff_client.get(FACETS, headers=HTMX)
+    assert calls(api) == 24, "the second view of the same search makes no count call"
+    assert counts_in(second.content.decode()) == counts
+
+
+def test_with_facets_open_a_view_costs_one_call_plus_the_bound(api, prop, staff_client, settings):
+    settings.RECORDS_FACET_MAX_CALLS = 10
+    staff_client.get(TABLE + "?q=a", headers=HTMX)
+    staff_client.get(FACETS + "?q=a", headers=HTMX)
+    assert calls(api) <= 1 + 10
+
+
+def test_an_option_that_would_show_nothing_is_dimmed_not_hidden(api, prop, staff_client):
+    html = staff_client.get(FACETS + "?f.property_type=single_family", headers=HTMX)
+    html = html.content.decode()
+    # Amenities are only ever set on condos and townhouses.
+    for n in range(1, 6):
+        assert re.search(
+            rf'<span id="facet-amenities-{n}" class="facet-count facet-count--zero"'
+            r' hx-swap-oob="true">0</span>',
+            html,
+        )
+    assert 'id="facet-status-1" class="facet-count" hx-swap-oob="true">' in html
+
+
+def test_past_the_bound_a_filter_offers_its_counts_on_demand(api, prop, staff_client, settings):
+    settings.RECORDS_FACET_MAX_CALLS = 8
+    html = staff_client.get(FACETS + "?q=a", headers=HTMX).content.decode()
+    assert calls(api) == 7
+    button = re.search(r'<button id="facet-more-features"[^>]*>.*?</button>', html, re.S).group(0)
+    assert 'hx-swap-oob="true"' in button and "Show counts" in button
+    assert f'hx-get="{FACETS}?q=a&amp;facet=features"' in button
+    assert 'id="facet-features-1" class="facet-count" hx-swap-oob="true"></span>' in html
+    more = staff_client.get(
+        FACETS + "?q=a&facet=features", headers={**HTMX, "HX-Trigger": "facet-more-features"}
+    ).content.decode()
+    assert calls(api) == 7 + 6
+    assert len(counts_in(more)) == 6 and "facet-status-1" not in more
+    # Focus stays where the button was: on an element with its id.
+    assert re.search(r'<span id="facet-more-features"[^>]*tabindex="-1"[^>]*>Counts shown<', more)
+
+
+def test_when_the_budget_is_low_the_page_says_counts_were_skipped(api, prop, staff_client):
+    shared = shared_budget.install()
+    windows().fill(shared.window_key(connection().location_id), count=99, seconds=10)
+    html = staff_client.get(FACETS, headers=HTMX).content.decode()
+    assert calls(api) == 0
+    status = re.search(r'<div id="facets-status" hx-swap-oob="innerHTML">(.*?)</div>', html, re.S)
+    text = html_text(status.group(1))
+    assert text == (
+        "Counts skipped: the API's rate limit is nearly used; try again in a moment. "
+        "Load counts again"
+    )
+    assert re.search(r'<button type="button" id="facets-again"[^>]*hx-get="/objects/', html)
+    client_budget.install(client_budget.Unlimited())  # the window has room again
+    again = staff_client.get(FACETS, headers={**HTMX, "HX-Trigger": "facets-again"})
+    assert calls(api) == 24
+    # Focus stays where the button was: on an element with its id.
+    assert '<span id="facets-again" tabindex="-1">Counts loaded.</span>' in again.content.decode()
+
+
+def test_the_chart_of_a_number_is_an_svg_of_links_with_its_figures_as_a_table(
+    api, prop, staff_client
+):
+    html = staff_client.get(CHART + "?chart=price&f.status=Sold", headers=HTMX).content.decode()
+    made = calls(api)
+    assert 3 < made <= 12
+    assert "<script" not in html and "style=" not in html
+    svg = re.search(r"<svg .*?</svg>", html, re.S).group(0)
+    assert 'viewBox="0 0 340 ' in svg and 'aria-labelledby="chart-title"' in svg
+    links = re.findall(r'<a class="chart__link" href="([^"]+)" hx-get="\1" data-sets-filters>', svg)
+    assert links and all("min.price=" in link and "f.status=Sold" in link for link in links)
+    assert '<h2 class="chart__title" id="chart-title">Properties by Price</h2>' in html
+    table = re.search(r'<table class="visually-hidden">.*?</table>', html, re.S).group(0)
+    assert len(re.findall(r'<th scope="row">\$[\d,.]+ to \$[\d,.]+</th>', table)) == len(links)
+    staff_client.get(CHART + "?chart=price&f.status=Sold", headers=HTMX)
+    assert calls(api) == made, "a second view of the same chart makes no call"
+
+
+def test_without_javascript_counts_and_chart_have_pages_of_their_own(api, prop, staff_client):
+    facets = staff_client.get(FACETS + "?f.status=Sold").content.decode()
+    assert "<h1>Counts of properties</h1>" in facets and "<html" in facets
+    assert re.search(r'<a href="/objects/[^"]+/\?f\.status=Pending">Pending</a>', facets)
+    chart = staff_client.get(CHART + "?chart=status").content.decode()
+    assert "<h1>Chart of properties</h1>" in chart and "<svg" in chart
+    assert "hx-get" not in re.search(r"<svg .*?</svg>", chart, re.S).group(0)
+    table = staff_client.get(TABLE).content.decode()
+    assert f'<noscript><p class="facets__page-link"><a href="{FACETS}?">' in table
+    assert f'<form id="chart-form" class="overview__form" method="get" action="{CHART}"' in table
+
+
+def test_requests_no_form_of_ours_sends_are_refused(api, prop, staff_client):
+    assert staff_client.get(FACETS + "?facet=nothing", headers=HTMX).status_code == 400
+    assert staff_client.get(CHART + "?chart=address", headers=HTMX).status_code == 400
+    assert calls(api) == 0
+
+
+def test_counts_and_charts_need_the_view_permission(api, prop, client, staff_without_permissions):
+    client.force_login(staff_without_permissions)
+    assert client.get(FACETS).status_code == 403
+    assert client.get(CHART).status_code == 403
