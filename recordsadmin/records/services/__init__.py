@@ -1,5 +1,6 @@
 """What the views, bulk jobs and CSV work call: schemas, records and users of the configured
-location, the history of every write, and the checked update.
+location, the history of every write, and the checked update; associations, relations and
+contacts (relations.py, contacts.py) and the schema editor's writes (schema_admin.py).
 
 Keyword-only functions named `<entity>_<action>`. They speak schemas and records, never HTTP:
 the client (recordsadmin/client/) does the wire.
@@ -7,6 +8,7 @@ the client (recordsadmin/client/) does the wire.
 
 from recordsadmin.client.domain import UNSET
 
+from .contacts import contact_create, contact_get, contact_search
 from .editing import (
     Conflict,
     is_current,
@@ -39,6 +41,36 @@ from .records import (
     record_search,
     record_update,
 )
+from .relations import (
+    Linked,
+    LinkedPage,
+    NotRelinkable,
+    association_create,
+    association_delete,
+    association_get,
+    association_invalidate,
+    association_list,
+    association_update,
+    relation_count,
+    relation_create_logged,
+    relation_delete_logged,
+    relation_list,
+    relation_page,
+    unlink_undo,
+)
+from .schema_admin import (
+    field_create,
+    field_delete,
+    field_holders,
+    field_update,
+    folder_create,
+    folder_delete,
+    folder_list,
+    folder_rename,
+    object_create,
+    object_update,
+    option_holders,
+)
 from .schemas import (
     schema_cache_key,
     schema_get,
@@ -53,14 +85,37 @@ __all__ = [
     "UNSET",
     "AlreadySubmitted",
     "Conflict",
+    "Linked",
+    "LinkedPage",
+    "NotRelinkable",
     "NotUndoable",
     "UndoConflict",
     "api_health",
+    "association_create",
+    "association_delete",
+    "association_get",
+    "association_invalidate",
+    "association_list",
+    "association_update",
     "breaker_health",
     "budget_health",
     "change_finish",
     "change_start",
+    "contact_create",
+    "contact_get",
+    "contact_search",
+    "field_create",
+    "field_delete",
+    "field_holders",
+    "field_update",
+    "folder_create",
+    "folder_delete",
+    "folder_list",
+    "folder_rename",
     "is_current",
+    "object_create",
+    "object_update",
+    "option_holders",
     "read_version",
     "record_count",
     "record_create",
@@ -77,6 +132,11 @@ __all__ = [
     "record_update_checked",
     "record_update_logged",
     "record_version",
+    "relation_count",
+    "relation_create_logged",
+    "relation_delete_logged",
+    "relation_list",
+    "relation_page",
     "restorable_properties",
     "restore_submission",
     "schema_cache_key",
@@ -87,6 +147,7 @@ __all__ = [
     "undo_check",
     "undo_conflicts",
     "undo_values",
+    "unlink_undo",
     "unversioned",
     "update_may_have_applied",
     "user_list",
