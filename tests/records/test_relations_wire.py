@@ -9,6 +9,7 @@ from recordsadmin.client import endpoints, wire
 from recordsadmin.client.domain import Association, Field, Schema
 from recordsadmin.client.errors import UnexpectedAnswer, ValidationFailed
 from recordsadmin.records import services
+from recordsadmin.records.models import RecordChange
 from tests.support.stub import Reply
 
 from . import samples
@@ -238,3 +239,17 @@ def test_a_refused_relation_places_its_messages_on_the_records(ghl, clear_cache)
             {"associationId": "a", "firstRecordId": "r", "secondRecordId": "x"}
         )
     assert list(refused.value.field_errors) == ["secondRecordId"]
+
+
+@pytest.mark.django_db
+def test_a_link_made_whose_id_cannot_be_looked_up_is_still_done(ghl, clear_cache):
+    ghl.router = samples.route
+    schema = services.schema_get(key=samples.KEY)
+    record = services.record_get(schema=schema, record_id=samples.REAL_RECORD["id"])
+    ghl.script(Reply(201, json=DOCUMENTED), *[Reply(503)] * 4)  # the lookup meets an outage
+    relation = services.relation_create_logged(
+        user=None, schema=schema, record=record, association=ASSOCIATION, other_id="con9"
+    )
+    assert relation.id == "" and relation.second_record_id == "con9"
+    change = RecordChange.objects.get(record_id=record.id)
+    assert (change.action, change.outcome) == ("link", "ok")

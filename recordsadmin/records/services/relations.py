@@ -7,9 +7,12 @@ GHL_SCHEMA_CACHE_SECONDS), dropped on our own writes and, with the embedded API,
 associations_changed signal (receivers.py).
 """
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils import timezone
 
 from recordsadmin.client import endpoints, wire
 from recordsadmin.client.domain import (
@@ -20,7 +23,7 @@ from recordsadmin.client.domain import (
     RelationPage,
     Schema,
 )
-from recordsadmin.client.errors import NotFound
+from recordsadmin.client.errors import NotFound, RecordsApiError
 from recordsadmin.contract.limits import CONTACT, MAX_PAGE_LIMIT
 from recordsadmin.records.models import RecordChange
 
@@ -336,12 +339,15 @@ def relation_create_logged(
     )
     try:
         data = endpoints.relation_create(body, deadline=deadline)
-        relation = wire.parse_relation(data, sent=body)
-        if not relation.id:
-            relation = _find(record.id, association, other_id, deadline) or relation
     except BaseException as error:
         history.change_finish(change=change, error=error)
         raise
+    relation = wire.parse_relation(data, sent=body)
+    if not relation.id:
+        # The link is made whatever this lookup meets; only its id stays unknown ("") until
+        # the record's relations are read again.
+        with contextlib.suppress(RecordsApiError):
+            relation = _find(record.id, association, other_id, deadline) or relation
     change.after = {**what, "relation_id": relation.id}
     change.save(update_fields=["after"])
     history.change_finish(change=change)
@@ -360,7 +366,9 @@ def relation_delete_logged(
     deadline: float | None = None,
 ) -> None:
     """Unlink: delete the relation, with an "Unlinked" row in the record's history that keeps
-    what it linked, so that unlink_undo can link the two again."""
+    what it linked, so that unlink_undo can link the two again. A relation gone already
+    raises NotFound (the row says "Failed"); one whose delete's answer was lost and that is
+    gone on the retry counts as done."""
     other_id = relation.other_id(record.id)
     before = {**_what(association, schema, other_id, other_label), "relation_id": relation.id}
     change = history.change_start(
@@ -404,7 +412,7 @@ def unlink_undo(
     except NotFound:
         raise NotRelinkable("The association of this link has been deleted since.") from None
     label = before.get("other_label") or ""
-    when = change.at.strftime("%Y-%m-%d %H:%M")
+    when = timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M")
     return relation_create_logged(
         user=user,
         schema=schema,
