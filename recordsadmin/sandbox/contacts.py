@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recordsadmin.contract.limits import (
@@ -107,10 +107,7 @@ def create_contact(call: Call) -> tuple[int, dict]:
         raise bad_request("A contact needs a name, an email or a phone", "name")
     with transaction.atomic():
         if email:
-            taken = Contact.objects.filter(location=call.location, email__iexact=email).first()
-            if taken is not None:
-                message = f"A contact with the email {email} exists already ({taken.id})"
-                raise ApiError(400, message, {"email": [message]})
+            _email_free(call, email)
         now = timezone.now()
         contact = Contact(
             location=call.location,
@@ -123,5 +120,18 @@ def create_contact(call: Call) -> tuple[int, dict]:
             updated_at=now,
         )
         contact.search_text = contact.build_search_text()
-        contact.save(force_insert=True)
+        try:
+            with transaction.atomic():
+                contact.save(force_insert=True)
+        except IntegrityError:  # the same email sent twice at the same moment
+            _email_free(call, email)
+            raise
     return 201, {"contact": contact_json(contact)}
+
+
+def _email_free(call: Call, email: str) -> None:
+    """400 naming `email` when a contact of the location has it, in any case."""
+    taken = Contact.objects.filter(location=call.location, email__iexact=email).first()
+    if taken is not None:
+        message = f"A contact with the email {email} exists already ({taken.id})"
+        raise ApiError(400, message, {"email": [message]})

@@ -9,6 +9,8 @@ import hashlib
 import secrets
 
 from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -222,11 +224,19 @@ class Contact(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        constraints = [
+            # One contact per email in a location, in any case (the real service's default).
+            models.UniqueConstraint(
+                "location",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="sandbox_contact_email_unique",
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["location", "last_name", "first_name", "id"], name="sandbox_contact_name"
             ),
-            models.Index(fields=["location", "email"], name="sandbox_contact_email"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 """Contacts over HTTP: search, read, create (docs/records-api.md, Contacts)."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from recordsadmin.sandbox.models import Contact
 
@@ -114,3 +115,12 @@ def test_an_email_belongs_to_one_contact_of_the_location(sandbox, other_sandbox)
     assert made["id"] in response.json()["errors"]["email"][0]
     elsewhere = other_sandbox.post("/contacts/", json={"email": "dup@example.com"})
     assert elsewhere.status_code == 201
+
+
+def test_the_database_keeps_one_contact_per_email_even_at_the_same_moment(sandbox):
+    """Two creates that both checked before either wrote: the second insert is refused."""
+    Contact.objects.create(location=sandbox.location, email="same@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(location=sandbox.location, email="SAME@example.com")
+    Contact.objects.create(location=sandbox.location, email="")
+    Contact.objects.create(location=sandbox.location, email="")  # no email: no constraint
