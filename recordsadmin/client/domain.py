@@ -1,12 +1,13 @@
-"""Plain typed objects for what the records API holds: schemas, fields, records, users, and
-the conditions and order of a search. `wire.py` reads them from answers in every spelling."""
+"""Plain typed objects for what the records API holds: schemas, fields and their folders,
+records, users, contacts, associations and relations, and the conditions and order of a
+search. `wire.py` reads them from answers in every spelling."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from recordsadmin.contract import datatypes
-from recordsadmin.contract.limits import CUSTOM_OBJECT_PREFIX
+from recordsadmin.contract.limits import CONTACT, CUSTOM_OBJECT_PREFIX
 
 
 class _Unset:
@@ -34,6 +35,8 @@ class Field:
     placeholder: str = ""
     position: int = 0
     id: str = ""
+    folder_id: str = ""  # the id of its folder (Custom Fields V2's parentId), "" when not said
+    show_in_forms: bool = True
 
     @property
     def rule(self) -> datatypes.TypeRule:
@@ -155,3 +158,139 @@ class Sort:
 
     field: str
     direction: str = "asc"
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder of an object's fields."""
+
+    id: str
+    name: str
+    object_key: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact of the location: what a record's relations to `contact` point at."""
+
+    id: str
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    company_name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    created_at: datetime | None = None
+
+    @property
+    def display(self) -> str:
+        """What a person reads for the contact: the name, else the email, phone or id."""
+        return self.name or self.email or self.phone or self.id
+
+
+@dataclass(frozen=True)
+class ContactPage:
+    contacts: tuple[Contact, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+
+@dataclass(frozen=True)
+class Association:
+    """A kind of link between two objects' records: a custom object and another one (or
+    itself), or a custom object and contacts (object key `contact`). Each side's label says
+    what that side's records are to the other's: on a property's page, the contacts of the
+    association Property ("Interested property") <-> Contact ("Buyer") are its Buyers."""
+
+    id: str
+    key: str
+    first_object_key: str
+    first_label: str
+    second_object_key: str
+    second_label: str
+    type: str = ""
+
+    def holds(self, object_key: str) -> bool:
+        """Whether records of this object (or `contact`) can be linked by it."""
+        return object_key in (self.first_object_key, self.second_object_key)
+
+    def other_key(self, object_key: str) -> str:
+        """The object on the other side from `object_key` (the same for an object linked to
+        itself)."""
+        return (
+            self.second_object_key
+            if object_key == self.first_object_key
+            else (self.first_object_key)
+        )
+
+    def other_label(self, object_key: str) -> str:
+        """What the other side's records are called, seen from a record of `object_key`: the
+        title of its section on that record's page."""
+        if object_key == self.first_object_key:
+            return self.second_label
+        return self.first_label
+
+    def label_of(self, object_key: str) -> str:
+        """What the records of `object_key` are called in this association."""
+        return self.first_label if object_key == self.first_object_key else self.second_label
+
+    def with_contacts(self) -> bool:
+        return CONTACT in (self.first_object_key, self.second_object_key)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Two records linked by an association: the first of its first object, the second of
+    its second. `id` is "" when the service's answer did not say it (see wire.py)."""
+
+    id: str
+    association_id: str
+    first_record_id: str
+    second_record_id: str
+    first_object_key: str = ""
+    second_object_key: str = ""
+    created_at: datetime | None = None
+
+    def other_id(self, record_id: str) -> str:
+        """The record at the other end from `record_id`."""
+        return (
+            self.second_record_id if record_id == self.first_record_id else (self.first_record_id)
+        )
+
+    def holds(self, record_id: str) -> bool:
+        return record_id in (self.first_record_id, self.second_record_id)
+
+
+@dataclass(frozen=True)
+class RelationPage:
+    """One page of a record's relations: `skip` relations come before it, `total` in all."""
+
+    relations: tuple[Relation, ...]
+    total: int
+    skip: int
+    limit: int
+
+    @property
+    def page(self) -> int:
+        return self.skip // self.limit + 1
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+    @property
+    def has_next(self) -> bool:
+        return self.skip + len(self.relations) < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.skip > 0

@@ -17,9 +17,32 @@ from typing import Any
 
 from recordsadmin.contract import datatypes
 from recordsadmin.contract.datatypes import COMPARISONS, EQ, PRESENCE, RANGE, Value
-from recordsadmin.contract.limits import MAX_PAGE_LIMIT, MAX_SORT_KEYS, OWNER, TIMESTAMP_FIELDS
+from recordsadmin.contract.limits import (
+    CUSTOM_OBJECT_PREFIX,
+    MAX_PAGE_LIMIT,
+    MAX_QUERY_LENGTH,
+    MAX_SORT_KEYS,
+    OWNER,
+    TIMESTAMP_FIELDS,
+)
 
-from .domain import UNSET, Field, Filter, FilterGroup, Page, Record, Schema, Sort, User
+from .domain import (
+    UNSET,
+    Association,
+    Contact,
+    ContactPage,
+    Field,
+    Filter,
+    FilterGroup,
+    Folder,
+    Page,
+    Record,
+    Relation,
+    RelationPage,
+    Schema,
+    Sort,
+    User,
+)
 from .errors import (
     AuthenticationFailed,
     NotFound,
@@ -97,6 +120,8 @@ def parse_field(raw: dict, *, required: set[str], searchable: set[str], primary:
         placeholder=_text(raw.get("placeholder")),
         position=_int(raw.get("position")),
         id=_text(raw.get("id")),
+        folder_id=_text(raw.get("parentId")),
+        show_in_forms=raw.get("showInForms") is not False,
     )
 
 
@@ -240,6 +265,24 @@ def _has_list(name: str):
     return lambda data: isinstance(data.get(name), list)
 
 
+def _has_id(wrapper: str):
+    """The answer is the thing itself or wraps it in `wrapper`, with an id either way."""
+
+    def holds(data: dict) -> bool:
+        raw = data[wrapper] if isinstance(data.get(wrapper), dict) else data
+        return bool(_text(raw.get("id") or raw.get("_id")))
+
+    return holds
+
+
+def _has_relations(data: dict) -> bool:
+    return isinstance(data.get("relations"), list) or _is_relation(data)
+
+
+def _has_associations(data: dict) -> bool:
+    return isinstance(data.get("associations"), list) or _is_association(data)
+
+
 # What an operation's 2xx answer must hold, by the name `call(carries=...)` gives: the words
 # for what is missing, and the test. An answer without it is UnexpectedAnswer, never read as
 # an empty record or an empty result.
@@ -249,6 +292,15 @@ CARRIES = {
     "object": ("object", _has_object),
     "objects": ("list of objects", _has_list("objects")),
     "users": ("list of users", _has_list("users")),
+    "association": ("association", _has_id("association")),
+    "associations": ("list of associations", _has_associations),
+    "relation": ("relation", _has_id("relation")),
+    "relations": ("list of relations", _has_relations),
+    "contact": ("contact", _has_id("contact")),
+    "contacts": ("list of contacts", _has_list("contacts")),
+    "field": ("field", lambda data: _has_id("field")(data) and isinstance(data.get("field"), dict)),
+    "fields": ("list of fields", _has_list("fields")),
+    "folder": ("folder", _has_id("folder")),
 }
 
 
@@ -516,3 +568,330 @@ def record_body(
     if followers is not UNSET and (followers or not creating):
         body["followers"] = list(followers or ())
     return body
+
+
+# -- associations, relations, contacts and folders: reading --------------------------------------
+#
+# The official description (associations.json) documents every association and relation call
+# with one association's shape, `{id, key, firstObjectKey, firstObjectLabel, secondObjectKey,
+# secondObjectLabel, associationType, locationId}`, its labels and keys typed as objects. The
+# real service, as far as public material shows, answers the relation calls with relations
+# `{id, associationId, firstObjectKey, firstRecordId, secondObjectKey, secondRecordId, ...}`
+# (a record's under `relations`, with `total`) and the list calls with lists; the embedded API
+# answers the same (docs/differences.md). The readers take both.
+
+
+def _label(value: Any) -> str:
+    """A label typed as a string or, as the official description types it, an object."""
+    if isinstance(value, dict):
+        value = value.get("label") or value.get("singular") or value.get("name")
+    return _text(value)
+
+
+def _is_association(raw: dict) -> bool:
+    return bool(raw.get("id") or raw.get("_id")) and "firstObjectKey" in raw and "key" in raw
+
+
+def _is_relation(raw: dict) -> bool:
+    return bool(raw.get("firstRecordId") or raw.get("secondRecordId"))
+
+
+def parse_association(raw: dict) -> Association:
+    """An association, the thing itself (as the official description and the embedded API
+    answer) or wrapped in `association`."""
+    if isinstance(raw.get("association"), dict):
+        raw = raw["association"]
+    return Association(
+        id=_text(raw.get("id") or raw.get("_id")),
+        key=_text(raw.get("key")),
+        first_object_key=_label(raw.get("firstObjectKey")),
+        first_label=_label(raw.get("firstObjectLabel")),
+        second_object_key=_label(raw.get("secondObjectKey")),
+        second_label=_label(raw.get("secondObjectLabel")),
+        type=_label(raw.get("associationType")),
+    )
+
+
+def parse_associations(raw: dict) -> list[Association]:
+    """The associations of a list answer: `{"associations": [...]}`, or the one association
+    the official description documents every answer as."""
+    items = raw.get("associations") if isinstance(raw.get("associations"), list) else [raw]
+    found = [parse_association(a) for a in items if isinstance(a, dict) and _is_association(a)]
+    return [a for a in found if a.id]
+
+
+def parse_relation(raw: dict, sent: Mapping[str, Any] | None = None) -> Relation:
+    """A relation: the thing itself or wrapped in `relation`. An answer in the documented
+    shape (an association's, holding no record) is read with what the request `sent`: the
+    association and both records, and no relation id (""), which the caller looks up."""
+    if isinstance(raw.get("relation"), dict):
+        raw = raw["relation"]
+    sent = sent or {}
+    if not _is_relation(raw):
+        return Relation(
+            id="",
+            association_id=_text(sent.get("associationId") or raw.get("id")),
+            first_record_id=_text(sent.get("firstRecordId")),
+            second_record_id=_text(sent.get("secondRecordId")),
+            first_object_key=_label(raw.get("firstObjectKey")),
+            second_object_key=_label(raw.get("secondObjectKey")),
+        )
+    association = raw.get("association") if isinstance(raw.get("association"), dict) else {}
+    return Relation(
+        id=_text(raw.get("id") or raw.get("_id") or raw.get("relationId")),
+        association_id=_text(
+            raw.get("associationId") or association.get("id") or sent.get("associationId")
+        ),
+        first_record_id=_text(raw.get("firstRecordId")),
+        second_record_id=_text(raw.get("secondRecordId")),
+        first_object_key=_label(raw.get("firstObjectKey") or association.get("firstObjectKey")),
+        second_object_key=_label(raw.get("secondObjectKey") or association.get("secondObjectKey")),
+        created_at=parse_datetime(raw.get("createdAt") or raw.get("dateAdded")),
+    )
+
+
+def parse_relations(raw: dict, *, skip: int, limit: int) -> RelationPage:
+    """A record's relations: `{"relations": [...], "total"}` (the real service's and the
+    embedded API's), or one relation by itself. An answer in the documented association
+    shape holds no relation: the client refuses it (wire.CARRIES) rather than read it as
+    "no relations"."""
+    items = raw.get("relations") if isinstance(raw.get("relations"), list) else [raw]
+    relations = tuple(parse_relation(r) for r in items if isinstance(r, dict) and _is_relation(r))
+    total = _int(raw.get("total"), skip + len(relations))
+    return RelationPage(relations=relations, total=max(total, 0), skip=skip, limit=limit)
+
+
+def parse_contact(raw: dict) -> Contact:
+    """A contact, wrapped in `contact` or not; its name from `name`, `contactName`, or the
+    first and last names."""
+    if isinstance(raw.get("contact"), dict):
+        raw = raw["contact"]
+    first, last = _text(raw.get("firstName")), _text(raw.get("lastName"))
+    name = _text(raw.get("name") or raw.get("contactName")) or " ".join(
+        part for part in (first, last) if part
+    )
+    return Contact(
+        id=_text(raw.get("id") or raw.get("_id")),
+        name=name.strip(),
+        email=_text(raw.get("email")),
+        phone=_text(raw.get("phone")),
+        company_name=_text(raw.get("companyName")),
+        first_name=first,
+        last_name=last,
+        created_at=parse_datetime(raw.get("dateAdded") or raw.get("createdAt")),
+    )
+
+
+def parse_contact_page(raw: dict, *, page: int, per_page: int) -> ContactPage:
+    contacts = tuple(
+        parse_contact(c) for c in raw.get("contacts") or () if isinstance(c, dict) and c
+    )
+    meta = raw.get("meta") if isinstance(raw.get("meta"), dict) else {}
+    total = _int(raw.get("total", meta.get("total")), len(contacts) + (page - 1) * per_page)
+    return ContactPage(contacts=contacts, total=max(total, 0), page=page, per_page=per_page)
+
+
+def parse_folder(raw: dict) -> Folder:
+    """A folder of fields, the thing itself (as the official description answers it) or
+    wrapped in `folder`."""
+    if isinstance(raw.get("folder"), dict):
+        raw = raw["folder"]
+    return Folder(
+        id=_text(raw.get("id") or raw.get("_id")),
+        name=_text(raw.get("name")),
+        object_key=_text(raw.get("objectKey")),
+    )
+
+
+def parse_folders(raw: dict) -> list[Folder]:
+    """The folders of `GET /custom-fields/object-key/...` (typed as fields in the official
+    description; only their id and name are read)."""
+    folders = [parse_folder(f) for f in raw.get("folders") or () if isinstance(f, dict)]
+    return [f for f in folders if f.id]
+
+
+# -- associations, relations, contacts, objects, fields and folders: writing --------------------
+
+
+def association_body(
+    *,
+    key: str,
+    first_object_key: str,
+    first_label: str,
+    second_object_key: str,
+    second_label: str,
+) -> dict:
+    """A new association (without `locationId`, which the call adds)."""
+    return {
+        "key": key,
+        "firstObjectKey": first_object_key,
+        "firstObjectLabel": first_label,
+        "secondObjectKey": second_object_key,
+        "secondObjectLabel": second_label,
+    }
+
+
+def association_labels_body(*, first_label: str, second_label: str) -> dict:
+    """Both labels of an association: the official description requires both."""
+    return {"firstObjectLabel": first_label, "secondObjectLabel": second_label}
+
+
+def relation_body(
+    association: Association, *, record_id: str, record_object_key: str, other_id: str
+) -> dict:
+    """A relation between `record_id` (of `record_object_key`) and `other_id`, the records
+    named in the association's order (the embedded API takes either; the official
+    description's wording does not promise the real service does)."""
+    first, second = record_id, other_id
+    if record_object_key != association.first_object_key:
+        first, second = other_id, record_id
+    return {"associationId": association.id, "firstRecordId": first, "secondRecordId": second}
+
+
+def object_create_body(
+    *,
+    key: str,
+    singular: str,
+    plural: str,
+    primary_key: str,
+    primary_name: str,
+    primary_data_type: str,
+    description: str = "",
+) -> dict:
+    """A new object schema: its key (the custom_objects. prefix added when missing), labels,
+    and the primary display field it is made with (TEXT or NUMERICAL, fixed thereafter)."""
+    full = key if key.startswith(CUSTOM_OBJECT_PREFIX) else CUSTOM_OBJECT_PREFIX + key
+    body: dict[str, Any] = {
+        "key": full,
+        "labels": {"singular": singular, "plural": plural},
+        "primaryDisplayPropertyDetails": {
+            "key": f"{full}.{_bare(primary_key)}",
+            "name": primary_name,
+            "dataType": primary_data_type,
+        },
+    }
+    if description:
+        body["description"] = description
+    return body
+
+
+def object_update_body(
+    schema: Schema,
+    *,
+    singular: str | None = None,
+    plural: str | None = None,
+    description: str | None = None,
+    searchable: Iterable[str] | None = None,
+) -> dict:
+    """Labels and description that change (None keeps one), and the searchable fields, which
+    the official description requires on every update: `searchable` (bare keys), else the
+    schema's own."""
+    labels = {
+        name: value
+        for name, value in (("singular", singular), ("plural", plural))
+        if value is not None
+    }
+    keys = schema.searchable if searchable is None else tuple(searchable)
+    body: dict[str, Any] = {"searchableProperties": [f"{schema.key}.{k}" for k in keys]}
+    if labels:
+        body["labels"] = labels
+    if description is not None:
+        body["description"] = description
+    return body
+
+
+def options_body(options: Iterable[tuple[str, str]]) -> list[dict]:
+    """Options as `(key, label)`; a key left "" is derived from its label by the service."""
+    return [{"key": key, "label": label} if key else {"label": label} for key, label in options]
+
+
+def field_create_body(
+    *,
+    object_key: str,
+    key: str,
+    name: str,
+    data_type: str,
+    folder_id: str,
+    options: Iterable[tuple[str, str]] = (),
+    placeholder: str = "",
+    description: str = "",
+    show_in_forms: bool = True,
+) -> dict:
+    """A new field: the official description requires its folder (`parentId`) and
+    `showInForms`; options only for the types that have them."""
+    body: dict[str, Any] = {
+        "objectKey": object_key,
+        "fieldKey": f"{object_key}.{_bare(key)}",
+        "name": name,
+        "dataType": data_type,
+        "parentId": folder_id,
+        "showInForms": show_in_forms,
+    }
+    if datatypes.rule(data_type).has_options:
+        body["options"] = options_body(options)
+    if placeholder:
+        body["placeholder"] = placeholder
+    if description:
+        body["description"] = description
+    return body
+
+
+def field_update_body(
+    field: Field,
+    *,
+    name: str | None = None,
+    options: Iterable[tuple[str, str]] | None = None,
+    placeholder: str | None = None,
+    description: str | None = None,
+    show_in_forms: bool | None = None,
+) -> dict:
+    """What changes of a field (None keeps it), with `showInForms` always (the official
+    description requires it): the field's own when not changed. Options replace the field's
+    whole list."""
+    body: dict[str, Any] = {
+        "showInForms": field.show_in_forms if show_in_forms is None else show_in_forms
+    }
+    for wire_name, value in (
+        ("name", name),
+        ("placeholder", placeholder),
+        ("description", description),
+    ):
+        if value is not None:
+            body[wire_name] = value
+    if options is not None:
+        body["options"] = options_body(options)
+    return body
+
+
+def folder_body(*, name: str, object_key: str = "") -> dict:
+    """A new folder (with its object's key) or a folder's new name (without)."""
+    return {"objectKey": object_key, "name": name} if object_key else {"name": name}
+
+
+def contact_search_body(*, query: str = "", page: int = 1, per_page: int = 20) -> dict:
+    """A contact search by text: the query cut to the API's 75 characters, then trimmed."""
+    page, per_page = page_bounds(page, per_page)
+    body: dict[str, Any] = {"page": page, "pageLimit": per_page}
+    text = query[:MAX_QUERY_LENGTH].strip()
+    if text:
+        body["query"] = text
+    return body
+
+
+def contact_create_body(
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    company_name: str = "",
+) -> dict:
+    """A new contact, with only the values given."""
+    values = {
+        "firstName": first_name,
+        "lastName": last_name,
+        "email": email,
+        "phone": phone,
+        "companyName": company_name,
+    }
+    return {name: value.strip() for name, value in values.items() if value and value.strip()}

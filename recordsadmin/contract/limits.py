@@ -31,6 +31,17 @@ PHONE_PATTERN = re.compile(r"\+?[0-9 ()\-]+")
 PHONE_DIGITS = (3, 15)
 PHONE_RULE = "3 to 15 digits, with an optional leading +, spaces, dashes and brackets"
 
+# Names people read: object labels, field, folder and option labels, association labels.
+MAX_LABEL_LENGTH = 100
+MAX_PLACEHOLDER_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 2000
+# The <name> part of an object key, a field key or an association key (letters, digits, _).
+MAX_KEY_LENGTH = 100
+
+# Associations link a custom object to another one or to contacts; relations link two records.
+CONTACT = "contact"
+ASSOCIATION_TYPE = "USER_DEFINED"
+
 # Per location: custom objects, and the rate limit every app shares (calls per window, per day).
 MAX_OBJECTS = 10
 RATE_LIMIT_CALLS = 100

@@ -10,3 +10,5 @@ from django.dispatch import Signal
 schema_changed = Signal()
 # A location's users changed: kwargs location_id.
 users_changed = Signal()
+# An association of the location was made, relabelled or deleted: kwargs location_id.
+associations_changed = Signal()

@@ -37,6 +37,9 @@ class RecordChange(models.Model):
         UPDATE = "update", "Changed"
         DELETE = "delete", "Deleted"
         RESTORE = "restore", "Restored"
+        # A relation to another record or a contact made or removed (services/relations.py).
+        LINK = "link", "Linked"
+        UNLINK = "unlink", "Unlinked"
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -1,13 +1,14 @@
-"""The cached schemas and users follow the embedded API's changes.
+"""The cached schemas, users and associations follow the embedded API's changes.
 
-The embedded API sends `schema_changed` and `users_changed` (recordsadmin/contract/signals.py)
+The embedded API sends `schema_changed`, `users_changed` and `associations_changed`
+(recordsadmin/contract/signals.py)
 once its writes have committed, so the dashboard's cached copies go at once instead of at the
 end of GHL_SCHEMA_CACHE_SECONDS. The real service sends no such signal: there the TTL applies.
 """
 
 from django.dispatch import receiver
 
-from recordsadmin.contract.signals import schema_changed, users_changed
+from recordsadmin.contract.signals import associations_changed, schema_changed, users_changed
 from recordsadmin.records import services
 
 
@@ -19,3 +20,8 @@ def _schema_changed(sender, *, object_key: str, **kwargs) -> None:
 @receiver(users_changed, dispatch_uid="records_users_changed")
 def _users_changed(sender, **kwargs) -> None:
     services.user_list_invalidate()
+
+
+@receiver(associations_changed, dispatch_uid="records_associations_changed")
+def _associations_changed(sender, **kwargs) -> None:
+    services.association_invalidate()

@@ -1,8 +1,10 @@
-"""Demo data for the embedded API: a property listing that uses every dataType.
+"""Demo data for the embedded API: a property listing that uses every dataType, with contacts,
+and the associations Property <-> Contact (buyers) and Property <-> Showing.
 
 Everything a record holds comes from `random.Random(seed)`, so the same seed gives the same
-listing; only the ids are random. Records are written with bulk_create in batches so that
-100,000 of them load in well under a minute on SQLite.
+listing; only the ids are random. Contacts and relations come from a second generator of the
+same seed, so that they leave the records as they were. Rows are written with bulk_create in
+batches so that 100,000 records load in well under a minute on SQLite.
 """
 
 import datetime as dt
@@ -12,13 +14,33 @@ from collections.abc import Iterator
 from django.db import transaction
 
 from recordsadmin.contract.datatypes import DataType
+from recordsadmin.contract.limits import CONTACT
 
-from .models import ApiToken, Field, Location, ObjectSchema, Record, SandboxUser, new_id
+from .models import (
+    ApiToken,
+    Association,
+    Contact,
+    Field,
+    FieldFolder,
+    Location,
+    ObjectSchema,
+    Record,
+    Relation,
+    SandboxUser,
+    new_id,
+)
 from .search import build_search_text
 
 BATCH = 2000
 PROPERTY_KEY = "custom_objects.property"
 SHOWING_KEY = "custom_objects.showing"
+BUYER_ASSOCIATION = "property_buyer"
+SHOWING_ASSOCIATION = "property_showing"
+# Contacts of the demo location, at most: fewer when it has fewer properties (tests).
+CONTACTS = 2000
+# The share of properties with interested buyers, and how many each has at most.
+WITH_BUYERS = 0.15
+MOST_BUYERS = 3
 
 USERS = [
     ("Maya Patel", "maya.patel@example.com"),
@@ -87,6 +109,20 @@ PROPERTY_FIELDS = [
     ("description", "Description", DataType.LARGE_TEXT, []),
     ("photos", "Photos", DataType.FILE_UPLOAD, []),
 ]
+# The property's fields by folder; the first folder holds the fields no other one names.
+PROPERTY_FOLDERS = {
+    "Listing": [],
+    "Home details": [
+        "property_type",
+        "bedrooms",
+        "square_feet",
+        "features",
+        "amenities",
+        "rooms",
+        "description",
+        "photos",
+    ],
+}
 SHOWING_FIELDS = [
     ("visitor", "Visitor", DataType.TEXT, []),
     ("visit_date", "Visit date", DataType.DATE, []),
@@ -191,8 +227,11 @@ def create_demo_location(
     token: str | None = None,
     records: int = 2000,
     seed: int = 0,
+    contacts: int | None = None,
 ) -> tuple[Location, str]:
-    """A location with users, the Property and Showing objects and `records` properties.
+    """A location with users, the Property and Showing objects, `records` properties (and a
+    tenth as many showings), `contacts` contacts (by default as many as properties, at most
+    CONTACTS), and the two associations with relations on some of the properties.
 
     An existing location of that id gets the objects added (it must not have them yet).
     Returns the location and its token (the one given, or a new one).
@@ -207,7 +246,9 @@ def create_demo_location(
             SandboxUser.objects.create(location=location, name=name, email=email)
             for name, email in USERS
         ]
-        prop = _object(location, PROPERTY_KEY, "Property", "Properties", PROPERTY_FIELDS)
+        prop = _object(
+            location, PROPERTY_KEY, "Property", "Properties", PROPERTY_FIELDS, PROPERTY_FOLDERS
+        )
         prop.required_properties = [f"{PROPERTY_KEY}.{k}" for k in ("address", "price", "status")]
         prop.searchable_properties = [f"{PROPERTY_KEY}.{k}" for k in ("address", "description")]
         prop.description = "Homes for sale, one record per listing."
@@ -220,10 +261,21 @@ def create_demo_location(
         user_ids = [u.id for u in users]
         _bulk(prop, (_property(rng, i, user_ids) for i in range(records)))
         _bulk(showing, (_showing(rng, user_ids) for _ in range(records // 10)))
+        links = random.Random(f"links-{seed}")
+        count = min(records, CONTACTS) if contacts is None else contacts
+        people = _contacts(location, links, count)
+        _relations(location, links, prop, showing, people)
     return location, token
 
 
-def _object(location: Location, key: str, singular: str, plural: str, fields) -> ObjectSchema:
+def _object(
+    location: Location,
+    key: str,
+    singular: str,
+    plural: str,
+    fields,
+    folders: dict[str, list[str]] | None = None,
+) -> ObjectSchema:
     obj = ObjectSchema.objects.create(
         location=location,
         key=key,
@@ -231,10 +283,18 @@ def _object(location: Location, key: str, singular: str, plural: str, fields) ->
         plural=plural,
         primary_display_property=f"{key}.{fields[0][0]}",
     )
+    folders = folders or {"General": []}
+    made = {
+        name: FieldFolder.objects.create(location=location, object=obj, name=name)
+        for name in folders
+    }
+    first = next(iter(made.values()))
+    folder_of = {key: made[name] for name, keys in folders.items() for key in keys}
     Field.objects.bulk_create(
         Field(
             location=location,
             object=obj,
+            folder=folder_of.get(field_key, first),
             name=name,
             field_key=f"{key}.{field_key}",
             data_type=data_type,
@@ -244,6 +304,94 @@ def _object(location: Location, key: str, singular: str, plural: str, fields) ->
         for position, (field_key, name, data_type, options) in enumerate(fields)
     )
     return ObjectSchema.objects.prefetch_related("fields").get(pk=obj.pk)
+
+
+COMPANIES = ["Northwind Homes", "Blue Door Realty", "Harbor Lending", "Pinecrest Builders"]
+
+
+def _contacts(location: Location, rng: random.Random, count: int) -> list[str]:
+    """`count` contacts (people who may buy), in batches; their ids."""
+    batch: list[Contact] = []
+    ids = []
+    for n in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        area = rng.choice(CITIES)[2]
+        contact = Contact(
+            id=new_id(),
+            location=location,
+            first_name=first,
+            last_name=last,
+            email=f"{first}.{last}.{n + 1}@example.org".lower(),
+            phone=_phone(rng, area) if rng.random() < 0.8 else "",
+            company_name=rng.choice(COMPANIES) if rng.random() < 0.2 else "",
+            created_at=_moment(rng, LISTED_FROM + dt.timedelta(days=rng.randrange(LISTED_DAYS))),
+        )
+        contact.updated_at = contact.created_at
+        contact.search_text = contact.build_search_text()
+        batch.append(contact)
+        ids.append(contact.id)
+        if len(batch) == BATCH:
+            Contact.objects.bulk_create(batch)
+            batch = []
+    Contact.objects.bulk_create(batch)
+    return ids
+
+
+def _relations(
+    location: Location,
+    rng: random.Random,
+    prop: ObjectSchema,
+    showing: ObjectSchema,
+    contact_ids: list[str],
+) -> None:
+    """Buyers on about one property in seven, and every showing on one property."""
+    buyers = Association.objects.create(
+        location=location,
+        key=BUYER_ASSOCIATION,
+        first_object=prop,
+        first_object_key=prop.key,
+        first_label="Interested property",
+        second_object=None,
+        second_object_key=CONTACT,
+        second_label="Buyer",
+    )
+    shown = Association.objects.create(
+        location=location,
+        key=SHOWING_ASSOCIATION,
+        first_object=prop,
+        first_object_key=prop.key,
+        first_label="Property shown",
+        second_object=showing,
+        second_object_key=showing.key,
+        second_label="Showing",
+    )
+    property_ids = list(
+        Record.objects.filter(object=prop).order_by("created_at", "id").values_list("id", flat=True)
+    )
+    showing_ids = Record.objects.filter(object=showing).order_by("created_at", "id")
+    relations = []
+    if property_ids and contact_ids:
+        wanted = max(1, round(len(property_ids) * WITH_BUYERS))
+        for property_id in rng.sample(property_ids, min(wanted, len(property_ids))):
+            count = min(rng.randint(1, MOST_BUYERS), len(contact_ids))
+            for contact_id in rng.sample(contact_ids, count):
+                relations.append((buyers, property_id, contact_id))
+    if property_ids:
+        for showing_id in showing_ids.values_list("id", flat=True):
+            relations.append((shown, rng.choice(property_ids), showing_id))
+    Relation.objects.bulk_create(
+        (
+            Relation(
+                id=new_id(),
+                location=location,
+                association=association,
+                first_record_id=first,
+                second_record_id=second,
+            )
+            for association, first, second in relations
+        ),
+        batch_size=BATCH,
+    )
 
 
 def _bulk(obj: ObjectSchema, rows: Iterator[tuple]) -> None:

@@ -122,6 +122,9 @@ PATH_PARAMETERS = {
     "record_id": "recordId",
     "field_id": "id",
     "object_key": "objectKey",
+    "folder_id": "id",
+    "association_id": "associationId",
+    "contact_id": "contactId",
 }
 
 

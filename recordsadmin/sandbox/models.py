@@ -1,4 +1,5 @@
-"""The embedded records API's data: locations, their tokens, object schemas, fields and records.
+"""The embedded records API's data: locations, their tokens, object schemas, field folders,
+fields and records, contacts, and the associations and relations that link records.
 
 It serves the records API's contract (docs/records-api.md) from the project's own database so
 that the dashboard runs and is tested with no GoHighLevel account.
@@ -8,6 +9,8 @@ import hashlib
 import secrets
 
 from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -106,6 +109,37 @@ class ObjectSchema(models.Model):
         return self.key
 
 
+DEFAULT_FOLDER = "General"
+
+
+class FieldFolder(models.Model):
+    """A folder of an object's fields (Custom Fields V2's `parentId`). Every field is in one."""
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    object = models.ForeignKey(ObjectSchema, on_delete=models.CASCADE, related_name="folders")
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.object_id})"
+
+    @classmethod
+    def default_of(cls, obj: ObjectSchema) -> "FieldFolder":
+        """The object's first folder, made when it has none: where a field without a
+        `parentId` goes."""
+        folder = cls.objects.filter(object=obj).order_by("created_at", "id").first()
+        if folder is None:
+            folder = cls.objects.create(
+                location_id=obj.location_id, object=obj, name=DEFAULT_FOLDER
+            )
+        return folder
+
+
 class Field(models.Model):
     id = models.CharField(primary_key=True, max_length=64, default=new_id)
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
@@ -120,6 +154,11 @@ class Field(models.Model):
     placeholder = models.CharField(max_length=200, blank=True)
     show_in_forms = models.BooleanField(default=True)
     position = models.IntegerField(default=0)
+    # Never NULL once saved (save() puts a field without one into its object's first folder);
+    # a folder that holds fields cannot be deleted.
+    folder = models.ForeignKey(
+        FieldFolder, on_delete=models.RESTRICT, null=True, blank=True, related_name="fields"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -131,6 +170,11 @@ class Field(models.Model):
 
     def __str__(self) -> str:
         return self.field_key
+
+    def save(self, *args, **kwargs) -> None:
+        if self.folder_id is None and self.object_id is not None:
+            self.folder = FieldFolder.default_of(self.object)
+        super().save(*args, **kwargs)
 
     @property
     def key(self) -> str:
@@ -162,3 +206,111 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+
+class Contact(models.Model):
+    """A contact of the location: the other side of a record's relations to `contact`."""
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=200, blank=True)
+    last_name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    # Lower-cased name, email, phone and company, for the text query (one LIKE on one column).
+    search_text = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # One contact per email in a location, in any case (the real service's default).
+            models.UniqueConstraint(
+                "location",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="sandbox_contact_email_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["location", "last_name", "first_name", "id"], name="sandbox_contact_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.id
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def build_search_text(self) -> str:
+        """One line each for the name, email, phone and company: a query never matches
+        across two of them."""
+        parts = (self.name, self.email, self.phone, self.company_name)
+        return "\n".join(part.lower() for part in parts if part)
+
+
+class Association(models.Model):
+    """A kind of link between two objects' records: a custom object and another one, or a
+    custom object and contacts. Each side has its label ("Buyer" / "Interested property")."""
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="associations")
+    key = models.CharField(max_length=200)
+    # The object on each side, NULL for contacts; the key says the same in words (keys never
+    # change). Deleting an object deletes its associations, and with them their relations.
+    first_object = models.ForeignKey(
+        ObjectSchema, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    first_object_key = models.CharField(max_length=200)
+    first_label = models.CharField(max_length=200)
+    second_object = models.ForeignKey(
+        ObjectSchema, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    second_object_key = models.CharField(max_length=200)
+    second_label = models.CharField(max_length=200)
+    type = models.CharField(max_length=40, default="USER_DEFINED")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "key"], name="sandbox_association_key_unique"
+            )
+        ]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.first_object_key} <-> {self.second_object_key}"
+
+
+class Relation(models.Model):
+    """Two records linked by an association: the first record is of the association's first
+    object, the second of its second (whichever order the call named them in)."""
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="relations")
+    first_record_id = models.CharField(max_length=64)
+    second_record_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "first_record_id", "second_record_id"],
+                name="sandbox_relation_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["location", "first_record_id"], name="sandbox_rel_first"),
+            models.Index(fields=["location", "second_record_id"], name="sandbox_rel_second"),
+        ]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.first_record_id} <-> {self.second_record_id} ({self.association_id})"

@@ -26,14 +26,20 @@ from recordsadmin.contract.datatypes import (
 )
 from recordsadmin.contract.limits import (
     API_VERSION,
+    CONTACT,
+    MAX_DESCRIPTION_LENGTH,
     MAX_FOLLOWERS,
+    MAX_KEY_LENGTH,
+    MAX_LABEL_LENGTH,
     MAX_OWNERS,
     MAX_PAGE_LIMIT,
+    MAX_PLACEHOLDER_LENGTH,
     MAX_QUERY_LENGTH,
     MAX_SORT_KEYS,
     RESERVED_KEYS,
 )
 
+from .contacts import MAX_EMAIL_LENGTH, MAX_PHONE_LENGTH
 from .search import MAX_CONDITIONS, MAX_GROUP_DEPTH, MAX_OFFSET, MAX_PAGE
 
 DATA_TYPES = [data_type.value for data_type in DataType]
@@ -44,26 +50,32 @@ TEXT = {"type": "string", "pattern": NO_NUL}
 # Not empty nor only whitespace (what `str.strip()` removes), and no NUL.
 FILLED = {"type": "string", "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
 QUERY = {**TEXT, "maxLength": MAX_QUERY_LENGTH}
+# A name people read (a label), as sent: not blank, at most MAX_LABEL_LENGTH characters.
+LABEL = {**FILLED, "maxLength": MAX_LABEL_LENGTH}
+DESCRIPTION = {**TEXT, "maxLength": MAX_DESCRIPTION_LENGTH, "nullable": True}
+PLACEHOLDER = {**TEXT, "maxLength": MAX_PLACEHOLDER_LENGTH, "nullable": True}
 NAME = "[A-Za-z0-9_]+"
+# The <name> of a key: letters, digits and _, at most MAX_KEY_LENGTH of them.
+KEY_NAME = f"[A-Za-z0-9_]{{1,{MAX_KEY_LENGTH}}}"
 # asc or desc in any case (search._sort_key).
 DIRECTION = {"type": "string", "pattern": "^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$", "example": "desc"}
 OBJECT_KEY = {
     "type": "string",
-    "pattern": f"^(custom_objects\\.)?{NAME}$",
+    "pattern": f"^(custom_objects\\.)?{KEY_NAME}$",
     "description": "custom_objects.<name> (the prefix is added when missing)",
 }
 # A field key as a body gives it: the bare name (the full `<object key>.<name>` is taken too,
 # but only with this object's key, which no pattern can say), never a record's own field.
 FIELD_NAME = {
     "type": "string",
-    "pattern": f"^{NAME}$",
+    "pattern": f"^{KEY_NAME}$",
     "not": {"enum": sorted(RESERVED_KEYS)},
     "description": "<name> or <object key>.<name>; letters, digits and _; not "
     + ", ".join(sorted(RESERVED_KEYS)),
 }
 FIELD_KEY_ITEM = {
     "type": "string",
-    "pattern": f"^(custom_objects\\.{NAME}\\.)?{NAME}$",
+    "pattern": f"^(custom_objects\\.{NAME}\\.)?{KEY_NAME}$",
     "description": "A field of this object: <name> or its full fieldKey",
 }
 
@@ -113,7 +125,10 @@ RATE_LIMIT_HEADERS = {
 ERRORS = {
     "400": _json(_ref("Error"), "Bad request: a wrong type, a missing required value, bad JSON"),
     "401": _json(_ref("Error"), "Missing or unknown token, or another location's locationId"),
-    "404": _json(_ref("Error"), "Unknown object, record or field"),
+    "404": _json(
+        _ref("Error"),
+        "Unknown object, record, field, folder, association, relation or contact",
+    ),
     "422": _json(_ref("Error"), "A value that is not an option; an unknown body property"),
     "429": {
         **_json(_ref("Error"), "Past the rate limit: wait the interval (no Retry-After is sent)"),
@@ -180,6 +195,188 @@ _TIMES = {
 }
 _TIME_NAMES = list(_TIMES)
 _IGNORED = {"description": "Accepted as in the official description, and not kept"}
+_STRING = {"type": "string"}
+# Either side of an association: contact, or a custom object's key (the prefix may be left out).
+SIDE_KEY = {
+    "type": "string",
+    "pattern": f"^(custom_objects\\.)?{KEY_NAME}$",
+    "description": f"{CONTACT}, or a custom object's key (custom_objects.<name> or <name>)",
+    "example": "custom_objects.property",
+}
+ASSOCIATION_SCHEMAS = {
+    "Association": {
+        "type": "object",
+        "required": [
+            "id",
+            "key",
+            "locationId",
+            "firstObjectKey",
+            "firstObjectLabel",
+            "secondObjectKey",
+            "secondObjectLabel",
+            "associationType",
+            *_TIME_NAMES,
+        ],
+        "properties": {
+            "id": _STRING,
+            "key": _STRING,
+            "locationId": _STRING,
+            "firstObjectKey": {**_STRING, "description": f"A custom object's key, or {CONTACT}"},
+            "firstObjectLabel": {**_STRING, "description": "What the first object's records are"},
+            "secondObjectKey": {**_STRING, "description": f"A custom object's key, or {CONTACT}"},
+            "secondObjectLabel": {**_STRING, "description": "What the second's records are"},
+            "associationType": {"type": "string", "enum": ["USER_DEFINED"]},
+            **_TIMES,
+        },
+        "additionalProperties": False,
+    },
+    "AssociationCreate": {
+        "type": "object",
+        "required": [
+            "key",
+            "firstObjectKey",
+            "firstObjectLabel",
+            "secondObjectKey",
+            "secondObjectLabel",
+        ],
+        "properties": {
+            "locationId": TEXT,
+            "key": {
+                "type": "string",
+                "pattern": f"^{KEY_NAME}$",
+                "description": "Unique in the location",
+                "example": "property_buyer",
+            },
+            "firstObjectKey": SIDE_KEY,
+            "firstObjectLabel": {**LABEL, "example": "Interested property"},
+            "secondObjectKey": {**SIDE_KEY, "example": CONTACT},
+            "secondObjectLabel": {**LABEL, "example": "Buyer"},
+        },
+        "additionalProperties": False,
+    },
+    "AssociationUpdate": {
+        "type": "object",
+        "required": ["firstObjectLabel", "secondObjectLabel"],
+        "properties": {
+            "locationId": TEXT,
+            "firstObjectLabel": LABEL,
+            "secondObjectLabel": LABEL,
+        },
+        "additionalProperties": False,
+    },
+    "AssociationDeleted": {
+        "type": "object",
+        "required": ["deleted", "id", "message"],
+        "properties": {"deleted": {"type": "boolean"}, "id": _STRING, "message": _STRING},
+        "additionalProperties": False,
+    },
+    "Relation": {
+        "type": "object",
+        "required": [
+            "id",
+            "associationId",
+            "associationKey",
+            "locationId",
+            "firstObjectKey",
+            "firstRecordId",
+            "secondObjectKey",
+            "secondRecordId",
+            "createdAt",
+            "dateAdded",
+        ],
+        "properties": {
+            "id": _STRING,
+            "associationId": _STRING,
+            "associationKey": _STRING,
+            "locationId": _STRING,
+            "firstObjectKey": _STRING,
+            "firstRecordId": {**_STRING, "description": "A record of the first object"},
+            "secondObjectKey": _STRING,
+            "secondRecordId": {**_STRING, "description": "A record of the second object"},
+            "createdAt": _DATE_TIME,
+            "dateAdded": _DATE_TIME,
+        },
+        "additionalProperties": False,
+    },
+    "RelationCreate": {
+        "type": "object",
+        "required": ["associationId", "firstRecordId", "secondRecordId"],
+        "properties": {
+            "locationId": TEXT,
+            "associationId": FILLED,
+            "firstRecordId": {
+                **FILLED,
+                "description": "A record (or contact) of either of the association's objects",
+            },
+            "secondRecordId": {**FILLED, "description": "A record of the other object"},
+        },
+        "additionalProperties": False,
+    },
+}
+CONTACT_SCHEMAS = {
+    "Contact": {
+        "type": "object",
+        "required": [
+            "id",
+            "locationId",
+            "name",
+            "firstName",
+            "lastName",
+            "firstNameLowerCase",
+            "lastNameLowerCase",
+            "email",
+            "phone",
+            "companyName",
+            *_TIME_NAMES,
+        ],
+        "properties": {
+            "id": _STRING,
+            "locationId": _STRING,
+            "name": {**_STRING, "description": "First and last name"},
+            "firstName": _STRING,
+            "lastName": _STRING,
+            "firstNameLowerCase": _STRING,
+            "lastNameLowerCase": _STRING,
+            "email": _STRING,
+            "phone": _STRING,
+            "companyName": _STRING,
+            **_TIMES,
+        },
+        "additionalProperties": False,
+    },
+    "ContactCreate": {
+        "type": "object",
+        "properties": {
+            "locationId": TEXT,
+            "firstName": {**TEXT, "maxLength": MAX_LABEL_LENGTH, "nullable": True},
+            "lastName": {**TEXT, "maxLength": MAX_LABEL_LENGTH, "nullable": True},
+            "name": {
+                **TEXT,
+                "maxLength": MAX_LABEL_LENGTH,
+                "nullable": True,
+                "description": "Split into first and last name when those are not given",
+            },
+            "email": {**TEXT, "maxLength": MAX_EMAIL_LENGTH, "nullable": True},
+            "phone": {**TEXT, "maxLength": MAX_PHONE_LENGTH, "nullable": True},
+            "companyName": {**TEXT, "maxLength": MAX_LABEL_LENGTH, "nullable": True},
+        },
+        "additionalProperties": False,
+    },
+    "ContactSearch": {
+        "type": "object",
+        "properties": {
+            "locationId": TEXT,
+            "query": {
+                **QUERY,
+                "nullable": True,
+                "description": "Part of the name, email, phone or company, in any case",
+            },
+            "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "nullable": True},
+            "pageLimit": {**PAGE_LIMIT, "nullable": True},
+        },
+        "additionalProperties": False,
+    },
+}
 
 SCHEMAS = {
     "Error": {
@@ -252,6 +449,7 @@ SCHEMAS = {
             "placeholder",
             "showInForms",
             "position",
+            "parentId",
             *_TIME_NAMES,
         ],
         "properties": {
@@ -266,8 +464,37 @@ SCHEMAS = {
             "placeholder": {"type": "string"},
             "showInForms": {"type": "boolean"},
             "position": {"type": "integer"},
+            "parentId": {"type": "string", "description": "The id of the field's folder"},
             **_TIMES,
         },
+        "additionalProperties": False,
+    },
+    "Folder": {
+        "type": "object",
+        "required": ["id", "name", "objectKey", "locationId", *_TIME_NAMES],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "objectKey": {"type": "string"},
+            "locationId": {"type": "string"},
+            **_TIMES,
+        },
+        "additionalProperties": False,
+    },
+    "FolderCreate": {
+        "type": "object",
+        "required": ["objectKey", "name"],
+        "properties": {
+            "locationId": TEXT,
+            "objectKey": {**FILLED, "description": "The object's key or id"},
+            "name": LABEL,
+        },
+        "additionalProperties": False,
+    },
+    "FolderUpdate": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"locationId": TEXT, "name": LABEL},
         "additionalProperties": False,
     },
     "Record": {
@@ -301,7 +528,7 @@ SCHEMAS = {
     "LabelsCreate": {
         "type": "object",
         "required": ["singular", "plural"],
-        "properties": {"singular": FILLED, "plural": FILLED},
+        "properties": {"singular": LABEL, "plural": LABEL},
         "additionalProperties": False,
     },
     "LabelsUpdate": {
@@ -309,8 +536,8 @@ SCHEMAS = {
         "nullable": True,
         "description": "Only the labels that change; null changes none",
         "properties": {
-            "singular": {**FILLED, "nullable": True},
-            "plural": {**FILLED, "nullable": True},
+            "singular": {**LABEL, "nullable": True},
+            "plural": {**LABEL, "nullable": True},
         },
         "additionalProperties": False,
     },
@@ -321,10 +548,11 @@ SCHEMAS = {
             "key": {
                 **TEXT,
                 "minLength": 1,
+                "maxLength": MAX_KEY_LENGTH,
                 "nullable": True,
                 "description": "Derived from the label when missing; unique in the field",
             },
-            "label": FILLED,
+            "label": LABEL,
             "url": {**TEXT, **_IGNORED},
         },
         "additionalProperties": False,
@@ -388,13 +616,13 @@ SCHEMAS = {
             "locationId": TEXT,
             "key": OBJECT_KEY,
             "labels": _ref("LabelsCreate"),
-            "description": {**TEXT, "nullable": True},
+            "description": DESCRIPTION,
             "primaryDisplayPropertyDetails": {
                 "type": "object",
                 "required": ["key", "name", "dataType"],
                 "properties": {
                     "key": FIELD_NAME,
-                    "name": FILLED,
+                    "name": LABEL,
                     "dataType": {"type": "string", "enum": [t.value for t in PRIMARY]},
                 },
                 "additionalProperties": False,
@@ -407,7 +635,7 @@ SCHEMAS = {
         "properties": {
             "locationId": TEXT,
             "labels": _ref("LabelsUpdate"),
-            "description": {**TEXT, "nullable": True},
+            "description": DESCRIPTION,
             "searchableProperties": {
                 "type": "array",
                 "items": FIELD_KEY_ITEM,
@@ -427,17 +655,21 @@ SCHEMAS = {
                 "description": "The object's key or id",
                 "example": "custom_objects.property",
             },
-            "name": FILLED,
+            "name": LABEL,
             "fieldKey": FIELD_NAME,
             "dataType": {"type": "string", "enum": DATA_TYPES},
             "options": {"type": "array", "items": _ref("OptionWrite"), "nullable": True},
-            "description": {**TEXT, "nullable": True},
-            "placeholder": {**TEXT, "nullable": True},
+            "description": DESCRIPTION,
+            "placeholder": PLACEHOLDER,
             "showInForms": {"type": "boolean", "nullable": True},
             "acceptedFormats": _IGNORED,
             "maxFileLimit": _IGNORED,
             "allowCustomOption": _IGNORED,
-            "parentId": _IGNORED,
+            "parentId": {
+                **TEXT,
+                "nullable": True,
+                "description": "The folder's id (one of the object's); its first when missing",
+            },
         },
         "additionalProperties": False,
     },
@@ -445,10 +677,10 @@ SCHEMAS = {
         "type": "object",
         "properties": {
             "locationId": TEXT,
-            "name": FILLED,
+            "name": LABEL,
             "options": {"type": "array", "items": _ref("OptionWrite"), "nullable": True},
-            "description": {**TEXT, "nullable": True},
-            "placeholder": {**TEXT, "nullable": True},
+            "description": DESCRIPTION,
+            "placeholder": PLACEHOLDER,
             "showInForms": {"type": "boolean", "nullable": True},
             "acceptedFormats": _IGNORED,
             "maxFileLimit": _IGNORED,
@@ -548,6 +780,8 @@ SCHEMAS = {
         },
         "additionalProperties": False,
     },
+    **ASSOCIATION_SCHEMAS,
+    **CONTACT_SCHEMAS,
 }
 
 
@@ -598,6 +832,198 @@ _OPTIONS = (
     "at least one for SINGLE_OPTIONS, RADIO, MULTIPLE_OPTIONS, CHECKBOX and TEXTBOX_LIST, none "
     "for other dataTypes; keys unique, those derived from labels included (400)"
 )
+
+FOLDER_ID = _path("id", "The folder's id")
+_FOLDER = _json(_ref("Folder"))
+FOLDER_PATHS = {
+    "/custom-fields/folder": {
+        "post": _op(
+            "Create a folder of an object's fields (answers the folder, not wrapped)",
+            {"201": _FOLDER},
+            body="FolderCreate",
+        ),
+    },
+    "/custom-fields/folder/{id}": {
+        "put": _op(
+            "Rename a folder",
+            {"200": _FOLDER},
+            parameters=[FOLDER_ID, LOCATION],
+            body="FolderUpdate",
+        ),
+        "delete": _op(
+            "Delete an empty folder",
+            {"200": _json(_ref("FieldDeleted"))},
+            parameters=[FOLDER_ID, LOCATION],
+            beyond={"id": "the folder must hold no field (400)"},
+        ),
+    },
+}
+
+ASSOCIATION_ID = _path("associationId", "The association's id")
+SKIP = _query("skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}, "From 0")
+LIMIT = _query("limit", PAGE_LIMIT, f"1 to {MAX_PAGE_LIMIT}, 20 when not given")
+_ASSOCIATION = _json(_ref("Association"))
+_ASSOCIATIONS = {"type": "array", "items": _ref("Association")}
+_SIDES = f"{CONTACT} or a custom object of the location, and not {CONTACT} on both sides (400)"
+_LINKED = (
+    "a record or contact of this location (400), of one of the association's two objects, "
+    "the other record of the other one (422), not linked by this association already (400)"
+)
+ASSOCIATION_PATHS = {
+    "/associations/": {
+        "get": _op(
+            "List the location's associations, oldest first",
+            {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["associations", "total"],
+                        "properties": {
+                            "associations": _ASSOCIATIONS,
+                            "total": {"type": "integer", "description": "All of them"},
+                        },
+                        "additionalProperties": False,
+                    }
+                )
+            },
+            parameters=[LOCATION, SKIP, LIMIT],
+        ),
+        "post": _op(
+            "Create an association between two objects (answers it, not wrapped)",
+            {"201": _ASSOCIATION},
+            body="AssociationCreate",
+            beyond={
+                "key": "not taken by another association of the location (400)",
+                "firstObjectKey": _SIDES,
+                "secondObjectKey": _SIDES,
+            },
+        ),
+    },
+    "/associations/relations": {
+        "post": _op(
+            "Link two records (or a record and a contact) by an association, in either order",
+            {"201": _json(_ref("Relation"))},
+            body="RelationCreate",
+            beyond={
+                "associationId": "an association of this location (400)",
+                "firstRecordId": _LINKED,
+                "secondRecordId": _LINKED + "; not firstRecordId (400)",
+            },
+        ),
+    },
+    "/associations/relations/{id}": {
+        "get": _op(
+            "A record's (or contact's) relations, oldest first; none for an unknown id",
+            {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["relations", "total"],
+                        "properties": {
+                            "relations": {"type": "array", "items": _ref("Relation")},
+                            "total": {"type": "integer", "description": "All of the record's"},
+                        },
+                        "additionalProperties": False,
+                    }
+                )
+            },
+            parameters=[
+                _path("id", "The record's or contact's id"),
+                LOCATION,
+                SKIP,
+                LIMIT,
+                {
+                    "name": "associationIds",
+                    "in": "query",
+                    "required": False,
+                    "style": "form",
+                    "explode": True,
+                    "schema": {"type": "array", "items": TEXT},
+                    "description": "Only these associations' relations (repeated, or one "
+                    "comma-separated list)",
+                },
+            ],
+        ),
+        "delete": _op(
+            "Delete a relation (answers the relation that went)",
+            {"200": _json(_ref("Relation"))},
+            parameters=[_path("id", "The relation's id"), LOCATION],
+        ),
+    },
+    "/associations/key/{key_name}": {
+        "get": _op(
+            "Get an association by its key",
+            {"200": _ASSOCIATION},
+            parameters=[_path("key_name", "The association's key"), LOCATION],
+        ),
+    },
+    "/associations/objectKey/{objectKey}": {
+        "get": _op(
+            "The associations with this object on either side",
+            {"200": _json(_wrap("associations", _ASSOCIATIONS))},
+            parameters=[_path("objectKey", f"{CONTACT} or a custom object's key"), LOCATION],
+        ),
+    },
+    "/associations/{associationId}": {
+        "get": _op(
+            "Get an association", {"200": _ASSOCIATION}, parameters=[ASSOCIATION_ID, LOCATION]
+        ),
+        "put": _op(
+            "Rename an association's labels",
+            {"200": _ASSOCIATION},
+            parameters=[ASSOCIATION_ID, LOCATION],
+            body="AssociationUpdate",
+        ),
+        "delete": _op(
+            "Delete an association and its relations",
+            {"200": _json(_ref("AssociationDeleted"))},
+            parameters=[ASSOCIATION_ID, LOCATION],
+        ),
+    },
+}
+
+_CONTACT = _json(_wrap("contact", _ref("Contact")))
+CONTACT_PATHS = {
+    "/contacts/search": {
+        "post": _op(
+            "Search contacts by text, by last name, first name and id",
+            {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["contacts", "total"],
+                        "properties": {
+                            "contacts": {"type": "array", "items": _ref("Contact")},
+                            "total": {"type": "integer", "description": "All matches"},
+                        },
+                        "additionalProperties": False,
+                    }
+                )
+            },
+            body="ContactSearch",
+        ),
+    },
+    "/contacts/": {
+        "post": _op(
+            "Create a contact",
+            {"201": _CONTACT},
+            body="ContactCreate",
+            beyond={
+                "name": "a contact needs a name, an email or a phone (400)",
+                "email": "a valid address that no other contact of the location has (400)",
+                "phone": "3 to 15 digits, with an optional leading +, spaces, dashes and "
+                "brackets (400)",
+            },
+        ),
+    },
+    "/contacts/{contactId}": {
+        "get": _op(
+            "Get a contact",
+            {"200": _CONTACT},
+            parameters=[_path("contactId", "The contact's id"), LOCATION],
+        ),
+    },
+}
 
 PATHS = {
     "/openapi.json": {
@@ -762,6 +1188,7 @@ PATHS = {
             beyond={
                 "fieldKey": "not taken by another field of the object (400)",
                 "options": _OPTIONS,
+                "parentId": "a folder of this object (400)",
             },
         ),
     },
@@ -775,11 +1202,7 @@ PATHS = {
                         "required": ["fields", "folders"],
                         "properties": {
                             "fields": {"type": "array", "items": _ref("Field")},
-                            "folders": {
-                                "type": "array",
-                                "items": {"type": "object"},
-                                "description": "Always empty here",
-                            },
+                            "folders": {"type": "array", "items": _ref("Folder")},
                         },
                         "additionalProperties": False,
                     }
@@ -815,6 +1238,9 @@ PATHS = {
             parameters=[LOCATION],
         ),
     },
+    **FOLDER_PATHS,
+    **ASSOCIATION_PATHS,
+    **CONTACT_PATHS,
 }
 
 SPEC = {

@@ -1,4 +1,5 @@
-"""JSON shapes of the embedded API (docs/records-api.md): objects, fields, records and users.
+"""JSON shapes of the embedded API (docs/records-api.md): objects, field folders, fields,
+records, users, contacts, associations and relations.
 
 Times go out in both spellings: `createdAt`/`updatedAt` (the setup document's, and the official
 description's in search results) and `dateAdded`/`dateUpdated` (the official description's for
@@ -7,7 +8,16 @@ objects, fields and single records), so that a client written against either rea
 
 import datetime as dt
 
-from .models import Field, ObjectSchema, Record, SandboxUser
+from .models import (
+    Association,
+    Contact,
+    Field,
+    FieldFolder,
+    ObjectSchema,
+    Record,
+    Relation,
+    SandboxUser,
+)
 
 
 def iso(value: dt.datetime) -> str:
@@ -51,7 +61,18 @@ def field_json(field: Field, object_key: str | None = None) -> dict:
         "placeholder": field.placeholder,
         "showInForms": field.show_in_forms,
         "position": field.position,
+        "parentId": field.folder_id,
         **times(field.created_at, field.updated_at),
+    }
+
+
+def folder_json(folder: FieldFolder, object_key: str | None = None) -> dict:
+    return {
+        "id": folder.id,
+        "name": folder.name,
+        "objectKey": object_key or folder.object.key,
+        "locationId": folder.location_id,
+        **times(folder.created_at, folder.updated_at),
     }
 
 
@@ -71,3 +92,54 @@ def record_json(record: Record, obj: ObjectSchema | None = None) -> dict:
 
 def user_json(user: SandboxUser) -> dict:
     return {"id": user.id, "name": user.name, "email": user.email}
+
+
+def contact_json(contact: Contact) -> dict:
+    """A contact in the official description's spelling (its name, and the lower-cased
+    copies the real service keeps for search)."""
+    return {
+        "id": contact.id,
+        "locationId": contact.location_id,
+        "name": contact.name,
+        "firstName": contact.first_name,
+        "lastName": contact.last_name,
+        "firstNameLowerCase": contact.first_name.lower(),
+        "lastNameLowerCase": contact.last_name.lower(),
+        "email": contact.email,
+        "phone": contact.phone,
+        "companyName": contact.company_name,
+        **times(contact.created_at, contact.updated_at),
+    }
+
+
+def association_json(association: Association) -> dict:
+    return {
+        "id": association.id,
+        "key": association.key,
+        "locationId": association.location_id,
+        "firstObjectKey": association.first_object_key,
+        "firstObjectLabel": association.first_label,
+        "secondObjectKey": association.second_object_key,
+        "secondObjectLabel": association.second_label,
+        "associationType": association.type,
+        **times(association.created_at, association.updated_at),
+    }
+
+
+def relation_json(relation: Relation, association: Association | None = None) -> dict:
+    """A relation as the real service's answers and webhooks spell it: both records with
+    their objects' keys, in the association's order."""
+    association = association or relation.association
+    created = iso(relation.created_at)
+    return {
+        "id": relation.id,
+        "associationId": association.id,
+        "associationKey": association.key,
+        "locationId": relation.location_id,
+        "firstObjectKey": association.first_object_key,
+        "firstRecordId": relation.first_record_id,
+        "secondObjectKey": association.second_object_key,
+        "secondRecordId": relation.second_record_id,
+        "createdAt": created,
+        "dateAdded": created,
+    }

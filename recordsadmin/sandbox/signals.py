@@ -1,11 +1,12 @@
-"""Tells whoever caches the API's schemas or users that they changed: the contract's signals.
+"""Tells whoever caches the API's schemas, users or associations that they changed: the
+contract's signals.
 
-The dashboard runs in the same process and keeps copies of object schemas, fields and users
-for a while; the embedded API's writes of those send `schema_changed` or `users_changed` so that
-it drops them at once. They are sent once the write has committed: sent earlier, a page in
-between could cache the old copy again (with a cache outside the database, for its whole
-lifetime). The sandbox does not know who listens; `recordsadmin.contract.signals` is all it and
-the dashboard share.
+The dashboard runs in the same process and keeps copies of object schemas, fields, users and
+associations for a while; the embedded API's writes of those send `schema_changed`,
+`users_changed` or `associations_changed` so that it drops them at once. They are sent once the
+write has committed: sent earlier, a page in between could cache the old copy again (with a
+cache outside the database, for its whole lifetime). The sandbox does not know who listens;
+`recordsadmin.contract.signals` is all it and the dashboard share.
 """
 
 from functools import partial
@@ -13,9 +14,9 @@ from functools import partial
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from recordsadmin.contract.signals import schema_changed, users_changed
+from recordsadmin.contract.signals import associations_changed, schema_changed, users_changed
 
-from .models import Field, ObjectSchema, SandboxUser
+from .models import Association, Field, ObjectSchema, SandboxUser
 
 
 def _object_changed(sender, instance: ObjectSchema, **kwargs) -> None:
@@ -38,6 +39,10 @@ def _user_changed(sender, instance: SandboxUser, **kwargs) -> None:
     _send_after_commit(users_changed, sender, location_id=instance.location_id)
 
 
+def _association_changed(sender, instance: Association, **kwargs) -> None:
+    _send_after_commit(associations_changed, sender, location_id=instance.location_id)
+
+
 def _send_after_commit(signal, sender, **kwargs) -> None:
     transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
 
@@ -48,6 +53,7 @@ def connect() -> None:
         (ObjectSchema, _object_changed),
         (Field, _field_changed),
         (SandboxUser, _user_changed),
+        (Association, _association_changed),
     ):
         for signal in (post_save, post_delete):
             signal.connect(receiver, sender=model, dispatch_uid=f"sandbox{receiver.__name__}")

@@ -15,13 +15,30 @@ from django.utils import timezone
 
 from recordsadmin.contract import datatypes
 from recordsadmin.contract.datatypes import PRIMARY, DataType
-from recordsadmin.contract.limits import CUSTOM_OBJECT_PREFIX, MAX_OBJECTS, RESERVED_KEYS
+from recordsadmin.contract.limits import (
+    CUSTOM_OBJECT_PREFIX,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_KEY_LENGTH,
+    MAX_LABEL_LENGTH,
+    MAX_OBJECTS,
+    MAX_PLACEHOLDER_LENGTH,
+    RESERVED_KEYS,
+)
 
 from . import indexing, search
 from .endpoint import Call
 from .errors import ApiError, bad_request, not_found
-from .models import Field, ObjectSchema, Record, SandboxUser, new_id
-from .serializers import field_json, object_json, record_json, user_json
+from .models import (
+    DEFAULT_FOLDER,
+    Field,
+    FieldFolder,
+    ObjectSchema,
+    Record,
+    Relation,
+    SandboxUser,
+    new_id,
+)
+from .serializers import field_json, folder_json, object_json, record_json, user_json
 from .validation import ValidationFailed, clean_people, clean_properties
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -45,7 +62,8 @@ FIELD_UPDATE_KEYS = {
     "acceptedFormats",
     "maxFileLimit",
 }
-# Accepted as in the official spec; the embedded API keeps none of the last five.
+# Accepted as in the official spec; the embedded API keeps none of `acceptedFormats`,
+# `maxFileLimit` and `allowCustomOption`.
 FIELD_CREATE_KEYS = FIELD_UPDATE_KEYS | {
     "objectKey",
     "fieldKey",
@@ -53,6 +71,8 @@ FIELD_CREATE_KEYS = FIELD_UPDATE_KEYS | {
     "allowCustomOption",
     "parentId",
 }
+FOLDER_CREATE_KEYS = {"locationId", "objectKey", "name"}
+FOLDER_UPDATE_KEYS = {"locationId", "name"}
 
 
 # --- shared -----------------------------------------------------------------------------------
@@ -93,14 +113,37 @@ def record_keys(field_keys: Iterable[str]) -> list[str]:
     return [key.rsplit(".", 1)[-1] for key in field_keys]
 
 
-def string(body: Mapping, key: str, *, required: bool = False, empty: bool = True) -> str | None:
+def string(
+    body: Mapping,
+    key: str,
+    *,
+    required: bool = False,
+    empty: bool = True,
+    longest: int | None = None,
+    name: str = "",
+) -> str | None:
+    """A string property of the body (None when absent or null); 400 naming it (as `name`
+    when given) when it is not a string, blank where it must not be, or past `longest`
+    characters as sent (the length openapi.json states)."""
+    name = name or key
     value = body.get(key)
     if value is None:
         if required:
-            raise bad_request(f"{key} is required", key)
+            raise bad_request(f"{name} is required", name)
         return None
     if not isinstance(value, str) or (not empty and not value.strip()):
-        raise bad_request(f"{key} must be a {'' if empty else 'non-empty '}string", key)
+        raise bad_request(f"{name} must be a {'' if empty else 'non-empty '}string", name)
+    if longest is not None:
+        within(value, name, longest)
+    return value
+
+
+def within(value: str, name: str, longest: int) -> str:
+    """`value`, or 400 naming `name` when it is past `longest` characters."""
+    if len(value) > longest:
+        raise bad_request(
+            f"{name} is {len(value)} characters long; at most {longest} are allowed", name
+        )
     return value
 
 
@@ -137,6 +180,7 @@ def full_field_key(obj_key: str, key: Any, name: str) -> str:
         raise bad_request(
             f"{name} {key!r} must be {obj_key}.<name> or <name>, with letters, digits and _", name
         )
+    within(bare, name, MAX_KEY_LENGTH)
     if bare in RESERVED_KEYS:
         # A record's own fields: a search filter or sort by a bare key means these.
         raise bad_request(
@@ -161,6 +205,12 @@ def labels_of(body: Mapping, *, partial: bool) -> dict[str, str]:
             continue
         if not isinstance(value, str) or not value.strip():
             raise bad_request(f"labels.{part} must be a non-empty string", "labels")
+        if len(value) > MAX_LABEL_LENGTH:
+            raise bad_request(
+                f"labels.{part} is {len(value)} characters long; at most "
+                f"{MAX_LABEL_LENGTH} are allowed",
+                "labels",
+            )
         result[part] = value.strip()
     return result
 
@@ -174,8 +224,9 @@ def create_object(call: Call) -> tuple[int, dict]:
         raise bad_request(
             f"key {key!r} must be custom_objects.<name>, with letters, digits and _", "key"
         )
+    within(key.removeprefix(CUSTOM_OBJECT_PREFIX), "key", MAX_KEY_LENGTH)
     labels = labels_of(body, partial=False)
-    description = string(body, "description") or ""
+    description = string(body, "description", longest=MAX_DESCRIPTION_LENGTH) or ""
     details = body.get("primaryDisplayPropertyDetails")
     if not isinstance(details, Mapping):
         raise bad_request(
@@ -184,7 +235,14 @@ def create_object(call: Call) -> tuple[int, dict]:
         )
     only(details, {"key", "name", "dataType"}, "primaryDisplayPropertyDetails")
     primary_key = full_field_key(key, details.get("key"), "primaryDisplayPropertyDetails.key")
-    primary_name = string(details, "name", required=True, empty=False)
+    primary_name = string(
+        details,
+        "name",
+        required=True,
+        empty=False,
+        longest=MAX_LABEL_LENGTH,
+        name="primaryDisplayPropertyDetails.name",
+    )
     data_type = details.get("dataType")
     if not isinstance(data_type, str) or data_type not in PRIMARY:
         raise bad_request(
@@ -209,9 +267,13 @@ def create_object(call: Call) -> tuple[int, dict]:
             created_at=now,
             updated_at=now,
         )
+        folder = FieldFolder.objects.create(
+            location=call.location, object=obj, name=DEFAULT_FOLDER, created_at=now, updated_at=now
+        )
         Field.objects.create(
             location=call.location,
             object=obj,
+            folder=folder,
             name=primary_name.strip(),
             field_key=primary_key,
             data_type=data_type,
@@ -244,7 +306,7 @@ def update_object(call: Call, id_or_key: str) -> tuple[int, dict]:
     with transaction.atomic():
         obj = get_object(call, id_or_key)
         labels = labels_of(body, partial=True)
-        description = string(body, "description")
+        description = string(body, "description", longest=MAX_DESCRIPTION_LENGTH)
         searchable = property_list(obj, body, "searchableProperties")
         required = property_list(obj, body, "requiredProperties")
         obj.singular = labels.get("singular", obj.singular)
@@ -285,7 +347,11 @@ def _sync_indexes_after_commit() -> None:
 
 def list_fields(call: Call, object_key: str) -> tuple[int, dict]:
     obj = get_object(call, object_key)
-    return 200, {"fields": [field_json(f, obj.key) for f in obj.fields.all()], "folders": []}
+    folders = FieldFolder.objects.filter(object=obj)
+    return 200, {
+        "fields": [field_json(f, obj.key) for f in obj.fields.all()],
+        "folders": [folder_json(folder, obj.key) for folder in folders],
+    }
 
 
 def get_field(call: Call, field_id: str) -> Field:
@@ -314,10 +380,12 @@ def clean_options(value: Any, data_type: str) -> list[dict]:
         label, key = item.get("label"), item.get("key")
         if not isinstance(label, str) or not label.strip():
             raise bad_request("every option needs a label (a non-empty string)", "options")
+        within(label, "options", MAX_LABEL_LENGTH)
         if key is None:
             key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or label
         if not isinstance(key, str) or not key:
             raise bad_request("an option key must be a non-empty string", "options")
+        within(key, "options", MAX_KEY_LENGTH)
         options.append({"key": key, "label": label})
     keys = [o["key"] for o in options]
     if len(set(keys)) != len(keys):
@@ -329,12 +397,16 @@ def clean_options(value: Any, data_type: str) -> list[dict]:
 
 def field_text(body: Mapping, field: Field | None) -> dict:
     values = {}
-    for name, attr in (("description", "description"), ("placeholder", "placeholder")):
-        value = string(body, name)
+    for name, longest in (
+        ("description", MAX_DESCRIPTION_LENGTH),
+        ("placeholder", MAX_PLACEHOLDER_LENGTH),
+    ):
+        value = string(body, name, longest=longest)
         if value is not None:
-            values[attr] = value
+            values[name] = value
     if "name" in body or field is None:
-        values["name"] = string(body, "name", required=True, empty=False).strip()
+        name = string(body, "name", required=True, empty=False, longest=MAX_LABEL_LENGTH)
+        values["name"] = name.strip()
     show = body.get("showInForms")
     if show is not None:
         if not isinstance(show, bool):
@@ -353,16 +425,19 @@ def create_field(call: Call) -> tuple[int, dict]:
         raise bad_request(f"dataType must be one of {', '.join(DataType)}", "dataType")
     values = field_text(body, None)
     options = clean_options(body.get("options"), data_type)
+    parent_id = string(body, "parentId")
     with transaction.atomic():
         obj = get_object(call, object_key)
         field_key = full_field_key(obj.key, body.get("fieldKey"), "fieldKey")
         if Field.objects.filter(object=obj, field_key=field_key).exists():
             raise bad_request(f"fieldKey {field_key} is taken by another field", "fieldKey")
+        folder = _folder_of(obj, parent_id)
         position = Field.objects.filter(object=obj).aggregate(p=Max("position"))["p"]
         now = timezone.now()
         field = Field.objects.create(
             location=call.location,
             object=obj,
+            folder=folder,
             field_key=field_key,
             data_type=data_type,
             options=options,
@@ -373,6 +448,17 @@ def create_field(call: Call) -> tuple[int, dict]:
         )
         _sync_indexes_after_commit()
     return 201, {"field": field_json(field, obj.key)}
+
+
+def _folder_of(obj: ObjectSchema, parent_id: str | None) -> FieldFolder:
+    """The folder a new field goes into: `parentId`, which must be one of the object's, or
+    the object's first folder when none is given."""
+    if parent_id is None:
+        return FieldFolder.default_of(obj)
+    folder = FieldFolder.objects.filter(object=obj, id=parent_id).first()
+    if folder is None:
+        raise bad_request(f"parentId {parent_id} is not a folder of {obj.key}", "parentId")
+    return folder
 
 
 def read_field(call: Call, field_id: str) -> tuple[int, dict]:
@@ -432,6 +518,61 @@ def _forget_property(obj: ObjectSchema, key: str) -> None:
             Record.objects.bulk_update(batch, ["properties"])
             batch = []
     Record.objects.bulk_update(batch, ["properties"])
+
+
+def get_folder(call: Call, folder_id: str) -> FieldFolder:
+    found = FieldFolder.objects.select_related("object").filter(location=call.location)
+    folder = found.filter(id=folder_id).first()
+    if folder is None:
+        raise not_found(f"Custom field folder {folder_id} not found")
+    return folder
+
+
+def _folder_name(body: Mapping) -> str:
+    return string(body, "name", required=True, empty=False, longest=MAX_LABEL_LENGTH).strip()
+
+
+def create_folder(call: Call) -> tuple[int, dict]:
+    body = call.body
+    only(body, FOLDER_CREATE_KEYS)
+    object_key = string(body, "objectKey", required=True, empty=False)
+    name = _folder_name(body)
+    with transaction.atomic():
+        obj = get_object(call, object_key)
+        now = timezone.now()
+        folder = FieldFolder.objects.create(
+            location=call.location, object=obj, name=name, created_at=now, updated_at=now
+        )
+    # The official description answers the folder itself, not wrapped.
+    return 201, folder_json(folder, obj.key)
+
+
+def update_folder(call: Call, folder_id: str) -> tuple[int, dict]:
+    body = call.body
+    only(body, FOLDER_UPDATE_KEYS)
+    name = _folder_name(body)
+    with transaction.atomic():
+        folder = get_folder(call, folder_id)
+        folder.name = name
+        folder.updated_at = timezone.now()
+        folder.save(update_fields=["name", "updated_at"])
+    return 200, folder_json(folder)
+
+
+def delete_folder(call: Call, folder_id: str) -> tuple[int, dict]:
+    """Only an empty folder goes: its fields are deleted (or kept) one by one first."""
+    with transaction.atomic():
+        folder = get_folder(call, folder_id)
+        holding = Field.objects.filter(folder=folder).count()
+        if holding:
+            raise bad_request(
+                f"The folder {folder.name!r} holds {holding} field{'s' if holding > 1 else ''}; "
+                "delete them first",
+                "id",
+            )
+        folder.delete()
+    # The official answer to a field's delete, with the folder's object's key as `key`.
+    return 200, {"id": folder_id, "key": folder.object.key, "succeded": True, "success": True}
 
 
 # --- records ----------------------------------------------------------------------------------
@@ -526,10 +667,16 @@ def update_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict
 
 
 def delete_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict]:
+    """The record goes with its relations."""
     obj = get_object(call, id_or_key)
-    deleted, _ = Record.objects.filter(object=obj, id=record_id).delete()
-    if not deleted:
-        raise not_found(f"Record {record_id} not found in {obj.key}")
+    with transaction.atomic():
+        deleted, _ = Record.objects.filter(object=obj, id=record_id).delete()
+        if not deleted:
+            raise not_found(f"Record {record_id} not found in {obj.key}")
+        Relation.objects.filter(location=call.location).filter(
+            Q(first_record_id=record_id, association__first_object=obj)
+            | Q(second_record_id=record_id, association__second_object=obj)
+        ).delete()
     return 200, {"id": record_id, "success": True}
 
 

@@ -86,9 +86,79 @@ REAL_RECORD = {
 USERS = [{"id": "usr000000000000000000001", "name": "Ada Lovelace", "email": "ada@example.com"}]
 
 
+CONTACT = {
+    "id": "con000000000000000000001",
+    "locationId": OBJECT["locationId"],
+    "firstName": "Grace",
+    "lastName": "Hopper",
+    "email": "grace@example.com",
+    "phone": "+1 555 0101",
+    "dateAdded": "2026-03-01T09:00:00.000Z",
+}
+# The shapes the real service answers in, as far as public material shows (docs/differences.md).
+ASSOCIATION = {
+    "id": "asc000000000000000000001",
+    "key": "pet_owner",
+    "locationId": OBJECT["locationId"],
+    "firstObjectKey": KEY,
+    "firstObjectLabel": "Pet",
+    "secondObjectKey": "contact",
+    "secondObjectLabel": "Owner",
+    "associationType": "USER_DEFINED",
+}
+RELATION = {
+    "id": "rel000000000000000000001",
+    "associationId": ASSOCIATION["id"],
+    "firstObjectKey": KEY,
+    "firstRecordId": REAL_RECORD["id"],
+    "secondObjectKey": "contact",
+    "secondRecordId": CONTACT["id"],
+    "locationId": OBJECT["locationId"],
+}
+FOLDER = {"id": "fol000000000000000000001", "name": "General", "objectKey": KEY}
+
+
+def _association_route(seen: Seen, parts: list[str]) -> Reply:
+    if parts[1:2] == ["relations"]:
+        if seen.method == "POST":
+            return Reply(201, json=RELATION)
+        if seen.method == "GET":
+            return Reply(200, json={"relations": [RELATION], "total": 1, "traceId": "t"})
+        return Reply(200, json=RELATION)
+    if len(parts) == 1 or parts[1] == "objectKey":
+        if seen.method == "POST":
+            return Reply(201, json=ASSOCIATION)
+        return Reply(200, json={"associations": [ASSOCIATION], "total": 1, "traceId": "t"})
+    if seen.method == "DELETE":
+        return Reply(200, json={"deleted": True, "id": parts[-1], "message": "deleted"})
+    return Reply(200, json=ASSOCIATION)
+
+
+def _custom_field_route(seen: Seen, parts: list[str]) -> Reply:
+    if parts[1:2] == ["object-key"]:
+        return Reply(200, json={"fields": FIELDS, "folders": [FOLDER]})
+    if parts[1:2] == ["folder"]:
+        if seen.method == "DELETE":
+            return Reply(200, json={"succeded": True, "id": parts[-1], "key": KEY})
+        return Reply(201 if seen.method == "POST" else 200, json=FOLDER)
+    if seen.method == "DELETE":
+        return Reply(200, json={"succeded": True, "id": parts[-1], "key": FIELDS[0]["fieldKey"]})
+    return Reply(201 if seen.method == "POST" else 200, json={"field": FIELDS[0]})
+
+
 def route(seen: Seen) -> Reply:
     """A well-behaved records API: the right shape of answer for every call the client makes."""
     parts = seen.path.strip("/").split("/")
+    if parts[0] == "associations":
+        return _association_route(seen, parts)
+    if parts[0] == "custom-fields":
+        return _custom_field_route(seen, parts)
+    if parts[0] == "contacts":
+        if parts[-1] == "search":
+            return Reply(200, json={"contacts": [CONTACT], "total": 1, "traceId": "t"})
+        return Reply(201 if seen.method == "POST" else 200, json={"contact": CONTACT})
+    if seen.path == "/objects/" and seen.method == "POST":
+        return Reply(201, json={"object": OBJECT})
     if seen.path == "/objects/":
         return Reply(200, json={"objects": [OBJECT, {**OBJECT, "key": "contact", "id": "c"}]})
     if seen.path == "/users/":

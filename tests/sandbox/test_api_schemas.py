@@ -3,8 +3,8 @@
 import pytest
 
 from recordsadmin.contract.datatypes import DataType
-from recordsadmin.sandbox.demo import PROPERTY_FIELDS, PROPERTY_KEY, SHOWING_KEY
-from recordsadmin.sandbox.models import Field, ObjectSchema, Record
+from recordsadmin.sandbox.demo import PROPERTY_FIELDS, PROPERTY_FOLDERS, PROPERTY_KEY, SHOWING_KEY
+from recordsadmin.sandbox.models import Field, FieldFolder, ObjectSchema, Record
 
 from .conftest import SEED_PROPERTIES
 
@@ -137,8 +137,11 @@ def test_list_fields_by_object_key(sandbox):
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["folders"] == []
+    assert [f["name"] for f in body["folders"]] == list(PROPERTY_FOLDERS)
     assert len(body["fields"]) == len(PROPERTY_FIELDS)
+    folder_of = {f["id"]: f["name"] for f in body["folders"]}
+    by_key = {f["fieldKey"].rsplit(".", 1)[-1]: folder_of[f["parentId"]] for f in body["fields"]}
+    assert by_key["address"] == "Listing" and by_key["bedrooms"] == "Home details"
     assert sandbox.get("/custom-fields/object-key/custom_objects.nope").status_code == 404
 
 
@@ -224,6 +227,141 @@ def test_the_primary_display_property_cannot_be_deleted(sandbox):
     response = sandbox.delete(f"/custom-fields/{address.id}")
     assert response.status_code == 400
     assert Field.objects.filter(id=address.id).exists()
+
+
+def test_a_new_object_has_a_folder_holding_its_primary_field(sandbox):
+    assert sandbox.post("/objects/", json=PET).status_code == 201
+    body = sandbox.get("/custom-fields/object-key/custom_objects.pet").json()
+    assert [f["name"] for f in body["folders"]] == ["General"]
+    assert [f["parentId"] for f in body["fields"]] == [body["folders"][0]["id"]]
+
+
+def test_folders_create_rename_fill_and_delete_when_empty(sandbox):
+    made = sandbox.post(
+        "/custom-fields/folder",
+        json={"locationId": sandbox.location_id, "objectKey": PROPERTY_KEY, "name": "Energy"},
+    )
+    assert made.status_code == 201, made.text
+    folder = made.json()
+    assert (folder["name"], folder["objectKey"]) == ("Energy", PROPERTY_KEY)
+    renamed = sandbox.put(f"/custom-fields/folder/{folder['id']}", json={"name": "Energy use"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Energy use"
+    field = sandbox.post(
+        "/custom-fields/",
+        json={
+            "objectKey": PROPERTY_KEY,
+            "name": "Heating",
+            "fieldKey": "heating",
+            "dataType": "TEXT",
+            "parentId": folder["id"],
+        },
+    ).json()["field"]
+    assert field["parentId"] == folder["id"]
+    holding = sandbox.delete(f"/custom-fields/folder/{folder['id']}")
+    assert holding.status_code == 400 and "1 field" in holding.json()["message"]
+    assert FieldFolder.objects.filter(id=folder["id"]).exists()
+    assert sandbox.delete(f"/custom-fields/{field['id']}").status_code == 200
+    gone = sandbox.delete(
+        f"/custom-fields/folder/{folder['id']}", params={"locationId": sandbox.location_id}
+    )
+    assert gone.status_code == 200
+    assert gone.json() == {
+        "id": folder["id"],
+        "key": PROPERTY_KEY,
+        "succeded": True,
+        "success": True,
+    }
+    assert (
+        sandbox.put(f"/custom-fields/folder/{folder['id']}", json={"name": "x"}).status_code == 404
+    )
+
+
+def test_a_field_goes_only_into_a_folder_of_its_object(sandbox):
+    showing_folder = FieldFolder.objects.get(location=sandbox.location, object__key=SHOWING_KEY)
+    body = {"objectKey": PROPERTY_KEY, "name": "X", "fieldKey": "x", "dataType": "TEXT"}
+    for parent in (showing_folder.id, "000000000000000000000000"):
+        refused = sandbox.post("/custom-fields/", json={**body, "parentId": parent})
+        assert refused.status_code == 400 and list(refused.json()["errors"]) == ["parentId"]
+    assert not Field.objects.filter(field_key=f"{PROPERTY_KEY}.x").exists()
+    # Without parentId, into the object's first folder.
+    made = sandbox.post("/custom-fields/", json=body).json()["field"]
+    first = FieldFolder.objects.filter(object__key=PROPERTY_KEY, location=sandbox.location).first()
+    assert made["parentId"] == first.id
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/custom-fields/folder", {"objectKey": PROPERTY_KEY, "name": " "}, "name"),
+        ("/custom-fields/folder", {"objectKey": PROPERTY_KEY, "name": "F" * 101}, "name"),
+        ("/custom-fields/folder", {"objectKey": PROPERTY_KEY}, "name"),
+    ],
+)
+def test_a_bad_folder_is_400_naming_what(sandbox, path, body, field):
+    response = sandbox.post(path, json=body)
+    assert response.status_code == 400 and list(response.json()["errors"]) == [field]
+    unknown = sandbox.post(path, json={"objectKey": "custom_objects.nope", "name": "A"})
+    assert unknown.status_code == 404
+
+
+LONG = "L" * 101
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": LONG}, "name"),
+        ({"placeholder": "p" * 201}, "placeholder"),
+        ({"description": "d" * 2001}, "description"),
+        ({"fieldKey": "k" * 101}, "fieldKey"),
+        ({"dataType": "SINGLE_OPTIONS", "options": [{"label": LONG}]}, "options"),
+        ({"dataType": "RADIO", "options": []}, "options"),
+        ({"dataType": "COLOUR"}, "dataType"),
+        ({"fieldKey": "has space"}, "fieldKey"),
+    ],
+)
+def test_a_field_with_a_label_too_long_or_bad_parts_is_400_and_not_made(sandbox, change, field):
+    body = {"objectKey": PROPERTY_KEY, "name": "Heating", "fieldKey": "heating", "dataType": "TEXT"}
+    response = sandbox.post("/custom-fields/", json={**body, **change})
+    assert response.status_code == 400, response.text
+    assert list(response.json()["errors"]) == [field]
+    assert not Field.objects.filter(name="Heating").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"labels": {"singular": LONG, "plural": "Pets"}}, "labels"),
+        ({"description": "d" * 2001}, "description"),
+        ({"key": "custom_objects." + "k" * 101}, "key"),
+        ({"primaryDisplayPropertyDetails": {"key": "name", "name": LONG, "dataType": "TEXT"}},
+         "primaryDisplayPropertyDetails.name"),
+    ],
+)  # fmt: skip
+def test_an_object_with_a_label_too_long_is_400_and_nothing_is_half_made(sandbox, change, field):
+    folders = FieldFolder.objects.count()
+    response = sandbox.post("/objects/", json={**PET, **change})
+    assert response.status_code == 400, response.text
+    assert list(response.json()["errors"]) == [field]
+    assert not ObjectSchema.objects.filter(singular="Pet").exists()
+    assert not Field.objects.filter(name=LONG).exists()
+    assert FieldFolder.objects.count() == folders
+
+
+def test_updates_refuse_labels_too_long_and_keep_the_old_ones(sandbox):
+    too_long = sandbox.put(f"/objects/{PROPERTY_KEY}", json={"labels": {"plural": LONG}})
+    assert too_long.status_code == 400 and list(too_long.json()["errors"]) == ["labels"]
+    status = Field.objects.get(location=sandbox.location, field_key=f"{PROPERTY_KEY}.status")
+    refused = sandbox.put(
+        f"/custom-fields/{status.id}",
+        json={"name": "State", "options": [{"key": "Active", "label": LONG}]},
+    )
+    assert refused.status_code == 400
+    status.refresh_from_db()
+    assert status.name == "Status" and len(status.options) == 3
+    assert ObjectSchema.objects.get(location=sandbox.location, key=PROPERTY_KEY).plural == (
+        "Properties"
+    )
 
 
 # --- users -------------------------------------------------------------------------------------

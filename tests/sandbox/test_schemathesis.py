@@ -5,8 +5,9 @@ The embedded API runs in-process (Django's WSGI application, inside the test's t
 each generated case runs in a savepoint that is rolled back, so every case meets the same demo
 location and a create never fills the location's ten objects. The path parameters, the
 location and the token are fixed (config `parameters` and `headers`), so the cases reach a real
-object, record and field instead of answering 404. The run is derandomized and bounded
-(`MAX_EXAMPLES` a phase and operation); tests/sandbox/conftest.py prints its case count.
+object, record, field, folder, association, relation and contact instead of answering 404. The
+run is derandomized and bounded (`MAX_EXAMPLES` a phase and operation, `FEW_EXAMPLES` for the
+simpler calls); tests/sandbox/conftest.py prints its case count.
 
 The rate limit is off in tests/settings.py (SANDBOX_RATE_LIMIT): the document describes the
 429 it would answer, and tests/sandbox/test_ratelimit.py checks it.
@@ -30,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
-from recordsadmin.sandbox.models import Field, Record
+from recordsadmin.sandbox.demo import BUYER_ASSOCIATION, PROPERTY_KEY, create_demo_location
+from recordsadmin.sandbox.models import Association, Contact, Field, FieldFolder, Record, Relation
 from recordsadmin.sandbox.openapi import SPEC
 
 from .conftest import SCHEMATHESIS_RUN
@@ -42,8 +43,52 @@ LOCATION = "5c4e0a1b2d3f4a5b6c7d8e90"
 TOKEN = "pit-schemathesis"
 RECORD = "0123456789abcdef01234567"
 STATUS_FIELD = "fedcba9876543210fedcba98"  # a SINGLE_OPTIONS field, not the primary one
+FOLDER = "f01de4f01de4f01de4f01de4"  # an empty folder of the property object
+ASSOCIATION = "a550c1a710a550c1a710a550"  # property <-> contact
+RELATION = "4e1a710a4e1a710a4e1a710a"  # of RECORD and CONTACT
+CONTACT = "c0c0c0c0c0c0c0c0c0c0c0c0"
 # Cases per phase (examples, coverage, fuzzing) and operation: the run stays near a minute.
 MAX_EXAMPLES = 25
+# The folder, association and contact calls are simple and many: fewer cases each keep the
+# run short.
+FEW_EXAMPLES = 8
+
+
+def _only(path: str, method: str, **config) -> dict:
+    """Config for one operation: its path and method, and what differs there."""
+    return {"include-path": path, "include-method": method, **config}
+
+
+FEW = {"generation": {"max-examples": FEW_EXAMPLES}}
+OPERATIONS = [
+    # One path, two ids: a record's for GET, a relation's for DELETE.
+    _only("/associations/relations/{id}", "GET", parameters={"path.id": RECORD}, **FEW),
+    _only("/associations/relations/{id}", "DELETE", parameters={"path.id": RELATION}, **FEW),
+    *(
+        _only(path, method, parameters={"path.id": FOLDER}, **FEW)
+        for path, method in [
+            ("/custom-fields/folder/{id}", "PUT"),
+            ("/custom-fields/folder/{id}", "DELETE"),
+        ]
+    ),
+    *(
+        _only(path, method, **FEW)
+        for path, method in [
+            ("/custom-fields/folder", "POST"),
+            ("/associations/", "GET"),
+            ("/associations/", "POST"),
+            ("/associations/relations", "POST"),
+            ("/associations/key/{key_name}", "GET"),
+            ("/associations/objectKey/{objectKey}", "GET"),
+            ("/associations/{associationId}", "GET"),
+            ("/associations/{associationId}", "PUT"),
+            ("/associations/{associationId}", "DELETE"),
+            ("/contacts/search", "POST"),
+            ("/contacts/", "POST"),
+            ("/contacts/{contactId}", "GET"),
+        ]
+    ),
+]
 
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -55,8 +100,12 @@ CONFIG = schemathesis.Config.from_dict(
             "path.objectKey": PROPERTY_KEY,
             "path.recordId": RECORD,
             "path.id": STATUS_FIELD,
+            "path.associationId": ASSOCIATION,
+            "path.key_name": BUYER_ASSOCIATION,
+            "path.contactId": CONTACT,
             "query.locationId": LOCATION,
         },
+        "operations": OPERATIONS,
         "headers": {"Authorization": f"Bearer {TOKEN}"},
         "checks": {
             # 400 and 422 to valid data are judged by refusals_are_documented below.
@@ -126,6 +175,21 @@ def demo(db):
     Record.objects.filter(pk=first.pk).update(id=RECORD)
     status = Field.objects.filter(location_id=LOCATION, field_key=f"{PROPERTY_KEY}.status")
     status.update(id=STATUS_FIELD)
+    prop = Field.objects.get(id=STATUS_FIELD).object
+    FieldFolder.objects.create(id=FOLDER, location_id=LOCATION, object=prop, name="Empty")
+    buyers = Association.objects.get(location_id=LOCATION, key=BUYER_ASSOCIATION)
+    Association.objects.filter(pk=buyers.pk).update(id=ASSOCIATION)
+    Relation.objects.filter(association_id=buyers.pk).update(association_id=ASSOCIATION)
+    contact = Contact.objects.filter(location_id=LOCATION).first()
+    Contact.objects.filter(pk=contact.pk).update(id=CONTACT)
+    Relation.objects.filter(second_record_id=contact.pk).update(second_record_id=CONTACT)
+    Relation.objects.create(
+        id=RELATION,
+        location_id=LOCATION,
+        association_id=ASSOCIATION,
+        first_record_id=RECORD,
+        second_record_id=CONTACT,
+    )
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)

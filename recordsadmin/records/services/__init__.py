@@ -1,5 +1,6 @@
 """What the views, bulk jobs and CSV work call: schemas, records and users of the configured
-location, the history of every write, and the checked update.
+location, the history of every write, and the checked update; associations, relations and
+contacts (relations.py, contacts.py) and the schema editor's writes (schema_admin.py).
 
 Keyword-only functions named `<entity>_<action>`. They speak schemas and records, never HTTP:
 the client (recordsadmin/client/) does the wire.
@@ -8,6 +9,7 @@ the client (recordsadmin/client/) does the wire.
 from recordsadmin.client.domain import UNSET
 
 from .charts import Chart, chart_data, chart_fields
+from .contacts import contact_create, contact_get, contact_search
 from .counts import Counter, Facets, facet_counts, search_count, search_count_cached
 from .editing import (
     Conflict,
@@ -41,6 +43,36 @@ from .records import (
     record_search,
     record_update,
 )
+from .relations import (
+    Linked,
+    LinkedPage,
+    NotRelinkable,
+    association_create,
+    association_delete,
+    association_get,
+    association_invalidate,
+    association_list,
+    association_update,
+    relation_count,
+    relation_create_logged,
+    relation_delete_logged,
+    relation_list,
+    relation_page,
+    unlink_undo,
+)
+from .schema_admin import (
+    field_create,
+    field_delete,
+    field_holders,
+    field_update,
+    folder_create,
+    folder_delete,
+    folder_list,
+    folder_rename,
+    object_create,
+    object_update,
+    option_holders,
+)
 from .schemas import (
     schema_cache_key,
     schema_get,
@@ -58,17 +90,40 @@ __all__ = [
     "Conflict",
     "Counter",
     "Facets",
+    "Linked",
+    "LinkedPage",
+    "NotRelinkable",
     "NotUndoable",
     "UndoConflict",
     "api_health",
+    "association_create",
+    "association_delete",
+    "association_get",
+    "association_invalidate",
+    "association_list",
+    "association_update",
     "breaker_health",
     "budget_health",
     "change_finish",
     "change_start",
     "chart_data",
     "chart_fields",
+    "contact_create",
+    "contact_get",
+    "contact_search",
     "facet_counts",
+    "field_create",
+    "field_delete",
+    "field_holders",
+    "field_update",
+    "folder_create",
+    "folder_delete",
+    "folder_list",
+    "folder_rename",
     "is_current",
+    "object_create",
+    "object_update",
+    "option_holders",
     "read_version",
     "record_count",
     "record_create",
@@ -85,6 +140,11 @@ __all__ = [
     "record_update_checked",
     "record_update_logged",
     "record_version",
+    "relation_count",
+    "relation_create_logged",
+    "relation_delete_logged",
+    "relation_list",
+    "relation_page",
     "restorable_properties",
     "restore_submission",
     "schema_cache_key",
@@ -97,6 +157,7 @@ __all__ = [
     "undo_check",
     "undo_conflicts",
     "undo_values",
+    "unlink_undo",
     "unversioned",
     "update_may_have_applied",
     "user_list",

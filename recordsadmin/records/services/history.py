@@ -119,7 +119,7 @@ def change_finish(
     else:
         # Only an error the API answered with, or a call that never left, surely changed nothing.
         surely_failed = isinstance(error, RecordsApiError) and not isinstance(error, OutcomeUnknown)
-        if change.action in (Action.UPDATE, Action.DELETE):
+        if change.action in (Action.UPDATE, Action.DELETE, Action.UNLINK):
             surely_failed = not update_may_have_applied(error)
         change.outcome = Outcome.FAILED if surely_failed else Outcome.UNKNOWN
         change.error = _error_text(error)

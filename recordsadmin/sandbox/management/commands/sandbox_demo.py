@@ -1,4 +1,5 @@
-"""manage.py sandbox_demo [--records N] [--force]: the demo location, loaded once."""
+"""manage.py sandbox_demo [--records N] [--contacts N] [--force]: the demo location, loaded
+once."""
 
 import time
 
@@ -7,12 +8,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from recordsadmin.sandbox import credentials
-from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
+from recordsadmin.sandbox.demo import CONTACTS, PROPERTY_KEY, create_demo_location
 from recordsadmin.sandbox.indexing import ensure_property_indexes
 from recordsadmin.sandbox.models import (
     ApiToken,
     Location,
     ObjectSchema,
+    Relation,
     TokenTaken,
     hash_token,
 )
@@ -21,12 +23,19 @@ from recordsadmin.sandbox.models import (
 class Command(BaseCommand):
     help = (
         "Load the embedded records API's demo location (users, the Property and Showing objects, "
-        "records) unless it is there already. Its id and token come from SANDBOX_LOCATION_ID "
+        "records, contacts, and relations of properties to buyers and showings) unless it is "
+        "there already. Its id and token come from SANDBOX_LOCATION_ID "
         "and SANDBOX_TOKEN, or from the credentials file, or are made up and saved there."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--records", type=int, default=2000, help="Properties (default 2000)")
+        parser.add_argument(
+            "--contacts",
+            type=int,
+            default=None,
+            help=f"Contacts (default: as many as properties, at most {CONTACTS})",
+        )
         parser.add_argument("--seed", type=int, default=0, help="Seed of the demo data")
         parser.add_argument(
             "--force", action="store_true", help="Delete the demo location and build it again"
@@ -48,9 +57,20 @@ class Command(BaseCommand):
                 "give this one its own."
             ) from None
 
-    def _load(self, *args, records: int, seed: int, force: bool, indexes: bool, **options):
+    def _load(
+        self,
+        *args,
+        records: int,
+        contacts: int | None,
+        seed: int,
+        force: bool,
+        indexes: bool,
+        **options,
+    ):
         if records < 0:
             raise CommandError("--records must be 0 or more.")
+        if contacts is not None and contacts < 0:
+            raise CommandError("--contacts must be 0 or more.")
         from_settings = bool(settings.SANDBOX_LOCATION_ID and settings.SANDBOX_TOKEN)
         saved = credentials.load()
         location_id = settings.SANDBOX_LOCATION_ID or (saved[0] if saved else None)
@@ -75,12 +95,18 @@ class Command(BaseCommand):
                     location.delete()
             started = time.monotonic()
             location, token = create_demo_location(
-                location_id=location_id, token=token, records=records, seed=seed
+                location_id=location_id,
+                token=token,
+                records=records,
+                seed=seed,
+                contacts=contacts,
             )
             elapsed = time.monotonic() - started
             self.stdout.write(
                 f"Loaded the demo location {location.id}: {records} properties, "
-                f"{records // 10} showings in {elapsed:.1f} s."
+                f"{records // 10} showings, {location.contacts.count()} contacts, "
+                f"{Relation.objects.filter(location=location).count()} relations "
+                f"in {elapsed:.1f} s."
             )
         if indexes:
             started = time.monotonic()

@@ -1,0 +1,426 @@
+"""Associations and relations: which objects' records can be linked, a record's linked records
+with those records read, and linking or unlinking, each a row in the record's history.
+
+An association links a custom object to another one (or itself) or to contacts; a relation
+links two records by it. Associations are cached like schemas (the API's JSON, for
+GHL_SCHEMA_CACHE_SECONDS), dropped on our own writes and, with the embedded API, on its
+associations_changed signal (receivers.py).
+"""
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from recordsadmin.client import endpoints, wire
+from recordsadmin.client.domain import (
+    Association,
+    Contact,
+    Record,
+    Relation,
+    RelationPage,
+    Schema,
+)
+from recordsadmin.client.errors import NotFound, RecordsApiError
+from recordsadmin.contract.limits import CONTACT, MAX_PAGE_LIMIT
+from recordsadmin.records.models import RecordChange
+
+from . import contacts, history, records
+from .schemas import _cached, _forget, cache_key, schema_get
+
+Action = RecordChange.Action
+
+
+# -- associations ---------------------------------------------------------------------------------
+
+
+def _all_associations(deadline: float | None) -> dict:
+    """Every association of the location, page by page, as one JSON list."""
+    found: list[dict] = []
+    skip = 0
+    while True:
+        data = endpoints.associations_list(skip=skip, limit=MAX_PAGE_LIMIT, deadline=deadline)
+        items = data.get("associations") if isinstance(data.get("associations"), list) else []
+        found += [item for item in items if isinstance(item, dict)]
+        total = data.get("total") if isinstance(data.get("total"), int) else None
+        skip += len(items)
+        if not items or len(items) < MAX_PAGE_LIMIT or (total is not None and skip >= total):
+            return {"associations": found}
+
+
+def association_list(
+    *, object_key: str | None = None, deadline: float | None = None
+) -> list[Association]:
+    """The location's associations, cached; with `object_key`, only those that link its
+    records (a custom object's key, or `contact`)."""
+    data = _cached(
+        cache_key("associations"), lambda: _all_associations(deadline), what="the associations"
+    )
+    found = wire.parse_associations(data)
+    return [a for a in found if object_key is None or a.holds(object_key)]
+
+
+def association_get(*, association_id: str, deadline: float | None = None) -> Association:
+    """One association, from the cached list when it is there; NotFound otherwise."""
+    for association in association_list(deadline=deadline):
+        if association.id == association_id:
+            return association
+    return wire.parse_association(endpoints.association_get(association_id, deadline=deadline))
+
+
+def association_invalidate() -> None:
+    """Forget the cached associations (after they changed)."""
+    _forget("associations")
+
+
+def association_create(
+    *,
+    key: str,
+    first_object_key: str,
+    first_label: str,
+    second_object_key: str,
+    second_label: str,
+    deadline: float | None = None,
+) -> Association:
+    """A new association: `first_label` says what the first object's records are to the
+    second's ("Interested property"), `second_label` the other way ("Buyer"). An object key
+    is a custom object's or `contact`. Sent once: a lost answer raises OutcomeUnknown."""
+    body = wire.association_body(
+        key=key,
+        first_object_key=first_object_key,
+        first_label=first_label,
+        second_object_key=second_object_key,
+        second_label=second_label,
+    )
+    try:
+        data = endpoints.association_create(body, deadline=deadline)
+    finally:
+        association_invalidate()
+    return wire.parse_association(data)
+
+
+def association_update(
+    *,
+    association: Association,
+    first_label: str,
+    second_label: str,
+    deadline: float | None = None,
+) -> Association:
+    """Rename both labels (the API takes both, always)."""
+    body = wire.association_labels_body(first_label=first_label, second_label=second_label)
+    try:
+        data = endpoints.association_update(association.id, body, deadline=deadline)
+    finally:
+        association_invalidate()
+    return wire.parse_association(data)
+
+
+def association_delete(*, association: Association, deadline: float | None = None) -> None:
+    """Delete an association and, with it, every relation it holds. The official API has no
+    call that counts them; a page that must say how many can count a record's with
+    relation_list."""
+    try:
+        endpoints.association_delete(association.id, deadline=deadline)
+    finally:
+        association_invalidate()
+
+
+# -- a record's linked records --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Linked:
+    """One relation of a record, seen from that record: the record (or contact) at the other
+    end, read when the page was made. Both are None when it could not be read (gone since,
+    or another location's): `missing`."""
+
+    relation: Relation
+    object_key: str  # the other end's object, or "contact"
+    record_id: str
+    record: Record | None = None
+    contact: Contact | None = None
+    schema: Schema | None = None  # the other end's object schema (None for a contact)
+
+    @property
+    def missing(self) -> bool:
+        return self.record is None and self.contact is None
+
+    @property
+    def label(self) -> str:
+        """What a person reads for the linked record: its primary display value, a contact's
+        name (else email, phone), or the id when it could not be read."""
+        if self.contact is not None:
+            return self.contact.display
+        if self.record is not None and self.schema is not None:
+            return self.record.display(self.schema)
+        return self.record_id
+
+    @property
+    def is_contact(self) -> bool:
+        return self.object_key == CONTACT
+
+
+@dataclass(frozen=True)
+class LinkedPage:
+    """One page of a record's linked records by one association."""
+
+    association: Association
+    items: tuple[Linked, ...]
+    page: RelationPage
+
+    @property
+    def total(self) -> int:
+        return self.page.total
+
+    @property
+    def has_next(self) -> bool:
+        return self.page.has_next
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page.has_previous
+
+    @property
+    def number(self) -> int:
+        return self.page.page
+
+    @property
+    def num_pages(self) -> int:
+        return self.page.num_pages
+
+
+def relation_page(
+    *,
+    record_id: str,
+    association_ids: Iterable[str] = (),
+    page: int = 1,
+    per_page: int = 10,
+    deadline: float | None = None,
+) -> RelationPage:
+    """One page of a record's (or contact's) relations, only those of `association_ids` when
+    given, without reading the records at the other end."""
+    page, per_page = wire.page_bounds(page, per_page)
+    skip = (page - 1) * per_page
+    wanted = set(association_ids)
+    data = endpoints.relations_of_record(
+        record_id, skip=skip, limit=per_page, association_ids=sorted(wanted), deadline=deadline
+    )
+    found = wire.parse_relations(data, skip=skip, limit=per_page)
+    if wanted:
+        kept = tuple(
+            r for r in found.relations if not r.association_id or r.association_id in wanted
+        )
+        found = RelationPage(relations=kept, total=found.total, skip=skip, limit=per_page)
+    return found
+
+
+def _other_key(association: Association, schema: Schema, relation: Relation, record_id: str):
+    if relation.first_object_key and relation.second_object_key:
+        at_first = relation.first_record_id == record_id
+        return relation.second_object_key if at_first else relation.first_object_key
+    return association.other_key(schema.key)
+
+
+def _read(object_key: str, record_id: str, deadline: float | None) -> dict[str, Any]:
+    """The record or contact at the other end; nothing when it cannot be read."""
+    try:
+        if object_key == CONTACT:
+            return {"contact": contacts.contact_get(contact_id=record_id, deadline=deadline)}
+        schema = schema_get(key=object_key, deadline=deadline)
+        found = records.record_get(schema=schema, record_id=record_id, deadline=deadline)
+    except NotFound:
+        return {}
+    return {"record": found, "schema": schema}
+
+
+def relation_list(
+    *,
+    schema: Schema,
+    record_id: str,
+    association: Association,
+    page: int = 1,
+    per_page: int = 10,
+    deadline: float | None = None,
+) -> LinkedPage:
+    """One page of the records (or contacts) linked to a record by `association`, each read
+    (one call apiece: the API has no call that reads several by id). A linked record that
+    cannot be read any more is kept, `missing`, so that it can still be unlinked."""
+    found = relation_page(
+        record_id=record_id,
+        association_ids=[association.id],
+        page=page,
+        per_page=per_page,
+        deadline=deadline,
+    )
+    items = []
+    for relation in found.relations:
+        other_id = relation.other_id(record_id)
+        other_key = _other_key(association, schema, relation, record_id)
+        read = _read(other_key, other_id, deadline)
+        items.append(Linked(relation=relation, object_key=other_key, record_id=other_id, **read))
+    return LinkedPage(association=association, items=tuple(items), page=found)
+
+
+def relation_count(
+    *, record_id: str, association: Association, deadline: float | None = None
+) -> int:
+    """How many records one record is linked to by `association` (one call)."""
+    found = relation_page(
+        record_id=record_id, association_ids=[association.id], per_page=1, deadline=deadline
+    )
+    return found.total
+
+
+# -- linking and unlinking, in the history --------------------------------------------------------
+
+
+def _find(record_id: str, association: Association, other_id: str, deadline) -> Relation | None:
+    """The relation between two records, looked up by listing the first's (for an answer that
+    did not say the new relation's id)."""
+    skip = 0
+    while True:
+        data = endpoints.relations_of_record(
+            record_id,
+            skip=skip,
+            limit=MAX_PAGE_LIMIT,
+            association_ids=[association.id],
+            deadline=deadline,
+        )
+        found = wire.parse_relations(data, skip=skip, limit=MAX_PAGE_LIMIT)
+        for relation in found.relations:
+            if relation.holds(other_id) and relation.association_id in ("", association.id):
+                return relation
+        skip += len(found.relations)
+        if not found.relations or skip >= found.total:
+            return None
+
+
+def _what(association: Association, schema: Schema, other_id: str, other_label: str) -> dict:
+    return {
+        "association_id": association.id,
+        "association_key": association.key,
+        "label": association.other_label(schema.key),
+        "other_object": association.other_key(schema.key),
+        "other_id": other_id,
+        "other_label": other_label,
+    }
+
+
+def relation_create_logged(
+    *,
+    user,
+    schema: Schema,
+    record: Record,
+    association: Association,
+    other_id: str,
+    other_label: str = "",
+    note: str = "",
+    deadline: float | None = None,
+) -> Relation:
+    """Link `record` (of `schema`) to the record or contact `other_id` by `association`, with
+    a "Linked" row in the record's history (its note names the other record by
+    `other_label`). The API refuses a missing record, one of the wrong object, a record
+    linked to itself and a link that exists (ValidationFailed, by wire name:
+    `firstRecordId`, `secondRecordId`, `associationId`). Sent once: a lost answer raises
+    OutcomeUnknown and the row says "Outcome unknown"."""
+    what = _what(association, schema, other_id, other_label)
+    change = history.change_start(
+        user=user,
+        schema=schema,
+        action=Action.LINK,
+        record_id=record.id,
+        after=what,
+        note=note or f"{what['label']}: {other_label or other_id}",
+    )
+    body = wire.relation_body(
+        association, record_id=record.id, record_object_key=schema.key, other_id=other_id
+    )
+    try:
+        data = endpoints.relation_create(body, deadline=deadline)
+    except BaseException as error:
+        history.change_finish(change=change, error=error)
+        raise
+    relation = wire.parse_relation(data, sent=body)
+    if not relation.id:
+        # The link is made whatever this lookup meets; only its id stays unknown ("") until
+        # the record's relations are read again.
+        with contextlib.suppress(RecordsApiError):
+            relation = _find(record.id, association, other_id, deadline) or relation
+    change.after = {**what, "relation_id": relation.id}
+    change.save(update_fields=["after"])
+    history.change_finish(change=change)
+    return relation
+
+
+def relation_delete_logged(
+    *,
+    user,
+    schema: Schema,
+    record: Record,
+    association: Association,
+    relation: Relation,
+    other_label: str = "",
+    note: str = "",
+    deadline: float | None = None,
+) -> None:
+    """Unlink: delete the relation, with an "Unlinked" row in the record's history that keeps
+    what it linked, so that unlink_undo can link the two again. A relation gone already
+    raises NotFound (the row says "Failed"); one whose delete's answer was lost and that is
+    gone on the retry counts as done."""
+    other_id = relation.other_id(record.id)
+    before = {**_what(association, schema, other_id, other_label), "relation_id": relation.id}
+    change = history.change_start(
+        user=user,
+        schema=schema,
+        action=Action.UNLINK,
+        record_id=record.id,
+        before=before,
+        note=note or f"{before['label']}: {other_label or other_id}",
+    )
+    try:
+        endpoints.relation_delete(relation.id, deadline=deadline)
+    except BaseException as error:
+        history.change_finish(change=change, error=error)
+        raise
+    history.change_finish(change=change)
+
+
+class NotRelinkable(Exception):
+    """This history row is no finished unlink, or its association is gone; the text says."""
+
+
+def unlink_undo(
+    *, user, schema: Schema, record: Record, change: RecordChange, deadline: float | None = None
+) -> Relation:
+    """Link again the two records an "Unlinked" row of the history separated (a new relation,
+    with a "Linked" row of its own). NotRelinkable when the row is not a finished unlink of
+    this record or its association no longer exists; the API's refusal (the other record
+    gone, or linked again already) comes as ValidationFailed."""
+    before = change.before if isinstance(change.before, dict) else {}
+    if (
+        change.action != Action.UNLINK
+        or change.outcome != RecordChange.Outcome.OK
+        or change.record_id != record.id
+        or not before.get("association_id")
+        or not before.get("other_id")
+    ):
+        raise NotRelinkable("Only a finished unlink of this record can be undone.")
+    try:
+        association = association_get(association_id=before["association_id"], deadline=deadline)
+    except NotFound:
+        raise NotRelinkable("The association of this link has been deleted since.") from None
+    label = before.get("other_label") or ""
+    when = timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M")
+    return relation_create_logged(
+        user=user,
+        schema=schema,
+        record=record,
+        association=association,
+        other_id=before["other_id"],
+        other_label=label,
+        note=f"{before.get('label', '')}: {label or before['other_id']} (undoing the unlink "
+        f"of {when})",
+        deadline=deadline,
+    )
