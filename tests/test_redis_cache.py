@@ -14,12 +14,14 @@ from tests.conftest import make_staff
 def redis_cache(redis_url, settings, monkeypatch):
     """The settings REDIS_URL gives: the cache in Redis, sessions in front of the database."""
     monkeypatch.setattr(rediscache, "SKIP_SECONDS", 0.2)
+    # The default cache as recordsadmin/settings.py makes it; the process's own ("local") stays.
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "recordsadmin.rediscache.TolerantRedisCache",
             "LOCATION": redis_url,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2.0},
-        }
+        },
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     return cache
