@@ -56,7 +56,7 @@ from table_partial import (
     client,
     demo_env,
     free_port,
-    run,
+    prepare_demo,
     serve,
     sign_in,
     stop,
@@ -173,14 +173,7 @@ def main() -> None:
     python = sys.executable
     server = None
     try:
-        print(f"preparing {args.records:,} records in {data_dir} ...", flush=True)
-        started = time.perf_counter()
-        run([python, "manage.py", "migrate", "-v0"], env)
-        run([python, "manage.py", "createcachetable"], env)
-        run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
-        run([python, "manage.py", "sandbox_demo", "--records", str(args.records)], env)
-        run([python, "manage.py", "demo_users"], env)
-        print(f"  ready in {time.perf_counter() - started:.0f} s", flush=True)
+        prepare_demo(python, env, args.records, data_dir)
         credentials = json.loads((Path(data_dir) / "sandbox-credentials.json").read_text())
         database = Path(data_dir) / "recordsadmin.sqlite3"
 

@@ -140,6 +140,19 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def prepare_demo(python: str, env: dict[str, str], records: int, data_dir: str) -> None:
+    """The demo's database in `data_dir`: migrated, its cache table, static files, `records`
+    Property records in the embedded API and the demo users."""
+    print(f"preparing {records:,} records in {data_dir} ...", flush=True)
+    started = time.perf_counter()
+    run([python, "manage.py", "migrate", "-v0"], env)
+    run([python, "manage.py", "createcachetable"], env)
+    run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    run([python, "manage.py", "sandbox_demo", "--records", str(records)], env)
+    run([python, "manage.py", "demo_users"], env)
+    print(f"  ready in {time.perf_counter() - started:.0f} s", flush=True)
+
+
 def sign_in(base: str) -> requests.Session:
     session = client()
     page = session.get(f"{base}/accounts/login/", timeout=30)
@@ -286,14 +299,7 @@ def main() -> None:
     python = sys.executable
     server = None
     try:
-        print(f"preparing {args.records:,} records in {data_dir} ...", flush=True)
-        started = time.perf_counter()
-        run([python, "manage.py", "migrate", "-v0"], env)
-        run([python, "manage.py", "createcachetable"], env)
-        run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
-        run([python, "manage.py", "sandbox_demo", "--records", str(args.records)], env)
-        run([python, "manage.py", "demo_users"], env)
-        print(f"  ready in {time.perf_counter() - started:.0f} s", flush=True)
+        prepare_demo(python, env, args.records, data_dir)
         credentials = json.loads((Path(data_dir) / "sandbox-credentials.json").read_text())
         token = credentials["token"]
 
