@@ -8,7 +8,8 @@ Query string names: `q` (text), `sort` (`price`, `-price`, `updated`, `-created`
 three of them joined by commas, the first deciding first: `sort=status,-price`), `page`,
 `per_page` (25, 50 or 100), `owner`, each field's filter as its type reads it
 (recordsadmin/records/fieldtypes/): `f.<key>` for an option (repeated for several),
-`min.<key>` / `max.<key>` for numbers, money and dates; and the filter builder's conditions and
+`min.<key>` / `max.<key>` for numbers, money and dates, `min.createdAt` / `max.createdAt` for
+the day a record was created; and the filter builder's conditions and
 groups (`match`, `c1.field`, `g1.c1.op`..., recordsadmin/records/conditions.py). All of them
 apply together.
 """
@@ -77,6 +78,11 @@ class ListQuery:
                 problems.append(problem)
             if state is not None:
                 chosen[f.key] = state
+        state, problem = fieldtypes.CREATED.filter_state(params)
+        if problem:
+            problems.append(problem)
+        if state is not None:
+            chosen[CREATED_AT] = state
         sort = _sorts(schema, params.get("sort", ""), problems)
         reading = builder.read(schema, params)
         return cls(
@@ -97,8 +103,9 @@ class ListQuery:
 
     def _types(self):
         for key, state in self.chosen.items():
-            f = self.schema.field(key)
-            if f is not None:
+            if key == CREATED_AT:
+                yield fieldtypes.CREATED, state
+            elif (f := self.schema.field(key)) is not None:
                 yield fieldtypes.of(f), state
 
     def filters(self) -> list[Filter | FilterGroup]:
@@ -132,10 +139,12 @@ class ListQuery:
         return self.search_sorts()[0]
 
     def filter_controls(self) -> list[dict]:
-        """The filter panel's controls with their current state, in schema order."""
-        controls = (
+        """The filter panel's controls with their current state, in schema order, then the
+        record's creation day."""
+        controls = [
             fieldtypes.of(f).filter_control(self.chosen.get(f.key)) for f in self.schema.fields
-        )
+        ]
+        controls.append(fieldtypes.CREATED.filter_control(self.chosen.get(CREATED_AT)))
         return [control for control in controls if control is not None]
 
     @property

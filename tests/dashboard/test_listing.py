@@ -86,6 +86,29 @@ def test_a_range_that_does_not_parse_is_reported_not_sent():
     assert "Price" in query.problems[0]
 
 
+def test_the_creation_day_range_is_read_as_whole_utc_days_and_shown_as_chips():
+    query = read("min.createdAt=2026-03-01&max.createdAt=2026-03-31")
+    assert query.filters() == [
+        Filter("createdAt", "gte", "2026-03-01T00:00:00Z"),
+        Filter("createdAt", "lt", "2026-04-01T00:00:00Z"),
+    ]
+    assert [chip["text"] for chip in query.chips()] == [
+        "Created is on or after Mar 1, 2026",
+        "Created is on or before Mar 31, 2026",
+    ]
+    assert query.params() == "?min.createdAt=2026-03-01&max.createdAt=2026-03-31"
+    assert query.chips()[0]["link"] == "?max.createdAt=2026-03-31"
+    control = query.filter_controls()[-1]
+    assert control["field"].key == "createdAt" and control["low"] == "2026-03-01"
+    assert query.active_filters == 1 and query.is_filtered
+
+
+def test_a_creation_day_that_does_not_parse_is_reported_not_sent():
+    query = read("max.createdAt=yesterday")
+    assert query.filters() == [] and query.chosen == {}
+    assert query.problems == ("“Created” range: enter a date (YYYY-MM-DD).",)
+
+
 def test_owner_filter():
     assert read("owner=u1").filters() == [Filter("owner", "eq", "u1")]
 

@@ -77,3 +77,27 @@ def test_counts_then_a_chart_whose_bar_filters_the_table(
     statuses = set(page.locator("#records-table td.col-field_status").all_inner_texts())
     assert statuses == {"Sold"}
     assert page.evaluate("window.__noReload === true")
+
+    # The chart of creation months: a bar sets the table's creation-day range, whose inputs
+    # follow, and the chip says it in words.
+    page.get_by_role("link", name="Clear search and filters").click()
+    expect(page.locator("#records-count")).to_contain_text(f"of {stored()}")
+    page.get_by_label("Chart of").select_option(label="Created")
+    expect(page.get_by_role("heading", name="Properties by month created")).to_be_visible()
+    titles = page.locator("#chart a.chart__link title").evaluate_all(
+        "titles => titles.map(t => t.textContent.trim().replace(/\\s+/g, ' '))"
+    )
+    month, count = next(
+        (name, int(n.replace(",", "")))
+        for name, n in (
+            re.fullmatch(r"(.+): ([\d,]+) propert(?:y|ies)", t).groups() for t in titles
+        )
+        if n != "0"
+    )
+    page.locator("#chart").get_by_role("link", name=re.compile(f"^{month}: ")).click()
+    expect(page.locator("#records-count")).to_contain_text(f"of {count}")
+    assert "min.createdAt=" in page.url and "max.createdAt=" in page.url
+    created = page.get_by_role("group", name="Created")
+    expect(created.get_by_label("From")).to_have_value(re.compile(r"^\d{4}-\d{2}-01$"))
+    expect(page.locator(".chips")).to_contain_text("Created is on or after")
+    assert page.evaluate("window.__noReload === true")

@@ -122,13 +122,26 @@ def test_a_date_field_is_counted_per_month(api, prop):
 
 
 @pytest_django_db
-def test_creation_months_are_counted_in_utc_and_lead_nowhere(api, prop):
+def test_creation_months_are_counted_in_utc_and_each_bar_filters_the_table_to_its_month(api, prop):
     chart = services.chart_data(query=query_of(prop), key="createdAt")
-    assert chart.kind == "months" and "UTC" in chart.note
-    assert all(bar.params is None for bar in chart.bars)
+    assert chart.kind == "months" and "UTC" in chart.note and chart.bars
     created = [r.created_at.astimezone(datetime.UTC).strftime("%b %Y") for r in stored()]
     for bar in chart.bars:
         assert bar.count == created.count(bar.label), bar.label
+        assert "min.createdAt=" in bar.params and "max.createdAt=" in bar.params
+        assert table_total(prop, bar.params) == bar.count, bar.label
+
+
+@pytest_django_db
+def test_a_creation_bar_keeps_the_other_filters_and_replaces_its_own_range(api, prop):
+    chart = services.chart_data(
+        query=query_of(prop, "?f.status=Sold&min.createdAt=2000-01-01"), key="createdAt"
+    )
+    sold = [r for r in stored() if r.properties.get("status") == "Sold"]
+    created = [r.created_at.astimezone(datetime.UTC).strftime("%b %Y") for r in sold]
+    for bar in chart.bars:
+        assert "f.status=Sold" in bar.params and "2000-01-01" not in bar.params
+        assert bar.count == created.count(bar.label) == table_total(prop, bar.params)
 
 
 @pytest_django_db

@@ -11,7 +11,7 @@ from functools import lru_cache
 from recordsadmin.client.domain import Field
 
 from .base import FieldType, Text
-from .dates import Date
+from .dates import CREATED, Date
 from .files import FileUpload
 from .lines import TextboxList, TextboxListField
 from .numbers import Monetory, Numerical
@@ -44,4 +44,4 @@ def of(field: Field) -> FieldType:
     return TYPES.get(field.data_type, FieldType)(field)
 
 
-__all__ = ["TYPES", "FieldType", "TextboxListField", "of"]
+__all__ = ["CREATED", "TYPES", "FieldType", "TextboxListField", "of"]

@@ -14,7 +14,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
 
+from recordsadmin.client.domain import Field, Filter
 from recordsadmin.contract.datatypes import CONTAINS, GT, GTE, LT, LTE, NOT_CONTAINS
+from recordsadmin.contract.limits import CREATED_AT
 from recordsadmin.records import formatting
 from recordsadmin.records.formatting import esc, html_of
 
@@ -156,6 +158,29 @@ class Date(RangeFilter):
 
     def bound_value(self, bound: str) -> Any:
         return bound
+
+
+class CreatedOn(Date):
+    """The record's creation time, filtered by day as a DATE field is (`min.createdAt`,
+    `max.createdAt`: no field may be keyed `createdAt`, so the names are the record's own).
+
+    The records API compares `createdAt` as a moment, so a day range goes out as from the
+    first day's midnight up to, not including, the midnight after the last day, in UTC as the
+    overview chart's creation months are counted."""
+
+    def filter_conditions(self, state: Any) -> list[Filter]:
+        low, high = state
+        found = []
+        if low:
+            found.append(Filter(CREATED_AT, GTE, f"{low}T00:00:00Z"))
+        if high:
+            after = datetime.date.fromisoformat(high) + datetime.timedelta(days=1)
+            found.append(Filter(CREATED_AT, LT, f"{after.isoformat()}T00:00:00Z"))
+        return found
+
+
+# Bound to the record's own creation time, as `of(field)` binds a type to a schema's field.
+CREATED = CreatedOn(Field(key=CREATED_AT, field_key=CREATED_AT, name="Created", data_type="DATE"))
 
 
 def _day(text: str, pattern: str) -> datetime.date | None:

@@ -8,9 +8,9 @@
   that a bar's figure is what the table shows when the bar is clicked. The table's ranges
   include both ends, so a range ends one unit (a cent for money, the finest decimal of the
   values found for a number) before the next begins.
-- DATE, or the record's creation time: records per month, the most recent CHART_MONTHS of them.
-  Creation months are counted in UTC; the table has no filter on the creation time, so their
-  bars lead nowhere.
+- DATE, or the record's creation time: records per month, the most recent CHART_MONTHS of them,
+  each bar the table's from-to filter on that month. Creation months are counted in UTC, as
+  the table's creation-day filter reads its days (fieldtypes/dates.py, CreatedOn).
 
 Every call goes through a counts.Counter: cached, in the background, bounded per request
 (RECORDS_FACET_MAX_CALLS counts; the two extreme searches come on top), skipped when the rate
@@ -24,7 +24,7 @@ from decimal import ROUND_FLOOR, Decimal
 from functools import partial
 
 from recordsadmin.client.domain import Filter, Schema, Sort, User
-from recordsadmin.contract.datatypes import EXISTS, GTE, LT
+from recordsadmin.contract.datatypes import EXISTS
 from recordsadmin.contract.limits import CREATED_AT, OWNER
 from recordsadmin.records import formatting
 from recordsadmin.records.query import ListQuery
@@ -292,20 +292,7 @@ def _last_day(month: datetime.date) -> datetime.date:
 
 
 def _created_months(query: ListQuery, counter: Counter) -> tuple[list[Bar], str]:
-    months, note = _months(query, CREATED_AT, counter)
-    text, kept = search_without(query, CREATED_AT)
-    spans = [
-        [
-            Filter(CREATED_AT, GTE, f"{month.isoformat()}T00:00:00Z"),
-            Filter(CREATED_AT, LT, f"{_next_month(month).isoformat()}T00:00:00Z"),
-        ]
-        for month in months
-    ]
-    counts = counter.count_many([(text, kept + span) for span in spans])
-    bars = [
-        Bar(_month_label(month), _month_label(month), count, None)
-        for month, count in zip(months, counts, strict=True)
-    ]
+    bars, note = _date_months(query, CREATED_AT, counter)
     if bars:
         note = " ".join(filter(None, [note, "Months in UTC."]))
     return bars, note
