@@ -175,7 +175,11 @@ class FieldForm(EditorForm):
     )
     description = _description()
     show_in_forms = forms.BooleanField(
-        label="Shown in forms", required=False, initial=True, help_text="Else only on lists."
+        label="Shown in forms",
+        required=False,
+        initial=True,
+        help_text="Whether GoHighLevel's forms offer the field; the dashboard's record form "
+        "shows every field.",
     )
 
     def __init__(

@@ -71,7 +71,7 @@ def _failure(form: EditorForm | None, error: RecordsApiError, *, what: str) -> l
     ]
 
 
-def _summary(forms: Iterable, notices: Iterable[str]) -> list[dict]:
+def _summary(forms: Iterable, notices: Iterable[str | dict]) -> list[dict]:
     """The error summary: each input's errors linked to it, then the notices."""
     items = []
     for form in forms:
@@ -79,10 +79,12 @@ def _summary(forms: Iterable, notices: Iterable[str]) -> list[dict]:
         for bf in form:
             for message in bf.errors:
                 items.append({"label": bf.label, "message": message, "anchor": bf.id_for_label})
-    return items + [{"message": n} for n in notices]
+    return items + [n if isinstance(n, dict) else {"message": n} for n in notices]
 
 
-def _form_page(request: HttpRequest, context: dict, *, notices: Iterable[str] = ()) -> HttpResponse:
+def _form_page(
+    request: HttpRequest, context: dict, *, notices: Iterable[str | dict] = ()
+) -> HttpResponse:
     forms = [context["form"]]
     formset = context.get("formset")
     if formset is not None:
@@ -368,7 +370,14 @@ def field_edit(request: HttpRequest, key: str, field_key: str) -> HttpResponse:
         asked = ",".join(sorted(held))
         if held and request.POST.get(CONFIRM_REMOVE) != asked:
             context["removal"] = {"options": held, "keys": asked}
-            return _form_page(request, context, notices=["Nothing was changed yet."])
+            count = sum(item["count"] for item in held.values())
+            ask = {
+                "label": "Options in use",
+                "message": f"{count} record{'s' if count != 1 else ''} still hold what you are "
+                "removing. Nothing was changed yet: confirm below, or untick Remove.",
+                "anchor": "confirm-remove",
+            }
+            return _form_page(request, context, notices=[ask])
     try:
         services.field_update(
             schema=schema,
