@@ -430,3 +430,18 @@ def test_associations_created_renamed_and_deleted(schemer, prop, embedded, witho
     assert "<code>property_agent</code>" not in text_of(
         schemer.get(url("schema_object", PROPERTY_KEY))
     )
+
+
+def test_with_the_api_gone_and_no_schema_cached_what_was_typed_is_shown(schemer, prop, embedded):
+    from django.core.cache import cache
+
+    cache.clear()
+    embedded.refuse()
+    data = field_data(key="heating", name="Heating", description="Gas or heat pump")
+    response = schemer.post(url("schema_field_create", PROPERTY_KEY), data)
+    assert response.status_code == 503
+    text = words(response)
+    assert "Nothing was saved" in text and "cannot be reached" in text
+    assert "name Heating" in text and "description Gas or heat pump" in text
+    with_the_list = schemer.get(url("schema_objects"))
+    assert with_the_list.status_code == 503 and "cannot be reached" in words(with_the_list)

@@ -124,7 +124,7 @@ def schema_objects(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @can_manage_schema
-@shows_api_errors
+@shows_api_errors(keeps_input=True)
 def object_create(request: HttpRequest) -> HttpResponse:
     form = ObjectForm(request.POST or None, creating=True)
     notices: list[str] = []
@@ -158,7 +158,7 @@ def object_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @can_manage_schema
-@shows_api_errors
+@shows_api_errors(keeps_input=True)
 def object_edit(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
     initial = {"singular": schema.singular, "plural": schema.plural}
@@ -246,7 +246,7 @@ def _more_rows(request: HttpRequest, form_class, **kwargs):
 
 @require_http_methods(["GET", "POST"])
 @can_manage_schema
-@shows_api_errors
+@shows_api_errors(keeps_input=True)
 def field_create(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
     folders = services.folder_list(schema=schema)
@@ -337,7 +337,7 @@ def _field_initial(field: Field) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @can_manage_schema
-@shows_api_errors
+@shows_api_errors(keeps_input=True)
 def field_edit(request: HttpRequest, key: str, field_key: str) -> HttpResponse:
     schema = load_schema(key)
     field = _field_or_404(schema, field_key)
@@ -444,7 +444,7 @@ def _folder_or_404(schema: Schema, folder_id: str) -> Folder:
 
 @require_http_methods(["GET", "POST"])
 @can_manage_schema
-@shows_api_errors
+@shows_api_errors(keeps_input=True)
 def folder_create(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
     form = FolderForm(request.POST or None)
@@ -471,7 +471,7 @@ def folder_create(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @can_manage_schema
-@shows_api_errors
+@shows_api_errors(keeps_input=True)
 def folder_rename(request: HttpRequest, key: str, folder_id: str) -> HttpResponse:
     schema = load_schema(key)
     folder = _folder_or_404(schema, folder_id)
@@ -543,7 +543,7 @@ def _association_or_404(schema: Schema, association_id: str) -> Association:
 
 @require_http_methods(["GET", "POST"])
 @can_manage_schema
-@shows_api_errors
+@shows_api_errors(keeps_input=True)
 def association_create(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
     form = AssociationForm(request.POST or None, schema=schema, objects=services.schema_list())
@@ -579,7 +579,7 @@ def association_create(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @can_manage_schema
-@shows_api_errors
+@shows_api_errors(keeps_input=True)
 def association_edit(request: HttpRequest, key: str, association_id: str) -> HttpResponse:
     """Rename both labels; the form speaks from this object's side, the API in its order."""
     schema = load_schema(key)
