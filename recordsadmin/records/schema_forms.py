@@ -233,6 +233,11 @@ class OptionForm(forms.Form):
     remove = forms.BooleanField(label="Remove", required=False)
     existing = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    @property
+    def is_existing(self) -> bool:
+        """An option the field has already (its key then stays as it is)."""
+        return self.fields["existing"].to_python(self["existing"].value())
+
 
 class BaseOptions(forms.BaseFormSet):
     def clean(self):

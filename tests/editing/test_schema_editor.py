@@ -445,3 +445,28 @@ def test_with_the_api_gone_and_no_schema_cached_what_was_typed_is_shown(schemer,
     assert "name Heating" in text and "description Gas or heat pump" in text
     with_the_list = schemer.get(url("schema_objects"))
     assert with_the_list.status_code == 503 and "cannot be reached" in words(with_the_list)
+
+
+def test_removing_a_text_box_lists_line_asks_without_a_count_it_cannot_have(
+    schemer, prop, embedded
+):
+    edit = url("schema_field_edit", PROPERTY_KEY, "rooms")
+    data = {
+        "name": "Room notes",
+        "placeholder": "",
+        "description": "",
+        "show_in_forms": "on",
+        "options-TOTAL_FORMS": "3",
+        "options-INITIAL_FORMS": "3",
+    }
+    for n, (key, label) in enumerate(
+        [("kitchen", "Kitchen"), ("living_room", "Living room"), ("primary_bedroom", "Bedroom")]
+    ):
+        data |= {f"options-{n}-key": key, f"options-{n}-label": label}
+        data |= {f"options-{n}-order": str(n), f"options-{n}-existing": "True"}
+    data["options-0-remove"] = "on"
+    asked = words(schemer.post(edit, data))
+    assert "“Kitchen”: the records API cannot count the records that hold" in asked
+    assert "Remove it all the same" in asked
+    assert schemer.post(edit, {**data, "_confirm_remove": "kitchen"}).status_code == 303
+    assert [o["label"] for o in stored_field("rooms").options] == ["Living room", "Bedroom"]

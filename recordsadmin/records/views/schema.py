@@ -370,14 +370,7 @@ def field_edit(request: HttpRequest, key: str, field_key: str) -> HttpResponse:
         asked = ",".join(sorted(held))
         if held and request.POST.get(CONFIRM_REMOVE) != asked:
             context["removal"] = {"options": held, "keys": asked}
-            count = sum(item["count"] for item in held.values())
-            ask = {
-                "label": "Options in use",
-                "message": f"{count} record{'s' if count != 1 else ''} still hold what you are "
-                "removing. Nothing was changed yet: confirm below, or untick Remove.",
-                "anchor": "confirm-remove",
-            }
-            return _form_page(request, context, notices=[ask])
+            return _form_page(request, context, notices=[_removal_notice(held)])
     try:
         services.field_update(
             schema=schema,
@@ -392,13 +385,30 @@ def field_edit(request: HttpRequest, key: str, field_key: str) -> HttpResponse:
 
 
 def _held_options(schema: Schema, field: Field, removed: list[str]) -> dict[str, dict]:
-    """The removed options that records still hold: key -> {"label", "count"}."""
+    """The removed options that records still hold: key -> {"label", "count"}. A text box
+    list's line cannot be searched for by itself: its count is None (it may be held)."""
     held = {}
     for key in removed:
-        count = services.option_holders(schema=schema, field=field, option_key=key)
-        if count:
+        count = None
+        if field.rule.choice:
+            count = services.option_holders(schema=schema, field=field, option_key=key)
+        if count != 0:
             held[key] = {"label": field.option_label(key), "count": count}
     return held
+
+
+def _removal_notice(held: dict[str, dict]) -> dict:
+    counts = [item["count"] for item in held.values()]
+    if None in counts:
+        said = "Records may hold what you are removing (the records API cannot count them)."
+    else:
+        total = sum(counts)
+        said = f"{total} record{'s' if total != 1 else ''} still hold what you are removing."
+    return {
+        "label": "Options in use",
+        "message": f"{said} Nothing was changed yet: confirm below, or untick Remove.",
+        "anchor": "confirm-remove",
+    }
 
 
 @require_http_methods(["GET", "POST"])
