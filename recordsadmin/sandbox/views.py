@@ -17,6 +17,7 @@ from recordsadmin.contract import datatypes
 from recordsadmin.contract.datatypes import PRIMARY, DataType
 from recordsadmin.contract.limits import (
     CUSTOM_OBJECT_PREFIX,
+    KEY_NAME,
     MAX_DESCRIPTION_LENGTH,
     MAX_KEY_LENGTH,
     MAX_LABEL_LENGTH,
@@ -41,7 +42,7 @@ from .models import (
 from .serializers import field_json, folder_json, object_json, record_json, user_json
 from .validation import ValidationFailed, clean_people, clean_properties
 
-_NAME = re.compile(r"[A-Za-z0-9_]+")
+_NAME = KEY_NAME
 
 RECORD_KEYS = {"locationId", "properties", "owner", "followers"}
 OBJECT_CREATE_KEYS = {"locationId", "key", "labels", "description", "primaryDisplayPropertyDetails"}

@@ -155,7 +155,7 @@ def site(db, browser: Browser):
     # The module's own server: a test that uses pytest-django's `live_server` is made
     # transactional, and its database emptied after it.
     live_server = LiveServer("localhost")
-    user = make_staff("staffer", *RECORD_PERMISSIONS)
+    user = make_staff("staffer", *RECORD_PERMISSIONS, "manage_schema")
     location, _ = use_embedded_demo(settings, live_server.url + "/sandbox", records=30)
     first, second = Record.objects.filter(object__key=KEY).order_by("id")[:2]
     job = finished_job(user)
@@ -355,6 +355,21 @@ def save_view_mistake(page: Page, site: Site) -> None:
     expect(page.get_by_role("textbox", name="Name of the view")).to_be_focused()
 
 
+def schema_field_with_errors(page: Page, site: Site) -> None:
+    """The schema editor's new field sent empty: the summary and each input's message."""
+    page.goto(f"{site.base}/schema/{KEY}/fields/new/")
+    page.get_by_role("button", name="Create the field").click()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
+
+
+def schema_option_in_use(page: Page, site: Site) -> None:
+    """A field's edit asking before it removes an option records hold (nothing is saved)."""
+    page.goto(f"{site.base}/schema/{KEY}/fields/status/")
+    page.get_by_role("checkbox", name="Remove option 3").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("checkbox", name="Remove it all the same")).to_be_visible()
+
+
 def address(path_of):
     def visit(page: Page, site: Site) -> None:
         page.goto(site.base + path_of(site))
@@ -391,6 +406,12 @@ PAGES = {
     "saved-view": saved_view_menu,
     "save-view-mistake": save_view_mistake,
     "saved-view-delete": address(lambda site: f"/objects/{KEY}/views/{site.view_id}/delete/"),
+    "schema-objects": address(lambda site: "/schema/"),
+    "schema-object": address(lambda site: f"/schema/{KEY}/"),
+    "schema-field-errors": schema_field_with_errors,
+    "schema-option-in-use": schema_option_in_use,
+    "schema-field-delete": address(lambda site: f"/schema/{KEY}/fields/price/delete/"),
+    "schema-association-new": address(lambda site: f"/schema/{KEY}/associations/new/"),
 }
 
 
