@@ -462,7 +462,9 @@ def related_new(request: HttpRequest, key: str, record_id: str, association_id: 
         )
     submission = request.POST.get(forms.SUBMISSION, "") or str(uuid.uuid4())
     context = {"form": form, "submission": submission}
-    title = f"New {section.noun}, linked as {section.title}"
+    title = f"New {section.noun}, linked to this {section.schema.singular.lower()}"
+    if section.title.lower() != section.noun:
+        title += f" as {section.title}"
     if request.method == "GET" or not form.is_valid():
         form.describe_errors()
         _focus_first(form)
