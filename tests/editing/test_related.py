@@ -213,6 +213,7 @@ def test_unlink_asks_first_then_can_be_undone(staff, prop, record, buyers):
     page = page_of(staff, prop, record, f"?related={buyers.id}&done={change.pk}")
     undo = url("related_undo", prop.key, record.id, change.pk)
     assert f'action="{undo}"' in page and "No contacts linked." in page
+    assert "Link again" in page  # the history's row of the unlink offers it too
     # Unlinking what is not linked is a 404, nothing sent.
     assert staff.post(unlink).status_code == 404
 
@@ -287,6 +288,25 @@ def test_the_api_failing_shows_a_problem_not_a_crash(staff, prop, record, buyers
     )
     assert partial.status_code == 200
     assert "The records API cannot be reached" in partial.content.decode()
+    # A write the API fails: said in the panel, what was chosen or typed kept, nothing linked.
+    embedded.fail("POST", RELATIONS, Reply(503, json={}))
+    person = a_contact(4)
+    failed = staff.post(link, {"other_id": person.id, "q": "kept"}, HTTP_HX_REQUEST="true")
+    text = failed.content.decode()
+    assert failed["HX-Retarget"] == f"#{section_id}-panel"
+    assert "Not linked. The records API cannot be reached." in text and 'value="kept"' in text
+    assert "The link may have been made: look in the section" in text  # its answer was lost
+    assert history(record)[-1][:2] == ("link", "unknown")
+    embedded.fail("POST", "/contacts/$", Reply(503, json={}))
+    new = staff.post(
+        url("related_new", prop.key, record.id, buyers.id),
+        {"first_name": "Kept", "email": "kept@example.com"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "may or may not have been created, and it was not linked" in new
+    assert 'value="Kept"' in new and 'value="kept@example.com"' in new
+    assert not StoredRelation.objects.filter(first_record_id=record.id).exists()
+    # Reading the links fails: the record page still shows the record.
     embedded.fail("GET", r"/associations/relations/", Reply(503, json={}))
     page = page_of(staff, prop, record)
     assert "9 Link Lane" in page  # the record itself is still shown

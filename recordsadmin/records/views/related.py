@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from recordsadmin.client.domain import Association, Record, Schema
-from recordsadmin.client.errors import NotFound, ValidationFailed
+from recordsadmin.client.errors import NotFound
 from recordsadmin.contract.limits import CONTACT, MAX_QUERY_LENGTH
 from recordsadmin.records import forms, selectors, services
 from recordsadmin.records.models import RecordChange
@@ -320,25 +320,36 @@ def _link(request: HttpRequest, section: Section) -> HttpResponse:
         else:
             other_label = other
     if not refusal:
-        try:
-            services.relation_create_logged(
+        refusal = _failed(
+            lambda: services.relation_create_logged(
                 user=request.user,
                 schema=section.schema,
                 record=section.record,
                 association=section.association,
                 other_id=other_id,
                 other_label=other_label,
-            )
-        except ValidationFailed as error:
-            refusal = "The records API refused the link: " + "; ".join(
-                error.messages or [error.message]
-            )
+            ),
+            "Not linked",
+            "The link may have been made: look in the section before linking again.",
+        )
     if refusal:
         query = request.POST.get("q", "")
         context = {"query": query, "link_error": refusal}
         return _panel(request, section, "records/_related_picker.html", context, "Not linked")
     text = f"Linked {section.title} “{other_label}”."
     return _after(request, section, text, _last_change(request, section, "link"))
+
+
+def _failed(call, what: str, unknown: str) -> str:
+    """Make a change; "" when it was done, else what to tell the user (the panel then keeps
+    what they chose or typed). `unknown`: what to add when the answer was lost."""
+    _, problem = attempt(call)
+    if problem is None:
+        return ""
+    if problem.kind == "invalid":
+        return f"{what}: the records API refused it. {problem.text}"
+    lost = f" {unknown}" if problem.kind in ("down", "odd") else ""
+    return f"{what}. {problem.title}. {problem.text}{lost}"
 
 
 def _refusal(section: Section, other_id: str) -> str:
@@ -392,14 +403,22 @@ def related_unlink(
         context = {"linked": linked, "unlink_url": section.url("unlink", other_id)}
         title = f"Unlink “{linked.label}”?"
         return _panel(request, section, "records/_related_unlink.html", context, title)
-    services.relation_delete_logged(
-        user=request.user,
-        schema=section.schema,
-        record=section.record,
-        association=section.association,
-        relation=linked.relation,
-        other_label=linked.label,
+    failure = _failed(
+        lambda: services.relation_delete_logged(
+            user=request.user,
+            schema=section.schema,
+            record=section.record,
+            association=section.association,
+            relation=linked.relation,
+            other_label=linked.label,
+        ),
+        "Not unlinked",
+        "The link may be gone already: close this and look again.",
     )
+    if failure:
+        context = {"linked": linked, "unlink_url": section.url("unlink", other_id)}
+        context["problem_text"] = failure
+        return _panel(request, section, "records/_related_unlink.html", context, "Not unlinked")
     text = f"Unlinked {section.title} “{linked.label}”."
     return _after(request, section, text, _last_change(request, section, "unlink"))
 
@@ -423,12 +442,16 @@ def related_undo(request: HttpRequest, key: str, record_id: str, change_id: int)
         found, _ = attempt(lambda: services.association_get(association_id=association_id))
         section = _section(schema, record, found) if found else None
     try:
-        services.unlink_undo(user=request.user, schema=schema, record=record, change=change)
-    except (services.NotRelinkable, ValidationFailed) as refusal:
-        text = (
-            str(refusal) if isinstance(refusal, services.NotRelinkable) else explain(refusal).text
+        _, problem = attempt(
+            lambda: services.unlink_undo(
+                user=request.user, schema=schema, record=record, change=change
+            )
         )
-        return _undo_refused(request, schema, record, section, f"Not linked again: {text}")
+    except services.NotRelinkable as refusal:
+        problem = Problem("invalid", "Not linked again", str(refusal))
+    if problem is not None:
+        text = f"Not linked again: {problem.text}"
+        return _undo_refused(request, schema, record, section, text)
     label = before.get("other_label") or before.get("other_id", "")
     text = f"Linked {before.get('label', '')} “{label}” again."
     if section is None:
@@ -470,17 +493,16 @@ def related_new(request: HttpRequest, key: str, record_id: str, association_id: 
         _focus_first(form)
         return _panel(request, section, "records/_related_new.html", context, title)
     try:
-        made = _create_linked(request, section, form, submission)
-    except ValidationFailed as error:
-        context["create_error"] = "Nothing was created: " + "; ".join(
-            error.messages or [error.message]
-        )
-        return _panel(request, section, "records/_related_new.html", context, title)
+        made, problem = attempt(lambda: _create_linked(request, section, form, submission))
     except services.AlreadySubmitted:
+        made, problem = None, None
         context["create_error"] = (
-            "This form was sent already: look for the new record in the section before "
-            "sending it again."
+            f"This form was sent already: look for the new {section.noun} in the section "
+            "before sending it again."
         )
+    if problem is not None:
+        context["create_error"] = _not_created(section, problem)
+    if made is None:
         return _panel(request, section, "records/_related_new.html", context, title)
     if made.link_error is not None:
         problem = explain(made.link_error)
@@ -494,6 +516,17 @@ def related_new(request: HttpRequest, key: str, record_id: str, association_id: 
         return _panel(request, _fill(section), "records/_related_section.html", {}, "Not linked")
     text = f"Created the {section.noun} “{made.label}” and linked it as {section.title}."
     return _after(request, section, text, _last_change(request, section, "link"))
+
+
+def _not_created(section: Section, problem: Problem) -> str:
+    if problem.kind == "invalid":
+        return f"Nothing was created: the records API refused it. {problem.text}"
+    if problem.kind in ("down", "odd"):
+        return (
+            f"{problem.title}. {problem.text} The {section.noun} may or may not have been "
+            "created, and it was not linked: look for it before sending this again."
+        )
+    return f"Nothing was created. {problem.title}. {problem.text}"
 
 
 def _focus_first(form) -> None:
