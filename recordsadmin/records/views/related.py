@@ -159,11 +159,10 @@ def _done(request: HttpRequest, schema: Schema, record: Record) -> RecordChange 
 
 
 def _notice_of(section: Section, change: RecordChange) -> None:
-    if change.outcome != RecordChange.Outcome.OK:
-        return
-    verb = "Linked" if change.action == RecordChange.Action.LINK else "Unlinked"
-    section.notice = f"{verb}: {change.note}."
-    if change.action == RecordChange.Action.UNLINK:
+    """An unlink just made (the page's message says what was done): its Undo, in the section
+    the address scrolls to."""
+    if change.action == RecordChange.Action.UNLINK and change.outcome == RecordChange.Outcome.OK:
+        section.notice = f"Unlinked {change.note}."
         section.undo = change
 
 
