@@ -1,7 +1,7 @@
 // The record page's related records (templates/records/_related_section.html). Without this
 // file the search, links and forms work as they are; it adds keys: Down from the search to its
-// results, Up and Down between them, Escape to close the open panel, and focus put back on
-// the section's first button when a panel closes.
+// results, Up and Down between them, Escape to close the open panel, focus put back on the
+// section's first button when a panel closes and kept in the pager when it turns a page.
 (function () {
   "use strict";
 
@@ -52,8 +52,14 @@
       else search.removeAttribute("aria-invalid");
       return;
     }
-    // A section redrawn by Close or Cancel: focus goes back where the panel was opened from.
     var trigger = event.detail.requestConfig && event.detail.requestConfig.elt;
+    // Another page of the section: focus stays in its pager (the link pressed is gone).
+    if (trigger && trigger.closest && trigger.closest(".related__pages") && swapped) {
+      var pages = swapped.querySelector(".related__pages");
+      if (pages) pages.focus();
+      return;
+    }
+    // A section redrawn by Close or Cancel: focus goes back where the panel was opened from.
     if (trigger && trigger.hasAttribute && trigger.hasAttribute("data-related-close")) {
       var section = swapped;
       var button = section && section.querySelector(".related__actions a, .related__actions button");

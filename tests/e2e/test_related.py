@@ -5,7 +5,7 @@ page session does it all (templates/records/_related_section.html, static/js/rel
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from recordsadmin.records import services
 from recordsadmin.records.models import RecordChange
@@ -107,14 +107,66 @@ def test_link_unlink_undo_and_create_by_keyboard(page: Page, live_server, staff_
     expect(showings.get_by_role("link", name="Dana Keys", exact=True)).to_be_visible()
     expect(showings.get_by_role("status")).to_contain_text("Created the showing “Dana Keys”")
 
+    # Five more buyers make two pages: Next turns it in place, focus stays in the pager.
+    buyers_association = next(
+        a for a in services.association_list(object_key=schema.key) if a.with_contacts()
+    )
+    for other in Contact.objects.exclude(pk=person.pk).order_by("id")[:5]:
+        services.relation_create_logged(
+            user=None,
+            schema=schema,
+            record=record,
+            association=buyers_association,
+            other_id=other.id,
+        )
+    page.reload()
+    buyers.get_by_role("link", name="Next").click()
+    pager = buyers.get_by_role("navigation", name="Buyer: pages")
+    expect(pager).to_contain_text("Page 2 of 2")
+    expect(pager).to_be_focused()
+
     actions = list(
         RecordChange.objects.filter(record_id=record.id)
         .order_by("pk")
         .values_list("action", "outcome")
     )
-    assert actions == [
+    assert actions[:4] == [
         ("link", "ok"),
         ("unlink", "ok"),
         ("link", "ok"),
         ("link", "ok"),
     ]
+
+
+def test_without_javascript_each_step_is_a_page(browser: Browser, live_server, staff_user, demo):
+    from recordsadmin.sandbox.models import Contact
+
+    schema, record = demo
+    person = Contact.objects.exclude(first_name="").order_by("id")[1]
+    name = f"{person.first_name} {person.last_name}".strip()
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/objects/{schema.key}/{record.id}/")
+        page.get_by_label("Username").fill("staffer")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+
+        buyers = page.get_by_role("region", name=re.compile("^Buyer"))
+        buyers.get_by_role("link", name="Link a contact").click()
+        expect(page.get_by_role("heading", level=1, name="Link a contact")).to_be_visible()
+        page.get_by_role("searchbox", name="Search contacts").fill(person.email)
+        page.get_by_role("button", name="Search", exact=True).click()
+        expect(page.locator(".related__found-count")).to_have_text(re.compile("^1 contact found"))
+        page.get_by_role("button", name=f"Link {name}").click()
+
+        expect(page.locator("#messages")).to_contain_text(f"Linked Buyer “{name}”.")
+        expect(buyers.get_by_role("listitem").filter(has_text=person.email)).to_be_visible()
+        buyers.get_by_role("link", name=f"Unlink {name}").click()
+        page.get_by_role("button", name=f"Unlink “{name}”").click()
+        expect(buyers.get_by_text("No contacts linked.")).to_be_visible()
+        buyers.get_by_role("button", name="Undo").click()
+        expect(page.locator("#messages")).to_contain_text(f"Linked Buyer “{name}” again.")
+        expect(buyers.get_by_role("listitem").filter(has_text=person.email)).to_be_visible()
+    finally:
+        context.close()
