@@ -1,16 +1,8 @@
 from django.urls import path
 
-from recordsadmin.records.views import (
-    browse,
-    bulk,
-    cells,
-    editing,
-    related,
-    saved,
-    transfer,
-    undo,
-)
+from recordsadmin.records.views import browse, bulk, cells, editing, saved, transfer, undo
 from recordsadmin.records.views import facets as counts
+from recordsadmin.records.views import related as linked
 
 app_name = "records"
 
@@ -69,27 +61,27 @@ urlpatterns = [
     # A record's related records (views/related.py).
     path(
         "objects/<str:key>/<str:record_id>/related/<str:association_id>/",
-        related.related_section,
+        linked.related_section,
         name="related_section",
     ),
     path(
         "objects/<str:key>/<str:record_id>/related/<str:association_id>/link/",
-        related.related_link,
+        linked.related_link,
         name="related_link",
     ),
     path(
         "objects/<str:key>/<str:record_id>/related/<str:association_id>/new/",
-        related.related_new,
+        linked.related_new,
         name="related_new",
     ),
     path(
         "objects/<str:key>/<str:record_id>/related/<str:association_id>/<str:other_id>/unlink/",
-        related.related_unlink,
+        linked.related_unlink,
         name="related_unlink",
     ),
     path(
         "objects/<str:key>/<str:record_id>/relink/<int:change_id>/",
-        related.related_undo,
+        linked.related_undo,
         name="related_undo",
     ),
     path("objects/<str:key>/", browse.record_list, name="record_list"),
