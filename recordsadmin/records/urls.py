@@ -2,6 +2,7 @@ from django.urls import path
 
 from recordsadmin.records.views import browse, bulk, cells, editing, saved, schema, transfer, undo
 from recordsadmin.records.views import facets as counts
+from recordsadmin.records.views import related as linked
 
 app_name = "records"
 
@@ -94,6 +95,32 @@ urlpatterns = [
         "schema/<str:key>/associations/<str:association_id>/delete/",
         schema.association_delete,
         name="schema_association_delete",
+    ),
+    # A record's related records (views/related.py).
+    path(
+        "objects/<str:key>/<str:record_id>/related/<str:association_id>/",
+        linked.related_section,
+        name="related_section",
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/related/<str:association_id>/link/",
+        linked.related_link,
+        name="related_link",
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/related/<str:association_id>/new/",
+        linked.related_new,
+        name="related_new",
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/related/<str:association_id>/<str:other_id>/unlink/",
+        linked.related_unlink,
+        name="related_unlink",
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/relink/<int:change_id>/",
+        linked.related_undo,
+        name="related_undo",
     ),
     path("objects/<str:key>/", browse.record_list, name="record_list"),
     path("objects/<str:key>/<str:record_id>/", browse.record_detail, name="record_detail"),

@@ -370,6 +370,48 @@ def schema_option_in_use(page: Page, site: Site) -> None:
     expect(page.get_by_role("checkbox", name="Remove it all the same")).to_be_visible()
 
 
+def with_buyers(site: Site) -> str:
+    """A demo property that has buyers (contacts linked to it) and a showing."""
+    from recordsadmin.sandbox.models import Relation
+
+    linked = Relation.objects.filter(association__key="property_buyer").order_by("pk").first()
+    return f"/objects/{KEY}/{linked.first_record_id}/"
+
+
+def record_related(page: Page, site: Site) -> None:
+    """A record page with its related records: a section that lists contacts, one empty."""
+    page.goto(site.base + with_buyers(site))
+    expect(page.get_by_role("region", name=re.compile("^Buyer"))).to_be_visible()
+
+
+def related_picker(page: Page, site: Site) -> None:
+    """The search that links a contact, open with its results, then a refused long search."""
+    page.goto(site.base + with_buyers(site))
+    buyers = page.get_by_role("region", name=re.compile("^Buyer"))
+    buyers.get_by_role("link", name="Link a contact").click()
+    search = buyers.get_by_role("searchbox", name="Search contacts")
+    search.fill("a")
+    expect(buyers.locator(".related__found-count")).to_contain_text("found")
+    expect(buyers.get_by_role("button", name=re.compile("^Link ")).first).to_be_visible()
+
+
+def link_page_refused(site: Site) -> str:
+    """The search as a page of its own (no JavaScript), with a search too long to send."""
+    from recordsadmin.records import services
+
+    buyers = next(a for a in services.association_list(object_key=KEY) if a.with_contacts())
+    return with_buyers(site) + f"related/{buyers.id}/link/?q={'z' * 80}"
+
+
+def related_new(page: Page, site: Site) -> None:
+    """The short form that creates a showing and links it, come back with its error."""
+    page.goto(site.base + with_buyers(site))
+    showings = page.get_by_role("region", name=re.compile("^Showing"))
+    showings.get_by_role("link", name="New showing").click()
+    showings.get_by_role("button", name="Create and link").click()
+    expect(showings.locator(".error").first).to_be_visible()
+
+
 def address(path_of):
     def visit(page: Page, site: Site) -> None:
         page.goto(site.base + path_of(site))
@@ -412,6 +454,10 @@ PAGES = {
     "schema-option-in-use": schema_option_in_use,
     "schema-field-delete": address(lambda site: f"/schema/{KEY}/fields/price/delete/"),
     "schema-association-new": address(lambda site: f"/schema/{KEY}/associations/new/"),
+    "record-related": record_related,
+    "related-picker": related_picker,
+    "related-new": related_new,
+    "related-link-page": address(link_page_refused),
 }
 
 

@@ -33,6 +33,7 @@ from recordsadmin.records import selectors, services
 from recordsadmin.records.query import ListQuery
 from recordsadmin.records.tables import TableLayout, build_table, preference_name
 
+from . import related
 from .common import SeeOther, can_view, load_schema
 from .problems import error_status, explain, shows_api_errors, wants_partial
 from .saved import TableViews, table_page
@@ -159,6 +160,7 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
     except NotFound:
         return _deleted(request, schema, record_id)
     rows = [(f, record.properties.get(f.key)) for f in schema.fields]
+    related_sections, related_problem = related.sections(request, schema, record)
     return render(
         request,
         "records/record_detail.html",
@@ -168,6 +170,8 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
             "rows": rows,
             "owner": users.get(record.owner or ""),
             "history": selectors.history_entries(schema=schema, record_id=record.id, users=users),
+            "related_sections": related_sections,
+            "related_problem": related_problem,
         },
     )
 
