@@ -6,22 +6,30 @@
 (function () {
   "use strict";
 
-  var box = document.getElementById("q");
-  var list = document.getElementById("q-fields");
-  if (!box || !list) return;
-  var options = Array.prototype.slice.call(list.querySelectorAll("[role=option]"));
-  if (!options.length) return;
-  var status = document.getElementById("q-fields-status");
-  var active = null;
+  var BOX = "q";
+  var LIST = "q-fields";
   var said = "";
 
-  box.setAttribute("role", "combobox");
-  box.setAttribute("aria-autocomplete", "list");
-  box.setAttribute("aria-controls", list.id);
-  box.setAttribute("aria-expanded", "false");
+  // Looked up on each event: Back puts back a copy of the page that htmx kept, new elements.
+  function parts() {
+    var box = document.getElementById(BOX);
+    var list = document.getElementById(LIST);
+    if (!box || !list) return null;
+    var options = Array.prototype.slice.call(list.querySelectorAll("[role=option]"));
+    return options.length ? { box: box, list: list, options: options } : null;
+  }
+
+  function enhance() {
+    var p = parts();
+    if (!p) return;
+    p.box.setAttribute("role", "combobox");
+    p.box.setAttribute("aria-autocomplete", "list");
+    p.box.setAttribute("aria-controls", p.list.id);
+    close(p);
+  }
 
   // What may still become a field's key: the text so far, with no colon or space in it.
-  function typed() {
+  function typed(box) {
     var value = box.value.replace(/^\s+/, "");
     return /^[^\s:]*$/.test(value) ? value.toLowerCase() : null;
   }
@@ -30,99 +38,117 @@
     return text.toLowerCase().indexOf(prefix) === 0;
   }
 
-  function shown() {
-    return options.filter(function (option) { return !option.hidden; });
+  function shown(p) {
+    return p.options.filter(function (option) { return !option.hidden; });
+  }
+
+  function active(p) {
+    return p.options.filter(function (o) { return o.getAttribute("aria-selected") === "true"; })[0];
   }
 
   function say(text) {
+    var status = document.getElementById("q-fields-status");
     if (!status || text === said) return;
     said = text;
     status.textContent = text;
   }
 
-  function choose(option) {
-    active = option;
-    options.forEach(function (each) {
+  function choose(p, option) {
+    p.options.forEach(function (each) {
       each.setAttribute("aria-selected", each === option ? "true" : "false");
     });
     if (option) {
-      box.setAttribute("aria-activedescendant", option.id);
+      p.box.setAttribute("aria-activedescendant", option.id);
       option.scrollIntoView({ block: "nearest" });
     } else {
-      box.removeAttribute("aria-activedescendant");
+      p.box.removeAttribute("aria-activedescendant");
     }
   }
 
-  function close() {
-    if (list.hidden) return;
-    list.hidden = true;
-    box.setAttribute("aria-expanded", "false");
-    choose(null);
+  function close(p) {
+    p.list.hidden = true;
+    p.box.setAttribute("aria-expanded", "false");
+    choose(p, null);
     said = "";
   }
 
   // `all`: every field when nothing is typed yet (↓ in an empty box).
-  function open(all) {
-    var prefix = typed();
-    if (prefix === null || (!prefix && !all)) return close();
-    var matching = options.filter(function (option) {
+  function open(p, all) {
+    var prefix = typed(p.box);
+    if (prefix === null || (!prefix && !all)) return close(p);
+    var matching = p.options.filter(function (option) {
       return starts(option.dataset.key, prefix) || starts(option.dataset.name, prefix);
     });
-    if (!matching.length) return close();
-    options.forEach(function (option) {
+    if (!matching.length) return close(p);
+    var current = active(p);
+    p.options.forEach(function (option) {
       option.hidden = matching.indexOf(option) < 0;
     });
-    if (active && active.hidden) choose(null);
-    list.hidden = false;
-    box.setAttribute("aria-expanded", "true");
+    if (current && current.hidden) choose(p, null);
+    p.list.hidden = false;
+    p.box.setAttribute("aria-expanded", "true");
     var n = matching.length;
     say(n + (n === 1 ? " field" : " fields") + " to search in: arrow keys to choose");
   }
 
-  function take(option) {
-    box.value = option.dataset.key + ":";
-    close();
-    box.focus();
-    box.setSelectionRange(box.value.length, box.value.length);
+  function take(p, option) {
+    p.box.value = option.dataset.key + ":";
+    close(p);
+    p.box.focus();
+    p.box.setSelectionRange(p.box.value.length, p.box.value.length);
     say("Searching " + option.dataset.name + " only");
   }
 
-  box.addEventListener("input", function () {
-    open(false);
+  function onBox(event) {
+    return event.target && event.target.id === BOX ? parts() : null;
+  }
+
+  document.addEventListener("input", function (event) {
+    var p = onBox(event);
+    if (p) open(p, false);
   });
 
-  box.addEventListener("keydown", function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
+  document.addEventListener("keydown", function (event) {
+    var p = onBox(event);
+    if (!p || event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
     var key = event.key;
+    var current = active(p);
     if (key === "ArrowDown" || key === "ArrowUp") {
-      if (list.hidden) open(true);
-      if (list.hidden) return;
-      var visible = shown();
-      var at = visible.indexOf(active);
+      if (p.list.hidden) open(p, true);
+      if (p.list.hidden) return;
+      var visible = shown(p);
+      var at = visible.indexOf(current);
       var next = key === "ArrowDown" ? at + 1 : (at < 0 ? visible.length : at) - 1;
-      choose(visible[(next + visible.length) % visible.length]);
+      choose(p, visible[(next + visible.length) % visible.length]);
       event.preventDefault();
-    } else if ((key === "Enter" || key === "Tab") && !list.hidden && active) {
+    } else if ((key === "Enter" || key === "Tab") && !p.list.hidden && current) {
       // Before the form's own Enter (htmx sends the search): the field is taken instead.
-      take(active);
+      take(p, current);
       event.preventDefault();
-    } else if (key === "Escape" && !list.hidden) {
+    } else if (key === "Escape" && !p.list.hidden) {
       // Only the list closes: the browser would also empty a search box on Esc.
-      close();
+      close(p);
       event.preventDefault();
       event.stopPropagation();
     }
   });
 
-  box.addEventListener("blur", close);
+  document.addEventListener("focusout", function (event) {
+    var p = onBox(event);
+    if (p) close(p);
+  });
+
   // A click on a field must not blur the box first (which would close the list under it).
-  list.addEventListener("mousedown", function (event) {
-    event.preventDefault();
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.closest && event.target.closest("#" + LIST)) event.preventDefault();
   });
-  list.addEventListener("click", function (event) {
-    var option = event.target.closest && event.target.closest("[role=option]");
-    if (option) take(option);
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest && event.target.closest("#" + LIST + " [role=option]");
+    var p = option && parts();
+    if (p) take(p, option);
   });
-  // The page htmx keeps for Back is saved with the list closed.
-  document.addEventListener("htmx:beforeHistorySave", close);
+
+  enhance();
+  // The copy of the page that Back puts back may have been kept with the list open.
+  document.addEventListener("htmx:historyRestore", enhance);
 })();
