@@ -249,6 +249,8 @@ def _query(query: str) -> str:
 def _text_query(obj: ObjectSchema, query: str) -> textquery.TextQuery:
     """`key:value` is scoped to the searchable property `key`; any other query is plain text
     (contract/textquery.py says what is assumed of the real service)."""
+    if ":" not in query:  # no key to look up: the object's fields are not read again
+        return textquery.TextQuery(query)
     return textquery.read(query, [key for key, _ in _searchable(obj)])
 
 
