@@ -171,6 +171,8 @@ def scenarios(n: int, obj) -> dict[str, dict]:
         "first page, default sort": {},
         "text query, common word": {"query": "maple"},
         "text query, one record": {"query": rare},
+        "scoped query, common word (address:maple)": {"query": "address:maple"},
+        "scoped query, one record (name:...)": {"query": f"name:{rare}"},
         "filter status=active + price range": {
             "properties.status": "active",
             "properties.price[gte]": "300000",

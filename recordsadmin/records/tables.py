@@ -240,6 +240,12 @@ def _is_status(column: RecordColumn) -> bool:
     return isinstance(column, FieldColumn) and column.field.data_type == DataType.SINGLE_OPTIONS
 
 
+def _searched(column: RecordColumn, key: str) -> bool:
+    """Whether the search text is looked for in the column: a field's, and the one a scoped
+    search names."""
+    return isinstance(column, FieldColumn) and (not key or column.key == key)
+
+
 def _td(
     column: RecordColumn,
     cards: list[RecordColumn],
@@ -295,13 +301,15 @@ class RecordTable(tables.Table):
         ]
         cards = shown[:CARD_FIELDS]
         status = next((c for c in shown if _is_status(c)), None)
-        # The search text is marked in the fields' cells (formatting.highlighter).
-        mark = formatting.highlighter(query.q)
+        # The search text is marked in the fields' cells (formatting.highlighter); a scoped
+        # search's value (`address:oak`) in its field's cells only.
+        asked = query.text_query
+        mark = formatting.highlighter(asked.text)
         self.cells = [
             (
                 b.column,
                 _td(b.column, cards, status, editable=editable),
-                mark if isinstance(b.column, FieldColumn) else None,
+                mark if _searched(b.column, asked.key) else None,
             )
             for b in self.columns
         ]

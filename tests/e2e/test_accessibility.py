@@ -221,6 +221,16 @@ def records_with_conditions(page: Page, site: Site) -> None:
     expect(page.locator("#records-table mark").first).to_be_visible()
 
 
+def records_field_suggestions(page: Page, site: Site) -> None:
+    """The search box's list of searchable fields open, one of them chosen by ↓."""
+    page.goto(f"{site.base}/objects/{KEY}/?q=description:bedrooms")
+    box = page.get_by_role("combobox", name="Search properties")
+    box.fill("")
+    box.press("ArrowDown")
+    expect(page.get_by_role("listbox", name="Search one field")).to_be_visible()
+    expect(box).to_have_attribute("aria-activedescendant", "q-field-1")
+
+
 def edit_with_an_error(page: Page, site: Site) -> None:
     page.goto(f"{site.base}/objects/{KEY}/{site.record_id}/edit/")
     page.get_by_role("textbox", name="Price").fill("12.345")
@@ -424,6 +434,7 @@ PAGES = {
     "records": records_with_filters,
     "records-conditions": records_with_conditions,
     "records-counts": records_with_counts,
+    "records-field-suggestions": records_field_suggestions,
     "records-chart": records_with_chart,
     "counts-page": address(lambda site: f"/objects/{KEY}/facets/?f.status=Sold"),
     "chart-page": address(lambda site: f"/objects/{KEY}/chart/?chart=listed_on"),
