@@ -12,10 +12,8 @@ from recordsadmin.records.models import RecordChange
 from recordsadmin.sandbox.demo import PROPERTY_KEY, SHOWING_KEY
 from recordsadmin.sandbox.models import Contact as StoredContact
 from recordsadmin.sandbox.models import Relation as StoredRelation
-from tests.support.apis import use_records_api
-from tests.support.embedded import use_embedded_demo
-from tests.support.proxy import Proxy
-from tests.support.stub import Reply, Stub
+from tests.support.embedded import proxied_demo
+from tests.support.stub import Reply
 
 from .helpers import url
 
@@ -27,22 +25,18 @@ RELATIONS = r"/associations/relations$"
 @pytest.fixture
 def embedded(live_server, settings):
     """20 demo properties (two showings, 20 contacts), behind a recording proxy."""
-    with Stub() as stub:
-        use_embedded_demo(
-            settings,
-            stub.url,
-            records=20,
-            GHL_CONNECT_TIMEOUT=2,
-            GHL_READ_TIMEOUT=2,
-            GHL_PAGE_DEADLINE=3,
-            GHL_MAX_RETRIES=1,
-            GHL_BACKOFF_BASE=0.01,
-            GHL_BACKOFF_CAP=0.02,
-        )
-        proxy = Proxy(stub=stub, upstream=live_server.url + "/sandbox")
-        stub.router = proxy.route
+    with proxied_demo(
+        live_server,
+        settings,
+        records=20,
+        GHL_CONNECT_TIMEOUT=2,
+        GHL_READ_TIMEOUT=2,
+        GHL_PAGE_DEADLINE=3,
+        GHL_MAX_RETRIES=1,
+        GHL_BACKOFF_BASE=0.01,
+        GHL_BACKOFF_CAP=0.02,
+    ) as proxy:
         yield proxy
-    use_records_api(settings, url="")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ filters and CSV import see a change at once. A change of two calls (a field in a
 says, when the second fails, what the first did.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -35,7 +35,7 @@ from recordsadmin.records.schema_forms import (
 )
 
 from .common import can_manage_schema, go, load_schema
-from .problems import explain, shows_api_errors
+from .problems import attempt, explain, shows_api_errors
 
 NOTHING_CHANGED = "Nothing was changed; what you typed is still here."
 MAYBE_CHANGED = (
@@ -48,6 +48,17 @@ CONFIRM_REMOVE = "_confirm_remove"
 
 def _url(name: str, *args) -> str:
     return reverse(f"records:{name}", args=args)
+
+
+def _send[T](
+    form: EditorForm | None, what: str, call: Callable[[], T]
+) -> tuple[T | None, list[str]]:
+    """The schema change `call` makes, or None and what the summary says when the records API
+    did not make it (the page shows the form again, with what was typed)."""
+    try:
+        return call(), []
+    except RecordsApiError as error:
+        return None, _failure(form, error, what=what)
 
 
 def _failure(form: EditorForm | None, error: RecordsApiError, *, what: str) -> list[str]:
@@ -107,10 +118,7 @@ def _crumbs(schema: Schema | None = None, *more: tuple[str, str]) -> list[tuple[
 
 
 def _count(schema: Schema) -> int | None:
-    try:
-        return services.record_count(schema=schema)
-    except RecordsApiError:
-        return None
+    return attempt(lambda: services.record_count(schema=schema))[0]
 
 
 @require_GET
@@ -130,8 +138,10 @@ def object_create(request: HttpRequest) -> HttpResponse:
     notices: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            created = services.object_create(
+        created, notices = _send(
+            form,
+            f"the object {data['plural']}",
+            lambda: services.object_create(
                 key=data["key"],
                 singular=data["singular"],
                 plural=data["plural"],
@@ -139,10 +149,9 @@ def object_create(request: HttpRequest) -> HttpResponse:
                 primary_name=data["primary_name"],
                 primary_data_type=data["primary_data_type"],
                 description=data["description"],
-            )
-        except RecordsApiError as error:
-            notices = _failure(form, error, what=f"the object {data['plural']}")
-        else:
+            ),
+        )
+        if not notices:
             messages.success(request, f"The object {created.plural} was created.")
             return go(request, _url("schema_object", created.key))
     context = {
@@ -166,11 +175,10 @@ def object_edit(request: HttpRequest, key: str) -> HttpResponse:
     form = ObjectForm(request.POST or None, initial=initial)
     notices: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            services.object_update(schema=schema, **form.cleaned_data)
-        except RecordsApiError as error:
-            notices = _failure(form, error, what="the change")
-        else:
+        _, notices = _send(
+            form, "the change", lambda: services.object_update(schema=schema, **form.cleaned_data)
+        )
+        if not notices:
             messages.success(request, f"The object {form.cleaned_data['plural']} was saved.")
             return go(request, _url("schema_object", schema.key))
     context = {
@@ -279,15 +287,21 @@ def _create_field(request, schema, folders, form, options, context) -> HttpRespo
     data = form.cleaned_data
     folder_id, made = data["folder"], None
     if folder_id == NEW_FOLDER:
-        try:
-            made = services.folder_create(schema=schema, name=data["new_folder"])
-        except RecordsApiError as error:
-            notices = _failure(form, error, what=f"the folder {data['new_folder']}")
+        name = data["new_folder"]
+        made, notices = _send(
+            form, f"the folder {name}", lambda: services.folder_create(schema=schema, name=name)
+        )
+        if notices:
             notices.insert(0, "Neither the folder nor the field was created.")
             return _form_page(request, context, notices=notices)
         folder_id = made.id
-    try:
-        field = services.field_create(
+    if made is not None:
+        # Should the field fail, the form asks again with the new folder chosen.
+        placed = _in_folder(request, form, [*folders, made], made)
+    field, notices = _send(
+        placed if made is not None else form,
+        f"the field {data['name']}",
+        lambda: services.field_create(
             schema=schema,
             key=data["key"],
             name=data["name"],
@@ -297,13 +311,11 @@ def _create_field(request, schema, folders, form, options, context) -> HttpRespo
             description=data["description"],
             show_in_forms=data["show_in_forms"],
             folder_id=folder_id,
-        )
-    except RecordsApiError as error:
+        ),
+    )
+    if notices:
         if made is not None:
-            form = _in_folder(request, form, [*folders, made], made)
-            context["form"] = form
-        notices = _failure(form, error, what=f"the field {data['name']}")
-        if made is not None:
+            context["form"] = placed
             notices.insert(
                 0,
                 f"The folder “{made.name}” was created; the field “{data['name']}” was not. "
@@ -371,15 +383,18 @@ def field_edit(request: HttpRequest, key: str, field_key: str) -> HttpResponse:
         if held and request.POST.get(CONFIRM_REMOVE) != asked:
             context["removal"] = {"options": held, "keys": asked}
             return _form_page(request, context, notices=[_removal_notice(held)])
-    try:
-        services.field_update(
+    _, notices = _send(
+        form,
+        "the change",
+        lambda: services.field_update(
             schema=schema,
             field=field,
             options=options if formset is not None else None,
             **form.cleaned_data,
-        )
-    except RecordsApiError as error:
-        return _form_page(request, context, notices=_failure(form, error, what="the change"))
+        ),
+    )
+    if notices:
+        return _form_page(request, context, notices=notices)
     messages.success(request, f"The field {form.cleaned_data['name']} was saved.")
     return go(request, _url("schema_object", schema.key))
 
@@ -420,11 +435,10 @@ def field_delete(request: HttpRequest, key: str, field_key: str) -> HttpResponse
     form = TypedNameForm(request.POST or None, expected=field.name)
     notices: list[str] = []
     if request.method == "POST" and not field.primary and form.is_valid():
-        try:
-            services.field_delete(schema=schema, field=field)
-        except RecordsApiError as error:
-            notices = _failure(None, error, what="the delete")
-        else:
+        _, notices = _send(
+            None, "the delete", lambda: services.field_delete(schema=schema, field=field)
+        )
+        if not notices:
             messages.success(request, f"The field {field.name} was deleted.")
             return go(request, _url("schema_object", schema.key))
     holders = None if field.primary else services.field_holders(schema=schema, field=field)
@@ -461,11 +475,10 @@ def folder_create(request: HttpRequest, key: str) -> HttpResponse:
     notices: list[str] = []
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["name"]
-        try:
-            services.folder_create(schema=schema, name=name)
-        except RecordsApiError as error:
-            notices = _failure(form, error, what=f"the folder {name}")
-        else:
+        _, notices = _send(
+            form, f"the folder {name}", lambda: services.folder_create(schema=schema, name=name)
+        )
+        if not notices:
             messages.success(request, f"The folder {name} was created.")
             return go(request, _url("schema_object", schema.key))
     context = {
@@ -489,11 +502,12 @@ def folder_rename(request: HttpRequest, key: str, folder_id: str) -> HttpRespons
     notices: list[str] = []
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["name"]
-        try:
-            services.folder_rename(schema=schema, folder=folder, name=name)
-        except RecordsApiError as error:
-            notices = _failure(form, error, what="the change")
-        else:
+        _, notices = _send(
+            form,
+            "the change",
+            lambda: services.folder_rename(schema=schema, folder=folder, name=name),
+        )
+        if not notices:
             messages.success(request, f"The folder {folder.name} is now called {name}.")
             return go(request, _url("schema_object", schema.key))
     context = {
@@ -516,11 +530,10 @@ def folder_delete(request: HttpRequest, key: str, folder_id: str) -> HttpRespons
     holding = [f for f in schema.fields if f.folder_id == folder.id]
     notices: list[str] = []
     if request.method == "POST" and not holding:
-        try:
-            services.folder_delete(schema=schema, folder=folder)
-        except RecordsApiError as error:
-            notices = _failure(None, error, what="the delete")
-        else:
+        _, notices = _send(
+            None, "the delete", lambda: services.folder_delete(schema=schema, folder=folder)
+        )
+        if not notices:
             messages.success(request, f"The folder {folder.name} was deleted.")
             return go(request, _url("schema_object", schema.key))
     context = {
@@ -560,17 +573,18 @@ def association_create(request: HttpRequest, key: str) -> HttpResponse:
     notices: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.association_create(
+        _, notices = _send(
+            form,
+            f"the association {data['key']}",
+            lambda: services.association_create(
                 key=data["key"],
                 first_object_key=schema.key,
                 first_label=data["first_label"],
                 second_object_key=data["other"],
                 second_label=data["second_label"],
-            )
-        except RecordsApiError as error:
-            notices = _failure(form, error, what=f"the association {data['key']}")
-        else:
+            ),
+        )
+        if not notices:
             messages.success(
                 request,
                 f"{schema.plural} can now be linked to their {data['second_label']} records.",
@@ -605,13 +619,14 @@ def association_edit(request: HttpRequest, key: str, association_id: str) -> Htt
         first, second = (ours, theirs)
         if schema.key != association.first_object_key:
             first, second = theirs, ours
-        try:
-            services.association_update(
+        _, notices = _send(
+            form,
+            "the change",
+            lambda: services.association_update(
                 association=association, first_label=first, second_label=second
-            )
-        except RecordsApiError as error:
-            notices = _failure(form, error, what="the change")
-        else:
+            ),
+        )
+        if not notices:
             messages.success(request, f"The association {association.key} was saved.")
             return go(request, _url("schema_object", schema.key))
     context = {
@@ -641,11 +656,10 @@ def association_delete(request: HttpRequest, key: str, association_id: str) -> H
     association = _association_or_404(schema, association_id)
     notices: list[str] = []
     if request.method == "POST":
-        try:
-            services.association_delete(association=association)
-        except RecordsApiError as error:
-            notices = _failure(None, error, what="the delete")
-        else:
+        _, notices = _send(
+            None, "the delete", lambda: services.association_delete(association=association)
+        )
+        if not notices:
             messages.success(request, f"The association {association.key} was deleted.")
             return go(request, _url("schema_object", schema.key))
     label = f"{association.label_of(schema.key)} / {association.other_label(schema.key)}"
