@@ -332,6 +332,10 @@ SANDBOX_RATE_LIMIT = os.environ.get("SANDBOX_RATE_LIMIT", "100/10s")
 # Milliseconds the embedded API waits before each answer: the real service's answer time, for
 # benchmarks (bench/people_during_job.py --api-delay); 0 answers at once.
 SANDBOX_LATENCY_MS = env_float("SANDBOX_LATENCY_MS", 0)
+# Seconds for which the embedded API's search still shows a record as it was before a write
+# (create: not found yet; update: old values; delete: still found), while a read by id is
+# current, as the real service's search lags (docs/records-api.md); 0 answers at once.
+SANDBOX_SEARCH_LAG = env_float("SANDBOX_SEARCH_LAG", 2)
 
 # htmx waits a little longer than the server's own deadline, so the server's answer (a page
 # that says what went wrong) always arrives before htmx gives up (docs/reliability.md item 40).
