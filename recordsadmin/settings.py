@@ -318,6 +318,11 @@ GHL_BACKOFF_BASE = env_float("GHL_BACKOFF_BASE", 0.25)
 GHL_BACKOFF_CAP = env_float("GHL_BACKOFF_CAP", 4.0)
 # The currency of MONETORY values that say "default" (the location's own currency).
 RECORDS_CURRENCY = os.environ.get("RECORDS_CURRENCY", "USD").strip().upper() or "USD"
+# How long the records API's search may lag behind a write (seconds): for this long after a
+# person's own write the table shows it as written, marked, until search shows it too
+# (services/catching_up.py). The real service is reported to take a few seconds; 0 turns the
+# marks off.
+RECORDS_SEARCH_LAG_SECONDS = env_float("RECORDS_SEARCH_LAG_SECONDS", 5)
 
 # The embedded records API (recordsadmin/sandbox).
 SANDBOX_LOCATION_ID = os.environ.get("SANDBOX_LOCATION_ID", "")

@@ -8,6 +8,7 @@ the client (recordsadmin/client/) does the wire.
 
 from recordsadmin.client.domain import UNSET
 
+from .catching_up import CaughtUp, Mark, search_lag, search_page_catch_up
 from .charts import Chart, chart_data, chart_fields
 from .contacts import contact_create, contact_get, contact_search
 from .counts import Counter, Facets, facet_counts, search_count, search_count_cached
@@ -86,12 +87,14 @@ from .undo import NotUndoable, UndoConflict, record_undo, undo_check, undo_confl
 __all__ = [
     "UNSET",
     "AlreadySubmitted",
+    "CaughtUp",
     "Chart",
     "Conflict",
     "Counter",
     "Facets",
     "Linked",
     "LinkedPage",
+    "Mark",
     "NotRelinkable",
     "NotUndoable",
     "UndoConflict",
@@ -153,6 +156,8 @@ __all__ = [
     "schema_list",
     "search_count",
     "search_count_cached",
+    "search_lag",
+    "search_page_catch_up",
     "submission_release",
     "undo_check",
     "undo_conflicts",
