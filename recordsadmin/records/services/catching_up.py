@@ -104,6 +104,29 @@ def search_page_catch_up(*, schema: Schema, page: Page, user, newest_first: bool
     return CaughtUp(replace(page, records=tuple(records)), marks, catching_up=True)
 
 
+def recent_writes(*, schema: Schema) -> dict[str, Record | None]:
+    """The records of `schema` that the dashboard (anyone, a job or an import) wrote within
+    the lag, by id, as the last write's answer left them; None for one deleted since. Search
+    may not show these as they are yet: a job that finds records by search corrects it with
+    them (bulk/workers.py)."""
+    lag = search_lag()
+    if not lag:
+        return {}
+    changes = RecordChange.objects.filter(
+        location_id=config.location_id(),
+        object_key=schema.key,
+        action__in=WRITES,
+        outcome=RecordChange.Outcome.OK,
+        at__gte=timezone.now() - lag,
+    ).exclude(record_id="")
+    written = _written(schema, changes.order_by("at", "id"))
+    return {
+        record_id: None if w.deleted else w.record
+        for record_id, w in written.items()
+        if w.deleted or w.record is not None
+    }
+
+
 def _written(schema: Schema, changes: Iterable[RecordChange]) -> dict[str, _Written]:
     """Each record's recent writes, oldest first, added up."""
     written: dict[str, _Written] = {}
