@@ -164,6 +164,17 @@ def _op(
     return operation
 
 
+def _lagging(operation: dict) -> dict:
+    """A search call: its answers lag behind writes (lag.py)."""
+    note = (
+        "Eventually consistent, as the real service's search: for SANDBOX_SEARCH_LAG seconds "
+        "after a create, update or delete, search (records and total) answers as before it; "
+        "a read by id is current at once."
+    )
+    operation["description"] = f"{operation.get('description', '')} {note}".strip()
+    return operation
+
+
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _USER_IDS = {"type": "array", "items": TEXT}
 # The real service's list update: removals first, then additions (at least one of the two).
@@ -1098,71 +1109,78 @@ PATHS = {
         ),
     },
     "/objects/{idOrKey}/records/search": {
-        "get": _op(
-            "Search records (the seed's form); also properties.<key>[op]=value filters",
-            {
-                "200": _json(
-                    {
-                        "type": "object",
-                        "required": ["records", "total", "limit", "offset"],
-                        "properties": {
-                            "records": _RECORDS,
-                            "total": {"type": "integer", "description": "All matches"},
-                            "limit": {"type": "integer"},
-                            "offset": {"type": "integer"},
+        "get": _lagging(
+            _op(
+                "Search records (the seed's form); also properties.<key>[op]=value filters",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["records", "total", "limit", "offset"],
+                            "properties": {
+                                "records": _RECORDS,
+                                "total": {"type": "integer", "description": "All matches"},
+                                "limit": {"type": "integer"},
+                                "offset": {"type": "integer"},
+                            },
+                            "additionalProperties": False,
+                        }
+                    )
+                },
+                parameters=[
+                    ID_OR_KEY,
+                    LOCATION,
+                    _query("query", QUERY),
+                    _query("limit", PAGE_LIMIT),
+                    _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
+                    _query(
+                        "sortBy",
+                        {
+                            "type": "string",
+                            "pattern": f"^(createdAt|updatedAt|properties\\.{NAME})$",
                         },
-                        "additionalProperties": False,
-                    }
-                )
-            },
-            parameters=[
-                ID_OR_KEY,
-                LOCATION,
-                _query("query", QUERY),
-                _query("limit", PAGE_LIMIT),
-                _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
-                _query(
-                    "sortBy",
-                    {"type": "string", "pattern": f"^(createdAt|updatedAt|properties\\.{NAME})$"},
-                    SORT_BY,
-                ),
-                _query("sortOrder", DIRECTION),
-                _query("owner", TEXT, "Records this user owns"),
-                PROPERTY_FILTERS,
-            ],
-            beyond={
-                "sortBy": "properties.<key> must be a sortable field of the object",
-                "propertyFilters": "each parameter is properties.<key> or "
-                "properties.<key>[<op>], <key> a field of the object and <op> one that its "
-                "dataType takes, with a value of that type (400 naming the parameter)",
-            },
+                        SORT_BY,
+                    ),
+                    _query("sortOrder", DIRECTION),
+                    _query("owner", TEXT, "Records this user owns"),
+                    PROPERTY_FILTERS,
+                ],
+                beyond={
+                    "sortBy": "properties.<key> must be a sortable field of the object",
+                    "propertyFilters": "each parameter is properties.<key> or "
+                    "properties.<key>[<op>], <key> a field of the object and <op> one that its "
+                    "dataType takes, with a value of that type (400 naming the parameter)",
+                },
+            )
         ),
-        "post": _op(
-            "Search records (the real service's form)",
-            {
-                "200": _json(
-                    {
-                        "type": "object",
-                        "required": ["records", "total", "page", "pageLimit"],
-                        "properties": {
-                            "records": _RECORDS,
-                            "total": {"type": "integer", "description": "All matches"},
-                            "page": {"type": "integer"},
-                            "pageLimit": {"type": "integer"},
-                        },
-                        "additionalProperties": False,
-                    }
-                )
-            },
-            parameters=[ID_OR_KEY, LOCATION],
-            body="SearchBody",
-            beyond={
-                "filters": f"each field {_SEARCH_FIELD}, an operator its dataType takes and a "
-                "value of that type",
-                "sort": f"each field {_SEARCH_FIELD}, of a sortable dataType",
-                "searchAfter": "[createdAt in ms, record id], in that order; a record gone is "
-                "400 unless the order starts with createdAt",
-            },
+        "post": _lagging(
+            _op(
+                "Search records (the real service's form)",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["records", "total", "page", "pageLimit"],
+                            "properties": {
+                                "records": _RECORDS,
+                                "total": {"type": "integer", "description": "All matches"},
+                                "page": {"type": "integer"},
+                                "pageLimit": {"type": "integer"},
+                            },
+                            "additionalProperties": False,
+                        }
+                    )
+                },
+                parameters=[ID_OR_KEY, LOCATION],
+                body="SearchBody",
+                beyond={
+                    "filters": f"each field {_SEARCH_FIELD}, an operator its dataType takes and a "
+                    "value of that type",
+                    "sort": f"each field {_SEARCH_FIELD}, of a sortable dataType",
+                    "searchAfter": "[createdAt in ms, record id], in that order; a record gone is "
+                    "400 unless the order starts with createdAt",
+                },
+            )
         ),
     },
     "/objects/{idOrKey}/records/{recordId}": {
