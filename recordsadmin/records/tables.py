@@ -369,7 +369,8 @@ class RecordTable(tables.Table):
 
     def row_html(self, record: Record) -> SafeString:
         """A row's cells, each its column's cell in a <td> of the column's class; a marked
-        row says its mark after its first value (a deleted one has no checkbox)."""
+        row says its mark before its first value, where a long value cut short cannot hide it
+        (a deleted one has no checkbox)."""
         mark = self.marks.get(record.id)
         if mark is None:
             return html_of(
@@ -378,12 +379,12 @@ class RecordTable(tables.Table):
                     for c, td, high in self.cells
                 )
             )
-        cells, badge = [], f' <span class="row-mark row-mark--{mark.value}">{mark.label}</span>'
+        cells, badge = [], f'<span class="row-mark row-mark--{mark.value}">{mark.label}</span> '
         for c, td, high in self.cells:
             if isinstance(c, SelectColumn):
                 cells.append(f"{td}{'' if mark == Mark.DELETED else c.cell(record)}</td>")
                 continue
-            cells.append(f"{td}{high(c.cell(record)) if high else c.cell(record)}{badge}</td>")
+            cells.append(f"{td}{badge}{high(c.cell(record)) if high else c.cell(record)}</td>")
             badge = ""
         return html_of("".join(cells))
 
