@@ -39,9 +39,12 @@ def test_an_import_updates_the_records_an_import_just_made(records_api, staff_cl
         CREATE,
     )
     assert made.status == "done" and made.items.filter(outcome="done").count() == 2
-    # Search does not find them yet.
+    # Search does not find them yet; the table shows the uploader what the job made.
     schema = services.schema_get(key=KEY)
     assert services.record_search(schema=schema, query="Lag Street").total == 0
+    table = staff_client.get(f"/objects/{KEY}/").content.decode()
+    assert table.count('<span class="row-mark row-mark--new">New</span>') == 2
+    assert "1 Lag Street" in table and "2 Lag Street" in table
 
     updated = run_import(staff_client, "Address,Bedrooms\n1 Lag Street,4\n2 Lag Street,5\n", UPDATE)
     items = list(updated.items.order_by("position"))
