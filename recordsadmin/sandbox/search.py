@@ -478,19 +478,21 @@ def _with_snapshots(
     keys = _order_keys(req.sort)
     names = {f"_k{i}": expr for i, (expr, _, _) in enumerate(keys)}
     before = _matching(lag.snapshots(obj, held), req)
+    others_total = total
+    total += before.count()
     if req.search_after:
+        # The total counts every match; the page only those after the cursor.
         before = before.filter(_after_cursor(obj, keys, req.search_after))
     found = {s.pk: s for s in before}
-    total += len(found)
     if not found:
-        if total == 0 or req.offset >= total:
+        if others_total == 0 or req.offset >= others_total:
             return [], total
-        return _page(obj, req, matches, total, indexed), total
+        return _page(obj, req, matches, others_total, indexed), total
     if req.offset >= total:
         return [], total
     start = max(0, req.offset - len(found))
     wide = dataclasses.replace(req, offset=start, limit=req.limit + req.offset - start)
-    others = _page(obj, wide, matches, total - len(found), indexed) if total > len(found) else []
+    others = _page(obj, wide, matches, others_total, indexed) if start < others_total else []
     sorted_by = dict(
         _sort_values(Record.objects.filter(pk__in=[r.pk for r in others]), names)
         | _sort_values(SearchSnapshot.objects.filter(pk__in=found), names)

@@ -104,15 +104,17 @@ def test_pages_keep_the_order_search_had_before_the_writes(sandbox, lagging):
         ]
         assert {page["total"] for page in pages} == {before["total"]}
         assert [r["id"] for page in pages for r in page["records"]] == ids
-    walked, after = [], None
+    walked, after, totals = [], None, set()
     while True:
         body = {"sort": [{"field": "price", "direction": "asc"}], "pageLimit": 6}
-        page = sandbox.post(SEARCH, json={**body, "searchAfter": after}).json()["records"]
-        if not page:
+        answer = sandbox.post(SEARCH, json={**body, "searchAfter": after}).json()
+        totals.add(answer["total"])
+        if not answer["records"]:
             break
-        walked += [r["id"] for r in page]
-        after = page[-1]["searchAfter"]
+        walked += [r["id"] for r in answer["records"]]
+        after = answer["records"][-1]["searchAfter"]
     assert walked == ids
+    assert totals == {before["total"]}
 
     lag_passes()
     now = [r["id"] for r in sandbox.get(SEARCH, params={**sort, "limit": 100}).json()["records"]]
