@@ -413,8 +413,6 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
     """
     held = lag.held_back(obj)
     matches = _matching(Record.objects.filter(object=obj), req)
-    if held:
-        matches = matches.exclude(pk__in=held)
     text = req.query.lower()
     # The index finds candidates; the LIKE above stays what a match is. It is asked only for
     # a rare text: reading a common one's candidates one by one is slower than a scan.
@@ -422,6 +420,11 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
     indexed = matches.filter(indexing.InTextIndex(text)) if pays else None
     total = (matches if indexed is None else indexed).count()
     if held:
+        # The held records are counted and taken off, not excluded from the count: NOT IN
+        # would have the database test every record rather than count an index.
+        total -= matches.filter(pk__in=held).count()
+        matches = matches.exclude(pk__in=held)
+        indexed = indexed.exclude(pk__in=held) if indexed is not None else None
         return _with_snapshots(obj, req, matches, total, indexed, held)
     if total == 0 or req.offset >= total:
         return [], total
