@@ -164,17 +164,6 @@ def _op(
     return operation
 
 
-def _lagging(operation: dict) -> dict:
-    """A search call: its answers lag behind writes (lag.py)."""
-    note = (
-        "Eventually consistent, as the real service's search: for SANDBOX_SEARCH_LAG seconds "
-        "after a create, update or delete, search (records and total) answers as before it; "
-        "a read by id is current at once."
-    )
-    operation["description"] = f"{operation.get('description', '')} {note}".strip()
-    return operation
-
-
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _USER_IDS = {"type": "array", "items": TEXT}
 # The real service's list update: removals first, then additions (at least one of the two).
@@ -1109,78 +1098,71 @@ PATHS = {
         ),
     },
     "/objects/{idOrKey}/records/search": {
-        "get": _lagging(
-            _op(
-                "Search records (the seed's form); also properties.<key>[op]=value filters",
-                {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["records", "total", "limit", "offset"],
-                            "properties": {
-                                "records": _RECORDS,
-                                "total": {"type": "integer", "description": "All matches"},
-                                "limit": {"type": "integer"},
-                                "offset": {"type": "integer"},
-                            },
-                            "additionalProperties": False,
-                        }
-                    )
-                },
-                parameters=[
-                    ID_OR_KEY,
-                    LOCATION,
-                    _query("query", QUERY),
-                    _query("limit", PAGE_LIMIT),
-                    _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
-                    _query(
-                        "sortBy",
-                        {
-                            "type": "string",
-                            "pattern": f"^(createdAt|updatedAt|properties\\.{NAME})$",
+        "get": _op(
+            "Search records (the seed's form); also properties.<key>[op]=value filters",
+            {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["records", "total", "limit", "offset"],
+                        "properties": {
+                            "records": _RECORDS,
+                            "total": {"type": "integer", "description": "All matches"},
+                            "limit": {"type": "integer"},
+                            "offset": {"type": "integer"},
                         },
-                        SORT_BY,
-                    ),
-                    _query("sortOrder", DIRECTION),
-                    _query("owner", TEXT, "Records this user owns"),
-                    PROPERTY_FILTERS,
-                ],
-                beyond={
-                    "sortBy": "properties.<key> must be a sortable field of the object",
-                    "propertyFilters": "each parameter is properties.<key> or "
-                    "properties.<key>[<op>], <key> a field of the object and <op> one that its "
-                    "dataType takes, with a value of that type (400 naming the parameter)",
-                },
-            )
+                        "additionalProperties": False,
+                    }
+                )
+            },
+            parameters=[
+                ID_OR_KEY,
+                LOCATION,
+                _query("query", QUERY),
+                _query("limit", PAGE_LIMIT),
+                _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
+                _query(
+                    "sortBy",
+                    {"type": "string", "pattern": f"^(createdAt|updatedAt|properties\\.{NAME})$"},
+                    SORT_BY,
+                ),
+                _query("sortOrder", DIRECTION),
+                _query("owner", TEXT, "Records this user owns"),
+                PROPERTY_FILTERS,
+            ],
+            beyond={
+                "sortBy": "properties.<key> must be a sortable field of the object",
+                "propertyFilters": "each parameter is properties.<key> or "
+                "properties.<key>[<op>], <key> a field of the object and <op> one that its "
+                "dataType takes, with a value of that type (400 naming the parameter)",
+            },
         ),
-        "post": _lagging(
-            _op(
-                "Search records (the real service's form)",
-                {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["records", "total", "page", "pageLimit"],
-                            "properties": {
-                                "records": _RECORDS,
-                                "total": {"type": "integer", "description": "All matches"},
-                                "page": {"type": "integer"},
-                                "pageLimit": {"type": "integer"},
-                            },
-                            "additionalProperties": False,
-                        }
-                    )
-                },
-                parameters=[ID_OR_KEY, LOCATION],
-                body="SearchBody",
-                beyond={
-                    "filters": f"each field {_SEARCH_FIELD}, an operator its dataType takes and a "
-                    "value of that type",
-                    "sort": f"each field {_SEARCH_FIELD}, of a sortable dataType",
-                    "searchAfter": "[createdAt in ms, record id], in that order; a record gone is "
-                    "400 unless the order starts with createdAt",
-                },
-            )
+        "post": _op(
+            "Search records (the real service's form)",
+            {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["records", "total", "page", "pageLimit"],
+                        "properties": {
+                            "records": _RECORDS,
+                            "total": {"type": "integer", "description": "All matches"},
+                            "page": {"type": "integer"},
+                            "pageLimit": {"type": "integer"},
+                        },
+                        "additionalProperties": False,
+                    }
+                )
+            },
+            parameters=[ID_OR_KEY, LOCATION],
+            body="SearchBody",
+            beyond={
+                "filters": f"each field {_SEARCH_FIELD}, an operator its dataType takes and a "
+                "value of that type",
+                "sort": f"each field {_SEARCH_FIELD}, of a sortable dataType",
+                "searchAfter": "[createdAt in ms, record id], in that order; a record gone is "
+                "400 unless the order starts with createdAt",
+            },
         ),
     },
     "/objects/{idOrKey}/records/{recordId}": {
@@ -1260,6 +1242,14 @@ PATHS = {
     **ASSOCIATION_PATHS,
     **CONTACT_PATHS,
 }
+
+# The search calls' answers lag behind writes (lag.py), as the real service's do.
+for _search in PATHS["/objects/{idOrKey}/records/search"].values():
+    _search["description"] = (
+        f"{_search.get('description', '')} Eventually consistent, as the real service's "
+        "search: for SANDBOX_SEARCH_LAG seconds after a create, update or delete, search "
+        "(records and total) answers as before it; a read by id is current at once."
+    ).strip()
 
 SPEC = {
     "openapi": "3.0.3",
