@@ -21,6 +21,9 @@ else:
     os.environ.setdefault("RECORDSADMIN_DATA_DIR", tempfile.mkdtemp(prefix="recordsadmin-tests-"))
 # Tests that exercise the rate limit turn it on for themselves.
 os.environ.setdefault("SANDBOX_RATE_LIMIT", "off")
+# Search is consistent at once, except in the tests of its lag, which turn it on themselves.
+os.environ["SANDBOX_SEARCH_LAG"] = "0"
+os.environ["RECORDS_SEARCH_LAG_SECONDS"] = "0"
 for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "GHL_API_URL"):
     os.environ.pop(name, None)
 

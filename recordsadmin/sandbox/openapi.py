@@ -1252,6 +1252,14 @@ PATHS = {
     **CONTACT_PATHS,
 }
 
+# The search calls' answers lag behind writes (lag.py), as the real service's do.
+for _search in PATHS["/objects/{idOrKey}/records/search"].values():
+    _search["description"] = (
+        f"{_search.get('description', '')} Eventually consistent, as the real service's "
+        "search: for SANDBOX_SEARCH_LAG seconds after a create, update or delete, search "
+        "(records and total) answers as before it; a read by id is current at once."
+    ).strip()
+
 SPEC = {
     "openapi": "3.0.3",
     "info": {

@@ -24,12 +24,13 @@ last in both directions; every order ends with the record id, in the first key's
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.expressions import Expression
 from django.db.models.functions import StrIndex, Substr
 from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThan
@@ -60,10 +61,10 @@ from recordsadmin.contract.limits import (
     UPDATED_AT,
 )
 
-from . import fieldtypes, indexing
+from . import fieldtypes, indexing, lag
 from .errors import SearchInvalid
 from .expressions import LOOKUPS, PropertyValue, WithoutIndex
-from .models import Field, ObjectSchema, Record
+from .models import Field, ObjectSchema, Record, SearchSnapshot
 
 # Far past any real page; it keeps OFFSET inside a 64-bit integer on every database.
 MAX_OFFSET = 1_000_000_000
@@ -424,27 +425,54 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
     holds. A page past DEEP_OFFSET is found as ids first, and a page past the middle by
     walking the order backwards from the end, so that the database skips over narrow
     (key, id) pairs and as few as it can.
+    While search lags behind writes (lag.py), records written within the lag are answered as
+    their snapshots show them: `_with_snapshots`.
     Raises SearchInvalid for a searchAfter cursor that cannot be placed.
     """
-    matches = Record.objects.filter(object=obj)
-    asked = req.text or textquery.TextQuery(req.query)
-    text = asked.text.lower()
-    if text:
-        # search_text is lower-cased when written; Django escapes LIKE's wildcards.
-        matches = matches.filter(search_text__contains=text)
-        if asked.key:
-            matches = matches.filter(_in_field(obj, asked.key, text))
-    if req.filters:
-        matches = matches.filter(_and(req.filters))
+    held = lag.held_back(obj)
+    matches = _matching(obj, Record.objects.filter(object=obj), req)
+    text = _asked(req).text.lower()
     # The index finds candidates; the LIKE above stays what a match is. It is asked only for
     # a rare text: reading a common one's candidates one by one is slower than a scan.
     pays = indexing.text_index_pays(text)
     indexed = matches.filter(indexing.InTextIndex(text)) if pays else None
     total = (matches if indexed is None else indexed).count()
+    if held:
+        # The held records are counted and taken off, not excluded from the count: NOT IN
+        # would have the database test every record rather than count an index.
+        total -= matches.filter(pk__in=held).count()
+        matches = matches.exclude(pk__in=held)
+        indexed = indexed.exclude(pk__in=held) if indexed is not None else None
+        return _with_snapshots(obj, req, matches, total, indexed, held)
     if total == 0 or req.offset >= total:
         return [], total
+    return _page(obj, req, matches, total, indexed), total
 
+
+def _asked(req: SearchRequest) -> textquery.TextQuery:
+    """The request's text query: plain text, or a value within one property (`key:value`)."""
+    return req.text or textquery.TextQuery(req.query)
+
+
+def _matching(obj: ObjectSchema, records: QuerySet, req: SearchRequest) -> QuerySet:
+    """`records` (or their snapshots) narrowed to the request's text query and filters."""
+    asked = _asked(req)
+    text = asked.text.lower()
+    if text:
+        # search_text is lower-cased when written; Django escapes LIKE's wildcards.
+        records = records.filter(search_text__contains=text)
+        if asked.key:
+            records = records.filter(_in_field(obj, asked.key, text))
+    if req.filters:
+        records = records.filter(_and(req.filters))
+    return records
+
+
+def _page(
+    obj: ObjectSchema, req: SearchRequest, matches: QuerySet, total: int, indexed
+) -> list[Record]:
     keys = _order_keys(req.sort)
+    text = _asked(req).text.lower()
     page, offset, limit, backwards = matches, req.offset, req.limit, False
     if req.search_after:
         page = page.filter(_after_cursor(obj, keys, req.search_after))
@@ -463,7 +491,74 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
         ids = list(window.values_list("pk", flat=True))
         window = Record.objects.filter(pk__in=ids).order_by(*order)
     records = list(window)
-    return records[::-1] if backwards else records, total
+    return records[::-1] if backwards else records
+
+
+def _with_snapshots(
+    obj: ObjectSchema, req: SearchRequest, matches: QuerySet, total: int, indexed, held: list
+) -> tuple[list[Record], int]:
+    """The page and total while some records are held back: the other records that match
+    (`matches`, `total`) and the snapshots of the held ones that match, in one order.
+
+    The snapshots are few (the writes of the last seconds), so they are read whole and merged
+    in Python. With k of them matching, the page's records come from the other records'
+    positions offset - k to offset + limit: one page query, as without the lag.
+    """
+    keys = _order_keys(req.sort)
+    names = {f"_k{i}": expr for i, (expr, _, _) in enumerate(keys)}
+    before = _matching(obj, lag.snapshots(obj, held), req)
+    others_total = total
+    total += before.count()
+    if req.search_after:
+        # The total counts every match; the page only those after the cursor.
+        before = before.filter(_after_cursor(obj, keys, req.search_after))
+    found = {s.pk: s for s in before}
+    if not found:
+        if others_total == 0 or req.offset >= others_total:
+            return [], total
+        return _page(obj, req, matches, others_total, indexed), total
+    if req.offset >= total:
+        return [], total
+    start = max(0, req.offset - len(found))
+    wide = dataclasses.replace(req, offset=start, limit=req.limit + req.offset - start)
+    others = _page(obj, wide, matches, others_total, indexed) if start < others_total else []
+    sorted_by = dict(
+        _sort_values(Record.objects.filter(pk__in=[r.pk for r in others]), names)
+        | _sort_values(SearchSnapshot.objects.filter(pk__in=found), names)
+    )
+    directions = [direction for _, direction, _ in keys]
+    merged = sorted(
+        [*others, *(lag.as_record(s) for s in found.values())],
+        key=functools.cmp_to_key(
+            lambda a, b: _compare(sorted_by[a.pk], sorted_by[b.pk], directions)
+        ),
+    )
+    first = others[0].pk if others else None
+    if start > 0 and first is not None:
+        # Snapshots before the first record read come before the page: where exactly among
+        # the records not read does not matter.
+        skipped = next(i for i, record in enumerate(merged) if record.pk == first)
+        merged, start = merged[skipped:], start + skipped
+    return merged[req.offset - start : req.offset - start + req.limit], total
+
+
+def _sort_values(records: QuerySet, names: dict) -> dict:
+    rows = records.annotate(**names).values_list("pk", *names)
+    return {row[0]: row[1:] for row in rows}
+
+
+def _compare(a: tuple, b: tuple, directions: list[str]) -> int:
+    """Python's order of two rows' sort values, as the database orders them: missing values
+    last in either direction, numbers before text (SQLite's order of mixed values)."""
+    for x, y, direction in zip(a, b, directions, strict=True):
+        if x == y:
+            continue
+        if x is None or y is None:
+            return 1 if x is None else -1
+        mixed = isinstance(x, str) != isinstance(y, str)
+        less = not isinstance(x, str) if mixed else x < y
+        return (-1 if less else 1) * (1 if direction == "asc" else -1)
+    return 0
 
 
 def _and(filters: Iterable) -> Q:
@@ -546,7 +641,10 @@ def _after_cursor(obj: ObjectSchema, keys: list, cursor: list) -> Q:
     """
     ms, record_id = cursor
     names = {f"_k{i}": expr for i, (expr, _, _) in enumerate(keys)}
-    anchor = Record.objects.filter(object=obj, pk=record_id).annotate(**names)
+    # A record that search holds back was found as its snapshot shows it (lag.py).
+    held = record_id in lag.held_back(obj)
+    anchors = lag.snapshots(obj, [record_id]) if held else Record.objects.filter(object=obj)
+    anchor = anchors.filter(pk=record_id).annotate(**names)
     values = anchor.values_list(*names).first()
     if values is None:
         return _after_time(keys, ms, record_id)

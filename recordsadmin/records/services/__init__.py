@@ -8,6 +8,7 @@ the client (recordsadmin/client/) does the wire.
 
 from recordsadmin.client.domain import UNSET
 
+from .catching_up import CaughtUp, Mark, recent_writes, search_lag, search_page_catch_up
 from .charts import Chart, chart_data, chart_fields
 from .contacts import contact_create, contact_get, contact_search
 from .counts import Counter, Facets, facet_counts, search_count, search_count_cached
@@ -90,6 +91,7 @@ from .undo import NotUndoable, UndoConflict, record_undo, undo_check, undo_confl
 __all__ = [
     "UNSET",
     "AlreadySubmitted",
+    "CaughtUp",
     "Chart",
     "Conflict",
     "Counter",
@@ -97,6 +99,7 @@ __all__ = [
     "Facets",
     "Linked",
     "LinkedPage",
+    "Mark",
     "NotRelinkable",
     "NotUndoable",
     "UndoConflict",
@@ -132,6 +135,7 @@ __all__ = [
     "object_update",
     "option_holders",
     "read_version",
+    "recent_writes",
     "record_count",
     "record_create",
     "record_create_linked",
@@ -161,6 +165,8 @@ __all__ = [
     "schema_list",
     "search_count",
     "search_count_cached",
+    "search_lag",
+    "search_page_catch_up",
     "submission_release",
     "undo_check",
     "undo_conflicts",

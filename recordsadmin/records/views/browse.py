@@ -28,7 +28,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from recordsadmin.accounts.preferences import preference_get, preference_set
+from recordsadmin.client.domain import Sort
 from recordsadmin.client.errors import NotFound, RecordsApiError
+from recordsadmin.contract.limits import CREATED_AT
 from recordsadmin.records import selectors, services
 from recordsadmin.records.query import ListQuery
 from recordsadmin.records.tables import TableLayout, build_table, preference_name
@@ -129,6 +131,15 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
         # The table's place says what went wrong; the search form stays to try again.
         context["problem"] = explain(error)
         return context, 200 if wants_partial(request) else error_status(error)
+    # Search lags behind writes: the person's own recent ones are laid over its answer.
+    question = query.search()
+    newest_first = not question["query"] and not question["filters"]
+    newest_first = newest_first and query.search_sort() == Sort(CREATED_AT, "desc")
+    caught = services.search_page_catch_up(
+        schema=schema, page=page, user=request.user, newest_first=newest_first
+    )
+    page = caught.page
+    context["catching_up"] = caught.catching_up
     user = request.user
     editable = user.has_perm("records.change_record")
     layout = TableLayout.from_value(preference_get(user=user, name=preference_name(schema)))
@@ -140,6 +151,7 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
         selectable=editable or user.has_perm("records.delete_record"),
         editable=editable,
         layout=layout,
+        marks=caught.marks,
     )
     context |= {"page": page, "table": table, "users": users, "chips": query.chips(users)}
     return context, 200
