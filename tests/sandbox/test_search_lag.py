@@ -129,3 +129,20 @@ def test_without_the_lag_search_is_current_and_keeps_no_snapshots(sandbox, setti
     sandbox.delete(f"{RECORDS}/{created['record']['id']}")
     assert found(sandbox, "instant street")[1] == 0
     assert not SearchSnapshot.objects.exists()
+
+
+def test_a_field_scoped_query_reads_a_held_back_record_as_its_snapshot_holds_it(sandbox, lagging):
+    created = sandbox.create({**SEED_PROPERTIES, "address": "3 Scoped Street"}).json()["record"]
+    lag_passes()
+    path = f"{RECORDS}/{created['id']}"
+    sandbox.put(path, json={"properties": {"address": "4 Moved Mews"}})
+    # Within the lag the old address is found by a query scoped to it, the new one is not.
+    got, got_total, posted, posted_total = found(sandbox, "address:scoped street")
+    assert [r["id"] for r in got] == [r["id"] for r in posted] == [created["id"]]
+    assert got_total == posted_total == 1
+    assert found(sandbox, "address:moved mews") == ([], 0, [], 0)
+    # Scoped to another property, the snapshot's address is not matched.
+    assert found(sandbox, "description:scoped street") == ([], 0, [], 0)
+    lag_passes()
+    assert found(sandbox, "address:moved mews")[1] == 1
+    assert found(sandbox, "address:scoped street")[1] == 0
