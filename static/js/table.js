@@ -189,8 +189,17 @@
     var row = rowOf(cell);
     if (!cell || !row || !row.dataset.cell || entry(cell) || !window.htmx) return;
     var url = row.dataset.cell.replace("FIELD", encodeURIComponent(cell.dataset.field));
-    opened.push({ cell: cell, html: cell.innerHTML });
-    window.htmx.ajax("GET", url, { target: cell, swap: "innerHTML" });
+    var item = { cell: cell, html: cell.innerHTML, loading: true };
+    opened.push(item);
+    // Until its own answer is in, other parts of the page that settle (counts, links, saved
+    // views' counts) say nothing of this editor: it is neither open nor gone yet.
+    var loaded = function () {
+      item.loading = false;
+      settleEditors();
+    };
+    var request = window.htmx.ajax("GET", url, { target: cell, swap: "innerHTML" });
+    if (request && request.then) request.then(loaded, loaded);
+    else item.loading = false;
   }
 
   function closeEditor(cell, restore) {
@@ -203,8 +212,9 @@
 
   // After a swap: an editor that came (back) gets focus on its input, the one with the error
   // first; a cell whose editor is gone (saved, or it could not open) is closed.
-  document.addEventListener("htmx:afterSettle", function () {
+  function settleEditors() {
     opened.slice().forEach(function (item) {
+      if (item.loading) return;
       var editor = item.cell.querySelector(EDITOR);
       if (!editor) {
         closeEditor(item.cell, false);
@@ -215,7 +225,9 @@
         if (input) input.focus();
       }
     });
-  });
+  }
+
+  document.addEventListener("htmx:afterSettle", settleEditors);
 
   document.addEventListener("dblclick", function (event) {
     var cell = cellOf(event.target);
