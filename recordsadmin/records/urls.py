@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recordsadmin.records.views import browse, bulk, cells, editing, saved, transfer, undo
+from recordsadmin.records.views import browse, bulk, cells, editing, links, saved, transfer, undo
 from recordsadmin.records.views import facets as counts
 
 app_name = "records"
@@ -27,6 +27,7 @@ urlpatterns = [
     path("objects/<str:key>/views/<int:view_id>/default/", saved.view_default, name="view_default"),
     path("objects/<str:key>/facets/", counts.record_facets, name="record_facets"),
     path("objects/<str:key>/chart/", counts.record_chart, name="record_chart"),
+    path("objects/<str:key>/links/", links.record_links, name="record_links"),
     path("objects/<str:key>/export/", transfer.record_export, name="record_export"),
     path("objects/<str:key>/export.csv", transfer.record_export_csv, name="record_export_csv"),
     path(

@@ -276,6 +276,41 @@ def relation_count(
 # -- linking and unlinking, in the history --------------------------------------------------------
 
 
+def relation_find(
+    *, record_id: str, association: Association, other_id: str, deadline: float | None = None
+) -> Relation | None:
+    """The relation by `association` between two records, or None: found by listing the
+    first's relations of that association (one call per 100 of them)."""
+    return _find(record_id, association, other_id, deadline)
+
+
+def relation_create(
+    *,
+    schema: Schema,
+    record_id: str,
+    association: Association,
+    other_id: str,
+    deadline: float | None = None,
+) -> Relation:
+    """Link a record of `schema` to the record or contact `other_id`, with no history row
+    (a bulk job writes its own). Its id is "" when the answer did not say it and a lookup
+    could not find it. Refusals as relation_create_logged says; sent once."""
+    body = wire.relation_body(
+        association, record_id=record_id, record_object_key=schema.key, other_id=other_id
+    )
+    relation = wire.parse_relation(endpoints.relation_create(body, deadline=deadline), sent=body)
+    if not relation.id:
+        with contextlib.suppress(RecordsApiError):
+            relation = _find(record_id, association, other_id, deadline) or relation
+    return relation
+
+
+def relation_delete(*, relation_id: str, deadline: float | None = None) -> None:
+    """Delete one relation, with no history row (a bulk job writes its own); NotFound when it
+    is gone already."""
+    endpoints.relation_delete(relation_id, deadline=deadline)
+
+
 def _find(record_id: str, association: Association, other_id: str, deadline) -> Relation | None:
     """The relation between two records, looked up by listing the first's (for an answer that
     did not say the new relation's id)."""
