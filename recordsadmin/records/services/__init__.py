@@ -35,7 +35,7 @@ from .history import (
     submission_release,
     update_may_have_applied,
 )
-from .links import LinkCell, LinkCells, link_cells
+from .links import LinkCell, LinkCells, link_cells, table_associations
 from .records import (
     record_count,
     record_create,
@@ -164,6 +164,7 @@ __all__ = [
     "search_count",
     "search_count_cached",
     "submission_release",
+    "table_associations",
     "undo_check",
     "undo_conflicts",
     "undo_values",

@@ -32,7 +32,7 @@ from recordsadmin.contract.limits import CONTACT
 
 from . import contacts, records
 from .counts import SKIPPED_MESSAGE, cached_call
-from .relations import relation_page
+from .relations import association_list, relation_page
 from .schemas import cache_key, schema_get
 
 # How many linked records a cell names; the others are counted.
@@ -72,6 +72,20 @@ class LinkCells:
         if self.skipped:
             return SKIPPED_MESSAGE.replace("Counts", "Links")
         return f"Links could not be loaded: {self.error.message}"
+
+
+def table_associations(*, schema: Schema) -> list[Association]:
+    """The associations of the object, for the table's optional columns and its filter
+    panel: cached like the schema. When the API cannot say, none, and it is not asked again
+    for RECORDS_FACET_CACHE_SECONDS: a table view must stay one call."""
+    failed = cache_key("associations-failed")
+    if cache.get(failed):
+        return []
+    try:
+        return association_list(object_key=schema.key)
+    except RecordsApiError:
+        cache.set(failed, True, int(settings.RECORDS_FACET_CACHE_SECONDS))
+        return []
 
 
 def relations_key(association: Association, record_id: str) -> str:

@@ -131,7 +131,7 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
     user = request.user
     editable = user.has_perm("records.change_record")
     layout = TableLayout.from_value(preference_get(user=user, name=preference_name(schema)))
-    associations = _associations(schema)
+    associations = services.table_associations(schema=schema)
     table = build_table(
         schema,
         page,
@@ -145,16 +145,6 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
     context |= {"page": page, "table": table, "users": users, "chips": query.chips(users)}
     context["associations"] = [(a, a.other_label(schema.key)) for a in associations]
     return context, 200
-
-
-def _associations(schema) -> list:
-    """The object's associations (cached like its schema), for their optional columns and
-    the filter panel's word on them; none when the API cannot say now: the table does
-    without them."""
-    try:
-        return services.association_list(object_key=schema.key)
-    except RecordsApiError:
-        return []
 
 
 @require_GET
