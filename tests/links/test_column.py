@@ -173,3 +173,35 @@ def test_the_layout_keeps_a_shown_association_column(api, prop, staff_client, st
     assert SHOWINGS in layout.order and SHOWINGS not in layout.hidden
     assert BUYERS in layout.hidden
     assert services.association_list(object_key=KEY)
+
+
+def test_our_own_link_shows_in_the_cell_at_once(api, prop, staff_client, staff_user):
+    show(staff_client, BUYERS)
+    html = staff_client.get(TABLE, headers=HTMX).content.decode()
+    url = unescape(re.search(r'id="links-loader"[^>]*hx-get="([^"]+)"', html).group(1))
+    record_id = re.findall(r"id=(\w+)", url)[0]
+    cells = {}
+    for _ in range(10):
+        answer = staff_client.get(url, headers=HTMX).content.decode()
+        cells |= cells_in(answer)
+        if 'id="links-loader"' not in answer:
+            break
+    place = f"links-{BUYER_ASSOCIATION}-{record_id}"
+    count = len(buyers_by_property(StoredContact.objects.first().location).get(record_id, ()))
+    linked = set(buyers_by_property(StoredContact.objects.first().location).get(record_id, ()))
+    contact = StoredContact.objects.exclude(id__in=linked).order_by("id").first()
+    association = next(a for a in services.association_list() if a.key == BUYER_ASSOCIATION)
+    services.relation_create_logged(
+        user=staff_user,
+        schema=prop,
+        record=services.record_get(schema=prop, record_id=record_id),
+        association=association,
+        other_id=contact.id,
+    )
+    before = calls(api)
+    again = cells_in(staff_client.get(url, headers=HTMX).content.decode())
+    assert again[place].startswith(f"{count + 1} linked: ")
+    assert calls(api) - before <= 1 + 2, "only that row's cell is asked again"
+    assert {k: v for k, v in again.items() if k != place} == {
+        k: v for k, v in cells.items() if k != place
+    }

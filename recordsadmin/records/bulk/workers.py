@@ -299,7 +299,12 @@ def _unlink(pacer: Pacer, item: BulkItem, change: RecordChange) -> ItemResult:
             if found is None:
                 raise NotFound("The link is gone already.")
             relation_id = found.id
-        pacer.call(services.relation_delete, relation_id=relation_id)
+        pacer.call(
+            services.relation_delete,
+            relation_id=relation_id,
+            association_id=linked.get("association_id", ""),
+            record_ids=(item.record_id, linked.get("other_id", "")),
+        )
     except NotFound:
         if resumed:
             return ItemResult(Outcome.DONE, "Removed by the call sent before.")

@@ -9,7 +9,8 @@ facet counts (counts.py), the cells are extras loaded after the table, never wha
 - each call runs at BACKGROUND priority (recordsadmin/client/budget.py) and waits at most
   RECORDS_COUNT_WAIT seconds for a place, else the rest are skipped (the page says so);
 - each row's relations and each linked record's name are cached for everyone for
-  RECORDS_FACET_CACHE_SECONDS: the same page seen again costs no call;
+  RECORDS_FACET_CACHE_SECONDS: the same page seen again costs no call (our own links and
+  unlinks drop the rows' cells: relations.links_forget);
 - one request makes at most RECORDS_LINKS_MAX_CALLS calls, RECORDS_COUNT_CONCURRENCY at a time
   (the first alone: refused, it stops the others); the cells past that bound are left for the
   next request, which the page makes itself (records/_links.html).
@@ -32,7 +33,7 @@ from recordsadmin.contract.limits import CONTACT
 
 from . import contacts, records
 from .counts import SKIPPED_MESSAGE, cached_call
-from .relations import association_list, relation_page
+from .relations import association_list, links_cache_key, relation_page
 from .schemas import cache_key, schema_get
 
 # How many linked records a cell names; the others are counted.
@@ -89,7 +90,7 @@ def table_associations(*, schema: Schema) -> list[Association]:
 
 
 def relations_key(association: Association, record_id: str) -> str:
-    return cache_key("links", f"{association.id}|{record_id}")
+    return links_cache_key(association.id, record_id)
 
 
 def name_key(object_key: str, record_id: str) -> str:
