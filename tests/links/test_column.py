@@ -101,12 +101,16 @@ def test_a_shown_column_loads_after_the_table_bounded_and_cached(api, prop, staf
     assert len(relation_reads) == 20 and all("skip" in s.query for s in relation_reads)
     assert 'id="links-loader"' in first and 'hx-swap-oob="true"' in first, "it asks again"
     done = cells_in(first)
-    # Keep asking, as the page does, until no loader comes back.
+    # Keep asking, as the page does (the new loader's address counts the rounds), until no
+    # loader comes back.
     answer = first
-    for _ in range(10):
-        if 'id="links-loader"' not in answer:
+    for round_number in range(1, 10):
+        loader = re.search(r'<div id="links-loader"[^>]*>', answer)
+        if loader is None:
             break
-        answer = staff_client.get(url, headers=HTMX).content.decode()
+        following = unescape(re.search(r'hx-get="([^"]+)"', loader.group(0)).group(1))
+        assert following.endswith(f"&round={round_number}")
+        answer = staff_client.get(following, headers=HTMX).content.decode()
         done |= cells_in(answer)
     assert 'id="links-loader"' not in answer
     assert len(done) == 25
@@ -133,6 +137,18 @@ def test_a_shown_column_loads_after_the_table_bounded_and_cached(api, prop, staf
     again = staff_client.get(url, headers=HTMX).content.decode()
     assert calls(api) == before and cells_in(again) == done
     assert 'id="links-loader"' not in again
+
+
+def test_the_page_stops_asking_after_its_rounds(api, prop, staff_client, settings):
+    """A cache that kept nothing would leave cells at every request: the rounds end it."""
+    show(staff_client, BUYERS)
+    html = staff_client.get(TABLE, headers=HTMX).content.decode()
+    url = unescape(re.search(r'id="links-loader"[^>]*hx-get="([^"]+)"', html).group(1))
+    settings.RECORDS_LINKS_MAX_CALLS = 3
+    assert 'id="links-loader"' in staff_client.get(f"{url}&round=11", headers=HTMX).content.decode()
+    last = staff_client.get(f"{url}&round=12", headers=HTMX).content.decode()
+    assert 'id="links-loader"' not in last and len(cells_in(last)) < 25
+    assert staff_client.get(f"{url}&round=x", headers=HTMX).status_code == 400
 
 
 def test_without_javascript_the_links_page_and_bad_requests(api, prop, staff_client):

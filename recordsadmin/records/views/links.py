@@ -8,6 +8,8 @@ background priority, cached, and at most RECORDS_LINKS_MAX_CALLS calls a request
 asks for the rest; an htmx request gets the cells out of band, each into its place.
 """
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -28,6 +30,10 @@ from .problems import shows_api_errors, wants_partial
 
 # A record id is 24 characters in the records API; anything much longer is no id of a row.
 MAX_ID = 64
+# How many times the page asks again for the cells left (`round`): a page of 100 rows and two
+# associations fits in fewer at the default bound, and a cache that keeps nothing (each request
+# starting over) cannot make the page ask for ever.
+MAX_ROUNDS = 12
 
 
 @require_GET
@@ -41,6 +47,10 @@ def record_links(request: HttpRequest, key: str) -> HttpResponse:
     ids = list(dict.fromkeys(i for i in request.GET.getlist("id") if 0 < len(i) <= MAX_ID))
     if not ids or len(ids) > MAX_PAGE_LIMIT:
         return HttpResponseBadRequest(f"Give from 1 to {MAX_PAGE_LIMIT} record ids.")
+    try:
+        round_number = max(0, int(request.GET.get("round", "0")))
+    except ValueError:
+        return HttpResponseBadRequest("round is a number.")
     layout = TableLayout.from_value(preference_get(user=request.user, name=preference_name(schema)))
     associations = shown_associations(layout, services.association_list(object_key=schema.key))
     found = services.link_cells(schema=schema, associations=associations, record_ids=ids)
@@ -63,8 +73,10 @@ def record_links(request: HttpRequest, key: str) -> HttpResponse:
         "rows": rows,
         "found": found,
         # Ask again for the cells left, while this request got somewhere and nothing failed.
-        "again": bool(found.left and found.calls and found.error is None),
+        "again": bool(found.left and found.calls and found.error is None)
+        and round_number < MAX_ROUNDS,
         "links_url": request.get_full_path(),
+        "next_url": request.path + "?" + urlencode({"id": ids, "round": round_number + 1}, True),
     }
     if wants_partial(request):
         return render(request, "records/_links.html", context)
