@@ -372,7 +372,7 @@ def bulk_link_preview(page: Page, site: Site) -> None:
     """The bulk link form: the association chosen, the picker's results, one picked, and
     the preview."""
     tick_two_rows(page, site)
-    page.get_by_role("button", name="Link selected to…").click()
+    page.get_by_role("button", name="Link to…").click()
     page.get_by_label("Link by").select_option(label="Buyer (contacts)")
     page.get_by_label("Search contacts").fill("a")
     page.get_by_role("radio").first.check()
