@@ -60,9 +60,7 @@ def test_link_selected_records_to_a_contact_then_revert(records_api, staff_clien
     before = {i: buyers(location, i) for i in ids}
 
     table = staff_client.get(LIST).content.decode()
-    assert (
-        '<button type="submit" name="action" value="link" class="button">Link to…' in table
-    )
+    assert '<button type="submit" name="action" value="link" class="button">Link to…' in table
     form = {"ids": ids, "query": "?", "action": "link"}
     first = staff_client.post(BULK, form).content.decode()
     assert '<select id="link-association" name="association"' in first
