@@ -73,8 +73,10 @@ redis:
 # The whole suite on SQLite, and the embedded API's tests again on PostgreSQL
 # (scripts/test-postgres sets up a cluster of its own when run as root with apt-get, and says so
 # when it cannot). The two share nothing (each has its own data folder, database and ports) and
-# spend much of their time waiting on servers and the browser, so on two cores they run at
-# once, the PostgreSQL run's output kept and shown after pytest's; then the tests marked
+# spend much of their time waiting on servers and the browser, so they run at once, the SQLite
+# suite in two pytest-xdist workers (each with its own data folder, tests/settings.py; a module's
+# tests stay in one worker, so its fixtures are made once), the PostgreSQL run's output kept
+# and shown after pytest's; then the tests marked
 # `timing` (tests/conftest.py: rate windows, the fleet, the breaker...) run on each database on
 # their own, one after the other, so that no busy core decides them. Any run failing fails the
 # target, after all have run.
@@ -82,7 +84,7 @@ test: $(VENV)/.installed chromium redis
 	@log="$$(mktemp -t recordsadmin-test-postgres.XXXXXX)"; \
 	echo "== the suite on SQLite, and beside it scripts/test-postgres (its output follows)"; \
 	scripts/test-postgres -m "not timing" >"$$log" 2>&1 & postgres=$$!; \
-	status=0; $(PY) -m pytest -m "not timing" || status=$$?; \
+	status=0; $(PY) -m pytest -m "not timing" -n 2 --dist loadscope || status=$$?; \
 	wait $$postgres || status=$$?; \
 	echo; echo "== scripts/test-postgres"; cat "$$log"; rm -f "$$log"; \
 	echo; echo "== tests marked timing, on SQLite, then on PostgreSQL"; \

@@ -1,6 +1,6 @@
 """How fast the embedded API's search answers, at 10,000 and 100,000 records.
 
-    .venv/bin/python bench/sandbox_search.py [--records 10000 100000] [--runs 30]
+    .venv/bin/python bench/sandbox_search.py [--records 10000 100000] [--runs 30] [--held 20]
 
 Each size gets a fresh temporary SQLite file (the default database), migrated (so with the
 text index), with one object of N property records written by bulk_create. Each search is timed
@@ -8,6 +8,8 @@ calling `run_search` directly (parsing included) and through the whole Django st
 test client (middleware, token, JSON; no socket; the rate limit off), then directly again after
 `ensure_property_indexes` made an index per sortable property. Prints the median and the
 95th percentile in milliseconds. A search that fails over HTTP stops the run with its answer.
+With --held K, search lags behind writes (SANDBOX_SEARCH_LAG) and K random records were
+written a moment ago: search answers from their snapshots (their price before the write).
 
 With DATABASE_URL=postgres://... it runs on PostgreSQL instead, in a database of its own that
 it creates on that server beside the one named (the role needs CREATEDB) and drops at the end.
@@ -159,6 +161,36 @@ def load(n: int, rng: random.Random):
     return obj, token
 
 
+def hold_back(obj, k: int) -> None:
+    """k random records written a moment ago: search still shows them as their snapshots do,
+    with the price they had before (recordsadmin/sandbox/lag.py)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from recordsadmin.sandbox.models import Record, SearchSnapshot
+
+    settings.SANDBOX_SEARCH_LAG = 3600
+    now = timezone.now()
+    snapshots = [
+        SearchSnapshot(
+            id=record.id,
+            location_id=record.location_id,
+            object=obj,
+            existed=True,
+            properties={**record.properties, "price": 100_000 + i},
+            search_text=record.search_text,
+            owner=record.owner,
+            followers=record.followers,
+            version=record.version,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            written_at=now,
+        )
+        for i, record in enumerate(Record.objects.filter(object=obj).order_by("?")[:k])
+    ]
+    SearchSnapshot.objects.bulk_create(snapshots)
+
+
 def scenarios(n: int, obj) -> dict[str, dict]:
     """name -> GET parameters (or a POST body under "post")."""
     from recordsadmin.sandbox.models import Record
@@ -171,6 +203,8 @@ def scenarios(n: int, obj) -> dict[str, dict]:
         "first page, default sort": {},
         "text query, common word": {"query": "maple"},
         "text query, one record": {"query": rare},
+        "scoped query, common word (address:maple)": {"query": "address:maple"},
+        "scoped query, one record (name:...)": {"query": f"name:{rare}"},
         "filter status=active + price range": {
             "properties.status": "active",
             "properties.price[gte]": "300000",
@@ -237,6 +271,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--held", type=int, default=0, help="records written within the lag")
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="recordsadmin-bench-")
@@ -261,6 +296,9 @@ def main() -> None:
             began = time.perf_counter()
             obj, token = load(n, random.Random(n))
             print(f"N = {n:,} records (loaded in {time.perf_counter() - began:.1f} s)")
+            if args.held:
+                hold_back(obj, args.held)
+                print(f"  {args.held} of them written within the search lag")
             if connection.vendor == "postgresql":
                 # What autovacuum does soon after a bulk load; without a visibility map
                 # PostgreSQL cannot count from an index alone.

@@ -322,6 +322,11 @@ GHL_BACKOFF_BASE = env_float("GHL_BACKOFF_BASE", 0.25)
 GHL_BACKOFF_CAP = env_float("GHL_BACKOFF_CAP", 4.0)
 # The currency of MONETORY values that say "default" (the location's own currency).
 RECORDS_CURRENCY = os.environ.get("RECORDS_CURRENCY", "USD").strip().upper() or "USD"
+# How long the records API's search may lag behind a write (seconds): for this long after a
+# person's own write the table shows it as written, marked, until search shows it too
+# (services/catching_up.py). The real service is reported to take a few seconds; 0 turns the
+# marks off.
+RECORDS_SEARCH_LAG_SECONDS = env_float("RECORDS_SEARCH_LAG_SECONDS", 5)
 
 # The embedded records API (recordsadmin/sandbox).
 SANDBOX_LOCATION_ID = os.environ.get("SANDBOX_LOCATION_ID", "")
@@ -336,6 +341,10 @@ SANDBOX_RATE_LIMIT = os.environ.get("SANDBOX_RATE_LIMIT", "100/10s")
 # Milliseconds the embedded API waits before each answer: the real service's answer time, for
 # benchmarks (bench/people_during_job.py --api-delay); 0 answers at once.
 SANDBOX_LATENCY_MS = env_float("SANDBOX_LATENCY_MS", 0)
+# Seconds for which the embedded API's search still shows a record as it was before a write
+# (create: not found yet; update: old values; delete: still found), while a read by id is
+# current, as the real service's search lags (docs/records-api.md); 0 answers at once.
+SANDBOX_SEARCH_LAG = env_float("SANDBOX_SEARCH_LAG", 2)
 
 # htmx waits a little longer than the server's own deadline, so the server's answer (a page
 # that says what went wrong) always arrives before htmx gives up (docs/reliability.md item 40).

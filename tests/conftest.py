@@ -25,6 +25,8 @@ TIMING = (
     "tests/records/test_breaker.py",
     "tests/bulk/test_rate_limit.py",
     "tests/bulk/test_pacing.py",
+    # Deadlines and timeouts, each bounded by a fraction of a second.
+    "tests/records/test_api_faults.py",
 )
 
 

@@ -10,9 +10,20 @@ import tempfile
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 os.environ["DJANGO_HTTPS"] = "0"
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
-os.environ.setdefault("RECORDSADMIN_DATA_DIR", tempfile.mkdtemp(prefix="recordsadmin-tests-"))
+# A folder of the run's own for the test database, the demo's credentials file and the collected
+# files; with pytest-xdist each worker has its own (the workers inherit the controller's
+# environment, so a folder the controller chose would be shared by all of them).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["RECORDSADMIN_DATA_DIR"] = tempfile.mkdtemp(
+        prefix=f"recordsadmin-tests-{os.environ['PYTEST_XDIST_WORKER']}-"
+    )
+else:
+    os.environ.setdefault("RECORDSADMIN_DATA_DIR", tempfile.mkdtemp(prefix="recordsadmin-tests-"))
 # Tests that exercise the rate limit turn it on for themselves.
 os.environ.setdefault("SANDBOX_RATE_LIMIT", "off")
+# Search is consistent at once, except in the tests of its lag, which turn it on themselves.
+os.environ["SANDBOX_SEARCH_LAG"] = "0"
+os.environ["RECORDS_SEARCH_LAG_SECONDS"] = "0"
 for name in ("GHL_TOKEN", "GHL_LOCATION_ID", "GHL_API_URL"):
     os.environ.pop(name, None)
 

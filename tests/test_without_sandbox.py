@@ -70,10 +70,10 @@ def test_the_dashboard_starts_and_serves_its_pages_without_the_embedded_api(env)
         assert health.status_code == 200
         assert health.json()["database"] is True
         assert health.json()["records_api"]["ok"] is False  # nobody answers there
-        login = requests.get(f"{base}/accounts/login/", timeout=10)
+        login = requests.get(f"{base}/accounts/login/", timeout=60)
         assert login.status_code == 200 and "Sign in" in login.text
         # The embedded API is not served: its public OpenAPI document is not there.
-        spec = requests.get(f"{base}/sandbox/openapi.json", timeout=10, allow_redirects=False)
+        spec = requests.get(f"{base}/sandbox/openapi.json", timeout=60, allow_redirects=False)
         assert spec.status_code != 200
     finally:
         server.terminate()
@@ -83,7 +83,7 @@ def test_the_dashboard_starts_and_serves_its_pages_without_the_embedded_api(env)
 def _first_answer(url: str) -> requests.Response:
     for _ in range(100):
         try:
-            return requests.get(url, timeout=10)
+            return requests.get(url, timeout=60)
         except requests.ConnectionError:
             time.sleep(0.1)
     raise AssertionError(f"nothing answers at {url}")

@@ -37,6 +37,8 @@ MAX_PLACEHOLDER_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 2000
 # The <name> part of an object key, a field key or an association key (letters, digits, _).
 MAX_KEY_LENGTH = 100
+KEY_NAME = re.compile(r"[A-Za-z0-9_]+")
+KEY_NAME_RULE = "letters, digits and _ only (no spaces)"
 
 # Associations link a custom object to another one or to contacts; relations link two records.
 CONTACT = "contact"

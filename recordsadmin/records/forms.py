@@ -291,3 +291,35 @@ class RecordForm(forms.Form):
     @property
     def carry_field(self):
         return self[CARRY] if CARRY in self.fields else None
+
+
+class QuickRecordForm(RecordForm):
+    """The short form that creates a record to link it at once (the record page's related
+    records): only the fields the object requires, and its primary display field, made as
+    the record form makes them. `auto_id` keeps its ids apart from the page's other forms."""
+
+    def __init__(self, data=None, *, schema: Schema, **kwargs):
+        super().__init__(data, schema=schema, users=None, **kwargs)
+        keep = set(schema.required) | {schema.primary_display_key}
+        for key in [k for k in self.property_keys if k not in keep]:
+            del self.fields[key]
+        self.read_only_fields = []
+
+
+class ContactForm(forms.Form):
+    """A new contact to link: a name or an email, at least one."""
+
+    first_name = forms.CharField(label="First name", max_length=100, required=False)
+    last_name = forms.CharField(label="Last name", max_length=100, required=False)
+    email = forms.EmailField(label="Email", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not any(data.get(k) for k in ("first_name", "last_name", "email")):
+            raise forms.ValidationError("Give the contact a name or an email.")
+        return data
+
+    def describe_errors(self) -> None:
+        for key, errors in self.errors.items():
+            if key in self.fields and errors:
+                self.fields[key].widget.attrs["aria-describedby"] = f"{self[key].auto_id}_error"

@@ -14,12 +14,17 @@ from django.utils import timezone
 
 class Record(models.Model):
     """Holds the permissions on records (`records.view_record`, `add_`, `change_`,
-    `delete_`, `export_`); it has no table, since records live in the records API."""
+    `delete_`, `export_`) and on their objects' schemas (`records.manage_schema`: the schema
+    editor's objects, fields, folders and associations); it has no table, since records live
+    in the records API."""
 
     class Meta:
         managed = False
         default_permissions = ("view", "add", "change", "delete")
-        permissions = [("export_record", "Can export records")]
+        permissions = [
+            ("export_record", "Can export records"),
+            ("manage_schema", "Can change objects, their fields, folders and associations"),
+        ]
 
     def __str__(self) -> str:
         return "records"

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 
 from recordsadmin.client.domain import Filter, FilterGroup, Schema, Sort, User
+from recordsadmin.contract import textquery
 from recordsadmin.contract.datatypes import Value, rule
 from recordsadmin.contract.limits import (
     CREATED_AT,
@@ -180,8 +181,8 @@ class ListQuery:
         """The active search and filters, one chip each ({"text", "link", "id"}: the link asks
         the same question without it), and the builder's groups as {"label", "chips"}."""
         found = []
-        if self.q:
-            found.append({"text": f"Text “{self.q}”", "link": self.params(q="", page=1)})
+        if chip := self._text_chip():
+            found.append({"text": chip, "link": self.params(q="", page=1)})
         for kind, state in self._types():
             for text, rest in kind.filter_chips(state):
                 chosen = {k: v for k, v in self.chosen.items() if k != kind.field.key}
@@ -195,6 +196,28 @@ class ListQuery:
         for number, chip in enumerate(_flat(found), 1):
             chip["id"] = f"chip-{number}"
         return found
+
+    @functools.cached_property
+    def text_query(self) -> textquery.TextQuery:
+        """The search text as the records API reads it: plain, or scoped to one searchable
+        field when it starts with that field's key and a colon (`address:oak`)."""
+        return textquery.read(self.q, search_keys(self.schema))
+
+    def search_fields(self) -> list[dict]:
+        """The fields the search box suggests for a scoped search (static/js/search_suggest.js):
+        key and name, in schema order."""
+        keys = search_keys(self.schema)
+        return [{"key": f.key, "name": f.name} for f in self.schema.fields if f.key in keys]
+
+    def _text_chip(self) -> str:
+        """What the search text asks, in words; "" when it asks nothing (a key and no value)."""
+        asked = self.text_query
+        if not asked.key:
+            return f"Text “{self.q}”" if self.q else ""
+        if not asked.text:
+            return ""
+        f = self.schema.field(asked.key)
+        return f"{f.name if f else asked.key} contains “{asked.text}”"
 
     def _condition_chips(self) -> list[dict]:
         conditions = self.conditions
@@ -300,6 +323,14 @@ class ListQuery:
     def cleared(self) -> str:
         """The same sort and page size with no search or filters."""
         return self.params(q="", chosen={}, owner="", conditions=Conditions(), page=1)
+
+
+def search_keys(schema: Schema) -> tuple[str, ...]:
+    """The keys a search text can be scoped to: the searchable fields, or the primary display
+    field when none are (the records API searches that one then, docs/records-api.md)."""
+    if schema.searchable:
+        return schema.searchable
+    return (schema.primary_display_key,) if schema.primary_display_key else ()
 
 
 def _flat(chips: list[dict]):

@@ -52,6 +52,22 @@ def last_own_change_get(*, user, object_key: str, record_id: str) -> RecordChang
     )
 
 
+def last_own_link_get(*, user, object_key: str, record_id: str, unlink: bool = False):
+    """The user's latest finished link (or unlink) of this record: the one a page just made,
+    whose Undo it offers."""
+    return (
+        RecordChange.objects.filter(
+            user=user,
+            object_key=object_key,
+            record_id=record_id,
+            action=Action.UNLINK if unlink else Action.LINK,
+            outcome=Outcome.OK,
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
 def deleted_change_get(*, object_key: str, record_id: str) -> RecordChange | None:
     """The last successful delete of this record through the dashboard, with its snapshot."""
     return (

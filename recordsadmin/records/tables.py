@@ -37,6 +37,7 @@ from recordsadmin.contract.datatypes import DataType
 from recordsadmin.records import fieldtypes, formatting
 from recordsadmin.records.formatting import esc, html_of
 from recordsadmin.records.query import ListQuery
+from recordsadmin.records.services import Mark
 
 # Every column reads the whole record; the accessor names the id, which every record has.
 RECORD = tables.A("id")
@@ -287,6 +288,12 @@ def _is_status(column: RecordColumn) -> bool:
     return isinstance(column, FieldColumn) and column.field.data_type == DataType.SINGLE_OPTIONS
 
 
+def _searched(column: RecordColumn, key: str) -> bool:
+    """Whether the search text is looked for in the column: a field's, and the one a scoped
+    search names."""
+    return isinstance(column, FieldColumn) and (not key or column.key == key)
+
+
 def _td(
     column: RecordColumn,
     cards: list[RecordColumn],
@@ -325,10 +332,12 @@ class RecordTable(tables.Table):
         layout: TableLayout,
         choices: list[dict],
         edit_link: str = "",
+        marks: Mapping[str, Mark] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(data, **kwargs)
         self.query = query
+        self.marks = marks or {}
         self.layout = layout
         # The column chooser's lines: every column but the select box and the primary one.
         self.choices = choices
@@ -344,13 +353,15 @@ class RecordTable(tables.Table):
         ]
         cards = shown[:CARD_FIELDS]
         status = next((c for c in shown if _is_status(c)), None)
-        # The search text is marked in the fields' cells (formatting.highlighter).
-        mark = formatting.highlighter(query.q)
+        # The search text is marked in the fields' cells (formatting.highlighter); a scoped
+        # search's value (`address:oak`) in its field's cells only.
+        asked = query.text_query
+        mark = formatting.highlighter(asked.text)
         self.cells = [
             (
                 b.column,
                 _td(b.column, cards, status, editable=editable),
-                mark if isinstance(b.column, FieldColumn) else None,
+                mark if _searched(b.column, asked.key) else None,
             )
             for b in self.columns
         ]
@@ -401,23 +412,38 @@ class RecordTable(tables.Table):
 
     def tr_html(self, record: Record) -> str:
         """A row: focusable for the keyboard (static/js/table.js moves between rows), with
-        its record's edit page (`e`) when the user may edit."""
-        edit = ""
-        if self.edit_before:
+        its record's edit page (`e`) when the user may edit, and the mark of the user's own
+        recent write to it (a deleted record has no edit page any more)."""
+        edit, mark = "", self.marks.get(record.id)
+        if mark:
+            edit = f' class="row--{mark.value}"'
+        if self.edit_before and mark != Mark.DELETED:
             href = self.edit_before + quote(record.id, safe="") + self.edit_after
             # Where a cell's editor is: the field's key takes the place of FIELD.
             cell = self.cell_before + quote(record.id, safe="") + self.cell_after
-            edit = f' data-edit="{esc(href)}" data-cell="{esc(cell)}"'
+            edit += f' data-edit="{esc(href)}" data-cell="{esc(cell)}"'
         return f'<tr tabindex="-1"{edit}>{self.row_html(record)}</tr>\n'
 
     def row_html(self, record: Record) -> SafeString:
-        """A row's cells, each its column's cell in a <td> of the column's class."""
-        return html_of(
-            "".join(
-                f"{td}{mark(c.cell(record)) if mark else c.cell(record)}</td>"
-                for c, td, mark in self.cells
+        """A row's cells, each its column's cell in a <td> of the column's class; a marked
+        row says its mark before its first value, where a long value cut short cannot hide it
+        (a deleted one has no checkbox)."""
+        mark = self.marks.get(record.id)
+        if mark is None:
+            return html_of(
+                "".join(
+                    f"{td}{high(c.cell(record)) if high else c.cell(record)}</td>"
+                    for c, td, high in self.cells
+                )
             )
-        )
+        cells, badge = [], f'<span class="row-mark row-mark--{mark.value}">{mark.label}</span> '
+        for c, td, high in self.cells:
+            if isinstance(c, SelectColumn):
+                cells.append(f"{td}{'' if mark == Mark.DELETED else c.cell(record)}</td>")
+                continue
+            cells.append(f"{td}{badge}{high(c.cell(record)) if high else c.cell(record)}</td>")
+            badge = ""
+        return html_of("".join(cells))
 
 
 def build_table(
@@ -430,13 +456,15 @@ def build_table(
     editable: bool = False,
     layout: TableLayout | None = None,
     associations: Iterable[Association] = (),
+    marks: Mapping[str, Mark] | None = None,
 ) -> RecordTable:
     """The primary display field first, then the other fields, owner and updated, as the
     user's `layout` orders and shows them (by default: all, in schema order), then a column
     per association of `associations`, hidden until the user shows it (each costs calls:
     services/links.py); a checkbox column first when rows can be `selectable` for bulk
     work; each row knows its edit page when `editable`. Ordered as `query` sorts, one page
-    of `page.per_page` rows."""
+    of `page.per_page` rows. `marks` are the rows the user's own recent writes changed,
+    while search catches up with them (services/catching_up.py)."""
     layout = layout or TableLayout()
     columns: list[tuple[str, RecordColumn]] = []
     if selectable:
@@ -465,6 +493,7 @@ def build_table(
         layout=layout,
         choices=choices,
         edit_link=edit,
+        marks=marks or {},
         extra_columns=columns,
         order_by=_order_by(columns, query),
         attrs={**RecordTable.Meta.attrs, "class": f"records-table records-table--{layout.density}"},

@@ -1,7 +1,18 @@
 from django.urls import path
 
-from recordsadmin.records.views import browse, bulk, cells, editing, links, saved, transfer, undo
+from recordsadmin.records.views import (
+    browse,
+    bulk,
+    cells,
+    editing,
+    links,
+    saved,
+    schema,
+    transfer,
+    undo,
+)
 from recordsadmin.records.views import facets as counts
+from recordsadmin.records.views import related as linked
 
 app_name = "records"
 
@@ -57,6 +68,70 @@ urlpatterns = [
         "objects/<str:key>/<str:record_id>/undo/<int:change_id>/",
         undo.record_undo,
         name="record_undo",
+    ),
+    # The schema editor (views/schema.py).
+    path("schema/", schema.schema_objects, name="schema_objects"),
+    path("schema/new/", schema.object_create, name="schema_object_create"),
+    path("schema/<str:key>/", schema.schema_object, name="schema_object"),
+    path("schema/<str:key>/edit/", schema.object_edit, name="schema_object_edit"),
+    path("schema/<str:key>/fields/new/", schema.field_create, name="schema_field_create"),
+    path("schema/<str:key>/fields/<str:field_key>/", schema.field_edit, name="schema_field_edit"),
+    path(
+        "schema/<str:key>/fields/<str:field_key>/delete/",
+        schema.field_delete,
+        name="schema_field_delete",
+    ),
+    path("schema/<str:key>/folders/new/", schema.folder_create, name="schema_folder_create"),
+    path(
+        "schema/<str:key>/folders/<str:folder_id>/",
+        schema.folder_rename,
+        name="schema_folder_rename",
+    ),
+    path(
+        "schema/<str:key>/folders/<str:folder_id>/delete/",
+        schema.folder_delete,
+        name="schema_folder_delete",
+    ),
+    path(
+        "schema/<str:key>/associations/new/",
+        schema.association_create,
+        name="schema_association_create",
+    ),
+    path(
+        "schema/<str:key>/associations/<str:association_id>/",
+        schema.association_edit,
+        name="schema_association_edit",
+    ),
+    path(
+        "schema/<str:key>/associations/<str:association_id>/delete/",
+        schema.association_delete,
+        name="schema_association_delete",
+    ),
+    # A record's related records (views/related.py).
+    path(
+        "objects/<str:key>/<str:record_id>/related/<str:association_id>/",
+        linked.related_section,
+        name="related_section",
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/related/<str:association_id>/link/",
+        linked.related_link,
+        name="related_link",
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/related/<str:association_id>/new/",
+        linked.related_new,
+        name="related_new",
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/related/<str:association_id>/<str:other_id>/unlink/",
+        linked.related_unlink,
+        name="related_unlink",
+    ),
+    path(
+        "objects/<str:key>/<str:record_id>/relink/<int:change_id>/",
+        linked.related_undo,
+        name="related_undo",
     ),
     path("objects/<str:key>/", browse.record_list, name="record_list"),
     path("objects/<str:key>/<str:record_id>/", browse.record_detail, name="record_detail"),

@@ -13,8 +13,13 @@ class SandboxConfig(AppConfig):
         from . import signals  # noqa: PLC0415
         from .indexing import after_migrate  # noqa: PLC0415
         from .ratelimit import current_rate  # noqa: PLC0415
+        from .search import after_migrate as reindex_after_migrate  # noqa: PLC0415
 
         # A bad SANDBOX_RATE_LIMIT stops the server at start, not at its first API call.
         current_rate()
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="sandbox_after_migrate")
+        # After the text index is made, so that the index follows the texts written again.
+        post_migrate.connect(
+            reindex_after_migrate, sender=self, dispatch_uid="sandbox_reindex_after_migrate"
+        )
         signals.connect()

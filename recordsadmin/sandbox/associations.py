@@ -7,7 +7,6 @@ object) whichever order the call named the records in. Deleting an association d
 relations; deleting a record or an object deletes theirs (views.py, the cascade of the models).
 """
 
-import re
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from recordsadmin.contract.limits import (
     CONTACT,
     CUSTOM_OBJECT_PREFIX,
     DEFAULT_PAGE_LIMIT,
+    KEY_NAME,
     MAX_KEY_LENGTH,
     MAX_LABEL_LENGTH,
     MAX_PAGE_LIMIT,
@@ -31,7 +31,7 @@ from .search import INTEGER, MAX_OFFSET
 from .serializers import association_json, relation_json
 from .views import get_object, only, string, within
 
-_NAME = re.compile(r"[A-Za-z0-9_]+")
+_NAME = KEY_NAME
 
 ASSOCIATION_CREATE_KEYS = {
     "locationId",

@@ -314,3 +314,35 @@ class Relation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_record_id} <-> {self.second_record_id} ({self.association_id})"
+
+
+class SearchSnapshot(models.Model):
+    """A record as search still shows it for SANDBOX_SEARCH_LAG seconds after a write to it,
+    as the real service's search does (lag.py, docs/records-api.md). The columns search reads
+    are named as on Record, so that one search condition applies to both tables.
+
+    `id` is the record's (no foreign key: a deleted record keeps its snapshot); `existed`
+    false means the record did not exist before the write (search does not find it yet).
+    """
+
+    id = models.CharField(primary_key=True, max_length=64)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    object = models.ForeignKey(ObjectSchema, on_delete=models.CASCADE, related_name="+")
+    existed = models.BooleanField()
+    properties = models.JSONField(default=dict)
+    search_text = models.TextField(blank=True, default="")
+    owner = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    followers = models.JSONField(default=list)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    # The last write to the record: search shows this snapshot until `written_at` + the lag.
+    written_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["object", "written_at"], name="sandbox_snapshot_written"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} as of {self.written_at}"

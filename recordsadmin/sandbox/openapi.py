@@ -50,6 +50,15 @@ TEXT = {"type": "string", "pattern": NO_NUL}
 # Not empty nor only whitespace (what `str.strip()` removes), and no NUL.
 FILLED = {"type": "string", "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
 QUERY = {**TEXT, "maxLength": MAX_QUERY_LENGTH}
+# What the text query of record search means (recordsadmin/contract/textquery.py).
+RECORD_QUERY = (
+    "Part of a searchable property's text, in any letter case. `key:value` (the bare key of a "
+    "searchable property, in any case, then a colon) looks for value in that property only: "
+    "`address:oak`. The value is everything after the first colon, trimmed; quotes are no "
+    "syntax and are looked for like any other character. A key that is not a searchable "
+    "property (unknown, or a field that is not searchable) is not refused: the whole query, "
+    "key and colon included, is searched as plain text. The length limit counts the whole query."
+)
 # A name people read (a label), as sent: not blank, at most MAX_LABEL_LENGTH characters.
 LABEL = {**FILLED, "maxLength": MAX_LABEL_LENGTH}
 DESCRIPTION = {**TEXT, "maxLength": MAX_DESCRIPTION_LENGTH, "nullable": True}
@@ -720,7 +729,7 @@ SCHEMAS = {
             "locationId": TEXT,
             "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
             "pageLimit": PAGE_LIMIT,
-            "query": {**QUERY, "nullable": True},
+            "query": {**QUERY, "nullable": True, "description": RECORD_QUERY},
             "filters": {
                 "type": "array",
                 "nullable": True,
@@ -1118,7 +1127,7 @@ PATHS = {
             parameters=[
                 ID_OR_KEY,
                 LOCATION,
-                _query("query", QUERY),
+                _query("query", QUERY, RECORD_QUERY),
                 _query("limit", PAGE_LIMIT),
                 _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
                 _query(
@@ -1242,6 +1251,14 @@ PATHS = {
     **ASSOCIATION_PATHS,
     **CONTACT_PATHS,
 }
+
+# The search calls' answers lag behind writes (lag.py), as the real service's do.
+for _search in PATHS["/objects/{idOrKey}/records/search"].values():
+    _search["description"] = (
+        f"{_search.get('description', '')} Eventually consistent, as the real service's "
+        "search: for SANDBOX_SEARCH_LAG seconds after a create, update or delete, search "
+        "(records and total) answers as before it; a read by id is current at once."
+    ).strip()
 
 SPEC = {
     "openapi": "3.0.3",

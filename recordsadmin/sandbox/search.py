@@ -24,15 +24,19 @@ last in both directions; every order ends with the record id, in the first key's
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import F, Q
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.expressions import Expression
+from django.db.models.functions import StrIndex, Substr
 from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThan
 from django.http import QueryDict
 
+from recordsadmin.contract import textquery
 from recordsadmin.contract.datatypes import (
     COMPARISONS,
     EQ,
@@ -57,10 +61,10 @@ from recordsadmin.contract.limits import (
     UPDATED_AT,
 )
 
-from . import fieldtypes, indexing
+from . import fieldtypes, indexing, lag
 from .errors import SearchInvalid
 from .expressions import LOOKUPS, PropertyValue, WithoutIndex
-from .models import Field, ObjectSchema, Record
+from .models import Field, ObjectSchema, Record, SearchSnapshot
 
 # Far past any real page; it keeps OFFSET inside a 64-bit integer on every database.
 MAX_OFFSET = 1_000_000_000
@@ -116,6 +120,9 @@ class SearchRequest:
     """One question to `run_search`, whichever form it came in. `filters` are ANDed."""
 
     query: str = ""
+    # `query` as search reads it: the text, and the searchable property it is scoped to
+    # (None: all of `query` is plain text).
+    text: textquery.TextQuery | None = None
     filters: list = dataclasses.field(default_factory=list)
     sort: list[SortKey] = dataclasses.field(default_factory=lambda: list(DEFAULT_SORT))
     limit: int = DEFAULT_PAGE_LIMIT
@@ -181,8 +188,10 @@ def parse_get(obj: ObjectSchema, params: QueryDict) -> SearchRequest:
         sort = [_sort_key(schema, sort_by, order, "sortOrder", bare_keys=False)]
     else:
         raise SearchInvalid(f"Unknown field in sortBy: {sort_by}", "sortBy")
+    query = _query(query)
     return SearchRequest(
-        query=_query(query),
+        query=query,
+        text=_text_query(obj, query),
         filters=filters,
         sort=sort,
         limit=_integer(params.get("limit", DEFAULT_PAGE_LIMIT), "limit", 1, MAX_PAGE_LIMIT),
@@ -211,8 +220,10 @@ def parse_post(obj: ObjectSchema, body: dict) -> SearchRequest:
     filters = _post_filters(schema, _or_default(body, "filters", []), "filters", depth=0)
     _check_size(filters)
     search_after = _search_after(body.get("searchAfter"))
+    query = _query(query)
     return SearchRequest(
-        query=_query(query),
+        query=query,
+        text=_text_query(obj, query),
         filters=filters,
         sort=_post_sort(schema, _or_default(body, "sort", [])),
         limit=page_limit,
@@ -234,6 +245,14 @@ def _query(query: str) -> str:
     if len(query) > MAX_QUERY_LENGTH:
         raise SearchInvalid(f"query must be at most {MAX_QUERY_LENGTH} characters.", "query")
     return query.strip()
+
+
+def _text_query(obj: ObjectSchema, query: str) -> textquery.TextQuery:
+    """`key:value` is scoped to the searchable property `key`; any other query is plain text
+    (contract/textquery.py says what is assumed of the real service)."""
+    if ":" not in query:  # no key to look up: the object's fields are not read again
+        return textquery.TextQuery(query)
+    return textquery.read(query, [key for key, _ in _searchable(obj)])
 
 
 def _integer(value: Any, name: str, low: int, high: int, *, text: bool = True) -> int:
@@ -406,24 +425,54 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
     holds. A page past DEEP_OFFSET is found as ids first, and a page past the middle by
     walking the order backwards from the end, so that the database skips over narrow
     (key, id) pairs and as few as it can.
+    While search lags behind writes (lag.py), records written within the lag are answered as
+    their snapshots show them: `_with_snapshots`.
     Raises SearchInvalid for a searchAfter cursor that cannot be placed.
     """
-    matches = Record.objects.filter(object=obj)
-    text = req.query.lower()
-    if text:
-        # search_text is lower-cased when written; Django escapes LIKE's wildcards.
-        matches = matches.filter(search_text__contains=text)
-    if req.filters:
-        matches = matches.filter(_and(req.filters))
+    held = lag.held_back(obj)
+    matches = _matching(obj, Record.objects.filter(object=obj), req)
+    text = _asked(req).text.lower()
     # The index finds candidates; the LIKE above stays what a match is. It is asked only for
     # a rare text: reading a common one's candidates one by one is slower than a scan.
     pays = indexing.text_index_pays(text)
     indexed = matches.filter(indexing.InTextIndex(text)) if pays else None
     total = (matches if indexed is None else indexed).count()
+    if held:
+        # The held records are counted and taken off, not excluded from the count: NOT IN
+        # would have the database test every record rather than count an index.
+        total -= matches.filter(pk__in=held).count()
+        matches = matches.exclude(pk__in=held)
+        indexed = indexed.exclude(pk__in=held) if indexed is not None else None
+        return _with_snapshots(obj, req, matches, total, indexed, held)
     if total == 0 or req.offset >= total:
         return [], total
+    return _page(obj, req, matches, total, indexed), total
 
+
+def _asked(req: SearchRequest) -> textquery.TextQuery:
+    """The request's text query: plain text, or a value within one property (`key:value`)."""
+    return req.text or textquery.TextQuery(req.query)
+
+
+def _matching(obj: ObjectSchema, records: QuerySet, req: SearchRequest) -> QuerySet:
+    """`records` (or their snapshots) narrowed to the request's text query and filters."""
+    asked = _asked(req)
+    text = asked.text.lower()
+    if text:
+        # search_text is lower-cased when written; Django escapes LIKE's wildcards.
+        records = records.filter(search_text__contains=text)
+        if asked.key:
+            records = records.filter(_in_field(obj, asked.key, text))
+    if req.filters:
+        records = records.filter(_and(req.filters))
+    return records
+
+
+def _page(
+    obj: ObjectSchema, req: SearchRequest, matches: QuerySet, total: int, indexed
+) -> list[Record]:
     keys = _order_keys(req.sort)
+    text = _asked(req).text.lower()
     page, offset, limit, backwards = matches, req.offset, req.limit, False
     if req.search_after:
         page = page.filter(_after_cursor(obj, keys, req.search_after))
@@ -433,7 +482,7 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
         offset = total - offset - limit
     # When few records match, SQLite does better to scan and sort them than to walk a whole
     # (object, created_at, id) index looking for them: the matches tell which case this is.
-    selective = (req.query or req.filters) and total < SCAN_RATIO * (offset + limit)
+    selective = (text or req.filters) and total < SCAN_RATIO * (offset + limit)
     if selective and indexed is not None:
         page = page.filter(indexing.InTextIndex(text))
     order = [_ordering(*key, reverse=backwards, bypass_index=selective) for key in keys]
@@ -442,7 +491,74 @@ def run_search(obj: ObjectSchema, req: SearchRequest) -> tuple[list[Record], int
         ids = list(window.values_list("pk", flat=True))
         window = Record.objects.filter(pk__in=ids).order_by(*order)
     records = list(window)
-    return records[::-1] if backwards else records, total
+    return records[::-1] if backwards else records
+
+
+def _with_snapshots(
+    obj: ObjectSchema, req: SearchRequest, matches: QuerySet, total: int, indexed, held: list
+) -> tuple[list[Record], int]:
+    """The page and total while some records are held back: the other records that match
+    (`matches`, `total`) and the snapshots of the held ones that match, in one order.
+
+    The snapshots are few (the writes of the last seconds), so they are read whole and merged
+    in Python. With k of them matching, the page's records come from the other records'
+    positions offset - k to offset + limit: one page query, as without the lag.
+    """
+    keys = _order_keys(req.sort)
+    names = {f"_k{i}": expr for i, (expr, _, _) in enumerate(keys)}
+    before = _matching(obj, lag.snapshots(obj, held), req)
+    others_total = total
+    total += before.count()
+    if req.search_after:
+        # The total counts every match; the page only those after the cursor.
+        before = before.filter(_after_cursor(obj, keys, req.search_after))
+    found = {s.pk: s for s in before}
+    if not found:
+        if others_total == 0 or req.offset >= others_total:
+            return [], total
+        return _page(obj, req, matches, others_total, indexed), total
+    if req.offset >= total:
+        return [], total
+    start = max(0, req.offset - len(found))
+    wide = dataclasses.replace(req, offset=start, limit=req.limit + req.offset - start)
+    others = _page(obj, wide, matches, others_total, indexed) if start < others_total else []
+    sorted_by = dict(
+        _sort_values(Record.objects.filter(pk__in=[r.pk for r in others]), names)
+        | _sort_values(SearchSnapshot.objects.filter(pk__in=found), names)
+    )
+    directions = [direction for _, direction, _ in keys]
+    merged = sorted(
+        [*others, *(lag.as_record(s) for s in found.values())],
+        key=functools.cmp_to_key(
+            lambda a, b: _compare(sorted_by[a.pk], sorted_by[b.pk], directions)
+        ),
+    )
+    first = others[0].pk if others else None
+    if start > 0 and first is not None:
+        # Snapshots before the first record read come before the page: where exactly among
+        # the records not read does not matter.
+        skipped = next(i for i, record in enumerate(merged) if record.pk == first)
+        merged, start = merged[skipped:], start + skipped
+    return merged[req.offset - start : req.offset - start + req.limit], total
+
+
+def _sort_values(records: QuerySet, names: dict) -> dict:
+    rows = records.annotate(**names).values_list("pk", *names)
+    return {row[0]: row[1:] for row in rows}
+
+
+def _compare(a: tuple, b: tuple, directions: list[str]) -> int:
+    """Python's order of two rows' sort values, as the database orders them: missing values
+    last in either direction, numbers before text (SQLite's order of mixed values)."""
+    for x, y, direction in zip(a, b, directions, strict=True):
+        if x == y:
+            continue
+        if x is None or y is None:
+            return 1 if x is None else -1
+        mixed = isinstance(x, str) != isinstance(y, str)
+        less = not isinstance(x, str) if mixed else x < y
+        return (-1 if less else 1) * (1 if direction == "asc" else -1)
+    return 0
 
 
 def _and(filters: Iterable) -> Q:
@@ -525,7 +641,10 @@ def _after_cursor(obj: ObjectSchema, keys: list, cursor: list) -> Q:
     """
     ms, record_id = cursor
     names = {f"_k{i}": expr for i, (expr, _, _) in enumerate(keys)}
-    anchor = Record.objects.filter(object=obj, pk=record_id).annotate(**names)
+    # A record that search holds back was found as its snapshot shows it (lag.py).
+    held = record_id in lag.held_back(obj)
+    anchors = lag.snapshots(obj, [record_id]) if held else Record.objects.filter(object=obj)
+    anchor = anchors.filter(pk=record_id).annotate(**names)
     values = anchor.values_list(*names).first()
     if values is None:
         return _after_time(keys, ms, record_id)
@@ -576,13 +695,13 @@ def build_search_text(obj: ObjectSchema, properties: dict) -> str:
     return _search_text(_searchable(obj), properties)
 
 
-def reindex_object(obj: ObjectSchema) -> None:
+def reindex_object(obj: ObjectSchema, *, using: str = DEFAULT_DB_ALIAS) -> None:
     """Recompute `search_text` for all of `obj`'s records, after its searchable fields change.
 
     The records are read and written in chunks of REINDEX_CHUNK, by id, so memory stays flat.
     """
     searchable = _searchable(obj)
-    records = Record.objects.filter(object=obj).order_by("pk")
+    records = Record.objects.using(using).filter(object=obj).order_by("pk")
     records = records.only("id", "properties", "search_text")
     last_id = ""
     while chunk := list(records.filter(pk__gt=last_id)[:REINDEX_CHUNK]):
@@ -592,7 +711,7 @@ def reindex_object(obj: ObjectSchema) -> None:
             if text != record.search_text:
                 record.search_text = text
                 changed.append(record)
-        Record.objects.bulk_update(changed, ["search_text"], batch_size=500)
+        Record.objects.using(using).bulk_update(changed, ["search_text"], batch_size=500)
         last_id = chunk[-1].pk
 
 
@@ -604,18 +723,78 @@ def _searchable(obj: ObjectSchema) -> list[tuple[str, Field | None]]:
     return [(key, fields.get(key)) for key in keys]
 
 
+# The search text is one segment per searchable property that has a value: the property's
+# mark, its texts one a line, and FIELD_END. The marks and FIELD_END are private-use characters
+# (plane 15), taken out of the values, so that a scoped query (`key:value`) is one more test
+# on the same column (`_in_field`), served by the same text index, and a plain query is still a
+# substring of the text that cannot match across two values.
+FIELD_END = "\U000f0000"
+_FIRST_MARK = 0xF0001
+_MARKS = re.compile("[\U000f0000-\U000ffffd]")
+
+
+def _field_mark(position: int) -> str:
+    """The mark of the searchable property at `position` in `_searchable`'s order."""
+    return chr(_FIRST_MARK + position)
+
+
 def _search_text(searchable: list[tuple[str, Field | None]], properties: Mapping) -> str:
-    parts: list[str] = []
-    for key, field in searchable:
+    segments: list[str] = []
+    for position, (key, field) in enumerate(searchable):
         value = properties.get(key) if isinstance(properties, Mapping) else None
         if value is None:
             continue
         if field is None:  # a searchable key with no field: its texts as they are
-            parts.extend(fieldtypes.texts_of(value))
+            texts = fieldtypes.texts_of(value)
         else:
-            parts.extend(fieldtypes.of(field.data_type).texts(field, value))
-    # A newline between values keeps a query from matching across two of them.
-    return "\n".join(part for part in parts if part).lower()
+            texts = fieldtypes.of(field.data_type).texts(field, value)
+        # A newline between values keeps a query from matching across two of them.
+        lines = "\n".join(_MARKS.sub("", text) for text in texts if text)
+        if lines:
+            segments.append(_field_mark(position) + lines + FIELD_END)
+    return "\n".join(segments).lower()
+
+
+def _in_field(obj: ObjectSchema, key: str, text: str) -> Q:
+    """`text` (lower-cased, not empty) occurs in the segment of the searchable property `key`.
+
+    The segment runs from the property's mark to the first FIELD_END after it; `text` holds
+    neither, so its first place after the mark is inside the segment exactly when it comes
+    before that FIELD_END. String positions only: no pattern, so nothing in `text` is syntax.
+    """
+    position = next(i for i, (k, _) in enumerate(_searchable(obj)) if k == key)
+    start = StrIndex(F("search_text"), Value(_field_mark(position)))
+    rest = Substr(F("search_text"), start + 1)
+    found = StrIndex(rest, Value(text))
+    return (
+        Q(GreaterThan(start, 0))
+        & Q(GreaterThan(found, 0))
+        & Q(LessThan(found, StrIndex(rest, Value(FIELD_END))))
+    )
+
+
+def after_migrate(sender, using: str, **kwargs) -> None:
+    """post_migrate: search texts written before they had their properties' marks are written
+    again, so that scoped queries find those records too."""
+    if Record._meta.db_table in connections[using].introspection.table_names():
+        reindex_stale(using)
+
+
+def reindex_stale(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Reindex each object that has a record whose search text is in an older layout (a
+    database made before field-scoped queries); returns those objects' ids. One scan of the
+    search texts."""
+    stale = (
+        Record.objects.using(using)
+        .exclude(search_text="")
+        .exclude(search_text__contains=FIELD_END)
+        .values_list("object_id", flat=True)
+        .distinct()
+    )
+    ids = list(stale)
+    for obj in ObjectSchema.objects.using(using).filter(pk__in=ids).prefetch_related("fields"):
+        reindex_object(obj, using=using)
+    return ids
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from recordsadmin.contract import datatypes
 from recordsadmin.contract.datatypes import PRIMARY, DataType
 from recordsadmin.contract.limits import (
     CUSTOM_OBJECT_PREFIX,
+    KEY_NAME,
     MAX_DESCRIPTION_LENGTH,
     MAX_KEY_LENGTH,
     MAX_LABEL_LENGTH,
@@ -25,7 +26,7 @@ from recordsadmin.contract.limits import (
     RESERVED_KEYS,
 )
 
-from . import indexing, search
+from . import indexing, lag, search
 from .endpoint import Call
 from .errors import ApiError, bad_request, not_found
 from .models import (
@@ -41,7 +42,7 @@ from .models import (
 from .serializers import field_json, folder_json, object_json, record_json, user_json
 from .validation import ValidationFailed, clean_people, clean_properties
 
-_NAME = re.compile(r"[A-Za-z0-9_]+")
+_NAME = KEY_NAME
 
 RECORD_KEYS = {"locationId", "properties", "owner", "followers"}
 OBJECT_CREATE_KEYS = {"locationId", "key", "labels", "description", "primaryDisplayPropertyDetails"}
@@ -631,7 +632,9 @@ def create_record(call: Call, id_or_key: str) -> tuple[int, dict]:
         updated_at=now,
     )
     try:
-        record.save(force_insert=True)
+        with transaction.atomic():
+            lag.before_write(obj, record.id, None)
+            record.save(force_insert=True)
     except IntegrityError:  # an object deleted meanwhile
         raise not_found(f"Custom Object ({id_or_key}) not found") from None
     # The setup guide (the seed document) says 200; the real service answers 201.
@@ -648,6 +651,7 @@ def update_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict
     with transaction.atomic():
         record = get_record(obj, record_id, for_update=True)
         properties, owner, followers = _validated(call, obj, record)
+        lag.before_write(obj, record.id, record)
         record.properties = properties
         record.search_text = search.build_search_text(obj, properties)
         record.owner, record.followers = owner, followers
@@ -670,6 +674,7 @@ def delete_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict
     """The record goes with its relations."""
     obj = get_object(call, id_or_key)
     with transaction.atomic():
+        lag.before_delete(obj, record_id)
         deleted, _ = Record.objects.filter(object=obj, id=record_id).delete()
         if not deleted:
             raise not_found(f"Record {record_id} not found in {obj.key}")

@@ -11,10 +11,7 @@ import pytest
 from recordsadmin.records import fieldtypes, services
 from recordsadmin.sandbox.demo import PROPERTY_KEY
 from recordsadmin.sandbox.models import Record
-from tests.support.apis import use_records_api
-from tests.support.embedded import use_embedded_demo
-from tests.support.proxy import Proxy
-from tests.support.stub import Stub
+from tests.support.embedded import proxied_demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,19 +23,15 @@ MISSING = object()
 @pytest.fixture
 def api(live_server, settings):
     """60 demo properties in the embedded API, reached through a recording proxy."""
-    with Stub() as stub:
-        use_embedded_demo(
-            settings,
-            stub.url,
-            records=60,
-            GHL_CONNECT_TIMEOUT=2,
-            GHL_READ_TIMEOUT=5,
-            GHL_PAGE_DEADLINE=10,
-        )
-        proxy = Proxy(stub=stub, upstream=live_server.url + "/sandbox")
-        stub.router = proxy.route
+    with proxied_demo(
+        live_server,
+        settings,
+        records=60,
+        GHL_CONNECT_TIMEOUT=2,
+        GHL_READ_TIMEOUT=5,
+        GHL_PAGE_DEADLINE=10,
+    ) as proxy:
         yield proxy
-    use_records_api(settings, url="")
 
 
 @pytest.fixture

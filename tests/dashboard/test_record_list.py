@@ -408,6 +408,7 @@ def test_the_bulk_forms_token_is_on_the_page_not_in_each_redrawn_table(staff_cli
     assert 'id="bulk-form"' in table and "csrfmiddlewaretoken" not in table
 
 
+@pytest.mark.timing
 def test_while_the_breaker_is_open_the_page_says_when_the_api_is_tried_again(
     staff_client, service, settings
 ):

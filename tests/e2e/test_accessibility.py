@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
@@ -75,6 +76,8 @@ class Site:
     deleted_id: str
     job_id: str
     view_id: int
+    # The writes of records_catching_up are made (once for the module).
+    caught_up: bool = False
     # The page and theme on screen: the next width of the same page only resizes it (the
     # stylesheet's media queries apply as it changes) instead of loading it again.
     showing: tuple[str, str] | None = None
@@ -157,7 +160,7 @@ def site(db, browser: Browser):
     # The module's own server: a test that uses pytest-django's `live_server` is made
     # transactional, and its database emptied after it.
     live_server = LiveServer("localhost")
-    user = make_staff("staffer", *RECORD_PERMISSIONS)
+    user = make_staff("staffer", *RECORD_PERMISSIONS, "manage_schema")
     location, _ = use_embedded_demo(settings, live_server.url + "/sandbox", records=30)
     first, second = Record.objects.filter(object__key=KEY).order_by("id")[:2]
     job = finished_job(user)
@@ -224,6 +227,16 @@ def records_with_conditions(page: Page, site: Site) -> None:
     expect(page.get_by_role("group", name="Group 1", exact=True)).to_be_visible()
     expect(page.get_by_role("list", name="Active filters")).to_be_visible()
     expect(page.locator("#records-table mark").first).to_be_visible()
+
+
+def records_field_suggestions(page: Page, site: Site) -> None:
+    """The search box's list of searchable fields open, one of them chosen by ↓."""
+    page.goto(f"{site.base}/objects/{KEY}/?q=description:bedrooms")
+    box = page.get_by_role("combobox", name="Search properties")
+    box.fill("")
+    box.press("ArrowDown")
+    expect(page.get_by_role("listbox", name="Search one field")).to_be_visible()
+    expect(box).to_have_attribute("aria-activedescendant", "q-field-1")
 
 
 def edit_with_an_error(page: Page, site: Site) -> None:
@@ -380,6 +393,94 @@ def bulk_link_preview(page: Page, site: Site) -> None:
     expect(page.get_by_role("heading", name="Preview")).to_be_visible()
 
 
+def schema_field_with_errors(page: Page, site: Site) -> None:
+    """The schema editor's new field sent empty: the summary and each input's message."""
+    page.goto(f"{site.base}/schema/{KEY}/fields/new/")
+    page.get_by_role("button", name="Create the field").click()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
+
+
+def schema_option_in_use(page: Page, site: Site) -> None:
+    """A field's edit asking before it removes an option records hold (nothing is saved)."""
+    page.goto(f"{site.base}/schema/{KEY}/fields/status/")
+    page.get_by_role("checkbox", name="Remove option 3").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("checkbox", name="Remove it all the same")).to_be_visible()
+
+
+def with_buyers(site: Site) -> str:
+    """A demo property that has buyers (contacts linked to it) and a showing."""
+    from recordsadmin.sandbox.models import Relation
+
+    linked = Relation.objects.filter(association__key="property_buyer").order_by("pk").first()
+    return f"/objects/{KEY}/{linked.first_record_id}/"
+
+
+def record_related(page: Page, site: Site) -> None:
+    """A record page with its related records: a section that lists contacts, one empty."""
+    page.goto(site.base + with_buyers(site))
+    expect(page.get_by_role("region", name=re.compile("^Buyer"))).to_be_visible()
+
+
+def related_picker(page: Page, site: Site) -> None:
+    """The search that links a contact, open with its results, then a refused long search."""
+    page.goto(site.base + with_buyers(site))
+    buyers = page.get_by_role("region", name=re.compile("^Buyer"))
+    buyers.get_by_role("link", name="Link a contact").click()
+    search = buyers.get_by_role("searchbox", name="Search contacts")
+    search.fill("a")
+    expect(buyers.locator(".related__found-count")).to_contain_text("found")
+    expect(buyers.get_by_role("button", name=re.compile("^Link ")).first).to_be_visible()
+
+
+def link_page_refused(site: Site) -> str:
+    """The search as a page of its own (no JavaScript), with a search too long to send."""
+    from recordsadmin.records import services
+
+    buyers = next(a for a in services.association_list(object_key=KEY) if a.with_contacts())
+    return with_buyers(site) + f"related/{buyers.id}/link/?q={'z' * 80}"
+
+
+def related_new(page: Page, site: Site) -> None:
+    """The short form that creates a showing and links it, come back with its error."""
+    page.goto(site.base + with_buyers(site))
+    showings = page.get_by_role("region", name=re.compile("^Showing"))
+    showings.get_by_role("link", name="New showing").click()
+    showings.get_by_role("button", name="Create and link").click()
+    expect(showings.locator(".error").first).to_be_visible()
+
+
+def records_catching_up(page: Page, site: Site) -> None:
+    """The table just after the user's own create, edit and delete while search lags behind
+    them: rows marked new, just saved and just deleted (struck through), and the count saying
+    search may be catching up. The lags are on for this page alone."""
+    from recordsadmin.records import services
+    from recordsadmin.sandbox.models import Record
+
+    with override_settings(SANDBOX_SEARCH_LAG=3600, RECORDS_SEARCH_LAG_SECONDS=3600):
+        if not site.caught_up:
+            user = get_user_model().objects.get(username="staffer")
+            schema = services.schema_get(key=KEY)
+            newest = Record.objects.filter(object__key=KEY).order_by("-created_at")[:2]
+            changed, deleted = (
+                services.record_get(schema=schema, record_id=record.id) for record in newest
+            )
+            services.record_update_logged(
+                user=user, schema=schema, record=changed, properties={"bedrooms": 9}
+            )
+            services.record_delete_logged(user=user, schema=schema, record=deleted)
+            values = {"address": "1 Catching Up Lane", "price": 250000, "status": "Active"}
+            services.record_create_logged(user=user, schema=schema, properties=values)
+            site.caught_up = True
+        page.goto(f"{site.base}/objects/{KEY}/")
+        rows = page.locator("#records-results tbody tr")
+        expect(rows.first).to_contain_text("1 Catching Up Lane")
+        expect(rows.first.get_by_text("New", exact=True)).to_be_visible()
+        expect(page.locator("#records-results").get_by_text("Just saved")).to_be_visible()
+        expect(page.locator("#records-results").get_by_text("Just deleted")).to_be_visible()
+        expect(page.locator("#records-count")).to_contain_text("may still be catching up")
+
+
 def address(path_of):
     def visit(page: Page, site: Site) -> None:
         page.goto(site.base + path_of(site))
@@ -392,6 +493,7 @@ PAGES = {
     "records": records_with_filters,
     "records-conditions": records_with_conditions,
     "records-counts": records_with_counts,
+    "records-field-suggestions": records_field_suggestions,
     "records-chart": records_with_chart,
     "counts-page": address(lambda site: f"/objects/{KEY}/facets/?f.status=Sold"),
     "chart-page": address(lambda site: f"/objects/{KEY}/chart/?chart=listed_on"),
@@ -419,6 +521,17 @@ PAGES = {
     "records-links": records_with_links,
     "bulk-link-preview": bulk_link_preview,
     "links-page": address(lambda site: f"/objects/{KEY}/links/?id={site.record_id}"),
+    "schema-objects": address(lambda site: "/schema/"),
+    "schema-object": address(lambda site: f"/schema/{KEY}/"),
+    "schema-field-errors": schema_field_with_errors,
+    "schema-option-in-use": schema_option_in_use,
+    "schema-field-delete": address(lambda site: f"/schema/{KEY}/fields/price/delete/"),
+    "schema-association-new": address(lambda site: f"/schema/{KEY}/associations/new/"),
+    "record-related": record_related,
+    "related-picker": related_picker,
+    "related-new": related_new,
+    "related-link-page": address(link_page_refused),
+    "records-catching-up": records_catching_up,
 }
 
 

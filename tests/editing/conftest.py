@@ -7,10 +7,7 @@ from recordsadmin.client.domain import Schema
 from recordsadmin.records import services
 from recordsadmin.sandbox.demo import PROPERTY_KEY
 from tests.support import schemas
-from tests.support.apis import use_records_api
-from tests.support.embedded import use_embedded_demo
-from tests.support.proxy import Proxy
-from tests.support.stub import Stub
+from tests.support.embedded import proxied_demo
 
 KEY = "custom_objects.thing"
 
@@ -51,24 +48,20 @@ def every_type() -> Schema:
 @pytest.fixture
 def embedded(live_server, settings):
     """The demo location in the embedded API, reached through a recording proxy."""
-    with Stub() as stub:
-        use_embedded_demo(
-            settings,
-            stub.url,
-            records=3,
-            # Two seconds: a loaded machine's embedded API may take one to answer a setup
-            # call; the "timeout" fault (tests/editing/test_faults.py) waits 2.5 s.
-            GHL_CONNECT_TIMEOUT=2,
-            GHL_READ_TIMEOUT=2,
-            GHL_PAGE_DEADLINE=3,
-            GHL_MAX_RETRIES=1,
-            GHL_BACKOFF_BASE=0.01,
-            GHL_BACKOFF_CAP=0.02,
-        )
-        proxy = Proxy(stub=stub, upstream=live_server.url + "/sandbox")
-        stub.router = proxy.route
+    with proxied_demo(
+        live_server,
+        settings,
+        records=3,
+        # Two seconds: a loaded machine's embedded API may take one to answer a setup
+        # call; the "timeout" fault (tests/editing/test_faults.py) waits 2.5 s.
+        GHL_CONNECT_TIMEOUT=2,
+        GHL_READ_TIMEOUT=2,
+        GHL_PAGE_DEADLINE=3,
+        GHL_MAX_RETRIES=1,
+        GHL_BACKOFF_BASE=0.01,
+        GHL_BACKOFF_CAP=0.02,
+    ) as proxy:
         yield proxy
-    use_records_api(settings, url="")
 
 
 @pytest.fixture

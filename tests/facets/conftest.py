@@ -8,29 +8,23 @@ from recordsadmin.client.domain import Schema
 from recordsadmin.records import services
 from recordsadmin.records.query import ListQuery
 from recordsadmin.sandbox.demo import PROPERTY_KEY
-from tests.support.apis import use_records_api
-from tests.support.embedded import use_embedded_demo
+from tests.support.embedded import proxied_demo
 from tests.support.proxy import Proxy
-from tests.support.stub import Stub
 
 RECORDS = 40
 
 
 @pytest.fixture
 def api(live_server, settings):
-    with Stub() as stub:
-        use_embedded_demo(
-            settings,
-            stub.url,
-            records=RECORDS,
-            GHL_CONNECT_TIMEOUT=2,
-            GHL_READ_TIMEOUT=5,
-            GHL_PAGE_DEADLINE=10,
-        )
-        proxy = Proxy(stub=stub, upstream=live_server.url + "/sandbox")
-        stub.router = proxy.route
+    with proxied_demo(
+        live_server,
+        settings,
+        records=RECORDS,
+        GHL_CONNECT_TIMEOUT=2,
+        GHL_READ_TIMEOUT=5,
+        GHL_PAGE_DEADLINE=10,
+    ) as proxy:
         yield proxy
-    use_records_api(settings, url="")
 
 
 @pytest.fixture

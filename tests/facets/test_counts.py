@@ -84,6 +84,7 @@ def test_counts_ask_the_budget_in_the_background_and_briefly(api, prop, settings
     assert count == client_budget.BACKGROUND and 0 < count_wait <= 0.75
 
 
+@pytest.mark.timing
 def test_a_requests_counts_go_a_few_at_once_within_the_pages_deadline(api, prop, settings):
     settings.RECORDS_COUNT_WAIT = 5.0
     recording = Threads()

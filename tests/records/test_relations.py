@@ -225,6 +225,65 @@ def test_deleting_a_record_takes_its_links_with_it(prop, embedded, staff):
     assert services.relation_count(record_id=record.id, association=buyers) == 0
 
 
+def test_one_link_found_with_its_other_end_read(prop, embedded, staff):
+    buyers = buyers_of(prop)
+    record = services.record_get(schema=prop, record_id=a_record_without_relations(embedded))
+    person, stranger = StoredContact.objects.filter(location=embedded).order_by("id")[:2]
+    services.relation_create_logged(
+        user=staff, schema=prop, record=record, association=buyers, other_id=person.id
+    )
+    found = services.linked_get(
+        schema=prop, record_id=record.id, association=buyers, other_id=person.id
+    )
+    assert found.contact.id == person.id and found.label == person.name
+    assert found.relation.holds(record.id)
+    assert (
+        services.linked_get(
+            schema=prop, record_id=record.id, association=buyers, other_id=stranger.id
+        )
+        is None
+    )
+
+
+def test_a_new_record_or_contact_linked_in_one_step(prop, embedded, staff):
+    shown = next(
+        a
+        for a in services.association_list(object_key=PROPERTY_KEY)
+        if a.key == SHOWING_ASSOCIATION
+    )
+    showing = services.schema_get(key=SHOWING_KEY)
+    record = services.record_get(schema=prop, record_id=a_record_without_relations(embedded))
+    made = services.record_create_linked(
+        user=staff,
+        schema=prop,
+        record=record,
+        association=shown,
+        other_schema=showing,
+        properties={"visitor": "Eve", "visit_date": "2026-04-01"},
+        submission=None,
+    )
+    assert made.link_error is None and made.label == "Eve"
+    assert StoredRelation.objects.filter(second_record_id=made.record_id).count() == 1
+    created = RecordChange.objects.get(object_key=SHOWING_KEY, record_id=made.record_id)
+    assert created.action == Action.CREATE
+
+    buyers = buyers_of(prop)
+    person = services.contact_create_linked(
+        user=staff, schema=prop, record=record, association=buyers, first_name="Zed"
+    )
+    assert person.link_error is None and person.label == "Zed"
+    assert StoredContact.objects.filter(id=person.record_id).exists()
+    # The link refused after the create (a contact is no showing): returned, not raised; the
+    # contact exists, unlinked.
+    wrong = services.contact_create_linked(
+        user=staff, schema=prop, record=record, association=shown, first_name="Yan"
+    )
+    assert isinstance(wrong.link_error, ValidationFailed)
+    assert wrong.relation is None
+    assert StoredContact.objects.filter(id=wrong.record_id, first_name="Yan").exists()
+    assert not StoredRelation.objects.filter(second_record_id=wrong.record_id).exists()
+
+
 # -- contacts ------------------------------------------------------------------------------------
 
 

@@ -155,6 +155,68 @@ def test_query_searches_the_searchable_properties(listing, query, expected):
     assert names_of(listing, {"query": query}) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("name:elm", {"Elm"}),
+        ("notes:garden", {"Elm"}),  # not Aspen, whose name and status do not hold it
+        ("name:garden", set()),
+        ("status:sold", {"Birch", "Fir"}),  # an option by its label, in that property only
+        ("STATUS:Pend", {"Cedar"}),  # key and value in any letter case
+        ("notes: corner lot ", {"Aspen"}),  # the value trimmed; spaces inside it kept
+        ("notes:lot, 50%", {"Aspen"}),  # LIKE's wildcards match themselves here too
+        ("notes:the", {"Elm"}),
+        ("name:", set(NAMES)),  # no value: no text to look for, like an empty query
+        ('name:"elm"', set()),  # no quoting syntax: the quotes are looked for too
+        ("price:99", set()),  # price is not searchable: plain text "price:99"
+        ("nope:elm", set()),  # nor is an unknown key: plain text "nope:elm"
+        ("name :elm", set()),  # a space before the colon makes no key
+    ],
+)
+def test_a_query_can_be_scoped_to_one_searchable_property(listing, query, expected):
+    assert names_of(listing, {"query": query}) == expected
+    assert set(post(listing, {"query": query})[0]) == expected
+
+
+def test_an_unsearchable_or_unknown_key_is_searched_as_plain_text(listing):
+    add_record(listing, {"name": "Gum", "notes": "Asking price:99 firm"}, created=T0)
+    add_record(listing, {"name": "Hazel", "notes": "see nope:elm"}, created=T0)
+    assert names_of(listing, {"query": "price:99"}) == {"Gum"}
+    assert names_of(listing, {"query": "Nope:Elm"}) == {"Hazel"}
+
+
+def test_a_scoped_value_does_not_run_into_the_next_property_or_value(listing):
+    # Aspen's searchable texts, in order: "aspen", "corner lot, 50% off", "active", "Active".
+    assert names_of(listing, {"query": "name:aspen"}) == {"Aspen"}
+    assert names_of(listing, {"query": "name:aspencorner"}) == set()
+    assert names_of(listing, {"query": "notes:off"}) == {"Aspen"}
+    assert names_of(listing, {"query": "notes:offactive"}) == set()
+    assert names_of(listing, {"query": "status:activeactive"}) == set()
+
+
+def test_a_scoped_query_reads_the_primary_display_property_when_nothing_is_searchable():
+    obj = make_object(searchable=())
+    add_record(obj, {"name": "Oak Villa", "notes": "pool"}, created=T0)
+    assert names_of(obj, {"query": "name:villa"}) == {"Oak Villa"}
+    assert names_of(obj, {"query": "notes:pool"}) == set()
+
+
+def test_marks_in_a_value_cannot_make_it_look_like_another_property(listing):
+    forged = f"x{search.FIELD_END}\n\U000f0003forged"
+    add_record(listing, {"name": forged}, created=T0)
+    assert names_of(listing, {"query": "status:forged"}) == set()
+    assert names_of(listing, {"query": "name:xforged"}) == set()
+    assert names_of(listing, {"query": "name:forged"}) == {forged}
+
+
+def test_search_texts_of_an_older_layout_are_written_again_after_migrate(listing):
+    Record.objects.filter(id="rec04").update(search_text="elm\nnear the garden")
+    assert names_of(listing, {"query": "notes:garden"}) == set()
+    assert search.reindex_stale() == [listing.id]
+    assert names_of(listing, {"query": "notes:garden"}) == {"Elm"}
+    assert search.reindex_stale() == []
+
+
 def test_query_uses_the_primary_display_property_when_nothing_is_searchable():
     obj = make_object(searchable=())
     add_record(obj, {"name": "Oak Villa", "notes": "pool"}, created=T0)
@@ -175,17 +237,21 @@ def test_search_text_covers_each_kind_of_value():
             "price": 2.5,
         },
     )
+    # One segment per property, in searchableProperties' order: its mark, its texts one a
+    # line, and the end mark.
+    marks = [chr(0xF0001 + position) for position in range(6)]
+    end = search.FIELD_END
     assert text.split("\n") == [
-        "oak",
-        "1500",
-        "pool",
+        f"{marks[0]}oak{end}",
+        f"{marks[1]}1500{end}",
+        f"{marks[2]}pool",
         "pool",
         "garage",
-        "garage",
-        "open plan",
-        "https://x.test/p.png",
-        "porch",
-        "2.5",
+        f"garage{end}",
+        f"{marks[3]}open plan{end}",
+        f"{marks[4]}https://x.test/p.png",
+        f"porch{end}",
+        f"{marks[5]}2.5{end}",
     ]
 
 
@@ -196,7 +262,8 @@ def test_reindex_object_follows_a_change_of_searchable_properties(listing):
     reindex_object(listing)
     assert names_of(listing, {"query": "birch@"}) == {"Birch"}
     assert names_of(listing, {"query": "aspen"}) == set()
-    assert Record.objects.get(id="rec01").search_text == "birch@example.com"
+    text = Record.objects.get(id="rec01").search_text
+    assert text == f"\U000f0001birch@example.com{search.FIELD_END}"
 
 
 def test_reindex_object_works_in_chunks(monkeypatch):
@@ -208,7 +275,7 @@ def test_reindex_object_works_in_chunks(monkeypatch):
         )
     reindex_object(obj)
     assert sorted(Record.objects.values_list("search_text", flat=True)) == [
-        f"house {i}" for i in range(8)
+        f"\U000f0001house {i}{search.FIELD_END}" for i in range(8)
     ]
 
 

@@ -1,8 +1,13 @@
 """The dashboard pointed at its own embedded API, holding a new demo location."""
 
+import contextlib
+from collections.abc import Iterator
+
 from recordsadmin.sandbox.demo import create_demo_location
 
 from .apis import use_records_api
+from .proxy import Proxy
+from .stub import Stub
 
 
 def use_embedded_demo(settings, url: str, *, records: int, **more):
@@ -10,3 +15,15 @@ def use_embedded_demo(settings, url: str, *, records: int, **more):
     location, token = create_demo_location(records=records, seed=1)
     use_records_api(settings, url=url, SANDBOX_LOCATION_ID=location.id, SANDBOX_TOKEN=token, **more)
     return location, token
+
+
+@contextlib.contextmanager
+def proxied_demo(live_server, settings, *, records: int, **more) -> Iterator[Proxy]:
+    """A new demo location of `records` properties in the live server's embedded API, which
+    the dashboard reaches through a recording proxy (returned), with the settings `more`."""
+    with Stub() as stub:
+        use_embedded_demo(settings, stub.url, records=records, **more)
+        proxy = Proxy(stub=stub, upstream=live_server.url + "/sandbox")
+        stub.router = proxy.route
+        yield proxy
+    use_records_api(settings, url="")

@@ -190,15 +190,29 @@ def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:
             return pacer.call(services.record_get, schema=schema, record_id=match["id"])
         except NotFound:
             return None
+    key, value = match["field"], match["value"]
     page = pacer.call(
-        services.record_search,
-        schema=schema,
-        filters=[Filter(match["field"], EQ, match["value"])],
-        per_page=2,
+        services.record_search, schema=schema, filters=[Filter(key, EQ, value)], per_page=2
     )
-    if page.total > 1:
-        raise RecordsApiError(f"{page.total} records have this value: update one by its id.")
-    return page.records[0] if page.records else None
+    # Search lags behind writes: a record the dashboard made or changed a moment ago (an
+    # earlier import, this one's earlier rows) may not be found by its value yet, or still be
+    # found by one it no longer holds. The history knows those records as they are now.
+    found = {record.id: record for record in page.records}
+    total = page.total
+    for record_id, written in services.recent_writes(schema=schema).items():
+        holds = written is not None and _same(schema, key, written.properties.get(key), value)
+        if holds and record_id not in found:
+            found[record_id], total = written, total + 1
+        elif not holds and found.pop(record_id, None) is not None:
+            total -= 1
+    if total > 1:
+        raise RecordsApiError(f"{total} records have this value: update one by its id.")
+    return next(iter(found.values()), None)
+
+
+def _same(schema: Schema, key: str, held, value) -> bool:
+    kind = fieldtypes.of(schema.field(key))
+    return kind.normalise(held) == kind.normalise(value)
 
 
 def _no_match(schema: Schema, match: Mapping) -> str:

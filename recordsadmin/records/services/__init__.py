@@ -8,6 +8,7 @@ the client (recordsadmin/client/) does the wire.
 
 from recordsadmin.client.domain import UNSET
 
+from .catching_up import CaughtUp, Mark, recent_writes, search_lag, search_page_catch_up
 from .charts import Chart, chart_data, chart_fields
 from .contacts import contact_create, contact_get, contact_search
 from .counts import Counter, Facets, facet_counts, search_count, search_count_cached
@@ -45,6 +46,7 @@ from .records import (
     record_update,
 )
 from .relations import (
+    CreatedAndLinked,
     Linked,
     LinkedPage,
     NotRelinkable,
@@ -54,6 +56,9 @@ from .relations import (
     association_invalidate,
     association_list,
     association_update,
+    contact_create_linked,
+    linked_get,
+    record_create_linked,
     relation_count,
     relation_create,
     relation_create_logged,
@@ -90,14 +95,17 @@ from .undo import NotUndoable, UndoConflict, record_undo, undo_check, undo_confl
 __all__ = [
     "UNSET",
     "AlreadySubmitted",
+    "CaughtUp",
     "Chart",
     "Conflict",
     "Counter",
+    "CreatedAndLinked",
     "Facets",
     "LinkCell",
     "LinkCells",
     "Linked",
     "LinkedPage",
+    "Mark",
     "NotRelinkable",
     "NotUndoable",
     "UndoConflict",
@@ -115,6 +123,7 @@ __all__ = [
     "chart_data",
     "chart_fields",
     "contact_create",
+    "contact_create_linked",
     "contact_get",
     "contact_search",
     "facet_counts",
@@ -128,12 +137,15 @@ __all__ = [
     "folder_rename",
     "is_current",
     "link_cells",
+    "linked_get",
     "object_create",
     "object_update",
     "option_holders",
     "read_version",
+    "recent_writes",
     "record_count",
     "record_create",
+    "record_create_linked",
     "record_create_logged",
     "record_delete",
     "record_delete_logged",
@@ -163,6 +175,8 @@ __all__ = [
     "schema_list",
     "search_count",
     "search_count_cached",
+    "search_lag",
+    "search_page_catch_up",
     "submission_release",
     "table_associations",
     "undo_check",

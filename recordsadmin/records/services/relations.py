@@ -493,3 +493,106 @@ def unlink_undo(
         f"of {when})",
         deadline=deadline,
     )
+
+
+# -- one linked record, and a new record linked in one step ---------------------------------------
+
+
+def linked_get(
+    *,
+    schema: Schema,
+    record_id: str,
+    association: Association,
+    other_id: str,
+    deadline: float | None = None,
+) -> Linked | None:
+    """The relation by `association` between a record and `other_id`, with the other end
+    read; None when the two are not linked (so a page never deletes a relation it was not
+    shown, nor another record's)."""
+    relation = _find(record_id, association, other_id, deadline)
+    if relation is None:
+        return None
+    other_key = _other_key(association, schema, relation, record_id)
+    read = _read(other_key, other_id, deadline)
+    return Linked(relation=relation, object_key=other_key, record_id=other_id, **read)
+
+
+@dataclass(frozen=True)
+class CreatedAndLinked:
+    """A record (or contact) made to be linked: `link_error` says why the link failed after
+    the create succeeded (the new record exists, unlinked)."""
+
+    record_id: str
+    label: str
+    relation: Relation | None = None
+    link_error: RecordsApiError | None = None
+
+
+def _link_new(*, user, schema, record, association, other_id, other_label, deadline):
+    try:
+        relation = relation_create_logged(
+            user=user,
+            schema=schema,
+            record=record,
+            association=association,
+            other_id=other_id,
+            other_label=other_label,
+            deadline=deadline,
+        )
+    except RecordsApiError as error:
+        return CreatedAndLinked(record_id=other_id, label=other_label, link_error=error)
+    return CreatedAndLinked(record_id=other_id, label=other_label, relation=relation)
+
+
+def record_create_linked(
+    *,
+    user,
+    schema: Schema,
+    record: Record,
+    association: Association,
+    other_schema: Schema,
+    properties: dict[str, Any],
+    submission,
+    deadline: float | None = None,
+) -> CreatedAndLinked:
+    """Create a record of `other_schema` (a "Created" row in its history) and link `record`
+    to it (a "Linked" row in `record`'s). A failed create raises, nothing made; a failed
+    link is returned, not raised, since the record was made all the same."""
+    made = history.record_create_logged(
+        user=user, schema=other_schema, properties=properties, submission=submission
+    )
+    return _link_new(
+        user=user,
+        schema=schema,
+        record=record,
+        association=association,
+        other_id=made.id,
+        other_label=made.display(other_schema),
+        deadline=deadline,
+    )
+
+
+def contact_create_linked(
+    *,
+    user,
+    schema: Schema,
+    record: Record,
+    association: Association,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    deadline: float | None = None,
+) -> CreatedAndLinked:
+    """Create a contact and link `record` to it, as record_create_linked does."""
+    made = contacts.contact_create(
+        first_name=first_name, last_name=last_name, email=email, deadline=deadline
+    )
+    return _link_new(
+        user=user,
+        schema=schema,
+        record=record,
+        association=association,
+        other_id=made.id,
+        other_label=made.display,
+        deadline=deadline,
+    )

@@ -28,11 +28,14 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from recordsadmin.accounts.preferences import preference_get, preference_set
+from recordsadmin.client.domain import Sort
 from recordsadmin.client.errors import NotFound, RecordsApiError
+from recordsadmin.contract.limits import CREATED_AT
 from recordsadmin.records import selectors, services
 from recordsadmin.records.query import ListQuery
 from recordsadmin.records.tables import TableLayout, build_table, preference_name
 
+from . import related
 from .common import SeeOther, can_view, load_schema
 from .problems import error_status, explain, shows_api_errors, wants_partial
 from .saved import TableViews, table_page
@@ -128,6 +131,15 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
         # The table's place says what went wrong; the search form stays to try again.
         context["problem"] = explain(error)
         return context, 200 if wants_partial(request) else error_status(error)
+    # Search lags behind writes: the person's own recent ones are laid over its answer.
+    question = query.search()
+    newest_first = not question["query"] and not question["filters"]
+    newest_first = newest_first and query.search_sort() == Sort(CREATED_AT, "desc")
+    caught = services.search_page_catch_up(
+        schema=schema, page=page, user=request.user, newest_first=newest_first
+    )
+    page = caught.page
+    context["catching_up"] = caught.catching_up
     user = request.user
     editable = user.has_perm("records.change_record")
     layout = TableLayout.from_value(preference_get(user=user, name=preference_name(schema)))
@@ -141,6 +153,7 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
         editable=editable,
         layout=layout,
         associations=associations,
+        marks=caught.marks,
     )
     context |= {"page": page, "table": table, "users": users, "chips": query.chips(users)}
     context["associations"] = [(a, a.other_label(schema.key)) for a in associations]
@@ -162,6 +175,7 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
     except NotFound:
         return _deleted(request, schema, record_id)
     rows = [(f, record.properties.get(f.key)) for f in schema.fields]
+    related_sections, related_problem = related.sections(request, schema, record)
     return render(
         request,
         "records/record_detail.html",
@@ -171,6 +185,8 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
             "rows": rows,
             "owner": users.get(record.owner or ""),
             "history": selectors.history_entries(schema=schema, record_id=record.id, users=users),
+            "related_sections": related_sections,
+            "related_problem": related_problem,
         },
     )
 

@@ -16,6 +16,8 @@ can_add = permission_required("records.add_record", raise_exception=True)
 can_change = permission_required("records.change_record", raise_exception=True)
 can_delete = permission_required("records.delete_record", raise_exception=True)
 can_export = permission_required("records.export_record", raise_exception=True)
+# The schema editor (views/schema.py): objects, fields, folders and associations.
+can_manage_schema = permission_required("records.manage_schema", raise_exception=True)
 
 
 def load_schema(key: str) -> Schema:

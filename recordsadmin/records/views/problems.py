@@ -182,3 +182,12 @@ def shows_api_errors(
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def attempt[T](call: Callable[[], T]) -> tuple[T | None, Problem | None]:
+    """For a part of a page that may fail on its own (the rest of the page still shown): the
+    call's result, or what to tell the user when the records API failed."""
+    try:
+        return call(), None
+    except RecordsApiError as error:
+        return None, explain(error)

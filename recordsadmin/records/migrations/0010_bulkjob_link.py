@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0008_recordchange_link'),
+        ('records', '0009_manage_schema'),
     ]
 
     operations = [

@@ -1,0 +1,106 @@
+"""The schema editor in Chromium, by keyboard: a field with options created, edited (an option
+renamed, the order changed, one added) and deleted with its name typed, in one page session."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
+from tests.support.apis import use_records_api
+from tests.support.embedded import use_embedded_demo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo(live_server, settings):
+    from recordsadmin.sandbox.demo import PROPERTY_KEY
+
+    use_embedded_demo(settings, live_server.url + "/sandbox", records=5)
+    make_staff("schemer", *RECORD_PERMISSIONS, "manage_schema")
+    yield PROPERTY_KEY
+    use_records_api(settings, url="")
+
+
+def type_into(page: Page, text: str) -> None:
+    page.keyboard.type(text)
+    page.keyboard.press("Tab")
+
+
+def field_row(page: Page, name: str):
+    return page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name))
+
+
+def test_a_field_with_options_created_edited_and_deleted_by_keyboard(page: Page, live_server, demo):
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/?next=/objects/{demo}/")
+    page.get_by_label("Username").fill("schemer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Properties")).to_be_visible()
+
+    # The topbar's link, then the object, then its New field button, all by keyboard.
+    page.get_by_role("link", name="Schema", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Schema", exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("row", name=re.compile(r"^Properties custom_objects\.property 5"))
+    ).to_be_visible()
+    page.get_by_role("link", name="Properties").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="New field").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="New field of Properties")).to_be_visible()
+
+    # An option type sent without options comes back, focused on what to fix, input kept.
+    page.get_by_role("textbox", name="Name (required)").focus()
+    type_into(page, "Roof")
+    type_into(page, "roof")
+    page.get_by_role("combobox", name="Type").select_option(label="Drop-down (one option)")
+    page.get_by_role("button", name="Create the field").press("Enter")
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("needs at least one option")
+    expect(page.get_by_role("textbox", name="Key (required)")).to_have_value("roof")
+
+    # Two options typed in the empty rows; Enter in the last one creates the field.
+    page.get_by_role("textbox", name="Label of option 1").focus()
+    type_into(page, "Tile")
+    page.get_by_role("textbox", name="Label of option 2").focus()
+    page.keyboard.type("Slate")
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages").get_by_role("status")).to_contain_text(
+        "The field Roof (Drop-down (one option)) was created in Listing."
+    )
+    expect(field_row(page, "Roof")).to_contain_text("Tile, Slate")
+
+    # Edit: rename Tile, put it last, add Metal between.
+    page.get_by_role("link", name="Edit the field Roof").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Edit the field Roof")).to_be_visible()
+    page.get_by_role("textbox", name="Label of option 1").fill("Clay tile")
+    page.get_by_role("spinbutton", name="Order of option 1").fill("9")
+    page.get_by_role("textbox", name="Label of option 3").focus()
+    type_into(page, "Metal")
+    page.keyboard.type("5")
+    page.get_by_role("button", name="Save").focus()
+    page.keyboard.press("Enter")
+    expect(field_row(page, "Roof")).to_contain_text("Slate, Metal, Clay tile")
+
+    # Delete: the wrong name is refused in place; the right one deletes it.
+    page.get_by_role("link", name="Delete the field Roof").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("No record holds a value in Roof.")).to_be_visible()
+    confirm = page.get_by_role("textbox", name="Type “Roof” to confirm")
+    confirm.focus()
+    page.keyboard.type("roof")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Type the name exactly as it is")
+    expect(page.get_by_role("alert")).to_be_focused()
+    confirm.fill("Roof")
+    confirm.press("Enter")
+    expect(page.locator("#messages").get_by_role("status")).to_have_text(
+        "The field Roof was deleted."
+    )
+    expect(field_row(page, "Roof")).to_have_count(0)

@@ -1,0 +1,330 @@
+"""A record's related records on its page (views/related.py), over HTTP with Django's client,
+against the embedded API's demo behind the recording proxy: the sections and their pages, the
+search that links, unlink and its Undo, create-and-link, the permission, the faults."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from recordsadmin.records import services
+from recordsadmin.records.models import RecordChange
+from recordsadmin.sandbox.demo import PROPERTY_KEY, SHOWING_KEY
+from recordsadmin.sandbox.models import Contact as StoredContact
+from recordsadmin.sandbox.models import Relation as StoredRelation
+from tests.support.embedded import proxied_demo
+from tests.support.stub import Reply
+
+from .helpers import url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RELATIONS = r"/associations/relations$"
+
+
+@pytest.fixture
+def embedded(live_server, settings):
+    """20 demo properties (two showings, 20 contacts), behind a recording proxy."""
+    with proxied_demo(
+        live_server,
+        settings,
+        records=20,
+        GHL_CONNECT_TIMEOUT=2,
+        GHL_READ_TIMEOUT=2,
+        GHL_PAGE_DEADLINE=3,
+        GHL_MAX_RETRIES=1,
+        GHL_BACKOFF_BASE=0.01,
+        GHL_BACKOFF_CAP=0.02,
+    ) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def prop(embedded):
+    return services.schema_get(key=PROPERTY_KEY)
+
+
+@pytest.fixture
+def buyers(prop):
+    return next(a for a in services.association_list(object_key=PROPERTY_KEY) if a.with_contacts())
+
+
+@pytest.fixture
+def showings(prop):
+    return next(
+        a for a in services.association_list(object_key=PROPERTY_KEY) if not a.with_contacts()
+    )
+
+
+@pytest.fixture
+def record(prop):
+    """A property of its own, linked to nothing."""
+    return services.record_create(
+        schema=prop, properties={"address": "9 Link Lane", "price": 1, "status": "Active"}
+    )
+
+
+@pytest.fixture
+def staff(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+def a_contact(number: int = 0) -> StoredContact:
+    return StoredContact.objects.order_by("id")[number]
+
+
+def page_of(client: Client, prop, record, query: str = "") -> str:
+    response = client.get(url("record_detail", prop.key, record.id) + query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def history(record) -> list[tuple[str, str, str]]:
+    changes = RecordChange.objects.filter(record_id=record.id).order_by("pk")
+    return [(c.action, c.outcome, c.note) for c in changes]
+
+
+def test_each_association_is_a_section_of_linked_records_paged(staff, prop, record, buyers):
+    people = [a_contact(n) for n in range(6)]
+    for person in people:
+        services.relation_create_logged(
+            user=None, schema=prop, record=record, association=buyers, other_id=person.id
+        )
+    page = page_of(staff, prop, record)
+    assert re.search(r"<h2[^>]*>Buyer <span[^>]*>\(6\)", page)
+    assert re.search(r"<h2[^>]*>Showing <span[^>]*>\(0\)", page)
+    assert "No showings linked." in page
+    shown = [p for p in people if p.email in page]
+    assert len(shown) == 5
+    assert "Page 1 of 2" in page
+    # Page two, without JavaScript (the whole record page) and as htmx's section.
+    second = page_of(staff, prop, record, f"?related={buyers.id}&page=2")
+    assert "Page 2 of 2" in second
+    assert sum(p.email in second for p in people) == 1
+    section = staff.get(
+        url("related_section", prop.key, record.id, buyers.id) + "?page=2", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert section.lstrip().startswith("<section") and "Page 2 of 2" in section
+    assert "<html" not in section
+
+
+def test_a_linked_record_links_to_its_page(staff, prop, record, showings):
+    showing = services.record_search(schema=services.schema_get(key=SHOWING_KEY)).records[0]
+    services.relation_create_logged(
+        user=None, schema=prop, record=record, association=showings, other_id=showing.id
+    )
+    page = page_of(staff, prop, record)
+    assert f'href="{url("record_detail", SHOWING_KEY, showing.id)}"' in page
+    # And the showing's page shows the property, by the association's other label.
+    back = staff.get(url("record_detail", SHOWING_KEY, showing.id)).content.decode()
+    assert "Property shown" in back and "9 Link Lane" in back
+
+
+def test_the_search_finds_and_links_and_refuses_what_it_must(
+    staff, prop, record, buyers, showings, embedded
+):
+    person = a_contact(3)
+    link = url("related_link", prop.key, record.id, buyers.id)
+    found = staff.get(link, {"q": person.first_name}).content.decode()
+    assert person.email in found and 'name="other_id"' in found
+
+    # Too long a search: refused before the API is asked, the text kept.
+    embedded.stub.requests.clear()
+    long = "x" * 76
+    refused = staff.get(link, {"q": long}).content.decode()
+    assert "at most 75 characters long; this one has 76" in refused
+    assert f'value="{long}"' in refused and 'aria-invalid="true"' in refused
+    assert not embedded.calls("POST", "/contacts/search")
+
+    # Link: back to the record page, a row in its history.
+    response = staff.post(link, {"other_id": person.id})
+    assert response.status_code == 303
+    page = page_of(staff, prop, record, response["Location"].split(str(record.id) + "/")[1])
+    assert f"Linked Buyer “{person.first_name}" in page
+    assert person.email in page
+    assert history(record)[-1][:2] == ("link", "ok")
+
+    # Linked already: marked in the search, and refused without asking the API.
+    again = staff.get(link, {"q": person.email}).content.decode()
+    assert "Linked already" in again
+    embedded.stub.requests.clear()
+    twice = staff.post(link, {"other_id": person.id})
+    assert twice.status_code == 200
+    assert "is linked already as Buyer: it was not linked twice." in twice.content.decode()
+    assert not embedded.calls("POST", RELATIONS)
+
+    # Itself: refused the same way.
+    itself = staff.post(
+        url("related_link", prop.key, record.id, showings.id), {"other_id": record.id}
+    )
+    assert "A record cannot be linked to itself." in itself.content.decode()
+    assert not embedded.calls("POST", RELATIONS)
+    assert StoredRelation.objects.filter(first_record_id=record.id).count() == 1
+
+
+def test_htmx_gets_the_picker_its_results_and_the_section_with_the_history(
+    staff, prop, record, buyers
+):
+    link = url("related_link", prop.key, record.id, buyers.id)
+    section_id = f"related-{buyers.id}"
+    picker = staff.get(link, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=f"{section_id}-panel")
+    text = picker.content.decode()
+    assert "<html" not in text and 'role="search"' in text and "autofocus" in text
+    results = staff.get(
+        link, {"q": "x" * 80}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=f"{section_id}-results"
+    ).content.decode()
+    assert results.lstrip().startswith(f'<div id="{section_id}-results"')
+    assert 'hx-swap-oob="innerHTML"' in results and "this one has 80" in results
+
+    person = a_contact(5)
+    done = staff.post(link, {"other_id": person.id}, HTTP_HX_REQUEST="true")
+    body = done.content.decode()
+    assert done.status_code == 200
+    assert f'id="{section_id}"' in body and person.email in body
+    assert 'id="record-history"' in body and 'hx-swap-oob="true"' in body
+    assert "autofocus" in body  # what was done takes focus
+    refused = staff.post(link, {"other_id": person.id}, HTTP_HX_REQUEST="true")
+    assert refused["HX-Retarget"] == f"#{section_id}-panel"
+    assert "linked already" in refused.content.decode()
+
+
+def test_unlink_asks_first_then_can_be_undone(staff, prop, record, buyers):
+    person = a_contact(1)
+    services.relation_create_logged(
+        user=None, schema=prop, record=record, association=buyers, other_id=person.id
+    )
+    unlink = url("related_unlink", prop.key, record.id, buyers.id, person.id)
+    confirm = staff.get(unlink).content.decode()
+    assert "will no longer be linked" in confirm and "Unlink “" in confirm
+    assert StoredRelation.objects.filter(first_record_id=record.id).count() == 1
+
+    response = staff.post(unlink)
+    assert response.status_code == 303
+    assert not StoredRelation.objects.filter(first_record_id=record.id).exists()
+    change = RecordChange.objects.filter(record_id=record.id, action="unlink").get()
+    assert change.outcome == "ok"
+    page = page_of(staff, prop, record, f"?related={buyers.id}&done={change.pk}")
+    undo = url("related_undo", prop.key, record.id, change.pk)
+    assert f'action="{undo}"' in page and "No contacts linked." in page
+    assert "Link again" in page  # the history's row of the unlink offers it too
+    # Unlinking what is not linked is a 404, nothing sent.
+    assert staff.post(unlink).status_code == 404
+
+    back = staff.post(undo)
+    assert back.status_code == 303
+    assert StoredRelation.objects.filter(first_record_id=record.id).count() == 1
+    assert "undoing the unlink" in history(record)[-1][2]
+    # A second Undo of the same unlink: the API refuses the duplicate, the page says so.
+    again = staff.post(undo, follow=True).content.decode()
+    assert "Not linked again" in again
+    assert StoredRelation.objects.filter(first_record_id=record.id).count() == 1
+
+
+def test_create_a_contact_or_a_showing_and_link_it(staff, prop, record, buyers, showings):
+    new_contact = url("related_new", prop.key, record.id, buyers.id)
+    form = staff.get(new_contact).content.decode()
+    assert "First name" in form and "Email" in form
+    empty = staff.post(new_contact, {"_submission": "x"}).content.decode()
+    assert "Give the contact a name or an email." in empty
+    made = staff.post(new_contact, {"first_name": "Ada", "email": "ada@example.com"})
+    assert made.status_code == 303
+    contact = StoredContact.objects.get(email="ada@example.com")
+    assert StoredRelation.objects.filter(second_record_id=contact.id).count() == 1
+
+    new_showing = url("related_new", prop.key, record.id, showings.id)
+    form = staff.get(new_showing).content.decode()
+    # The showing's required fields (visitor, visit date) and nothing else it has.
+    assert "Visitor" in form and "Visit date" in form and "Rating" not in form
+    wrong = staff.post(new_showing, {"visitor": "Bo", "_submission": "bad"})
+    assert wrong.status_code == 200
+    text = wrong.content.decode()
+    assert re.search(r'<p class="error" id="related-[^"]+-visit_date_error">', text)
+    assert 'value="Bo"' in text  # what was typed is kept
+    assert not RecordChange.objects.filter(object_key=SHOWING_KEY).exists()
+    made = staff.post(new_showing, {"visitor": "Bo", "visit_date": "2026-05-01"})
+    assert made.status_code == 303
+    page = page_of(staff, prop, record)
+    assert ">Bo</a>" in page
+    actions = [a for a, _, _ in history(record)]
+    assert actions[-2:] == ["link", "link"]
+    assert RecordChange.objects.filter(object_key=SHOWING_KEY, action="create").count() == 1
+
+
+def test_a_link_that_fails_after_the_create_says_what_was_done(
+    staff, prop, record, buyers, embedded
+):
+    embedded.fail("POST", RELATIONS, Reply(503, json={"message": "Unavailable"}))
+    new_contact = url("related_new", prop.key, record.id, buyers.id)
+    response = staff.post(
+        new_contact, {"first_name": "Cy", "email": "cy@example.com"}, HTTP_HX_REQUEST="true"
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "The contact “Cy” was created, but it could not be linked" in text
+    assert "Link it again" in text
+    contact = StoredContact.objects.get(email="cy@example.com")
+    assert not StoredRelation.objects.filter(second_record_id=contact.id).exists()
+    embedded.heal()
+    again = staff.post(
+        url("related_link", prop.key, record.id, buyers.id), {"other_id": contact.id}
+    )
+    assert again.status_code == 303
+    assert StoredRelation.objects.filter(second_record_id=contact.id).count() == 1
+
+
+def test_the_api_failing_shows_a_problem_not_a_crash(staff, prop, record, buyers, embedded):
+    embedded.fail("POST", "/contacts/search", Reply(503, json={}))
+    link = url("related_link", prop.key, record.id, buyers.id)
+    section_id = f"related-{buyers.id}"
+    partial = staff.get(
+        link, {"q": "a"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=f"{section_id}-results"
+    )
+    assert partial.status_code == 200
+    assert "The records API cannot be reached" in partial.content.decode()
+    # A write the API fails: said in the panel, what was chosen or typed kept, nothing linked.
+    embedded.fail("POST", RELATIONS, Reply(503, json={}))
+    person = a_contact(4)
+    failed = staff.post(link, {"other_id": person.id, "q": "kept"}, HTTP_HX_REQUEST="true")
+    text = failed.content.decode()
+    assert failed["HX-Retarget"] == f"#{section_id}-panel"
+    assert "Not linked. The records API cannot be reached." in text and 'value="kept"' in text
+    assert "The link may have been made: look in the section" in text  # its answer was lost
+    assert history(record)[-1][:2] == ("link", "unknown")
+    embedded.fail("POST", "/contacts/$", Reply(503, json={}))
+    new = staff.post(
+        url("related_new", prop.key, record.id, buyers.id),
+        {"first_name": "Kept", "email": "kept@example.com"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "may or may not have been created, and it was not linked" in new
+    assert 'value="Kept"' in new and 'value="kept@example.com"' in new
+    assert not StoredRelation.objects.filter(first_record_id=record.id).exists()
+    # Reading the links fails: the record page still shows the record.
+    embedded.fail("GET", r"/associations/relations/", Reply(503, json={}))
+    page = page_of(staff, prop, record)
+    assert "9 Link Lane" in page  # the record itself is still shown
+    assert "The records API cannot be reached" in page
+
+
+def test_a_viewer_sees_the_links_but_no_buttons_and_is_refused(
+    viewer, prop, record, buyers, embedded
+):
+    person = a_contact(2)
+    services.relation_create_logged(
+        user=None, schema=prop, record=record, association=buyers, other_id=person.id
+    )
+    client = Client()
+    client.force_login(viewer)
+    page = page_of(client, prop, record)
+    assert person.email in page
+    link = url("related_link", prop.key, record.id, buyers.id)
+    unlink = url("related_unlink", prop.key, record.id, buyers.id, person.id)
+    new = url("related_new", prop.key, record.id, buyers.id)
+    assert link not in page and unlink not in page and new not in page
+    writes = len(embedded.writes)
+    for target in (link, unlink, new):
+        assert client.get(target).status_code == 403
+        assert client.post(target, {"other_id": person.id}).status_code == 403
+    assert client.post(url("related_undo", prop.key, record.id, 1)).status_code == 403
+    assert len(embedded.writes) == writes

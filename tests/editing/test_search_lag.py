@@ -1,0 +1,145 @@
+"""The table while search lags behind writes (services/catching_up.py), against the embedded
+API with its lag on (SANDBOX_SEARCH_LAG), over HTTP: the person's own create, edit, inline
+edit and delete show in the table at once, marked, while search itself still answers as
+before; once search catches up the marks go.
+
+The lags are long, so that no check depends on how fast anything answers; "search catches
+up" moves the embedded API's snapshots back by the lag instead of sleeping.
+"""
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.db.models import F
+
+from recordsadmin.records import services
+from recordsadmin.sandbox.models import SearchSnapshot
+
+from .helpers import PROPERTY_INPUT, hidden, url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LAG = 60
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def lagging(settings, embedded):
+    settings.SANDBOX_SEARCH_LAG = LAG
+    settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+
+
+def search_catches_up() -> None:
+    SearchSnapshot.objects.update(written_at=F("written_at") - dt.timedelta(seconds=LAG))
+
+
+def table(client, prop, **params) -> str:
+    response = client.get(url("record_list", prop.key), params, headers=HTMX)
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def rows(text: str) -> list[str]:
+    return re.findall(r"<tr tabindex=\"-1\".*?</tr>", text, re.S)
+
+
+def row_of(text: str, value: str) -> str:
+    found = [row for row in rows(text) if value in row]
+    assert len(found) == 1, f"{len(found)} rows hold {value!r}"
+    return found[0]
+
+
+def count_text(text: str) -> str:
+    match = re.search(r'<p class="records__count" id="records-count">(.*?)</p>', text, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+def test_a_new_record_is_at_the_top_marked_new_until_search_finds_it(staff, prop, lagging):
+    before = services.record_search(schema=prop)
+    page = staff.get(url("record_create", prop.key))
+    data = {**PROPERTY_INPUT, "address": "1 Fresh Lane"}
+    data["_submission"] = hidden(page.content, "_submission")
+    assert staff.post(url("record_create", prop.key), data).status_code == 303
+
+    # Search does not find it yet...
+    assert services.record_search(schema=prop).total == before.total
+    # ...but the person who made it sees it first, marked, and counted.
+    text = table(staff, prop)
+    first = rows(text)[0]
+    assert "1 Fresh Lane" in first and '<span class="row-mark row-mark--new">New</span>' in first
+    assert 'class="row--new"' in first
+    assert count_text(text).startswith(f"1–{before.total + 1} of {before.total + 1}")
+    assert "search may still be catching up with your latest changes" in count_text(text)
+    assert "search may still be catching up" in re.search(r'data-announce="([^"]*)"', text)[1]
+    # Under a search its place is not known: it waits for search, and the total says so.
+    searched = table(staff, prop, q="Fresh Lane")
+    assert not rows(searched) and "catching up" in count_text(searched)
+    # In another order too.
+    assert "1 Fresh Lane" not in table(staff, prop, sort="price")
+
+    search_catches_up()
+    text = table(staff, prop)
+    assert "1 Fresh Lane" in rows(text)[0] and "row-mark" not in text
+    assert len([row for row in rows(text) if "1 Fresh Lane" in row]) == 1
+    assert count_text(text).startswith(f"1–{before.total + 1} of {before.total + 1}")
+    assert "1 Fresh Lane" in rows(table(staff, prop, q="Fresh Lane"))[0]
+
+
+def test_edits_show_the_written_values_marked_just_saved(staff, prop, settings, embedded):
+    record = services.record_create(
+        schema=prop, properties={"address": "2 Old Road", "price": 100, "status": "Active"}
+    )
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    data = {"address": "2 New Road", "price": "100", "status": "Active"}
+    data["_version"] = hidden(form, "_version")
+    assert staff.post(url("record_edit", prop.key, record.id), data).status_code == 303
+    cell = url("record_cell", prop.key, record.id, "price")
+    editor = staff.get(cell, headers=HTMX).content.decode()
+    saved = staff.post(cell, {"price": "777", "_version": hidden(editor, "_version")}, headers=HTMX)
+    assert saved.status_code == 200 and "Price saved" in saved.content.decode()
+
+    found = services.record_search(schema=prop, query="Old Road").records
+    assert [r.properties["price"] for r in found] == [100]  # search is behind
+    text = table(staff, prop)
+    row = row_of(text, record.id)
+    assert "2 New Road" in row and "2 Old Road" not in row and "$777" in row
+    assert '<span class="row-mark row-mark--saved">Just saved</span>' in row
+    assert 'data-edit="' in row
+    # A search for the old value still finds it (search is behind), shown as it now is.
+    row = row_of(table(staff, prop, q="Old Road"), record.id)
+    assert "2 New Road" in row and "Just saved" in row
+
+    search_catches_up()
+    row = row_of(table(staff, prop), record.id)
+    assert "2 New Road" in row and "$777" in row and "row-mark" not in row
+    assert not rows(table(staff, prop, q="Old Road"))
+
+
+def test_a_deleted_record_is_struck_through_until_search_drops_it(staff, prop, settings, embedded):
+    record = services.record_create(
+        schema=prop, properties={"address": "3 Gone Street", "price": 100, "status": "Active"}
+    )
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+    assert staff.post(url("record_delete", prop.key, record.id)).status_code == 303
+
+    text = table(staff, prop)
+    row = row_of(text, "3 Gone Street")
+    assert row.startswith('<tr tabindex="-1" class="row--deleted">')
+    assert '<span class="row-mark row-mark--deleted">Just deleted</span>' in row
+    assert "data-edit" not in row and f'value="{record.id}"' not in row  # nothing to select
+    assert "catching up" in count_text(text)
+
+    search_catches_up()
+    assert "3 Gone Street" not in table(staff, prop)
+
+
+def test_other_peoples_writes_wait_for_search(client, prop, settings, embedded, viewer):
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+    values = {"address": "4 Elsewhere", "price": 1, "status": "Active"}
+    services.record_create_logged(user=None, schema=prop, properties=values)
+    client.force_login(viewer)
+    text = table(client, prop)
+    assert "4 Elsewhere" not in text and "catching up" not in text
