@@ -282,6 +282,10 @@ RECORDS_FACET_MAX_CALLS = int(env_float("RECORDS_FACET_MAX_CALLS", 24))
 RECORDS_COUNT_WAIT = env_float("RECORDS_COUNT_WAIT", 1.5)
 # How many of one request's counts are asked at once (each waits for the API's answer).
 RECORDS_COUNT_CONCURRENCY = int(env_float("RECORDS_COUNT_CONCURRENCY", 4))
+# The table's association columns (recordsadmin/records/services/links.py): one request for a
+# page's cells makes at most this many calls (a row's relations, a linked record's name), cached
+# like the counts; the page asks again for the cells left.
+RECORDS_LINKS_MAX_CALLS = int(env_float("RECORDS_LINKS_MAX_CALLS", 30))
 
 # The records API. With GHL_TOKEN unset the dashboard talks to its own embedded API under
 # /sandbox/ (on this server unless GHL_API_URL says where), with the sandbox location's token.

@@ -97,6 +97,9 @@ class BulkJob(models.Model):
         IMPORT = "import", "Import"
         # Puts back the values another job's updates replaced (params["reverts"]: its id).
         REVERT = "revert", "Revert a job"
+        # Links every selected record to one record or contact (params: the association and
+        # that record: bulk/links.py).
+        LINK = "link", "Link to a record"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

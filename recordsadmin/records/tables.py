@@ -21,6 +21,7 @@ more than the cells themselves, measured with bench/table_partial.py.
 
 import functools
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,7 +32,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2.data import TableData
 
-from recordsadmin.client.domain import Field, Page, Record, Schema, User
+from recordsadmin.client.domain import Association, Field, Page, Record, Schema, User
 from recordsadmin.contract.datatypes import DataType
 from recordsadmin.records import fieldtypes, formatting
 from recordsadmin.records.formatting import esc, html_of
@@ -237,6 +238,52 @@ class SelectColumn(RecordColumn):
         )
 
 
+def links_column_name(association: Association) -> str:
+    return f"links_{association.key}"
+
+
+def shown_associations(
+    layout: TableLayout, associations: Iterable[Association]
+) -> list[Association]:
+    """The associations whose columns the user chose to show (hidden by default: a column
+    is shown once it is in the layout's order and not hidden)."""
+    return [
+        a
+        for a in associations
+        if links_column_name(a) in layout.order and links_column_name(a) not in layout.hidden
+    ]
+
+
+def links_cell_id(association: Association, record_id: str) -> str:
+    """The DOM id of a row's cell of an association column: the cells loaded after the table
+    (records/_links.html) take its place by it."""
+    return "links-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{association.key}-{record_id}")
+
+
+class LinksColumn(RecordColumn):
+    """The records (or contacts) each row is linked to by one association. Its cells are
+    loaded after the table (views/links.py, services/links.py: a call per row); until then,
+    and without JavaScript, a cell links to the record's page, which lists them."""
+
+    def __init__(self, association: Association, *, schema: Schema) -> None:
+        label = association.other_label(schema.key)
+        super().__init__(verbose_name=f"Linked: {label}", css="col-links")
+        self.association = association
+        self.schema = schema
+        link = reverse("records:record_detail", args=[schema.key, _ID])
+        self.before, self.after = link.split(_ID)
+        self.hidden_label = esc(f" {label} of ")
+
+    def cell(self, record: Record) -> str:
+        href = self.before + quote(record.id, safe="") + self.after
+        name = esc(record.display(self.schema))
+        return (
+            f'<span id="{links_cell_id(self.association, record.id)}" class="links-cell">'
+            f'<a href="{esc(href)}">See<span class="visually-hidden">{self.hidden_label}'
+            f"{name}</span></a></span>"
+        )
+
+
 def _is_status(column: RecordColumn) -> bool:
     return isinstance(column, FieldColumn) and column.field.data_type == DataType.SINGLE_OPTIONS
 
@@ -298,6 +345,8 @@ class RecordTable(tables.Table):
         drawn = [(c["name"], c["label"], c["shown"]) for c in choices] + [layout.density]
         self.choices_key = hashlib.sha256(repr(drawn).encode()).hexdigest()[:32]
         self.edit_before, _, self.edit_after = edit_link.partition(_ID)
+        # Where the association columns' cells are loaded from ("" when none is shown).
+        self.links_url = ""
         editable = bool(edit_link)
         shown = [
             b.column for b in self.columns if not isinstance(b.column, SelectColumn | PrimaryColumn)
@@ -406,14 +455,16 @@ def build_table(
     selectable: bool = False,
     editable: bool = False,
     layout: TableLayout | None = None,
+    associations: Iterable[Association] = (),
     marks: Mapping[str, Mark] | None = None,
 ) -> RecordTable:
     """The primary display field first, then the other fields, owner and updated, as the
-    user's `layout` orders and shows them (by default: all, in schema order); a checkbox
-    column first when rows can be `selectable` for bulk work; each row knows its edit page
-    when `editable`. Ordered as `query` sorts, one page of `page.per_page` rows. `marks`
-    are the rows the user's own recent writes changed, while search catches up with them
-    (services/catching_up.py)."""
+    user's `layout` orders and shows them (by default: all, in schema order), then a column
+    per association of `associations`, hidden until the user shows it (each costs calls:
+    services/links.py); a checkbox column first when rows can be `selectable` for bulk
+    work; each row knows its edit page when `editable`. Ordered as `query` sorts, one page
+    of `page.per_page` rows. `marks` are the rows the user's own recent writes changed,
+    while search catches up with them (services/catching_up.py)."""
     layout = layout or TableLayout()
     columns: list[tuple[str, RecordColumn]] = []
     if selectable:
@@ -423,8 +474,15 @@ def build_table(
         columns.append((f"field_{primary.key}", PrimaryColumn(primary, schema=schema)))
     others = {f"field_{f.key}": FieldColumn(f) for f in schema.fields if f is not primary}
     others |= {"owner": OwnerColumn(users), "updated": UpdatedColumn()}
+    links = {links_column_name(a): LinksColumn(a, schema=schema) for a in associations}
+    others |= links
     choices = [
-        {"name": name, "label": str(others[name].verbose_name), "shown": name not in layout.hidden}
+        {
+            "name": name,
+            "label": str(others[name].verbose_name),
+            # An association's column is shown once the user chose it (then it is in `order`).
+            "shown": name not in layout.hidden and (name not in links or name in layout.order),
+        }
         for name in layout.arrange(others)
     ]
     columns += [(c["name"], others[c["name"]]) for c in choices if c["shown"]]
@@ -442,6 +500,13 @@ def build_table(
     )
     if page.records or not page.total:
         table.paginate(per_page=page.per_page, page=page.page)
+    shown_links = [
+        links[c["name"]].association for c in choices if c["shown"] and c["name"] in links
+    ]
+    if shown_links and page.records:
+        # Where the page's association cells are loaded from, once the table is shown.
+        ids = "&".join(f"id={quote(r.id, safe='')}" for r in page.records)
+        table.links_url = reverse("records:record_links", args=[schema.key]) + "?" + ids
     return table
 
 

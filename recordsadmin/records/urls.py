@@ -1,6 +1,16 @@
 from django.urls import path
 
-from recordsadmin.records.views import browse, bulk, cells, editing, saved, schema, transfer, undo
+from recordsadmin.records.views import (
+    browse,
+    bulk,
+    cells,
+    editing,
+    links,
+    saved,
+    schema,
+    transfer,
+    undo,
+)
 from recordsadmin.records.views import facets as counts
 from recordsadmin.records.views import related as linked
 
@@ -28,6 +38,7 @@ urlpatterns = [
     path("objects/<str:key>/views/<int:view_id>/default/", saved.view_default, name="view_default"),
     path("objects/<str:key>/facets/", counts.record_facets, name="record_facets"),
     path("objects/<str:key>/chart/", counts.record_chart, name="record_chart"),
+    path("objects/<str:key>/links/", links.record_links, name="record_links"),
     path("objects/<str:key>/export/", transfer.record_export, name="record_export"),
     path("objects/<str:key>/export.csv", transfer.record_export_csv, name="record_export_csv"),
     path(

@@ -21,7 +21,9 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from recordsadmin.accounts.preferences import preference_set
 from recordsadmin.records.models import BulkItem, BulkJob, SavedView
+from recordsadmin.sandbox.demo import BUYER_ASSOCIATION
 from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
 from tests.support.apis import use_records_api
 from tests.support.embedded import use_embedded_demo
@@ -163,6 +165,9 @@ def site(db, browser: Browser):
     first, second = Record.objects.filter(object__key=KEY).order_by("id")[:2]
     job = finished_job(user)
     view = saved_views(user, location.id)
+    # The Buyer column shown (first after the primary one): its cells on every table scanned.
+    links = {"order": [f"links_{BUYER_ASSOCIATION}"], "hidden": [], "density": "comfortable"}
+    preference_set(user=user, name=f"table:{KEY}", value=links)
     context = browser.new_context()
     page = context.new_page()
     sign_in(page, live_server.url)
@@ -368,6 +373,26 @@ def save_view_mistake(page: Page, site: Site) -> None:
     expect(page.get_by_role("textbox", name="Name of the view")).to_be_focused()
 
 
+def records_with_links(page: Page, site: Site) -> None:
+    """The Buyer column's cells loaded after the table (a count and names, or None)."""
+    page.goto(f"{site.base}/objects/{KEY}/")
+    first = page.locator("#records-results tbody td.col-links").first
+    expect(first).to_have_text(re.compile(r"^(None|\d+ linked: .+)$"))
+    expect(page.locator("#links-loader.htmx-request")).to_have_count(0)
+
+
+def bulk_link_preview(page: Page, site: Site) -> None:
+    """The bulk link form: the association chosen, the picker's results, one picked, and
+    the preview."""
+    tick_two_rows(page, site)
+    page.get_by_role("button", name="Link to…").click()
+    page.get_by_label("Link by").select_option(label="Buyer (contacts)")
+    page.get_by_label("Search contacts").fill("a")
+    page.get_by_role("radio").first.check()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+
+
 def schema_field_with_errors(page: Page, site: Site) -> None:
     """The schema editor's new field sent empty: the summary and each input's message."""
     page.goto(f"{site.base}/schema/{KEY}/fields/new/")
@@ -493,6 +518,9 @@ PAGES = {
     "saved-view": saved_view_menu,
     "save-view-mistake": save_view_mistake,
     "saved-view-delete": address(lambda site: f"/objects/{KEY}/views/{site.view_id}/delete/"),
+    "records-links": records_with_links,
+    "bulk-link-preview": bulk_link_preview,
+    "links-page": address(lambda site: f"/objects/{KEY}/links/?id={site.record_id}"),
     "schema-objects": address(lambda site: "/schema/"),
     "schema-object": address(lambda site: f"/schema/{KEY}/"),
     "schema-field-errors": schema_field_with_errors,

@@ -29,9 +29,11 @@ def api(live_server, settings):
 
 @pytest.fixture
 def prop(api) -> Schema:
-    """The demo's Property (its schema and the users now cached), with no call counted yet."""
+    """The demo's Property (its schema, the users and the associations now cached), with no
+    call counted yet."""
     schema = services.schema_get(key=PROPERTY_KEY)
     services.user_list()
+    services.association_list()
     api.stub.requests.clear()
     return schema
 

@@ -235,13 +235,14 @@ REVERTIBLE = (
     RecordChange.Action.CREATE,
     RecordChange.Action.RESTORE,
     RecordChange.Action.DELETE,
+    RecordChange.Action.LINK,
 )
 
 
 def job_revert_changes(*, job: BulkJob) -> list[RecordChange]:
     """The changes of `job` a revert puts back, one per record (a record's latest): its
     finished updates of records' values (put back), the records it made or restored (deleted
-    again) and the records it deleted (restored, with new ids)."""
+    again), the records it deleted (restored, with new ids) and the links it made (removed)."""
     latest: dict[str, RecordChange] = {}
     changes = RecordChange.objects.filter(
         job_id=str(job.pk),
@@ -261,14 +262,15 @@ class RevertPlan:
     put_back: int = 0
     deleted: int = 0
     restored: int = 0
+    unlinked: int = 0
 
     @property
     def total(self) -> int:
-        return self.put_back + self.deleted + self.restored
+        return self.put_back + self.deleted + self.restored + self.unlinked
 
     @property
     def permissions(self) -> list[str]:
-        needed = ["records.change_record"] if self.put_back else []
+        needed = ["records.change_record"] if self.put_back or self.unlinked else []
         needed += ["records.delete_record"] if self.deleted else []
         return needed + (["records.add_record"] if self.restored else [])
 
@@ -284,6 +286,8 @@ class RevertPlan:
         if self.restored:
             ids = "a new id" if self.restored == 1 else "new ids"
             parts.append(f"restores the {_records(self.restored)} it deleted (with {ids})")
+        if self.unlinked:
+            parts.append(f"removes the links it made from {_records(self.unlinked)}")
         if len(parts) > 1:
             return ", ".join(parts[:-1]) + " and " + parts[-1]
         return parts[0] if parts else ""
@@ -300,6 +304,7 @@ def job_revert_plan(*, job: BulkJob) -> RevertPlan:
         put_back=actions[Action.UPDATE],
         deleted=actions[Action.CREATE] + actions[Action.RESTORE],
         restored=actions[Action.DELETE],
+        unlinked=actions[Action.LINK],
     )
 
 

@@ -28,6 +28,15 @@ STOPPED_CREATE_REASON = (
 DAILY_LIMIT_REASON = "Not sent: the records API's daily limit for this location was spent."
 RESENT_DELETE = "Deleted by the call sent before (before the restart, or whose answer was lost)."
 RESENT_UPDATE = "Set by the call sent before (before the restart, or whose answer was lost)."
+RESENT_LINK = "Linked by the call sent before (before the restart, or whose answer was lost)."
+MAYBE_LINKED = (
+    "The link may have been made all the same: a retry looks for it first and links only "
+    "when it is missing."
+)
+MAYBE_UNLINKED = (
+    "The link may have been removed all the same: a retry sends the removal again, and a "
+    "link already gone then counts as removed."
+)
 CANCELLED_REASON = "Not sent: the job was cancelled before it was sent. A retry sends it."
 CANCELLED_IN_FLIGHT_REASON = (
     "Not sent again: the job was cancelled after a restart that caught this call in flight; "
@@ -46,6 +55,7 @@ class ItemResult:
     # The item's history row is dropped: nothing was sent that changed the record.
     drop_history: bool = False
     before: dict | None = None  # the record before an import's update, found by the call
+    after: dict | None = None  # what a link made (its history row's `after`, relation id included)
 
 
 def refused_reason(times: int, *, unavailable: bool = False) -> str:

@@ -26,6 +26,7 @@ from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 
 from . import workers
 from .changes import already_set, record_value
+from .links import link_what
 from .outcomes import (
     DAILY_LIMIT_REASON,
     STOPPED_CREATE_REASON,
@@ -321,11 +322,19 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
         key, value = job.params["field"], job.params["value"]
         after = {"owner": value} if key == OWNER else {"properties": {key: value}}
         changed = [key]
+    elif job.kind == Kind.LINK:
+        # As a link made from the record's page (services/relations.py): what it links to.
+        action, after, changed = RecordChange.Action.LINK, link_what(job.params), []
+        return _change_create(job, schema, item.record_id, action, None, after, changed)
     elif job.kind == Kind.REVERT:
         reverted = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
         action, before, record_id = revert_action(reverted), item.before, item.record_id
         changed = list(reverted.changed_fields) if reverted else []
         after = None  # the record as the API returns it, once the call is done
+        if action == RecordChange.Action.UNLINK:
+            # What the link joined, as an unlink from the record's page keeps it: its Undo
+            # there links the two again.
+            before = reverted.after
         if action == RecordChange.Action.RESTORE:
             # As a restore from the record's page (services.record_restore): the new record's
             # id comes with the answer, and the delete it undoes is named.
@@ -347,6 +356,8 @@ def revert_action(reverted: RecordChange | None) -> str:
     """What reverting a change does: an update is undone by an update, a record made (or
     restored) by a delete, a delete by a restore."""
     action = reverted.action if reverted else RecordChange.Action.UPDATE
+    if action == RecordChange.Action.LINK:
+        return RecordChange.Action.UNLINK
     if action in (RecordChange.Action.CREATE, RecordChange.Action.RESTORE):
         return RecordChange.Action.DELETE
     if action == RecordChange.Action.DELETE:
@@ -435,6 +446,9 @@ def _finish_history(change: RecordChange, result: ItemResult, names: Mapping[str
         change.before = result.before
         change.record_id = change.record_id or result.record_id
         change.save(update_fields=["before", "record_id"])
+    if result.after is not None:
+        change.after = result.after
+        change.save(update_fields=["after"])
     if result.drop_history:
         change.delete()
         return

@@ -5,17 +5,21 @@ later."""
 
 from collections.abc import Callable, Mapping
 
-from recordsadmin.client.domain import UNSET, Filter, Record, Schema
-from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError
+from recordsadmin.client.domain import UNSET, Association, Filter, Record, Schema
+from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError, ValidationFailed
 from recordsadmin.contract.datatypes import EQ
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import fieldtypes, selectors, services
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 
 from .changes import already_set, record_value
+from .links import link_what
 from .outcomes import (
     MAYBE_DELETED,
+    MAYBE_LINKED,
+    MAYBE_UNLINKED,
     RESENT_DELETE,
+    RESENT_LINK,
     RESENT_UPDATE,
     STOPPED_CREATE_REASON,
     ItemResult,
@@ -35,7 +39,54 @@ def for_job(job: BulkJob, schema: Schema, pacer: Pacer) -> Callable[[BulkItem], 
         return lambda item: update_one(schema, pacer, item, job.params)
     if job.kind == BulkJob.Kind.REVERT:
         return lambda item: revert_one(schema, pacer, item)
+    if job.kind == BulkJob.Kind.LINK:
+        # Read once for the job (cached): an association deleted since stops it.
+        association = pacer.call(services.association_get, association_id=job.params["association"])
+        return lambda item: link_one(schema, pacer, item, job.params, association)
     return lambda item: import_one(schema, pacer, item)
+
+
+def link_one(
+    schema: Schema, pacer: Pacer, item: BulkItem, params: Mapping, association: Association
+) -> ItemResult:
+    """Link one selected record to the job's record. The API refuses a link that exists
+    (400): that refusal is told from the others by looking for the link (one more call), and
+    the item is skipped, not failed. One sent before (a restart, a retry of a lost answer)
+    looks first, and is sent only when the link is missing."""
+    target = params["target"]
+    find = {"record_id": item.record_id, "association": association, "other_id": target}
+    resumed = getattr(item, "resumed", False)
+    try:
+        if resumed:
+            found = pacer.call(services.relation_find, **find)
+            if found is not None:
+                return ItemResult(Outcome.DONE, RESENT_LINK, after=_linked(params, found.id))
+        relation = pacer.call(
+            services.relation_create,
+            schema=schema,
+            record_id=item.record_id,
+            association=association,
+            other_id=target,
+        )
+    except HELD_BACK:
+        raise
+    except ValidationFailed as refusal:
+        try:
+            found = pacer.call(services.relation_find, **find)
+        except HELD_BACK:
+            raise
+        except RecordsApiError:
+            found = None
+        if found is not None:
+            return ItemResult(Outcome.SKIPPED, "Already linked.", drop_history=True)
+        return ItemResult(Outcome.FAILED, error_reason(refusal))
+    except RecordsApiError as error:
+        return write_failed(error, maybe_applied=error.maybe_applied or resumed, maybe=MAYBE_LINKED)
+    return ItemResult(Outcome.DONE, after=_linked(params, relation.id))
+
+
+def _linked(params: Mapping, relation_id: str) -> dict:
+    return {**link_what(dict(params)), "relation_id": relation_id}
 
 
 def delete_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
@@ -179,6 +230,8 @@ def revert_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
     change = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
     if change is None:
         return ItemResult(Outcome.SKIPPED, "The job's change is no longer in the history.")
+    if change.action == RecordChange.Action.LINK:
+        return _unlink(pacer, item, change)
     if change.action in (RecordChange.Action.CREATE, RecordChange.Action.RESTORE):
         return _unmake(schema, pacer, item, change)
     if change.action == RecordChange.Action.DELETE:
@@ -238,6 +291,44 @@ def _unmake(schema: Schema, pacer: Pacer, item: BulkItem, change: RecordChange) 
         return write_failed(error, maybe_applied=maybe_applied, maybe=MAYBE_DELETED)
     before = services.record_snapshot(current)
     return ItemResult(Outcome.DONE, record_id=item.record_id, before=before)
+
+
+def _unlink(pacer: Pacer, item: BulkItem, change: RecordChange) -> ItemResult:
+    """Remove a link the job made (by the relation's id its history row kept, else found by
+    listing the record's links); one gone already is skipped."""
+    linked = change.after if isinstance(change.after, dict) else {}
+    resumed = getattr(item, "resumed", False)
+    try:
+        relation_id = linked.get("relation_id") or ""
+        if not relation_id:
+            association = pacer.call(
+                services.association_get, association_id=linked.get("association_id", "")
+            )
+            found = pacer.call(
+                services.relation_find,
+                record_id=item.record_id,
+                association=association,
+                other_id=linked.get("other_id", ""),
+            )
+            if found is None:
+                raise NotFound("The link is gone already.")
+            relation_id = found.id
+        pacer.call(
+            services.relation_delete,
+            relation_id=relation_id,
+            association_id=linked.get("association_id", ""),
+            record_ids=(item.record_id, linked.get("other_id", "")),
+        )
+    except NotFound:
+        if resumed:
+            return ItemResult(Outcome.DONE, "Removed by the call sent before.")
+        return ItemResult(Outcome.SKIPPED, "Already unlinked.", drop_history=True)
+    except HELD_BACK:
+        raise
+    except RecordsApiError as error:
+        maybe_applied = error.maybe_applied or resumed
+        return write_failed(error, maybe_applied=maybe_applied, maybe=MAYBE_UNLINKED)
+    return ItemResult(Outcome.DONE)
 
 
 def _restore(schema: Schema, pacer: Pacer, item: BulkItem, change: RecordChange) -> ItemResult:

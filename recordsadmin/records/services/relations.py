@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from recordsadmin.client import endpoints, wire
@@ -125,6 +126,21 @@ def association_delete(*, association: Association, deadline: float | None = Non
         endpoints.association_delete(association.id, deadline=deadline)
     finally:
         association_invalidate()
+
+
+# -- the table's cached links cells (links.py) ----------------------------------------------------
+
+
+def links_cache_key(association_id: str, record_id: str) -> str:
+    """Where the table's cell of a record's links by an association is cached (links.py)."""
+    return cache_key("links", f"{association_id}|{record_id}")
+
+
+def links_forget(*, association_id: str, record_ids: Iterable[str]) -> None:
+    """Drop the cached table cells of these records' links by an association: after our
+    own link or unlink the table shows it at once (others' within the cache's lifetime)."""
+    with contextlib.suppress(RecordsApiError):  # not configured: nothing is cached either
+        cache.delete_many([links_cache_key(association_id, r) for r in record_ids if r])
 
 
 # -- a record's linked records --------------------------------------------------------------------
@@ -276,6 +292,55 @@ def relation_count(
 # -- linking and unlinking, in the history --------------------------------------------------------
 
 
+def relation_find(
+    *, record_id: str, association: Association, other_id: str, deadline: float | None = None
+) -> Relation | None:
+    """The relation by `association` between two records, or None: found by listing the
+    first's relations of that association (one call per 100 of them)."""
+    return _find(record_id, association, other_id, deadline)
+
+
+def relation_create(
+    *,
+    schema: Schema,
+    record_id: str,
+    association: Association,
+    other_id: str,
+    deadline: float | None = None,
+) -> Relation:
+    """Link a record of `schema` to the record or contact `other_id`, with no history row
+    (a bulk job writes its own). Its id is "" when the answer did not say it and a lookup
+    could not find it. Refusals as relation_create_logged says; sent once."""
+    body = wire.relation_body(
+        association, record_id=record_id, record_object_key=schema.key, other_id=other_id
+    )
+    try:
+        data = endpoints.relation_create(body, deadline=deadline)
+    finally:
+        links_forget(association_id=association.id, record_ids=(record_id, other_id))
+    relation = wire.parse_relation(data, sent=body)
+    if not relation.id:
+        with contextlib.suppress(RecordsApiError):
+            relation = _find(record_id, association, other_id, deadline) or relation
+    return relation
+
+
+def relation_delete(
+    *,
+    relation_id: str,
+    association_id: str = "",
+    record_ids: Iterable[str] = (),
+    deadline: float | None = None,
+) -> None:
+    """Delete one relation, with no history row (a bulk job writes its own); NotFound when it
+    is gone already. The table's cached cells of `record_ids` (the two it linked) by
+    `association_id` are dropped."""
+    try:
+        endpoints.relation_delete(relation_id, deadline=deadline)
+    finally:
+        links_forget(association_id=association_id, record_ids=record_ids)
+
+
 def _find(record_id: str, association: Association, other_id: str, deadline) -> Relation | None:
     """The relation between two records, looked up by listing the first's (for an answer that
     did not say the new relation's id)."""
@@ -342,6 +407,8 @@ def relation_create_logged(
     except BaseException as error:
         history.change_finish(change=change, error=error)
         raise
+    finally:
+        links_forget(association_id=association.id, record_ids=(record.id, other_id))
     relation = wire.parse_relation(data, sent=body)
     if not relation.id:
         # The link is made whatever this lookup meets; only its id stays unknown ("") until
@@ -384,6 +451,8 @@ def relation_delete_logged(
     except BaseException as error:
         history.change_finish(change=change, error=error)
         raise
+    finally:
+        links_forget(association_id=association.id, record_ids=(record.id, other_id))
     history.change_finish(change=change)
 
 

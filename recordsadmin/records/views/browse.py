@@ -143,6 +143,7 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
     user = request.user
     editable = user.has_perm("records.change_record")
     layout = TableLayout.from_value(preference_get(user=user, name=preference_name(schema)))
+    associations = services.table_associations(schema=schema)
     table = build_table(
         schema,
         page,
@@ -151,9 +152,11 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
         selectable=editable or user.has_perm("records.delete_record"),
         editable=editable,
         layout=layout,
+        associations=associations,
         marks=caught.marks,
     )
     context |= {"page": page, "table": table, "users": users, "chips": query.chips(users)}
+    context["associations"] = [(a, a.other_label(schema.key)) for a in associations]
     return context, 200
 
 

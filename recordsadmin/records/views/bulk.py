@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import fieldtypes, services
-from recordsadmin.records.bulk import changes, jobs, preview
+from recordsadmin.records.bulk import changes, jobs, links, preview
 from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkJob, ImportUpload
 from recordsadmin.records.transfer import csvfiles, report
@@ -34,7 +34,14 @@ PERMISSION_FOR = {
     Kind.DELETE: "records.delete_record",
     Kind.IMPORT: "records.add_record",
     Kind.REVERT: "records.change_record",
+    Kind.LINK: "records.change_record",
 }
+# What the table's bulk form may ask for (its buttons' `action`); anything else is an edit.
+FORM_KINDS = {Kind.DELETE: Kind.DELETE, Kind.LINK: Kind.LINK}
+
+
+def _kind(request: HttpRequest) -> str:
+    return FORM_KINDS.get(request.POST.get("action", ""), Kind.UPDATE)
 
 
 def require_permission_for(request: HttpRequest, kind: str) -> None:
@@ -55,17 +62,43 @@ def list_url(schema_key: str, query: str = "") -> str:
 @vary_on_headers("HX-Request")
 @shows_api_errors
 def bulk_edit(request: HttpRequest, key: str) -> HttpResponse:
-    """The selection's next step: choose the field and value, or see the delete's preview."""
-    kind = Kind.DELETE if request.POST.get("action") == Kind.DELETE else Kind.UPDATE
+    """The selection's next step: choose the field and value, the record to link to, or see
+    the delete's preview."""
+    kind = _kind(request)
     require_permission_for(request, kind)
-    context = _edit_context(request, load_schema(key), kind)
+    schema = load_schema(key)
+    make = _link_context if kind == Kind.LINK else _edit_context
+    context = make(request, schema, kind)
     if context is None:
         messages.warning(request, "Select at least one record first.")
         return redirect(list_url(key, request.POST.get("query", "")))
-    template = "records/bulk_edit.html"
+    template = "records/bulk_link.html" if kind == Kind.LINK else "records/bulk_edit.html"
     if wants_partial(request):
-        template += "#bulk-edit"
+        template += "#bulk-link" if kind == Kind.LINK else "#bulk-edit"
     return render(request, template, context)
+
+
+def _link_context(request: HttpRequest, schema, kind: str) -> dict | None:
+    """The link form: the association, a search of the other object's records (or the
+    contacts) to pick the one to link to, and once one is picked, the preview."""
+    selection = Selection.from_post(request.POST)
+    if selection.is_empty:
+        return None
+    choice = links.link_from_post(schema=schema, data=request.POST)
+    context = {
+        "schema": schema,
+        "kind": kind,
+        "selection": selection,
+        "choice": choice,
+        "back_url": list_url(schema.key, selection.query),
+        "submission": str(uuid.uuid4()),
+        "search_url": reverse("records:bulk_edit", args=[schema.key]),
+    }
+    if request.POST.get("step") == "preview" and choice.association is not None:
+        if choice.target is None and not choice.errors:
+            choice.errors.append("Choose the record to link to.")
+        context["preview"] = links.link_preview(schema=schema, selection=selection, choice=choice)
+    return context
 
 
 def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
@@ -119,13 +152,15 @@ def _value_widget(schema, key: str, data: QueryDict, users) -> str:
 @shows_api_errors
 def bulk_start(request: HttpRequest, key: str) -> HttpResponse:
     """Check the change again and queue the job; then its page."""
-    kind = Kind.DELETE if request.POST.get("action") == Kind.DELETE else Kind.UPDATE
+    kind = _kind(request)
     require_permission_for(request, kind)
     schema = load_schema(key)
     selection = Selection.from_post(request.POST)
     if selection.is_empty:
         messages.warning(request, "Select at least one record first.")
         return redirect(list_url(key, request.POST.get("query", "")))
+    if kind == Kind.LINK:
+        return _link_start(request, schema, selection)
     change, users = None, []
     if kind == Kind.UPDATE:
         users = services.user_list()
@@ -146,6 +181,28 @@ def bulk_start(request: HttpRequest, key: str) -> HttpResponse:
         kind=kind,
         selection=selection,
         params=change.as_json() if change else {},
+        summary=planned.summary,
+        submission=submission,
+    )
+    return redirect("records:job_detail", job_id=job.pk)
+
+
+def _link_start(request: HttpRequest, schema, selection: Selection) -> HttpResponse:
+    """Queue the link job once its association and record are checked again (read now)."""
+    choice = links.link_from_post(schema=schema, data=request.POST, search=False)
+    planned = links.link_preview(schema=schema, selection=selection, choice=choice)
+    submission = _submission(request.POST.get("submission", ""))
+    if planned.blocked or submission is None:
+        data = request.POST.copy()
+        data["step"] = "preview"
+        request.POST = data
+        return bulk_edit(request, schema.key)
+    job = jobs.job_create(
+        user=request.user,
+        schema=schema,
+        kind=Kind.LINK,
+        selection=selection,
+        params=links.link_params(choice),
         summary=planned.summary,
         submission=submission,
     )
@@ -282,6 +339,9 @@ def _maybe_applied_text(job: BulkJob, count: int) -> str:
     if job.kind == BulkJob.Kind.DELETE:
         done = "deleted"
         retry = "sends the delete again, and a record already gone then counts as deleted"
+    elif job.kind == BulkJob.Kind.LINK:
+        done = "linked"
+        retry = "looks for each link first and makes only those that are missing"
     else:
         done, retry = "changed", "sends the change again (setting a value twice does no harm)"
     return (

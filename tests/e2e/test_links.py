@@ -1,0 +1,92 @@
+"""Links in Chromium, in one page session: the association column shown from the column
+chooser and its cells loaded after the table, then a bulk link of two ticked rows to a contact
+found with the picker, run by the real task worker, and the column showing the new links."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from recordsadmin.records.models import BulkJob, RecordChange
+from recordsadmin.sandbox.demo import BUYER_ASSOCIATION
+from recordsadmin.sandbox.models import Contact, Relation
+from tests.bulk.conftest import WorkerThread
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+KEY = "custom_objects.property"
+
+
+def buyers(record_id: str) -> set[str]:
+    rows = Relation.objects.filter(association__key=BUYER_ASSOCIATION, first_record_id=record_id)
+    return set(rows.values_list("second_record_id", flat=True))
+
+
+def cell(page: Page, record_id: str):
+    return page.locator(f"#links-{BUYER_ASSOCIATION}-{record_id}")
+
+
+def test_show_the_buyers_column_then_link_two_rows_to_a_contact(
+    page: Page, live_server, embedded_api, staff_user, settings
+):
+    # A low bound: the page's cells come in several requests, each asking for the rest.
+    settings.RECORDS_LINKS_MAX_CALLS = 8
+    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#records-count")).to_have_text("1–25 of 60")
+    # Hidden by default: no such column until it is ticked.
+    expect(page.get_by_role("columnheader", name="Linked: Buyer")).to_have_count(0)
+    page.locator(".table-settings summary").click()
+    page.get_by_role("checkbox", name="Linked: Buyer").check()
+    expect(page.get_by_role("columnheader", name="Linked: Buyer")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Linked: Buyer")).to_be_focused()
+
+    rows = page.locator("#records-results tbody tr")
+    ids = [box.get_attribute("value") for box in rows.locator("input[name=ids]").all()[:2]]
+    # The cells come after the table: each says how many and names the first ones.
+    for record_id in ids:
+        linked = buyers(record_id)
+        expected = "None" if not linked else re.compile(rf"^{len(linked)} linked: ")
+        expect(cell(page, record_id)).to_have_text(expected)
+    # Every row's cell in the end: none still holds its link to the record's page.
+    expect(page.locator("#records-results .links-cell > a")).to_have_count(0)
+    expect(page.locator("#links-loader")).to_have_count(1)
+
+    contact = Contact.objects.exclude(id__in=buyers(ids[0]) | buyers(ids[1])).order_by("id")[0]
+    name = f"{contact.first_name} {contact.last_name}".strip()
+    before = {record_id: len(buyers(record_id)) for record_id in ids}
+    for box in rows.locator("input[name=ids]").all()[:2]:
+        box.check()
+    page.get_by_role("button", name="Link to…").click()
+    expect(page.get_by_role("heading", name="Link properties to a record")).to_be_visible()
+    page.get_by_label("Link by").select_option(label="Buyer (contacts)")
+    search = page.get_by_label("Search contacts")
+    search.fill(contact.email)  # as the user types, the picker follows (htmx)
+    expect(page.get_by_role("radio", name=re.compile(re.escape(name)))).to_be_visible()
+    expect(search).to_be_focused()
+    expect(page.locator("#link-status")).to_have_text(re.compile(r"^\d+ found$"))
+    page.get_by_role("radio", name=re.compile(re.escape(name))).check()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("[data-preview-summary]")).to_have_text(
+        f"Link 2 properties to {name} (Buyer)"
+    )
+    with WorkerThread():
+        page.get_by_role("button", name="Start: link 2 records").click()
+        expect(page.get_by_role("heading", name="Finished")).to_be_visible(timeout=60_000)
+    counts = page.locator("[data-job-counts]")
+    expect(counts).to_contain_text("2 done")
+    expect(counts).to_contain_text("0 failed")
+    job = BulkJob.objects.get()
+    assert job.kind == "link"
+    assert RecordChange.objects.filter(job_id=str(job.pk), action="link", outcome="ok").count() == 2
+
+    # Back to the table: the column is still shown, and its cells count the new link.
+    page.goto(f"{live_server.url}/objects/{KEY}/")
+    for record_id in ids:
+        assert contact.id in buyers(record_id)
+        expect(cell(page, record_id)).to_have_text(
+            re.compile(rf"^{before[record_id] + 1} linked: ")
+        )
