@@ -535,8 +535,20 @@ PAGES = {
 }
 
 
+# The page at rest: no htmx request in flight or swap settling (the counts, links and saved
+# views' counts load after the table), and no transition running (a loader fading in or out
+# has a contrast of its own for a moment). Endless animations (a spinner) do not count.
+QUIET = """() =>
+    !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added") &&
+    document.getAnimations().every(
+        a => a.playState !== "running" || a.effect.getComputedTiming().iterations === Infinity
+    )"""
+
+
 def violations(page: Page) -> str:
-    """axe's violations on the page, one line per element: rule, element, what is wrong."""
+    """axe's violations on the page at rest, one line per element: rule, element, what is
+    wrong."""
+    page.wait_for_function(QUIET, timeout=15_000)
     found = axe.run(page, options=AXE_OPTIONS).response["violations"]
     lines = []
     for rule in found:
