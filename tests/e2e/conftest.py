@@ -3,6 +3,11 @@
 import shutil
 
 import pytest
+from playwright.sync_api import expect
+
+# The suite runs beside other work (make test): a page may take longer than Playwright's 5 s
+# default to show what it will show.
+expect.set_options(timeout=10_000)
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
