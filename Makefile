@@ -75,29 +75,25 @@ redis:
 # - in front, at normal priority and one test at a time: the tests marked `timing`
 #   (tests/conftest.py: deadlines, rate windows, the breaker...) on SQLite, then everything
 #   scripts/test-postgres runs on PostgreSQL (the embedded API's tests, the shared call
-#   windows; its timing tests among them) but the fleet. Schemathesis runs on SQLite only:
+#   windows; its timing tests among them), the fleet last. Schemathesis runs on SQLite only:
 #   what it drives, the embedded API's validation, does not touch the database's engine.
 # - behind, at a low priority (nice 10), the rest of the suite on SQLite in two pytest-xdist
-#   workers (each with its own data folder, tests/settings.py; a module's tests stay in one
-#   worker, so its fixtures are made once), its output shown after the front's.
+#   workers (each with its own data folder, tests/settings.py), its output shown after the
+#   front's.
 # The kernel gives the front most of a core whenever it asks, so the clock-bound assertions
-# there see a nearly quiet machine while the rest uses what it leaves. The fleet test (four
-# processes that must keep 0.9 of a rate limit's ceiling) runs last, alone. Any run failing
-# fails the target, after all have run.
+# there see a nearly quiet machine while the rest uses what it leaves. Any run failing fails
+# the target, after all have run.
 test: $(VENV)/.installed chromium redis
 	@log="$$(mktemp -t recordsadmin-test-sqlite.XXXXXX)"; \
-	nice -n 10 $(PY) -m pytest -m "not timing" -n 2 --dist loadscope -p no:cacheprovider \
+	nice -n 10 $(PY) -m pytest -m "not timing" -n 2 -p no:cacheprovider \
 		>"$$log" 2>&1 & rest=$$!; \
 	status=0; \
 	echo "== tests marked timing, on SQLite (the rest of the suite runs behind; its output follows)"; \
 	$(PY) -m pytest -m timing || status=$$?; \
 	echo; echo "== scripts/test-postgres"; \
-	scripts/test-postgres --deselect tests/sandbox/test_schemathesis.py \
-		--deselect tests/fleet/test_fleet.py || status=$$?; \
+	scripts/test-postgres --deselect tests/sandbox/test_schemathesis.py || status=$$?; \
 	wait $$rest || status=$$?; \
 	echo; echo "== the rest of the suite, on SQLite"; cat "$$log"; rm -f "$$log"; \
-	echo; echo "== the fleet, alone"; \
-	scripts/test-postgres -k test_fleet || status=$$?; \
 	exit $$status
 
 lint: $(VENV)/.installed
