@@ -78,14 +78,14 @@ redis:
 #   windows; its timing tests among them), the fleet last. Schemathesis runs on SQLite only:
 #   what it drives, the embedded API's validation, does not touch the database's engine.
 # - behind, at a low priority (nice 10), the rest of the suite on SQLite in two pytest-xdist
-#   workers (each with its own data folder, tests/settings.py), its output shown after the
-#   front's.
+#   workers (each with its own data folder, tests/settings.py; a module's tests stay in one
+#   worker, so its fixtures are made once), its output shown after the front's.
 # The kernel gives the front most of a core whenever it asks, so the clock-bound assertions
 # there see a nearly quiet machine while the rest uses what it leaves. Any run failing fails
 # the target, after all have run.
 test: $(VENV)/.installed chromium redis
 	@log="$$(mktemp -t recordsadmin-test-sqlite.XXXXXX)"; \
-	nice -n 10 $(PY) -m pytest -m "not timing" -n 2 -p no:cacheprovider \
+	nice -n 10 $(PY) -m pytest -m "not timing" -n 2 --dist loadscope -p no:cacheprovider \
 		>"$$log" 2>&1 & rest=$$!; \
 	status=0; \
 	echo "== tests marked timing, on SQLite (the rest of the suite runs behind; its output follows)"; \
