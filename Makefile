@@ -75,7 +75,7 @@ redis:
 # - in front, at normal priority and one test at a time: the tests marked `timing`
 #   (tests/conftest.py: deadlines, rate windows, the breaker...) on SQLite, then everything
 #   scripts/test-postgres runs on PostgreSQL (the embedded API's tests, the shared call
-#   windows; its timing tests among them), the fleet last. Schemathesis runs on SQLite only:
+#   windows; its timing tests among them), the fleet apart, last and alone. Schemathesis runs on SQLite only:
 #   what it drives, the embedded API's validation, does not touch the database's engine.
 # - behind, at a low priority (nice 10), the rest of the suite on SQLite in two pytest-xdist
 #   workers (each with its own data folder, tests/settings.py; a module's tests stay in one
@@ -91,9 +91,12 @@ test: $(VENV)/.installed chromium redis
 	echo "== tests marked timing, on SQLite (the rest of the suite runs behind; its output follows)"; \
 	$(PY) -m pytest -m timing || status=$$?; \
 	echo; echo "== scripts/test-postgres"; \
-	scripts/test-postgres --deselect tests/sandbox/test_schemathesis.py || status=$$?; \
+	scripts/test-postgres --deselect tests/sandbox/test_schemathesis.py \
+		--deselect tests/fleet/test_fleet.py || status=$$?; \
 	wait $$rest || status=$$?; \
 	echo; echo "== the rest of the suite, on SQLite"; cat "$$log"; rm -f "$$log"; \
+	echo; echo "== the fleet, alone (beside the rest it keeps 0.81 of the ceiling)"; \
+	scripts/test-postgres -k test_fleet || status=$$?; \
 	exit $$status
 
 lint: $(VENV)/.installed
