@@ -6,6 +6,7 @@ lowered to 20 calls per 2 s to keep the run short; it counts across its processe
 the real service counts a location's calls whatever server answers.
 """
 
+import itertools
 import os
 import re
 import shlex
@@ -34,9 +35,10 @@ from tests.support.fleet import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CALLS, SECONDS = 20, 2
-# Where each job's band of records ends: two jobs of 300 at once (60 s at the ceiling), then
-# 100 for the killed worker and 60 for the stopped Redis.
-BANDS = (300, 600, 700, 760)
+# Each job's records: two jobs of 200 at once (40 s at the ceiling, 20 windows), then 80 for
+# the killed worker and 40 for the stopped Redis; BANDS holds where each band ends.
+SIZES = (200, 200, 80, 40)
+BANDS = tuple(itertools.accumulate(SIZES))
 PASSWORD = "fleet password 1234"
 # A gunicorn access log line: [02/Dec/2026:13:40:00 +0000] "DELETE /sandbox/... HTTP/1.1" 200
 ACCESS = re.compile(r'\[([^\]]+)\] "(\w+) (/sandbox/\S*) [^"]*" (\d{3})')
@@ -75,7 +77,7 @@ def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
     location, token = create_demo_location(records=BANDS[-1], seed=3)
     records = SandboxRecord.objects.filter(location=location, object__key=PROPERTY_KEY)
     ids = list(records.order_by("id").values_list("id", flat=True))
-    # Four bands of prices, one per job: 300, 300, 100 and 60 records.
+    # Four bands of prices, one per job.
     for number, record in enumerate(records.order_by("id")):
         band = 1 + sum(number >= end for end in BANDS[:3])
         record.properties = {**record.properties, "price": band * 1_000_000 + number}
@@ -97,7 +99,7 @@ def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
         fleet.manage("demo_users")
         a = fleet.web(a_port, GHL_API_URL=f"http://127.0.0.1:{b_port}/sandbox")
         b = fleet.web(b_port, GHL_API_URL=f"http://127.0.0.1:{a_port}/sandbox")
-        # Two jobs of 300 records, started through different processes...
+        # Two jobs, started through different processes...
         first = start_bulk_delete(signed_in(a, "admin", PASSWORD), a, PROPERTY_KEY, bands[1])
         second = start_bulk_delete(signed_in(b, "admin", PASSWORD), b, PROPERTY_KEY, bands[2])
         both = list(BulkJob.objects.order_by("created_at"))
@@ -109,9 +111,9 @@ def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
             "w2": fleet.worker("w2", GHL_API_URL=f"{b}/sandbox"),
         }
         wait_for(both, 240)
-        for job in both:
+        for job, size in zip(both, SIZES, strict=False):
             counts = jobs.job_counts(job=BulkJob.objects.get(pk=job.pk))
-            assert (counts["done"], counts["failed"]) == (300, 0), counts
+            assert (counts["done"], counts["failed"]) == (size, 0), counts
         calls = sandbox_calls(fleet.log_text())[before:]
         refused = sum(status == 429 for _, status in calls)
         # One call per record: the pace of the records done, from the first to the last.
@@ -144,7 +146,7 @@ def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
         third.refresh_from_db()
         counts = jobs.job_counts(job=third)
         assert third.status == BulkJob.Status.DONE, (third.status, third.error)
-        assert (counts["done"], counts["failed"]) == (100, 0), counts
+        assert (counts["done"], counts["failed"]) == (SIZES[2], 0), counts
         assert not SandboxRecord.objects.filter(pk__in=ids[BANDS[1] : BANDS[2]]).exists()
         twice = (
             RecordChange.objects.filter(job_id=str(third.pk), outcome="ok")
@@ -174,7 +176,7 @@ def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
             redis_server.start()
         wait_for([fourth], 120)
         counts = jobs.job_counts(job=BulkJob.objects.get(pk=fourth.pk))
-        assert (counts["done"], counts["failed"]) == (60, 0), counts
+        assert (counts["done"], counts["failed"]) == (SIZES[3], 0), counts
 
         # A sign-in lockout set through one process holds in the other.
         for _ in range(5):

@@ -156,7 +156,8 @@ def test_answer_slower_than_the_read_timeout(ghl, settings):
         call("GET")
     assert "did not answer" in str(caught.value)
     assert len(ghl.requests) == 2
-    assert time.monotonic() - started < 0.2 * 2 + 0.3
+    # Two attempts cut at 0.2 s each; waiting for the answers would take 2 s.
+    assert time.monotonic() - started < 0.2 * 2 + 0.6
 
 
 def test_never_past_the_callers_deadline(ghl, settings):
@@ -165,7 +166,8 @@ def test_never_past_the_callers_deadline(ghl, settings):
     started = time.monotonic()
     with pytest.raises(Unavailable):
         call("GET", deadline=retry.deadline_in(0.4))
-    assert time.monotonic() - started < 0.4 + 0.2
+    # The answer would take 3 s; the slack is for a busy machine.
+    assert time.monotonic() - started < 0.4 + 0.8
 
 
 @pytest.mark.parametrize("kind", ["GET", "SEARCH", "PUT", "DELETE", "CREATE"])
@@ -175,7 +177,8 @@ def test_a_server_that_never_answers_costs_no_more_than_the_deadline(ghl, settin
     started = time.monotonic()
     with pytest.raises(Unavailable):
         call(kind, deadline=retry.deadline_in(0.3))
-    assert time.monotonic() - started < 0.3 + 0.2
+    # The answer would take 5 s; the slack is for a busy machine.
+    assert time.monotonic() - started < 0.3 + 0.9
 
 
 def test_page_deadline_setting_is_the_default_deadline(ghl, settings):
@@ -185,7 +188,8 @@ def test_page_deadline_setting_is_the_default_deadline(ghl, settings):
     started = time.monotonic()
     with pytest.raises(Unavailable):
         call("GET")
-    assert time.monotonic() - started < 0.5 + 0.2
+    # Retrying every 503 would go on past 1 s; the slack is for a busy machine.
+    assert time.monotonic() - started < 0.5 + 0.4
 
 
 def test_the_calls_of_one_page_share_its_deadline(ghl, settings):
@@ -383,7 +387,7 @@ def test_429_with_retry_after_beyond_the_budget_fails_at_once(ghl):
     started = time.monotonic()
     with pytest.raises(RateLimited) as caught:
         call("GET")
-    assert time.monotonic() - started < 0.2
+    assert time.monotonic() - started < 1.0  # far from the 60 s it was told
     assert caught.value.retry_after == 60
     assert caught.value.status == 429
     assert len(ghl.requests) == 1
@@ -434,7 +438,7 @@ def test_429_interval_beyond_the_budget_does_not_sleep(ghl):
     started = time.monotonic()
     with pytest.raises(RateLimited) as caught:
         call("GET")
-    assert time.monotonic() - started < 0.2
+    assert time.monotonic() - started < 1.0  # far from the 10 s it was told
     assert caught.value.retry_after == 10
 
 

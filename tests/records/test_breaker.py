@@ -54,7 +54,7 @@ def test_after_the_failures_in_a_row_every_call_fails_at_once(down, kind):
     started = time.monotonic()
     with pytest.raises(CircuitOpen) as caught:
         call(kind)
-    assert time.monotonic() - started < 0.05
+    assert time.monotonic() - started < 0.25  # no wait: the breaker's reset takes 0.5 s
     assert len(down.requests) == 3  # nothing more was sent
     assert 0 < caught.value.retry_after <= 0.5
     assert caught.value.maybe_applied is False
@@ -70,7 +70,7 @@ def test_timeouts_and_refused_connections_count(ghl, settings):
     started = time.monotonic()
     with pytest.raises(CircuitOpen):
         call("GET")
-    assert time.monotonic() - started < 0.05
+    assert time.monotonic() - started < 0.25  # no wait: the breaker's reset takes 0.5 s
 
 
 def test_refusals_never_count(ghl, settings):
@@ -130,7 +130,8 @@ def test_while_a_probe_is_in_flight_others_fail_at_once(down):
     started = time.monotonic()
     with pytest.raises(CircuitOpen) as caught:
         call("GET")
-    assert time.monotonic() - started < 0.05
+    assert time.monotonic() - started < 0.25  # no wait for the probe's answer
+    assert len(down.requests) == 3  # nothing sent beside the probe
     assert caught.value.retry_after <= breaker.PROBE_WAIT_SECONDS
 
 
