@@ -51,6 +51,12 @@ def test_typing_narrows_the_table_without_a_page_load(table: Page):
         assert words.lower() in text.lower()
     assert re.search(r"[?&]q=", table.url)
     assert no_reload(table)
+    # At rest the page draws nothing: a loader's spinner turns only while its request is in
+    # flight (one turning unseen kept the browser drawing frames, static/css/app.css).
+    settled(table)
+    table.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running')", timeout=5_000
+    )
 
 
 def test_typing_a_word_sends_one_search_and_enter_after_it_adds_no_history(table: Page):
