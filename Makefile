@@ -75,16 +75,17 @@ redis:
 # - in front, at normal priority and one test at a time: the tests marked `timing`
 #   (tests/conftest.py: deadlines, rate windows, the breaker...) on SQLite, then everything
 #   scripts/test-postgres runs on PostgreSQL (the embedded API's tests, the shared call
-#   windows; its timing tests among them), the fleet apart, last and alone. Schemathesis runs on SQLite only:
-#   what it drives, the embedded API's validation, does not touch the database's engine.
+#   windows, the fleet's database restart; its timing tests among them). Schemathesis runs on
+#   SQLite only: what it drives, the embedded API's validation, does not touch the engine.
 # - behind, at a low priority (nice 10), the rest of the suite on SQLite in two pytest-xdist
 #   workers (each with its own data folder, tests/settings.py; a module's tests stay in one
-#   worker, so its fixtures are made once), its output shown after the front's.
+#   worker, so its fixtures are made once), its output shown after the front's. A third
+#   worker made it no faster (the cores are busy) and slowed the front past its clocks.
+# - last and alone, the fleet's rate test: it measures how much of the shared limit two jobs
+#   use, which holds only with the cores to itself (beside the rest it kept 0.81 of it).
 # The kernel gives the front most of a core whenever it asks, so the clock-bound assertions
 # there see a nearly quiet machine while the rest uses what it leaves. Any run failing fails
 # the target, after all have run.
-# The fleet's rate test: it measures how much of the shared limit two jobs use, which holds
-# only with the cores to itself.
 FLEET = test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over
 
 test: $(VENV)/.installed chromium redis
@@ -99,7 +100,7 @@ test: $(VENV)/.installed chromium redis
 		--deselect tests/fleet/test_fleet.py::$(FLEET) || status=$$?; \
 	wait $$rest || status=$$?; \
 	echo; echo "== the rest of the suite, on SQLite"; cat "$$log"; rm -f "$$log"; \
-	echo; echo "== the fleet, alone (beside the rest it keeps 0.81 of the ceiling)"; \
+	echo; echo "== the fleet's rate test, alone"; \
 	scripts/test-postgres -k $(FLEET) || status=$$?; \
 	exit $$status
 
