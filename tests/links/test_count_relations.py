@@ -90,7 +90,8 @@ def test_a_count_equals_the_relations_the_api_holds(records_api, schemer):
     assert again.redirect_chain[-1][0] == f"/jobs/{job.pk}/"
     assert "being counted already" in text(again)
     running = text(schemer.get(confirm_url(buyers.id)))
-    assert "The relations are being counted: 0 of" in running and "Follow the count" in running
+    assert "The relations are being counted (it is waiting for the task worker)" in running
+    assert "Follow the count" in running
     run_worker()
 
     job.refresh_from_db()
@@ -209,3 +210,30 @@ def test_an_answer_without_its_total_is_paged_through_and_counted(proxied):
     assert services.relation_count(record_id=record_id, association=association) == 3
     asked = [s.query.get("limit") for s in proxy.calls("GET", rf"/relations/{record_id}$")]
     assert asked == [["1"], ["100"]]
+
+
+def test_an_object_linked_to_itself_counts_each_relation_once(records_api, schemer):
+    records_api(records=6)
+    schema = services.schema_get(key=PROPERTY_KEY)
+    nearby = services.association_create(
+        key="property_nearby",
+        first_object_key=PROPERTY_KEY,
+        first_label="Near",
+        second_object_key=PROPERTY_KEY,
+        second_label="Nearby",
+    )
+    ids = list(
+        StoredRecord.objects.filter(object__key=PROPERTY_KEY)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for first, second in ((ids[0], ids[1]), (ids[0], ids[2]), (ids[3], ids[1])):
+        services.relation_create(
+            schema=schema, record_id=first, association=nearby, other_id=second
+        )
+    assert StoredRelation.objects.filter(association__key="property_nearby").count() == 3
+    schemer.post(count_url(nearby.id))
+    run_worker()
+    result = counting.count_result(job=BulkJob.objects.get())
+    assert (result.relations, result.counted, result.complete) == (3, 6, True)
+    assert "3 relations go with it" in text(schemer.get(confirm_url(nearby.id)))
