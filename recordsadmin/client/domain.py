@@ -278,6 +278,9 @@ class RelationPage:
     total: int
     skip: int
     limit: int
+    # Whether the answer said the total; otherwise `total` is what was skipped plus what came,
+    # and a full page may have more after it.
+    announced: bool = True
 
     @property
     def page(self) -> int:

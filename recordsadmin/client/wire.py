@@ -657,8 +657,11 @@ def parse_relations(raw: dict, *, skip: int, limit: int) -> RelationPage:
     "no relations"."""
     items = raw.get("relations") if isinstance(raw.get("relations"), list) else [raw]
     relations = tuple(parse_relation(r) for r in items if isinstance(r, dict) and _is_relation(r))
-    total = _int(raw.get("total"), skip + len(relations))
-    return RelationPage(relations=relations, total=max(total, 0), skip=skip, limit=limit)
+    announced = _int(raw.get("total"), -1) >= 0
+    total = _int(raw.get("total"), skip + len(relations)) if announced else skip + len(relations)
+    return RelationPage(
+        relations=relations, total=max(total, 0), skip=skip, limit=limit, announced=announced
+    )
 
 
 def parse_contact(raw: dict) -> Contact:

@@ -100,6 +100,9 @@ class BulkJob(models.Model):
         # Links every selected record to one record or contact (params: the association and
         # that record: bulk/links.py).
         LINK = "link", "Link to a record"
+        # Counts an association's relations, a call per record of one side, before it is
+        # deleted; changes nothing (params: the association: bulk/counting.py).
+        COUNT = "count", "Count the relations"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -107,6 +107,11 @@ urlpatterns = [
         schema.association_delete,
         name="schema_association_delete",
     ),
+    path(
+        "schema/<str:key>/associations/<str:association_id>/count/",
+        schema.association_count,
+        name="schema_association_count",
+    ),
     # A record's related records (views/related.py).
     path(
         "objects/<str:key>/<str:record_id>/related/<str:association_id>/",

@@ -409,6 +409,41 @@ def schema_option_in_use(page: Page, site: Site) -> None:
     expect(page.get_by_role("checkbox", name="Remove it all the same")).to_be_visible()
 
 
+def schema_association_counted(page: Page, site: Site) -> None:
+    """An association's delete confirmation with its latest count of relations, one record
+    not counted ("at least")."""
+    from recordsadmin.records import services
+
+    buyers = next(a for a in services.association_list(object_key=KEY) if a.with_contacts())
+    if not BulkJob.objects.filter(kind=BulkJob.Kind.COUNT).exists():
+        user = get_user_model().objects.get(username="staffer")
+        now = timezone.now()
+        job = BulkJob.objects.create(
+            kind=BulkJob.Kind.COUNT,
+            status=BulkJob.Status.DONE,
+            object_key=KEY,
+            user=user,
+            username=user.username,
+            summary=f"Count the relations of the association {buyers.key}",
+            params={"association": buyers.id, "association_key": buyers.key, "from": KEY},
+            collected=True,
+            total=3,
+            started_at=now,
+            finished_at=now,
+        )
+        for position, (outcome, relations) in enumerate((("done", 2), ("done", 0), ("failed", 0))):
+            BulkItem.objects.create(
+                job=job,
+                position=position,
+                record_id=f"record-{position}",
+                outcome=outcome,
+                data={"relations": relations},
+                finished_at=now,
+            )
+    page.goto(f"{site.base}/schema/{KEY}/associations/{buyers.id}/delete/")
+    expect(page.get_by_text("At least 2 relations go with it")).to_be_visible()
+
+
 def with_buyers(site: Site) -> str:
     """A demo property that has buyers (contacts linked to it) and a showing."""
     from recordsadmin.sandbox.models import Relation
@@ -528,6 +563,7 @@ PAGES = {
     "schema-option-in-use": schema_option_in_use,
     "schema-field-delete": address(lambda site: f"/schema/{KEY}/fields/price/delete/"),
     "schema-association-new": address(lambda site: f"/schema/{KEY}/associations/new/"),
+    "schema-association-counted": schema_association_counted,
     "record-related": record_related,
     "related-picker": related_picker,
     "related-new": related_new,

@@ -1,11 +1,13 @@
 """The schema editor in Chromium, by keyboard: a field with options created, edited (an option
-renamed, the order changed, one added) and deleted with its name typed, in one page session."""
+renamed, the order changed, one added) and deleted with its name typed, then an association's
+relations counted from its delete confirmation, in one page session."""
 
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.bulk.conftest import WorkerThread
 from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
 from tests.support.apis import use_records_api
 from tests.support.embedded import use_embedded_demo
@@ -104,3 +106,24 @@ def test_a_field_with_options_created_edited_and_deleted_by_keyboard(page: Page,
         "The field Roof was deleted."
     )
     expect(field_row(page, "Roof")).to_have_count(0)
+
+    # The buyers' association: its delete confirmation counts its relations, by a job.
+    from recordsadmin.sandbox.models import Relation
+
+    buyers = Relation.objects.filter(association__key="property_buyer").count()
+    page.get_by_role("link", name="Delete the association property_buyer").focus()
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_text(re.compile(r"a call per record of one side: 5 properties"))
+    ).to_be_visible()
+    with WorkerThread():
+        page.get_by_role("button", name="Count the relations").focus()
+        page.keyboard.press("Enter")
+        counted = page.locator("[data-relation-count]")
+        expect(counted).to_contain_text(f"{buyers} relation", timeout=15_000)
+    expect(counted).to_contain_text("by schemer")
+    page.get_by_role("link", name="Back to the association's delete").click()
+    expect(page.locator("[data-relation-count]")).to_contain_text(
+        f"{buyers} relation{'s go' if buyers != 1 else ' goes'} with it (counted"
+    )
+    expect(page.get_by_role("button", name="Delete the association property_buyer")).to_be_visible()

@@ -12,7 +12,8 @@ in flight so that latency does not cost throughput.
 - `workers`: the call (or calls) for one item;
 - `pacing`: the rate the calls go at;
 - `outcomes`: what became of an item, and the words that tell people;
-- `tasks`: the task the worker runs.
+- `tasks`: the task the worker runs;
+- `links`, `counting`: linking a selection to one record; counting an association's relations.
 
 Every change is written to the history with the job's id, before the call and completed after
 it, like a change made from a record's page.

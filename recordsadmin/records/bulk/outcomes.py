@@ -56,6 +56,7 @@ class ItemResult:
     drop_history: bool = False
     before: dict | None = None  # the record before an import's update, found by the call
     after: dict | None = None  # what a link made (its history row's `after`, relation id included)
+    data: dict | None = None  # added to the item's data: what a count found ({"relations": n})
 
 
 def refused_reason(times: int, *, unavailable: bool = False) -> str:
@@ -94,7 +95,9 @@ def write_failed(
     return ItemResult(Outcome.FAILED, error_reason(error))
 
 
-def item_set(item: BulkItem, outcome: str, reason: str = "", record_id: str = "") -> None:
+def item_set(
+    item: BulkItem, outcome: str, reason: str = "", record_id: str = "", data: dict | None = None
+) -> None:
     """Store what became of an item, at once."""
     item.outcome = outcome
     item.reason = reason[:2000]
@@ -103,6 +106,9 @@ def item_set(item: BulkItem, outcome: str, reason: str = "", record_id: str = ""
     if record_id:
         item.record_id = record_id
         fields.append("record_id")
+    if data:
+        item.data = {**(item.data or {}), **data}
+        fields.append("data")
     item.save(update_fields=fields)
 
 

@@ -247,8 +247,8 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                     break
                 if any(item.pk == other.pk for other, _ in in_flight.values()):
                     continue
-                started = item_start(job, schema, item)
-                if started is None:
+                sent, started = item_start(job, schema, item)
+                if not sent:
                     finished += 1
                     continue
                 in_flight[pool.submit(worker, item)] = (item, started)
@@ -285,29 +285,31 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     return stop_after is not None and not exhausted and status == Status.RUNNING
 
 
-def item_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange | None:
-    """Before the call: the history row (pending) and the item marked as sent. None when the
-    item needs no call (it is skipped here)."""
+def item_start(job: BulkJob, schema: Schema, item: BulkItem) -> tuple[bool, RecordChange | None]:
+    """Before the call: the item marked as sent, and its history row (pending; None for a
+    count, which changes nothing). (False, None) when the item needs no call (it is skipped
+    here)."""
     fresh = item.sent_at is None and item.before is not None
     if job.kind == Kind.UPDATE and fresh:
         current = record_value(item.before, job.params["field"])
         if already_set(schema, job.params, current):
             item_set(item, Outcome.SKIPPED, "Already holds this value.")
-            return None
+            return False, None
     if job.kind == Kind.IMPORT and (item.data or {}).get("invalid"):
-        return None
+        return False, None
     change = None
     if item.sent_at is not None:
         # It was in flight when the job stopped: its history row is still there, pending.
         change = RecordChange.objects.filter(
             job_id=str(job.pk), record_id=item.record_id, outcome=RecordChange.Outcome.PENDING
         ).first()
-    if change is None and not (item.data or {}).get("invalid"):
+    # A count reads and changes nothing: no history row.
+    if change is None and not (item.data or {}).get("invalid") and job.kind != Kind.COUNT:
         change = _change_start(job, schema, item)
     item.resumed = item.sent_at is not None
     item.sent_at = timezone.now()
     item.save(update_fields=["sent_at"])
-    return change
+    return True, change
 
 
 def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
@@ -436,7 +438,7 @@ def _finish_item(
         result = ItemResult(Outcome.FAILED, f"Unexpected error: {type(error).__name__}")
     if change is not None:
         _finish_history(change, result, names or {})
-    item_set(item, result.outcome, result.reason, result.record_id)
+    item_set(item, result.outcome, result.reason, result.record_id, result.data)
     return FINISHED
 
 

@@ -43,7 +43,28 @@ def for_job(job: BulkJob, schema: Schema, pacer: Pacer) -> Callable[[BulkItem], 
         # Read once for the job (cached): an association deleted since stops it.
         association = pacer.call(services.association_get, association_id=job.params["association"])
         return lambda item: link_one(schema, pacer, item, job.params, association)
+    if job.kind == BulkJob.Kind.COUNT:
+        association = pacer.call(services.association_get, association_id=job.params["association"])
+        return lambda item: count_one(pacer, item, association)
     return lambda item: import_one(schema, pacer, item)
+
+
+def count_one(pacer: Pacer, item: BulkItem, association: Association) -> ItemResult:
+    """How many relations of `association` one record has (a read: it changes nothing, and a
+    failure leaves the job's sum a lower bound). A record deleted since the job collected it
+    has none left."""
+    try:
+        count = pacer.call(
+            services.relation_count, record_id=item.record_id, association=association
+        )
+    except NotFound:
+        return ItemResult(Outcome.SKIPPED, "The record no longer exists.", data={"relations": 0})
+    except HELD_BACK:
+        raise
+    except RecordsApiError as error:
+        return ItemResult(Outcome.FAILED, error_reason(error))
+    words = f"{count:,} relation{'s' if count != 1 else ''}."
+    return ItemResult(Outcome.DONE, words, data={"relations": count})
 
 
 def link_one(

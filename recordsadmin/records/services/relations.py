@@ -228,7 +228,13 @@ def relation_page(
         kept = tuple(
             r for r in found.relations if not r.association_id or r.association_id in wanted
         )
-        found = RelationPage(relations=kept, total=found.total, skip=skip, limit=per_page)
+        found = RelationPage(
+            relations=kept,
+            total=found.total,
+            skip=skip,
+            limit=per_page,
+            announced=found.announced,
+        )
     return found
 
 
@@ -282,11 +288,27 @@ def relation_list(
 def relation_count(
     *, record_id: str, association: Association, deadline: float | None = None
 ) -> int:
-    """How many records one record is linked to by `association` (one call)."""
+    """How many records one record is linked to by `association`: one call when the answer
+    says its total (the real service's and the embedded API's do); an answer without it is
+    paged through, MAX_PAGE_LIMIT relations a call, and what came is counted."""
     found = relation_page(
         record_id=record_id, association_ids=[association.id], per_page=1, deadline=deadline
     )
-    return found.total
+    if found.announced or not found.relations:
+        return found.total
+    counted, page = 0, 1
+    while True:
+        found = relation_page(
+            record_id=record_id,
+            association_ids=[association.id],
+            page=page,
+            per_page=MAX_PAGE_LIMIT,
+            deadline=deadline,
+        )
+        counted += len(found.relations)
+        if len(found.relations) < MAX_PAGE_LIMIT:
+            return counted
+        page += 1
 
 
 # -- linking and unlinking, in the history --------------------------------------------------------

@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import fieldtypes, services
-from recordsadmin.records.bulk import changes, jobs, links, preview
+from recordsadmin.records.bulk import changes, counting, jobs, links, preview
 from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkJob, ImportUpload
 from recordsadmin.records.transfer import csvfiles, report
@@ -35,6 +35,8 @@ PERMISSION_FOR = {
     Kind.IMPORT: "records.add_record",
     Kind.REVERT: "records.change_record",
     Kind.LINK: "records.change_record",
+    # A count changes nothing; it is asked for from the schema editor (bulk/counting.py).
+    Kind.COUNT: "records.manage_schema",
 }
 # What the table's bulk form may ask for (its buttons' `action`); anything else is an edit.
 FORM_KINDS = {Kind.DELETE: Kind.DELETE, Kind.LINK: Kind.LINK}
@@ -245,7 +247,10 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
         "can_read_rows": may_read_rows(request, job),
         "milestone": _milestone(job, counts),
+        "back_label": "Records",
     }
+    if job.kind == Kind.COUNT:
+        context.update(_count_context(job))
     if job.is_finished and context["can_read_rows"]:
         context["failed"] = list(jobs.job_failures(job=job)[:REPORT_ROWS_SHOWN])
         context["retry"] = jobs.job_retry_plan(job=job)
@@ -260,6 +265,19 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     if wants_partial(request):
         template += "#job-progress"
     return render(request, template, context)
+
+
+def _count_context(job: BulkJob) -> dict:
+    """A count's page: the relations counted so far, and the way back to the association's
+    delete confirmation (and to counting again) on the schema page it was asked from."""
+    args = [job.params.get("from") or job.object_key, job.params.get("association", "")]
+    return {
+        "relation_count": counting.count_result(job=job),
+        "back_url": reverse("records:schema_association_delete", args=args),
+        "back_label": f"Delete the association {job.params.get('association_key', '')}",
+        "count_url": reverse("records:schema_association_count", args=args),
+        "count_submission": str(uuid.uuid4()),
+    }
 
 
 def _milestone(job: BulkJob, counts: dict) -> str:

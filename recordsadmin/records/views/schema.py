@@ -8,18 +8,20 @@ filters and CSV import see a change at once. A change of two calls (a field in a
 says, when the second fails, what the first did.
 """
 
+import uuid
 from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recordsadmin.client.domain import Association, Field, Folder, Schema
 from recordsadmin.client.errors import OutcomeUnknown, RecordsApiError, ValidationFailed
 from recordsadmin.contract.limits import CONTACT
 from recordsadmin.records import services
+from recordsadmin.records.bulk import counting
 from recordsadmin.records.schema_forms import (
     NEW_FOLDER,
     AssociationForm,
@@ -34,7 +36,7 @@ from recordsadmin.records.schema_forms import (
     with_more_rows,
 )
 
-from .common import can_manage_schema, go, load_schema
+from .common import can_manage_schema, go, load_schema, uuid_or_none
 from .problems import attempt, explain, shows_api_errors
 
 NOTHING_CHANGED = "Nothing was changed; what you typed is still here."
@@ -641,11 +643,7 @@ def association_edit(request: HttpRequest, key: str, association_id: str) -> Htt
 
 
 # The official API has no call that counts an association's relations (only a record's).
-UNCOUNTED = (
-    "The records API cannot count an association's relations (only one record's at a time), "
-    "so this page cannot say how many there are. Every link made by this association goes "
-    "with it; the records themselves stay."
-)
+STAYS = "Every link made by this association goes with it; the records themselves stay."
 
 
 @require_http_methods(["GET", "POST"])
@@ -670,7 +668,61 @@ def association_delete(request: HttpRequest, key: str, association_id: str) -> H
         "summary": [{"message": n} for n in notices],
         "action_url": _url("schema_association_delete", schema.key, association.id),
         "cancel_url": _url("schema_object", schema.key),
-        "text": UNCOUNTED,
+        "text": STAYS,
         "button": f"Delete the association {association.key}",
+        **_count_context(schema, association),
     }
     return render(request, "records/schema/confirm_delete.html", context)
+
+
+def _count_context(schema: Schema, association: Association) -> dict:
+    """The relations' count on the delete's confirmation: the latest finished count, the one
+    running, and, without a complete count, what a count costs (one count search per
+    custom-object side, to choose the one to walk)."""
+    running = counting.count_running(association_id=association.id)
+    latest = counting.count_latest(association_id=association.id)
+    context = {
+        "count_url": _url("schema_association_count", schema.key, association.id),
+        "count_running": counting.count_result(job=running) if running else None,
+        "relation_count": counting.count_result(job=latest) if latest else None,
+        "count_submission": str(uuid.uuid4()),
+    }
+    if latest is None or latest.status != latest.Status.DONE:
+        side = attempt(lambda: counting.count_side(association=association))[0]
+        context["count_cost"] = _count_cost(side)
+    return context
+
+
+def _count_cost(side: counting.Side | None) -> str:
+    """Why the page cannot say how many relations go, and what counting them takes."""
+    text = (
+        "The records API cannot count an association's relations in one call, only one "
+        "record's at a time, so a count takes a call per record of one side"
+    )
+    if side is None:
+        return text + ", in the background, at the pace the rate limit allows."
+    noun = side.schema.singular.lower() if side.records == 1 else side.schema.plural.lower()
+    seconds = counting.count_seconds(side.records)
+    return (
+        f"{text}: {side.records:,} {noun}, {counting.duration_words(seconds)} at the rate "
+        f"limit ({counting.rate_words()}), longer while people browse (their calls go "
+        "first). It runs in the background."
+    )
+
+
+@require_POST
+@can_manage_schema
+@shows_api_errors
+def association_count(request: HttpRequest, key: str, association_id: str) -> HttpResponse:
+    """Start counting the association's relations (a job), or show the count that runs."""
+    schema = load_schema(key)
+    association = _association_or_404(schema, association_id)
+    job, started = counting.count_start(
+        user=request.user,
+        association=association,
+        from_key=schema.key,
+        submission=uuid_or_none(request.POST.get("submission", "")),
+    )
+    if not started:
+        messages.info(request, "These relations are being counted already: here is that count.")
+    return go(request, reverse("records:job_detail", args=[job.pk]))
