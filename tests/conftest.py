@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from tests.support.apis import FAST_FAILURE, use_records_api
 from tests.support.budgets import fresh_rate_budget  # noqa: F401 (an autouse fixture)
 from tests.support.embedded import use_embedded_demo
+from tests.support.flush import keep_rows
 from tests.support.redis import NOT_INSTALLED
 from tests.support.redis import redis_server as start_redis
 
@@ -28,6 +29,14 @@ TIMING = (
     # Deadlines and timeouts, each bounded by a fraction of a second.
     "tests/records/test_api_faults.py",
 )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, whose content types and permissions each flush puts
+    back in two inserts (tests/support/flush.py)."""
+    with django_db_blocker.unblock():
+        keep_rows()
 
 
 def pytest_collection_modifyitems(config, items):
