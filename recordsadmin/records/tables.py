@@ -320,7 +320,8 @@ class RecordTable(tables.Table):
 
     class Meta:
         template_name = "records/_records_table.html"
-        attrs = {"class": "records-table", "aria-describedby": "records-count"}
+        # records-table--cards: on a phone each row is a card (static/css/table.css).
+        attrs = {"class": "records-table records-table--cards", "aria-describedby": "records-count"}
         order_by_field = "sort"
         empty_text = ""
 
@@ -496,7 +497,10 @@ def build_table(
         marks=marks or {},
         extra_columns=columns,
         order_by=_order_by(columns, query),
-        attrs={**RecordTable.Meta.attrs, "class": f"records-table records-table--{layout.density}"},
+        attrs={
+            **RecordTable.Meta.attrs,
+            "class": f"{RecordTable.Meta.attrs['class']} records-table--{layout.density}",
+        },
     )
     if page.records or not page.total:
         table.paginate(per_page=page.per_page, page=page.page)

@@ -582,6 +582,14 @@ QUIET = """() =>
     )"""
 
 
+# Rows shown with nothing in them: a table styled as cards on a phone hides every cell but a
+# few of its own (static/css/table.css); another table must not lose its cells that way.
+EMPTY_ROWS = """() => [...document.querySelectorAll("tbody tr")]
+    .filter(tr => tr.getClientRects().length)
+    .filter(tr => ![...tr.cells].some(cell => cell.getClientRects().length))
+    .map(tr => tr.closest("table").className)"""
+
+
 def violations(page: Page) -> str:
     """axe's violations on the page at rest, one line per element: rule, element, what is
     wrong."""
@@ -631,6 +639,7 @@ def test_axe_finds_nothing(site: Site, name: str, theme: str, width: str):
         site.showing = (name, theme)
     expect(page.locator("html")).to_have_attribute("data-theme", theme)
     assert not (found := violations(page)), f"axe on {name}, {theme}, {width}:\n{found}"
+    assert not (empty := page.evaluate(EMPTY_ROWS)), f"rows showing nothing, in tables {empty}"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
