@@ -10,14 +10,15 @@ from django.db import migrations, models
 
 def outcomes_from_reasons(apps, schema_editor):
     BulkItem = apps.get_model("records", "BulkItem")
-    failed = BulkItem.objects.filter(outcome="failed")
+    failed = BulkItem.objects.using(schema_editor.connection.alias).filter(outcome="failed")
     failed.filter(reason__startswith="Outcome unknown").update(outcome="unknown")
     failed.filter(reason__startswith="Not sent").update(outcome="not_sent")
 
 
 def reasons_decide_again(apps, schema_editor):
     BulkItem = apps.get_model("records", "BulkItem")
-    BulkItem.objects.filter(outcome__in=["unknown", "not_sent"]).update(outcome="failed")
+    items = BulkItem.objects.using(schema_editor.connection.alias)
+    items.filter(outcome__in=["unknown", "not_sent"]).update(outcome="failed")
 
 
 class Migration(migrations.Migration):

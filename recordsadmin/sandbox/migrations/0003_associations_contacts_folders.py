@@ -8,18 +8,20 @@ from django.db import migrations, models
 
 
 def fields_into_folders(apps, schema_editor):
-    """Every field goes into its object's first folder, made for objects that have none."""
+    """Every field goes into its object's first folder, made for objects that have none (in
+    the database being migrated, which need not be the default one)."""
+    db = schema_editor.connection.alias
     ObjectSchema = apps.get_model("sandbox", "ObjectSchema")
     FieldFolder = apps.get_model("sandbox", "FieldFolder")
     Field = apps.get_model("sandbox", "Field")
-    for obj in ObjectSchema.objects.all():
-        folder = FieldFolder.objects.create(
+    for obj in ObjectSchema.objects.using(db).all():
+        folder = FieldFolder.objects.using(db).create(
             id=recordsadmin.sandbox.models.new_id(),
             location_id=obj.location_id,
             object=obj,
             name=recordsadmin.sandbox.models.DEFAULT_FOLDER,
         )
-        Field.objects.filter(object=obj, folder__isnull=True).update(folder=folder)
+        Field.objects.using(db).filter(object=obj, folder__isnull=True).update(folder=folder)
 
 
 class Migration(migrations.Migration):
