@@ -3,12 +3,14 @@ against the embedded API's demo behind the recording proxy: the sections and the
 search that links, unlink and its Undo, create-and-link, the permission, the faults."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
 
 from recordsadmin.records import services
 from recordsadmin.records.models import RecordChange
+from recordsadmin.records.views.related import Section
 from recordsadmin.sandbox.demo import PROPERTY_KEY, SHOWING_KEY
 from recordsadmin.sandbox.models import Contact as StoredContact
 from recordsadmin.sandbox.models import Relation as StoredRelation
@@ -328,3 +330,12 @@ def test_a_viewer_sees_the_links_but_no_buttons_and_is_refused(
         assert client.post(target, {"other_id": person.id}).status_code == 403
     assert client.post(url("related_undo", prop.key, record.id, 1)).status_code == 403
     assert len(embedded.writes) == writes
+
+
+def test_a_section_names_the_other_record_with_its_article():
+    def noun(singular: str | None) -> str:
+        other = SimpleNamespace(singular=singular) if singular else None
+        return Section(schema=None, record=None, association=None, other_schema=other).a_noun
+
+    nouns = [noun(singular) for singular in ("Apartment", "Showing", "Owner", None)]
+    assert nouns == ["an apartment", "a showing", "an owner", "a contact"]

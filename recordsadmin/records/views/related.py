@@ -68,6 +68,11 @@ class Section:
         return "contact" if self.is_contact else self.other_schema.singular.lower()
 
     @property
+    def a_noun(self) -> str:
+        """ "a contact", "an apartment": the article by the noun's first letter."""
+        return f"{'an' if self.noun[:1] in 'aeiou' else 'a'} {self.noun}"
+
+    @property
     def nouns(self) -> str:
         return "contacts" if self.is_contact else self.other_schema.plural.lower()
 
@@ -301,7 +306,7 @@ def related_link(request: HttpRequest, key: str, record_id: str, association_id:
     context = {"query": query, "query_error": _too_long(query)}
     if not context["query_error"]:
         context["results"], context["total"] = _search(section, query.strip())
-    title = f"Link a {section.noun}"
+    title = f"Link {section.a_noun}"
     if request.htmx and request.htmx.target == f"{section.id}-results":
         context["section"] = section
         return render(request, "records/_related_picker.html#related-results", context)
@@ -354,7 +359,7 @@ def _failed(call, what: str, unknown: str) -> str:
 def _refusal(section: Section, other_id: str) -> str:
     """Why the dashboard does not even ask the API to link `other_id`."""
     if not other_id:
-        return f"Choose a {section.noun} to link."
+        return f"Choose {section.a_noun} to link."
     if other_id == section.record.id:
         return "A record cannot be linked to itself."
     existing = services.linked_get(
