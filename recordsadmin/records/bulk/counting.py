@@ -53,14 +53,20 @@ def count_side(*, association: Association) -> Side:
     return min(sides, key=lambda side: side.records)
 
 
-def count_seconds(records: int) -> int:
-    """How long a count of `records` records takes at the rate limit (the last one an answer
-    announced, else the contract's), with nobody else calling: a call per record, a search
-    per PAGE_SIZE of them to collect them, and the association read."""
+def _rate() -> tuple[int, float]:
+    """(calls, seconds) of the rate limit: the last one an answer announced, else the
+    contract's."""
     seen = ratelimit.rate_limit_seen()
-    calls, seconds = RATE_LIMIT_CALLS, float(RATE_LIMIT_SECONDS)
     if seen is not None and seen.max > 0 and seen.interval_ms > 0:
-        calls, seconds = seen.max, seen.interval_ms / 1000
+        return seen.max, seen.interval_ms / 1000
+    return RATE_LIMIT_CALLS, float(RATE_LIMIT_SECONDS)
+
+
+def count_seconds(records: int) -> int:
+    """How long a count of `records` records takes at the rate limit, with nobody else
+    calling: a call per record, a search per PAGE_SIZE of them to collect them, and the
+    association read."""
+    calls, seconds = _rate()
     made = records + math.ceil(records / PAGE_SIZE) + 1
     return math.ceil(made * seconds / calls)
 
@@ -77,10 +83,8 @@ def duration_words(seconds: int) -> str:
 
 def rate_words() -> str:
     """ "100 calls per 10 seconds": the rate count_seconds assumes."""
-    seen = ratelimit.rate_limit_seen()
-    if seen is not None and seen.max > 0 and seen.interval_ms > 0:
-        return f"{seen.max:,} calls per {seen.interval_ms / 1000:g} seconds"
-    return f"{RATE_LIMIT_CALLS} calls per {RATE_LIMIT_SECONDS} seconds"
+    calls, seconds = _rate()
+    return f"{calls:,} calls per {seconds:g} seconds"
 
 
 def _jobs(association_id: str):
