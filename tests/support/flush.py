@@ -1,7 +1,7 @@
 """The rows every flush puts back, put back in two inserts.
 
 After each test marked `transaction=True`, pytest-django flushes every table, and Django's
-post_migrate makes the content types and permissions again, one app at a time: about 30 ms a
+post_migrate makes the content types and permissions again, one app at a time: about 35 ms a
 test on SQLite, more on PostgreSQL, over some two thousand such tests. The rows are the same
 every time, so the suite keeps them once, after its database is made, and a flush writes them
 back in one insert per table, with the same ids. The embedded API's own post_migrate work
