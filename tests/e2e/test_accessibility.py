@@ -594,6 +594,11 @@ def violations(page: Page) -> str:
     """axe's violations on the page at rest, one line per element: rule, element, what is
     wrong."""
     page.wait_for_function(QUIET, timeout=15_000)
+    if page.locator("#facets-loader").is_visible():
+        # The counts' loader asks half a second after it is seen (hx-trigger "intersect once
+        # delay:500ms"): a page quiet before then may be fading its "Counting…" in under axe.
+        page.wait_for_timeout(600)
+        page.wait_for_function(QUIET, timeout=15_000)
     found = axe.run(page, options=AXE_OPTIONS).response["violations"]
     lines = []
     for rule in found:
