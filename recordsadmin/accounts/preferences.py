@@ -4,19 +4,34 @@ name (`table:<object key>`, `theme`, ...); each feature owns the shape of its va
 it when reading, since an old value may not fit a changed schema.
 """
 
+import hashlib
 from typing import Any
+
+from django.core.cache import cache
 
 from .models import Preference
 
 MAX_NAME_LENGTH = 200
+# Every table view reads the user's table layout, every page the theme: the shared cache
+# keeps each value (or that there is none) in front of the database, and preference_set
+# writes it through. Its key holds when the user joined, so that the pk of a deleted user,
+# given again to a new one, does not find the old user's values.
+CACHE_SECONDS = 24 * 3600
+_ABSENT = "absent"
 
 
 def preference_get(*, user, name: str, default: Any = None) -> Any:
     """The user's value for `name`, or `default` (also for anonymous users)."""
     if not getattr(user, "is_authenticated", False):
         return default
-    found = Preference.objects.filter(user=user, name=name[:MAX_NAME_LENGTH]).first()
-    return default if found is None else found.value
+    name = name[:MAX_NAME_LENGTH]
+    key = _cache_key(user, name)
+    kept = cache.get(key)
+    if kept is None:
+        found = Preference.objects.filter(user=user, name=name).values_list("value", flat=True)
+        kept = {"value": found[0]} if found else _ABSENT
+        cache.set(key, kept, CACHE_SECONDS)
+    return default if kept == _ABSENT else kept["value"]
 
 
 def preference_set(*, user, name: str, value: Any) -> None:
@@ -26,5 +41,14 @@ def preference_set(*, user, name: str, value: Any) -> None:
     name = name[:MAX_NAME_LENGTH]
     if value is None:
         Preference.objects.filter(user=user, name=name).delete()
-        return
-    Preference.objects.update_or_create(user=user, name=name, defaults={"value": value})
+    else:
+        Preference.objects.update_or_create(user=user, name=name, defaults={"value": value})
+    # Dropped, not written: the next read takes the value as the database stored it.
+    cache.delete(_cache_key(user, name))
+
+
+def _cache_key(user, name: str) -> str:
+    joined = getattr(user, "date_joined", None)
+    stamp = joined.timestamp() if joined else ""
+    digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+    return f"preference:{user.pk}:{stamp}:{digest}"

@@ -12,9 +12,12 @@ import html
 import re
 
 import pytest
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from recordsadmin.records import services
+from recordsadmin.records.models import RecordChange
 from recordsadmin.sandbox.models import SearchSnapshot
 
 from .helpers import PROPERTY_INPUT, hidden, url
@@ -143,3 +146,27 @@ def test_other_peoples_writes_wait_for_search(client, prop, settings, embedded, 
     client.force_login(viewer)
     text = table(client, prop)
     assert "4 Elsewhere" not in text and "catching up" not in text
+
+
+def test_a_table_view_when_nobody_wrote_within_the_lag_reads_nobodys_writes(
+    staff, staff_user, prop, lagging
+):
+    """The history holds an older write only: the view reads the `at` index once and does not
+    build the query of the person's writes (services/catching_up.py)."""
+    values = {"address": "5 Long Ago", "price": 1, "status": "Active"}
+    services.record_create_logged(user=staff_user, schema=prop, properties=values)
+    RecordChange.objects.update(at=F("at") - dt.timedelta(seconds=LAG + 1))
+    search_catches_up()
+    with CaptureQueriesContext(connection) as queries:
+        text = table(staff, prop)
+    assert "5 Long Ago" in text and "row-mark" not in text and "catching up" not in text
+    history = [q["sql"] for q in queries if "records_recordchange" in q["sql"]]
+    assert len(history) == 1 and "user_id" not in history[0], history
+
+    # A write within the lag: the person's writes are read, and marked.
+    services.record_create_logged(user=staff_user, schema=prop, properties=values | {"price": 2})
+    with CaptureQueriesContext(connection) as queries:
+        text = table(staff, prop)
+    assert "row-mark--new" in text
+    history = [q["sql"] for q in queries if "records_recordchange" in q["sql"]]
+    assert len(history) == 2 and "user_id" in history[1], history
