@@ -64,7 +64,7 @@ from recordsadmin.contract.limits import (
 from . import fieldtypes, indexing, lag
 from .errors import SearchInvalid
 from .expressions import LOOKUPS, PropertyValue, WithoutIndex
-from .models import Field, ObjectSchema, Record, SearchSnapshot
+from .models import Field, ObjectSchema, Record
 
 # Far past any real page; it keeps OFFSET inside a 64-bit integer on every database.
 MAX_OFFSET = 1_000_000_000
@@ -469,8 +469,15 @@ def _matching(obj: ObjectSchema, records: QuerySet, req: SearchRequest) -> Query
 
 
 def _page(
-    obj: ObjectSchema, req: SearchRequest, matches: QuerySet, total: int, indexed
+    obj: ObjectSchema,
+    req: SearchRequest,
+    matches: QuerySet,
+    total: int,
+    indexed,
+    annotate: dict | None = None,
 ) -> list[Record]:
+    """The request's page of `matches`; each record carries the values of `annotate` (its
+    sort values, for `_with_snapshots`) when asked."""
     keys = _order_keys(req.sort)
     text = _asked(req).text.lower()
     page, offset, limit, backwards = matches, req.offset, req.limit, False
@@ -485,11 +492,13 @@ def _page(
     selective = (text or req.filters) and total < SCAN_RATIO * (offset + limit)
     if selective and indexed is not None:
         page = page.filter(indexing.InTextIndex(text))
+    if annotate:
+        page = page.annotate(**annotate)
     order = [_ordering(*key, reverse=backwards, bypass_index=selective) for key in keys]
     window = page.order_by(*order)[offset : offset + limit]
     if offset >= DEEP_OFFSET:
         ids = list(window.values_list("pk", flat=True))
-        window = Record.objects.filter(pk__in=ids).order_by(*order)
+        window = Record.objects.filter(pk__in=ids).annotate(**annotate or {}).order_by(*order)
     records = list(window)
     return records[::-1] if backwards else records
 
@@ -512,7 +521,9 @@ def _with_snapshots(
     if req.search_after:
         # The total counts every match; the page only those after the cursor.
         before = before.filter(_after_cursor(obj, keys, req.search_after))
-    found = {s.pk: s for s in before}
+    # Each snapshot and record is read with its sort values, in the same query: read again
+    # apart, one written or dropped in between would have none.
+    found = {s.pk: s for s in before.annotate(**names)}
     if not found:
         if others_total == 0 or req.offset >= others_total:
             return [], total
@@ -521,11 +532,14 @@ def _with_snapshots(
         return [], total
     start = max(0, req.offset - len(found))
     wide = dataclasses.replace(req, offset=start, limit=req.limit + req.offset - start)
-    others = _page(obj, wide, matches, others_total, indexed) if start < others_total else []
-    sorted_by = dict(
-        _sort_values(Record.objects.filter(pk__in=[r.pk for r in others]), names)
-        | _sort_values(SearchSnapshot.objects.filter(pk__in=found), names)
+    others = (
+        _page(obj, wide, matches, others_total, indexed, annotate=names)
+        if start < others_total
+        else []
     )
+    sorted_by = {
+        row.pk: tuple(getattr(row, name) for name in names) for row in [*others, *found.values()]
+    }
     directions = [direction for _, direction, _ in keys]
     merged = sorted(
         [*others, *(lag.as_record(s) for s in found.values())],
@@ -540,11 +554,6 @@ def _with_snapshots(
         skipped = next(i for i, record in enumerate(merged) if record.pk == first)
         merged, start = merged[skipped:], start + skipped
     return merged[req.offset - start : req.offset - start + req.limit], total
-
-
-def _sort_values(records: QuerySet, names: dict) -> dict:
-    rows = records.annotate(**names).values_list("pk", *names)
-    return {row[0]: row[1:] for row in rows}
 
 
 def _compare(a: tuple, b: tuple, directions: list[str]) -> int:

@@ -11,8 +11,9 @@ import datetime as dt
 import pytest
 from django.db.models import F
 
+from recordsadmin.sandbox import search
 from recordsadmin.sandbox.demo import PROPERTY_KEY
-from recordsadmin.sandbox.models import SearchSnapshot
+from recordsadmin.sandbox.models import Record, SearchSnapshot
 
 from .conftest import SEED_PROPERTIES
 
@@ -146,3 +147,26 @@ def test_a_field_scoped_query_reads_a_held_back_record_as_its_snapshot_holds_it(
     lag_passes()
     assert found(sandbox, "address:moved mews")[1] == 1
     assert found(sandbox, "address:scoped street")[1] == 0
+
+
+def test_a_page_read_while_another_writer_drops_its_records_is_still_answered(
+    sandbox, lagging, monkeypatch
+):
+    """While snapshots are held, a page merges them with the records read: a record deleted
+    and a snapshot dropped by another request between the page's reads still come back as
+    they were read (they were once read again for their sort values, and then missing)."""
+    sort = {"sortBy": "properties.price", "sortOrder": "asc"}
+    ids = [r["id"] for r in sandbox.get(SEARCH, params={**sort, "limit": 5}).json()["records"]]
+    sandbox.put(f"{RECORDS}/{ids[1]}", json={"properties": {"price": 99_000_000}})
+    page = search._page
+
+    def then_another_writer(*args, **kwargs):
+        records = page(*args, **kwargs)
+        Record.objects.filter(pk=records[0].pk).delete()
+        SearchSnapshot.objects.all().delete()
+        return records
+
+    monkeypatch.setattr(search, "_page", then_another_writer)
+    answer = sandbox.get(SEARCH, params={**sort, "limit": 5})
+    assert answer.status_code == 200, answer.text
+    assert [r["id"] for r in answer.json()["records"]] == ids
