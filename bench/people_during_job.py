@@ -16,7 +16,10 @@ price and a later page, followed by a pause drawn from `--think` seconds (a pers
 It prints, per kind of view and for all, the count, p50, p95 and p99 in milliseconds; how many
 views showed a rate-limit message (the target is none); and the job's progress over the same
 time, and the calls the embedded API answered meanwhile by method (PUT: the job's updates; POST:
-searches, the people's table views) as a share of the limit's ceiling.
+searches, the people's table views) as a share of the limit's ceiling; and the CPU time each
+part used meanwhile (the embedded API, the dashboards, the task worker, the simulated people
+in this process): on a small machine they share its cores, and the views per second are
+bounded by the CPU a view costs in all of them.
 With --redis the processes share the budget and the emulated limit in that Redis instead of
 the database. This is a benchmark, not a test: the figures depend on the machine.
 """
@@ -139,6 +142,30 @@ class Person(threading.Thread):
             time.sleep(self.rng.uniform(*self.think))
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) of process `pid` and its children (a gunicorn arbiter's
+    workers), from /proc; 0 where it cannot be read (not Linux, already gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state, ppid, ... utime and stime are the 12th and 13th.
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def cpu_split(groups: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by each named group of processes; "clients" is this process
+    (the simulated people's threads)."""
+    times = os.times()
+    used = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
+    return used | {"clients": times.user + times.system}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=20)
@@ -209,6 +236,12 @@ def main() -> None:
         # Everyone signs in first (a password hash each), then the clock starts.
         people = [Person(bases[i % len(bases)], 0.0, think, seed=i) for i in range(args.people)]
         done_before = job_done(admin, bases[0], job)
+        groups = {
+            "embedded API": [servers[0].pid],
+            "dashboards": [server.pid for server in servers[1:]],
+            "task worker": [worker.pid],
+        }
+        cpu_before = cpu_split(groups)
         started, wall_started = time.monotonic(), time.time()
         for person in people:
             person.until = started + args.seconds
@@ -217,6 +250,7 @@ def main() -> None:
             person.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
         wall_ended = time.time()
+        cpu_after = cpu_split(groups)
         done_after = job_done(admin, bases[0], job)
         seen = [view for person in people for view in person.seen]
         print(f"\n{'view':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
@@ -243,6 +277,14 @@ def main() -> None:
             f"the API answered {sum(calls.values())} calls in those {seconds:.0f} s = "
             f"{sum(calls.values()) / seconds / 10:.2f} of the 10/s ceiling "
             f"({', '.join(f'{n} {kind}' for kind, n in sorted(calls.items()))})"
+        )
+        used = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+        cores = os.cpu_count() or 1
+        print(
+            f"CPU used in those {elapsed:.0f} s (the machine has {cores} cores, "
+            f"{cores * elapsed:.0f} CPU-s): "
+            + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in used.items())
+            + f"; {sum(used.values()) / len(seen) * 1000:.0f} ms of CPU per view"
         )
         with client() as session:
             session.cookies.update(admin.cookies)
