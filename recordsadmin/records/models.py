@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -141,6 +142,16 @@ class BulkJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         default_permissions = ()
+        constraints = [
+            # One count of an association at a time (bulk/counting.py): two people starting
+            # one at the same moment, from two pages or processes, get the same job.
+            models.UniqueConstraint(
+                KeyTextTransform("association", "params"),
+                condition=models.Q(kind="count")
+                & ~models.Q(status__in=["cancelled", "done", "failed"]),
+                name="records_bulkjob_one_count_running",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.object_key} ({self.get_status_display()})"

@@ -237,3 +237,30 @@ def test_an_object_linked_to_itself_counts_each_relation_once(records_api, schem
     result = counting.count_result(job=BulkJob.objects.get())
     assert (result.relations, result.counted, result.complete) == (3, 6, True)
     assert "3 relations go with it" in text(schemer.get(confirm_url(nearby.id)))
+
+
+def test_two_starts_at_the_same_moment_make_one_count(records_api, schemer, monkeypatch):
+    """Two people ask for the count at once, from two pages or processes: both checks for a
+    running count find none, and the database keeps the second insert out; the second person
+    is shown the first one's job."""
+    records_api(records=5)
+    buyers = stored(BUYER_ASSOCIATION)
+    association = services.association_get(association_id=buyers.id)
+    user = make_staff("other", "manage_schema")
+    first, started = counting.count_start(user=user, association=association, from_key=PROPERTY_KEY)
+    assert started
+    real, misses = counting.count_running, iter([True])
+
+    def check(**kw):  # the first check misses the running count; the next ones see it
+        return None if next(misses, False) else real(**kw)
+
+    monkeypatch.setattr(counting, "count_running", check)
+    answer = schemer.post(count_url(buyers.id))
+    assert answer.status_code in (302, 303) and str(first.pk) in answer["Location"]
+    assert list(BulkJob.objects.values_list("pk", flat=True)) == [first.pk]
+    # Once it is finished, another may start.
+    BulkJob.objects.filter(pk=first.pk).update(status="done")
+    second, started = counting.count_start(
+        user=user, association=association, from_key=PROPERTY_KEY
+    )
+    assert started and second.pk != first.pk

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import IntegrityError
 from django.db.models import IntegerField, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -111,20 +112,28 @@ def count_start(
     if running is not None:
         return running, False
     side = count_side(association=association)
-    job = job_create(
-        user=user,
-        schema=side.schema,
-        kind=Kind.COUNT,
-        selection=Selection(query="?", all_matching=True),
-        params={
-            "association": association.id,
-            "association_key": association.key,
-            "from": from_key,  # the object whose schema page the count was asked from
-            "twice": association.first_object_key == association.second_object_key,
-        },
-        summary=f"Count the relations of the association {association.key}",
-        submission=submission,
-    )
+    try:
+        job = job_create(
+            user=user,
+            schema=side.schema,
+            kind=Kind.COUNT,
+            selection=Selection(query="?", all_matching=True),
+            params={
+                "association": association.id,
+                "association_key": association.key,
+                "from": from_key,  # the object whose schema page the count was asked from
+                "twice": association.first_object_key == association.second_object_key,
+            },
+            summary=f"Count the relations of the association {association.key}",
+            submission=submission,
+        )
+    except IntegrityError:
+        # Another start came in between (another page, process or machine): the database
+        # keeps one count of an association queued or running (BulkJob.Meta.constraints).
+        running = count_running(association_id=association.id)
+        if running is None:
+            raise
+        return running, False
     return job, True
 
 

@@ -68,9 +68,11 @@ def job_create(
                     BulkItem(job=job, position=n, **item) for n, item in enumerate(items, 1)
                 )
     except IntegrityError:
-        if submission is None:
+        # The same form sent twice; or another constraint (one count at a time), raised on.
+        existing = BulkJob.objects.filter(submission=submission).first() if submission else None
+        if existing is None:
             raise
-        return BulkJob.objects.get(submission=submission)
+        return existing
     transaction.on_commit(lambda: job_enqueue(job=job))
     return job
 
