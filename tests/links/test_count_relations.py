@@ -140,7 +140,16 @@ def test_cancelled_then_counted_again(records_api, schemer):
     assert job.status == "cancelled"
     result = counting.count_result(job=job)
     assert (result.counted, result.not_counted, result.complete) == (4, 8, False)
-    page = text(schemer.get(f"/jobs/{job.pk}/"))
+    response = schemer.get(f"/jobs/{job.pk}/")
+    crumbs = re.search(
+        r'<nav class="breadcrumbs"[^>]*>(.*?)</nav>', response.content.decode(), re.S
+    )
+    # Asked from the schema pages: the trail goes back there.
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs[1]) == [
+        (reverse("records:schema_objects"), "Schema"),
+        (confirm_url(buyers.id), f"Delete the association {BUYER_ASSOCIATION}"),
+    ]
+    page = text(response)
     assert "The latest count was cancelled" in page and "after 4 of 12 records" in page
     assert "at least" in page and "Count again" in page
     confirm = text(schemer.get(confirm_url(buyers.id)))

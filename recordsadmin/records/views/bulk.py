@@ -248,6 +248,8 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "can_read_rows": may_read_rows(request, job),
         "milestone": _milestone(job, counts),
         "back_label": "Records",
+        "first_crumb_url": reverse("records:home"),
+        "first_crumb_label": "Objects",
     }
     if job.kind == Kind.COUNT:
         context.update(_count_context(job))
@@ -275,6 +277,9 @@ def _count_context(job: BulkJob) -> dict:
         "relation_count": counting.count_result(job=job),
         "back_url": reverse("records:schema_association_delete", args=args),
         "back_label": f"Delete the association {job.params.get('association_key', '')}",
+        # Asked from the schema pages: the trail starts there, not at the records' objects.
+        "first_crumb_url": reverse("records:schema_objects"),
+        "first_crumb_label": "Schema",
         "count_url": reverse("records:schema_association_count", args=args),
         "count_submission": str(uuid.uuid4()),
     }
