@@ -3,6 +3,7 @@ against the embedded API's demo behind the recording proxy: the sections and the
 search that links, unlink and its Undo, create-and-link, the permission, the faults."""
 
 import re
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -339,3 +340,28 @@ def test_a_section_names_the_other_record_with_its_article():
 
     nouns = [noun(singular) for singular in ("Apartment", "Showing", "Owner", None)]
     assert nouns == ["an apartment", "a showing", "an owner", "a contact"]
+
+
+def test_the_sections_pages_are_asked_side_by_side(staff, prop, record, buyers, embedded):
+    """Each section's page of linked records is a call; the record page asks them at once, so
+    it waits for the slowest, not their sum: here the proxy holds each relation call until the
+    other has arrived too (had they been asked one after the other, the first would wait
+    alone until the barrier gave up)."""
+    barrier = threading.Barrier(2, timeout=1.5)
+    met = []
+    forward = embedded.stub.router
+
+    def together(seen):
+        if seen.method == "GET" and re.search(r"/associations/relations/", seen.path):
+            try:
+                barrier.wait()
+                met.append(seen.path)
+            except threading.BrokenBarrierError:
+                pass
+        return forward(seen)
+
+    embedded.stub.router = together
+    page = page_of(staff, prop, record)
+    assert re.search(r"<h2[^>]*>Buyer <span[^>]*>\(0\)", page)
+    assert re.search(r"<h2[^>]*>Showing <span[^>]*>\(0\)", page)
+    assert len(met) == 2, "the two sections' calls were not in flight at the same time"

@@ -37,6 +37,7 @@ from .history import (
     update_may_have_applied,
 )
 from .links import LinkCell, LinkCells, link_cells, table_associations
+from .parallel import in_threads
 from .records import (
     record_count,
     record_create,
@@ -135,6 +136,7 @@ __all__ = [
     "folder_delete",
     "folder_list",
     "folder_rename",
+    "in_threads",
     "is_current",
     "link_cells",
     "linked_get",

@@ -19,17 +19,14 @@ every other condition kept. "The current search" is whatever ListQuery sends (it
 `filters()`), so conditions ListQuery learns later are kept as well.
 """
 
-import contextvars
 import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django import db
 from django.conf import settings
 from django.core.cache import cache
 from django.http import QueryDict
@@ -40,6 +37,7 @@ from recordsadmin.client.errors import RateLimited, RecordsApiError
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records.query import ListQuery
 
+from .parallel import in_threads
 from .records import record_search
 from .schemas import cache_key
 
@@ -201,28 +199,11 @@ class Counter:
         runs in a copy of this one's context (the page's deadline), and closes the database
         connections it opened."""
         items = list(asked.items())
-        workers = min(len(items) - 1, max(1, int(settings.RECORDS_COUNT_CONCURRENCY)))
-        if workers <= 1:
-            for key, fetch in items:
-                self._ask(key, fetch, 1)
+        if not items:
             return
         self._ask(*items[0], 1)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="counts") as pool:
-            futures = [
-                pool.submit(_in_thread, contextvars.copy_context(), self._ask, key, fetch, 1)
-                for key, fetch in items[1:]
-            ]
-            for future in futures:
-                future.result()
-
-
-def _in_thread(context: contextvars.Context, function: Callable, *args) -> Any:
-    try:
-        return context.run(function, *args)
-    finally:
-        # Django opens a connection per thread (the cache table, the shared call windows);
-        # a pool thread is never a request's, so nothing else would close it.
-        db.connections.close_all()
+        asks = [partial(self._ask, key, fetch, 1) for key, fetch in items[1:]]
+        in_threads(asks, workers=int(settings.RECORDS_COUNT_CONCURRENCY), name="counts")
 
 
 # -- searches derived from the table's -------------------------------------------------------

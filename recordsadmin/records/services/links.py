@@ -16,14 +16,12 @@ facet counts (counts.py), the cells are extras loaded after the table, never wha
   next request, which the page makes itself (records/_links.html).
 """
 
-import contextvars
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from django import db
 from django.conf import settings
 from django.core.cache import cache
 
@@ -33,6 +31,7 @@ from recordsadmin.contract.limits import CONTACT
 
 from . import contacts, records
 from .counts import SKIPPED_MESSAGE, cached_call
+from .parallel import in_threads
 from .relations import association_list, links_cache_key, relation_page
 from .schemas import cache_key, schema_get
 
@@ -142,16 +141,8 @@ class _Asker:
         if not todo or self.result.error is not None:
             return
         self._ask(*todo[0])
-        workers = min(len(todo) - 1, max(1, int(settings.RECORDS_COUNT_CONCURRENCY)))
-        if workers < 1:
-            return
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="links") as pool:
-            futures = [
-                pool.submit(_in_thread, contextvars.copy_context(), self._ask, key, fetch)
-                for key, fetch in todo[1:]
-            ]
-            for future in futures:
-                future.result()
+        asks = [partial(self._ask, key, fetch) for key, fetch in todo[1:]]
+        in_threads(asks, workers=int(settings.RECORDS_COUNT_CONCURRENCY), name="links")
 
     def _ask(self, key: str, fetch: Callable[[], Any]) -> None:
         with self._lock:
@@ -166,14 +157,6 @@ class _Asker:
             return
         with self._lock:
             self.known[key] = found
-
-
-def _in_thread(context: contextvars.Context, function: Callable, *args) -> Any:
-    try:
-        return context.run(function, *args)
-    finally:
-        # A pool thread is never a request's: nothing else would close its connections.
-        db.connections.close_all()
 
 
 def link_cells(

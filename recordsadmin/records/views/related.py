@@ -10,8 +10,10 @@ the record's history by the services (services/relations.py).
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -143,17 +145,21 @@ def sections(request: HttpRequest, schema: Schema, record: Record) -> tuple[list
     found, problem = attempt(lambda: services.association_list(object_key=schema.key))
     if problem:
         return [], problem
-    shown = []
+    shown, pages = [], []
     for association in found:
         section, problem = attempt(lambda a=association: _section(schema, record, a))
         if problem:
-            return shown, problem
+            break
         asked = request.GET.get("related") == association.id
-        _fill(section, _page_number(request.GET.get("page")) if asked else 1)
+        pages.append(_page_number(request.GET.get("page")) if asked else 1)
         if asked and (change := _done(request, schema, record)):
             _notice_of(section, change)
         shown.append(section)
-    return shown, None
+    # Each section's page of linked records is a call: asked side by side, the page waits
+    # for the slowest, not for their sum (RECORDS_COUNT_CONCURRENCY at a time).
+    fills = [partial(_fill, section, page) for section, page in zip(shown, pages, strict=True)]
+    services.in_threads(fills, workers=int(settings.RECORDS_COUNT_CONCURRENCY), name="related")
+    return shown, problem
 
 
 def _done(request: HttpRequest, schema: Schema, record: Record) -> RecordChange | None:
