@@ -9,17 +9,20 @@ SANDBOX_RATE_LIMIT at the real service's 100 calls per 10 s, and the dashboard f
 `--processes` gunicorn processes on loopback that call it (as a deployment calls GoHighLevel),
 and starts a task worker (`manage.py jobs_worker`). Signed in as the demo admin, it starts a
 bulk job that sets the description of every record (one call per record: it lasts longer than
-the run), then `--people` people browse the table's partials, spread over the processes, for
-`--seconds`: each view is one of the first page, a text search, a status filter, a sort on
-price and a later page, followed by a pause drawn from `--think` seconds (a person reading).
+the run), then `--people` people browse, spread over the processes, for `--seconds`: each
+turn is one of the table's partials (the first page, a text search, a status filter, a sort on
+price, a later page), a word typed into the search box (a partial per letter), a record's page
+or an inline edit of a record's bedrooms (its cell's editor, then the save), followed by a
+pause drawn from `--think` seconds (a person reading).
 
-It prints, per kind of view and for all, the count, p50, p95 and p99 in milliseconds; how many
-views showed a rate-limit message (the target is none); and the job's progress over the same
+It prints, per kind of request and for all, the count, p50, p95 and p99 in milliseconds;
+requests and table partials per second, and those that failed (not a 200, or a problem shown);
+how many showed a rate-limit message (the target is none); and the job's progress over the same
 time, and the calls the embedded API answered meanwhile by method (PUT: the job's updates; POST:
 searches, the people's table views) as a share of the limit's ceiling; and the CPU time each
 part used meanwhile (the embedded API, the dashboards, the task worker, the simulated people
-in this process): on a small machine they share its cores, and the views per second are
-bounded by the CPU a view costs in all of them.
+in this process): on a small machine they share its cores, and the requests per second are
+bounded by the CPU a request costs in all of them.
 With --redis the processes share the budget and the emulated limit in that Redis instead of
 the database. This is a benchmark, not a test: the figures depend on the machine.
 """
@@ -52,6 +55,10 @@ VIEWS = {
     "sort by price": TABLE + "?sort=-price",
     "later page": TABLE + "?page={page}",
 }
+# What people do besides VIEWS (Person.run): letters typed into the search box, a record's
+# page, a cell's editor and its save.
+EXTRA_KINDS = ["typing", "record page", "cell editor", "inline edit"]
+PARTIALS = {*VIEWS, "typing"}
 WORDS = ["oak", "maple", "river", "hill", "park", "lake", "pine", "main", "elm", "view"]
 # What the dashboard says when the rate limit stops a page (recordsadmin/client/errors.py and
 # recordsadmin/client/call.py).
@@ -108,8 +115,10 @@ def job_done(session, base: str, path: str) -> int:
 
 
 class Person(threading.Thread):
-    """Table views (partials, as htmx asks for them) and now and then a record's page, picked
-    from the last table shown."""
+    """Table views (partials, as htmx asks for them): one of VIEWS, or a word typed into the
+    search box (a partial per letter from the second, as search-as-you-type sends them); now
+    and then a record's page, or an inline edit of a record's bedrooms (its cell's editor,
+    then the save), picked from the last table shown."""
 
     def __init__(self, base: str, until: float, think: tuple[float, float], seed: int):
         super().__init__(daemon=True)
@@ -122,24 +131,54 @@ class Person(threading.Thread):
 
     def run(self) -> None:
         while time.monotonic() < self.until:
-            if self.records and self.rng.random() < 0.15:
-                kind, path, partial = "record page", self.rng.choice(self.records), False
+            chance = self.rng.random()
+            if self.records and chance < 0.04:
+                self.edit(self.rng.choice(self.records))
+            elif self.records and chance < 0.15:
+                self.get("record page", self.rng.choice(self.records), partial=False)
+            elif chance < 0.3:
+                word = self.rng.choice(WORDS)
+                for end in range(2, len(word) + 1):
+                    self.get("typing", TABLE + f"?q={word[:end]}", partial=True)
             else:
-                kind, partial = self.rng.choice(list(VIEWS)), True
+                kind = self.rng.choice(list(VIEWS))
                 path = VIEWS[kind].format(word=self.rng.choice(WORDS), page=self.rng.randint(2, 40))
-            url = self.base + path
-            headers = {"HX-Request": "true", "HX-Current-URL": url} if partial else {}
-            started = time.perf_counter()
-            try:
-                answer = self.session.get(url, headers=headers, timeout=60)
-                text, status = answer.text, answer.status_code
-            except requests.RequestException:
-                text, status = "", 0
-            ms = (time.perf_counter() - started) * 1000
-            self.seen.append((kind, ms, bool(LIMITED.search(text)), status != 200))
-            if partial:
-                self.records = RECORD_LINK.findall(text)[:25] or self.records
+                self.get(kind, path, partial=True)
             time.sleep(self.rng.uniform(*self.think))
+
+    def get(self, kind: str, path: str, *, partial: bool) -> str:
+        url = self.base + path
+        headers = {"HX-Request": "true", "HX-Current-URL": url} if partial else {}
+        text = self.timed(kind, lambda: self.session.get(url, headers=headers, timeout=60))
+        if partial:
+            self.records = RECORD_LINK.findall(text)[:25] or self.records
+        return text
+
+    def edit(self, record: str) -> None:
+        """Open the bedrooms cell's editor and save a new number in it, as a person does with
+        the keyboard on the table (static/js/table.js)."""
+        cell = f"{self.base}{record}cell/bedrooms/"
+        headers = {"HX-Request": "true", "HX-Current-URL": self.base + TABLE}
+        editor = self.timed("cell editor", lambda: self.session.get(cell, headers=headers))
+        version = re.search(r'name="_version" value="([^"]+)"', editor)
+        if not version:
+            return
+        form = {"_version": version.group(1), "bedrooms": str(self.rng.randint(1, 6))}
+        headers |= {"X-CSRFToken": self.session.cookies.get("csrftoken", "")}
+        self.timed("inline edit", lambda: self.session.post(cell, data=form, headers=headers))
+
+    def timed(self, kind: str, send) -> str:
+        """Send one request; its time and outcome go to `seen`; its text is returned."""
+        started = time.perf_counter()
+        try:
+            answer = send()
+            text, status = answer.text, answer.status_code
+        except requests.RequestException:
+            text, status = "", 0
+        ms = (time.perf_counter() - started) * 1000
+        failed = status != 200 or "problem--" in text
+        self.seen.append((kind, ms, bool(LIMITED.search(text)), failed))
+        return text
 
 
 def cpu_seconds(pid: int) -> float:
@@ -253,8 +292,8 @@ def main() -> None:
         cpu_after = cpu_split(groups)
         done_after = job_done(admin, bases[0], job)
         seen = [view for person in people for view in person.seen]
-        print(f"\n{'view':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-        for kind in [*VIEWS, "record page", "all"]:
+        print(f"\n{'request':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+        for kind in [*VIEWS, *EXTRA_KINDS, "all"]:
             times = [ms for k, ms, _, _ in seen if kind in (k, "all")]
             if times:
                 print(
@@ -265,11 +304,15 @@ def main() -> None:
         failed = sum(1 for _, _, _, was in seen if was)
         job_rate = (done_after - done_before) / elapsed
         people_rate = len(seen) / elapsed
-        print(f"\n{len(seen) / elapsed:.1f} views per second, {failed} failed (not a 200)")
-        print(f"views that showed a rate-limit message: {limited} (target 0)")
+        partials = sum(1 for kind, *_ in seen if kind in PARTIALS)
+        print(
+            f"\n{len(seen) / elapsed:.1f} requests per second, of which {partials / elapsed:.1f} "
+            f"table partials; {failed} failed (not a 200, or a problem shown)"
+        )
+        print(f"requests that showed a rate-limit message: {limited} (target 0)")
         print(
             f"the job's page: {done_after - done_before} more records done in {elapsed:.0f} s = "
-            f"{job_rate:.1f}/s; people: {people_rate:.1f} views/s"
+            f"{job_rate:.1f}/s; people: {people_rate:.1f} requests/s"
         )
         calls = api_calls(access_log, wall_started, wall_ended)
         seconds = max(1.0, wall_ended - wall_started)
@@ -284,7 +327,7 @@ def main() -> None:
             f"CPU used in those {elapsed:.0f} s (the machine has {cores} cores, "
             f"{cores * elapsed:.0f} CPU-s): "
             + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in used.items())
-            + f"; {sum(used.values()) / len(seen) * 1000:.0f} ms of CPU per view"
+            + f"; {sum(used.values()) / len(seen) * 1000:.0f} ms of CPU per request"
         )
         with client() as session:
             session.cookies.update(admin.cookies)
