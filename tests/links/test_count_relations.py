@@ -8,6 +8,7 @@ import re
 from html import unescape
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from recordsadmin.records import services
@@ -273,3 +274,18 @@ def test_two_starts_at_the_same_moment_make_one_count(records_api, schemer, monk
         user=user, association=association, from_key=PROPERTY_KEY
     )
     assert started and second.pk != first.pk
+
+
+@pytest.mark.parametrize("status", [s for s, _ in BulkJob.Status.choices])
+def test_a_count_in_any_unfinished_status_keeps_a_second_one_out(status):
+    """The constraint's list of finished statuses is BulkJob.FINISHED: a count in any other
+    status keeps a second count of the same association out, a finished one does not."""
+    params = {"association": "a1"}
+    BulkJob.objects.create(kind="count", object_key=PROPERTY_KEY, status=status, params=params)
+    BulkJob.objects.create(kind="update", object_key=PROPERTY_KEY, params=params)
+    BulkJob.objects.create(kind="count", object_key=PROPERTY_KEY, params={"association": "a2"})
+    if status in BulkJob.FINISHED:
+        BulkJob.objects.create(kind="count", object_key=PROPERTY_KEY, params=params)
+    else:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            BulkJob.objects.create(kind="count", object_key=PROPERTY_KEY, params=params)
