@@ -281,7 +281,8 @@ RECORDS_VIEW_COUNT_CACHE_SECONDS = int(env_float("RECORDS_VIEW_COUNT_CACHE_SECON
 RECORDS_FACET_CACHE_SECONDS = int(env_float("RECORDS_FACET_CACHE_SECONDS", 60))
 RECORDS_FACET_MAX_CALLS = int(env_float("RECORDS_FACET_MAX_CALLS", 24))
 RECORDS_COUNT_WAIT = env_float("RECORDS_COUNT_WAIT", 1.5)
-# How many of one request's counts are asked at once (each waits for the API's answer).
+# How many of one request's calls are asked at once, each waiting for the API's answer: its
+# counts, the link cells, a record page's related sections (records/services/parallel.py).
 RECORDS_COUNT_CONCURRENCY = int(env_float("RECORDS_COUNT_CONCURRENCY", 4))
 # The table's association columns (recordsadmin/records/services/links.py): one request for a
 # page's cells makes at most this many calls (a row's relations, a linked record's name), cached
