@@ -150,8 +150,6 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2.0},
         }
     }
-    # Sessions are read from Redis and written to both: a Redis restart signs nobody out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -162,6 +160,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
+# Sessions are read from the cache and written to both it and the database: a cache that
+# loses them (a Redis restart, the table's culling) signs nobody out. Read from the cache
+# table, a session costs a request a tenth of its read through the ORM (about 0.1 ms, not 1).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # This process's own memory, for what is drawn the same way again and again and depends on
 # nothing another process could change (the column chooser, keyed by the layout it shows).
 CACHES["local"] = {

@@ -6,7 +6,10 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import PASSWORD
@@ -258,3 +261,19 @@ def test_a_lockout_ends_after_its_time(staff_user, settings, monkeypatch):
     later = time.time() + settings.LOGIN_LOCKOUT_SECONDS + 1
     monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: later))
     assert login_from("10.0.0.8", "staffer", PASSWORD) == 302
+
+
+@pytest.mark.django_db
+def test_a_signed_in_page_reads_its_session_from_the_cache(client, staff_user):
+    """Sessions are written to the database and the cache, and read from the cache: a page
+    does not query the sessions table (settings.SESSION_ENGINE)."""
+    client.post("/accounts/login/", {"username": "staffer", "password": PASSWORD})
+    client.raise_request_exception = False  # no records API here: the page says so
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code != 302  # signed in: not sent to the login page
+    assert not [q["sql"] for q in queries if "django_session" in q["sql"]]
+    # What the database holds signs the person in when the cache has lost it.
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code != 302
+    assert [q["sql"] for q in queries if "django_session" in q["sql"]]

@@ -1,13 +1,18 @@
 """The dashboard's own database away for a moment (a restart): pages say so with a 503, never a
 500 page, and work again by themselves when it is back."""
 
+from importlib import import_module
+
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
+from django.conf import settings
 from django.db import OperationalError
 
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
+
+# The session engine in use: the first thing a page reads from the database (or its cache).
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 
 @pytest.fixture
