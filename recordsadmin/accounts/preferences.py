@@ -17,7 +17,6 @@ MAX_NAME_LENGTH = 200
 # writes it through. Its key holds when the user joined, so that the pk of a deleted user,
 # given again to a new one, does not find the old user's values.
 CACHE_SECONDS = 24 * 3600
-_ABSENT = "absent"
 
 
 def preference_get(*, user, name: str, default: Any = None) -> Any:
@@ -26,12 +25,12 @@ def preference_get(*, user, name: str, default: Any = None) -> Any:
         return default
     name = name[:MAX_NAME_LENGTH]
     key = _cache_key(user, name)
-    kept = cache.get(key)
+    kept = cache.get(key)  # {"value": ...}, or {} when the user has none
     if kept is None:
         found = Preference.objects.filter(user=user, name=name).values_list("value", flat=True)
-        kept = {"value": found[0]} if found else _ABSENT
+        kept = {"value": found[0]} if found else {}
         cache.set(key, kept, CACHE_SECONDS)
-    return default if kept == _ABSENT else kept["value"]
+    return kept.get("value", default)
 
 
 def preference_set(*, user, name: str, value: Any) -> None:

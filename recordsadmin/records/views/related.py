@@ -145,19 +145,18 @@ def sections(request: HttpRequest, schema: Schema, record: Record) -> tuple[list
     found, problem = attempt(lambda: services.association_list(object_key=schema.key))
     if problem:
         return [], problem
-    shown, pages = [], []
+    shown, fills = [], []
     for association in found:
         section, problem = attempt(lambda a=association: _section(schema, record, a))
         if problem:
             break
         asked = request.GET.get("related") == association.id
-        pages.append(_page_number(request.GET.get("page")) if asked else 1)
+        fills.append(partial(_fill, section, _page_number(request.GET.get("page")) if asked else 1))
         if asked and (change := _done(request, schema, record)):
             _notice_of(section, change)
         shown.append(section)
     # Each section's page of linked records is a call: asked side by side, the page waits
     # for the slowest, not for their sum (RECORDS_COUNT_CONCURRENCY at a time).
-    fills = [partial(_fill, section, page) for section, page in zip(shown, pages, strict=True)]
     services.in_threads(fills, workers=int(settings.RECORDS_COUNT_CONCURRENCY), name="related")
     return shown, problem
 
