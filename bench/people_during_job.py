@@ -42,7 +42,17 @@ from datetime import datetime
 from pathlib import Path
 
 import requests
-from table_partial import client, free_port, run, serve, sign_in, stop
+from table_partial import (
+    BUILDER_STATE,
+    builder_state,
+    client,
+    free_port,
+    partial_headers,
+    run,
+    serve,
+    sign_in,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "custom_objects.property"
@@ -128,6 +138,9 @@ class Person(threading.Thread):
         self.seen: list[tuple[str, float, bool, bool]] = []
         self.session = sign_in(base)
         self.records: list[str] = []
+        # The page's filter builder, sent with each table request as a browser sends it, and
+        # replaced by the one a partial brings (static/js/filters.js).
+        self.state = builder_state(self.session, base + TABLE)
 
     def run(self) -> None:
         while time.monotonic() < self.until:
@@ -148,10 +161,12 @@ class Person(threading.Thread):
 
     def get(self, kind: str, path: str, *, partial: bool) -> str:
         url = self.base + path
-        headers = {"HX-Request": "true", "HX-Current-URL": url} if partial else {}
+        headers = partial_headers(url, self.state) if partial else {}
         text = self.timed(kind, lambda: self.session.get(url, headers=headers, timeout=60))
         if partial:
             self.records = RECORD_LINK.findall(text)[:25] or self.records
+            if builder := BUILDER_STATE.search(text):
+                self.state = builder.group(1)
         return text
 
     def edit(self, record: str) -> None:

@@ -10,8 +10,9 @@ the first page, a text search, a status filter, a sort on price, a deep page and
 For each view it times two things against that same server:
 - raw: the records search alone, `POST /sandbox/objects/custom_objects.property/records/search`
   with the token of `<data dir>/sandbox-credentials.json` (written by `manage.py sandbox_demo`);
-- partial: the htmx table request a browser sends for the view (`HX-Request: true`), which makes
-  that very search and renders the table from its answer.
+- partial: the htmx table request a browser sends for the view (`HX-Request: true`, and the
+  state of the page's filter builder as `X-Filter-Builder`, read from the view's page), which
+  makes that very search and renders the table from its answer.
 
 The raw search is not written by hand: before timing, a second gunicorn of the dashboard is
 started on the same data with GHL_API_URL pointing at a small recording proxy in this process,
@@ -234,7 +235,8 @@ def capture(
         for name, path in cases.items():
             with recorder.lock:
                 recorder.searches.clear()
-            fetch_partial(session, f"http://127.0.0.1:{port}{path}")
+            url = f"http://127.0.0.1:{port}{path}"
+            fetch_partial(session, url, builder_state(session, url))
             with recorder.lock:
                 searches = list(recorder.searches)
             if not searches:
@@ -257,8 +259,28 @@ def capture(
 # -- one timed call of each kind -------------------------------------------------------------
 
 
-def fetch_partial(session: requests.Session, url: str) -> float:
-    headers = {"HX-Request": "true", "HX-Current-URL": url}
+# The filter builder's state on a page (templates/records/_filter_builder.html), which the
+# browser sends with each table request (static/js/filters.js): the builder comes back out of
+# band only when it is made of other rows.
+BUILDER_STATE = re.compile(r'id="filter-builder"[^>]*\sdata-state="([^"]*)"')
+
+
+def builder_state(session: requests.Session, url: str) -> str:
+    """What a browser showing the page at `url` sends as X-Filter-Builder."""
+    page = session.get(url, timeout=60).text
+    found = BUILDER_STATE.search(page)
+    if not found:
+        sys.exit(f"{url}: no filter builder on the page")
+    return found.group(1)
+
+
+def partial_headers(url: str, state: str) -> dict[str, str]:
+    """The headers htmx sends for a table at `url`, from a page whose builder is `state`."""
+    return {"HX-Request": "true", "HX-Current-URL": url, "X-Filter-Builder": state}
+
+
+def fetch_partial(session: requests.Session, url: str, state: str) -> float:
+    headers = partial_headers(url, state)
     started = time.perf_counter()
     answer = session.get(url, headers=headers, timeout=60)
     ms = (time.perf_counter() - started) * 1000
@@ -336,13 +358,14 @@ def main() -> None:
             search_path, headers, body = searches[name]
             url = base + path
             raw_url = base + search_path
+            state = builder_state(session, url)
             for _ in range(3):  # warm both: schema and user caches, the database's pages
                 fetch_raw(raw_session, raw_url, headers, body)
-                fetch_partial(session, url)
+                fetch_partial(session, url, state)
             raw, partial = [], []
             for _ in range(args.runs):
                 raw.append(fetch_raw(raw_session, raw_url, headers, body))
-                partial.append(fetch_partial(session, url))
+                partial.append(fetch_partial(session, url, state))
             raw_median, partial_median = statistics.median(raw), statistics.median(partial)
             print(
                 f"{name:<22}{raw_median:>12.1f}{p95(raw):>10.1f}"
