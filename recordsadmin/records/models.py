@@ -77,7 +77,12 @@ class RecordChange(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [
-            models.Index(fields=["object_key", "record_id", "-at"], name="records_change_record")
+            models.Index(fields=["object_key", "record_id", "-at"], name="records_change_record"),
+            # The writes of the last seconds, a person's own (the table catching up with them,
+            # services/catching_up.py) or anyone's: without these the database read every
+            # change of the user, or of the object, ever made, at every table view.
+            models.Index(fields=["user", "object_key", "at"], name="records_change_mine"),
+            models.Index(fields=["object_key", "at"], name="records_change_recent"),
         ]
         default_permissions = ("view",)
 

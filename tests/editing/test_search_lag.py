@@ -209,3 +209,24 @@ def test_a_table_view_adds_up_only_the_writes_to_its_own_rows(
     text = table(staff, prop, q="no such lane")
     assert not rows(text) and parsed == []
     assert "catching up" in count_text(text)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_the_writes_of_the_lag_are_read_by_time_not_from_the_whole_history(
+    staff, staff_user, prop, lagging
+):
+    """The person's writes (a table view) and anyone's (a bulk job's lookups) within the lag
+    are found through an index that ends in their time: a history of years is not read at each
+    view (records/models.py, RecordChange's indexes)."""
+    values = {"address": "6 Index Row", "price": 1, "status": "Active"}
+    services.record_create_logged(user=staff_user, schema=prop, properties=values)
+    with CaptureQueriesContext(connection) as queries:
+        assert "row-mark--new" in table(staff, prop)
+        catching_up.recent_writes(schema=prop)
+    history = [q["sql"] for q in queries if "records_recordchange" in q["sql"]]
+    assert len(history) == 3, history  # anything written, the person's own, anyone's
+    for sql in history:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            steps = [row[-1] for row in cursor.fetchall() if "records_recordchange" in row[-1]]
+        assert steps and all("at>?" in step for step in steps), (sql, steps)
