@@ -78,6 +78,13 @@ RECORD_LINK = re.compile(rf'href="(/objects/{re.escape(KEY)}/[0-9a-f]{{24}}/)"')
 ACCESS = re.compile(r'\[([^\]]+)\] "(\w+) /sandbox/\S* [^"]*" (\d{3})')
 
 
+def ceiling(rate: str) -> float | None:
+    """The calls per second of `--rate` ("100/10s", as SANDBOX_RATE_LIMIT reads it); None
+    when it is off."""
+    found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s\s*", rate)
+    return int(found.group(1)) / float(found.group(2)) if found else None
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -331,9 +338,15 @@ def main() -> None:
         )
         calls = api_calls(access_log, wall_started, wall_ended)
         seconds = max(1.0, wall_ended - wall_started)
+        answered = sum(calls.values())
+        per_second = ceiling(args.rate)
+        share = (
+            f"{answered / seconds / per_second:.2f} of the {per_second:g}/s ceiling"
+            if per_second
+            else f"{answered / seconds:.1f}/s, the limit off"
+        )
         print(
-            f"the API answered {sum(calls.values())} calls in those {seconds:.0f} s = "
-            f"{sum(calls.values()) / seconds / 10:.2f} of the 10/s ceiling "
+            f"the API answered {answered} calls in those {seconds:.0f} s = {share} "
             f"({', '.join(f'{n} {kind}' for kind, n in sorted(calls.items()))})"
         )
         used = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
