@@ -32,6 +32,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -83,6 +84,19 @@ def ceiling(rate: str) -> float | None:
     when it is off."""
     found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s\s*", rate)
     return int(found.group(1)) / float(found.group(2)) if found else None
+
+
+def wait_for_port(port: int, process: subprocess.Popen) -> None:
+    """Returns once something accepts connections on 127.0.0.1:port."""
+    for _ in range(100):
+        if process.poll() is not None:
+            sys.exit(f"the process for port {port} ended")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"nothing answers on port {port}")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -237,6 +251,11 @@ def main() -> None:
     parser.add_argument("--redis", default="", help="a Redis URL to share the budget in")
     parser.add_argument("--rate", default="100/10s", help="the embedded API's limit, or off")
     parser.add_argument("--api-delay", type=float, default=0, help="ms before each API answer")
+    parser.add_argument(
+        "--api-at-once",
+        action="store_true",
+        help="the dashboards' searches and schema reads answered from memory (bench/replay_api.py)",
+    )
     args = parser.parse_args()
     think = tuple(float(x) for x in args.think.split("-"))
 
@@ -259,7 +278,7 @@ def main() -> None:
     for name in ("SANDBOX_LOCATION_ID", "SANDBOX_TOKEN", "SANDBOX_CREDENTIALS_FILE"):
         env.pop(name, None)
     python = sys.executable
-    servers, worker = [], None
+    servers, worker, replay = [], None, None
     try:
         print(f"preparing {args.records:,} records in {data_dir} ...", flush=True)
         run([python, "manage.py", "migrate", "-v0"], env)
@@ -273,10 +292,21 @@ def main() -> None:
         # As many threads as callers can wait on it: the real service answers many at once.
         servers.append(serve(python, api_env, api_port, threads=64))
         env["GHL_API_URL"] = f"http://127.0.0.1:{api_port}/sandbox"
+        dashboard_env = env
+        if args.api_at_once:
+            replay_port = free_port()
+            script = str(ROOT / "bench" / "replay_api.py")
+            upstream = env["GHL_API_URL"]
+            replay = subprocess.Popen(
+                [python, script, "--port", str(replay_port), "--upstream", upstream], cwd=ROOT
+            )
+            wait_for_port(replay_port, replay)
+            # The task worker's job keeps the embedded API itself: it reads what it writes.
+            dashboard_env = {**env, "GHL_API_URL": f"http://127.0.0.1:{replay_port}"}
         bases = []
         for _ in range(args.processes):
             port = free_port()
-            servers.append(serve(python, env, port))
+            servers.append(serve(python, dashboard_env, port))
             bases.append(f"http://127.0.0.1:{port}")
         worker = subprocess.Popen(
             [python, "manage.py", "jobs_worker", "--interval", "0.2", "--no-reload"],
@@ -288,10 +318,15 @@ def main() -> None:
         job = start_job(admin, bases[0])
         time.sleep(5)  # the job collects its records and starts sending
         store = "Redis" if args.redis else "the database"
+        answering = (
+            "from bench/replay_api.py's memory (searches and schemas)"
+            if args.api_at_once
+            else f"after {args.api_delay:g} ms"
+        )
         print(
             f"{args.people} people for {args.seconds:.0f} s over {args.processes} processes, "
             f"{think[0]:g}-{think[1]:g} s between views, while a bulk job runs; limit "
-            f"{args.rate} counted in {store}; the API answering after {args.api_delay:g} ms",
+            f"{args.rate} counted in {store}; the API answering {answering}",
             flush=True,
         )
         # Everyone signs in first (a password hash each), then the clock starts.
@@ -299,6 +334,7 @@ def main() -> None:
         done_before = job_done(admin, bases[0], job)
         groups = {
             "embedded API": [servers[0].pid],
+            **({"API stand-in": [replay.pid]} if replay else {}),
             "dashboards": [server.pid for server in servers[1:]],
             "task worker": [worker.pid],
         }
@@ -368,7 +404,7 @@ def main() -> None:
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=30)
-        for server in servers:
+        for server in [*servers, *([replay] if replay else [])]:
             stop(server)
         shutil.rmtree(data_dir, ignore_errors=True)
 
