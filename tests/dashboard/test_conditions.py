@@ -211,6 +211,7 @@ def test_builder_operators_are_the_apis_and_option_fields_have_no_ranges():
         ("c1.field=status&c1.op=gt&c1.value=sold", "Status has no operator “gt”"),
         ("c1.field=price&c1.op=gt&c1.value=lots", "“lots” is not a number"),
         ("c1.field=bedrooms&c1.op=eq&c1.value=3x", "“3x” is not a number"),
+        ("c1.field=price&c1.op=eq&c1.value=1e250", "“1e250” is too large: enter a number"),
         ("c1.field=listed_on&c1.op=gt&c1.value=2026-02-30", "“2026-02-30” is not a date"),
         ("c1.field=status&c1.value=gone", "“gone” is not an option of Status"),
         (
@@ -251,6 +252,18 @@ def test_a_bad_value_stays_in_its_row_with_the_reason():
     row = query.builder["rows"][0]
     assert row["text"] == "lots" and row["problem"] == "“lots” is not a number."
     assert query.params() == "?c1.field=bedrooms&c1.op=gte&c1.value=2"  # links drop it
+
+
+def test_a_number_too_large_for_json_is_refused_not_written_as_its_digits():
+    """ "1e250" parses as a number; written back into links as its 251 digits it was longer
+    than a condition's value may be, and the address no longer read back to itself."""
+    query = read("c1.field=price&c1.op=eq&c1.value=1e250&c2.field=bedrooms&c2.value=1e15")
+    assert query.filters() == [Filter("bedrooms", "eq", 10**15)]
+    row = query.builder["rows"][0]
+    assert row["text"] == "1e250" and row["problem"].startswith("“1e250” is too large: enter")
+    written = query.params()
+    assert written == "?c1.field=bedrooms&c1.op=eq&c1.value=1000000000000000"
+    assert read(written[1:]).params() == written
 
 
 def test_a_field_changed_in_the_form_resets_operator_and_value_quietly():

@@ -150,6 +150,13 @@ class Number(RangeFilter):
         bound = self.bound(text)
         if not bound:
             raise ConditionValueError(f"“{text}” is not a number")
+        # As the record form refuses it: "1e250" would be written back into the address as
+        # its 251 digits, longer than a condition's value may be.
+        if abs(Decimal(bound)) > MAX_SAFE_INTEGER:
+            raise ConditionValueError(
+                f"“{text}” is too large: enter a number between −{MAX_SAFE_INTEGER} and "
+                f"{MAX_SAFE_INTEGER}"
+            )
         return self.bound_value(bound)
 
     def condition_text(self, op: str, value: Any) -> str:
