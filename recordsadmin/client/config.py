@@ -6,9 +6,12 @@ SANDBOX_TOKEN, or else from the file `sandbox_demo` writes (SANDBOX_CREDENTIALS_
 client reads that file as a file: it knows the embedded API only through HTTP and this file.
 """
 
+import contextlib
+import contextvars
 import functools
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -53,6 +56,25 @@ def without_secrets(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
+# Within `read_once`, what the credentials file said, by its path.
+_read: contextvars.ContextVar[dict[str, tuple[str, str] | None] | None] = contextvars.ContextVar(
+    "records_credentials_read", default=None
+)
+
+
+@contextlib.contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block (one page), the credentials file is looked at once. A page asks for
+    the connection several times (cache keys, the history's location, each call), and each
+    look at the file is a system call that lets the process's other threads take the
+    interpreter: under load the page waited its turn again after each."""
+    token = _read.set({})
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
 def embedded_credentials() -> tuple[str, str] | None:
     """(location id, token) of the embedded API's demo location: from the settings when both
     are set, else from the credentials file, else None."""
@@ -60,14 +82,19 @@ def embedded_credentials() -> tuple[str, str] | None:
     token = getattr(settings, "SANDBOX_TOKEN", "")
     if location_id and token:
         return location_id, token
-    path = getattr(settings, "SANDBOX_CREDENTIALS_FILE", "")
+    path = str(getattr(settings, "SANDBOX_CREDENTIALS_FILE", "") or "")
     if not path:
         return None
+    read = _read.get()
+    if read is not None and path in read:
+        return read[path]
     try:
-        changed = os.stat(path).st_mtime_ns
+        found = _credentials_file(path, os.stat(path).st_mtime_ns)
     except OSError:
-        return None
-    return _credentials_file(str(path), changed)
+        found = None
+    if read is not None:
+        read[path] = found
+    return found
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,10 +1,12 @@
-"""One deadline for everything a page asks of the records API."""
+"""One deadline for everything a page asks of the records API, and one reading of where to
+ask it."""
 
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from recordsadmin.client.config import read_once
 from recordsadmin.client.retry import page_deadline
 
 
@@ -14,11 +16,12 @@ class PageDeadlineMiddleware:
 
     A streamed response (a CSV export) is read after this returns: its calls are paced by the
     export itself, not by the page.
+    The demo's credentials file is looked at once per page (client/config.py).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with page_deadline(float(settings.GHL_PAGE_DEADLINE)):
+        with page_deadline(float(settings.GHL_PAGE_DEADLINE)), read_once():
             return self.get_response(request)
