@@ -96,11 +96,11 @@ def search_page_catch_up(*, schema: Schema, page: Page, user, newest_first: bool
     # its rows, and on the first page of the newest, those to records made within the lag.
     # A bulk job of the person's writes many records a second; reading them all made every
     # table view they opened meanwhile read and parse each one's snapshot.
-    shown = Q(record_id__in=[record.id for record in page.records])
+    relevant = Q(record_id__in=[record.id for record in page.records])
     put_first = newest_first and page.page == 1
     if put_first:
-        shown |= Q(record_id__in=mine.filter(action__in=MAKES).values("record_id"))
-    written = _written(schema, mine.filter(shown).order_by("at", "id"))
+        relevant |= Q(record_id__in=mine.filter(action__in=MAKES).values("record_id"))
+    written = _written(schema, mine.filter(relevant).order_by("at", "id"))
     if not written:
         # Writes elsewhere still mean the total may not count them yet.
         return CaughtUp(page, catching_up=mine.exists())
