@@ -18,9 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import requests
+from table_partial import HOP_BY_HOP
 
-# Not passed on either way: they belong to one connection.
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 # The answer's headers a client reads (the rate limit's included).
 KEPT = ("content-type", "retry-after", "x-ratelimit-")
 
