@@ -90,6 +90,33 @@ class RecordChange(models.Model):
         return f"{self.get_action_display()} {self.object_key}/{self.record_id} by {self.username}"
 
 
+class JobKind(models.TextChoices):
+    UPDATE = "update", "Set a field"
+    DELETE = "delete", "Delete"
+    IMPORT = "import", "Import"
+    # Puts back the values another job's updates replaced (params["reverts"]: its id).
+    REVERT = "revert", "Revert a job"
+    # Links every selected record to one record or contact (params: the association and
+    # that record: bulk/links.py).
+    LINK = "link", "Link to a record"
+    # Counts an association's relations, a call per record of one side, before it is
+    # deleted; changes nothing (params: the association: bulk/counting.py).
+    COUNT = "count", "Count the relations"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    CANCELLING = "cancelling", "Cancelling"
+    CANCELLED = "cancelled", "Cancelled"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Stopped by an error"
+
+
+# A job in one of these will not run again.
+JOB_FINISHED = (JobStatus.CANCELLED, JobStatus.DONE, JobStatus.FAILED)
+
+
 class BulkJob(models.Model):
     """A change to many records (delete, set a field, import a CSV) run by the task worker.
 
@@ -97,28 +124,9 @@ class BulkJob(models.Model):
     so a job stopped by a restart picks up its pending items only.
     """
 
-    class Kind(models.TextChoices):
-        UPDATE = "update", "Set a field"
-        DELETE = "delete", "Delete"
-        IMPORT = "import", "Import"
-        # Puts back the values another job's updates replaced (params["reverts"]: its id).
-        REVERT = "revert", "Revert a job"
-        # Links every selected record to one record or contact (params: the association and
-        # that record: bulk/links.py).
-        LINK = "link", "Link to a record"
-        # Counts an association's relations, a call per record of one side, before it is
-        # deleted; changes nothing (params: the association: bulk/counting.py).
-        COUNT = "count", "Count the relations"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        CANCELLING = "cancelling", "Cancelling"
-        CANCELLED = "cancelled", "Cancelled"
-        DONE = "done", "Finished"
-        FAILED = "failed", "Stopped by an error"
-
-    FINISHED = (Status.CANCELLED, Status.DONE, Status.FAILED)
+    Kind = JobKind
+    Status = JobStatus
+    FINISHED = JOB_FINISHED
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -152,8 +160,8 @@ class BulkJob(models.Model):
             # one at the same moment, from two pages or processes, get the same job.
             models.UniqueConstraint(
                 KeyTextTransform("association", "params"),
-                condition=models.Q(kind="count")
-                & ~models.Q(status__in=["cancelled", "done", "failed"]),
+                condition=models.Q(kind=JobKind.COUNT.value)
+                & ~models.Q(status__in=[status.value for status in JOB_FINISHED]),
                 name="records_bulkjob_one_count_running",
             )
         ]
