@@ -28,6 +28,7 @@ the database. This is a benchmark, not a test: the figures depend on the machine
 """
 
 import argparse
+import json
 import os
 import random
 import re
@@ -56,6 +57,11 @@ from table_partial import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from recordsadmin.client import ratelimit  # noqa: E402 (neither needs Django set up)
+from recordsadmin.contract.limits import API_VERSION  # noqa: E402
+
 KEY = "custom_objects.property"
 TABLE = f"/objects/{KEY}/"
 # The table's views; a record's page ("record page") is opened from the last table now and then.
@@ -79,11 +85,16 @@ RECORD_LINK = re.compile(rf'href="(/objects/{re.escape(KEY)}/[0-9a-f]{{24}}/)"')
 ACCESS = re.compile(r'\[([^\]]+)\] "(\w+) /sandbox/\S* [^"]*" (\d{3})')
 
 
-def ceiling(rate: str) -> float | None:
-    """The calls per second of `--rate` ("100/10s", as SANDBOX_RATE_LIMIT reads it); None
-    when it is off."""
-    found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s\s*", rate)
-    return int(found.group(1)) / float(found.group(2)) if found else None
+def announced_ceiling(api_url: str, data_dir: str) -> float | None:
+    """The calls per second the embedded API's answers announce (X-RateLimit-*, read as the
+    dashboard's client reads them); None when they announce none (its limit off)."""
+    credentials = json.loads((Path(data_dir) / "sandbox-credentials.json").read_text())
+    headers = {"Authorization": f"Bearer {credentials['token']}", "Version": API_VERSION}
+    params = {"locationId": credentials["locationId"]}
+    with client() as session:
+        answer = session.get(f"{api_url}/objects/", params=params, headers=headers, timeout=60)
+    seen = ratelimit.announced(answer.headers)
+    return seen.max / (seen.interval_ms / 1000) if seen else None
 
 
 def wait_for_port(port: int, process: subprocess.Popen) -> None:
@@ -292,6 +303,7 @@ def main() -> None:
         # As many threads as callers can wait on it: the real service answers many at once.
         servers.append(serve(python, api_env, api_port, threads=64))
         env["GHL_API_URL"] = f"http://127.0.0.1:{api_port}/sandbox"
+        per_second = announced_ceiling(env["GHL_API_URL"], data_dir)
         dashboard_env = env
         if args.api_at_once:
             replay_port = free_port()
@@ -375,7 +387,6 @@ def main() -> None:
         calls = api_calls(access_log, wall_started, wall_ended)
         seconds = max(1.0, wall_ended - wall_started)
         answered = sum(calls.values())
-        per_second = ceiling(args.rate)
         share = (
             f"{answered / seconds / per_second:.2f} of the {per_second:g}/s ceiling"
             if per_second
