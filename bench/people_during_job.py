@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/people_during_job.py [--people 20] [--seconds 60] [--processes 2]
         [--records 3000] [--think 3-9] [--redis redis://127.0.0.1:6379/0]
+        [--people-as owner|other] [--rate 100/10s|off] [--api-delay MS] [--api-at-once]
 
 It builds a throwaway SQLite database with the demo data (a temporary RECORDSADMIN_DATA_DIR,
 removed at the end), serves the embedded API from a gunicorn process of its own with
@@ -23,6 +24,11 @@ searches, the people's table views) as a share of the limit's ceiling; and the C
 part used meanwhile (the embedded API, the dashboards, the task worker, the simulated people
 in this process): on a small machine they share its cores, and the requests per second are
 bounded by the CPU a request costs in all of them.
+By default the people sign in as the demo admin too, the job's owner, so that each table
+view lays the job's latest writes over its page (the table's catching-up with search,
+recordsadmin/records/services/catching_up.py): the costliest case. With `--people-as other`
+they sign in as another staff user with the same permissions, made for the run, as most
+people browsing during someone's job would.
 With --redis the processes share the budget and the emulated limit in that Redis instead of
 the database. This is a benchmark, not a test: the figures depend on the machine.
 """
@@ -162,13 +168,15 @@ class Person(threading.Thread):
     and then a record's page, or an inline edit of a record's bedrooms (its cell's editor,
     then the save), picked from the last table shown."""
 
-    def __init__(self, base: str, until: float, think: tuple[float, float], seed: int):
+    def __init__(
+        self, base: str, until: float, think: tuple[float, float], seed: int, username: str
+    ):
         super().__init__(daemon=True)
         self.base, self.until, self.think = base, until, think
         self.rng = random.Random(seed)
         # (kind, ms, showed a rate-limit message, failed: not a 200 or no answer)
         self.seen: list[tuple[str, float, bool, bool]] = []
-        self.session = sign_in(base)
+        self.session = sign_in(base, username)
         self.records: list[str] = []
         # The page's filter builder, sent with each table request as a browser sends it, and
         # replaced by the one a partial brings (static/js/filters.js).
@@ -267,6 +275,12 @@ def main() -> None:
         action="store_true",
         help="the dashboards' searches and schema reads answered from memory (bench/replay_api.py)",
     )
+    parser.add_argument(
+        "--people-as",
+        choices=("owner", "other"),
+        default="owner",
+        help="the people sign in as the job's owner (the demo admin), or as another staff user",
+    )
     args = parser.parse_args()
     think = tuple(float(x) for x in args.think.split("-"))
 
@@ -297,6 +311,24 @@ def main() -> None:
         run([python, "manage.py", "collectstatic", "--noinput", "-v0"], env)
         run([python, "manage.py", "sandbox_demo", "--records", str(args.records)], env)
         run([python, "manage.py", "demo_users"], env)
+        people_user = "admin"
+        if args.people_as == "other":
+            # A second staff user with every permission, who did not start the job.
+            people_user = "bench-staff"
+            made = {**env, "DJANGO_SUPERUSER_PASSWORD": env["DEMO_PASSWORD"]}
+            run(
+                [
+                    python,
+                    "manage.py",
+                    "createsuperuser",
+                    "--noinput",
+                    "--username",
+                    people_user,
+                    "--email",
+                    "bench-staff@example.com",
+                ],
+                made,
+            )
         api_port = free_port()
         access_log = Path(data_dir) / "api-access.log"
         api_env = {**env, "GUNICORN_CMD_ARGS": f"--access-logfile {access_log}"}
@@ -338,11 +370,15 @@ def main() -> None:
         print(
             f"{args.people} people for {args.seconds:.0f} s over {args.processes} processes, "
             f"{think[0]:g}-{think[1]:g} s between views, while a bulk job runs; limit "
-            f"{args.rate} counted in {store}; the API answering {answering}",
+            f"{args.rate} counted in {store}; the API answering {answering}; the people "
+            f"signed in as {'the job owner' if people_user == 'admin' else people_user}",
             flush=True,
         )
         # Everyone signs in first (a password hash each), then the clock starts.
-        people = [Person(bases[i % len(bases)], 0.0, think, seed=i) for i in range(args.people)]
+        people = [
+            Person(bases[i % len(bases)], 0.0, think, seed=i, username=people_user)
+            for i in range(args.people)
+        ]
         done_before = job_done(admin, bases[0], job)
         groups = {
             "embedded API": [servers[0].pid],

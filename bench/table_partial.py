@@ -154,13 +154,15 @@ def prepare_demo(python: str, env: dict[str, str], records: int, data_dir: str) 
     print(f"  ready in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def sign_in(base: str) -> requests.Session:
+def sign_in(base: str, username: str = "admin") -> requests.Session:
+    """A session signed in as `username` (the demo's admin, or a user the benchmark made
+    with the same password)."""
     session = client()
     page = session.get(f"{base}/accounts/login/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     answer = session.post(
         f"{base}/accounts/login/",
-        data={"username": "admin", "password": "bench-password", "csrfmiddlewaretoken": token},
+        data={"username": username, "password": "bench-password", "csrfmiddlewaretoken": token},
         headers={"Referer": f"{base}/accounts/login/"},
         timeout=30,
         allow_redirects=False,
