@@ -30,6 +30,7 @@ from .models import (
     new_id,
 )
 from .search import build_search_text
+from .signals import schema_written
 
 BATCH = 2000
 PROPERTY_KEY = "custom_objects.property"
@@ -303,6 +304,7 @@ def _object(
         )
         for position, (field_key, name, data_type, options) in enumerate(fields)
     )
+    schema_written(location.pk)  # bulk_create sends no post_save
     return ObjectSchema.objects.prefetch_related("fields").get(pk=obj.pk)
 
 

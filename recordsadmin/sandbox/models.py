@@ -27,6 +27,11 @@ class Location(models.Model):
     id = models.CharField(primary_key=True, max_length=64, default=new_id)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
+    # Drawn anew whenever one of the location's objects or fields is written (signals.py,
+    # and demo.py after its bulk insert): the record endpoints keep each process's copy of
+    # an object and its fields while it is the same (views.record_object), and every call
+    # reads it with the token, so that a write in any process is seen by the next call.
+    schema_version = models.CharField(max_length=64, default=new_id)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id})"

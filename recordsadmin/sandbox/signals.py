@@ -1,5 +1,6 @@
 """Tells whoever caches the API's schemas, users or associations that they changed: the
-contract's signals.
+contract's signals; and the embedded API's own record endpoints, through the location's
+schema version.
 
 The dashboard runs in the same process and keeps copies of object schemas, fields, users and
 associations for a while; the embedded API's writes of those send `schema_changed`,
@@ -16,16 +17,25 @@ from django.db.models.signals import post_delete, post_save
 
 from recordsadmin.contract.signals import associations_changed, schema_changed, users_changed
 
-from .models import Association, Field, ObjectSchema, SandboxUser
+from .models import Association, Field, Location, ObjectSchema, SandboxUser, new_id
+
+
+def schema_written(location_id: str) -> None:
+    """A new schema version for the location (Location.schema_version), in the write's own
+    transaction: each process's copy of its objects and fields is read again by the next call
+    (views.record_object)."""
+    Location.objects.filter(pk=location_id).update(schema_version=new_id())
 
 
 def _object_changed(sender, instance: ObjectSchema, **kwargs) -> None:
+    schema_written(instance.location_id)
     _send_after_commit(
         schema_changed, sender, location_id=instance.location_id, object_key=instance.key
     )
 
 
 def _field_changed(sender, instance: Field, **kwargs) -> None:
+    schema_written(instance.location_id)
     try:
         object_key = instance.object.key
     except ObjectSchema.DoesNotExist:  # deleted with its object, which said so already

@@ -102,6 +102,29 @@ def get_object(call: Call, id_or_key: str) -> ObjectSchema:
     return next((obj for obj in found if obj.key == id_or_key), found[0])
 
 
+# The record endpoints' copies of objects with their fields, by (location, its schema
+# version, id or key): reading them costs two queries and a model per field at every call.
+_OBJECTS: dict[tuple[str, str, str], ObjectSchema] = {}
+_OBJECTS_KEPT = 256
+
+
+def record_object(call: Call, id_or_key: str) -> ObjectSchema:
+    """get_object for the record endpoints, which only read the object and its fields: this
+    process's copy while the location's schema version (read with the token at each call) is
+    the one it was read under. Any write of an object or a field, in any process, draws a
+    new version (signals.py), so the next call reads it again. The endpoints that change an
+    object or its fields use get_object: a copy is shared by the threads that read it."""
+    location = call.location
+    key = (location.pk, location.schema_version, id_or_key)
+    obj = _OBJECTS.get(key)
+    if obj is None:
+        obj = get_object(call, id_or_key)
+        if len(_OBJECTS) >= _OBJECTS_KEPT:
+            _OBJECTS.clear()  # versions past: a location's copies all go at its next write
+        _OBJECTS[key] = obj
+    return obj
+
+
 def get_record(obj: ObjectSchema, record_id: str, *, for_update: bool = False) -> Record:
     records = Record.objects.filter(object=obj, id=record_id)
     record = (records.select_for_update() if for_update else records).first()
@@ -617,7 +640,7 @@ def _validated(
 
 
 def create_record(call: Call, id_or_key: str) -> tuple[int, dict]:
-    obj = get_object(call, id_or_key)
+    obj = record_object(call, id_or_key)
     properties, owner, followers = _validated(call, obj, None)
     now = timezone.now()
     record = Record(
@@ -642,12 +665,12 @@ def create_record(call: Call, id_or_key: str) -> tuple[int, dict]:
 
 
 def read_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict]:
-    obj = get_object(call, id_or_key)
+    obj = record_object(call, id_or_key)
     return 200, {"record": record_json(get_record(obj, record_id), obj)}
 
 
 def update_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict]:
-    obj = get_object(call, id_or_key)
+    obj = record_object(call, id_or_key)
     with transaction.atomic():
         record = get_record(obj, record_id, for_update=True)
         properties, owner, followers = _validated(call, obj, record)
@@ -672,7 +695,7 @@ def update_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict
 
 def delete_record(call: Call, id_or_key: str, record_id: str) -> tuple[int, dict]:
     """The record goes with its relations."""
-    obj = get_object(call, id_or_key)
+    obj = record_object(call, id_or_key)
     with transaction.atomic():
         lag.before_delete(obj, record_id)
         deleted, _ = Record.objects.filter(object=obj, id=record_id).delete()
@@ -700,7 +723,7 @@ def _run(obj: ObjectSchema, parse, source) -> tuple[search.SearchRequest, list[R
 
 
 def search_get(call: Call, id_or_key: str) -> tuple[int, dict]:
-    obj = get_object(call, id_or_key)
+    obj = record_object(call, id_or_key)
     request, records, total = _run(obj, search.parse_get, call.query)
     return 200, {
         "records": _found(records, obj),
@@ -711,7 +734,7 @@ def search_get(call: Call, id_or_key: str) -> tuple[int, dict]:
 
 
 def search_post(call: Call, id_or_key: str) -> tuple[int, dict]:
-    obj = get_object(call, id_or_key)
+    obj = record_object(call, id_or_key)
     request, records, total = _run(obj, search.parse_post, call.body)
     return 200, {
         "records": _found(records, obj),
