@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.cache import cache
 
+from recordsadmin import cacheahead
+
 from .models import Preference
 
 MAX_NAME_LENGTH = 200
@@ -25,7 +27,7 @@ def preference_get(*, user, name: str, default: Any = None) -> Any:
         return default
     name = name[:MAX_NAME_LENGTH]
     key = _cache_key(user, name)
-    kept = cache.get(key)  # {"value": ...}, or {} when the user has none
+    kept = cacheahead.get(key)  # {"value": ...}, or {} when the user has none
     if kept is None:
         found = Preference.objects.filter(user=user, name=name).values_list("value", flat=True)
         kept = {"value": found[0]} if found else {}
@@ -44,6 +46,12 @@ def preference_set(*, user, name: str, value: Any) -> None:
         Preference.objects.update_or_create(user=user, name=name, defaults={"value": value})
     # Dropped, not written: the next read takes the value as the database stored it.
     cache.delete(_cache_key(user, name))
+
+
+def preference_cache_key(*, user, name: str) -> str:
+    """Where `preference_get` finds the value in the shared cache (recordsadmin/cacheahead.py
+    reads it ahead for a page)."""
+    return _cache_key(user, name[:MAX_NAME_LENGTH])
 
 
 def _cache_key(user, name: str) -> str:

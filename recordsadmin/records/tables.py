@@ -54,7 +54,12 @@ MAX_NAME = 120
 
 
 def preference_name(schema: Schema) -> str:
-    return f"table:{schema.key}"
+    return layout_preference(schema.key)
+
+
+def layout_preference(key: str) -> str:
+    """The name of the user's preference that keeps the table's layout for the object `key`."""
+    return f"table:{key}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ import time
 from dataclasses import replace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.support.fake_service import KEY, PROPERTY, TOKEN, record
 from tests.support.stub import Reply
@@ -164,6 +166,20 @@ def test_a_warm_table_view_costs_one_api_call(staff_client, service):
         staff_client.get(URL, {"q": "x"}, headers=HTMX)
     assert len(service.stub.requests) - before == 3
     assert all(seen.path.endswith("/records/search") for seen in service.stub.requests[before:])
+
+
+def test_a_warm_table_view_reads_the_shared_cache_in_one_query(staff_client, service, settings):
+    """Its schema, the users, the associations and the user's column layout come in one
+    read of the cache (recordsadmin/cacheahead.py); the session is read on its own."""
+    assert settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
+    staff_client.get(URL, {"q": "x"}, headers=HTMX)
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(URL, {"q": "y"}, headers=HTMX)
+    assert response.status_code == 200 and "problem--" not in response.content.decode()
+    reads = [q["sql"] for q in queries if "recordsadmin_cache" in q["sql"]]
+    assert len(reads) == 2, reads
+    assert "sessions" in reads[0] and reads[1].count("records:") == 4, reads
+    assert "preference:" in reads[1]
 
 
 def test_values_render_for_their_type(staff_client, service):

@@ -36,7 +36,7 @@ from .history import (
     submission_release,
     update_may_have_applied,
 )
-from .links import LinkCell, LinkCells, link_cells, table_associations
+from .links import LinkCell, LinkCells, link_cells, table_associations, table_cache_keys
 from .parallel import in_threads
 from .records import (
     record_count,
@@ -181,6 +181,7 @@ __all__ = [
     "search_page_catch_up",
     "submission_release",
     "table_associations",
+    "table_cache_keys",
     "undo_check",
     "undo_conflicts",
     "undo_values",

@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from recordsadmin import cacheahead
 from recordsadmin.client.domain import Association, Schema
 from recordsadmin.client.errors import NotFound, RateLimited, RecordsApiError
 from recordsadmin.contract.limits import CONTACT
@@ -33,7 +34,7 @@ from . import contacts, records
 from .counts import SKIPPED_MESSAGE, cached_call
 from .parallel import in_threads
 from .relations import association_list, links_cache_key, relation_page
-from .schemas import cache_key, schema_get
+from .schemas import cache_key, schema_cache_key, schema_get
 
 # How many linked records a cell names; the others are counted.
 LINKED_NAMES = 2
@@ -74,12 +75,24 @@ class LinkCells:
         return f"Links could not be loaded: {self.error.message}"
 
 
+def table_cache_keys(*, key: str) -> list[str]:
+    """The shared cache's entries a table view of the object `key` reads: its schema, the
+    users and the associations (views/browse.py reads them in one round trip,
+    recordsadmin/cacheahead.py)."""
+    return [
+        schema_cache_key(key),
+        cache_key("users"),
+        cache_key("associations-failed"),
+        cache_key("associations"),
+    ]
+
+
 def table_associations(*, schema: Schema) -> list[Association]:
     """The associations of the object, for the table's optional columns and its filter
     panel: cached like the schema. When the API cannot say, none, and it is not asked again
     for RECORDS_FACET_CACHE_SECONDS: a table view must stay one call."""
     failed = cache_key("associations-failed")
-    if cache.get(failed):
+    if cacheahead.get(failed):
         return []
     try:
         return association_list(object_key=schema.key)

@@ -13,6 +13,7 @@ from functools import partial
 from django.conf import settings
 from django.core.cache import cache
 
+from recordsadmin import cacheahead
 from recordsadmin.client import endpoints, wire
 from recordsadmin.client.config import connection
 from recordsadmin.client.domain import Schema, User
@@ -41,7 +42,7 @@ def schema_cache_key(key: str) -> str:
 
 def _cached(key: str, fetch: Callable[[], dict], *, what: str) -> dict:
     """The API's JSON for `fetch()`, from the cache while fresh (GHL_SCHEMA_CACHE_SECONDS)."""
-    data = cache.get(key)
+    data = cacheahead.get(key)
     if data is not None:
         return data
     try:

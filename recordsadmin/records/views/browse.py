@@ -27,13 +27,19 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from recordsadmin.accounts.preferences import preference_get, preference_set
+from recordsadmin import cacheahead
+from recordsadmin.accounts.preferences import preference_cache_key, preference_get, preference_set
 from recordsadmin.client.domain import Sort
 from recordsadmin.client.errors import NotFound, RecordsApiError
 from recordsadmin.contract.limits import CREATED_AT
 from recordsadmin.records import selectors, services
 from recordsadmin.records.query import ListQuery
-from recordsadmin.records.tables import TableLayout, build_table, preference_name
+from recordsadmin.records.tables import (
+    TableLayout,
+    build_table,
+    layout_preference,
+    preference_name,
+)
 
 from . import related
 from .common import SeeOther, can_view, load_schema
@@ -63,7 +69,17 @@ def home(request: HttpRequest) -> HttpResponse:
 def record_list(
     request: HttpRequest, key: str, view_id: int | None = None, all_records: bool = False
 ) -> HttpResponse:
-    """The table; with `view_id`, as one of the saved views (views/saved.py)."""
+    """The table; with `view_id`, as one of the saved views (views/saved.py). The cache
+    entries it reads are read first, in one round trip (recordsadmin/cacheahead.py)."""
+    ahead = services.table_cache_keys(key=key)
+    ahead.append(preference_cache_key(user=request.user, name=layout_preference(key)))
+    with cacheahead.reading(ahead):
+        return _record_list(request, key, view_id=view_id, all_records=all_records)
+
+
+def _record_list(
+    request: HttpRequest, key: str, *, view_id: int | None, all_records: bool
+) -> HttpResponse:
     schema = load_schema(key)
     views = TableViews(request, schema, view_id=view_id)
     if default := views.opens_default(all_records=all_records):
