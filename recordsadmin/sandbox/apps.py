@@ -23,3 +23,6 @@ class SandboxConfig(AppConfig):
             reindex_after_migrate, sender=self, dispatch_uid="sandbox_reindex_after_migrate"
         )
         signals.connect()
+        post_migrate.connect(
+            signals.after_migrate, sender=self, dispatch_uid="sandbox_schema_after_migrate"
+        )

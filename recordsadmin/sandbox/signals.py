@@ -12,7 +12,7 @@ cache outside the database, for its whole lifetime). The sandbox does not know w
 
 from functools import partial
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models.signals import post_delete, post_save
 
 from recordsadmin.contract.signals import associations_changed, schema_changed, users_changed
@@ -23,8 +23,16 @@ from .models import Association, Field, Location, ObjectSchema, SandboxUser, new
 def schema_written(location_id: str) -> None:
     """A new schema version for the location (Location.schema_version), in the write's own
     transaction: each process's copy of its objects and fields is read again by the next call
-    (views.record_object)."""
+    (views.record_object). A write that sends no post_save or post_delete (a queryset's
+    update or bulk_create) calls it itself, in the same transaction."""
     Location.objects.filter(pk=location_id).update(schema_version=new_id())
+
+
+def after_migrate(sender, using: str, **kwargs) -> None:
+    """post_migrate: a migration may have changed objects or fields with no signal, so every
+    location's copies are read again (apps.py connects it)."""
+    if Location._meta.db_table in connections[using].introspection.table_names():
+        Location.objects.using(using).update(schema_version=new_id())
 
 
 def _object_changed(sender, instance: ObjectSchema, **kwargs) -> None:

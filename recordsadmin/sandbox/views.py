@@ -119,8 +119,11 @@ def record_object(call: Call, id_or_key: str) -> ObjectSchema:
     obj = _OBJECTS.get(key)
     if obj is None:
         obj = get_object(call, id_or_key)
-        if len(_OBJECTS) >= _OBJECTS_KEPT:
-            _OBJECTS.clear()  # versions past: a location's copies all go at its next write
+        # The location's copies under a past version go; past the bound, the oldest kept.
+        for kept in [k for k in list(_OBJECTS) if k[0] == key[0] and k[1] != key[1]]:
+            _OBJECTS.pop(kept, None)
+        while len(_OBJECTS) >= _OBJECTS_KEPT:
+            _OBJECTS.pop(next(iter(_OBJECTS)), None)
         _OBJECTS[key] = obj
     return obj
 

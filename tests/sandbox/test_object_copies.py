@@ -5,9 +5,11 @@ read it again after any write of an object or a field (recordsadmin/sandbox/sign
 import json
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from recordsadmin.sandbox import views
 from recordsadmin.sandbox.demo import PROPERTY_KEY, create_demo_location
 from recordsadmin.sandbox.models import Field, Location, ObjectSchema
 from recordsadmin.sandbox.signals import schema_written
@@ -124,3 +126,20 @@ def test_every_write_of_an_object_or_a_field_draws_a_new_version():
     version()
     obj.delete()
     version()
+
+
+def test_a_migration_draws_every_location_a_new_version(api):
+    """A migration may change objects or fields with no signal (signals.after_migrate)."""
+    before = Location.objects.get(pk=api.location.pk).schema_version
+    call_command("migrate", "sandbox", verbosity=0)
+    assert Location.objects.get(pk=api.location.pk).schema_version != before
+
+
+def test_a_locations_past_copies_go_when_it_has_a_new_one(api):
+    search(api)
+    mine = [key for key in views._OBJECTS if key[0] == api.location.pk]
+    assert len(mine) == 1
+    schema_written(api.location.pk)
+    search(api)
+    now = [key for key in views._OBJECTS if key[0] == api.location.pk]
+    assert len(now) == 1 and now != mine
