@@ -196,7 +196,12 @@ SESSION_IDLE_SECONDS = int(env_float("SESSION_IDLE_SECONDS", 2 * 3600))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
-USE_I18N = True
+# The dashboard speaks one language and has no translations. With the translation machinery on,
+# every number a template shows and every URL reversed asked for the active language, a
+# per-thread lookup (asgiref.local). Such lookups took about 4% of the dashboards' CPU under
+# the load benchmark (bench/people_during_job.py); a table partial made 139, now 53. Dates and
+# numbers are still formatted as LANGUAGE_CODE's.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
