@@ -120,10 +120,12 @@ def record_object(call: Call, id_or_key: str) -> ObjectSchema:
     if obj is None:
         obj = get_object(call, id_or_key)
         # The location's copies under a past version go; past the bound, the oldest kept.
-        for kept in [k for k in list(_OBJECTS) if k[0] == key[0] and k[1] != key[1]]:
-            _OBJECTS.pop(kept, None)
-        while len(_OBJECTS) >= _OBJECTS_KEPT:
-            _OBJECTS.pop(next(iter(_OBJECTS)), None)
+        # (list() copies the keys at once: other threads may change the dict meanwhile.)
+        kept = list(_OBJECTS)
+        for old in [k for k in kept if k[0] == key[0] and k[1] != key[1]]:
+            _OBJECTS.pop(old, None)
+        for old in kept[: max(0, len(kept) - _OBJECTS_KEPT + 1)]:
+            _OBJECTS.pop(old, None)
         _OBJECTS[key] = obj
     return obj
 

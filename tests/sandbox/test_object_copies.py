@@ -143,3 +143,11 @@ def test_a_locations_past_copies_go_when_it_has_a_new_one(api):
     search(api)
     now = [key for key in views._OBJECTS if key[0] == api.location.pk]
     assert len(now) == 1 and now != mine
+
+
+def test_past_the_bound_the_oldest_copies_go(api, monkeypatch):
+    monkeypatch.setattr(views, "_OBJECTS", {("elsewhere", "v", str(n)): None for n in range(3)})
+    monkeypatch.setattr(views, "_OBJECTS_KEPT", 3)
+    search(api)
+    assert list(views._OBJECTS)[:2] == [("elsewhere", "v", "1"), ("elsewhere", "v", "2")]
+    assert len(views._OBJECTS) == 3
