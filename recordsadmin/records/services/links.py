@@ -33,8 +33,8 @@ from recordsadmin.contract.limits import CONTACT
 from . import contacts, records
 from .counts import SKIPPED_MESSAGE, cached_call
 from .parallel import in_threads
-from .relations import association_list, links_cache_key, relation_page
-from .schemas import cache_key, schema_cache_key, schema_get
+from .relations import association_list, associations_cache_key, links_cache_key, relation_page
+from .schemas import cache_key, schema_cache_key, schema_get, users_cache_key
 
 # How many linked records a cell names; the others are counted.
 LINKED_NAMES = 2
@@ -79,19 +79,14 @@ def table_cache_keys(*, key: str) -> list[str]:
     """The shared cache's entries a table view of the object `key` reads: its schema, the
     users and the associations (views/browse.py reads them in one round trip,
     recordsadmin/cacheahead.py)."""
-    return [
-        schema_cache_key(key),
-        cache_key("users"),
-        cache_key("associations-failed"),
-        cache_key("associations"),
-    ]
+    return [schema_cache_key(key), users_cache_key(), _failed_key(), associations_cache_key()]
 
 
 def table_associations(*, schema: Schema) -> list[Association]:
     """The associations of the object, for the table's optional columns and its filter
     panel: cached like the schema. When the API cannot say, none, and it is not asked again
     for RECORDS_FACET_CACHE_SECONDS: a table view must stay one call."""
-    failed = cache_key("associations-failed")
+    failed = _failed_key()
     if cacheahead.get(failed):
         return []
     try:
@@ -99,6 +94,11 @@ def table_associations(*, schema: Schema) -> list[Association]:
     except RecordsApiError:
         cache.set(failed, True, int(settings.RECORDS_FACET_CACHE_SECONDS))
         return []
+
+
+def _failed_key() -> str:
+    """Where table_associations remembers that the API could not list the associations."""
+    return cache_key("associations-failed")
 
 
 def relations_key(association: Association, record_id: str) -> str:

@@ -57,10 +57,16 @@ def association_list(
     """The location's associations, cached; with `object_key`, only those that link its
     records (a custom object's key, or `contact`)."""
     data = _cached(
-        cache_key("associations"), lambda: _all_associations(deadline), what="the associations"
+        associations_cache_key(),
+        lambda: _all_associations(deadline),
+        what="the associations",
     )
     found = wire.parse_associations(data)
     return [a for a in found if object_key is None or a.holds(object_key)]
+
+
+def associations_cache_key() -> str:
+    return cache_key("associations")
 
 
 def association_get(*, association_id: str, deadline: float | None = None) -> Association:

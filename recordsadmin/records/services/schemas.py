@@ -93,7 +93,11 @@ def schema_invalidate(*, key: str) -> None:
 def user_list(*, deadline: float | None = None) -> list[User]:
     """Who can own a record; cached like schemas."""
     fetch = partial(endpoints.users_list, deadline=deadline)
-    return wire.parse_users(_cached(cache_key("users"), fetch, what="the users"))
+    return wire.parse_users(_cached(users_cache_key(), fetch, what="the users"))
+
+
+def users_cache_key() -> str:
+    return cache_key("users")
 
 
 def user_list_invalidate() -> None:
