@@ -389,6 +389,10 @@ def bulk_link_preview(page: Page, site: Site) -> None:
     the preview."""
     tick_two_rows(page, site)
     page.get_by_role("button", name="Link to…").click()
+    expect(page.get_by_role("heading", name="Link properties to a record")).to_be_visible()
+    # A choice made before htmx has set the page up sends nothing: under load the select
+    # was there before the page had loaded.
+    page.wait_for_load_state("load")
     page.get_by_label("Link by").select_option(label="Buyer (contacts)")
     page.get_by_label("Search contacts").fill("a")
     page.get_by_role("radio").first.check()

@@ -62,6 +62,7 @@ def test_show_the_buyers_column_then_link_two_rows_to_a_contact(
         box.check()
     page.get_by_role("button", name="Link to…").click()
     expect(page.get_by_role("heading", name="Link properties to a record")).to_be_visible()
+    page.wait_for_load_state("load")  # htmx set the page up: a choice before it sends nothing
     page.get_by_label("Link by").select_option(label="Buyer (contacts)")
     search = page.get_by_label("Search contacts")
     search.fill(contact.email)  # as the user types, the picker follows (htmx)
