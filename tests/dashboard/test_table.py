@@ -2,6 +2,7 @@
 sorts them, and its pages over the one page of records the API returned."""
 
 import re
+from html import escape
 
 import pytest
 from django.http import QueryDict
@@ -9,6 +10,7 @@ from django.http import QueryDict
 from recordsadmin.client.domain import Page, Record, User
 from recordsadmin.records.query import ListQuery
 from recordsadmin.records.tables import TableLayout, build_table
+from recordsadmin.records.templatetags.records import sort_menu
 from tests.support import schemas
 
 FIELDS = [
@@ -104,6 +106,36 @@ def test_each_sort_link_has_an_id_so_focus_can_come_back_to_it_after_a_redraw():
     t = table()
     assert 'id="sort-field_price"' in t.header_html(t.columns["field_price"])
     assert 'id="sort-updated"' in t.header_html(t.columns["updated"])
+
+
+def test_the_header_row_is_each_shown_columns_cell_in_order():
+    t = table("sort=-price", selectable=True)
+    assert t.headers_html() == "".join(t.header_html(bound) for bound in t.columns)
+    assert re.findall(r'<th scope="col" class="([^"]+)"', t.headers_html()) == [
+        "col-select",
+        "col-primary",
+        "col-field_price",
+        "col-field_notes",
+        "col-field_features",
+        "col-owner",
+        "col-updated",
+    ]
+
+
+def test_the_phones_sort_menu_is_every_sort_choice_as_a_link_its_labels_escaped():
+    fields = [schemas.field("address", "TEXT"), schemas.field("price", "MONETORY", name="<b>$</b>")]
+    schema = schemas.schema(schemas.obj(primary="address"), fields)
+    query = ListQuery.from_params(schema, QueryDict("q=a b&sort=-price&per_page=50"))
+    html = sort_menu(query)
+    choices = query.sort_choices()
+    link = r'<li><a href="([^"]*)" hx-get="\1"( aria-current="true")?>([^<]*)</a>'
+    links = re.findall(link, html)
+    assert [link for link, _, _ in links] == [escape(c["link"]) for c in choices]
+    assert [label for _, _, label in links] == [escape(c["label"]) for c in choices]
+    assert [bool(current) for _, current, _ in links] == [c["current"] for c in choices]
+    assert "<summary>Sort: &lt;b&gt;$&lt;/b&gt;, high to low</summary>" in html
+    assert "<b>" not in html
+    assert "?q=a+b&amp;sort=price&amp;per_page=50" in html
 
 
 def test_the_users_layout_orders_and_hides_columns_the_primary_one_stays_first():

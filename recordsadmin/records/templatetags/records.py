@@ -1,8 +1,8 @@
 from django import template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from recordsadmin.records import fieldtypes
+from recordsadmin.records.formatting import esc, html_of
 
 register = template.Library()
 
@@ -26,10 +26,10 @@ def table_rows(table):
 
 
 @register.simple_tag
-def header_cell(table, bound_column):
-    """A column's header cell: its label, and when the column sorts, a link that sorts the
-    table by it (the other way when it is sorted by it already) and the order it is in."""
-    return table.header_html(bound_column)
+def header_cells(table):
+    """The columns' header cells: each its label, and when the column sorts, a link that sorts
+    the table by it (the other way when it is sorted by it already) and the order it is in."""
+    return table.headers_html()
 
 
 @register.simple_tag
@@ -61,22 +61,12 @@ def sort_menu(query) -> SafeString:
     choices = query.sort_choices()
     # A sort by several columns (shift-click on a desktop's headers) is not one of the menu's.
     current = next((c["label"] for c in choices if c["current"]), "several columns")
-    links = format_html_join(
-        "",
-        '<li><a href="{}" hx-get="{}"{}>{}</a></li>',
-        (
-            (
-                c["link"],
-                c["link"],
-                SafeString(' aria-current="true"' if c["current"] else ""),
-                c["label"],
-            )
-            for c in choices
-        ),
+    links = "".join(
+        f'<li><a href="{esc(c["link"])}" hx-get="{esc(c["link"])}"'
+        f"{' aria-current="true"' if c['current'] else ''}>{esc(c['label'])}</a></li>"
+        for c in choices
     )
-    return format_html(
-        '<details class="sort-menu"><summary>Sort: {}</summary>'
-        '<ul class="sort-menu__list">{}</ul></details>',
-        current,
-        links,
+    return html_of(
+        f'<details class="sort-menu"><summary>Sort: {esc(current)}</summary>'
+        f'<ul class="sort-menu__list">{links}</ul></details>'
     )
