@@ -406,10 +406,6 @@ class RecordTable(tables.Table):
             f'<span class="sort__icon" aria-hidden="true"></span>{order}</a></th>'
         )
 
-    def headers_html(self) -> SafeString:
-        """Every shown column's <th>, in order."""
-        return html_of("".join(self.header_html(bound) for bound in self.columns))
-
     @functools.cached_property
     def sort_places(self) -> dict[str, int]:
         """The sort's keys (columns' `sort` names), each with its place in the order (from 1),

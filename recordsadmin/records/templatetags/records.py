@@ -26,10 +26,10 @@ def table_rows(table):
 
 
 @register.simple_tag
-def header_cells(table):
-    """The columns' header cells: each its label, and when the column sorts, a link that sorts
-    the table by it (the other way when it is sorted by it already) and the order it is in."""
-    return table.headers_html()
+def header_cell(table, bound_column):
+    """A column's header cell: its label, and when the column sorts, a link that sorts the
+    table by it (the other way when it is sorted by it already) and the order it is in."""
+    return table.header_html(bound_column)
 
 
 @register.simple_tag
