@@ -3,10 +3,10 @@
 Every attempt at the records API first asks the installed budget for a place (`acquire`) and
 then tells it what the answer announced (`observe`). The client defines the interface and the
 default, which lets every call go; the dashboard installs a budget shared by all its processes
-(recordsadmin/records/services/budget.py). A call has a priority: a person waiting for a page (PEOPLE,
-the default) or work in the background (BACKGROUND: bulk jobs, imports, exports, counts),
-which runs inside `background()` and takes only what people leave. Work that would rather be
-skipped than late (counts beside the table) says how long it may wait for a place:
+(recordsadmin/records/services/budget.py). A call has a priority: a person waiting for a page
+(PEOPLE, the default) or work in the background (BACKGROUND: bulk jobs, imports, exports,
+counts), which runs inside `background()` and takes only what people leave. Work that would
+rather be skipped than late (counts beside the table) says how long it may wait for a place:
 `background(wait=...)`.
 """
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from recordsadmin.client import config
+from recordsadmin.contract.limits import MAX_QUERY_LENGTH
 
 
 def dashboard(request: HttpRequest) -> dict:
@@ -11,6 +12,8 @@ def dashboard(request: HttpRequest) -> dict:
     return {
         "api_label": "GoHighLevel" if settings.GHL_TOKEN else "Embedded API",
         "location_id": config.location_id(),
+        # The records API's longest search text, for every search box and its hint.
+        "max_query_length": MAX_QUERY_LENGTH,
         # htmx gives up after the server's own deadline, evaluates no strings as code, injects
         # no inline styles (the CSP forbids them), and asks for the whole page when it restores
         # history from a miss.

@@ -18,6 +18,7 @@ from django import forms
 
 from recordsadmin.client.domain import Field, Record, Schema, User
 from recordsadmin.contract.datatypes import Value
+from recordsadmin.contract.limits import MAX_LABEL_LENGTH
 from recordsadmin.records import fieldtypes
 from recordsadmin.records.fieldtypes import TextboxListField
 from recordsadmin.records.formatting import is_empty
@@ -309,8 +310,8 @@ class QuickRecordForm(RecordForm):
 class ContactForm(forms.Form):
     """A new contact to link: a name or an email, at least one."""
 
-    first_name = forms.CharField(label="First name", max_length=100, required=False)
-    last_name = forms.CharField(label="Last name", max_length=100, required=False)
+    first_name = forms.CharField(label="First name", max_length=MAX_LABEL_LENGTH, required=False)
+    last_name = forms.CharField(label="Last name", max_length=MAX_LABEL_LENGTH, required=False)
     email = forms.EmailField(label="Email", required=False)
 
     def clean(self):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from django import forms
 
 from recordsadmin.client.domain import Field, Folder, Schema
-from recordsadmin.contract.datatypes import PRIMARY, DataType, rule
+from recordsadmin.contract.datatypes import PRIMARY, rule
 from recordsadmin.contract.limits import (
     CONTACT,
     KEY_NAME,
@@ -23,31 +23,17 @@ from recordsadmin.contract.limits import (
     MAX_PLACEHOLDER_LENGTH,
     RESERVED_KEYS,
 )
+from recordsadmin.records import fieldtypes
 
-# What a person reads for each dataType, in the order the type menu lists them.
-TYPE_LABELS = {
-    DataType.TEXT: "Text (one line)",
-    DataType.LARGE_TEXT: "Long text",
-    DataType.NUMERICAL: "Number",
-    DataType.MONETORY: "Money",
-    DataType.PHONE: "Phone",
-    DataType.EMAIL: "Email",
-    DataType.DATE: "Date",
-    DataType.CHECKBOX: "Checkboxes (several options)",
-    DataType.SINGLE_OPTIONS: "Drop-down (one option)",
-    DataType.MULTIPLE_OPTIONS: "Drop-down (several options)",
-    DataType.RADIO: "Radio buttons (one option)",
-    DataType.TEXTBOX_LIST: "Text box list (one box per option)",
-    DataType.FILE_UPLOAD: "File upload",
-}
+# What a person reads for each dataType (its class in fieldtypes/), in the type menu's order.
+TYPE_LABELS = {data_type: cls.type_name for data_type, cls in fieldtypes.TYPES.items()}
 OPTION_TYPES = tuple(t for t in TYPE_LABELS if rule(t).has_options)
 NEW_FOLDER = "_new"
 # Blank option rows a form shows, and how many more "Add more options" brings.
 BLANK_OPTIONS = 3
 
 
-def type_label(data_type: str) -> str:
-    return TYPE_LABELS.get(data_type, data_type)
+type_label = fieldtypes.type_name
 
 
 def _check_key(value: str, *, what: str) -> str:

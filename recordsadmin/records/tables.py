@@ -33,7 +33,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django_tables2.data import TableData
 
 from recordsadmin.client.domain import Association, Field, Page, Record, Schema, User
-from recordsadmin.contract.datatypes import DataType
 from recordsadmin.records import fieldtypes, formatting
 from recordsadmin.records.formatting import esc, html_of
 from recordsadmin.records.query import ListQuery
@@ -290,7 +289,7 @@ class LinksColumn(RecordColumn):
 
 
 def _is_status(column: RecordColumn) -> bool:
-    return isinstance(column, FieldColumn) and column.field.data_type == DataType.SINGLE_OPTIONS
+    return isinstance(column, FieldColumn) and column.kind.shows_as_status
 
 
 def _searched(column: RecordColumn, key: str) -> bool:

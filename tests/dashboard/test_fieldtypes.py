@@ -8,6 +8,7 @@ from django.http import QueryDict
 from recordsadmin.contract import datatypes
 from recordsadmin.records import fieldtypes
 from recordsadmin.records.fieldtypes import FieldType
+from recordsadmin.records.schema_forms import FieldForm
 from tests.support.schemas import one_field
 
 CHOICES = ("active", "sold")
@@ -17,6 +18,15 @@ def test_every_datatype_of_the_contract_has_its_class():
     assert set(fieldtypes.TYPES) == set(datatypes.RULES)
     for data_type, cls in fieldtypes.TYPES.items():
         assert cls.data_type == data_type
+
+
+def test_each_class_names_its_type_for_people_and_the_schema_menu_lists_them_so():
+    labels = [cls.type_name for cls in fieldtypes.TYPES.values()]
+    assert all(labels) and len(set(labels)) == len(labels)
+    menu = FieldForm(creating=True).fields["data_type"].choices
+    assert menu == [(t, cls.type_name) for t, cls in fieldtypes.TYPES.items()]
+    assert fieldtypes.type_name("MONETORY") == "Money"
+    assert fieldtypes.type_name("GEOPOINT") == "GEOPOINT"  # a type the dashboard does not know yet
 
 
 @pytest.mark.parametrize("data_type", sorted(datatypes.RULES))

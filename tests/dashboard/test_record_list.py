@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from recordsadmin.contract.limits import MAX_QUERY_LENGTH
 from tests.support.fake_service import KEY, PROPERTY, TOKEN, record
 from tests.support.stub import Reply
 
@@ -23,6 +24,12 @@ def test_whole_page_without_htmx(staff_client, service):
     assert 'id="record-search"' in html
     assert 'id="records-table"' in html
     assert "1–25 of 3,412" in html
+
+
+def test_the_search_box_takes_what_the_records_api_reads_and_no_more(staff_client, service):
+    html = staff_client.get(URL).content.decode()
+    box = re.search(r'<input type="search" id="q"[^>]*>', html)[0]
+    assert f'maxlength="{MAX_QUERY_LENGTH}"' in box
 
 
 def test_partial_with_htmx_holds_only_the_table(staff_client, service):

@@ -18,22 +18,23 @@ from .numbers import Monetory, Numerical
 from .options import Checkbox, MultipleOptions, Radio, SingleOptions
 from .text import Email, LargeText, Phone
 
+# In the order the schema editor's type menu lists them.
 TYPES: dict[str, type[FieldType]] = {
     cls.data_type: cls
     for cls in (
         Text,
         LargeText,
         Numerical,
-        Phone,
         Monetory,
+        Phone,
+        Email,
+        Date,
         Checkbox,
         SingleOptions,
         MultipleOptions,
-        Date,
+        Radio,
         TextboxList,
         FileUpload,
-        Radio,
-        Email,
     )
 }
 
@@ -44,4 +45,10 @@ def of(field: Field) -> FieldType:
     return TYPES.get(field.data_type, FieldType)(field)
 
 
-__all__ = ["CREATED", "TYPES", "FieldType", "TextboxListField", "of"]
+def type_name(data_type: str) -> str:
+    """What a person reads for `data_type` (the type's own spelling when unknown)."""
+    found = TYPES.get(data_type)
+    return found.type_name if found else data_type
+
+
+__all__ = ["CREATED", "TYPES", "FieldType", "TextboxListField", "of", "type_name"]

@@ -71,6 +71,11 @@ class FieldType:
     """A field of any dataType this dashboard does not know yet: a line of text."""
 
     data_type: ClassVar[str] = ""
+    # What a person reads for the type (the schema editor's type menu and field lists).
+    type_name: ClassVar[str] = ""
+    # A phone's card shows the first field of such a type as the record's status, a badge
+    # beside its title (recordsadmin/records/tables.py).
+    shows_as_status: ClassVar[bool] = False
     # Rendered as a <fieldset> with a <legend>: one label would not name several inputs.
     grouped: ClassVar[bool] = False
     # Why the form shows the field but offers no input for it (form_field is None then).
@@ -281,3 +286,4 @@ class FieldType:
 
 class Text(FieldType):
     data_type = "TEXT"
+    type_name = "Text (one line)"

@@ -60,6 +60,7 @@ class IsoDateField(forms.DateField):
 
 class Date(RangeFilter):
     data_type = "DATE"
+    type_name = "Date"
     input_type = "date"
     kind = "date (YYYY-MM-DD)"
 

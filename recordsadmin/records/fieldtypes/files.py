@@ -13,6 +13,7 @@ from .base import LIST_SEPARATOR, FieldType
 
 class FileUpload(FieldType):
     data_type = "FILE_UPLOAD"
+    type_name = "File upload"
     read_only_note = "Files are managed in GoHighLevel; saving here leaves them as they are."
 
     editable = False

@@ -97,6 +97,7 @@ class TextboxListField(forms.Field):
 
 class TextboxList(FieldType):
     data_type = "TEXTBOX_LIST"
+    type_name = "Text box list (one box per option)"
     grouped = True
     read_only_note = (
         "This field has no lines in the object’s schema, so there is nothing to fill in here; "

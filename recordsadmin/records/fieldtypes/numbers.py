@@ -198,6 +198,7 @@ class Number(RangeFilter):
 
 class Numerical(Number):
     data_type = "NUMERICAL"
+    type_name = "Number"
 
     def form_field(self, current: Any = None) -> forms.Field:
         return NumberField(
@@ -211,6 +212,7 @@ class Numerical(Number):
 
 class Monetory(Number):
     data_type = "MONETORY"
+    type_name = "Money"
 
     def form_field(self, current: Any = None) -> forms.Field:
         attrs = {"inputmode": "decimal", **self.placeholder()}

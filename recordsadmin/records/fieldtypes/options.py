@@ -133,6 +133,8 @@ class OneOption(Choice):
 
 class SingleOptions(OneOption):
     data_type = "SINGLE_OPTIONS"
+    type_name = "Drop-down (one option)"
+    shows_as_status = True
 
     def form_field(self, current: Any = None) -> forms.Field:
         blank = [("", self.field.placeholder or "—")]
@@ -141,6 +143,7 @@ class SingleOptions(OneOption):
 
 class Radio(OneOption):
     data_type = "RADIO"
+    type_name = "Radio buttons (one option)"
     grouped = True
 
     def form_field(self, current: Any = None) -> forms.Field:
@@ -206,6 +209,7 @@ class ManyOptions(Choice):
 
 class MultipleOptions(ManyOptions):
     data_type = "MULTIPLE_OPTIONS"
+    type_name = "Drop-down (several options)"
 
     def form_field(self, current: Any = None) -> forms.Field:
         size = min(8, max(3, len(self.field.options)))
@@ -218,6 +222,7 @@ class MultipleOptions(ManyOptions):
 
 class Checkbox(ManyOptions):
     data_type = "CHECKBOX"
+    type_name = "Checkboxes (several options)"
     grouped = True
 
     def form_field(self, current: Any = None) -> forms.Field:

@@ -17,6 +17,7 @@ from .base import FieldType, TextField
 
 class LargeText(FieldType):
     data_type = "LARGE_TEXT"
+    type_name = "Long text"
 
     def form_field(self, current: Any = None) -> forms.Field:
         return TextField(
@@ -39,6 +40,7 @@ class PhoneField(forms.CharField):
 
 class Phone(FieldType):
     data_type = "PHONE"
+    type_name = "Phone"
     condition_inputmode = "tel"
 
     def form_field(self, current: Any = None) -> forms.Field:
@@ -54,6 +56,7 @@ class Phone(FieldType):
 
 class Email(FieldType):
     data_type = "EMAIL"
+    type_name = "Email"
     # Not type="email": "contains" takes part of an address.
     condition_inputmode = "email"
 

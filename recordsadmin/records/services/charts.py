@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from functools import partial
 
-from recordsadmin.client.domain import Filter, Schema, Sort, User
-from recordsadmin.contract.datatypes import EXISTS
+from recordsadmin.client.domain import Field, Filter, Schema, Sort, User
+from recordsadmin.contract.datatypes import EXISTS, Value
 from recordsadmin.contract.limits import CREATED_AT, OWNER
 from recordsadmin.records import formatting
 from recordsadmin.records.query import ListQuery
@@ -43,8 +43,6 @@ from .schemas import cache_key
 
 CHART_BUCKETS = 8
 CHART_MONTHS = 24
-NUMBER_TYPES = frozenset({"NUMERICAL", "MONETORY"})
-DATE_TYPES = frozenset({"DATE"})
 OPTIONS, RANGES, MONTHS = "options", "ranges", "months"
 
 
@@ -84,15 +82,16 @@ def chart_fields(query: ListQuery, users: Sequence[User] = ()) -> list[tuple[str
     """(key, name) of every field a chart can be drawn of, in the schema's order, then the
     owner and the creation time."""
     options = {key for key, _, _ in facet_fields(query, ())}
-    found = [
-        (f.key, f.name)
-        for f in query.schema.fields
-        if f.key in options or f.data_type in NUMBER_TYPES | DATE_TYPES
-    ]
+    found = [(f.key, f.name) for f in query.schema.fields if f.key in options or _ranged(f)]
     if users:
         found.append((OWNER, "Owner"))
     found.append((CREATED_AT, "Created"))
     return found
+
+
+def _ranged(field: Field) -> bool:
+    """A number, an amount or a day: charted over ranges of its values, not per option."""
+    return field.rule.numeric or field.rule.value is Value.DATE
 
 
 def chart_data(
@@ -106,10 +105,10 @@ def chart_data(
     if key == CREATED_AT:
         bars, note = _created_months(query, counter)
         kind = MONTHS
-    elif key == OWNER or query.schema.field(key).data_type not in NUMBER_TYPES | DATE_TYPES:
+    elif key == OWNER or not _ranged(query.schema.field(key)):
         bars, note = _option_bars(query, key, users, counter), ""
         kind = OPTIONS
-    elif query.schema.field(key).data_type in NUMBER_TYPES:
+    elif query.schema.field(key).rule.numeric:
         bars, note = _ranges(query, key, counter), ""
         kind = RANGES
     else:
@@ -216,7 +215,7 @@ def _ranges(query: ListQuery, key: str, counter: Counter) -> list[Bar]:
     low, high = (formatting.decimal(end) for end in extent)
     if low is None or high is None:
         return []
-    money = query.schema.field(key).data_type == "MONETORY"
+    money = query.schema.field(key).rule.money
     unit = Decimal(1).scaleb(-max(_decimals(low), _decimals(high), 2 if money else 0))
     shown = formatting.money_text if money else formatting.number_text
     text, kept = search_without(query, key)
