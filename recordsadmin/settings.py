@@ -133,11 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, when set, holds what every process and machine must share at once and that may be
-# lost: the cache (schemas, users, login throttling) and the windows that count calls to the
+# lost: the cache (schemas, users, counts) and the windows that count calls to the
 # records API (recordsadmin/windows). Without it both live in the database.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 
-# One cache shared by every process: login throttling and the schema cache must agree across
+# One cache shared by every process: sessions and the schema cache must agree across
 # gunicorn workers and machines.
 if REDIS_URL:
     CACHES = {

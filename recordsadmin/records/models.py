@@ -149,6 +149,9 @@ class BulkJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Written while the job runs; a running job whose heartbeat is old was stopped by a restart.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The run that owns the job now: each run of its task claims it anew, and a run whose
+    # claim another took (the job was queued again while it still ran) stops at its next look.
+    run = models.CharField(max_length=32, blank=True)
     # The start form's one-time id: a form sent twice (a double click) makes one job.
     submission = models.UUIDField(null=True, blank=True, unique=True)
 

@@ -127,6 +127,44 @@ def test_an_interrupted_job_resumes_without_doing_a_record_twice(schema, staff_u
     assert len(ids) == len(set(ids))
 
 
+def test_a_job_queued_again_while_its_first_run_goes_on_is_left_to_the_new_run(
+    schema, staff_user, monkeypatch
+):
+    """A job taken over while its first run still goes (a worker slow past the stale time, or
+    one restarted beside the old): the first run stops sending at its next look and does not
+    end the job; the new run finishes it, and no record is written twice."""
+    props = schema(records=20)
+    versions = {r.id: r.version for r in sandbox_records_all()}
+    job = set_status(props, staff_user, select_all(), value="Sold")
+    started = []
+    item_start = runner.item_start
+
+    def start_then_lose_the_job(running, schema, item):
+        started.append(item.pk)
+        if len(started) == 5:  # another worker's run claims the job, as job_run does
+            BulkJob.objects.filter(pk=running.pk).update(run="the-other-run")
+        return item_start(running, schema, item)
+
+    monkeypatch.setattr(runner, "item_start", start_then_lose_the_job)
+    runner.job_run(job_id=str(job.pk))
+    job.refresh_from_db()
+    assert len(started) == 5
+    assert job.status == BulkJob.Status.RUNNING and job.finished_at is None
+    assert job.run == "the-other-run"
+    assert jobs.job_counts(job=job)["pending"] == 15
+    monkeypatch.undo()
+    runner.job_run(job_id=str(job.pk))  # the other run
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE
+    counts = jobs.job_counts(job=job)
+    assert counts["done"] + counts["skipped"] == 20  # skipped: it was Sold already
+    for record in sandbox_records_all():
+        assert record.version - versions[record.id] in (0, 1), record.id
+        assert record.properties["status"] == "Sold"
+    written = sum(r.version - versions[r.id] for r in sandbox_records_all())
+    assert written == counts["done"]
+
+
 def test_cancel_stops_sending_and_the_rest_are_not_sent_not_skipped(schema, staff_user):
     props = schema(records=20)
     job = set_status(props, staff_user, select_all())

@@ -9,6 +9,7 @@ restart is looked at before it is sent again.
 
 import logging
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -60,6 +61,10 @@ def stale_seconds() -> float:
 # through, or an outage, must not keep the job forever.
 MAX_RATE_REFUSALS = 10
 
+# What a run reads for the job's status once another run has claimed the job: not RUNNING, so
+# it sends nothing more and leaves the job to the other.
+SUPERSEDED = "superseded"
+
 
 def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
     """The task's body: collect the items if need be, then work through the pending ones.
@@ -77,7 +82,8 @@ def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
         job.status = Status.RUNNING
         job.started_at = job.started_at or timezone.now()
         job.heartbeat_at = timezone.now()
-        job.save(update_fields=["status", "started_at", "heartbeat_at"])
+        job.run = uuid.uuid4().hex
+        job.save(update_fields=["status", "started_at", "heartbeat_at", "run"])
     pacer = Pacer()
     try:
         schema = services.schema_get(key=job.object_key)
@@ -91,25 +97,27 @@ def job_run(*, job_id: str, stop_after: int | None = None) -> BulkJob:
         if isinstance(error, RateLimited) and pacer.daily_spent():  # its first answer said so
             _stop_for_the_day(job)
             return job
-        job.error = f"The job stopped: {error}"
-        job.save(update_fields=["error"])
-        _finish(job, Status.FAILED)
+        _finish(job, Status.FAILED, error=f"The job stopped: {error}")
         return job
-    job.refresh_from_db(fields=["status"])
-    if job.status == Status.CANCELLING:
+    status = _status(job)
+    if status == Status.CANCELLING:
         _finish(job, Status.CANCELLED)
-    elif job.status == Status.RUNNING and not stopped:
+    elif status == Status.RUNNING and not stopped:
         _finish(job, Status.DONE)
     # Otherwise it was queued again meanwhile (its heartbeat looked stale): the new run ends it.
+    job.refresh_from_db()
     return job
 
 
 def _stop_for_the_day(job: BulkJob) -> None:
     """The daily quota is spent: the pending items fail (a retry sends them once it resets)."""
-    job.refresh_from_db(fields=["status", "collected"])
-    if job.status == Status.CANCELLING:
+    job.refresh_from_db(fields=["collected"])
+    status = _status(job)
+    if status == Status.CANCELLING:
         _finish(job, Status.CANCELLED)
         return
+    if status != Status.RUNNING:
+        return  # another run owns the job now
     pending = job.items.filter(outcome=Outcome.PENDING)
     if job.kind == Kind.IMPORT:
         _stop_unknown_creates(job, pending.filter(sent_at__isnull=False))
@@ -122,12 +130,11 @@ def _stop_for_the_day(job: BulkJob) -> None:
         left = f"{count:,} record{'s were' if count != 1 else ' was'} not sent: retry them"
     else:
         left = "It had not collected all its records yet: retry it"
-    job.error = (
+    error = (
         "The job stopped: the records API's daily limit of calls for this location is spent "
         f"(X-RateLimit-Daily-Remaining: 0). {left} once the limit resets, the next day."
     )
-    job.save(update_fields=["error"])
-    _finish(job, Status.FAILED)
+    _finish(job, Status.FAILED, error=error)
 
 
 def _stop_unknown_creates(job: BulkJob, in_flight) -> None:
@@ -151,12 +158,18 @@ def cancel_pending(job: BulkJob) -> None:
     unsend_pending(job)
 
 
-def _finish(job: BulkJob, status: str) -> None:
-    if status == Status.CANCELLED:
-        cancel_pending(job)
-    job.status = status
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
+def _finish(job: BulkJob, status: str, *, error: str = "") -> None:
+    """The job ends as `status` (with `error`), when this run still owns it."""
+    changes = {"status": status, "finished_at": timezone.now()}
+    if error:
+        changes["error"] = error
+    with transaction.atomic():
+        if not BulkJob.objects.filter(pk=job.pk, run=job.run).update(**changes):
+            return
+        if status == Status.CANCELLED:
+            cancel_pending(job)
+    for name, value in changes.items():
+        setattr(job, name, value)
 
 
 def _collect(job: BulkJob, schema: Schema, pacer: Pacer) -> bool:
@@ -178,21 +191,25 @@ def _collect(job: BulkJob, schema: Schema, pacer: Pacer) -> bool:
         )  # fmt: skip
         position += len(records)
         if _heartbeat(job) != Status.RUNNING:
-            BulkJob.objects.filter(pk=job.pk).update(total=position)
+            BulkJob.objects.filter(pk=job.pk, run=job.run).update(total=position)
             return False
     job.collected = True
     job.total = position
-    job.save(update_fields=["collected", "total"])
-    return True
+    return bool(
+        BulkJob.objects.filter(pk=job.pk, run=job.run).update(collected=True, total=position)
+    )
 
 
 def _status(job: BulkJob) -> str:
-    return BulkJob.objects.values_list("status", flat=True).get(pk=job.pk)
+    """The job's status as stored (it may be cancelling), or SUPERSEDED when another run has
+    claimed it since this one did."""
+    status, run = BulkJob.objects.values_list("status", "run").get(pk=job.pk)
+    return status if run == job.run else SUPERSEDED
 
 
 def _heartbeat(job: BulkJob) -> str:
-    """Write the heartbeat; return the job's status as stored (it may be cancelling)."""
-    BulkJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+    """Write the heartbeat, while this run owns the job; return _status."""
+    BulkJob.objects.filter(pk=job.pk, run=job.run).update(heartbeat_at=timezone.now())
     return _status(job)
 
 
