@@ -35,9 +35,9 @@ from tests.support.fleet import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CALLS, SECONDS = 20, 2
-# Each job's records: two jobs of 200 at once (40 s at the ceiling, 20 windows), then 80 for
+# Each job's records: two jobs of 300 at once (60 s at the ceiling, 30 windows), then 80 for
 # the killed worker and 40 for the stopped Redis; BANDS holds where each band ends.
-SIZES = (200, 200, 80, 40)
+SIZES = (300, 300, 80, 40)
 BANDS = tuple(itertools.accumulate(SIZES))
 PASSWORD = "fleet password 1234"
 # A gunicorn access log line: [02/Dec/2026:13:40:00 +0000] "DELETE /sandbox/... HTTP/1.1" 200
@@ -130,6 +130,8 @@ def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
             f"{refused} calls refused with 429 (and sent again)"
         )
         assert share >= 0.9
+        # One budget for the fleet: each process pacing alone made about 4 % of its calls 429s.
+        assert refused <= len(calls) // 100, refused
         assert not SandboxRecord.objects.filter(pk__in=ids[: BANDS[1]]).exists()
 
         # A third job; its worker is killed in the middle, and the other takes it over.
