@@ -12,6 +12,8 @@ import re
 import shlex
 import subprocess
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
@@ -185,6 +187,53 @@ def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
             assert sign_in_attempt(a, "viewer", "wrong password").status_code == 200
         refused = sign_in_attempt(b, "viewer", PASSWORD)
         assert refused.status_code == 429 and "Too many failed sign-ins" in refused.text
+    finally:
+        fleet.stop()
+
+
+def test_a_flood_of_page_views_through_two_processes_keeps_to_the_locations_limit(
+    on_postgresql, redis_url
+):
+    """Two dashboard processes sharing Redis, both flooded with table views for one location,
+    send the records API no more than its limit per interval between them (docs/reliability.md
+    item 22): the API, in a process of its own, counts every call it is sent and refuses none."""
+    location, token = create_demo_location(records=60, seed=5)
+    fleet = Fleet(
+        DATABASE_URL=database_url(),
+        REDIS_URL=redis_url,
+        SANDBOX_RATE_LIMIT=f"{CALLS}/{SECONDS}s",
+        SANDBOX_LOCATION_ID=location.id,
+        SANDBOX_TOKEN=token,
+        DEMO_PASSWORD=PASSWORD,
+    )
+    try:
+        fleet.manage("demo_users")
+        api = fleet.web(port())
+        a = fleet.web(port(), GHL_API_URL=f"{api}/sandbox")
+        b = fleet.web(port(), GHL_API_URL=f"{api}/sandbox")
+        people = [signed_in(base, "admin", PASSWORD) for base in (a, b) * 4]
+        before = len(sandbox_calls(fleet.log_text()))
+        until = time.monotonic() + 4 * SECONDS
+        table = f"/objects/{PROPERTY_KEY}/"
+
+        def browse(person, base: str) -> list[int]:
+            shown = []
+            while time.monotonic() < until:
+                answer = person.get(base + table, headers={"HX-Request": "true"}, timeout=60)
+                shown.append(answer.status_code)
+            return shown
+
+        with ThreadPoolExecutor(max_workers=len(people)) as pool:
+            views = pool.map(browse, people, [a, b] * 4)
+            statuses = [status for shown in views for status in shown]
+        calls = sandbox_calls(fleet.log_text())[before:]
+        per_second = Counter(int(when) for when, _ in calls)
+        busiest = max(per_second[s] + per_second[s + 1] for s in per_second)
+        print(f"\nflood: {len(statuses)} table views, {len(calls)} calls, at most {busiest} in 2 s")
+        # Eight people asking at once would send several times the limit: the calls reached it.
+        assert len(calls) >= CALLS * 3
+        assert busiest <= CALLS
+        assert not [status for _, status in calls if status == 429]
     finally:
         fleet.stop()
 
