@@ -205,23 +205,18 @@ def _retry_or_raise(
     conn: Connection, request: _Request, failure: _Failure, attempt: int, until: float
 ) -> None:
     """Wait before the next attempt, or raise the failure's error when none should follow."""
-    again = retry.should_retry(
+    wait = retry.next_wait(
         attempt=attempt,
         conn=conn,
         status=failure.status,
         never_sent=failure.never_sent,
         create=request.create,
         quota_spent=failure.quota_spent,
+        server_wait=failure.server_wait,
+        until=until,
+        patience=budget.patience(),
     )
-    if not again:
-        raise _give_up(request, failure.error)
-    wait = retry.delay(attempt, conn, failure.server_wait)
-    if time.monotonic() + wait >= until:
-        # Sleeping would end past the deadline: give up now (a RateLimited says how long).
-        raise _give_up(request, failure.error)
-    patience = budget.patience()
-    if failure.status == 429 and patience is not None and wait > patience:
-        # Work that would rather be skipped than late (budget.background(wait=...)).
+    if wait is None:
         raise _give_up(request, failure.error)
     logger.info("records API %s %s: retrying in %.2fs", request.method, request.path, wait)
     time.sleep(wait)

@@ -1,8 +1,8 @@
 """What may be tried again, how long to wait first, and the deadline no call goes past.
 
 One place decides (as stripe-python's client does): `should_retry` says whether a failed
-attempt is worth another, `delay` how long to wait before it, and `deadline` when the call must
-have ended, retries and waits included.
+attempt is worth another, `delay` how long to wait before it, `deadline` when the call must
+have ended, retries and waits included, and `next_wait` puts the three together.
 """
 
 import contextlib
@@ -71,6 +71,40 @@ def should_retry(
     if create and status >= 500:
         return False
     return status in RETRY_STATUSES and not (status == 429 and quota_spent)
+
+
+def next_wait(
+    *,
+    attempt: int,
+    conn: Connection,
+    status: int | None,
+    never_sent: bool,
+    create: bool,
+    quota_spent: bool = False,
+    server_wait: float | None = None,
+    until: float,
+    patience: float | None = None,
+) -> float | None:
+    """Seconds to wait before the next attempt, or None when none should follow: the failure
+    is not worth another (should_retry), the wait would end past the call's deadline `until`
+    (a RateLimited then says how long), or it is a 429 whose wait is longer than the `patience`
+    of work that would rather be skipped than late (budget.background(wait=...))."""
+    again = should_retry(
+        attempt=attempt,
+        conn=conn,
+        status=status,
+        never_sent=never_sent,
+        create=create,
+        quota_spent=quota_spent,
+    )
+    if not again:
+        return None
+    wait = delay(attempt, conn, server_wait)
+    if time.monotonic() + wait >= until:
+        return None
+    if status == 429 and patience is not None and wait > patience:
+        return None
+    return wait
 
 
 def delay(attempt: int, conn: Connection, server_wait: float | None = None) -> float:

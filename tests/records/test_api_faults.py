@@ -341,6 +341,22 @@ def test_backoff_is_exponential_with_full_jitter(ghl, settings, monkeypatch):
     assert drawn == [(0, 0.01), (0, 0.02), (0, 0.03)]
 
 
+def test_the_next_wait_is_none_past_the_deadline_or_past_a_429s_patience(ghl):
+    """One function decides whether and how long to wait: a 429 asking for 2 s gets its 2 s
+    (and at most a second of jitter) when the call may last 10 s more; not when it must end
+    within 1 s, nor when its work would rather be skipped than wait more than 1 s; a 500 never
+    gets another attempt."""
+    conn = config.connection()
+    ask = {"attempt": 1, "conn": conn, "never_sent": False, "create": False, "server_wait": 2.0}
+    later = time.monotonic() + 10
+    wait = retry.next_wait(status=429, until=later, **ask)
+    assert wait is not None and 2.0 <= wait <= 3.0
+    assert retry.next_wait(status=429, until=time.monotonic() + 1, **ask) is None
+    assert retry.next_wait(status=429, until=later, patience=1.0, **ask) is None
+    assert retry.next_wait(status=503, until=later, patience=1.0, **ask) is not None
+    assert retry.next_wait(status=500, until=later, **ask) is None
+
+
 def test_a_delete_whose_answer_was_lost_and_then_404_is_done(ghl):
     """The first DELETE arrived but its answer was lost; the retry finds nothing to delete."""
     ghl.script(Reply(close=True), Reply(404, json={"message": "Record not found"}))
