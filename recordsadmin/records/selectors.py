@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from recordsadmin.client.domain import Record, Schema
-from recordsadmin.records.models import RecordChange
+from recordsadmin.records.models import ImportUpload, RecordChange
 
 Action = RecordChange.Action
 Outcome = RecordChange.Outcome
@@ -147,6 +147,11 @@ def history_entries(
             }
         entries.append(entry)
     return entries
+
+
+def import_upload_get(*, upload_id: Any) -> ImportUpload | None:
+    """The uploaded CSV file an import job was made from, while it is kept."""
+    return ImportUpload.objects.filter(pk=upload_id).first()
 
 
 def queue_health() -> dict:

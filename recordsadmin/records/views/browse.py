@@ -43,7 +43,7 @@ from recordsadmin.records.tables import (
 
 from . import related
 from .common import SeeOther, can_view, load_schema
-from .problems import error_status, explain, shows_api_errors, wants_partial
+from .problems import explain, problem_status, shows_api_errors, wants_partial
 from .saved import TableViews, table_page
 
 # The session key of a record just created through the dashboard, as the create answered it:
@@ -146,7 +146,7 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
     except RecordsApiError as error:
         # The table's place says what went wrong; the search form stays to try again.
         context["problem"] = explain(error)
-        return context, 200 if wants_partial(request) else error_status(error)
+        return context, problem_status(request, error)
     # Search lags behind writes: the person's own recent ones are laid over its answer.
     question = query.search()
     newest_first = not question["query"] and not question["filters"]

@@ -17,10 +17,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.contract.limits import OWNER
-from recordsadmin.records import fieldtypes, services
+from recordsadmin.records import fieldtypes, selectors, services
 from recordsadmin.records.bulk import changes, counting, jobs, links, preview
 from recordsadmin.records.bulk.selection import Selection
-from recordsadmin.records.models import BulkJob, ImportUpload
+from recordsadmin.records.models import BulkJob
 from recordsadmin.records.transfer import csvfiles, report
 
 from .common import can_view, load_schema
@@ -392,7 +392,7 @@ def job_report(request: HttpRequest, job_id) -> HttpResponse:
     header = None
     upload_id = job.params.get("upload")
     if upload_id:
-        upload = ImportUpload.objects.filter(pk=upload_id).first()
+        upload = selectors.import_upload_get(upload_id=upload_id)
         header = csvfiles.read_csv(upload.content)[0] if upload else None
     lines = report.report_lines(job=job, header=header, display_key=_display_key(job.object_key))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")

@@ -30,7 +30,13 @@ from recordsadmin.records import fieldtypes, forms, selectors, services
 from . import undo
 from .browse import JUST_CREATED
 from .common import can_add, can_change, can_delete, can_view, go, load_schema, uuid_or_none
-from .problems import Problem, error_status, explain, shows_api_errors, wants_partial
+from .problems import (
+    Problem,
+    explain,
+    problem_status,
+    shows_api_errors,
+    wants_partial,
+)
 
 SAVE, ANOTHER, CONTINUE = "save", "another", "continue"
 NOTHING_SAVED = "Nothing was saved; your input is still here."
@@ -381,7 +387,7 @@ def record_delete(request: HttpRequest, key: str, record_id: str) -> HttpRespons
     except RecordsApiError as error:
         unconfirmed = services.update_may_have_applied(error)
         context["problem"] = DELETE_UNCONFIRMED if unconfirmed else explain(error)
-        status = 200 if request.htmx else error_status(error)
+        status = problem_status(request, error)
         return render(request, "records/record_confirm_delete.html", context, status=status)
     deleted = f"{schema.singular} “{record.display(schema)}” deleted."
     if request.user.has_perm("records.add_record"):
@@ -427,7 +433,7 @@ def record_restore(request: HttpRequest, key: str, record_id: str) -> HttpRespon
         return render(request, "records/record_confirm_restore.html", context)
     except RecordsApiError as error:
         context["problem"] = explain(error)
-        status = 200 if request.htmx else error_status(error)
+        status = problem_status(request, error)
         return render(request, "records/record_confirm_restore.html", context, status=status)
     messages.success(
         request,

@@ -130,6 +130,12 @@ def wants_partial(request: HttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
+def problem_status(request: HttpRequest, error: RecordsApiError) -> int:
+    """The status of a page or part that says what failed: 200 for a part htmx swaps (it
+    swaps only a 2xx), else the error's own."""
+    return 200 if wants_partial(request) else error_status(error)
+
+
 def api_error_page(request: HttpRequest, error: RecordsApiError) -> HttpResponse:
     """The whole page that says what went wrong, with the error's status."""
     return render(

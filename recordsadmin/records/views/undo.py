@@ -15,7 +15,7 @@ from recordsadmin.client.errors import NotFound, RecordsApiError
 from recordsadmin.records import selectors, services
 
 from .common import can_change, can_view, go, load_schema
-from .problems import error_status, explain, shows_api_errors
+from .problems import explain, problem_status, shows_api_errors
 
 GONE = "This record does not exist any more: it was deleted since, so the change cannot be undone."
 
@@ -54,7 +54,7 @@ def record_undo(request: HttpRequest, key: str, record_id: str, change_id: int) 
     except RecordsApiError as error:
         context["problem"] = explain(error)
         context["unconfirmed"] = services.update_may_have_applied(error)
-        status = 200 if request.htmx else error_status(error)
+        status = problem_status(request, error)
         return render(request, "records/record_confirm_undo.html", context, status=status)
     messages.success(
         request, f"{schema.singular} “{record.display(schema)}”: the change is undone."
