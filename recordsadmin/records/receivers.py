@@ -13,15 +13,15 @@ from recordsadmin.records import services
 
 
 @receiver(schema_changed, dispatch_uid="records_schema_changed")
-def _schema_changed(sender, *, object_key: str, **kwargs) -> None:
+def forget_changed_schema(sender, *, object_key: str, **kwargs) -> None:
     services.schema_invalidate(key=object_key)
 
 
 @receiver(users_changed, dispatch_uid="records_users_changed")
-def _users_changed(sender, **kwargs) -> None:
+def forget_changed_users(sender, **kwargs) -> None:
     services.user_list_invalidate()
 
 
 @receiver(associations_changed, dispatch_uid="records_associations_changed")
-def _associations_changed(sender, **kwargs) -> None:
+def forget_changed_associations(sender, **kwargs) -> None:
     services.association_invalidate()

@@ -12,6 +12,7 @@ import pytest
 from recordsadmin.records import services
 from recordsadmin.records.bulk import jobs
 from recordsadmin.records.models import BulkJob
+from recordsadmin.records.views.bulk import job_milestone
 from tests.bulk.conftest import KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,15 +99,13 @@ def test_screen_readers_hear_the_jobs_milestones_not_its_counts_every_second(
     """The progress part is redrawn every second: it is no live region; a status region
     outside it gets the milestone (static/js/app.js), which changes per quarter and at the
     end."""
-    from recordsadmin.records.views.bulk import _milestone
-
     job = BulkJob(kind=BulkJob.Kind.UPDATE, status=BulkJob.Status.RUNNING, summary="x")
     base = {"done": 0, "failed": 0, "unknown": 0, "not_sent": 0, "total": 280}
-    assert _milestone(job, {**base, "processed": 60}) == "Job running: 0% processed."
-    assert _milestone(job, {**base, "processed": 75}) == "Job running: 25% processed."
-    assert _milestone(job, {**base, "processed": 139}) == "Job running: 25% processed."
+    assert job_milestone(job, {**base, "processed": 60}) == "Job running: 0% processed."
+    assert job_milestone(job, {**base, "processed": 75}) == "Job running: 25% processed."
+    assert job_milestone(job, {**base, "processed": 139}) == "Job running: 25% processed."
     job.status = BulkJob.Status.DONE
-    ended = _milestone(job, {**base, "processed": 280, "done": 277, "failed": 3})
+    ended = job_milestone(job, {**base, "processed": 280, "done": 277, "failed": 3})
     assert ended == "Job finished: 277 done, 3 failed."
     records_api(records=0)
     html = staff_client.get(f"/jobs/{cancelled_job(staff_user).pk}/").content.decode()

@@ -79,7 +79,7 @@ def test_an_item_refused_for_the_rate_goes_again_and_never_fails(
 ):
     props = schema(records=30, rate="10/1s")
     # No rate budget, and a client that does not retry: 429s reach the job.
-    monkeypatch.setattr("recordsadmin.client.budget._installed", budget.Unlimited())
+    monkeypatch.setattr(budget, "installed", budget.Unlimited)
     settings.GHL_MAX_RETRIES = 0
     caplog.set_level(logging.DEBUG, logger="recordsadmin.client")
     job, _ = run_update(props, staff_user, "Again")

@@ -41,9 +41,9 @@ def without_the_signals():
     schema_changed.disconnect(dispatch_uid="records_schema_changed")
     associations_changed.disconnect(dispatch_uid="records_associations_changed")
     yield
-    schema_changed.connect(receivers._schema_changed, dispatch_uid="records_schema_changed")
+    schema_changed.connect(receivers.forget_changed_schema, dispatch_uid="records_schema_changed")
     associations_changed.connect(
-        receivers._associations_changed, dispatch_uid="records_associations_changed"
+        receivers.forget_changed_associations, dispatch_uid="records_associations_changed"
     )
 
 

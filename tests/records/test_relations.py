@@ -71,7 +71,7 @@ def without_the_associations_signal():
     associations_changed.disconnect(dispatch_uid="records_associations_changed")
     yield
     associations_changed.connect(
-        receivers._associations_changed, dispatch_uid="records_associations_changed"
+        receivers.forget_changed_associations, dispatch_uid="records_associations_changed"
     )
 
 
@@ -313,7 +313,7 @@ def without_the_signal():
     """Our own writes must drop the cached schema; the embedded API's signal is set aside."""
     schema_changed.disconnect(dispatch_uid="records_schema_changed")
     yield
-    schema_changed.connect(receivers._schema_changed, dispatch_uid="records_schema_changed")
+    schema_changed.connect(receivers.forget_changed_schema, dispatch_uid="records_schema_changed")
 
 
 def test_objects_and_fields_changed_are_seen_at_once(prop, embedded, without_the_signal):

@@ -246,7 +246,7 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "back_url": list_url(job.object_key),
         "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
         "can_read_rows": may_read_rows(request, job),
-        "milestone": _milestone(job, counts),
+        "milestone": job_milestone(job, counts),
         "back_label": "Records",
         "first_crumb_url": reverse("records:home"),
         "first_crumb_label": "Objects",
@@ -285,7 +285,7 @@ def _count_context(job: BulkJob) -> dict:
     }
 
 
-def _milestone(job: BulkJob, counts: dict) -> str:
+def job_milestone(job: BulkJob, counts: dict) -> str:
     """What a screen reader is told of the job, changing only at its milestones: its status,
     each quarter of the way while it runs, and the outcome once it ended."""
     status = job.get_status_display()
