@@ -14,44 +14,39 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recordsadmin.client import wire
-from recordsadmin.client.domain import Field, Filter, FilterGroup, Schema, Sort
+from recordsadmin.client.domain import Filter, FilterGroup, Sort
 from recordsadmin.client.errors import ValidationFailed
 from recordsadmin.records.bulk.preview import search_in_words
 from recordsadmin.records.conditions import MAX_CONDITIONS
 from recordsadmin.records.query import ListQuery
+from tests.support import schemas
 
-
-def _field(key, data_type, options=()):
-    return Field(
-        key=key,
-        field_key=f"custom_objects.property.{key}",
-        name=key.replace("_", " ").capitalize(),
-        data_type=data_type,
-        options=options,
-    )
-
-
-SCHEMA = Schema(
-    id="obj1",
+FIELDS = [
+    ("address", "TEXT", ()),
+    ("price", "MONETORY", ()),
+    ("status", "SINGLE_OPTIONS", ("active", "sold")),
+    ("listed_on", "DATE", ()),
+    ("bedrooms", "NUMERICAL", ()),
+    ("features", "MULTIPLE_OPTIONS", ("pool", "garage")),
+    ("amenities", "CHECKBOX", ("gym",)),
+    ("kind", "RADIO", ("house", "condo")),
+    ("agent_phone", "PHONE", ()),
+    ("agent_email", "EMAIL", ()),
+    ("notes", "LARGE_TEXT", ()),
+    ("rooms", "TEXTBOX_LIST", ("kitchen",)),
+    ("photos", "FILE_UPLOAD", ()),
+]
+SCHEMA = schemas.schema_of_fields(
+    [
+        schemas.field(
+            key, data_type, name=key.replace("_", " ").capitalize(), position=n, choices=choices
+        )
+        for n, (key, data_type, choices) in enumerate(FIELDS)
+    ],
     key="custom_objects.property",
     singular="Property",
     plural="Properties",
-    primary_display_key="address",
-    fields=(
-        _field("address", "TEXT"),
-        _field("price", "MONETORY"),
-        _field("status", "SINGLE_OPTIONS", (("active", "Active"), ("sold", "Sold"))),
-        _field("listed_on", "DATE"),
-        _field("bedrooms", "NUMERICAL"),
-        _field("features", "MULTIPLE_OPTIONS", (("pool", "Pool"), ("garage", "Garage"))),
-        _field("amenities", "CHECKBOX", (("gym", "Gym"),)),
-        _field("kind", "RADIO", (("house", "House"), ("condo", "Condo"))),
-        _field("agent_phone", "PHONE"),
-        _field("agent_email", "EMAIL"),
-        _field("notes", "LARGE_TEXT"),
-        _field("rooms", "TEXTBOX_LIST", (("kitchen", "Kitchen"),)),
-        _field("photos", "FILE_UPLOAD"),
-    ),
+    primary="address",
 )
 
 

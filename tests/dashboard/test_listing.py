@@ -4,41 +4,27 @@ from urllib.parse import parse_qs
 
 from django.http import QueryDict
 
-from recordsadmin.client.domain import Field, Filter, Schema, Sort
+from recordsadmin.client.domain import Filter, Sort
 from recordsadmin.records.query import ListQuery
+from tests.support import schemas
 
-
-def make_schema() -> Schema:
-    def f(key, data_type, options=()):
-        return Field(
-            key=key,
-            field_key=f"custom_objects.property.{key}",
-            name=key.title(),
-            data_type=data_type,
-            options=options,
+SCHEMA = schemas.schema_of_fields(
+    [
+        schemas.field(key, data_type, name=key.title(), position=n, choices=choices)
+        for n, (key, data_type, choices) in enumerate(
+            [
+                ("address", "TEXT", ()),
+                ("price", "MONETORY", ()),
+                ("status", "SINGLE_OPTIONS", ("active", "pending", "sold")),
+                ("listed_on", "DATE", ()),
+                ("notes", "LARGE_TEXT", ()),
+            ]
         )
-
-    return Schema(
-        id="obj1",
-        key="custom_objects.property",
-        singular="Property",
-        plural="Properties",
-        primary_display_key="address",
-        fields=(
-            f("address", "TEXT"),
-            f("price", "MONETORY"),
-            f(
-                "status",
-                "SINGLE_OPTIONS",
-                (("active", "Active"), ("pending", "Pending"), ("sold", "Sold")),
-            ),
-            f("listed_on", "DATE"),
-            f("notes", "LARGE_TEXT"),
-        ),
-    )
-
-
-SCHEMA = make_schema()
+    ],
+    singular="Property",
+    plural="Properties",
+    primary="address",
+)
 
 
 def read(query: str) -> ListQuery:
