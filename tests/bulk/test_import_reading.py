@@ -5,26 +5,18 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 
-from recordsadmin.client.domain import Field
 from recordsadmin.records import fieldtypes
 from recordsadmin.records.models import ImportUpload
 from tests.bulk.conftest import KEY
+from tests.support import schemas
 
-DATE = Field("listed_on", "custom_objects.property.listed_on", "Listed on", "DATE")
-FEATURES = Field(
-    "features",
-    "custom_objects.property.features",
-    "Features",
-    "MULTIPLE_OPTIONS",
-    options=(("pool", "Pool"), ("garage", "Garage")),
+DATE = schemas.one_field("DATE", key="listed_on", name="Listed on")
+FEATURES = schemas.one_field(
+    "MULTIPLE_OPTIONS", (("pool", "Pool"), ("garage", "Garage")), key="features", name="Features"
 )
 # An option whose label holds a comma: "A, B" could be that one option, so only ";" separates.
-COLOURS = Field(
-    "colours",
-    "custom_objects.property.colours",
-    "Colours",
-    "CHECKBOX",
-    options=(("dark_red", "Red, dark"), ("blue", "Blue")),
+COLOURS = schemas.one_field(
+    "CHECKBOX", (("dark_red", "Red, dark"), ("blue", "Blue")), key="colours", name="Colours"
 )
 
 

@@ -13,6 +13,7 @@ from recordsadmin.records import fieldtypes
 from recordsadmin.records.formatting import safe_href
 from recordsadmin.records.query import ListQuery
 from recordsadmin.records.tables import build_table
+from tests.support import schemas
 
 
 def render_value(f: Field, value, *, short: bool = True) -> str:
@@ -21,9 +22,7 @@ def render_value(f: Field, value, *, short: bool = True) -> str:
 
 
 def field(data_type: str, options=()) -> Field:
-    return Field(
-        key="x", field_key="custom_objects.thing.x", name="X", data_type=data_type, options=options
-    )
+    return schemas.one_field(data_type, options)
 
 
 STATUS = field("SINGLE_OPTIONS", (("active", "Active"), ("under_contract", "Under contract")))
