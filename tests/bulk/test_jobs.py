@@ -2,7 +2,9 @@
 
 import pytest
 from django.http import QueryDict
+from django_tasks_db.models import DBTaskResult
 
+from recordsadmin.records import selectors
 from recordsadmin.records.bulk import changes, jobs, outcomes, runner
 from recordsadmin.records.bulk import preview as previews
 from recordsadmin.records.bulk.selection import Selection
@@ -163,6 +165,31 @@ def test_a_job_queued_again_while_its_first_run_goes_on_is_left_to_the_new_run(
         assert record.properties["status"] == "Sold"
     written = sum(r.version - versions[r.id] for r in sandbox_records_all())
     assert written == counts["done"]
+
+
+def test_a_job_taken_over_from_a_stopped_worker_leaves_its_old_task_failed_not_running(
+    schema, staff_user
+):
+    """The task queue counts the task of a job whose worker stopped as failed, once the job
+    runs in a new task: /healthz must not count it as running for ever."""
+    props = schema(records=5)
+    job = set_status(props, staff_user, select_all())
+    job.refresh_from_db()
+    lost = DBTaskResult.objects.get(id=job.task_id)
+    lost.claim("a-worker-that-dies")
+    BulkJob.objects.filter(pk=job.pk).update(
+        status=BulkJob.Status.RUNNING, heartbeat_at="2026-01-01T00:00:00Z"
+    )
+    job.refresh_from_db()
+    assert selectors.queue_health()["running"] == 1
+    assert jobs.job_resume_if_stale(job=job)
+    lost.refresh_from_db()
+    assert lost.status == "FAILED"
+    health = selectors.queue_health()
+    assert (health["running"], health["queued"]) == (0, 1)
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE
 
 
 def test_cancel_stops_sending_and_the_rest_are_not_sent_not_skipped(schema, staff_user):

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from recordsadmin.client.domain import Schema
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
@@ -193,8 +194,21 @@ def job_resume_if_stale(*, job: BulkJob, everything: bool = False) -> bool:
     if updated:
         logger.warning("bulk job %s: its worker stopped; queued again to resume", job.pk)
         job.refresh_from_db()
+        _task_lost(job)
         job_enqueue(job=job)
     return bool(updated)
+
+
+class WorkerLost(Exception):
+    """The task's worker stopped while it ran (a restart, a kill): another took its job over."""
+
+
+def _task_lost(job: BulkJob) -> None:
+    """The task the job ran in, when its worker stopped with it running, is failed: the task
+    queue no longer counts it as running (/healthz), and its job runs in a new task."""
+    lost = DBTaskResult.objects.running().filter(id=job.task_id).first() if job.task_id else None
+    if lost is not None:
+        lost.set_failed(WorkerLost("Its worker stopped; the job was queued again in a new task."))
 
 
 def jobs_resume_stale(*, everything: bool = False) -> int:
