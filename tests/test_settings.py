@@ -46,6 +46,31 @@ def test_debug_is_off_unless_asked_for():
     assert asked.stdout.strip() == "True"
 
 
+def test_redis_url_puts_the_shared_cache_in_redis_and_sessions_in_front_of_the_database():
+    """With REDIS_URL every process shares its cache in Redis (schemas, users, counts), and
+    sessions are read from that cache with the database behind it; without it the cache is
+    the database's table. The process-local cache stays in each process."""
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps({name: [c['BACKEND'], c['LOCATION']] "
+        "for name, c in settings.CACHES.items()} | {'sessions': settings.SESSION_ENGINE}))"
+    )
+    redis = {**PRODUCTION_ENV, "REDIS_URL": "redis://cache.example:6379/2"}
+    shown = json.loads(run_python(code, redis).stdout)
+    assert shown["default"] == [
+        "recordsadmin.rediscache.TolerantRedisCache",
+        "redis://cache.example:6379/2",
+    ]
+    assert shown["sessions"] == "django.contrib.sessions.backends.cached_db"
+    assert shown["local"][0] == "django.core.cache.backends.locmem.LocMemCache"
+    alone = json.loads(run_python(code, PRODUCTION_ENV).stdout)
+    assert alone["default"] == [
+        "django.core.cache.backends.db.DatabaseCache",
+        "recordsadmin_cache",
+    ]
+    assert alone["sessions"] == "django.contrib.sessions.backends.cached_db"
+
+
 def test_production_settings_pass_the_deploy_check():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
