@@ -238,12 +238,12 @@ def test_a_flood_of_page_views_through_two_processes_keeps_to_the_locations_limi
         fleet.stop()
 
 
-def test_a_database_restart_shows_a_503_never_a_500_and_pages_recover(on_postgresql):
-    restart = os.environ.get("RECORDSADMIN_PG_RESTART", "")
-    if not restart:
+def test_a_database_restart_shows_a_503_never_a_500_and_pages_and_workers_recover(on_postgresql):
+    stop, start = os.environ.get("RECORDSADMIN_PG_STOP"), os.environ.get("RECORDSADMIN_PG_START")
+    if not (stop and start):
         pytest.skip(
-            "RECORDSADMIN_PG_RESTART (the command that restarts the test cluster) is not set: "
-            "scripts/test-postgres sets it for the cluster it runs"
+            "RECORDSADMIN_PG_STOP and RECORDSADMIN_PG_START (the commands that stop and start "
+            "the test cluster) are not set: scripts/test-postgres sets them for its cluster"
         )
     location, token = create_demo_location(records=30, seed=4)
     fleet = Fleet(
@@ -257,18 +257,31 @@ def test_a_database_restart_shows_a_503_never_a_500_and_pages_recover(on_postgre
         fleet.manage("demo_users")
         web_port = port()
         base = fleet.web(web_port, GHL_API_URL=f"http://127.0.0.1:{web_port}/sandbox")
+        fleet.worker("w1", GHL_API_URL=f"{base}/sandbox")
         person = signed_in(base, "admin", PASSWORD)
         table = f"{base}/objects/{PROPERTY_KEY}/"
         assert person.get(table, timeout=30).status_code == 200
         connection.close()  # the test's own connection goes with the restart
-        subprocess.run(shlex.split(restart), check=True, timeout=120)
+        subprocess.run(shlex.split(stop), check=True, timeout=120)
+        try:
+            # Down long enough for the idle worker's polls (every 0.2 s) to meet it.
+            time.sleep(3)
+            statuses.append(person.get(table, timeout=30).status_code)
+        finally:
+            subprocess.run(shlex.split(start), check=True, timeout=120)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             statuses.append(person.get(table, timeout=30).status_code)
             if statuses[-1] == 200:
                 break
             time.sleep(0.5)
-        assert statuses[-1] == 200, statuses
+        assert statuses[0] == 503 and statuses[-1] == 200, statuses
         assert set(statuses) <= {200, 503}, statuses
+        # The task worker, idle through the outage, takes the next job.
+        path = start_bulk_delete(person, base, PROPERTY_KEY, "?")
+        job = BulkJob.objects.get(pk=path.split("/")[2])
+        wait_for([job], 60)
+        job.refresh_from_db()
+        assert job.status == BulkJob.Status.DONE, (job.status, job.error)
     finally:
         fleet.stop()

@@ -10,14 +10,18 @@ and the job resumes with the items still pending.
 
 import logging
 import threading
+import time
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections
 from django_tasks_db.management.commands import db_worker
 
 from recordsadmin.records.bulk import jobs
 
 logger = logging.getLogger(__name__)
+
+# How long a worker whose database went away (a restart) waits before it takes tasks again.
+DATABASE_RETRY_SECONDS = 2.0
 
 
 def watch(stop: threading.Event) -> None:
@@ -43,6 +47,19 @@ class Command(db_worker.Command):
         watcher = threading.Thread(target=watch, args=(stop,), name="jobs-watch", daemon=True)
         watcher.start()
         try:
-            return super().handle(*args, **options)
+            while True:
+                try:
+                    return super().handle(*args, **options)
+                except (OperationalError, InterfaceError) as error:
+                    # db_worker ends on any database error but a lock; a restart of the
+                    # database would leave no worker running. A job cut short by it is taken
+                    # over once its heartbeat is stale (watch above).
+                    logger.warning(
+                        "the database is unavailable (%s); taking tasks again in %.0f s",
+                        error,
+                        DATABASE_RETRY_SECONDS,
+                    )
+                    connections.close_all()
+                    time.sleep(DATABASE_RETRY_SECONDS)
         finally:
             stop.set()
