@@ -64,6 +64,20 @@ def sandbox_calls(text: str) -> list[tuple[float, int]]:
     return calls
 
 
+def limited_fleet(location, token: str, redis_url: str, **env: str) -> Fleet:
+    """A fleet on the test database and Redis, serving the demo `location`, the embedded API's
+    limit lowered to CALLS per SECONDS."""
+    return Fleet(
+        DATABASE_URL=database_url(),
+        REDIS_URL=redis_url,
+        SANDBOX_RATE_LIMIT=f"{CALLS}/{SECONDS}s",
+        SANDBOX_LOCATION_ID=location.id,
+        SANDBOX_TOKEN=token,
+        DEMO_PASSWORD=PASSWORD,
+        **env,
+    )
+
+
 def wait_for(jobs_: list[BulkJob], seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -86,15 +100,8 @@ def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
         record.save(update_fields=["properties"])
     bands = {band: f"?min.price={band}000000&max.price={band}999999" for band in (1, 2, 3, 4)}
     a_port, b_port = port(), port()
-    fleet = Fleet(
-        DATABASE_URL=database_url(),
-        REDIS_URL=redis_url,
-        SANDBOX_RATE_LIMIT=f"{CALLS}/{SECONDS}s",
-        SANDBOX_LOCATION_ID=location.id,
-        SANDBOX_TOKEN=token,
-        BULK_STALE_SECONDS="8",
-        DEMO_PASSWORD=PASSWORD,
-        DEMO_VIEWER_PASSWORD=PASSWORD,
+    fleet = limited_fleet(
+        location, token, redis_url, BULK_STALE_SECONDS="8", DEMO_VIEWER_PASSWORD=PASSWORD
     )
     try:
         # The demo's admin, its password hashed as the fleet's settings hash it.
@@ -198,14 +205,7 @@ def test_a_flood_of_page_views_through_two_processes_keeps_to_the_locations_limi
     send the records API no more than its limit per interval between them (docs/reliability.md
     item 22): the API, in a process of its own, counts every call it is sent and refuses none."""
     location, token = create_demo_location(records=60, seed=5)
-    fleet = Fleet(
-        DATABASE_URL=database_url(),
-        REDIS_URL=redis_url,
-        SANDBOX_RATE_LIMIT=f"{CALLS}/{SECONDS}s",
-        SANDBOX_LOCATION_ID=location.id,
-        SANDBOX_TOKEN=token,
-        DEMO_PASSWORD=PASSWORD,
-    )
+    fleet = limited_fleet(location, token, redis_url)
     try:
         fleet.manage("demo_users")
         api = fleet.web(port())
