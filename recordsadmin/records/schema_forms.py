@@ -25,15 +25,10 @@ from recordsadmin.contract.limits import (
 )
 from recordsadmin.records import fieldtypes
 
-# What a person reads for each dataType (its class in fieldtypes/), in the type menu's order.
-TYPE_LABELS = {data_type: cls.type_name for data_type, cls in fieldtypes.TYPES.items()}
-OPTION_TYPES = tuple(t for t in TYPE_LABELS if rule(t).has_options)
+OPTION_TYPES = tuple(t for t in fieldtypes.TYPES if rule(t).has_options)
 NEW_FOLDER = "_new"
 # Blank option rows a form shows, and how many more "Add more options" brings.
 BLANK_OPTIONS = 3
-
-
-type_label = fieldtypes.type_name
 
 
 def _check_key(value: str, *, what: str) -> str:
@@ -126,7 +121,7 @@ class ObjectForm(EditorForm):
         )
         self.fields["primary_data_type"] = forms.ChoiceField(
             label="Primary display field's type",
-            choices=[(t, type_label(t)) for t in PRIMARY],
+            choices=[(t, fieldtypes.type_name(t)) for t in PRIMARY],
         )
         self.order_fields(["singular", "plural", "key", "primary_name", "primary_key"])
 
@@ -179,7 +174,7 @@ class FieldForm(EditorForm):
         self.fields["key"] = _key("Key", f"What records' properties call it; {KEY_NAME_RULE}.")
         self.fields["data_type"] = forms.ChoiceField(
             label="Type",
-            choices=list(TYPE_LABELS.items()),
+            choices=[(t, cls.type_name) for t, cls in fieldtypes.TYPES.items()],
             help_text="It cannot change later. The option types need at least one option.",
         )
         self.fields["folder"] = forms.ChoiceField(
@@ -251,8 +246,8 @@ class BaseOptions(forms.BaseFormSet):
         options = self.options()
         if not options:
             self._non_form_errors.append(
-                f"A {type_label(data_type).lower()} field needs at least one option: type its "
-                "label in an empty row."
+                f"A {fieldtypes.type_name(data_type).lower()} field needs at least one option: "
+                "type its label in an empty row."
             )
         return options
 

@@ -193,11 +193,10 @@ def _collect(job: BulkJob, schema: Schema, pacer: Pacer) -> bool:
         if _heartbeat(job) != Status.RUNNING:
             BulkJob.objects.filter(pk=job.pk, run=job.run).update(total=position)
             return False
-    job.collected = True
-    job.total = position
-    return bool(
-        BulkJob.objects.filter(pk=job.pk, run=job.run).update(collected=True, total=position)
-    )
+    if not BulkJob.objects.filter(pk=job.pk, run=job.run).update(collected=True, total=position):
+        return False  # another run owns the job now
+    job.collected, job.total = True, position
+    return True
 
 
 def _status(job: BulkJob) -> str:

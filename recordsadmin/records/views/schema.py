@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from recordsadmin.client.domain import Association, Field, Folder, Schema
 from recordsadmin.client.errors import OutcomeUnknown, RecordsApiError, ValidationFailed
 from recordsadmin.contract.limits import CONTACT
-from recordsadmin.records import services
+from recordsadmin.records import fieldtypes, services
 from recordsadmin.records.bulk import counting
 from recordsadmin.records.schema_forms import (
     NEW_FOLDER,
@@ -32,7 +32,6 @@ from recordsadmin.records.schema_forms import (
     TypedNameForm,
     needs_options,
     option_formset,
-    type_label,
     with_more_rows,
 )
 
@@ -208,7 +207,7 @@ def schema_object(request: HttpRequest, key: str) -> HttpResponse:
     known = {f.id for f in folders}
 
     def rows(fields: Iterable[Field]) -> list[dict]:
-        return [{"field": f, "type": type_label(f.data_type)} for f in fields]
+        return [{"field": f, "type": fieldtypes.type_name(f.data_type)} for f in fields]
 
     groups = [
         {"folder": f, "fields": rows(x for x in schema.fields if x.folder_id == f.id)}
@@ -326,7 +325,8 @@ def _create_field(request, schema, folders, form, options, context) -> HttpRespo
         return _form_page(request, context, notices=notices)
     where = made.name if made else next((f.name for f in folders if f.id == folder_id), "")
     messages.success(
-        request, f"The field {field.name} ({type_label(field.data_type)}) was created in {where}."
+        request,
+        f"The field {field.name} ({fieldtypes.type_name(field.data_type)}) was created in {where}.",
     )
     return go(request, _url("schema_object", schema.key))
 
@@ -360,7 +360,7 @@ def field_edit(request: HttpRequest, key: str, field_key: str) -> HttpResponse:
         "title": f"Edit the field {field.name}",
         "crumbs": _crumbs(schema, (field.name, "")),
         "field": field,
-        "type": type_label(field.data_type),
+        "type": fieldtypes.type_name(field.data_type),
         "action_url": _url("schema_field_edit", schema.key, field.key),
         "cancel_url": _url("schema_object", schema.key),
         "submit": "Save",
