@@ -29,9 +29,6 @@ DEFAULT_RATE = f"{limits.RATE_LIMIT_CALLS}/{limits.RATE_LIMIT_SECONDS}s"
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s\s*")
 # A day's count lives a little longer than the day, whatever the clocks' skew.
 DAY_SECONDS = 25 * 3600
-# Past this many keys the process forgets the day counts it keeps for refusals' headers, so
-# that requests with random tokens cannot grow memory without bound.
-_MAX_KEYS = 10_000
 
 
 @dataclass(frozen=True)
@@ -93,29 +90,25 @@ class RateLimiter:
     def __init__(self, store: Windows | None = None) -> None:
         """`store` holds the counts; the shared store (recordsadmin/windows) by default."""
         self._store = (lambda: store) if store is not None else windows
-        # The day's count last seen per key in this process, for a refusal's headers.
-        self._day_counts: dict[str, int] = {}
 
     def hit(self, key: str, rate: Rate) -> Decision:
         """Counts one request of `key` if it is allowed, and says whether it is."""
         store = self._store()
         window = f"sandbox:{key}:{rate.requests}/{rate.seconds}"
         taken = store.take(window, limit=rate.requests, seconds=rate.seconds)
+        day = f"sandbox:{key}:{time.strftime('%Y-%m-%d', time.gmtime())}"
         if not taken.allowed:
-            daily = max(DAILY_LIMIT - self._day_counts.get(key, 0), 0)
+            # A refused call is not counted for the day; its headers say the day's count as
+            # every process of the API has counted it.
+            daily = max(DAILY_LIMIT - store.counted(day), 0)
             return Decision(False, rate, 0, daily, max(1, math.ceil(taken.wait)))
-        today = time.strftime("%Y-%m-%d", time.gmtime())
-        day_count = store.count_up(f"sandbox:{key}:{today}", seconds=DAY_SECONDS)
-        if len(self._day_counts) >= _MAX_KEYS:
-            self._day_counts.clear()
-        self._day_counts[key] = day_count
+        day_count = store.count_up(day, seconds=DAY_SECONDS)
         if day_count > DAILY_LIMIT:
             return Decision(False, rate, 0, 0, 3600)
         return Decision(True, rate, rate.requests - taken.count, DAILY_LIMIT - day_count, 0)
 
     def reset(self) -> None:
         """Forget every count (tests start afresh)."""
-        self._day_counts.clear()
         self._store().clear()
 
 

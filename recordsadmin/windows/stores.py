@@ -5,7 +5,7 @@ when fewer than `limit` are there, in one atomic step; `settle` moves a call's t
 when its answer came: the server counted it by then, so it leaves our window no sooner than the
 server's); `fill` makes the window hold at least `count` calls from now on (calls counted
 elsewhere: another app on the same location, or a 429 that says the window is full);
-`count_up` counts calls per period (a day) without keeping them.
+`count_up` counts calls per period (a day) without keeping them, and `counted` reads that count.
 
 Each store also keeps circuit breakers (recordsadmin/records/services/breaker.py): per key, the
 failures in a row, the time until which the breaker is open, and until when a probe call that
@@ -99,6 +99,8 @@ class Windows(Protocol):
 
     def count_up(self, key: str, *, seconds: float) -> int: ...
 
+    def counted(self, key: str) -> int: ...
+
     def gate(self, key: str, *, probe: bool, probe_seconds: float) -> Gate: ...
 
     def failed(self, key: str, *, threshold: int, open_seconds: float) -> Gate: ...
@@ -165,6 +167,10 @@ class MemoryWindows:
                 count, expires = 0, now + seconds
             self._counters[key] = (count + 1, expires)
             return count + 1
+
+    def counted(self, key: str) -> int:
+        count, expires = self._counters.get(key, (0, 0.0))
+        return count if expires > self._clock() else 0
 
     def gate(self, key: str, *, probe: bool, probe_seconds: float) -> Gate:
         now = self._clock()
@@ -360,6 +366,13 @@ class RedisWindows:
 
         return self._run(in_redis, lambda m: m.count_up(key, seconds=seconds))
 
+    def counted(self, key: str) -> int:
+        # The counter expires with its period, so a missing key is a period not counted yet.
+        return self._run(
+            lambda: int(self._redis.get(self._prefix + "count:" + key) or 0),
+            lambda m: m.counted(key),
+        )
+
     def gate(self, key: str, *, probe: bool, probe_seconds: float) -> Gate:
         def in_redis() -> Gate:
             args = ["1" if probe else "0", probe_seconds]
@@ -488,6 +501,13 @@ class DatabaseWindows:
             return counter.count + 1
 
         return self._run(in_db, lambda m: m.count_up(key, seconds=seconds))
+
+    def counted(self, key: str) -> int:
+        def in_db() -> int:
+            counter = WindowCounter.objects.filter(key=key, expires__gt=self._clock()).first()
+            return counter.count if counter else 0
+
+        return self._run(in_db, lambda m: m.counted(key))
 
     def gate(self, key: str, *, probe: bool, probe_seconds: float) -> Gate:
         def in_db() -> Gate:

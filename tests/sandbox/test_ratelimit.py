@@ -104,6 +104,16 @@ def test_daily_remaining_counts_down():
     assert second.daily_remaining == DAILY_LIMIT - 2
 
 
+def test_a_refusal_says_the_days_count_of_every_process_and_is_not_counted():
+    shared = MemoryWindows(Clock())
+    one, other = RateLimiter(shared), RateLimiter(shared)  # two processes of the API
+    assert all(one.hit("t", Rate(3, 10.0)).allowed for _ in range(3))
+    refused = other.hit("t", Rate(3, 10.0))  # its first call: the window is full
+    assert not refused.allowed
+    assert refused.daily_remaining == DAILY_LIMIT - 3
+    assert other.hit("t", Rate(3, 10.0)).daily_remaining == DAILY_LIMIT - 3
+
+
 def test_threads_never_get_more_than_the_limit():
     limiter = RateLimiter(MemoryWindows(Clock()))
     allowed = []

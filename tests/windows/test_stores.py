@@ -78,6 +78,15 @@ def test_count_up_counts_per_period(store):
     assert store.count_up("day", seconds=0.3) == 1
 
 
+def test_counted_reads_a_periods_count_without_adding_to_it(store):
+    assert store.counted("day") == 0
+    store.count_up("day", seconds=0.3)
+    store.count_up("day", seconds=0.3)
+    assert store.counted("day") == store.counted("day") == 2
+    time.sleep(0.35)
+    assert store.counted("day") == 0
+
+
 def test_clear_forgets_everything(store):
     store.take("k", limit=1, seconds=5)
     store.clear()
