@@ -119,6 +119,16 @@ def cut(text: str) -> str:
     return text if len(text) <= SHORT_TEXT else text[:SHORT_TEXT].rstrip() + "…"
 
 
+_NOT_IN_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def token(text: str) -> str:
+    """`text` as a part of an HTML class or id: letters, digits, _ and - kept, anything else
+    (a quote, a space, markup) made _. Field and association keys come from the records API,
+    which the dashboard does not trust to keep to the characters it documents."""
+    return _NOT_IN_TOKEN.sub("_", text)
+
+
 def html_of(markup: str) -> SafeString:
     """Markup built here from escaped values, as safe HTML (mark_safe without its check for
     lazy text, which a table page would pay a few thousand times)."""

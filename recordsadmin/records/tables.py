@@ -21,7 +21,6 @@ more than the cells themselves, measured with bench/table_partial.py.
 
 import functools
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -179,7 +178,10 @@ class FieldColumn(RecordColumn):
         self.kind = fieldtypes.of(field)
         sort = field.key if self.kind.sortable else None
         super().__init__(
-            verbose_name=field.name, css=css or f"col-field_{field.key}", sort=sort, **kwargs
+            verbose_name=field.name,
+            css=css or f"col-field_{formatting.token(field.key)}",
+            sort=sort,
+            **kwargs,
         )
         self.field = field
         self.key = field.key
@@ -261,7 +263,7 @@ def shown_associations(
 def links_cell_id(association: Association, record_id: str) -> str:
     """The DOM id of a row's cell of an association column: the cells loaded after the table
     (records/_links.html) take its place by it."""
-    return "links-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{association.key}-{record_id}")
+    return "links-" + formatting.token(f"{association.key}-{record_id}")
 
 
 class LinksColumn(RecordColumn):
@@ -401,7 +403,7 @@ class RecordTable(tables.Table):
                 )
         return html_of(
             f'<th scope="col" class="{column.css}"{state}><a href="{link}" hx-get="{link}" '
-            f'data-sort-add="{add}" id="sort-{bound.name}" class="sort">{label}'
+            f'data-sort-add="{add}" id="sort-{formatting.token(bound.name)}" class="sort">{label}'
             f'<span class="sort__icon" aria-hidden="true"></span>{order}</a></th>'
         )
 

@@ -1,5 +1,6 @@
 """The records table: whole page or partial, and every control reaching the API as a search."""
 
+import copy
 import re
 import time
 from dataclasses import replace
@@ -452,3 +453,51 @@ def test_while_the_breaker_is_open_the_page_says_when_the_api_is_tried_again(
     assert "(in 30 seconds)" in text or "(in 29 seconds)" in text
     assert len(service.stub.requests) == sent  # nothing sent
     assert elapsed < 0.5  # a whole page, the database included; the call itself is immediate
+
+
+# Markup that would run if a page put it in an attribute or a tag unescaped: htmx acts on any
+# hx-* attribute it finds, with the CSRF header of the page's <body>.
+GADGET = '"><div hx-post="/objects/x/bulk/start/" hx-trigger="load"></div><i class="'
+
+
+def hostile_schema() -> dict:
+    """The Property schema with a field whose key, name and option labels are markup, and
+    hostile object labels: the records API is not trusted to keep to its documented shapes."""
+    schema = copy.deepcopy(PROPERTY)
+    schema["object"]["labels"] = {"singular": f"P{GADGET}", "plural": f"Ps{GADGET}"}
+    schema["fields"].append(
+        {
+            "fieldKey": f"{KEY}.evil{GADGET}",
+            "name": f"Evil{GADGET}",
+            "dataType": "SINGLE_OPTIONS",
+            "position": 9,
+            "options": [{"key": f"k{GADGET}", "label": f"L{GADGET}"}],
+        }
+    )
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        (URL, {}),
+        (URL, HTMX),
+        (f"{URL}?sort=-evil{GADGET}&f.evil{GADGET}=k{GADGET}", HTMX),
+        (f"{URL}rec1/", {}),
+        (f"{URL}new/", {}),
+        (f"{URL}rec1/edit/", {}),
+    ],
+)
+def test_hostile_keys_names_and_labels_from_the_api_never_become_markup(
+    staff_client, service, path, headers
+):
+    service.schema = hostile_schema()
+    service.users = {"users": [{"id": "u1", "name": f"Maya{GADGET}", "email": "m@example.com"}]}
+    service.records = [record(1, **{f"evil{GADGET}": f"k{GADGET}"})]
+    service.total = 1
+    response = staff_client.get(path, headers=headers)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Evil" in html  # the field is shown, its name as text
+    assert "<div hx-post" not in html
+    assert 'class="">' not in html and "<i class" not in html

@@ -73,15 +73,21 @@ class FakeService:
         self.records = [record(n) for n in range(1, 26)]
         self.total = 3412
         self.search = None  # a Reply to answer searches with instead
+        # The object's schema and the location's users, as GET /objects/{key} and /users/ give.
+        self.schema = PROPERTY
+        self.users = USERS
         stub.router = self.route
 
     def route(self, seen: Seen) -> Reply:
         if seen.path == "/objects/" and seen.method == "GET":
-            return Reply(200, json={"objects": [PROPERTY["object"]]})
+            return Reply(200, json={"objects": [self.schema["object"]]})
         if seen.path == f"/objects/{KEY}" and seen.method == "GET":
-            return Reply(200, json=PROPERTY)
+            return Reply(200, json=self.schema)
         if seen.path == "/users/":
-            return Reply(200, json=USERS)
+            return Reply(200, json=self.users)
+        found = [r for r in self.records if seen.path == f"/objects/{KEY}/records/{r['id']}"]
+        if found and seen.method == "GET":
+            return Reply(200, json={"record": found[0]})
         if seen.path == f"/objects/{KEY}/records/search":
             return self.search or Reply(
                 200, json={"records": self.records, "total": self.total, "traceId": "t"}
