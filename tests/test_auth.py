@@ -166,6 +166,31 @@ def test_five_failures_lock_that_username_from_that_address(staff_user, settings
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("spelling", ["ｓtaffer", "stａffer", "𝐬𝐭𝐚𝐟𝐟𝐞𝐫", " STAFFER "])
+def test_other_spellings_of_a_locked_username_are_locked_too(staff_user, settings, spelling):
+    # Each of these signs in as staffer (the form reads usernames in NFKC), so each is
+    # counted as staffer: no fresh five tries per spelling.
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        assert login_from("10.0.0.5", "staffer", "wrong") == 200
+    assert login_from("10.0.0.5", spelling, "wrong") == 429
+    assert login_from("10.0.0.5", spelling, PASSWORD) == 429
+
+
+@pytest.mark.django_db
+def test_signing_in_gives_a_new_session_key(client, staff_user):
+    client.get("/accounts/login/")
+    client.session.save()
+    before = client.session.session_key
+    assert before
+    assert (
+        client.post("/accounts/login/", {"username": "staffer", "password": PASSWORD}).status_code
+        == 302
+    )
+    assert client.session.session_key != before
+    assert client.session["_auth_user_id"] == str(staff_user.pk)
+
+
+@pytest.mark.django_db
 def test_a_success_before_the_limit_resets_the_count(staff_user, settings):
     for _ in range(settings.LOGIN_MAX_FAILURES - 1):
         login_from("10.0.0.3", "staffer", "wrong")

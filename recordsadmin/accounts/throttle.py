@@ -10,6 +10,7 @@ guesses sent at once get five tries between them, not twenty. A success clears t
 
 import hashlib
 import time
+import unicodedata
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +30,10 @@ def client_address(request: HttpRequest) -> str:
 
 
 def _key(username: str, address: str) -> str:
-    return hashlib.sha256(f"{username.strip().lower()}\0{address}".encode()).hexdigest()
+    # The sign-in form reads the username in NFKC (Django's UsernameField), so "ｓtaffer" and
+    # "𝐬taffer" sign in as staffer: they are counted as staffer too.
+    name = unicodedata.normalize("NFKC", username).strip().casefold()
+    return hashlib.sha256(f"{name}\0{address}".encode()).hexdigest()
 
 
 def attempt_start(username: str, address: str) -> int:
