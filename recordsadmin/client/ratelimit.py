@@ -21,6 +21,13 @@ class RateLimitSeen:
     daily_remaining: int | None = None
 
 
+# The most an answer is believed to announce. The service's documented limit is 100 calls per
+# 10 s (docs/records-api.md); a header beyond these (a broken proxy, a hostile answer) is read as
+# these, so that one answer cannot make the budget count a million calls (each is stored) or
+# stop every call for years.
+MOST_CALLS = 1000
+MOST_INTERVAL_MS = 60_000
+
 _seen: RateLimitSeen | None = None
 
 
@@ -47,18 +54,22 @@ def daily_quota_spent(headers: Mapping[str, str]) -> bool:
 
 
 def announced(headers: Mapping[str, str], *, at: float | None = None) -> RateLimitSeen | None:
-    """What an answer's headers announce, when they announce the whole limit (else None);
-    `at` is when it arrived (time.monotonic(), now by default)."""
+    """What an answer's headers announce, when they announce the whole limit (else None),
+    within MOST_CALLS and MOST_INTERVAL_MS; `at` is when it arrived (time.monotonic(), now by
+    default)."""
     try:
-        return RateLimitSeen(
-            max=int(headers["X-RateLimit-Max"]),
-            remaining=int(headers["X-RateLimit-Remaining"]),
-            interval_ms=int(headers["X-RateLimit-Interval-Milliseconds"]),
-            at=time.monotonic() if at is None else at,
-            daily_remaining=_int_or_none(headers.get("X-RateLimit-Daily-Remaining")),
-        )
+        calls = min(int(headers["X-RateLimit-Max"]), MOST_CALLS)
+        remaining = int(headers["X-RateLimit-Remaining"])
+        interval_ms = min(int(headers["X-RateLimit-Interval-Milliseconds"]), MOST_INTERVAL_MS)
     except (KeyError, ValueError):
         return None
+    return RateLimitSeen(
+        max=calls,
+        remaining=max(0, min(remaining, calls)),
+        interval_ms=interval_ms,
+        at=time.monotonic() if at is None else at,
+        daily_remaining=_int_or_none(headers.get("X-RateLimit-Daily-Remaining")),
+    )
 
 
 def remember(headers: Mapping[str, str], *, at: float | None = None) -> None:

@@ -20,6 +20,10 @@ from .config import Connection
 # `may_have_applied` counts it as possibly carried out.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
+# The longest wait a server's answer is believed to ask for (a minute: the documented rate
+# window is 10 s), so that a broken or hostile header cannot stop calls for hours.
+MOST_WAIT = 60.0
+
 # The deadline of the page being served: every call it makes shares it, so a page that makes
 # four calls still answers within GHL_PAGE_DEADLINE. Outside a page (a bulk job, a streamed
 # export after its view returned) each call has a deadline of its own.
@@ -118,28 +122,35 @@ def delay(attempt: int, conn: Connection, server_wait: float | None = None) -> f
 
 def server_wait(headers: Mapping[str, str], *, rate_limited: bool = False) -> float | None:
     """Seconds the server asks us to wait: Retry-After, or the rate-limit window when it is
-    spent (a 429 says so even when its X-RateLimit-Remaining does not)."""
-    retry_after = headers.get("Retry-After", "").strip()
-    if retry_after:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
+    spent (a 429 says so even when its X-RateLimit-Remaining does not); never more than
+    MOST_WAIT, whatever a header says."""
+    wait = _retry_after(headers.get("Retry-After", "").strip())
+    if wait is None:
+        remaining = headers.get("X-RateLimit-Remaining", "").strip()
+        interval = headers.get("X-RateLimit-Interval-Milliseconds", "").strip()
+        if (rate_limited or remaining == "0") and interval:
             try:
-                when = email.utils.parsedate_to_datetime(retry_after)
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                if when.tzinfo is None:
-                    when = when.replace(tzinfo=UTC)
-                return max(0.0, (when - datetime.now(UTC)).total_seconds())
-    remaining = headers.get("X-RateLimit-Remaining", "").strip()
-    interval = headers.get("X-RateLimit-Interval-Milliseconds", "").strip()
-    if (rate_limited or remaining == "0") and interval:
-        try:
-            return max(0.0, float(interval) / 1000)
-        except ValueError:
-            return None
-    return None
+                wait = max(0.0, float(interval) / 1000)
+            except ValueError:
+                return None
+    return None if wait is None else min(wait, MOST_WAIT)
+
+
+def _retry_after(text: str) -> float | None:
+    """A Retry-After's seconds (a number of them, or an HTTP date); None when there is none."""
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def may_have_applied(status: int | None, *, never_sent: bool = False) -> bool:

@@ -3,10 +3,10 @@ following what the API's answers announce."""
 
 import pytest
 
-from recordsadmin.client import budget
+from recordsadmin.client import budget, ratelimit
 from recordsadmin.client.errors import RateLimited
 from recordsadmin.records import services
-from recordsadmin.records.services.budget import CONTRACT_LIMIT, SharedBudget
+from recordsadmin.records.services.budget import CONTRACT_LIMIT, Limit, SharedBudget
 from recordsadmin.windows.stores import MemoryWindows
 
 PEOPLE, BACKGROUND = budget.PEOPLE, budget.BACKGROUND
@@ -155,6 +155,20 @@ def test_the_announced_limit_replaces_the_contracts(clock):
     one.observe("loc", {}, 200)  # an answer without the headers: no limit to keep to
     assert one.limit("loc") is None
     assert not any(one.acquire("loc", priority=BACKGROUND, deadline=clock.now) for _ in range(500))
+
+
+def test_an_answer_announcing_an_absurd_limit_is_believed_only_so_far(clock):
+    store = MemoryWindows(clock)
+    one = SharedBudget(lambda: store, clock=clock, sleep=clock.sleep)
+    # A million calls, none left: the window is filled to the most believed, not a million.
+    one.observe("loc", announced(1_000_000, 10.0, 0), 200)
+    assert one.limit("loc").calls == ratelimit.MOST_CALLS
+    assert store.take(one.window_key("loc"), limit=10**7, seconds=10.0).count == 1001
+    # One call per thousand years: the window is a minute at most, and calls go on after it.
+    one.observe("loc", announced(1, 31_536_000_000.0, 0), 200)
+    assert one.limit("loc") == Limit(1, ratelimit.MOST_INTERVAL_MS / 1000)
+    clock.now += 61
+    assert one.acquire("loc", priority=PEOPLE, deadline=clock.now) == 0.0
 
 
 def test_without_the_shared_store_each_process_takes_its_share(clock, settings):

@@ -432,6 +432,24 @@ def test_a_429_waits_the_interval_even_when_remaining_is_not_zero(ghl):
     assert len(ghl.requests) == 2
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": "99999999"},
+        {"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"},
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Interval-Milliseconds": "31536000000000"},
+    ],
+)
+def test_no_header_makes_a_wait_longer_than_a_minute(headers):
+    assert retry.server_wait(headers, rate_limited=True) == retry.MOST_WAIT == 60.0
+
+
+def test_a_retry_after_that_is_no_number_nor_date_leaves_the_interval_to_decide():
+    headers = {"Retry-After": "soon", "X-RateLimit-Interval-Milliseconds": "250"}
+    assert retry.server_wait(headers, rate_limited=True) == 0.25
+    assert retry.server_wait({"Retry-After": "soon"}, rate_limited=True) is None
+
+
 def test_a_429_with_the_days_quota_spent_is_not_retried(ghl):
     headers = {"X-RateLimit-Daily-Remaining": "0", "X-RateLimit-Interval-Milliseconds": "50"}
     ghl.default = Reply(429, headers=headers)
