@@ -250,6 +250,24 @@ def test_import_updates_by_record_id_and_blank_cells_clear_when_asked(records_ap
     assert bulk_counts(job)["done"] == 1
 
 
+def test_an_import_reports_a_record_id_cell_that_is_a_formula_as_text(records_api, staff_client):
+    records_api(records=1)
+    formula = '=HYPERLINK("http://evil.example/","click")'
+    out = io.StringIO()
+    csv.writer(out).writerows([["id", "Price"], [formula, "777000"]])
+    response = upload(staff_client, out.getvalue())
+    mapping = {"col0": "id", "col1": "price", "mode": "update_id"}
+    staff_client.post(response["Location"], mapping)
+    staff_client.post(response["Location"].rstrip("/") + "/start/", mapping)
+    run_worker()
+    job = BulkJob.objects.get()
+    assert job.items.get().record_id == formula
+    report = staff_client.get(f"/jobs/{job.pk}/report.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert rows[1][1] == "'" + formula  # a spreadsheet shows it, never runs it
+    assert all(not cell.startswith("=") for row in rows for cell in row)
+
+
 def bulk_counts(job):
     return jobs.job_counts(job=job)
 

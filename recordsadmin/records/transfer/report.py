@@ -31,7 +31,7 @@ def report_lines(*, job, header: list[str] | None = None, display_key: str = "")
         yield writer.writerow(
             [
                 data.get("row", ""),
-                item.record_id,
+                neutralise(item.record_id or ""),
                 neutralise(display),
                 item.outcome,
                 neutralise(item.reason),
