@@ -9,6 +9,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from recordsadmin.client import config
 from recordsadmin.client.domain import Record, Schema
 from recordsadmin.records.models import ImportUpload, RecordChange
 
@@ -20,10 +21,18 @@ SUBMISSION_WAIT_SECONDS = 20.0
 SUBMISSION_POLL_SECONDS = 0.1
 
 
+def _changes():
+    """The dashboard's changes in the location in use. A record's id names it in one location
+    only: after the dashboard is pointed at another location (the demo's, then a real one, on
+    the same database), the other's history, deletes and snapshots are not this one's."""
+    return RecordChange.objects.filter(location_id=config.location_id())
+
+
 def change_list(*, object_key: str, record_id: str, limit: int = 50) -> list[RecordChange]:
     """A record's history, newest first: every change made to it, and the create that made it."""
     return list(
-        RecordChange.objects.filter(object_key=object_key, record_id=record_id)
+        _changes()
+        .filter(object_key=object_key, record_id=record_id)
         .select_related("user")
         .order_by("-at", "-id")[:limit]
     )
@@ -31,16 +40,15 @@ def change_list(*, object_key: str, record_id: str, limit: int = 50) -> list[Rec
 
 def change_get(*, object_key: str, record_id: str, change_id: int) -> RecordChange | None:
     """One change of this record, by its id."""
-    return RecordChange.objects.filter(
-        object_key=object_key, record_id=record_id, pk=change_id
-    ).first()
+    return _changes().filter(object_key=object_key, record_id=record_id, pk=change_id).first()
 
 
 def last_own_change_get(*, user, object_key: str, record_id: str) -> RecordChange | None:
     """The user's latest finished change of this record's values (what "Undo" after a save
     undoes)."""
     return (
-        RecordChange.objects.filter(
+        _changes()
+        .filter(
             user=user,
             object_key=object_key,
             record_id=record_id,
@@ -56,7 +64,8 @@ def last_own_link_get(*, user, object_key: str, record_id: str, unlink: bool = F
     """The user's latest finished link (or unlink) of this record: the one a page just made,
     whose Undo it offers."""
     return (
-        RecordChange.objects.filter(
+        _changes()
+        .filter(
             user=user,
             object_key=object_key,
             record_id=record_id,
@@ -71,7 +80,8 @@ def last_own_link_get(*, user, object_key: str, record_id: str, unlink: bool = F
 def deleted_change_get(*, object_key: str, record_id: str) -> RecordChange | None:
     """The last successful delete of this record through the dashboard, with its snapshot."""
     return (
-        RecordChange.objects.filter(
+        _changes()
+        .filter(
             object_key=object_key,
             record_id=record_id,
             action=Action.DELETE,
@@ -96,7 +106,8 @@ def deleted_record(*, deleted: RecordChange) -> Record:
 def restored_change_get(*, deleted: RecordChange) -> RecordChange | None:
     """The restore made from this delete, if one succeeded already."""
     return (
-        RecordChange.objects.filter(
+        _changes()
+        .filter(
             object_key=deleted.object_key,
             action=Action.RESTORE,
             outcome=Outcome.OK,

@@ -497,6 +497,23 @@ def test_a_deleted_records_page_says_who_deleted_it_and_offers_the_restore(
     assert f'<form method="post" action="{restore}"' not in after
 
 
+def test_the_history_of_another_location_is_not_this_ones(staff, staff_user, prop, embedded):
+    # The same database once served another location (the demo's, before GHL_* were set):
+    # its changes of a record with this id are not this record's.
+    record = new_record(prop, address="31 Former Street", bedrooms=2)
+    services.record_delete_logged(user=staff_user, schema=prop, record=record)
+    RecordChange.objects.update(location_id="another-location")
+    creates = len(embedded.calls("POST"))
+    detail = url("record_detail", prop.key, record.id)
+    restore = url("record_restore", prop.key, record.id)
+    page = staff.get(detail)
+    assert page.status_code == 404
+    assert b"deleted by staffer" not in page.content and b"31 Former Street" not in page.content
+    assert staff.get(restore).status_code == 404
+    assert staff.post(restore).status_code == 404
+    assert len(embedded.calls("POST")) == creates  # nothing restored
+
+
 def test_a_record_deleted_elsewhere_is_a_plain_not_found(staff, prop, embedded):
     record = new_record(prop)
     services.record_delete(schema=prop, record_id=record.id)

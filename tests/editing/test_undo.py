@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from recordsadmin.client import config
 from recordsadmin.records import services
 from recordsadmin.records.models import RecordChange
 from tests.support.stub import Reply
@@ -94,7 +95,11 @@ def test_undo_puts_back_only_the_fields_the_change_set(staff, prop, embedded, re
 
 def test_undo_of_a_change_that_did_not_go_through_is_refused(staff, prop, embedded, record):
     create = RecordChange.objects.create(
-        object_key=prop.key, record_id=record.id, action="create", outcome="ok"
+        location_id=config.location_id(),
+        object_key=prop.key,
+        record_id=record.id,
+        action="create",
+        outcome="ok",
     )
     page = staff.get(url("record_undo", prop.key, record.id, create.pk))
     assert page.status_code == 409
