@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 
 from recordsadmin.accounts.preferences import preference_get, preference_set
 from recordsadmin.client import budget as client_budget
@@ -211,6 +212,36 @@ def test_opening_a_view_puts_its_columns_in_place_and_goes_to_its_search(
     # The table's own links keep the view in the address (they are relative query strings).
     assert 'href="?f.status=active&amp;sort=updated"' in html
     assert f'action="{page_of(view)}"' in html
+
+
+@pytest.mark.parametrize("came_from", ["cross-site", "same-site"])
+def test_a_link_from_another_site_asks_before_it_changes_the_columns(
+    staff_client, staff_user, service, came_from
+):
+    view = view_of(staff_user, "Cheap", "f.status=active&sort=price", columns=HIDE_PRICE)
+    mine = {"order": [], "hidden": ["field_status"]}
+    preference_set(user=staff_user, name=LAYOUT, value=mine)
+    asked = staff_client.get(page_of(view, "open"), headers={"Sec-Fetch-Site": came_from})
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "Open the view “Cheap”?" in html
+    assert f'<form method="post" action="{page_of(view, "open")}"' in html
+    assert preference_get(user=staff_user, name=LAYOUT) == mine  # nothing changed yet
+    opened = staff_client.post(page_of(view, "open"))
+    assert opened.status_code == 303
+    assert preference_get(user=staff_user, name=LAYOUT) == HIDE_PRICE
+    # The site's own links (and an address typed) open at once, as before.
+    preference_set(user=staff_user, name=LAYOUT, value=mine)
+    own = staff_client.get(page_of(view, "open"), headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 303
+    assert preference_get(user=staff_user, name=LAYOUT) == HIDE_PRICE
+
+
+def test_opening_a_view_by_post_needs_the_csrf_token(staff_user, service):
+    view = view_of(staff_user, "Cheap", "sort=price", columns=HIDE_PRICE)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    assert client.post(page_of(view, "open")).status_code == 403
 
 
 def test_a_warm_view_page_costs_one_api_call(staff_client, staff_user, service):

@@ -260,13 +260,23 @@ def view_create(request: HttpRequest, key: str) -> HttpResponse:
     return _done(request, view_url(schema, view, view.params), text, view)
 
 
-@require_GET
+# Where a browser says a request came from (Sec-Fetch-Site): this site, or the person
+# (a bookmark, an address typed). A browser that does not say is taken to be one of these.
+OWN_NAVIGATION = frozenset({"same-origin", "none"})
+
+
+@require_http_methods(["GET", "POST"])
 @can_view
 @shows_api_errors
 def view_open(request: HttpRequest, key: str, view_id: int) -> HttpResponse:
-    """The view's columns become the user's, and the table shows its search."""
+    """The view's columns become the user's, and the table shows its search. A GET from
+    another site's link only asks first: the columns are the user's, changed by them."""
     schema = load_schema(key)
     view = _visible(request, schema, view_id)
+    came_from = request.headers.get("Sec-Fetch-Site", "none")
+    if request.method == "GET" and came_from not in OWN_NAVIGATION:
+        context = {"schema": schema, "view": view}
+        return render(request, "records/saved_view_confirm_open.html", context)
     layout = TableLayout.from_value(view.columns).to_value()
     preference_set(user=request.user, name=preference_name(schema), value=layout)
     query = views_service.saved_view_query(schema=schema, view=view)
