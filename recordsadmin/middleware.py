@@ -1,4 +1,5 @@
-"""A form too large to read gets the dashboard's own 413 page, in every mode."""
+"""A form too large to read gets the dashboard's own 413 page, in every mode, and a body too
+large for any form is not read at all."""
 
 from collections.abc import Callable
 
@@ -25,6 +26,18 @@ class RequestTooLargeMiddleware:
     def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
         if request.method != "POST" or getattr(view, "csrf_exempt", False):
             return None
+        # Django writes a posted file to a temporary file whatever its size: a body larger
+        # than any form of the dashboard (an import's file with its form, for a person signed
+        # in; the sign-in form's text otherwise) is refused by its length, unread.
+        whole = settings.MAX_REQUEST_BYTES
+        if not request.user.is_authenticated:
+            whole = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > whole:
+            return render(request, "413.html", {"limit": whole, "whole": True}, status=413)
         try:
             request.POST  # noqa: B018 (reading it is the check)
         except RequestDataTooBig:

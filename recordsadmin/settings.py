@@ -184,6 +184,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "records:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# The largest request body a person signed in may send (recordsadmin/middleware.py): an import's
+# CSV (5 MB, recordsadmin/records/transfer/csvfiles.py) with its form's text, and room for the
+# multipart framing. Anyone else may send DATA_UPLOAD_MAX_MEMORY_SIZE (the sign-in form).
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+
 # Failed-login throttling: after LOGIN_MAX_FAILURES failures for one username from one address,
 # that pair is refused for LOGIN_LOCKOUT_SECONDS.
 LOGIN_MAX_FAILURES = int(env_float("LOGIN_MAX_FAILURES", 5))

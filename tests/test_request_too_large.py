@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from recordsadmin.records.transfer.csvfiles import MAX_UPLOAD_BYTES
 from tests.test_security_headers import TABLE, assert_strict_csp_with_nonced_scripts
@@ -58,3 +59,21 @@ def test_a_file_over_the_import_limit_is_refused_on_the_form(debug, staff_client
     response = staff_client.post(TABLE + "import/", {"file": big})
     assert response.status_code == 200
     assert "The file is larger than 5 MB." in response.content.decode()
+
+
+def test_a_body_larger_than_any_form_is_refused_by_its_length_unread(debug, staff_client):
+    # A multipart body is written to a temporary file whatever its size: the declared length
+    # is enough to refuse it, before anything is read or stored.
+    def upload_at(who, url, length):
+        upload = SimpleUploadedFile("big.csv", b"address\n1 Test Lane\n", content_type="text/csv")
+        return who.post(url, {"file": upload}, CONTENT_LENGTH=str(length))
+
+    anonymous = upload_at(Client(), "/accounts/login/", settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    assert_our_413(anonymous)
+    assert "in all, files included" in anonymous.content.decode()
+    staff = upload_at(staff_client, TABLE + "import/", settings.MAX_REQUEST_BYTES + 1)
+    assert_our_413(staff)
+
+
+def test_the_largest_import_fits_in_a_request():
+    assert settings.MAX_REQUEST_BYTES > MAX_UPLOAD_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
