@@ -184,6 +184,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "records:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Error pages (DEBUG) and error mails hide the records API token wherever a frame holds it.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "recordsadmin.debugreport.SecretsFilter"
+
 # The largest request body a person signed in may send (recordsadmin/middleware.py): an import's
 # CSV (5 MB, recordsadmin/records/transfer/csvfiles.py) with its form's text, and room for the
 # multipart framing. Anyone else may send DATA_UPLOAD_MAX_MEMORY_SIZE (the sign-in form).

@@ -8,7 +8,7 @@ attempt may have reached the service without its answer coming back.
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from recordsadmin.contract.limits import API_VERSION
@@ -37,7 +37,7 @@ class _Request:
     url: str
     params: Mapping[str, Any] | None
     body: Mapping[str, Any] | None
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = field(repr=False)  # the token: never in a repr or a debug page
     create: bool
     field_keys: tuple[str, ...]
     carries: str

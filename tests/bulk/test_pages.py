@@ -543,6 +543,15 @@ def test_an_import_report_is_for_its_uploader_and_superusers(records_api, staff_
     admin = Client()
     admin.force_login(get_user_model().objects.create_superuser("admin", "a@example.com", "pw"))
     assert admin.get(report).status_code == 200
+    # Nor may the colleague act on its rows: retry sends them again, revert deletes what
+    # they made.
+    assert colleague.post(f"/jobs/{job.pk}/retry/").status_code == 404
+    assert colleague.post(f"/jobs/{job.pk}/revert/").status_code == 404
+    assert BulkJob.objects.count() == 1
+    # Once the uploader's account is gone, the file is the superusers' only.
+    get_user_model().objects.filter(username="staffer").delete()
+    assert colleague.get(report).status_code == 404
+    assert admin.get(report).status_code == 200
     # A bulk edit's report holds no uploaded cells: anyone who may view records may read it.
     edit = BulkJob.objects.create(kind="update", object_key=KEY, status="done")
     client_for_viewer = Client()

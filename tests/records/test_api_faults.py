@@ -6,6 +6,8 @@ import ssl
 import time
 
 import pytest
+import urllib3
+from django.views.debug import ExceptionReporter
 
 from recordsadmin.client import config, endpoints, retry, transport
 from recordsadmin.client.errors import (
@@ -686,3 +688,22 @@ def test_sequential_calls_reuse_one_connection(ghl):
         call("PUT")
     assert len(ghl.requests) == 30
     assert ghl.connections == 1
+
+
+def test_a_debug_page_of_a_failure_inside_a_call_never_shows_the_token(ghl, settings, monkeypatch):
+    # With DEBUG on (the demo), Django's error page lists every frame's variables: an
+    # unexpected error while a call is under way must not show the Authorization header.
+    settings.DEBUG = True
+
+    def broken(self, method, url, body=None, headers=None, **options):
+        raise RuntimeError("unexpected")  # deep in the HTTP library, its frames on the way
+
+    monkeypatch.setattr(urllib3.connectionpool.HTTPConnectionPool, "urlopen", broken)
+    with pytest.raises(RuntimeError) as caught:
+        call("SEARCH")
+    reporter = ExceptionReporter(None, RuntimeError, caught.value, caught.value.__traceback__)
+    frames = reporter.get_traceback_frames()
+    assert "headers" in {name for frame in frames for name, _ in frame["vars"]}
+    page = reporter.get_traceback_html() + reporter.get_traceback_text()
+    assert "records_search" in page  # the frames are there, with their variables
+    assert TOKEN not in page

@@ -308,6 +308,8 @@ def job_revert(request: HttpRequest, job_id) -> HttpResponse:
     It takes the permissions of what it does: change, delete, add."""
     job = _job(job_id)
     require_permission_for(request, Kind.REVERT)
+    if not may_read_rows(request, job):
+        raise Http404("No such job.")  # an import's rows are its uploader's
     if not job.is_finished:
         messages.error(request, "A job can be reverted once it has finished.")
         return redirect("records:job_detail", job_id=job.pk)
@@ -340,6 +342,8 @@ def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
 def job_retry(request: HttpRequest, job_id) -> HttpResponse:
     job = _job(job_id)
     require_permission_for(request, job.kind)
+    if not may_read_rows(request, job):
+        raise Http404("No such job.")  # an import's rows are its uploader's
     retry = jobs.job_retry_failed(job=job)
     if retry:
         messages.info(request, _retry_text(retry))
@@ -411,8 +415,9 @@ def _display_key(object_key: str) -> str:
 
 def may_read_upload(request: HttpRequest, owner_id: int | None) -> bool:
     """An uploaded file's cells are for the user who uploaded it, and superusers only: a CSV
-    may hold more than the records API shows (other columns, other people's data)."""
-    return owner_id in (None, request.user.pk) or request.user.is_superuser
+    may hold more than the records API shows (other columns, other people's data). Once the
+    uploader's account is gone (`owner_id` None), superusers only."""
+    return (owner_id is not None and owner_id == request.user.pk) or request.user.is_superuser
 
 
 def may_read_rows(request: HttpRequest, job: BulkJob) -> bool:
