@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import math
 import re
+import sys
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -181,6 +182,9 @@ class Date(FieldType):
 # --- numbers ---------------------------------------------------------------------------------
 
 
+MAX_FLOAT = int(sys.float_info.max)
+
+
 class Numeric(FieldType):
     """A number: compared, sorted and indexed as a float."""
 
@@ -192,6 +196,8 @@ class Numeric(FieldType):
     def filter_value(self, raw: Any, operator: str, name: str) -> float:
         if isinstance(raw, str) and NUMBER.fullmatch(raw.strip()):
             raw = float(raw)
+        if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > MAX_FLOAT:
+            raw = math.inf  # a JSON integer past every float is no number the API can compare
         if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
             raise SearchInvalid(f"{name}: the value must be a number.", name)
         return float(raw)

@@ -2,6 +2,7 @@
 
 from urllib.parse import parse_qs
 
+import pytest
 from django.http import QueryDict
 
 from recordsadmin.client.domain import Filter, Sort
@@ -87,6 +88,13 @@ def test_the_creation_day_range_is_read_as_whole_utc_days_and_shown_as_chips():
     control = query.filter_controls()[-1]
     assert control["field"].key == "createdAt" and control["low"] == "2026-03-01"
     assert query.active_filters == 1 and query.is_filtered
+
+
+@pytest.mark.parametrize("bound", ["1e400", "-1e400", "9007199254740992", "Infinity", "NaN"])
+def test_a_range_bound_beyond_the_apis_numbers_is_reported_not_sent(bound):
+    query = read(f"max.price={bound}&min.listed_on=2026-01-01")
+    assert query.filters() == [Filter("listed_on", "gte", "2026-01-01")]
+    assert query.problems == ("“Price” range: enter a number.",)
 
 
 def test_a_creation_day_that_does_not_parse_is_reported_not_sent():

@@ -292,6 +292,16 @@ def test_sorting_by_a_list_text_box_or_file_field_is_400_saying_what_sorts(sandb
         assert data_type not in message.split("of type", 1)[1]
 
 
+@pytest.mark.parametrize("value", [10**400, -(10**400), "1e400"])
+def test_a_filter_number_past_every_float_is_400_not_a_crash(sandbox, value):
+    search = {
+        "filters": [{"field": "properties.price", "operator": "range", "value": {"lte": value}}]
+    }
+    response = sandbox.post(f"{RECORDS}/search", json={"page": 1, "pageLimit": 10, **search})
+    assert response.status_code == 400
+    assert "must be a number" in response.json()["message"]
+
+
 def test_post_search_bad_page_limit_is_400(sandbox):
     response = sandbox.post(f"{RECORDS}/search", json={"page": 1, "pageLimit": 0})
     assert response.status_code == 400

@@ -68,7 +68,8 @@ class RangeFilter(FieldType):
     kind = "number"
 
     def bound(self, raw: str) -> str | None:
-        """The bound as the API wants it, "" when empty, None when it does not parse."""
+        """The bound as the API wants it, "" when empty, None when it does not parse or lies
+        beyond the numbers the API keeps (MAX_SAFE_INTEGER either way)."""
         text = raw.strip().replace(",", "")
         if not text:
             return ""
@@ -76,7 +77,9 @@ class RangeFilter(FieldType):
             number = Decimal(text.lstrip("$€£"))
         except InvalidOperation:
             return None
-        return str(number) if number.is_finite() else None
+        if not number.is_finite() or abs(number) > MAX_SAFE_INTEGER:
+            return None
+        return str(number)
 
     def bound_value(self, bound: str) -> Any:
         number = Decimal(bound)
