@@ -148,7 +148,7 @@ def _attempt(
     except transport.TransportError as exc:
         if exc.kind == "invalid_url":
             raise NotConfigured("GHL_API_URL is not a valid URL.") from exc
-        error = _no_answer(exc, create=request.create, maybe_applied=maybe_applied)
+        error = _no_answer(exc, request=request, maybe_applied=maybe_applied)
         circuit.record(conn.location_id, failed=True)
         _log(request, attempt, started, f"failed: {error.message}")
         return {}, _Failure(error, never_sent=exc.never_sent)
@@ -156,7 +156,7 @@ def _attempt(
     circuit.record(conn.location_id, failed=answer.status >= 500)
     ratelimit.remember(answer.headers)
     spending.observe(conn.location_id, answer.headers, answer.status)
-    maybe_applied = maybe_applied or retry.may_have_applied(answer.status)
+    maybe_applied = maybe_applied or retry.may_have_applied(answer.status, method=request.method)
     try:
         data = wire.read_answer(
             answer,
@@ -186,12 +186,14 @@ def _attempt(
     return data, None
 
 
-def _no_answer(exc: transport.TransportError, *, create: bool, maybe_applied: bool):
+def _no_answer(exc: transport.TransportError, *, request: _Request, maybe_applied: bool):
     """The error for an attempt that got no answer."""
-    maybe_applied = maybe_applied or retry.may_have_applied(None, never_sent=exc.never_sent)
+    maybe_applied = maybe_applied or retry.may_have_applied(
+        None, never_sent=exc.never_sent, method=request.method
+    )
     if exc.never_sent:
         return Unavailable("Could not connect to the records API.", maybe_applied=maybe_applied)
-    if create:
+    if request.create:
         return OutcomeUnknown()
     messages = {
         "decode": "The records API answered with a body that could not be decoded.",

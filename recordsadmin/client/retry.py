@@ -153,10 +153,13 @@ def _retry_after(text: str) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def may_have_applied(status: int | None, *, never_sent: bool = False) -> bool:
+def may_have_applied(status: int | None, *, never_sent: bool = False, method: str = "") -> bool:
     """Whether the service may have carried out an attempt that failed: no answer to a
     request that left, a garbled 2xx, a 500 or a 504. A gateway's 502 or 503 did not pass the
-    call on, a 429 refused it, and a 4xx is the answer to a question."""
+    call on, a 429 refused it, and a 4xx is the answer to a question. A GET changes nothing,
+    whatever became of it."""
+    if method == "GET":
+        return False
     if status is None:
         return not never_sent
     return status < 300 or status in (500, 504)

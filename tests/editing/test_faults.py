@@ -205,6 +205,26 @@ def test_edit_failures_keep_the_input(staff, prop, embedded, fault):
     assert change.outcome == ("unknown" if unconfirmed else "failed")
 
 
+@pytest.mark.parametrize("fault", ["500", "503", "timeout", "dropped"])
+def test_an_edit_whose_read_before_the_save_fails_says_nothing_was_saved(
+    staff, prop, embedded, fault
+):
+    # The record is read just before the save (is it still the version the form showed?):
+    # when that read fails, no PUT was sent, whatever became of the read.
+    reply = FAULTS[fault][0]
+    record = services.record_create(
+        schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
+    )
+    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
+    embedded.fail("GET", r"/records/", reply)
+    response = staff.post(url("record_edit", prop.key, record.id), edit_data(form))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert NOTHING_SAVED in text and EDIT_UNCONFIRMED not in text
+    assert_input_kept(text)
+    assert not embedded.calls("PUT")
+
+
 def test_an_edit_saved_but_answered_with_500_is_not_called_unsaved(staff, prop, embedded):
     record = services.record_create(
         schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
