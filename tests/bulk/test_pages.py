@@ -56,6 +56,8 @@ def test_preview_then_start_then_progress_then_report(records_api, staff_client)
     preview = staff_client.post(BULK, {**form, "value": "Sold", "step": "preview"})
     text = preview.content.decode()
     assert f"{active} properties: Status Active → Sold" in text
+    words = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    assert "Every property matching the table's search: Status is Active." in words
     response = staff_client.post(START, {**form, "value": "Sold", "submission": submission(text)})
     job = BulkJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"

@@ -74,6 +74,7 @@ def preview(
         unchanged=unchanged,
         warnings=list(change.errors),
         blocked=bool(change.errors) or count == 0,
+        search=search_in_words(selection.list_query(schema), users=users),
     )
     if unchanged:
         result.warnings.append(
