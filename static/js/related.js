@@ -41,6 +41,7 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
+    if (!target) return; // a page restored from history: no swap of ours
     // New results: the search says whether it was refused (aria-invalid).
     // (An outerHTML swap reports the element it replaced: the new one is found by its id.)
     var swapped = target.id ? document.getElementById(target.id) : null;
