@@ -36,7 +36,7 @@ from django.utils.safestring import SafeString
 
 from recordsadmin.client.domain import Filter, FilterGroup, Schema
 from recordsadmin.contract.datatypes import OPERATORS, PRESENCE
-from recordsadmin.records import fieldtypes
+from recordsadmin.records import fieldtypes, formatting
 from recordsadmin.records.fieldtypes.base import MAX_CONDITION_TEXT, ConditionValueError
 from recordsadmin.records.formatting import esc
 
@@ -305,7 +305,7 @@ def _condition(schema: Schema, row: dict[str, str], label: str, problems) -> Con
             return None
     if op in PRESENCE:
         return Condition(key, op)
-    text = row.get("value", "").strip()
+    text = formatting.one_line(row.get("value", ""))
     if not text:
         return Condition(key, op)
     try:

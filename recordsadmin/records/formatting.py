@@ -37,6 +37,12 @@ def is_empty(value: object) -> bool:
     return value is None or value == "" or (isinstance(value, list | dict) and not value)
 
 
+def one_line(text: str) -> str:
+    """Text from a one-line box or an address: control characters (a NUL, a newline: no one
+    types them there, and the records API refuses a NUL) as spaces, no surrounding space."""
+    return _CONTROLS.sub(" ", text).strip()
+
+
 def safe_href(url: object) -> str | None:
     """The address when it is safe to put in an href (http, https, mailto, tel), else None."""
     if not isinstance(url, str):

@@ -33,7 +33,7 @@ from recordsadmin.contract.limits import (
     UPDATED_AT,
 )
 from recordsadmin.records import conditions as builder
-from recordsadmin.records import fieldtypes
+from recordsadmin.records import fieldtypes, formatting
 from recordsadmin.records.conditions import ANY, Conditions
 
 PER_PAGE_CHOICES = (25, 50, 100)
@@ -68,7 +68,7 @@ class ListQuery:
     @classmethod
     def from_params(cls, schema: Schema, params: QueryDict) -> "ListQuery":
         problems: list[str] = []
-        q = params.get("q", "").strip()
+        q = formatting.one_line(params.get("q", ""))
         if len(q) > MAX_QUERY_LENGTH:
             problems.append(f"The search text was cut to {MAX_QUERY_LENGTH} characters.")
             q = q[:MAX_QUERY_LENGTH]

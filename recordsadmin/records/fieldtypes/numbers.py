@@ -68,8 +68,7 @@ class RangeFilter(FieldType):
     kind = "number"
 
     def bound(self, raw: str) -> str | None:
-        """The bound as the API wants it, "" when empty, None when it does not parse or lies
-        beyond the numbers the API keeps (MAX_SAFE_INTEGER either way)."""
+        """The bound as the API wants it, "" when empty, None when it does not parse."""
         text = raw.strip().replace(",", "")
         if not text:
             return ""
@@ -77,9 +76,12 @@ class RangeFilter(FieldType):
             number = Decimal(text.lstrip("$€£"))
         except InvalidOperation:
             return None
-        if not number.is_finite() or abs(number) > MAX_SAFE_INTEGER:
-            return None
-        return str(number)
+        return str(number) if number.is_finite() else None
+
+    def range_bound(self, raw: str) -> str | None:
+        """A bound of the table's range filter: as `bound` here; a number's says None past the
+        numbers the API keeps, which the filter reports as not sent."""
+        return self.bound(raw)
 
     def bound_value(self, bound: str) -> Any:
         number = Decimal(bound)
@@ -87,8 +89,8 @@ class RangeFilter(FieldType):
 
     def filter_state(self, params) -> tuple[Any, str | None]:
         key = self.field.key
-        low = self.bound(params.get(f"min.{key}", ""))
-        high = self.bound(params.get(f"max.{key}", ""))
+        low = self.range_bound(params.get(f"min.{key}", ""))
+        high = self.range_bound(params.get(f"max.{key}", ""))
         problem = None
         if low is None or high is None:
             problem = f"“{self.field.name}” range: enter a {self.kind}."
@@ -147,6 +149,12 @@ class Number(RangeFilter):
         LTE: "is at most",
     }
     condition_inputmode = "decimal"
+
+    def range_bound(self, raw: str) -> str | None:
+        bound = self.bound(raw)
+        if bound and abs(Decimal(bound)) > MAX_SAFE_INTEGER:
+            return None  # MAX_SAFE_INTEGER either way
+        return bound
 
     def condition_value(self, op: str, text: str) -> Any:
         """A number as the table's range takes it: commas and a currency sign allowed."""
