@@ -225,7 +225,14 @@ class UpdatedColumn(RecordColumn):
         super().__init__(verbose_name="Updated", css="col-updated", sort="updated")
 
     def cell(self, record: Record) -> str:
-        return formatting.time_html(record.updated_at)
+        # An id, so that a cell edited in place brings the row's new time (views/cells.py).
+        shown = formatting.time_html(record.updated_at)
+        return f'<span id="{updated_cell_id(record.id)}">{shown}</span>'
+
+
+def updated_cell_id(record_id: str) -> str:
+    """The DOM id of a row's "Updated" value."""
+    return "updated-" + formatting.token(record_id)
 
 
 class SelectColumn(RecordColumn):

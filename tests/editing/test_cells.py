@@ -49,7 +49,14 @@ def test_a_cell_is_saved_alone_with_a_history_row_and_an_undo(staff, prop, embed
     assert list(put_bodies(embedded)[-1]["properties"]) == ["price"]  # that field alone
     change = RecordChange.objects.get(action="update")
     assert change.changed_fields == ["price"] and change.outcome == "ok"
-    assert services.record_get(schema=prop, record_id=record.id).properties["price"] == 250
+    saved_record = services.record_get(schema=prop, record_id=record.id)
+    assert saved_record.properties["price"] == 250
+    # The row's "Updated" value is the save's, in place of the table's one (hx-swap-oob).
+    table = staff.get(url("record_list", prop.key), headers=HTMX).content.decode()
+    updated = f'<span id="updated-{record.id}"'
+    assert updated in table
+    moment = saved_record.updated_at.isoformat()
+    assert f'{updated} hx-swap-oob="true"><time datetime="{moment}">' in saved
 
 
 def test_a_bad_value_comes_back_with_what_was_typed(staff, prop, embedded, record):
