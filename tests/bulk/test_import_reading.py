@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from recordsadmin.records import fieldtypes
 from recordsadmin.records.models import ImportUpload
+from recordsadmin.records.transfer import csvfiles, imports
 from tests.bulk.conftest import KEY
 from tests.support import schemas
 
@@ -98,3 +99,36 @@ def test_the_map_page_reads_us_dates_and_comma_lists_and_shows_them_as_written(
     assert "<td>Pool; Garage</td>" in html and "<td>02/15/2026 (Feb 15, 2026)</td>" in html
     assert "[&#x27;pool" not in html and "['pool" not in html
     assert ImportUpload.objects.get().options["day_order"] == "mdy"
+
+
+# -- the file's shape ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('address,price\n"Unclosed, 100\n12 Elm,200\n', 2),
+        ('address,price\n1 Oak,1\n2 Elm,"200\n3 Ash,300\n', 3),
+    ],
+)
+def test_a_quote_never_closed_is_refused_naming_its_line(text, line):
+    # Read as it stands, the rest of the file would be one value: rows lost without a word.
+    with pytest.raises(csvfiles.UploadError) as caught:
+        csvfiles.read_csv(text)
+    assert f"opened on line {line} is never closed" in str(caught.value)
+
+
+def test_quotes_inside_values_are_read_as_before():
+    header, rows = csvfiles.read_csv('address,note\n5" TV,1\n"a ""b""",2\n')
+    assert header == ["address", "note"] and rows == [['5" TV', "1"], ['a "b"', "2"]]
+
+
+def test_a_row_with_values_past_the_headers_columns_is_not_imported():
+    options = imports.ImportOptions(mapping=["listed_on"])
+    rows = [["2026-02-15", "", " "], ["2026-02-16", "moved"]]
+    schema = schemas.schema_of_fields([schemas.field("listed_on", "DATE", name="Listed on")])
+    first, second = imports.check_rows(schema=schema, rows=rows, options=options, users=[])
+    assert first.ok  # empty cells past the header: nothing lost
+    assert second.errors == [
+        "This row has 2 cells, the header 1: is there a comma in a value that is not in quotes?"
+    ]

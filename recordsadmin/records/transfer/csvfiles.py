@@ -188,6 +188,24 @@ def _looks_like_utf16(raw: bytes) -> bool:
     return pairs > 0 and max(even, odd) >= pairs / 4 and min(even, odd) <= max(even, odd) / 10
 
 
+def _unclosed_quote_line(text: str, dialect) -> int:
+    """The line on which a value whose quote is never closed starts; 0 when there is none.
+    (The file is read as before whatever else the strict reading finds odd: a quote inside an
+    unquoted value, say.)"""
+    if dialect.quoting == csv.QUOTE_NONE:
+        return 0
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
+    start = 1
+    try:
+        while True:
+            start = reader.line_num + 1
+            next(reader)
+    except StopIteration:
+        return 0
+    except csv.Error as error:
+        return start if "unexpected end of data" in str(error) else 0
+
+
 def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -197,6 +215,14 @@ def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
         lines = list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as error:
         raise UploadError(f"The file is not a valid CSV: {error}") from None
+    unclosed = _unclosed_quote_line(text, dialect)
+    if unclosed:
+        # A quote never closed takes the rest of the file into one cell, rows and all.
+        raise UploadError(
+            f"A quote ({dialect.quotechar}) opened on line {unclosed:,} is never closed, so "
+            "the rest of the file would be read as one value. Close it, or double a quote "
+            'that is part of a value ("").'
+        )
     lines = [line for line in lines if any(cell.strip() for cell in line)]
     if len(lines) > MAX_IMPORT_ROWS + 1:
         raise UploadError(f"The file has more than {MAX_IMPORT_ROWS:,} rows.")

@@ -182,6 +182,14 @@ def check_rows(
 def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowCheck:
     check = RowCheck(number=number, cells=list(cells))
     updating = options.mode != CREATE
+    extra = [c for c in cells[len(options.mapping) :] if c.strip()]
+    if extra:
+        # Values past the header's last column belong to no field: most often a value with a
+        # comma that is not in quotes, which moved every cell after it one column on.
+        check.errors.append(
+            f"This row has {len(cells)} cells, the header {len(options.mapping)}: "
+            "is there a comma in a value that is not in quotes?"
+        )
     for index, target in enumerate(options.mapping):
         text = unneutralise(cells[index]).strip() if index < len(cells) else ""
         if target == IGNORE:
