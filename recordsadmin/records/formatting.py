@@ -120,6 +120,17 @@ def _day_text(text: str) -> str | None:
     return f"{_month(day)} {day.day}, {day.year}"
 
 
+# The longest record name shown whole in a heading, a breadcrumb, a message or a label.
+NAME_LENGTH = 100
+
+
+def record_name(record, schema) -> str:
+    """The record's primary display value (or its id) as pages name it: cut to NAME_LENGTH
+    characters with an ellipsis, so that one long value cannot fill a page or a label."""
+    text = record.display(schema)
+    return text if len(text) <= NAME_LENGTH else text[:NAME_LENGTH].rstrip() + "…"
+
+
 def cut(text: str) -> str:
     """One line of at most SHORT_TEXT characters, with an ellipsis when it was longer."""
     return text if len(text) <= SHORT_TEXT else text[:SHORT_TEXT].rstrip() + "…"

@@ -244,7 +244,7 @@ class SelectColumn(RecordColumn):
         self.schema = schema
 
     def cell(self, record: Record) -> str:
-        name = esc(record.display(self.schema))
+        name = esc(formatting.record_name(record, self.schema))
         return (
             f'<input type="checkbox" name="ids" value="{esc(record.id)}" form="bulk-form" '
             f'aria-label="Select {name}">'
@@ -289,7 +289,7 @@ class LinksColumn(RecordColumn):
 
     def cell(self, record: Record) -> str:
         href = self.before + quote(record.id, safe="") + self.after
-        name = esc(record.display(self.schema))
+        name = esc(formatting.record_name(record, self.schema))
         return (
             f'<span id="{links_cell_id(self.association, record.id)}" class="links-cell">'
             f'<a href="{esc(href)}">See<span class="visually-hidden">{self.hidden_label}'

@@ -543,3 +543,19 @@ def test_files_are_shown_as_links_on_the_form_and_never_sent(staff, prop, embedd
     assert put.json["properties"] == {"bedrooms": 6}
     after = services.record_get(schema=prop, record_id=record.id)
     assert after.properties["photos"] == [photo]
+
+
+def test_a_record_with_a_very_long_name_is_named_cut_short(staff, prop, embedded):
+    # One long value (a pasted paragraph, a row of x's) must not fill the heading, the
+    # breadcrumb, the messages and every label that names the record.
+    long_name = "Z" + "x" * 2999
+    created = create(staff, prop, {**PROPERTY_INPUT, "address": long_name})
+    assert created.status_code in (302, 303)
+    page = staff.get(created["Location"]).content.decode()
+    shown = "Z" + "x" * 99 + "…"
+    assert f"<h1>{shown}</h1>" in page
+    assert f'<span aria-current="page">{shown}</span>' in page
+    assert f"“{shown}” created" in page
+    assert long_name not in page.split('id="main"', 1)[1].split("<dl", 1)[0]
+    table = staff.get(url("record_list", prop.key)).content.decode()
+    assert f'aria-label="Select {shown}"' in table

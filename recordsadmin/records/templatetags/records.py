@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from recordsadmin.records import fieldtypes
+from recordsadmin.records import fieldtypes, formatting
 from recordsadmin.records.formatting import esc, html_of
 
 register = template.Library()
@@ -9,8 +9,8 @@ register = template.Library()
 
 @register.filter
 def display(record, schema) -> str:
-    """The record's primary display value (or its id)."""
-    return record.display(schema)
+    """The record's primary display value (or its id), cut as pages name it."""
+    return formatting.record_name(record, schema)
 
 
 @register.simple_tag(name="value")

@@ -92,7 +92,7 @@ def _save(request: HttpRequest, schema: Schema, field: Field, record_id: str) ->
     except RecordsApiError as error:
         notice = UNCONFIRMED if services.update_may_have_applied(error) else _said(error)
         return _editor(**again, form=form, version=signed, notice=notice)
-    text = f"{schema.singular} “{record.display(schema)}”: {field.name} saved."
+    text = f"{schema.singular} “{formatting.record_name(record, schema)}”: {field.name} saved."
     return _value(
         request, schema, field, record, message=with_undo(request, schema, record.id, text)
     )

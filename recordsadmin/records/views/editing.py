@@ -25,7 +25,7 @@ from recordsadmin.client.errors import (
     UnexpectedAnswer,
     ValidationFailed,
 )
-from recordsadmin.records import fieldtypes, forms, selectors, services
+from recordsadmin.records import fieldtypes, formatting, forms, selectors, services
 
 from . import undo
 from .browse import JUST_CREATED
@@ -156,7 +156,7 @@ def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str
         # user left them on the next New form, on any device.
         kept = form.keepable(form.cleaned_data.get(forms.CARRY) or ())
         preference_set(user=request.user, name=carry_preference(schema), value=kept)
-    name = record.display(schema)
+    name = formatting.record_name(record, schema)
     action = request.POST.get("_save", SAVE)
     if action == ANOTHER:
         messages.success(request, f"{schema.singular} “{name}” {verb}. Add the next one.")
@@ -389,7 +389,7 @@ def record_delete(request: HttpRequest, key: str, record_id: str) -> HttpRespons
         context["problem"] = DELETE_UNCONFIRMED if unconfirmed else explain(error)
         status = problem_status(request, error)
         return render(request, "records/record_confirm_delete.html", context, status=status)
-    deleted = f"{schema.singular} “{record.display(schema)}” deleted."
+    deleted = f"{schema.singular} “{formatting.record_name(record, schema)}” deleted."
     if request.user.has_perm("records.add_record"):
         restore = reverse("records:record_restore", args=[schema.key, record.id])
         link = format_html('<a href="{}">Restore it</a> (it will get a new id).', restore)
@@ -437,7 +437,7 @@ def record_restore(request: HttpRequest, key: str, record_id: str) -> HttpRespon
         return render(request, "records/record_confirm_restore.html", context, status=status)
     messages.success(
         request,
-        f"{schema.singular} “{record.display(schema)}” restored. It has a new id: "
+        f"{schema.singular} “{formatting.record_name(record, schema)}” restored. It has a new id: "
         f"{record.id} (it was {record_id}).",
     )
     return go(request, reverse("records:record_detail", args=[schema.key, record.id]))

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from recordsadmin.client.domain import UNSET
 from recordsadmin.client.errors import NotFound, RecordsApiError
-from recordsadmin.records import selectors, services
+from recordsadmin.records import formatting, selectors, services
 
 from .common import can_change, can_view, go, load_schema
 from .problems import explain, problem_status, shows_api_errors
@@ -57,7 +57,8 @@ def record_undo(request: HttpRequest, key: str, record_id: str, change_id: int) 
         status = problem_status(request, error)
         return render(request, "records/record_confirm_undo.html", context, status=status)
     messages.success(
-        request, f"{schema.singular} “{record.display(schema)}”: the change is undone."
+        request,
+        f"{schema.singular} “{formatting.record_name(record, schema)}”: the change is undone.",
     )
     return go(request, reverse("records:record_detail", args=[schema.key, record.id]))
 
