@@ -176,3 +176,20 @@ def test_a_copied_link_gives_the_same_view(table: Page, live_server):
     expect(table.locator("#records-count")).to_have_text(count)
     assert rows(table).locator("td.col-primary").all_inner_texts() == view
     expect(table.get_by_role("group", name="Status").get_by_label("Active")).to_be_checked()
+
+
+def test_the_question_asked_last_is_the_one_shown_and_in_the_address(table: Page):
+    # Rows per page changed, and Next pressed before the first answer came: the earlier
+    # request is dropped (hx-sync), so the table and the address bar both show the later one.
+    def slow(route):
+        table.wait_for_timeout(1500)
+        route.continue_()
+
+    table.route(re.compile(r".*per_page=50.*"), slow)
+    table.locator("#per-page").select_option("50")
+    table.get_by_role("navigation", name="Pages").get_by_role("link", name="Next").click()
+    expect(table.locator("#records-count")).to_have_text("26–50 of 60")
+    table.wait_for_timeout(2000)  # the slow answer's time has passed: nothing changes
+    settled(table)
+    expect(table.locator("#records-count")).to_have_text("26–50 of 60")
+    assert "page=2" in table.url and "per_page=50" not in table.url
