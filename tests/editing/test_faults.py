@@ -180,17 +180,23 @@ def edit_data(text: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("fault", FAULTS)
-def test_edit_failures_keep_the_input(staff, prop, embedded, fault):
-    reply, _, message = FAULTS[fault]
+def edit_meeting(staff, prop, embedded, method: str, reply):
+    """A record's edit form sent while the API answers its `method` calls with `reply`: the
+    record, and the page that came back (a 200: the form again)."""
     record = services.record_create(
         schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
     )
     form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
-    embedded.fail("PUT", r"/records/", reply)
+    embedded.fail(method, r"/records/", reply)
     response = staff.post(url("record_edit", prop.key, record.id), edit_data(form))
     assert response.status_code == 200
-    text = response.content.decode()
+    return record, response.content.decode()
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_edit_failures_keep_the_input(staff, prop, embedded, fault):
+    reply, _, message = FAULTS[fault]
+    record, text = edit_meeting(staff, prop, embedded, "PUT", reply)
     assert message in text
     assert_input_kept(text)
     assert services.record_get(schema=prop, record_id=record.id).properties["address"] == "Before"
@@ -211,15 +217,7 @@ def test_an_edit_whose_read_before_the_save_fails_says_nothing_was_saved(
 ):
     # The record is read just before the save (is it still the version the form showed?):
     # when that read fails, no PUT was sent, whatever became of the read.
-    reply = FAULTS[fault][0]
-    record = services.record_create(
-        schema=prop, properties={"address": "Before", "price": 1, "status": "Pending"}
-    )
-    form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
-    embedded.fail("GET", r"/records/", reply)
-    response = staff.post(url("record_edit", prop.key, record.id), edit_data(form))
-    assert response.status_code == 200
-    text = response.content.decode()
+    _record, text = edit_meeting(staff, prop, embedded, "GET", FAULTS[fault][0])
     assert NOTHING_SAVED in text and EDIT_UNCONFIRMED not in text
     assert_input_kept(text)
     assert not embedded.calls("PUT")
