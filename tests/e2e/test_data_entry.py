@@ -277,3 +277,22 @@ def test_on_a_mac_the_hints_say_command_and_command_keys_save(
     fill_required(page, "10 Command Row")
     page.keyboard.press("Meta+s")
     expect(page.get_by_role("heading", name="10 Command Row")).to_be_visible()
+
+
+# Each pin and the inputs people see in its field (not the unseen date picker): none may overlap.
+PINS_OVER_INPUTS = """() => [...document.querySelectorAll(".record-form .field > .pin")]
+    .filter(pin => {
+        const p = pin.getBoundingClientRect();
+        const seen = "input:not([type=hidden], [aria-hidden=true]), select, textarea";
+        return [...pin.parentElement.querySelectorAll(seen)]
+            .map(e => e.getBoundingClientRect())
+            .some(r => r.width && p.left < r.right && r.left < p.right
+                && p.top < r.bottom && r.top < p.bottom);
+    })
+    .map(pin => pin.getAttribute("aria-label"))"""
+
+
+def test_no_pin_covers_an_input(page: Page, live_server, staff_user, demo):
+    new_form(page, live_server.url, demo)
+    assert page.locator(".record-form .field > .pin").count() > 10
+    assert page.evaluate(PINS_OVER_INPUTS) == []
