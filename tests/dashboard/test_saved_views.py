@@ -203,7 +203,7 @@ def test_opening_a_view_puts_its_columns_in_place_and_goes_to_its_search(
     assert preference_get(user=staff_user, name=LAYOUT) == HIDE_PRICE
     html = staff_client.get(response["Location"]).content.decode()
     assert current_tab(html) == "Cheap"
-    head = html[html.index("<thead>") : html.index("</thead>")]
+    head = html[html.index("<thead") : html.index("</thead>")]
     assert ">Price<" not in head and ">Status<" in head
     assert "records-table--compact" in html
     assert service.searches()[-1]["filters"] == [
@@ -435,7 +435,7 @@ def test_a_view_on_a_field_the_schema_lost_opens_without_it_and_says_so(
     assert service.searches()[-1]["filters"] == [
         {"field": "properties.status", "operator": "eq", "value": "sold"}
     ]
-    head = html[html.index("<thead>") : html.index("</thead>")]
+    head = html[html.index("<thead") : html.index("</thead>")]
     assert "Square feet" not in head and ">Price<" in head
     # Updated, the view keeps only what the table uses, and says nothing more.
     staff_client.post(page_of(view, "update"), {"query": "?f.status=sold"})

@@ -13,7 +13,7 @@ NAME = f"table:{KEY}"
 
 
 def header_names(html: str) -> list[str]:
-    head = html[html.index("<thead>") : html.index("</thead>")]
+    head = html[html.index("<thead") : html.index("</thead>")]
     cells = re.findall(r"<th[^>]*>(.*?)</th>", head)
     return [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]
 
