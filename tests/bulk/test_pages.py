@@ -84,6 +84,17 @@ def test_a_value_the_api_would_refuse_blocks_the_start(records_api, staff_client
     assert not BulkJob.objects.exists()
 
 
+def test_the_preview_of_a_value_that_is_not_valid_says_what_was_typed(records_api, staff_client):
+    records_api(records=4)
+    form = {"all": "1", "query": "?", "action": "update", "field": "price", "value": "abc"}
+    html = staff_client.post(BULK, {**form, "step": "preview"}).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "→ “abc” (not valid)" in text and "→ (empty)" not in text
+    assert "Enter a number" in text
+    assert staff_client.post(START, form).status_code == 200  # refused, the form again
+    assert not BulkJob.objects.exists()
+
+
 def test_bulk_delete_of_checked_rows(records_api, staff_client):
     location = records_api(records=6)
     ids = list(

@@ -58,6 +58,9 @@ def change_from_post(*, schema: Schema, data: QueryDict, users: list[User]) -> C
         change.value = form_field.clean(raw)
     except ValidationError as error:
         change.errors += [f"{f.name}: {m}" for m in error.messages]
+        # The preview says what was typed, not "(empty)": nothing is sent until it is fixed.
+        typed = " ".join(raw) if isinstance(raw, list) else str(raw or "")
+        change.value_text = f"“{typed.strip()}” (not valid)"
         return change
     if is_empty(change.value):
         change.value = None
