@@ -52,11 +52,11 @@ def test_a_cancelled_job_counts_the_never_sent_apart_and_offers_to_send_them(
     job = cancelled_job(staff_user)
     assert job.status == BulkJob.Status.CANCELLED
     html = staff_client.get(f"/jobs/{job.pk}/").content.decode()
-    # The trail: the objects, the records the job was on, the job.
+    # The trail: the objects, the records the job was on (by the object's name), the job.
     crumbs = re.search(r'<nav class="breadcrumbs"[^>]*>(.*?)</nav>', html, re.S)[1]
     assert [label for _, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs)] == [
         "Objects",
-        "Records",
+        "Properties",
     ]
     text = counts_text(html)
     assert text.startswith("168 of 280 processed:"), text

@@ -61,6 +61,8 @@ def test_preview_then_start_then_progress_then_report(records_api, staff_client)
     response = staff_client.post(START, {**form, "value": "Sold", "submission": submission(text)})
     job = BulkJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'<a href="/objects/{KEY}/">Properties</a> ›' in page  # the object, by its name
     running = staff_client.get(f"/jobs/{job.pk}/", headers={"HX-Request": "true"})
     body = running.content.decode()
     assert 'hx-trigger="every 1s"' in body and "<html" not in body

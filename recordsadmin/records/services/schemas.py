@@ -85,6 +85,18 @@ def schema_get(*, key: str, deadline: float | None = None) -> Schema:
     return schema
 
 
+def schema_known(*, key: str) -> Schema | None:
+    """The object schema as the cache holds it (fresh or stale), with no call to the records
+    API; None when it holds none. For a page that only names the object (a job's breadcrumb)
+    and must not wait on, or fail with, the API."""
+    try:
+        name = schema_cache_key(key)
+        data = cache.get(name) or cache.get(name + ":stale")
+        return wire.parse_schema(data) if data else None
+    except RecordsApiError:
+        return None
+
+
 def schema_invalidate(*, key: str) -> None:
     """Forget the cached schema (fresh and stale) after it changed."""
     _forget("schema", key)

@@ -228,6 +228,13 @@ def uuid_or_404(value: str) -> uuid.UUID:
         raise Http404("No such job or upload.") from None
 
 
+def _object_name(key: str) -> str:
+    """The object's name for the job page's breadcrumb, from the cached schema (the page
+    polls while the job runs, and must show even while the records API is away)."""
+    schema = services.schema_known(key=key)
+    return schema.plural if schema else "Records"
+
+
 def _job(job_id) -> BulkJob:
     return get_object_or_404(BulkJob, pk=uuid_or_404(job_id))
 
@@ -244,10 +251,10 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "counts": counts,
         "percent": round(100 * counts["processed"] / counts["total"]) if counts["total"] else 0,
         "back_url": list_url(job.object_key),
+        "back_label": _object_name(job.object_key),
         "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
         "can_read_rows": may_read_rows(request, job),
         "milestone": job_milestone(job, counts),
-        "back_label": "Records",
         "first_crumb_url": reverse("records:home"),
         "first_crumb_label": "Objects",
     }
