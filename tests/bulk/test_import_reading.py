@@ -111,15 +111,19 @@ def test_the_map_page_reads_us_dates_and_comma_lists_and_shows_them_as_written(
         ('address,price\n1 Oak,1\n2 Elm,"200\n3 Ash,300\n', 3),
     ],
 )
-def test_a_quote_never_closed_is_refused_naming_its_line(text, line):
+def test_a_quote_never_closed_is_refused_at_upload_naming_its_line(text, line):
     # Read as it stands, the rest of the file would be one value: rows lost without a word.
     with pytest.raises(csvfiles.UploadError) as caught:
-        csvfiles.read_csv(text)
+        csvfiles.decode_upload(text.encode())
     assert f"opened on line {line} is never closed" in str(caught.value)
+    # A file stored before the check (its report, its map) still reads as it did.
+    assert csvfiles.read_csv(text)[0] == ["address", "price"]
 
 
 def test_quotes_inside_values_are_read_as_before():
-    header, rows = csvfiles.read_csv('address,note\n5" TV,1\n"a ""b""",2\n')
+    text = 'address,note\n5" TV,1\n"a ""b""",2\n'
+    assert csvfiles.decode_upload(text.encode()) == text
+    header, rows = csvfiles.read_csv(text)
     assert header == ["address", "note"] and rows == [['5" TV', "1"], ['a "b"', "2"]]
 
 
@@ -130,5 +134,6 @@ def test_a_row_with_values_past_the_headers_columns_is_not_imported():
     first, second = imports.check_rows(schema=schema, rows=rows, options=options, users=[])
     assert first.ok  # empty cells past the header: nothing lost
     assert second.errors == [
-        "This row has 2 cells, the header 1: is there a comma in a value that is not in quotes?"
+        "This row has 2 cells, the header 1: is there a separator (a comma, say) in a value "
+        "that is not in quotes?"
     ]

@@ -90,6 +90,15 @@ def decode_upload(raw: bytes, encoding: str = DETECT) -> str:
         raise UploadError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
     text = decode_text(raw, encoding)
     header, rows = read_csv(text)
+    unclosed = _unclosed_quote_line(text, _dialect(text))
+    if unclosed:
+        # A quote never closed takes the rest of the file into one cell, rows and all. (Only
+        # at upload: a file stored before this check still reads as it did.)
+        raise UploadError(
+            f'A quote (") opened on line {unclosed:,} is never closed, so the rest of the '
+            "file would be read as one value. Close it, or double a quote that is part of a "
+            'value ("").'
+        )
     if not header:
         raise UploadError("The file has no header row.")
     if not rows:
@@ -206,23 +215,19 @@ def _unclosed_quote_line(text: str, dialect) -> int:
         return start if "unexpected end of data" in str(error) else 0
 
 
-def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
+def _dialect(text: str):
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
+        return csv.excel
+
+
+def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
+    dialect = _dialect(text)
     try:
         lines = list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as error:
         raise UploadError(f"The file is not a valid CSV: {error}") from None
-    unclosed = _unclosed_quote_line(text, dialect)
-    if unclosed:
-        # A quote never closed takes the rest of the file into one cell, rows and all.
-        raise UploadError(
-            f"A quote ({dialect.quotechar}) opened on line {unclosed:,} is never closed, so "
-            "the rest of the file would be read as one value. Close it, or double a quote "
-            'that is part of a value ("").'
-        )
     lines = [line for line in lines if any(cell.strip() for cell in line)]
     if len(lines) > MAX_IMPORT_ROWS + 1:
         raise UploadError(f"The file has more than {MAX_IMPORT_ROWS:,} rows.")

@@ -188,7 +188,7 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
         # comma that is not in quotes, which moved every cell after it one column on.
         check.errors.append(
             f"This row has {len(cells)} cells, the header {len(options.mapping)}: "
-            "is there a comma in a value that is not in quotes?"
+            "is there a separator (a comma, say) in a value that is not in quotes?"
         )
     for index, target in enumerate(options.mapping):
         text = unneutralise(cells[index]).strip() if index < len(cells) else ""
