@@ -4,6 +4,7 @@ large for any form is not read at all."""
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -30,13 +31,18 @@ class RequestTooLargeMiddleware:
         # than any form of the dashboard (an import's file with its form, for a person signed
         # in; the sign-in form's text otherwise) is refused by its length, unread.
         whole = settings.MAX_REQUEST_BYTES
-        if not request.user.is_authenticated:
+        signed_in = request.user.is_authenticated
+        if not signed_in:
             whole = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
         if length > whole:
+            if not signed_in and getattr(view, "login_required", True):
+                # Signed out meanwhile (the session timed out on the import page): sign in
+                # first, as for any page of the dashboard; the body stays unread.
+                return redirect_to_login(request.get_full_path())
             return render(request, "413.html", {"limit": whole, "whole": True}, status=413)
         try:
             request.POST  # noqa: B018 (reading it is the check)

@@ -77,3 +77,13 @@ def test_a_body_larger_than_any_form_is_refused_by_its_length_unread(debug, staf
 
 def test_the_largest_import_fits_in_a_request():
     assert settings.MAX_REQUEST_BYTES > MAX_UPLOAD_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def test_signed_out_on_a_page_of_the_dashboard_a_large_upload_goes_to_sign_in(debug):
+    # The session ran out while the import page was open: the person is asked to sign in, as
+    # for any page, not told that the file was too much.
+    upload = SimpleUploadedFile("big.csv", b"address\n1 Test Lane\n", content_type="text/csv")
+    length = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
+    response = Client().post(TABLE + "import/", {"file": upload}, CONTENT_LENGTH=str(length))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
