@@ -67,6 +67,7 @@ def sort_menu(query) -> SafeString:
         for c in choices
     )
     return html_of(
-        f'<details class="sort-menu"><summary>Sort: {esc(current)}</summary>'
+        f'<details class="sort-menu" hx-sync="#record-search:replace">'
+        f"<summary>Sort: {esc(current)}</summary>"
         f'<ul class="sort-menu__list">{links}</ul></details>'
     )
