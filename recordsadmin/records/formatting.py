@@ -7,6 +7,7 @@ values, so these build their HTML with plain string operations.
 
 import datetime
 import functools
+import hashlib
 import html
 import re
 from collections.abc import Callable
@@ -141,9 +142,13 @@ _NOT_IN_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 
 def token(text: str) -> str:
     """`text` as a part of an HTML class or id: letters, digits, _ and - kept, anything else
-    (a quote, a space, markup) made _. Field and association keys come from the records API,
+    (a quote, a space, markup) made _, and then a short hash of `text`, so that two texts
+    never share a token ("a.b", "a_b"). Field and association keys come from the records API,
     which the dashboard does not trust to keep to the characters it documents."""
-    return _NOT_IN_TOKEN.sub("_", text)
+    made = _NOT_IN_TOKEN.sub("_", text)
+    if made == text:
+        return text
+    return f"{made}-{hashlib.blake2b(text.encode(), digest_size=4).hexdigest()}"
 
 
 def html_of(markup: str) -> SafeString:

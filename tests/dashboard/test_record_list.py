@@ -516,3 +516,11 @@ def test_control_characters_in_a_search_address_are_read_as_spaces(staff_client,
     sent = service.searches()[-1]
     assert sent["query"] == "oak  lane"
     assert "\x00" not in json.dumps(sent)
+
+
+def test_keys_made_fit_for_an_id_stay_apart():
+    from recordsadmin.records.formatting import token
+
+    assert token("price") == "price"  # a key as the API documents them: as it is
+    made = {token(text) for text in ("a.b", "a_b", "a b", 'a"b')}
+    assert len(made) == 4 and all(re.fullmatch(r"[A-Za-z0-9_-]+", t) for t in made)
