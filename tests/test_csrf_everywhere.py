@@ -46,3 +46,5 @@ def test_a_post_without_the_token_is_refused(address, staff_user):
     client.force_login(staff_user)
     response = client.post(address, {"name": "x"})
     assert response.status_code == 403, f"{address}: {response.status_code}"
+    # Refused for its token (templates/403_csrf.html), not for a permission.
+    assert b"This form could not be checked" in response.content, address
