@@ -396,6 +396,7 @@ def bulk_link_preview(page: Page, site: Site) -> None:
     # was there before the page had loaded.
     page.wait_for_load_state("load")
     page.get_by_label("Link by").select_option(label="Buyer (contacts)")
+    page.wait_for_function(QUIET)  # the picker drawn anew and set up by htmx
     page.get_by_label("Search contacts").fill("a")
     page.get_by_role("radio").first.check()
     page.get_by_role("button", name="Preview").click()

@@ -65,6 +65,10 @@ def test_show_the_buyers_column_then_link_two_rows_to_a_contact(
     page.wait_for_load_state("load")  # htmx set the page up: a choice before it sends nothing
     page.get_by_label("Link by").select_option(label="Buyer (contacts)")
     search = page.get_by_label("Search contacts")
+    # The picker is drawn anew for the association: htmx reads the new search box's hx-*
+    # attributes once it has settled (a person is never quicker than that; a test can be).
+    busy = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+    expect(busy).to_have_count(0)
     search.fill(contact.email)  # as the user types, the picker follows (htmx)
     # The email is the contact's own: once the search has answered, one is found. Until then
     # the picker still lists the first contacts, where two may share the name.
