@@ -128,13 +128,12 @@ NAME_LENGTH = 100
 def record_name(record, schema) -> str:
     """The record's primary display value (or its id) as pages name it: cut to NAME_LENGTH
     characters with an ellipsis, so that one long value cannot fill a page or a label."""
-    text = record.display(schema)
-    return text if len(text) <= NAME_LENGTH else text[:NAME_LENGTH].rstrip() + "…"
+    return cut(record.display(schema), NAME_LENGTH)
 
 
-def cut(text: str) -> str:
-    """One line of at most SHORT_TEXT characters, with an ellipsis when it was longer."""
-    return text if len(text) <= SHORT_TEXT else text[:SHORT_TEXT].rstrip() + "…"
+def cut(text: str, length: int = SHORT_TEXT) -> str:
+    """At most `length` characters, with an ellipsis when it was longer."""
+    return text if len(text) <= length else text[:length].rstrip() + "…"
 
 
 _NOT_IN_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
