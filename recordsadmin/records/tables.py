@@ -225,9 +225,15 @@ class UpdatedColumn(RecordColumn):
         super().__init__(verbose_name="Updated", css="col-updated", sort="updated")
 
     def cell(self, record: Record) -> str:
-        # An id, so that a cell edited in place brings the row's new time (views/cells.py).
-        shown = formatting.time_html(record.updated_at)
-        return f'<span id="{updated_cell_id(record.id)}">{shown}</span>'
+        return updated_html(record)
+
+
+def updated_html(record: Record, *, oob: bool = False) -> str:
+    """A row's "Updated" value, with an id: a cell edited in place sends the row's new one
+    (`oob`, views/cells.py)."""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    shown = formatting.time_html(record.updated_at)
+    return f'<span id="{updated_cell_id(record.id)}"{swap}>{shown}</span>'
 
 
 def updated_cell_id(record_id: str) -> str:

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods
 from recordsadmin.client.domain import Field, Record, Schema
 from recordsadmin.client.errors import NotFound, RecordsApiError, ValidationFailed
 from recordsadmin.records import fieldtypes, formatting, forms, services
-from recordsadmin.records.tables import updated_cell_id
+from recordsadmin.records.formatting import html_of
+from recordsadmin.records.tables import updated_html
 
 from .common import can_change, can_view, load_schema
 from .problems import explain
@@ -121,8 +122,7 @@ def _value(request, schema, field, record, *, message) -> HttpResponse:
     context["message"] = message
     if message and record.updated_at is not None:
         # The row's "Updated" column shows the save's time too (hx-swap-oob).
-        context["updated_id"] = updated_cell_id(record.id)
-        context["updated_html"] = formatting.time_html(record.updated_at)
+        context["updated"] = html_of(updated_html(record, oob=True))
     return render(request, "records/_cell_value.html", context)
 
 
