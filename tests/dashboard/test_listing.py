@@ -53,10 +53,14 @@ def test_bad_page_numbers_fall_back_to_the_first():
     assert read("page=7").page == 7
 
 
-def test_option_filters_keep_known_keys_only():
-    query = read("f.status=active&f.status=sold&f.status=bogus")
+def test_option_filters_keep_known_keys_only_and_say_which_were_left_out():
+    query = read("f.status=active&f.status=sold&f.status=bogus&f.status=bogus")
     assert query.chosen == {"status": ("active", "sold")}
     assert query.filters() == [Filter("status", "eq", ["active", "sold"])]
+    assert query.problems == ("“bogus” is not an option of “Status”: left out of the filter.",)
+    query = read("f.status=gone&f.status=x%0Ay&f.status=gone")
+    assert query.chosen == {} and query.filters() == []
+    assert query.problems == ("“gone”, “x y” are not options of “Status”: left out of the filter.",)
 
 
 def test_ranges_become_gte_and_lte_with_numbers_for_money():

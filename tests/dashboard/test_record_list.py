@@ -82,9 +82,11 @@ def test_one_status_is_one_filter(staff_client, service):
     ]
 
 
-def test_unknown_option_keys_are_not_sent(staff_client, service):
-    staff_client.get(f"{URL}?f.status=bogus", headers=HTMX)
+def test_unknown_option_keys_are_not_sent_and_the_page_says_so(staff_client, service):
+    answer = staff_client.get(f"{URL}?f.status=<b>bogus</b>", headers=HTMX)
     assert not service.searches()[-1].get("filters")
+    assert "“&lt;b&gt;bogus&lt;/b&gt;” is not an option of “Status”" in answer.text
+    assert "<b>bogus" not in answer.text
 
 
 def test_money_and_date_ranges(staff_client, service):

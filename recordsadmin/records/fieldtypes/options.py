@@ -57,8 +57,18 @@ class Choice(FieldType):
 
     def filter_state(self, params) -> tuple[Any, str | None]:
         known = {key for key, _label in self.field.options}
-        chosen = [v for v in params.getlist(f"f.{self.field.key}") if v in known]
-        return (tuple(dict.fromkeys(chosen)) or None), None
+        asked = params.getlist(f"f.{self.field.key}")
+        chosen = [v for v in asked if v in known]
+        problem = None
+        unknown = dict.fromkeys(
+            formatting.cut(formatting.one_line(v), 40) for v in asked if v not in known
+        )
+        if unknown:
+            # An old link, or an option removed since: the rest of the filter still applies.
+            words = ", ".join(f"“{v}”" for v in unknown)
+            were = "are not options" if len(unknown) > 1 else "is not an option"
+            problem = f"{words} {were} of “{self.field.name}”: left out of the filter."
+        return (tuple(dict.fromkeys(chosen)) or None), problem
 
     def filter_pairs(self, state: Any) -> list[tuple[str, str]]:
         return [(f"f.{self.field.key}", value) for value in state]
