@@ -454,6 +454,8 @@ def test_while_the_breaker_is_open_the_page_says_when_the_api_is_tried_again(
     text = response.content.decode()
     assert "cannot be reached" in text and "it will try again at" in text
     assert "(in 30 seconds)" in text or "(in 29 seconds)" in text
+    # The person asked to see records and changed nothing: nothing of a change not sent.
+    assert "Nothing was sent" not in text
     assert len(service.stub.requests) == sent  # nothing sent
     assert elapsed < 0.5  # a whole page, the database included; the call itself is immediate
 

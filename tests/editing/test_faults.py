@@ -394,7 +394,7 @@ def test_while_the_breaker_is_open_forms_keep_the_input_and_send_nothing(
     ):
         assert response.status_code == 200
         text = response.content.decode()
-        assert "it will try again at" in text and NOTHING_SAVED in text
+        assert "it will try again at" in text and text.count(NOTHING_SAVED) == 1
         assert_input_kept(text)
     assert len(embedded.stub.requests) == sent  # not even the edit's read went
     assert RecordChange.objects.get(action="create").outcome == "failed"

@@ -37,6 +37,8 @@ class Problem:
 
 
 def explain(error: RecordsApiError) -> Problem:
+    """What a failure means for a page. A write's view says besides what became of the change
+    (saved or not, or unknown), which this cannot know: a search is sent as a POST too."""
     if isinstance(error, NotConfigured):
         return Problem("config", "The records API is not set up", str(error.message))
     if isinstance(error, AuthenticationFailed):
@@ -68,8 +70,7 @@ def explain(error: RecordsApiError) -> Problem:
             "down",
             "The records API cannot be reached",
             f"It failed repeatedly, so the dashboard is not calling it for now: it will try "
-            f"again at {when:%H:%M:%S} (in {wait} second{'s' if wait != 1 else ''})."
-            + ("" if error.maybe_applied else " Nothing was sent."),
+            f"again at {when:%H:%M:%S} (in {wait} second{'s' if wait != 1 else ''}).",
             retry=True,
             retry_after=wait,
         )
