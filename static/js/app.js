@@ -107,6 +107,33 @@
     formFrom(new URLSearchParams(window.location.search));
   });
 
+  // A question still out when the part of the page that asked it goes is dropped: its answer
+  // would have nowhere to go (htmx looks for its out-of-band parts in the removed part).
+  // With hx-sync (its own or inherited) the request is held by the element the sync names.
+  function dropQuestionOf(elt) {
+    var syncing = elt.closest("[hx-sync]");
+    var holder = elt;
+    if (syncing) {
+      var name = syncing.getAttribute("hx-sync").split(":")[0].trim();
+      holder = name === "this" ? syncing : document.querySelector(name);
+    }
+    if (holder) htmx.trigger(holder, "htmx:abort");
+  }
+  // A loader that a newer table replaces (records/_counts_follow.html): the new one asks the
+  // new question. Never the element whose own answer is being swapped in: none of these is.
+  document.addEventListener("htmx:beforeCleanupElement", function (event) {
+    var elt = event.target;
+    if (elt.hasAttribute && elt.hasAttribute("data-replaced-drops")) dropQuestionOf(elt);
+  });
+  // Back or Forward: the page restored replaces every part that was asking.
+  function dropAllQuestions() {
+    document
+      .querySelectorAll("[hx-get],[hx-post],[hx-put],[hx-patch],[hx-delete]")
+      .forEach(dropQuestionOf);
+  }
+  document.addEventListener("htmx:historyCacheHit", dropAllQuestions);
+  document.addEventListener("htmx:historyCacheMiss", dropAllQuestions);
+
   // A chip's link above the table drops one filter and redraws only the table; the search
   // form is set from the link's question, so that its next change does not bring it back.
   document.addEventListener("click", function (event) {
