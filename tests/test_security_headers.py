@@ -129,6 +129,7 @@ def test_htmx_config_meta_is_safe_and_outlasts_the_server_deadline(staff_client,
     assert config["timeout"] > settings.GHL_PAGE_DEADLINE * 1000
     assert config["allowEval"] is False
     assert config["includeIndicatorStyles"] is False
+    assert "style" not in config["attributesToSettle"]
     assert config["historyRestoreAsHxRequest"] is False
 
 

@@ -193,3 +193,14 @@ def test_the_question_asked_last_is_the_one_shown_and_in_the_address(table: Page
     settled(table)
     expect(table.locator("#records-count")).to_have_text("26–50 of 60")
     assert "page=2" in table.url and "per_page=50" not in table.url
+
+
+def test_a_style_a_script_set_is_not_copied_by_htmx_into_the_new_table(table: Page):
+    """A script's element.style makes a style attribute; htmx must not copy it onto the new
+    table while settling (setting a style attribute breaks the CSP, and the context fixture
+    fails the test on the refusal)."""
+    table.evaluate("document.getElementById('records-table').style.opacity = '1'")
+    table.get_by_label("Search properties").press_sequentially("oak", delay=20)
+    expect(table).to_have_url(re.compile(r"q=oak"))
+    settled(table)
+    assert table.evaluate("document.getElementById('records-table').getAttribute('style')") is None
