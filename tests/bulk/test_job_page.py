@@ -6,8 +6,10 @@ import csv
 import io
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from recordsadmin.records import services
 from recordsadmin.records.bulk import jobs
@@ -113,3 +115,33 @@ def test_screen_readers_hear_the_jobs_milestones_not_its_counts_every_second(
     said = "Job cancelled: 39 done, 112 never sent."
     assert f'data-milestone="{said}"' in html
     assert f'role="status" data-last="{said}"' in html  # not read again on arrival
+
+
+def test_a_job_whose_worker_stopped_is_said_on_its_page_and_left_to_the_workers(
+    records_api, staff_client, staff_user, settings
+):
+    """Its page (polled every second by anyone who may view records) changes nothing: a
+    jobs_worker takes the job over (bulk/jobs.py jobs_resume_stale)."""
+    records_api(records=0)
+    job = jobs.job_create(
+        user=staff_user,
+        schema=services.schema_get(key=KEY),
+        kind=BulkJob.Kind.UPDATE,
+        params={"field": "status", "value": "Sold"},
+        summary="Set Status on 1 property",
+        items=[{"record_id": "r1"}],
+    )
+    old = timezone.now() - timedelta(seconds=settings.BULK_STALE_SECONDS + 60)
+    BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING, heartbeat_at=old)
+    html = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Its worker stopped" in html and "jobs_worker" in html
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.RUNNING and job.heartbeat_at == old
+    assert jobs.jobs_resume_stale() == 1  # what a jobs_worker's watch does
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.QUEUED
+
+    BulkJob.objects.filter(pk=job.pk).update(
+        status=BulkJob.Status.RUNNING, heartbeat_at=timezone.now()
+    )
+    assert "Its worker stopped" not in staff_client.get(f"/jobs/{job.pk}/").content.decode()

@@ -179,13 +179,21 @@ def job_retry_failed(*, job: BulkJob) -> Retry:
     return plan
 
 
-def job_resume_if_stale(*, job: BulkJob, everything: bool = False) -> bool:
-    """Queue a job again when it says it runs but its worker stopped (a restart): its heartbeat
-    is older than stale_seconds(), or, with `everything`, whatever its age (no worker runs)."""
-    limit = timezone.now() - timedelta(seconds=stale_seconds())
+def job_stalled(*, job: BulkJob) -> bool:
+    """Whether a job says it runs but its worker has stopped (a restart): its heartbeat is
+    older than stale_seconds(). A jobs_worker takes it over (jobs_resume_stale)."""
     if job.status not in (Status.RUNNING, Status.CANCELLING):
         return False
-    if not everything and job.heartbeat_at and job.heartbeat_at > limit:
+    limit = timezone.now() - timedelta(seconds=stale_seconds())
+    return not (job.heartbeat_at and job.heartbeat_at > limit)
+
+
+def job_resume_if_stale(*, job: BulkJob, everything: bool = False) -> bool:
+    """Queue a job again when it says it runs but its worker stopped (job_stalled), or, with
+    `everything`, whatever its heartbeat's age (no worker runs)."""
+    if job.status not in (Status.RUNNING, Status.CANCELLING):
+        return False
+    if not everything and not job_stalled(job=job):
         return False
     updated = BulkJob.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(
         status=Status.QUEUED if job.status == Status.RUNNING else Status.CANCELLING,

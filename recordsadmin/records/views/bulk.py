@@ -244,10 +244,11 @@ def _job(job_id) -> BulkJob:
 @vary_on_headers("HX-Request")
 def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     job = _job(job_id)
-    jobs.job_resume_if_stale(job=job)
     counts = jobs.job_counts(job=job)
     context = {
         "job": job,
+        # Shown, not acted on: a GET changes nothing; a jobs_worker takes the job over.
+        "stalled": jobs.job_stalled(job=job),
         "counts": counts,
         "percent": round(100 * counts["processed"] / counts["total"]) if counts["total"] else 0,
         "back_url": list_url(job.object_key),
