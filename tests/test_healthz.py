@@ -21,6 +21,8 @@ def test_healthy(client, service):
     assert body["status"] == "ok" and body["database"] is True
     assert body["records_api"]["ok"] is True
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+    head = client.head("/healthz")  # a monitor that asks for the status only
+    assert head.status_code == 200 and head.content == b""
 
 
 def test_the_api_address_and_error_are_for_staff_only(client, service, staff_user):

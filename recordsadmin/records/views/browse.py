@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -225,10 +225,11 @@ def _deleted(request: HttpRequest, schema, record_id: str) -> HttpResponse:
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and monitors: is the app up (its database answers), and does the
-    records API answer? The API's address and error text are for signed-in staff only."""
+    records API answer? The API's address and error text are for signed-in staff only. A HEAD
+    (some monitors send one) gets the same status without the body."""
     queue = None
     try:
         with connection.cursor() as cursor:
