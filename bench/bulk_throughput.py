@@ -4,7 +4,7 @@
 
 It builds a throwaway SQLite database with the demo data, serves the dashboard and its embedded
 API with gunicorn on loopback with SANDBOX_RATE_LIMIT at the real service's 100 requests per
-10 s, starts the task worker (`manage.py db_worker`, as `make demo` does), queues a bulk job that
+10 s, starts the task worker (`manage.py jobs_worker`, as `make demo` does), queues a bulk job that
 sets a field on every record, and waits for it. It prints records per second and that figure as
 a fraction of the ceiling (10 per second for 100/10s):
 
@@ -93,7 +93,7 @@ def main() -> None:
         env=env,
     )
     worker = subprocess.Popen(
-        [python, "manage.py", "db_worker", "--interval", "0.2"],
+        [python, "manage.py", "jobs_worker", "--interval", "0.2"],
         cwd=ROOT,
         env=env,
         stderr=subprocess.DEVNULL,

@@ -264,8 +264,8 @@ if HTTPS:
     if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Bulk jobs run on Django's task framework, queued in the database; `manage.py db_worker` runs
-# them (`make demo` starts one).
+# Bulk jobs run on Django's task framework, queued in the database; `manage.py jobs_worker` (its
+# db_worker, which also takes over the jobs of stopped workers) runs them (`make demo` starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # How many calls a bulk job keeps in flight at once, and how many of the rate limit's requests it
 # leaves free for people browsing the dashboard meanwhile.
