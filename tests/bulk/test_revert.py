@@ -46,10 +46,20 @@ def test_revert_puts_back_each_records_value_unless_it_changed_since(
     services.record_update(schema=schema, record_id=later, properties={"description": "Mine"})
 
     page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
-    assert "Revert this job" in page and "puts back the values of 4 records it changed" in page
+    assert "Revert this job…" in page and "puts back the values of 4 records it changed" in page
+    asked = staff_client.get(f"/jobs/{job.pk}/revert/").content.decode()  # asks first
+    assert "Revert “Description → Bulk”?" in asked and "puts back the values of 4 records" in asked
+    assert not BulkJob.objects.filter(kind=BulkJob.Kind.REVERT).exists()
     answer = staff_client.post(f"/jobs/{job.pk}/revert/")
     revert = BulkJob.objects.get(kind=BulkJob.Kind.REVERT)
     assert answer.status_code == 302 and answer["Location"] == f"/jobs/{revert.pk}/"
+    # Pressed again (Back, a second tab): the same revert, no second job.
+    again = staff_client.post(f"/jobs/{job.pk}/revert/")
+    assert again["Location"] == f"/jobs/{revert.pk}/"
+    assert BulkJob.objects.filter(kind=BulkJob.Kind.REVERT).count() == 1
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Being reverted by" in page and f"/jobs/{revert.pk}/" in page
+    assert "Revert this job" not in page
     run_worker()
     revert.refresh_from_db()
     assert revert.status == BulkJob.Status.DONE and revert.params == {"reverts": str(job.pk)}
@@ -71,6 +81,27 @@ def test_revert_puts_back_each_records_value_unless_it_changed_since(
     )
     record_page = staff_client.get(f"/objects/{KEY}/{row.record_id}/").content.decode()
     assert f"/undo/{row.pk}/" in record_page
+    # Done: the job's page says so and offers no other revert; asking again leads to it.
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Reverted by" in page and "Revert this job" not in page and "Revert the rest" not in page
+    assert staff_client.get(f"/jobs/{job.pk}/revert/")["Location"] == f"/jobs/{revert.pk}/"
+
+
+def test_a_revert_cut_short_can_be_done_again_for_the_rest(records_api, staff_user, staff_client):
+    records_api(records=3)
+    job = set_description(staff_user, "Bulk")
+    first = staff_client.post(f"/jobs/{job.pk}/revert/")
+    revert = BulkJob.objects.get(kind=BulkJob.Kind.REVERT)
+    assert first["Location"] == f"/jobs/{revert.pk}/"
+    jobs.job_cancel(job=revert)  # queued: it stops at once, nothing sent
+    revert.refresh_from_db()
+    assert revert.status == BulkJob.Status.CANCELLED
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Reverted by" in page and "a new revert does the rest" in page
+    assert "Revert the rest…" in page
+    second = staff_client.post(f"/jobs/{job.pk}/revert/")
+    assert BulkJob.objects.filter(kind=BulkJob.Kind.REVERT).count() == 2
+    assert second["Location"] != first["Location"]
 
 
 def test_revert_needs_the_change_permission_and_a_finished_job(

@@ -332,6 +332,37 @@ def job_revert_plan(*, job: BulkJob) -> RevertPlan:
     )
 
 
+def job_revert_latest(*, job: BulkJob) -> BulkJob | None:
+    """The latest job that reverts `job`, if any."""
+    reverts = BulkJob.objects.filter(kind=BulkJob.Kind.REVERT, params__reverts=str(job.pk))
+    return reverts.order_by("-created_at").first()
+
+
+def job_revert_blocked_by(*, job: BulkJob) -> BulkJob | None:
+    """The revert that makes another one pointless: one still running, or one that finished
+    its work. One cancelled or stopped by an error leaves a new revert to do the rest (it
+    skips the records put back already)."""
+    latest = job_revert_latest(job=job)
+    if latest is None:
+        return None
+    if not latest.is_finished or latest.status == BulkJob.Status.DONE:
+        return latest
+    return None
+
+
+def job_revert_start(*, user, schema: Schema, job: BulkJob) -> tuple[BulkJob | None, bool]:
+    """The revert of `job`: (a new one, True), or (the one that makes another pointless,
+    False), whoever asks twice (two tabs, two people); (None, False) when the job changed no
+    record."""
+    with transaction.atomic():
+        BulkJob.objects.select_for_update().filter(pk=job.pk).first()
+        blocked_by = job_revert_blocked_by(job=job)
+        if blocked_by is not None:
+            return blocked_by, False
+        revert = job_revert_create(user=user, schema=schema, job=job)
+        return revert, revert is not None
+
+
 def job_revert_create(*, user, schema: Schema, job: BulkJob) -> BulkJob | None:
     """A job of its own that undoes `job` record by record: values put back, records it made
     deleted, each only while the record still holds what the job set; records it deleted

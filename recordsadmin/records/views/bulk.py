@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from recordsadmin.client.errors import RecordsApiError
@@ -268,8 +268,10 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         context["unknown_text"] = _unknown_text(unknown) if unknown else ""
         maybe = jobs.job_unknown_changes(job=job)
         context["maybe_applied_text"] = _maybe_applied_text(job, maybe) if maybe else ""
+        context["reverted_by"] = jobs.job_revert_latest(job=job)
         plan = jobs.job_revert_plan(job=job)
-        if plan.total and request.user.has_perms(plan.permissions):
+        blocked = jobs.job_revert_blocked_by(job=job)
+        if not blocked and plan.total and request.user.has_perms(plan.permissions):
             context["revert_plan"] = plan
     template = "records/bulk_job.html"
     if wants_partial(request):
@@ -308,12 +310,13 @@ def job_milestone(job: BulkJob, counts: dict) -> str:
     return f"Job running: {quarter}% processed."
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @can_view
 def job_revert(request: HttpRequest, job_id) -> HttpResponse:
     """A job of its own that undoes this one (values put back, records it made deleted, both
     only where the records still hold what it set; records it deleted restored), and its page.
-    It takes the permissions of what it does: change, delete, add."""
+    It takes the permissions of what it does: change, delete, add. A GET asks first, saying
+    what the revert will do; a job is reverted once (a revert cut short may be done again)."""
     job = _job(job_id)
     require_permission_for(request, Kind.REVERT)
     if not may_read_rows(request, job):
@@ -321,18 +324,35 @@ def job_revert(request: HttpRequest, job_id) -> HttpResponse:
     if not job.is_finished:
         messages.error(request, "A job can be reverted once it has finished.")
         return redirect("records:job_detail", job_id=job.pk)
+    blocked_by = jobs.job_revert_blocked_by(job=job)
+    if blocked_by is not None:
+        messages.info(request, "This job is reverted already: here is its revert.")
+        return redirect("records:job_detail", job_id=blocked_by.pk)
     plan = jobs.job_revert_plan(job=job)
     if not request.user.has_perms(plan.permissions):
         raise PermissionDenied
-    revert = jobs.job_revert_create(user=request.user, schema=load_schema(job.object_key), job=job)
+    if request.method == "GET" and not plan.total:
+        messages.info(request, "This job changed no record: there is nothing to revert.")
+        return redirect("records:job_detail", job_id=job.pk)
+    if request.method == "GET":
+        context = {
+            "job": job,
+            "plan": plan,
+            "back_url": list_url(job.object_key),
+            "back_label": _object_name(job.object_key),
+        }
+        return render(request, "records/job_confirm_revert.html", context)
+    schema = load_schema(job.object_key)
+    revert, started = jobs.job_revert_start(user=request.user, schema=schema, job=job)
     if revert is None:
         messages.info(request, "This job changed no record: there is nothing to revert.")
         return redirect("records:job_detail", job_id=job.pk)
-    messages.info(
-        request,
-        f"Reverting: the new job {plan.text}. A record changed since the job is left as it "
-        "is (skipped, and the report says which).",
-    )
+    if started:
+        messages.info(
+            request,
+            f"Reverting: the new job {plan.text}. A record changed since the job is left as it "
+            "is (skipped, and the report says which).",
+        )
     return redirect("records:job_detail", job_id=revert.pk)
 
 
