@@ -76,7 +76,14 @@ def test_cancel_a_queued_job(table: Page):
     start_deleting_all(page)
     # No worker yet: the job waits in the queue, and cancelling it sends nothing.
     expect(page.get_by_role("heading", name="Queued")).to_be_visible()
-    page.get_by_role("button", name="Cancel").click()
+    # The progress is redrawn every second: focus stays on Cancel through the redraws.
+    cancel = page.get_by_role("button", name="Cancel")
+    cancel.focus()
+    with page.expect_response(lambda answer: "/jobs/" in answer.url):
+        pass  # a redraw came
+    page.wait_for_timeout(1200)  # and another
+    expect(cancel).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
     assert Record.objects.filter(object__key=KEY).count() == 60
 
