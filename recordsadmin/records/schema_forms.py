@@ -31,6 +31,17 @@ NEW_FOLDER = "_new"
 BLANK_OPTIONS = 3
 
 
+class UncutField(forms.CharField):
+    """Text of any length in the browser: a browser cuts a pasted text at an input's maxlength
+    without a word, so a text too long is refused here instead, with the whole of what was
+    typed kept and the limit said."""
+
+    def widget_attrs(self, widget) -> dict:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 def _check_key(value: str, *, what: str) -> str:
     key = value.strip()
     if not KEY_NAME.fullmatch(key):
@@ -44,11 +55,11 @@ def _check_key(value: str, *, what: str) -> str:
 
 
 def _label(label: str, **extra) -> forms.CharField:
-    return forms.CharField(label=label, max_length=MAX_LABEL_LENGTH, strip=True, **extra)
+    return UncutField(label=label, max_length=MAX_LABEL_LENGTH, strip=True, **extra)
 
 
 def _description() -> forms.CharField:
-    return forms.CharField(
+    return UncutField(
         label="Description",
         required=False,
         max_length=MAX_DESCRIPTION_LENGTH,
@@ -57,7 +68,7 @@ def _description() -> forms.CharField:
 
 
 def _key(label: str, help_text: str) -> forms.CharField:
-    return forms.CharField(label=label, max_length=MAX_KEY_LENGTH, help_text=help_text)
+    return UncutField(label=label, max_length=MAX_KEY_LENGTH, help_text=help_text)
 
 
 class EditorForm(forms.Form):
@@ -148,7 +159,7 @@ class FieldForm(EditorForm):
     }
 
     name = _label("Name")
-    placeholder = forms.CharField(
+    placeholder = UncutField(
         label="Placeholder",
         required=False,
         max_length=MAX_PLACEHOLDER_LENGTH,
@@ -206,10 +217,8 @@ class OptionForm(forms.Form):
     """One option of a field: its key (kept as it is for an option that exists), its label,
     where it goes in the list, and whether to remove it."""
 
-    key = forms.CharField(
-        label="Key", required=False, max_length=MAX_KEY_LENGTH, help_text="Optional."
-    )
-    label = forms.CharField(label="Label", required=False, max_length=MAX_LABEL_LENGTH)
+    key = UncutField(label="Key", required=False, max_length=MAX_KEY_LENGTH, help_text="Optional.")
+    label = UncutField(label="Label", required=False, max_length=MAX_LABEL_LENGTH)
     order = forms.IntegerField(label="Order", required=False, min_value=0, max_value=9999)
     remove = forms.BooleanField(label="Remove", required=False)
     existing = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -470,3 +470,19 @@ def test_removing_a_text_box_lists_line_asks_without_a_count_it_cannot_have(
     assert "Remove it all the same" in asked
     assert schemer.post(edit, {**data, "_confirm_remove": "kitchen"}).status_code == 303
     assert [o["label"] for o in stored_field("rooms").options] == ["Living room", "Bedroom"]
+
+
+def test_no_input_cuts_a_pasted_text_short(schemer, prop, embedded):
+    """A browser cuts a paste at an input's maxlength without a word: the editor's inputs have
+    none, and a text too long is refused whole (above) instead."""
+    for page in (
+        url("schema_object_create"),
+        url("schema_field_create", PROPERTY_KEY),
+        url("schema_field_edit", PROPERTY_KEY, "status"),
+        url("schema_folder_create", PROPERTY_KEY),
+    ):
+        html_text = schemer.get(page).content.decode()
+        assert "<input" in html_text and "maxlength" not in html_text, page
+    table = schemer.get(url("record_list", PROPERTY_KEY)).content.decode()
+    name = re.search(r'<input[^>]*id="view-name-save"[^>]*>', table).group(0)
+    assert "maxlength" not in name  # a saved view's name: refused whole when too long
