@@ -175,11 +175,21 @@ class FieldForm(EditorForm):
     )
 
     def __init__(
-        self, *args, creating: bool = False, folders: Iterable[Folder] = (), field=None, **kw
+        self,
+        *args,
+        creating: bool = False,
+        folders: Iterable[Folder] = (),
+        field=None,
+        others: Iterable[Field] = (),
+        **kw,
     ):
         super().__init__(*args, **kw)
         self.creating = creating
         self.field = field
+        # The object's other fields and its folders: names two of them would share, which the
+        # table, the forms and CSV files could not tell apart, are refused before sending.
+        self.others = [f for f in others if field is None or f.key != field.key]
+        self.folders = list(folders)
         if not creating:
             return
         self.fields["key"] = _key("Key", f"What records' properties call it; {KEY_NAME_RULE}.")
@@ -203,14 +213,43 @@ class FieldForm(EditorForm):
             return self.field.data_type
         return self.cleaned_data.get("data_type", "")
 
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        twin = _same_name(name, self.others, lambda f: f.name)
+        if twin is not None:
+            raise forms.ValidationError(
+                f"Another field is named “{twin.name}” (its key is {twin.key}): the table, the "
+                "forms and CSV files could not tell the two apart. Choose another name."
+            )
+        return name
+
     def clean_key(self) -> str:
-        return _check_key(self.cleaned_data["key"], what="field's key")
+        key = _check_key(self.cleaned_data["key"], what="field's key")
+        twin = _same_name(key, self.others, lambda f: f.key)
+        if twin is not None and twin.key != key:  # the same key: the API says it is taken
+            raise forms.ValidationError(
+                f"“{key}” differs from the key of the field {twin.name} ({twin.key}) only in "
+                "letter case: too alike. Choose another key."
+            )
+        return key
 
     def clean(self):
         data = super().clean()
-        if self.creating and data.get("folder") == NEW_FOLDER and not data.get("new_folder"):
-            self.add_error("new_folder", "Name the new folder.")
+        if self.creating and data.get("folder") == NEW_FOLDER:
+            new_folder = data.get("new_folder")
+            if not new_folder:
+                self.add_error("new_folder", "Name the new folder.")
+            elif (twin := _same_name(new_folder, self.folders, lambda f: f.name)) is not None:
+                self.add_error(
+                    "new_folder", f"There is a folder “{twin.name}” already: choose it in Folder."
+                )
         return data
+
+
+def _same_name(name: str, things: Iterable, name_of):
+    """The first of `things` whose name is `name`, letter case and surrounding space aside."""
+    wanted = " ".join(name.split()).casefold()
+    return next((t for t in things if " ".join(name_of(t).split()).casefold() == wanted), None)
 
 
 class OptionForm(forms.Form):
@@ -315,9 +354,22 @@ def needs_options(data_type: str) -> bool:
 
 
 class FolderForm(EditorForm):
+    """A folder's name, not one of `others` (the object's other folders)."""
+
     wire_names = {"name": "name"}
 
     name = _label("Folder name")
+
+    def __init__(self, *args, others: Iterable[Folder] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.others = list(others)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        twin = _same_name(name, self.others, lambda f: f.name)
+        if twin is not None:
+            raise forms.ValidationError(f"There is a folder “{twin.name}” already.")
+        return name
 
 
 class AssociationForm(EditorForm):

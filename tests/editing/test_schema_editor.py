@@ -304,6 +304,12 @@ def test_field_delete_names_the_records_holding_it_and_wants_its_name_typed(
         ({"data_type": "RADIO"}, "A radio buttons (one option) field needs at least one option"),
         ({"name": "N" * 101}, "at most 100 characters"),
         ({"folder": "_new"}, "Name the new folder."),
+        ({"name": " price "}, "Another field is named “Price” (its key is price)"),
+        ({"key": "Price"}, "differs from the key of the field Price (price) only in letter case"),
+        (
+            {"folder": "_new", "new_folder": "home  DETAILS"},
+            "There is a folder “Home details” already: choose it in Folder.",
+        ),
     ],
 )
 def test_bad_fields_are_refused_before_sending_and_keep_the_input(
@@ -375,6 +381,11 @@ def test_folders_created_renamed_and_deleted_when_empty(schemer, prop, embedded)
     assert energy.name == "Energy use"
     long = text_of(schemer.post(rename, {"name": "E" * 101}))
     assert "at most 100 characters" in long and "E" * 101 in long
+    twin = text_of(schemer.post(rename, {"name": "home details"}))
+    assert "There is a folder “Home details” already." in twin
+    made = text_of(schemer.post(url("schema_folder_create", PROPERTY_KEY), {"name": "Energy use"}))
+    assert "There is a folder “Energy use” already." in made
+    assert schemer.post(rename, {"name": "energy USE"}).status_code == 303  # its own name
 
     details = FieldFolder.objects.get(object__key=PROPERTY_KEY, name="Home details")
     full = words(schemer.get(url("schema_folder_delete", PROPERTY_KEY, details.id)))

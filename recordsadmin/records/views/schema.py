@@ -274,7 +274,7 @@ def field_create(request: HttpRequest, key: str) -> HttpResponse:
     if MORE_OPTIONS in request.POST:
         form, formset = _more_rows(request, FieldForm, creating=True, folders=folders)
         return _form_page(request, {**context, "form": form, "formset": formset})
-    form = FieldForm(request.POST, creating=True, folders=folders)
+    form = FieldForm(request.POST, creating=True, folders=folders, others=schema.fields)
     formset = option_formset(request.POST)
     valid = form.is_valid() & formset.is_valid()
     options = formset.options_for(form.data_type) if valid else []
@@ -372,7 +372,7 @@ def field_edit(request: HttpRequest, key: str, field_key: str) -> HttpResponse:
     if MORE_OPTIONS in request.POST and has_options:
         form, formset = _more_rows(request, FieldForm, field=field)
         return _form_page(request, {**context, "form": form, "formset": formset})
-    form = FieldForm(request.POST, field=field, initial=_field_initial(field))
+    form = FieldForm(request.POST, field=field, initial=_field_initial(field), others=schema.fields)
     formset = option_formset(request.POST, field=field) if has_options else None
     valid = form.is_valid() & (formset is None or formset.is_valid())
     options = formset.options_for(field.data_type) if valid and formset else []
@@ -473,7 +473,8 @@ def _folder_or_404(schema: Schema, folder_id: str) -> Folder:
 @shows_api_errors(keeps_input=True)
 def folder_create(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
-    form = FolderForm(request.POST or None)
+    others = services.folder_list(schema=schema) if request.method == "POST" else ()
+    form = FolderForm(request.POST or None, others=others)
     notices: list[str] = []
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["name"]
@@ -500,7 +501,8 @@ def folder_create(request: HttpRequest, key: str) -> HttpResponse:
 def folder_rename(request: HttpRequest, key: str, folder_id: str) -> HttpResponse:
     schema = load_schema(key)
     folder = _folder_or_404(schema, folder_id)
-    form = FolderForm(request.POST or None, initial={"name": folder.name})
+    others = [f for f in services.folder_list(schema=schema) if f.id != folder.id]
+    form = FolderForm(request.POST or None, initial={"name": folder.name}, others=others)
     notices: list[str] = []
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["name"]
