@@ -134,6 +134,17 @@
   document.addEventListener("htmx:historyCacheHit", dropAllQuestions);
   document.addEventListener("htmx:historyCacheMiss", dropAllQuestions);
 
+  // Escape closes the menu it is pressed in (a <details> marked data-escape-closes), and
+  // focus goes back to the menu's summary, as in a menu of the system's own.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    var menu = event.target.closest && event.target.closest("details[data-escape-closes][open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+    event.preventDefault();
+  });
+
   // A chip's link above the table drops one filter and redraws only the table; the search
   // form is set from the link's question, so that its next change does not bring it back.
   document.addEventListener("click", function (event) {

@@ -149,3 +149,17 @@ def test_on_a_phone_the_cards_are_sorted_from_a_menu(phone: Page):
     # At a desktop's width the headers sort, and the menu is not shown.
     phone.set_viewport_size({"width": 1366, "height": 768})
     expect(phone.locator(".sort-menu")).to_be_hidden()
+
+
+def test_escape_closes_the_tables_menus_and_gives_focus_back_to_their_summary(table: Page):
+    for name in ("Columns and density", "Save view"):
+        summary = table.locator("summary", has_text=name)
+        summary.focus()
+        table.keyboard.press("Enter")
+        menu = summary.locator("xpath=..")
+        expect(menu).to_have_attribute("open", "")
+        table.keyboard.press("Tab")  # into the panel
+        expect(summary).not_to_be_focused()
+        table.keyboard.press("Escape")
+        expect(menu).not_to_have_attribute("open", re.compile(".*"))
+        expect(summary).to_be_focused()
