@@ -256,7 +256,7 @@ class OptionForm(forms.Form):
     """One option of a field: its key (kept as it is for an option that exists), its label,
     where it goes in the list, and whether to remove it."""
 
-    key = UncutField(label="Key", required=False, max_length=MAX_KEY_LENGTH, help_text="Optional.")
+    key = UncutField(label="Key", required=False, max_length=MAX_KEY_LENGTH)
     label = UncutField(label="Label", required=False, max_length=MAX_LABEL_LENGTH)
     order = forms.IntegerField(label="Order", required=False, min_value=0, max_value=9999)
     remove = forms.BooleanField(label="Remove", required=False)
@@ -279,7 +279,7 @@ class BaseOptions(forms.BaseFormSet):
                 continue
             if not label:
                 form.add_error("label", "Give the option a label, or tick Remove.")
-            if label.casefold() in labels:
+            elif label.casefold() in labels:
                 form.add_error("label", f"“{label}” is in the list twice.")
             if key and key in keys:
                 form.add_error("key", f"The key “{key}” is in the list twice.")

@@ -497,3 +497,39 @@ def test_no_input_cuts_a_pasted_text_short(schemer, prop, embedded):
     table = schemer.get(url("record_list", PROPERTY_KEY)).content.decode()
     name = re.search(r'<input[^>]*id="view-name-save"[^>]*>', table).group(0)
     assert "maxlength" not in name  # a saved view's name: refused whole when too long
+
+
+def test_option_errors_say_which_option_and_every_description_they_point_to_exists(
+    schemer, prop, embedded
+):
+    edit = url("schema_field_edit", PROPERTY_KEY, "status")
+    data = {
+        "name": "Status",
+        "show_in_forms": "on",
+        "options-TOTAL_FORMS": "4",
+        "options-INITIAL_FORMS": "3",
+        "options-0-key": "Active",
+        "options-0-label": "",  # two labels emptied
+        "options-0-existing": "True",
+        "options-1-key": "Pending",
+        "options-1-label": "",
+        "options-1-existing": "True",
+        "options-2-key": "Sold",
+        "options-2-label": "Sold",
+        "options-2-existing": "True",
+        "options-3-key": "bad",
+        "options-3-label": "sold",  # a twin of option 3's label
+    }
+    page = text_of(schemer.post(edit, data))
+    listed = re.search(r'<ul class="error-summary__list">(.*?)</ul>', page, re.S).group(1)
+    summary = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", listed)).split())
+    assert "Label of option 1: Give the option a label, or tick Remove." in summary
+    assert "Label of option 2: Give the option a label, or tick Remove." in summary
+    assert "Label of option 4: “sold” is in the list twice." in summary
+    assert summary.count("in the list twice") == 1  # not for the two left empty
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    described = {
+        i for refs in re.findall(r'aria-describedby="([^"]+)"', page) for i in refs.split()
+    }
+    assert described and described <= ids, described - ids
+    assert not embedded.calls("PUT")

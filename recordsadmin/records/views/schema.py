@@ -97,12 +97,18 @@ def _summary(forms: Iterable, notices: Iterable[str | dict]) -> list[dict]:
 def _form_page(
     request: HttpRequest, context: dict, *, notices: Iterable[str | dict] = ()
 ) -> HttpResponse:
-    forms = [context["form"]]
     formset = context.get("formset")
-    if formset is not None:
-        forms += list(formset.forms)
     bound = context["form"].is_bound
-    context["summary"] = _summary(forms, notices) if bound else []
+    context["summary"] = _summary([context["form"]], notices) if bound else []
+    if bound and formset is not None:
+        # An option's inputs are named with its place in the list, as their labels are.
+        for n, row in enumerate(formset.forms, 1):
+            for bf in row:
+                for message in bf.errors:
+                    label = f"{bf.label} of option {n}"
+                    context["summary"].append(
+                        {"label": label, "message": message, "anchor": bf.id_for_label}
+                    )
     if bound and formset is not None:
         context["summary"] += [{"message": m} for m in formset.non_form_errors()]
     return render(request, "records/schema/form.html", context)
