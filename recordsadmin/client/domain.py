@@ -239,12 +239,34 @@ class Association:
             return self.second_label
         return self.first_label
 
+    def heading(self, object_key: str) -> str:
+        """The title of what records of `object_key` are linked to by it (a record page's
+        section, a table's column): the other side's label, or both for an object linked to
+        itself, whose linked records each say which they are (role_of_other)."""
+        if self.links_itself:
+            return f"{self.second_label} / {self.first_label}"
+        return self.other_label(object_key)
+
     def label_of(self, object_key: str) -> str:
         """What the records of `object_key` are called in this association."""
         return self.first_label if object_key == self.first_object_key else self.second_label
 
     def with_contacts(self) -> bool:
         return CONTACT in (self.first_object_key, self.second_object_key)
+
+    @property
+    def links_itself(self) -> bool:
+        """Whether it links an object's records to records of the same object: then a
+        record's side in a relation, not its object, says which label is whose."""
+        return self.first_object_key == self.second_object_key
+
+    def role_of_other(self, relation: "Relation", record_id: str) -> str:
+        """What the record at the other end of `relation` is to `record_id`'s record: the
+        label of the other end's side (the first side's records are `first_label` to the
+        second's)."""
+        if relation.first_record_id == record_id:
+            return self.second_label
+        return self.first_label
 
 
 @dataclass(frozen=True)

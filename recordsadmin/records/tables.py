@@ -285,7 +285,7 @@ class LinksColumn(RecordColumn):
     and without JavaScript, a cell links to the record's page, which lists them."""
 
     def __init__(self, association: Association, *, schema: Schema) -> None:
-        label = association.other_label(schema.key)
+        label = association.heading(schema.key)
         super().__init__(verbose_name=f"Linked: {label}", css="col-links")
         self.association = association
         self.schema = schema

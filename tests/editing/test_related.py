@@ -124,6 +124,34 @@ def test_a_linked_record_links_to_its_page(staff, prop, record, showings):
     assert "Property shown" in back and "9 Link Lane" in back
 
 
+def test_an_object_linked_to_itself_keeps_which_side_each_record_is(staff, prop, record):
+    """A property that replaced another: on the new one's page the old one is "Replaces",
+    on the old one's page the new one is "Replaced by", though both are properties."""
+    replaced = services.association_create(
+        key="property_replaces",
+        first_object_key=PROPERTY_KEY,
+        first_label="Replaced by",
+        second_object_key=PROPERTY_KEY,
+        second_label="Replaces",
+    )
+    older = services.record_create(
+        schema=prop, properties={"address": "1 Old Road", "price": 1, "status": "Sold"}
+    )
+    picker = staff.get(url("related_link", prop.key, record.id, replaced.id)).content.decode()
+    assert "The property you link becomes “Replaces” of this one." in picker
+    linked = staff.post(
+        url("related_link", prop.key, record.id, replaced.id), {"other_id": older.id}
+    )
+    assert linked.status_code in (200, 303)
+    new_page = page_of(staff, prop, record)
+    assert re.search(r"<h2[^>]*>Replaces / Replaced by <span[^>]*>\(1\)", new_page)
+    assert re.search(r"Replaces:</span>\s*<a[^>]*>1 Old Road</a>", new_page)
+    assert 'aria-label="Unlink Replaces: 1 Old Road"' in new_page
+    old_page = page_of(staff, prop, older)
+    assert re.search(r"Replaced by:</span>\s*<a[^>]*>9 Link Lane</a>", old_page)
+    assert "Replaces:</span>" not in old_page
+
+
 def test_the_search_finds_and_links_and_refuses_what_it_must(
     staff, prop, record, buyers, showings, embedded
 ):

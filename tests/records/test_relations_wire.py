@@ -6,7 +6,7 @@ labels typed as objects) and the one the real service and the embedded API answe
 import pytest
 
 from recordsadmin.client import endpoints, wire
-from recordsadmin.client.domain import Association, Field, Schema
+from recordsadmin.client.domain import Association, Field, Relation, Schema
 from recordsadmin.client.errors import UnexpectedAnswer, ValidationFailed
 from recordsadmin.records import services
 from recordsadmin.records.models import RecordChange
@@ -58,6 +58,16 @@ def test_an_association_seen_from_either_side():
     assert ASSOCIATION.other_key("contact") == samples.KEY
     assert ASSOCIATION.label_of(samples.KEY) == "Pet"
     assert ASSOCIATION.with_contacts()
+    assert ASSOCIATION.heading(samples.KEY) == "Owner" and not ASSOCIATION.links_itself
+
+
+def test_an_association_of_an_object_with_itself_goes_by_each_relations_sides():
+    towing = Association("a1", "towing", samples.KEY, "Towed by", samples.KEY, "Tows")
+    assert towing.links_itself
+    assert towing.heading(samples.KEY) == "Tows / Towed by"
+    tows = Relation("r1", "a1", first_record_id="truck", second_record_id="car")
+    assert towing.role_of_other(tows, "truck") == "Tows"  # the car is what the truck tows
+    assert towing.role_of_other(tows, "car") == "Towed by"
 
 
 def test_association_lists_in_both_shapes():

@@ -164,6 +164,9 @@ class Linked:
     record: Record | None = None
     contact: Contact | None = None
     schema: Schema | None = None  # the other end's object schema (None for a contact)
+    # What the other end is to the record, for an object linked to itself ("Tows", "Towed
+    # by"): there the section's title cannot say it. "" otherwise.
+    role: str = ""
 
     @property
     def missing(self) -> bool:
@@ -287,7 +290,10 @@ def relation_list(
         other_id = relation.other_id(record_id)
         other_key = _other_key(association, schema, relation, record_id)
         read = _read(other_key, other_id, deadline)
-        items.append(Linked(relation=relation, object_key=other_key, record_id=other_id, **read))
+        role = association.role_of_other(relation, record_id) if association.links_itself else ""
+        items.append(
+            Linked(relation=relation, object_key=other_key, record_id=other_id, role=role, **read)
+        )
     return LinkedPage(association=association, items=tuple(items), page=found)
 
 

@@ -59,7 +59,13 @@ class Section:
 
     @property
     def title(self) -> str:
-        return self.association.other_label(self.schema.key)
+        return self.association.heading(self.schema.key)
+
+    @property
+    def link_role(self) -> str:
+        """What a record linked from this section becomes to this one, for an object linked
+        to itself ("" otherwise): it goes on the second side, this record on the first."""
+        return self.association.second_label if self.association.links_itself else ""
 
     @property
     def is_contact(self) -> bool:
