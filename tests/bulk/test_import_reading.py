@@ -120,6 +120,13 @@ def test_a_quote_never_closed_is_refused_at_upload_naming_its_line(text, line):
     assert csvfiles.read_csv(text)[0] == ["address", "price"]
 
 
+def test_a_cell_longer_than_any_field_takes_is_refused_naming_its_line():
+    text = "address,price\n1 Oak,1\n2 Elm," + "9" * 200_000 + "\n"
+    with pytest.raises(csvfiles.UploadError) as caught:
+        csvfiles.read_csv(text)
+    assert str(caught.value).startswith("A cell on line 3 is longer than 131,072 characters")
+
+
 def test_quotes_inside_values_are_read_as_before():
     text = 'address,note\n5" TV,1\n"a ""b""",2\n'
     assert csvfiles.decode_upload(text.encode()) == text

@@ -620,3 +620,13 @@ def test_the_delete_preview_names_the_records_and_the_search_they_came_from(
     text = " ".join(re.sub(r"<[^>]+>", " ", html.content.decode()).split())
     assert "The records ticked in the table's search: Status is Active." in text
     assert all(by_id[i] in text for i in ids) and " more" not in text
+
+
+def test_a_column_without_a_heading_is_named_by_its_place(records_api, staff_client):
+    records_api(records=0)
+    response = upload(staff_client, "Address,,Price\n1 Oak St,note,100\n")
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "Column 2 (no heading)" in page
+    assert (
+        '<label class="visually-hidden" for="col1">Field for column 2 (no heading)</label>' in page
+    )

@@ -224,10 +224,19 @@ def _dialect(text: str):
 
 def read_csv(text: str) -> tuple[list[str], list[list[str]]]:
     dialect = _dialect(text)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        lines = list(csv.reader(io.StringIO(text, newline=""), dialect))
+        lines = list(reader)
     except csv.Error as error:
-        raise UploadError(f"The file is not a valid CSV: {error}") from None
+        # Where it stopped: the line of the file the reader was on (a cell with line breaks
+        # spans several).
+        where = f"line {reader.line_num:,}"
+        if "field larger than field limit" in str(error):
+            raise UploadError(
+                f"A cell on {where} is longer than {csv.field_size_limit():,} characters, "
+                "more than any field takes (or a quote there is never closed)."
+            ) from None
+        raise UploadError(f"The file is not a valid CSV: {error} (on {where}).") from None
     lines = [line for line in lines if any(cell.strip() for cell in line)]
     if len(lines) > MAX_IMPORT_ROWS + 1:
         raise UploadError(f"The file has more than {MAX_IMPORT_ROWS:,} rows.")
