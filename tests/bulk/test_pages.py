@@ -171,6 +171,10 @@ def test_import_reports_exactly_the_bad_rows_and_creates_the_rest(records_api, s
     assert sorted(failed) == [3, 5, 6, 7]
     assert "Price" in failed[3] and "Status" in failed[5]
     assert "Address" in failed[6] and "Listed on" in failed[7]
+    # Its page lists them as not done, each as a row of the file refused before sending.
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "<caption>Not done</caption>" in page and "Sent, but" not in page
+    assert page.count("Not sent: the file's row was refused") == 4
     created = SandboxRecord.objects.filter(location=location, object__key=KEY)
     assert sorted(r.properties["address"] for r in created) == ["1 Good St", "3 Good St"]
     first = created.get(properties__address="1 Good St")
