@@ -265,6 +265,9 @@ def test_options_added_renamed_reordered_and_a_held_one_removed_only_when_confir
     more = text_of(schemer.post(edit, {**data, "_more": "1", "name": "Half typed"}))
     assert 'value="Half typed"' in more and "Label of option 7" in more
     assert "There is a problem" not in more
+    # Focus on the first new row (option 5: four were posted), not at the page's top.
+    focused = re.findall(r"<input[^>]*autofocus[^>]*>", more)
+    assert len(focused) == 1 and 'name="options-4-label"' in focused[0]
 
 
 def test_field_delete_names_the_records_holding_it_and_wants_its_name_typed(

@@ -23,6 +23,7 @@ from recordsadmin.contract.limits import CONTACT
 from recordsadmin.records import fieldtypes, services
 from recordsadmin.records.bulk import counting
 from recordsadmin.records.schema_forms import (
+    BLANK_OPTIONS,
     NEW_FOLDER,
     AssociationForm,
     EditorForm,
@@ -256,7 +257,12 @@ def _more_rows(request: HttpRequest, form_class, **kwargs):
     of a page without JavaScript)."""
     initial = request.POST.dict()
     initial["show_in_forms"] = "show_in_forms" in request.POST
-    return form_class(initial=initial, **kwargs), option_formset(with_more_rows(request.POST))
+    formset = option_formset(with_more_rows(request.POST))
+    # Focus on the first new row's label: the rows are where the person was, far down.
+    first_new = len(formset.forms) - BLANK_OPTIONS
+    if 0 <= first_new < len(formset.forms):
+        formset.forms[first_new].fields["label"].widget.attrs["autofocus"] = True
+    return form_class(initial=initial, **kwargs), formset
 
 
 @require_http_methods(["GET", "POST"])
