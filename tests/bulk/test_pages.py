@@ -162,6 +162,7 @@ def test_import_reports_exactly_the_bad_rows_and_creates_the_rest(records_api, s
     }
     checked = staff_client.post(response["Location"], mapping).content.decode()
     assert "2 rows ready, 4 with errors" in checked
+    assert re.search(r'<h2 id="import-preview-title" tabindex="-1" autofocus>', checked)
     staff_client.post(f"/imports/{stored.pk}/start/", mapping)
     job = BulkJob.objects.get()
     run_worker()
