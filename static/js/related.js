@@ -60,11 +60,27 @@
       if (pages) pages.focus();
       return;
     }
-    // A section redrawn by Close or Cancel: focus goes back where the panel was opened from.
+    // A section redrawn by Close or Cancel: focus goes back to the button that opened the
+    // panel (an item's Unlink, found again by its address), else the section's first one.
     if (trigger && trigger.hasAttribute && trigger.hasAttribute("data-related-close")) {
       var section = swapped;
-      var button = section && section.querySelector(".related__actions a, .related__actions button");
+      if (!section) return;
+      var href = openers[section.id];
+      var opener = null;
+      section.querySelectorAll("a[href]").forEach(function (link) {
+        if (!opener && href && link.getAttribute("href") === href) opener = link;
+      });
+      var button = opener || section.querySelector(".related__actions a, .related__actions button");
       if (button) button.focus();
     }
+  });
+
+  // Which button opened each section's panel (its address): focus goes back to it on close.
+  var openers = {};
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var section = elt && elt.closest ? elt.closest("[data-related]") : null;
+    var target = elt && elt.getAttribute ? elt.getAttribute("hx-target") || "" : "";
+    if (section && /-panel$/.test(target)) openers[section.id] = elt.getAttribute("href");
   });
 })();

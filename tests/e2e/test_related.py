@@ -78,9 +78,16 @@ def test_link_unlink_undo_and_create_by_keyboard(page: Page, live_server, staff_
     expect(buyers.get_by_role("searchbox")).to_have_count(0)
     expect(buyers.get_by_role("link", name="Link a contact")).to_be_focused()
 
-    # Unlink asks first, then offers Undo.
-    buyers.get_by_role("link", name=f"Unlink {name}").click()
+    # Unlink asks first; Escape there gives focus back to that Unlink.
+    unlink = buyers.get_by_role("link", name=f"Unlink {name}")
+    unlink.click()
     confirm = buyers.get_by_role("button", name=f"Unlink “{name}”")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(confirm).to_have_count(0)
+    expect(unlink).to_be_focused()
+    # Then Undo after it.
+    page.keyboard.press("Enter")
     expect(confirm).to_be_focused()
     page.keyboard.press("Enter")
     expect(buyers.get_by_role("status").filter(has_text="Unlinked Buyer")).to_be_focused()
