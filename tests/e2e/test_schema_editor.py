@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from recordsadmin.records import services
 from tests.bulk.conftest import WorkerThread
 from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
 from tests.support.apis import use_records_api
@@ -127,3 +128,28 @@ def test_a_field_with_options_created_edited_and_deleted_by_keyboard(page: Page,
         f"{buyers} relation{'s go' if buyers != 1 else ' goes'} with it (counted"
     )
     expect(page.get_by_role("button", name="Delete the association property_buyer")).to_be_visible()
+
+
+def test_a_name_that_is_one_long_word_wraps_on_a_phone(page: Page, live_server, demo):
+    """Names come from the records API: a field named with 100 letters and no space, with a
+    key as long, neither widens the record page nor the schema's page past a phone's width."""
+    schema = services.schema_get(key=demo)
+    folder = services.folder_list(schema=schema)[0]
+    services.field_create(
+        schema=schema,
+        key="k" * 90,
+        name="L" * 100,
+        data_type="TEXT",
+        folder_id=folder.id,
+    )
+    record = services.record_search(schema=services.schema_get(key=demo)).records[0]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/?next=/schema/{demo}/")
+    page.get_by_label("Username").fill("schemer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("L" * 100)).to_be_visible()
+    for path in (f"/schema/{demo}/", f"/objects/{demo}/{record.id}/"):
+        page.goto(live_server.url + path)
+        expect(page.get_by_text("L" * 100).first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") == 390, path
