@@ -123,6 +123,13 @@ def test_on_a_phone_rows_are_cards_without_sideways_scrolling(phone: Page):
     assert label == '"Price: "'
     box = card.get_by_role("checkbox").bounding_box()
     assert box["width"] >= 24 and box["height"] >= 24
+    # The search row's buttons keep their words whole ("Searc h" was broken to make room).
+    for name in ("Search", "Shortcuts"):
+        lines = phone.get_by_role("button", name=name, exact=True).evaluate(
+            "el => { const r = document.createRange(); r.selectNodeContents(el);"
+            " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"
+        )
+        assert lines == 1, name
 
 
 def test_on_a_phone_open_filters_leave_the_results_near(phone: Page):
