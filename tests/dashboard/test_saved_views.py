@@ -341,17 +341,19 @@ def test_another_users_private_view_and_other_tables_views_are_not_found(
     elsewhere = view_of(staff_user, "Elsewhere", location_id="another-location")
     showings = view_of(staff_user, "Showings", object_key="custom_objects.showing")
     for view in (private, elsewhere, showings):
-        assert staff_client.get(page_of(view)).status_code == 404
-        assert staff_client.get(page_of(view), headers=htmx()).status_code == 404
-        assert staff_client.get(page_of(view, "open")).status_code == 404
+        # A link to it (a bookmark, a colleague's) leads to the table, saying why.
+        table = f"/objects/{KEY}/"
+        assert staff_client.get(page_of(view))["Location"] == table
+        assert staff_client.get(page_of(view), headers=htmx())["HX-Redirect"] == table
+        assert staff_client.get(page_of(view, "open"))["Location"] == table
         assert staff_client.get(page_of(view, "delete")).status_code == 404
         for action in ("update", "rename", "delete", "default"):
             assert staff_client.post(page_of(view, action), {"name": "x"}).status_code == 404
-    assert staff_client.get(f"/objects/{KEY}/views/999999/").status_code == 404
-    assert staff_client.get(f"/objects/{KEY}/views/{10**30}/open/").status_code == 404
-    assert "There is no saved view 999999 of Properties that you can see." in (
-        staff_client.get(f"/objects/{KEY}/views/999999/").content.decode()
-    )
+    gone = staff_client.get(f"/objects/{KEY}/views/999999/?q=oak&sort=-price", follow=True)
+    assert gone.redirect_chain == [(f"/objects/{KEY}/?q=oak&sort=-price", 303)]
+    assert "That saved view is not there any more" in gone.content.decode()
+    assert staff_client.get(f"/objects/{KEY}/views/{10**30}/open/").status_code == 303
+    assert staff_client.post(f"/objects/{KEY}/views/999999/open/").status_code == 404
     assert SavedView.objects.filter(name__in=["Maya's", "Elsewhere", "Showings"]).count() == 3
     assert not DefaultView.objects.exists()
 

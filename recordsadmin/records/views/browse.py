@@ -44,7 +44,7 @@ from recordsadmin.records.tables import (
 from . import related
 from .common import SeeOther, can_view, load_schema
 from .problems import explain, problem_status, shows_api_errors, wants_partial
-from .saved import TableViews, table_page
+from .saved import TableViews, ViewMissing, table_page, without_missing_view
 
 # The session key of a record just created through the dashboard, as the create answered it:
 # its page is shown from that answer once (views/editing.py sets it).
@@ -81,7 +81,10 @@ def _record_list(
     request: HttpRequest, key: str, *, view_id: int | None, all_records: bool
 ) -> HttpResponse:
     schema = load_schema(key)
-    views = TableViews(request, schema, view_id=view_id)
+    try:
+        views = TableViews(request, schema, view_id=view_id)
+    except ViewMissing:
+        return without_missing_view(request, schema)
     if default := views.opens_default(all_records=all_records):
         return SeeOther(default)
     query = ListQuery.from_params(schema, request.GET)

@@ -162,13 +162,30 @@ class TableViews:
         return self._of_current("view_default")
 
 
+class ViewMissing(Http404):
+    """A saved view that is not there for the user: deleted, no longer shared, another's."""
+
+
 def _visible(request: HttpRequest, schema: Schema, view_id: int) -> SavedView:
     try:
         return views_service.saved_view_get(user=request.user, schema=schema, view_id=view_id)
     except SavedView.DoesNotExist:
-        raise Http404(
+        raise ViewMissing(
             f"There is no saved view {view_id} of {schema.plural} that you can see."
         ) from None
+
+
+def without_missing_view(request: HttpRequest, schema: Schema) -> HttpResponse:
+    """Where a link to a saved view that is gone leads: the table with the link's search,
+    and a word on why the view is not there (a bookmark, a colleague's link, an old tab)."""
+    messages.warning(
+        request,
+        "That saved view is not there any more (deleted, or no longer shared with you): here "
+        f"are the {schema.plural.lower()} without it.",
+    )
+    url = reverse("records:record_list", args=[schema.key])
+    query = request.GET.urlencode()
+    return go(request, f"{url}?{query}" if query else url)
 
 
 def open_url(schema: Schema, view: SavedView) -> str:
@@ -272,7 +289,12 @@ def view_open(request: HttpRequest, key: str, view_id: int) -> HttpResponse:
     """The view's columns become the user's, and the table shows its search. A GET from
     another site's link only asks first: the columns are the user's, changed by them."""
     schema = load_schema(key)
-    view = _visible(request, schema, view_id)
+    try:
+        view = _visible(request, schema, view_id)
+    except ViewMissing:
+        if request.method == "GET":
+            return without_missing_view(request, schema)
+        raise
     came_from = request.headers.get("Sec-Fetch-Site", "none")
     if request.method == "GET" and came_from not in OWN_NAVIGATION:
         context = {"schema": schema, "view": view}
