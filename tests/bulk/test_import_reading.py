@@ -144,3 +144,11 @@ def test_a_row_with_values_past_the_headers_columns_is_not_imported():
         "This row has 2 cells, the header 1: is there a separator (a comma, say) in a value "
         "that is not in quotes?"
     ]
+
+
+def test_two_columns_mapped_to_one_field_are_named_by_the_fields_name():
+    schema = schemas.schema_of_fields([schemas.field("listed_on", "DATE", name="Listed on")])
+    options = imports.ImportOptions(mapping=["listed_on", "listed_on", ""])
+    assert options.problems(schema) == [
+        "Several columns are mapped to “Listed on”: map each field from one column."
+    ]

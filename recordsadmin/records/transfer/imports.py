@@ -106,11 +106,17 @@ class ImportOptions:
         )
 
     def problems(self, schema: Schema) -> list[str]:
+        """What keeps the import from running with these options, in the words of the page."""
         found = []
         chosen = [m for m in self.mapping if m]
         duplicates = sorted({m for m in chosen if chosen.count(m) > 1})
         if duplicates:
-            found.append("Several columns are mapped to: " + ", ".join(duplicates) + ".")
+            names = [_target_name(schema, key) for key in duplicates]
+            found.append(
+                "Several columns are mapped to "
+                + ", ".join(f"“{n}”" for n in names)
+                + ": map each field from one column."
+            )
         if self.mode == UPDATE_BY_ID and ID not in self.mapping:
             found.append("Updating by record id needs a column mapped to “Record id”.")
         if self.mode == UPDATE_BY_FIELD:
@@ -301,3 +307,11 @@ def import_start(
         )
         locked.save(update_fields=["job"])
     return locked.job, True
+
+
+def _target_name(schema: Schema, key: str) -> str:
+    """A mapping's target as the page names it: the field's name, "Record id" or "Owner"."""
+    if key in (ID, OWNER):
+        return "Record id" if key == ID else "Owner"
+    f = schema.field(key)
+    return f.name if f is not None else key
