@@ -152,3 +152,9 @@ def test_two_columns_mapped_to_one_field_are_named_by_the_fields_name():
     assert options.problems(schema) == [
         "Several columns are mapped to “Listed on”: map each field from one column."
     ]
+
+
+def test_rows_that_repeat_an_earlier_one_are_found_by_their_numbers():
+    rows = [["1 Oak", "1"], ["2 Elm", "2"], [" 1 Oak ", "1"], ["2 Elm", "3"], ["1 Oak", "1"]]
+    assert imports.repeated_rows(rows) == [(2, 4), (2, 6)]
+    assert imports.repeated_rows([["a"]] * 10, most=2) == [(2, 3), (2, 4)]

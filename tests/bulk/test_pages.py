@@ -635,3 +635,13 @@ def test_a_column_without_a_heading_is_named_by_its_place(records_api, staff_cli
     assert (
         '<label class="visually-hidden" for="col1">Field for column 2 (no heading)</label>' in page
     )
+
+
+def test_the_check_says_which_rows_repeat_an_earlier_one(records_api, staff_client):
+    records_api(records=0)
+    text = "Address,Price,Status\n1 Oak St,100,Active\n2 Elm St,200,Sold\n1 Oak St,100,Active\n"
+    response = upload(staff_client, text)
+    mapping = {"col0": "address", "col1": "price", "col2": "status", "mode": "create"}
+    checked = staff_client.post(response["Location"], mapping).content.decode()
+    assert "3 rows ready, 0 with errors" in checked
+    assert "row 4 repeats row 2" in checked and "each makes a record of its own" in checked

@@ -185,6 +185,23 @@ def check_rows(
     return checks
 
 
+def repeated_rows(rows: list[list[str]], *, most: int = 5) -> list[tuple[int, int]]:
+    """Rows that repeat an earlier one cell for cell (spaces around a cell aside): (the row
+    repeated, the repeat), numbered as check_rows numbers them; at most `most` of them. Each
+    is sent like any row: a create makes two records that are alike."""
+    seen: dict[tuple[str, ...], int] = {}
+    found = []
+    for number, cells in enumerate(rows, start=2):
+        key = tuple(cell.strip() for cell in cells)
+        if key in seen:
+            found.append((seen[key], number))
+            if len(found) == most:
+                break
+        else:
+            seen[key] = number
+    return found
+
+
 def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowCheck:
     check = RowCheck(number=number, cells=list(cells))
     updating = options.mode != CREATE

@@ -207,6 +207,7 @@ def _map_page(request, upload, schema, header, rows, options, users, *, checked:
                     for check in [c for c in checks if c.ok][:PREVIEW_ROWS_SHOWN]
                 ],
                 "preview_fields": fields,
+                "repeated": imports.repeated_rows(rows),
             }
     return render(request, "records/import_map.html", context)
 
