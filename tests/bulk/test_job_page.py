@@ -30,16 +30,21 @@ def cancelled_job(user, *, done=39, skipped=129, pending=112) -> BulkJob:
         ]
         + [{"record_id": f"p{n}"} for n in range(pending)]
     )
-    job = jobs.job_create(
+    job = status_job(user, items, summary="Set Status on 280 properties")
+    jobs.job_cancel(job=job)  # queued: it stops at once
+    return job
+
+
+def status_job(user, items: list[dict], *, summary: str) -> BulkJob:
+    """A queued bulk edit that sets Status to Sold on `items`."""
+    return jobs.job_create(
         user=user,
         schema=services.schema_get(key=KEY),
         kind=BulkJob.Kind.UPDATE,
         params={"field": "status", "value": "Sold"},
-        summary="Set Status on 280 properties",
+        summary=summary,
         items=items,
     )
-    jobs.job_cancel(job=job)  # queued: it stops at once
-    return job
 
 
 def counts_text(html: str) -> str:
@@ -123,14 +128,7 @@ def test_a_job_whose_worker_stopped_is_said_on_its_page_and_left_to_the_workers(
     """Its page (polled every second by anyone who may view records) changes nothing: a
     jobs_worker takes the job over (bulk/jobs.py jobs_resume_stale)."""
     records_api(records=0)
-    job = jobs.job_create(
-        user=staff_user,
-        schema=services.schema_get(key=KEY),
-        kind=BulkJob.Kind.UPDATE,
-        params={"field": "status", "value": "Sold"},
-        summary="Set Status on 1 property",
-        items=[{"record_id": "r1"}],
-    )
+    job = status_job(staff_user, [{"record_id": "r1"}], summary="Set Status on 1 property")
     old = timezone.now() - timedelta(seconds=settings.BULK_STALE_SECONDS + 60)
     BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING, heartbeat_at=old)
     html = staff_client.get(f"/jobs/{job.pk}/").content.decode()

@@ -57,6 +57,23 @@ def words(response) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
 
 
+def field_edit_data(name: str, options: list[tuple[str, str]], *, blank: int = 0) -> dict:
+    """An option field's edit form as posted: its `options` (key, label) in their order, and
+    `blank` empty rows after them."""
+    data = {
+        "name": name,
+        "placeholder": "",
+        "description": "",
+        "show_in_forms": "on",
+        "options-TOTAL_FORMS": str(len(options) + blank),
+        "options-INITIAL_FORMS": str(len(options)),
+    }
+    for n, (key, label) in enumerate(options):
+        data |= {f"options-{n}-key": key, f"options-{n}-label": label}
+        data |= {f"options-{n}-order": str(n), f"options-{n}-existing": "True"}
+    return data
+
+
 def field_data(**values) -> dict:
     """A new field's form as a person fills it in, with three empty option rows."""
     data = {
@@ -465,19 +482,10 @@ def test_removing_a_text_box_lists_line_asks_without_a_count_it_cannot_have(
     schemer, prop, embedded
 ):
     edit = url("schema_field_edit", PROPERTY_KEY, "rooms")
-    data = {
-        "name": "Room notes",
-        "placeholder": "",
-        "description": "",
-        "show_in_forms": "on",
-        "options-TOTAL_FORMS": "3",
-        "options-INITIAL_FORMS": "3",
-    }
-    for n, (key, label) in enumerate(
-        [("kitchen", "Kitchen"), ("living_room", "Living room"), ("primary_bedroom", "Bedroom")]
-    ):
-        data |= {f"options-{n}-key": key, f"options-{n}-label": label}
-        data |= {f"options-{n}-order": str(n), f"options-{n}-existing": "True"}
+    data = field_edit_data(
+        "Room notes",
+        [("kitchen", "Kitchen"), ("living_room", "Living room"), ("primary_bedroom", "Bedroom")],
+    )
     data["options-0-remove"] = "on"
     asked = words(schemer.post(edit, data))
     assert "“Kitchen”: the records API cannot count the records that hold" in asked
@@ -506,23 +514,9 @@ def test_option_errors_say_which_option_and_every_description_they_point_to_exis
     schemer, prop, embedded
 ):
     edit = url("schema_field_edit", PROPERTY_KEY, "status")
-    data = {
-        "name": "Status",
-        "show_in_forms": "on",
-        "options-TOTAL_FORMS": "4",
-        "options-INITIAL_FORMS": "3",
-        "options-0-key": "Active",
-        "options-0-label": "",  # two labels emptied
-        "options-0-existing": "True",
-        "options-1-key": "Pending",
-        "options-1-label": "",
-        "options-1-existing": "True",
-        "options-2-key": "Sold",
-        "options-2-label": "Sold",
-        "options-2-existing": "True",
-        "options-3-key": "bad",
-        "options-3-label": "sold",  # a twin of option 3's label
-    }
+    # Two labels emptied, and a new option whose label is the third's again.
+    data = field_edit_data("Status", [("Active", ""), ("Pending", ""), ("Sold", "Sold")], blank=1)
+    data |= {"options-3-key": "bad", "options-3-label": "sold"}
     page = text_of(schemer.post(edit, data))
     listed = re.search(r'<ul class="error-summary__list">(.*?)</ul>', page, re.S).group(1)
     summary = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", listed)).split())
