@@ -52,7 +52,7 @@ def test_the_chooser_is_saved_for_the_user_and_the_table_redrawn_with_it(
     assert names[1:4] == ["Address", "Price", "Owner"]
     assert "Status" not in names
     assert "records-table--compact" in html
-    assert '<details class="table-settings" open>' in html
+    assert '<details class="table-settings" data-escape-closes open>' in html
     # The table answers the same question as before.
     assert service.searches()[-1]["query"] == "Main"
     assert 'name="query" value="?q=Main&amp;sort=-price"' in html
