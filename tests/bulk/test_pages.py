@@ -270,6 +270,30 @@ def test_import_updates_by_record_id_and_blank_cells_clear_when_asked(records_ap
     assert bulk_counts(job)["done"] == 1
 
 
+def test_an_import_row_that_changes_nothing_sends_nothing_and_leaves_nothing_to_revert(
+    records_api, staff_client
+):
+    location = records_api(records=2)
+    same, other = SandboxRecord.objects.filter(location=location, object__key=KEY)[:2]
+    out = io.StringIO()
+    csv.writer(out).writerows(
+        [["id", "Price"], [same.id, str(same.properties["price"])], [other.id, "777000"]]
+    )
+    response = upload(staff_client, out.getvalue())
+    mapping = {"col0": "id", "col1": "price", "mode": "update_id"}
+    staff_client.post(response["Location"], mapping)
+    staff_client.post(response["Location"].rstrip("/") + "/start/", mapping)
+    run_worker()
+    job = BulkJob.objects.get()
+    counts = bulk_counts(job)
+    assert (counts["done"], counts["skipped"]) == (1, 1)
+    assert job.items.get(outcome="skipped").reason == "Already held these values."
+    changes = RecordChange.objects.filter(job_id=str(job.pk))
+    assert [c.record_id for c in changes] == [other.id]  # the one sent, in the history
+    plan = jobs.job_revert_plan(job=job)
+    assert plan.total == 1 and "1 record" in plan.text
+
+
 def test_an_import_reports_a_record_id_cell_that_is_a_formula_as_text(records_api, staff_client):
     records_api(records=1)
     formula = '=HYPERLINK("http://evil.example/","click")'

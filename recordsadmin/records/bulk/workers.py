@@ -183,6 +183,17 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         current = _find(schema, pacer, match)
         if current is None:
             return ItemResult(Outcome.FAILED, _no_match(schema, match))
+        owner = data.get("owner", UNSET)
+        if _holds(schema, current, properties, owner) and not match.get("id"):
+            # Found by a search, which lags behind writes: the record as it is now decides.
+            current = pacer.call(services.record_get, schema=schema, record_id=current.id)
+        if _holds(schema, current, properties, owner):
+            # Nothing to send: no call, and nothing in the history for Revert to "put back".
+            if resumed:  # the call sent before the restart set them
+                return ItemResult(Outcome.DONE, RESENT_UPDATE, record=current, record_id=current.id)
+            return ItemResult(
+                Outcome.SKIPPED, NOTHING_TO_CHANGE, record_id=current.id, drop_history=True
+            )
     except HELD_BACK:
         raise
     except OutcomeUnknown as error:  # a create whose answer was lost
@@ -229,6 +240,9 @@ def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:
     if total > 1:
         raise RecordsApiError(f"{total} records have this value: update one by its id.")
     return next(iter(found.values()), None)
+
+
+NOTHING_TO_CHANGE = "Already held these values."
 
 
 def _same(schema: Schema, key: str, held, value) -> bool:
@@ -382,8 +396,8 @@ def _restore(schema: Schema, pacer: Pacer, item: BulkItem, change: RecordChange)
 
 
 def _holds(schema: Schema, record: Record, values: Mapping, owner) -> bool:
-    """Whether `record` already holds what a revert puts back (its call went before a
-    restart)."""
+    """Whether `record` already holds `values` and `owner` (UNSET: any), each compared as its
+    field's type spells it: what an import's row sets, what a revert puts back."""
     for key, value in values.items():
         kind = fieldtypes.of(schema.field(key))
         if kind.normalise(record.properties.get(key)) != kind.normalise(value):
