@@ -275,16 +275,8 @@ def test_an_import_row_that_changes_nothing_sends_nothing_and_leaves_nothing_to_
 ):
     location = records_api(records=2)
     same, other = SandboxRecord.objects.filter(location=location, object__key=KEY)[:2]
-    out = io.StringIO()
-    csv.writer(out).writerows(
-        [["id", "Price"], [same.id, str(same.properties["price"])], [other.id, "777000"]]
-    )
-    response = upload(staff_client, out.getvalue())
-    mapping = {"col0": "id", "col1": "price", "mode": "update_id"}
-    staff_client.post(response["Location"], mapping)
-    staff_client.post(response["Location"].rstrip("/") + "/start/", mapping)
-    run_worker()
-    job = BulkJob.objects.get()
+    rows = [[same.id, str(same.properties["price"])], [other.id, "777000"]]
+    job = import_prices_by_id(staff_client, rows)
     counts = bulk_counts(job)
     assert (counts["done"], counts["skipped"]) == (1, 1)
     assert job.items.get(outcome="skipped").reason == "Already held these values."
@@ -297,19 +289,24 @@ def test_an_import_row_that_changes_nothing_sends_nothing_and_leaves_nothing_to_
 def test_an_import_reports_a_record_id_cell_that_is_a_formula_as_text(records_api, staff_client):
     records_api(records=1)
     formula = '=HYPERLINK("http://evil.example/","click")'
-    out = io.StringIO()
-    csv.writer(out).writerows([["id", "Price"], [formula, "777000"]])
-    response = upload(staff_client, out.getvalue())
-    mapping = {"col0": "id", "col1": "price", "mode": "update_id"}
-    staff_client.post(response["Location"], mapping)
-    staff_client.post(response["Location"].rstrip("/") + "/start/", mapping)
-    run_worker()
-    job = BulkJob.objects.get()
+    job = import_prices_by_id(staff_client, [[formula, "777000"]])
     assert job.items.get().record_id == formula
     report = staff_client.get(f"/jobs/{job.pk}/report.csv")
     rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
     assert rows[1][1] == "'" + formula  # a spreadsheet shows it, never runs it
     assert all(not cell.startswith("=") for row in rows for cell in row)
+
+
+def import_prices_by_id(client, rows: list[list[str]]) -> BulkJob:
+    """Import a file of (record id, price) rows as updates by id, run to its end."""
+    out = io.StringIO()
+    csv.writer(out).writerows([["id", "Price"], *rows])
+    response = upload(client, out.getvalue())
+    mapping = {"col0": "id", "col1": "price", "mode": "update_id"}
+    client.post(response["Location"], mapping)
+    client.post(response["Location"].rstrip("/") + "/start/", mapping)
+    run_worker()
+    return BulkJob.objects.get()
 
 
 def bulk_counts(job):
