@@ -286,6 +286,16 @@ def test_an_import_row_that_changes_nothing_sends_nothing_and_leaves_nothing_to_
     assert plan.total == 1 and "1 record" in plan.text
 
 
+def test_a_record_id_that_names_no_record_is_not_offered_for_a_retry(records_api, staff_client):
+    location = records_api(records=1)
+    record = SandboxRecord.objects.get(location=location, object__key=KEY)
+    job = import_prices_by_id(staff_client, [["not-an-id", "1"], [record.id, "777000"]])
+    assert bulk_counts(job)["failed"] == 1
+    assert job.items.get(outcome="failed").reason == "No record with id not-an-id."
+    assert not jobs.job_retry_plan(job=job)  # it would fail again
+    assert "Retry" not in staff_client.get(f"/jobs/{job.pk}/").content.decode()
+
+
 def test_an_import_reports_a_record_id_cell_that_is_a_formula_as_text(records_api, staff_client):
     records_api(records=1)
     formula = '=HYPERLINK("http://evil.example/","click")'

@@ -99,14 +99,13 @@ def job_cancel(*, job: BulkJob) -> None:
 def job_retryable(*, job: BulkJob):
     """The items a retry sends again: those that did not get done.
 
-    Not the rows the file itself got wrong (they would fail again; a lookup on the key's value
-    would drop every row without the key too, SQL NULL, so this asks whether it is there), nor
-    the import's creates whose outcome is unknown: the record may exist, and sending the row
-    again could make it twice.
+    Not the rows the file itself got wrong, nor a row whose record id names no record (they
+    would fail again; a lookup on the key's value would drop every row without the key too,
+    SQL NULL, so this asks whether it is there), nor the import's creates whose outcome is
+    unknown: the record may exist, and sending the row again could make it twice.
     """
-    items = job.items.filter(
-        Q(data__isnull=True) | ~Q(data__has_key="invalid"), outcome__in=BulkItem.FAILURES
-    )
+    hopeless = Q(data__has_key="invalid") | Q(data__has_key="no_record")
+    items = job.items.filter(Q(data__isnull=True) | ~hopeless, outcome__in=BulkItem.FAILURES)
     return items.exclude(_UNKNOWN_CREATE) if job.kind == Kind.IMPORT else items
 
 

@@ -182,7 +182,10 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
             return ItemResult(Outcome.DONE, record=record, record_id=record.id)
         current = _find(schema, pacer, match)
         if current is None:
-            return ItemResult(Outcome.FAILED, _no_match(schema, match))
+            # No record has that id, and none ever will (ids are not reused): not for a retry.
+            # A field's value may be held later (a record made since): that row is retried.
+            gone = {"no_record": True} if match.get("id") else None
+            return ItemResult(Outcome.FAILED, _no_match(schema, match), data=gone)
         owner = data.get("owner", UNSET)
         if _holds(schema, current, properties, owner) and not match.get("id"):
             # Found by a search, which lags behind writes: the record as it is now decides.
