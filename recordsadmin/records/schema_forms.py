@@ -134,7 +134,9 @@ class ObjectForm(EditorForm):
             label="Primary display field's type",
             choices=[(t, fieldtypes.type_name(t)) for t in PRIMARY],
         )
-        self.order_fields(["singular", "plural", "key", "primary_name", "primary_key"])
+        self.order_fields(
+            ["singular", "plural", "key", "primary_name", "primary_key", "primary_data_type"]
+        )
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"].strip().removeprefix("custom_objects.")

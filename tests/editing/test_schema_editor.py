@@ -530,3 +530,18 @@ def test_option_errors_say_which_option_and_every_description_they_point_to_exis
     }
     assert described and described <= ids, described - ids
     assert not embedded.calls("PUT")
+
+
+def test_a_new_objects_primary_field_is_asked_for_in_one_run_of_inputs(schemer, prop, embedded):
+    page = schemer.get(url("schema_object_create")).content.decode()
+    names = re.findall(r'<(?:input|select|textarea)[^>]*\bname="(\w+)"', page)
+    names = [n for n in names if n not in ("csrfmiddlewaretoken", "next")]  # the top bar's
+    assert names == [
+        "singular",
+        "plural",
+        "key",
+        "primary_name",
+        "primary_key",
+        "primary_data_type",
+        "description",
+    ]
