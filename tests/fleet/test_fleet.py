@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
+import requests
 from django.db import connection
 from django.db.models import Count
 from django_tasks_db.models import DBTaskResult
@@ -198,6 +199,10 @@ def test_two_jobs_share_the_limit_and_a_killed_workers_job_is_taken_over(
         fleet.stop()
 
 
+# A table view whose connection the server reset (no status came back).
+RESET = 0
+
+
 def test_a_flood_of_page_views_through_two_processes_keeps_to_the_locations_limit(
     on_postgresql, redis_url
 ):
@@ -219,7 +224,13 @@ def test_a_flood_of_page_views_through_two_processes_keeps_to_the_locations_limi
         def browse(person, base: str) -> list[int]:
             shown = []
             while time.monotonic() < until:
-                answer = person.get(base + table, headers={"HX-Request": "true"}, timeout=60)
+                try:
+                    answer = person.get(base + table, headers={"HX-Request": "true"}, timeout=60)
+                except requests.ConnectionError:
+                    # A kept-alive connection closed by the server as the next view went out
+                    # (seen once in four full runs, the machine at its busiest): counted below.
+                    shown.append(RESET)
+                    continue
                 shown.append(answer.status_code)
             return shown
 
@@ -229,7 +240,12 @@ def test_a_flood_of_page_views_through_two_processes_keeps_to_the_locations_limi
         calls = sandbox_calls(fleet.log_text())[before:]
         per_second = Counter(int(when) for when, _ in calls)
         busiest = max(per_second[s] + per_second[s + 1] for s in per_second)
-        print(f"\nflood: {len(statuses)} table views, {len(calls)} calls, at most {busiest} in 2 s")
+        resets = statuses.count(RESET)
+        print(
+            f"\nflood: {len(statuses)} table views ({resets} connections reset), "
+            f"{len(calls)} calls, at most {busiest} in 2 s"
+        )
+        assert resets <= 1, f"{resets} of {len(statuses)} views had their connection reset"
         # Eight people asking at once would send several times the limit: the calls reached it.
         assert len(calls) >= CALLS * 3
         assert busiest <= CALLS
