@@ -337,16 +337,17 @@ def job_revert_latest(*, job: BulkJob) -> BulkJob | None:
     return reverts.order_by("-created_at").first()
 
 
-def job_revert_blocked_by(*, job: BulkJob) -> BulkJob | None:
-    """The revert that makes another one pointless: one still running, or one that finished
+def revert_blocks(revert: BulkJob | None) -> bool:
+    """Whether a revert makes another one pointless: one still running, or one that finished
     its work. One cancelled or stopped by an error leaves a new revert to do the rest (it
     skips the records put back already)."""
+    return revert is not None and (not revert.is_finished or revert.status == Status.DONE)
+
+
+def job_revert_blocked_by(*, job: BulkJob) -> BulkJob | None:
+    """The latest revert of `job` when it makes another one pointless (revert_blocks)."""
     latest = job_revert_latest(job=job)
-    if latest is None:
-        return None
-    if not latest.is_finished or latest.status == BulkJob.Status.DONE:
-        return latest
-    return None
+    return latest if revert_blocks(latest) else None
 
 
 def job_revert_start(*, user, schema: Schema, job: BulkJob) -> tuple[BulkJob | None, bool]:

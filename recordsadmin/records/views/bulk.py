@@ -268,10 +268,13 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         context["unknown_text"] = _unknown_text(unknown) if unknown else ""
         maybe = jobs.job_unknown_changes(job=job)
         context["maybe_applied_text"] = _maybe_applied_text(job, maybe) if maybe else ""
-        context["reverted_by"] = jobs.job_revert_latest(job=job)
+        context["reverted_by"] = reverted_by = jobs.job_revert_latest(job=job)
         plan = jobs.job_revert_plan(job=job)
-        blocked = jobs.job_revert_blocked_by(job=job)
-        if not blocked and plan.total and request.user.has_perms(plan.permissions):
+        if (
+            not jobs.revert_blocks(reverted_by)
+            and plan.total
+            and request.user.has_perms(plan.permissions)
+        ):
             context["revert_plan"] = plan
     template = "records/bulk_job.html"
     if wants_partial(request):
