@@ -284,6 +284,8 @@ def bulk_edit_preview(page: Page, site: Site) -> None:
     """The bulk edit with a field and value chosen, and its preview of what changes."""
     tick_two_rows(page, site)
     page.get_by_role("button", name="Edit selected…").click()
+    # Until the page has loaded htmx has not set the field list up: a choice would send nothing.
+    page.wait_for_url("**/bulk/**")
     page.get_by_role("combobox", name="Field").select_option(label="Status")
     page.get_by_role("combobox", name="New value").select_option(label="Sold")
     page.get_by_role("button", name="Preview").click()

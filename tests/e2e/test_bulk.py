@@ -35,7 +35,8 @@ def test_select_all_then_bulk_edit_then_progress_then_report(table: Page):
     page.get_by_label("Select all 60 records matching this search").check()
     expect(count).to_have_text("60 selected")
     page.get_by_role("button", name="Edit selected…").click()
-
+    # Until the page has loaded htmx has not set the field list up: a choice would send nothing.
+    page.wait_for_url("**/bulk/**")
     expect(page.get_by_role("heading", name="Set a field on properties")).to_be_visible()
     page.get_by_label("Field").select_option(label="Status")
     page.get_by_label("New value").select_option(label="Sold")  # swapped in by htmx
