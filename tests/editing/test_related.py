@@ -112,6 +112,26 @@ def test_each_association_is_a_section_of_linked_records_paged(staff, prop, reco
     assert "<html" not in section
 
 
+def test_a_link_just_made_is_on_the_page_shown_after_it(staff, prop, record, buyers):
+    """Relations come oldest first: with a page full already, the section is shown at its
+    last page after a link, where the new one is, with htmx and without."""
+    for n in range(5):
+        services.relation_create_logged(
+            user=None, schema=prop, record=record, association=buyers, other_id=a_contact(n).id
+        )
+    link = url("related_link", prop.key, record.id, buyers.id)
+    sixth, seventh = a_contact(5), a_contact(6)
+    done = staff.post(link, {"other_id": sixth.id}, HTTP_HX_REQUEST="true").content.decode()
+    assert sixth.email in done and "Page 2 of 2" in done
+    assert a_contact(0).email not in done
+
+    response = staff.post(link, {"other_id": seventh.id})
+    assert response.status_code == 303
+    assert f"related={buyers.id}&page=2&done=" in response["Location"]
+    page = page_of(staff, prop, record, response["Location"].split(str(record.id) + "/")[1])
+    assert seventh.email in page and sixth.email in page and "Page 2 of 2" in page
+
+
 def test_a_linked_record_links_to_its_page(staff, prop, record, showings):
     showing = services.record_search(schema=services.schema_get(key=SHOWING_KEY)).records[0]
     services.relation_create_logged(

@@ -209,18 +209,34 @@ def _redrawn(request: HttpRequest, section: Section, page: int = 1) -> HttpRespo
     return render(request, "records/_related_changed.html", context)
 
 
-def _after(request: HttpRequest, section: Section, text: str, change=None) -> HttpResponse:
-    """A change made: the section redrawn with what was done (htmx), or back to the record page
-    with the message and, for an unlink, its Undo in the section."""
+def _after(
+    request: HttpRequest, section: Section, text: str, change=None, page: int = 1
+) -> HttpResponse:
+    """A change made: the section redrawn at `page` with what was done (htmx), or back to the
+    record page with the message and, for an unlink, its Undo in the section."""
     if wants_partial(request):
         section.notice = text
         section.undo = change if change and change.action == RecordChange.Action.UNLINK else None
-        return _redrawn(request, section)
+        return _redrawn(request, section, page)
     messages.success(request, text)
     query = {"related": section.association.id}
+    if page > 1:
+        query["page"] = page
     if change is not None:
         query["done"] = change.pk
     return go(request, f"{section.record_url}?{urlencode(query)}#{section.id}")
+
+
+def _newest_page(section: Section) -> int:
+    """The section's page that holds its newest link: the API lists a record's relations
+    oldest first, so a link just made is on the last page (one call to count them; page 1
+    when the count cannot be had, where the section says what it shows)."""
+    total, problem = attempt(
+        lambda: services.relation_count(
+            record_id=section.record.id, association=section.association
+        )
+    )
+    return 1 if problem or not total else -(-total // PER_PAGE)
 
 
 def _panel(request: HttpRequest, section: Section, template: str, context: dict, title: str):
@@ -352,7 +368,8 @@ def _link(request: HttpRequest, section: Section) -> HttpResponse:
         context = {"query": query, "link_error": refusal}
         return _panel(request, section, "records/_related_picker.html", context, "Not linked")
     text = f"Linked {section.title} “{other_label}”."
-    return _after(request, section, text, _last_change(request, section, "link"))
+    change = _last_change(request, section, "link")
+    return _after(request, section, text, change, page=_newest_page(section))
 
 
 def _failed(call, what: str, unknown: str) -> str:
@@ -530,7 +547,8 @@ def related_new(request: HttpRequest, key: str, record_id: str, association_id: 
             return _redrawn(request, section)
         return _panel(request, _fill(section), "records/_related_section.html", {}, "Not linked")
     text = f"Created the {section.noun} “{made.label}” and linked it as {section.title}."
-    return _after(request, section, text, _last_change(request, section, "link"))
+    change = _last_change(request, section, "link")
+    return _after(request, section, text, change, page=_newest_page(section))
 
 
 def _not_created(section: Section, problem: Problem) -> str:
