@@ -17,6 +17,8 @@ from django.db import connection
 from .redis import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+# gunicorn's access log line: 127.0.0.1 - - [02/Dec/2026:13:40:00 +0000] "GET ..." 200
+ACCESS_LINE = re.compile(r'^\S+ - \S+ \[[^]]+\] "')
 
 
 def database_url() -> str:
@@ -109,6 +111,8 @@ class Fleet:
         return "".join(log.read_text(errors="replace") for log in self.logs if log.exists())
 
     def stop(self) -> None:
+        """Ends the processes; prints what they logged besides access lines (the last 200
+        lines), which pytest shows when the test failed: a worker timeout, a traceback."""
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
@@ -117,6 +121,9 @@ class Fleet:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        told = [line for line in self.log_text().splitlines() if not ACCESS_LINE.match(line)]
+        if told:
+            print("what the fleet's processes logged:", *told[-200:], sep="\n")
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
