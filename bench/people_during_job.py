@@ -341,9 +341,9 @@ def main() -> None:
             replay_port = free_port()
             script = str(ROOT / "bench" / "replay_api.py")
             upstream = env["GHL_API_URL"]
-            replay = subprocess.Popen(
-                [python, script, "--port", str(replay_port), "--upstream", upstream], cwd=ROOT
-            )
+            command = [python, script, "--port", str(replay_port), "--upstream", upstream]
+            # With --api-delay, answers from memory take as long as the embedded API's.
+            replay = subprocess.Popen([*command, "--delay", str(args.api_delay)], cwd=ROOT)
             wait_for_port(replay_port, replay)
             # The task worker's job keeps the embedded API itself: it reads what it writes.
             dashboard_env = {**env, "GHL_API_URL": f"http://127.0.0.1:{replay_port}"}
@@ -363,7 +363,7 @@ def main() -> None:
         time.sleep(5)  # the job collects its records and starts sending
         store = "Redis" if args.redis else "the database"
         answering = (
-            "from bench/replay_api.py's memory (searches and schemas)"
+            f"from bench/replay_api.py's memory (searches and schemas) after {args.api_delay:g} ms"
             if args.api_at_once
             else f"after {args.api_delay:g} ms"
         )

@@ -1,6 +1,7 @@
 """A records API that answers at once, for the load benchmark (bench/people_during_job.py).
 
     .venv/bin/python bench/replay_api.py --upstream http://127.0.0.1:PORT/sandbox --port N
+        [--delay MS]
 
 A loopback proxy in front of the embedded API: the first time it sees a read (a search: a POST
 to a path ending in /search; or a GET of a schema, the users, associations...) it passes it on
@@ -10,10 +11,14 @@ edit checks the version it read), always pass on. So the dashboards being measur
 searches answered at once, as from a service that runs elsewhere, and the CPU the machine
 spends on them is this process's, not a search's. What it answers for a read is the first
 answer's, however the records changed since: it measures speed, not what pages show.
+With `--delay`, an answer from memory waits that long first, as from a service elsewhere that
+takes its time without taking this machine's CPU (what passes on waits the embedded API's own
+SANDBOX_LATENCY_MS).
 """
 
 import argparse
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -28,9 +33,10 @@ class Replay(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, port: int, upstream: str):
+    def __init__(self, port: int, upstream: str, delay: float = 0):
         super().__init__(("127.0.0.1", port), Answer)
         self.upstream = upstream.rstrip("/")
+        self.delay = delay / 1000
         self.kept: dict[tuple, tuple[int, list[tuple[str, str]], bytes]] = {}
         self.local = threading.local()
 
@@ -57,6 +63,8 @@ class Answer(BaseHTTPRequestHandler):
         )
         key = (self.command, self.path, body, self.headers.get("Authorization", ""))
         found = self.server.kept.get(key) if read else None
+        if found is not None and self.server.delay:
+            time.sleep(self.server.delay)
         if found is None:
             found = self.pass_on(body)
             if read and found[0] == 200:
@@ -92,8 +100,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--upstream", required=True, help="the embedded API's base URL")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--delay", type=float, default=0, help="ms before an answer from memory")
     args = parser.parse_args()
-    Replay(args.port, args.upstream).serve_forever()
+    Replay(args.port, args.upstream, args.delay).serve_forever()
 
 
 if __name__ == "__main__":
