@@ -367,9 +367,10 @@ def read_answer(
 
 
 def _json(content: bytes) -> Any:
+    """The answer's JSON; None when it is none (a nesting too deep for the parser included)."""
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 

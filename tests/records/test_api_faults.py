@@ -514,7 +514,11 @@ def test_create_is_retried_after_429_which_means_not_done(ghl):
 # -- malformed answers and redirects (item 17) -------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"<html>gateway</html>"])
+# Nested deeper than Python's JSON parser goes: a RecursionError, not a ValueError.
+TOO_DEEP = b"[" * 50_000 + b"]" * 50_000
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"<html>gateway</html>", TOO_DEEP])
 def test_malformed_json_is_unavailable(ghl, body):
     ghl.script(Reply(200, body=body, headers={"Content-Type": "text/html"}))
     with pytest.raises(Unavailable) as caught:
@@ -707,3 +711,26 @@ def test_a_debug_page_of_a_failure_inside_a_call_never_shows_the_token(ghl, sett
     page = reporter.get_traceback_html() + reporter.get_traceback_text()
     assert "records_search" in page  # the frames are there, with their variables
     assert TOKEN not in page
+
+
+def test_a_refusal_nested_too_deep_is_still_the_apis_error(ghl):
+    ghl.script(Reply(400, body=TOO_DEEP, headers={"Content-Type": "application/json"}))
+    with pytest.raises(RecordsApiError) as caught:
+        call("SEARCH")
+    assert caught.value.status == 400
+
+
+def test_a_debug_page_of_a_failure_reading_the_settings_never_shows_the_token(settings):
+    """The token as a plain variable (no "Bearer" before it), in the frame that read it."""
+    settings.DEBUG = True
+    # Put together here: the page shows this test's lines too.
+    secret = "-".join(("pit", "0123456789abcdef", "secret"))
+    settings.GHL_TOKEN, settings.GHL_LOCATION_ID = secret, "loc"
+    settings.GHL_CONNECT_TIMEOUT = "three"  # a setting that is no number fails after the read
+    with pytest.raises(ValueError, match="three") as caught:
+        config.connection()
+    reporter = ExceptionReporter(None, ValueError, caught.value, caught.value.__traceback__)
+    frames = reporter.get_traceback_frames()
+    assert "token" in {name for frame in frames for name, _ in frame["vars"]}
+    page = reporter.get_traceback_html() + reporter.get_traceback_text()
+    assert "connection" in page and secret not in page
