@@ -15,6 +15,7 @@ from recordsadmin.records.views.related import Section
 from recordsadmin.sandbox.demo import PROPERTY_KEY, SHOWING_KEY
 from recordsadmin.sandbox.models import Contact as StoredContact
 from recordsadmin.sandbox.models import Relation as StoredRelation
+from tests.conftest import make_staff
 from tests.support.embedded import proxied_demo
 from tests.support.stub import Reply
 
@@ -381,6 +382,23 @@ def test_a_viewer_sees_the_links_but_no_buttons_and_is_refused(
     assert len(embedded.writes) == writes
 
 
+def test_an_editor_who_may_not_create_links_but_makes_nothing_new(prop, record, buyers, embedded):
+    """New … creates a record or a contact before it links it: it needs add_record too."""
+    editor = make_staff("editor", "view_record", "change_record")
+    client = Client()
+    client.force_login(editor)
+    page = page_of(client, prop, record)
+    link = url("related_link", prop.key, record.id, buyers.id)
+    new = url("related_new", prop.key, record.id, buyers.id)
+    assert link in page and new not in page
+    writes = len(embedded.writes)
+    assert client.get(new).status_code == 403
+    person = {"first_name": "Eve", "email": "eve@example.com"}
+    assert client.post(new, person).status_code == 403
+    assert len(embedded.writes) == writes
+    assert not StoredContact.objects.filter(email="eve@example.com").exists()
+
+
 def test_a_section_names_the_other_record_with_its_article():
     def noun(singular: str | None) -> str:
         other = SimpleNamespace(singular=singular) if singular else None
@@ -413,3 +431,14 @@ def test_the_sections_pages_are_asked_side_by_side(staff, prop, record, buyers, 
     assert re.search(r"<h2[^>]*>Buyer <span[^>]*>\(0\)", page)
     assert re.search(r"<h2[^>]*>Showing <span[^>]*>\(0\)", page)
     assert len(met) == 2, "the two sections' calls were not in flight at the same time"
+
+
+def test_a_section_id_is_a_selector_whatever_the_associations_id():
+    """Used in hx-target="#…": an id from the API with a space, a comma or a quote in it
+    would point htmx at other elements."""
+    for odd in ('a b,#record-history"x', "assoc.1", "ok_id-2"):
+        association = SimpleNamespace(id=odd)
+        made = Section(schema=None, record=None, association=association, other_schema=None).id
+        assert re.fullmatch(r"related-[A-Za-z0-9_-]+", made), made
+    ids = {Section(None, None, SimpleNamespace(id=i), None).id for i in ("a.b", "a_b")}
+    assert len(ids) == 2

@@ -25,9 +25,10 @@ from recordsadmin.client.domain import Association, Record, Schema
 from recordsadmin.client.errors import NotFound
 from recordsadmin.contract.limits import CONTACT, MAX_QUERY_LENGTH
 from recordsadmin.records import forms, selectors, services
+from recordsadmin.records.formatting import token
 from recordsadmin.records.models import RecordChange
 
-from .common import can_change, can_view, go, load_schema, uuid_or_none
+from .common import can_add, can_change, can_view, go, load_schema, uuid_or_none
 from .problems import Problem, attempt, explain, shows_api_errors, wants_partial
 
 PER_PAGE = 5
@@ -55,7 +56,9 @@ class Section:
 
     @property
     def id(self) -> str:
-        return f"related-{self.association.id}"
+        """The section's HTML id, also a CSS selector (hx-target): of safe characters only,
+        whatever the association's id."""
+        return f"related-{token(self.association.id)}"
 
     @property
     def title(self) -> str:
@@ -506,6 +509,7 @@ def _undo_refused(request, schema, record, section, text: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @can_view
 @can_change
+@can_add  # it creates a record (or a contact) first: who may not create may not here either
 @shows_api_errors(partial=PROBLEM)
 def related_new(request: HttpRequest, key: str, record_id: str, association_id: str):
     section = _load(key, record_id, association_id)
