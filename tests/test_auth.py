@@ -1,6 +1,7 @@
 """Staff login, the login wall on every page, throttling and sessions (docs/reliability.md
 items 5–10)."""
 
+import re
 import threading
 import time
 from types import SimpleNamespace
@@ -163,6 +164,43 @@ def test_five_failures_lock_that_username_from_that_address(staff_user, settings
     # A colleague at the same address, and the same user elsewhere, still get in.
     assert login_from("10.0.0.1", "colleague", PASSWORD) == 302
     assert login_from("10.0.0.2", "staffer", PASSWORD) == 302
+
+
+@pytest.mark.django_db
+def test_a_locked_out_attempt_says_the_same_whatever_the_password(staff_user, settings):
+    """The password is not checked while locked out: a right one and a wrong one get the same
+    page, so guessing cannot go on during the lockout."""
+    answers = []
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        answer = Client(REMOTE_ADDR="10.0.0.7").post(
+            "/accounts/login/", {"username": "staffer", "password": "wrong"}
+        )
+        answers.append(answer.content.decode())
+    # The last try before the lockout says so; the ones before it do not.
+    assert "One more failed sign-in will stop sign-ins for this username" in answers[-2]
+    assert "One more failed" not in answers[0] and "One more failed" not in answers[-1]
+    pages = []
+    for password in ("wrong", PASSWORD):
+        locked = Client(REMOTE_ADDR="10.0.0.7").post(
+            "/accounts/login/", {"username": "staffer", "password": password}
+        )
+        assert locked.status_code == 429
+        text = locked.content.decode()
+        # Apart from the tokens that differ on every page (CSRF, the CSP nonce).
+        pages.append(re.sub(r'(value|nonce)="[^"]*"|"X-CSRFToken": "\w+"', "", text))
+        assert "Please enter a correct" not in text
+        assert 'value="staffer"' in text  # the username stays typed
+    assert pages[0] == pages[1]
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_says_why_an_idle_session_ended(client, staff_user, settings, service):
+    client.force_login(staff_user)
+    session = client.session
+    session["seen_at"] = time.time() - settings.SESSION_IDLE_SECONDS - 1
+    session.save()
+    page = client.get(TABLE, follow=True).content.decode()
+    assert "You were signed out after a while without activity. Sign in again to go on." in page
 
 
 @pytest.mark.django_db

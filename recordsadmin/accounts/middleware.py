@@ -5,11 +5,14 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
+
+from recordsadmin.accounts import kept
 
 # Touching the session on every request would write it on every request; once a minute is
 # precise enough for an idle timeout measured in hours.
@@ -31,7 +34,18 @@ class SessionTimeoutMiddleware:
                 now - seen > settings.SESSION_IDLE_SECONDS
                 or now - started > settings.SESSION_COOKIE_AGE
             ):
+                typed = kept.keep(request)
                 logout(request)
+                idle = now - seen > settings.SESSION_IDLE_SECONDS
+                messages.warning(
+                    request,
+                    "You were signed out after "
+                    + ("a while without activity" if idle else "the longest a session lasts")
+                    + ". Sign in again to go on"
+                    + (": what you were saving is kept and comes back." if typed else "."),
+                )
+                if typed:
+                    request.session[kept.KEPT_INPUT] = typed
             elif now - seen >= _TOUCH_INTERVAL or "seen_at" not in request.session:
                 request.session["seen_at"] = now
         return self.get_response(request)

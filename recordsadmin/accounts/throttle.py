@@ -53,5 +53,12 @@ def attempt_start(username: str, address: str) -> int:
     return 0
 
 
+def attempts_left(username: str, address: str) -> int:
+    """How many more failures this pair may have before it is locked out."""
+    row = LoginFailures.objects.filter(key=_key(username, address), until__gte=time.time())
+    count = row.values_list("count", flat=True).first() or 0
+    return max(0, settings.LOGIN_MAX_FAILURES - count)
+
+
 def clear(username: str, address: str) -> None:
     LoginFailures.objects.filter(key=_key(username, address)).delete()

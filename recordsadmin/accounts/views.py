@@ -1,10 +1,10 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, resolve_url
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import format_lazy
 from django.views.decorators.http import require_POST
 
 from recordsadmin.accounts import throttle
@@ -28,23 +28,27 @@ class LoginView(auth_views.LoginView):
         address = throttle.client_address(request)
         wait = throttle.attempt_start(username, address)
         if wait:
-            form = self.get_form()
+            # Not bound: the password is not checked at all, so a locked-out attempt says the
+            # same whether it was right or wrong.
+            form = self.authentication_form(request, initial={"username": username})
             minutes = max(1, round(wait / 60))
-            form.add_error(
-                None,
-                format_lazy(
-                    "Too many failed sign-ins for this username. Try again in {} minute{}.",
-                    minutes,
-                    "" if minutes == 1 else "s",
-                ),
+            locked = (
+                f"Too many failed sign-ins for this username. Try again in {minutes} "
+                f"minute{'' if minutes == 1 else 's'}."
             )
-            response = self.render_to_response(self.get_context_data(form=form))
+            response = self.render_to_response(self.get_context_data(form=form, locked=locked))
             response.status_code = 429
             response["Retry-After"] = str(wait)
             return response
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
             throttle.clear(username, address)
+        elif throttle.attempts_left(username, address) == 1:
+            minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
+            response.context_data["last_try"] = (
+                f"One more failed sign-in will stop sign-ins for this username from here for "
+                f"{minutes} minute{'' if minutes == 1 else 's'}."
+            )
         return response
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
+from recordsadmin.accounts import kept
 from recordsadmin.accounts.preferences import preference_get, preference_set
 from recordsadmin.client.domain import UNSET, Record, Schema
 from recordsadmin.client.errors import (
@@ -40,6 +41,10 @@ from .problems import (
 
 SAVE, ANOTHER, CONTINUE = "save", "another", "continue"
 NOTHING_SAVED = "Nothing was saved; your input is still here."
+KEPT = (
+    "You were signed out before this was saved. Here is what you typed: nothing was saved "
+    "yet. Check it and save."
+)
 UNCONFIRMED = (
     "We could not confirm the save: the record may or may not have been created. "
     "Check the table before trying again."
@@ -186,6 +191,13 @@ def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str
 def record_create(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
     users = _users()
+    if request.method == "GET" and (typed := kept.take(request)) is not None:
+        # What the person was saving when their session ended: back, checked, not sent.
+        form = forms.RecordForm(typed, schema=schema, users=users, carry=True)
+        form.is_valid()
+        submission = uuid_or_none(typed.get(forms.SUBMISSION, "")) or uuid.uuid4()
+        messages.warning(request, KEPT)
+        return _render_form(request, schema=schema, form=form, submission=str(submission))
     if request.method == "GET":
         form = forms.RecordForm(schema=schema, users=users, carry=True)
         form.initial_from_query(request.GET)
@@ -253,10 +265,26 @@ def record_edit(request: HttpRequest, key: str, record_id: str) -> HttpResponse:
     schema = load_schema(key)
     if request.method == "POST":
         return _update(request, schema, record_id, _users())
+    if (typed := kept.take(request)) is not None and forms.VERSION in typed:
+        return _kept_edit(request, schema, record_id, typed)
     record = _record_or_404(schema, record_id)
     form = forms.RecordForm(schema=schema, users=_users(), record=record)
     version = services.record_version(record)
     return _render_form(request, schema=schema, form=form, record=record, version=version)
+
+
+def _kept_edit(request: HttpRequest, schema: Schema, record_id: str, typed) -> HttpResponse:
+    """The edit form as it was sent when the person's session ended, with the version it
+    started from: saving it is checked against the record as any save is."""
+    version = services.read_version(typed.get(forms.VERSION, ""))
+    if version is None:
+        return go(request, reverse("records:record_edit", args=[schema.key, record_id]))
+    base = Record(id=record_id, properties=version["p"], owner=version.get("o"))
+    form = forms.RecordForm(typed, schema=schema, users=_users(), record=base)
+    form.is_valid()
+    messages.warning(request, KEPT)
+    signed = typed.get(forms.VERSION, "")
+    return _render_form(request, schema=schema, form=form, record=base, version=signed)
 
 
 def _update(request: HttpRequest, schema: Schema, record_id: str, users) -> HttpResponse:

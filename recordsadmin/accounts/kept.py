@@ -1,0 +1,48 @@
+"""What a person typed into a form when their session ended: kept through the sign-in, given
+back to the same person on the same page (docs/reliability.md item 10).
+
+A form sent after the idle timeout never reaches its view: the person is signed out and sent to
+the sign-in page. Its fields (not the CSRF token) are kept in the new session with who sent them
+and where; after signing in they land on that page again (`next`), whose view asks `take()` for
+them and shows the form as it was sent, saved by nobody yet. Only a form whose CSRF token was
+valid is kept, so that another site cannot fill a person's form for them; only an ordinary form
+sent by the browser (not htmx's partial requests, whose page is not their address).
+"""
+
+import time
+
+from django.http import HttpRequest, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware
+
+KEPT_INPUT = "kept_input"
+# Kept for the time a person takes to sign in again; an older one is dropped.
+KEPT_SECONDS = 30 * 60
+NOT_KEPT = ("csrfmiddlewaretoken",)
+
+
+def keep(request: HttpRequest) -> dict | None:
+    """What the request sent, to keep past signing out: None for what is not a form of ours."""
+    if request.method != "POST" or getattr(request, "htmx", False):
+        return None
+    refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    if refused is not None:
+        return None
+    data = {k: v for k, v in request.POST.lists() if k not in NOT_KEPT}
+    if not data:
+        return None
+    return {"user": request.user.pk, "path": request.path, "data": data, "at": time.time()}
+
+
+def take(request: HttpRequest) -> QueryDict | None:
+    """The form this person sent to this page before being signed out, once; else None."""
+    kept = request.session.get(KEPT_INPUT)
+    if not isinstance(kept, dict) or kept.get("path") != request.path:
+        return None
+    del request.session[KEPT_INPUT]
+    fresh = time.time() - float(kept.get("at") or 0) <= KEPT_SECONDS
+    if kept.get("user") != request.user.pk or not fresh:
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in (kept.get("data") or {}).items():
+        data.setlist(key, [str(v) for v in values])
+    return data

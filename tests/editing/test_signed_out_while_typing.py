@@ -1,0 +1,125 @@
+"""A form sent after the session ended: the person is told why they must sign in again, and
+what they typed comes back to them, unsaved, after they do (recordsadmin/accounts/kept.py)."""
+
+import html
+import time
+
+import pytest
+from django.test import Client
+
+from recordsadmin.records import services
+from tests.conftest import PASSWORD, make_staff
+
+from .helpers import PROPERTY_INPUT, hidden, url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def signed_in(user) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def idle(client: Client, settings) -> None:
+    session = client.session
+    session["seen_at"] = time.time() - settings.SESSION_IDLE_SECONDS - 1
+    session.save()
+
+
+def test_an_edit_sent_after_the_timeout_comes_back_unsaved_after_signing_in(
+    staff_user, prop, embedded, settings
+):
+    record = services.record_create(
+        schema=prop, properties={"address": "1 Kept Road", "price": 100, "status": "Active"}
+    )
+    client = signed_in(staff_user)
+    edit = url("record_edit", prop.key, record.id)
+    form = client.get(edit).content.decode()
+    data = {
+        "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
+        "_version": hidden(form, "_version"),
+        "address": "1 Kept Road",
+        "price": "100.00",
+        "status": "Active",
+        "description": "Typed for ten minutes",
+    }
+    idle(client, settings)
+    sent = client.post(edit, data)
+    assert sent.status_code == 302 and sent["Location"].startswith("/accounts/login/")
+    assert not embedded.calls("PUT")
+
+    login = client.get(sent["Location"]).content.decode()
+    assert "You were signed out after a while without activity" in login
+    assert "what you were saving is kept" in login
+    token = hidden(login, "csrfmiddlewaretoken")
+    back = client.post(
+        sent["Location"],
+        {"username": "staffer", "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
+    assert back.status_code == 302 and back["Location"] == edit
+    page = html.unescape(client.get(edit).content.decode())
+    assert "You were signed out before this was saved" in page
+    assert "Typed for ten minutes" in page
+    assert not embedded.calls("PUT")
+    # Once: the form's own page again shows the record as it is.
+    assert "Typed for ten minutes" not in html.unescape(client.get(edit).content.decode())
+
+
+def test_a_new_record_form_comes_back_too_and_to_no_one_else(staff_user, prop, embedded, settings):
+    client = signed_in(staff_user)
+    new = url("record_create", prop.key)
+    form = client.get(new).content.decode()
+    data = {
+        **PROPERTY_INPUT,
+        "address": "2 Kept Road",
+        "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
+        "_submission": hidden(form, "_submission"),
+    }
+    idle(client, settings)
+    assert client.post(new, data).status_code == 302
+    # Someone else signs in on that browser: they do not get it.
+    other = make_staff("colleague", "view_record", "add_record")
+    login = client.get(f"/accounts/login/?next={new}").content.decode()
+    client.post(
+        f"/accounts/login/?next={new}",
+        {
+            "username": other.username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": hidden(login, "csrfmiddlewaretoken"),
+        },
+    )
+    assert "2 Kept Road" not in client.get(new).content.decode()
+    assert not embedded.calls("POST", r"/records$")
+
+
+def test_the_same_person_gets_a_new_record_form_back_with_its_submission(
+    staff_user, prop, embedded, settings
+):
+    client = signed_in(staff_user)
+    new = url("record_create", prop.key)
+    form = client.get(new).content.decode()
+    submission = hidden(form, "_submission")
+    data = {
+        **PROPERTY_INPUT,
+        "address": "3 Kept Road",
+        "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
+        "_submission": submission,
+    }
+    idle(client, settings)
+    client.post(new, data)
+    client.force_login(staff_user)
+    page = html.unescape(client.get(new).content.decode())
+    assert "3 Kept Road" in page and hidden(page, "_submission") == submission
+
+
+def test_a_form_from_another_site_is_not_kept(staff_user, prop, embedded, settings):
+    """Without a valid CSRF token nothing is kept: another site cannot fill a form for them."""
+    client = signed_in(staff_user)
+    new = url("record_create", prop.key)
+    client.get(new)
+    idle(client, settings)
+    forged = {**PROPERTY_INPUT, "address": "4 Forged Road", "csrfmiddlewaretoken": "x" * 64}
+    assert client.post(new, forged).status_code == 403  # the CSRF check refuses it first
+    client.force_login(staff_user)
+    assert "4 Forged Road" not in client.get(new).content.decode()
