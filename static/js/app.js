@@ -125,6 +125,25 @@
     var elt = event.target;
     if (elt.hasAttribute && elt.hasAttribute("data-replaced-drops")) dropQuestionOf(elt);
   });
+  // The loaders of the counts and of the chart (data-asks-when-open) ask when their panel is
+  // open: as the page loads with it open, when it is opened, and when a newer table brings new
+  // loaders. Not when they come on screen: after "Apply filters" at the foot of a long panel
+  // the counts beside the options stayed those of the search before.
+  function askIfOpen(loader) {
+    var panel = loader.parentElement && loader.parentElement.closest("details");
+    if (!panel || panel.open) htmx.trigger(loader, "panel-open");
+  }
+  function loadersIn(root) {
+    if (!root.querySelectorAll) return [];
+    var found = Array.from(root.querySelectorAll("[data-asks-when-open]"));
+    if (root.matches("[data-asks-when-open]")) found.push(root);
+    return found;
+  }
+  htmx.onLoad(function (root) { loadersIn(root).forEach(askIfOpen); });
+  document.addEventListener("toggle", function (event) {
+    if (event.target.open) loadersIn(event.target).forEach(askIfOpen);
+  }, true);  // toggle does not bubble
+
   // Back or Forward: the page restored replaces every part that was asking.
   function dropAllQuestions() {
     document

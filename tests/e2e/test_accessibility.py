@@ -606,7 +606,7 @@ def violations(page: Page) -> str:
     wrong."""
     page.wait_for_function(QUIET, timeout=15_000)
     if page.locator("#facets-loader").is_visible():
-        # The counts' loader asks half a second after it is seen (hx-trigger "intersect once
+        # The counts' loader asks half a second after its panel is open (hx-trigger "panel-open once
         # delay:500ms"): a page quiet before then may be fading its "Counting…" in under axe.
         page.wait_for_timeout(600)
         page.wait_for_function(QUIET, timeout=15_000)

@@ -162,3 +162,28 @@ def wait_until(page: Page, condition, seconds: float = 10) -> None:
             return
         page.wait_for_timeout(50)
     raise AssertionError("the page did not get there in time")
+
+
+def test_counts_follow_a_filter_chosen_far_down_the_panel(
+    page: Page, live_server, embedded_api, staff_user
+):
+    """The counts are asked for while the panel is open, wherever it is scrolled: a filter
+    chosen at its foot, with its top (where the counts' loader is) off screen, gets counts
+    for the new search, not those of the search before."""
+    page.set_viewport_size({"width": 1280, "height": 400})
+    sign_in(page, live_server.url, LIST)
+    page.get_by_text("Filters", exact=True).click()
+    status = page.get_by_role("group", name="Status")
+    expect(status.get_by_label("Sold")).to_have_accessible_name(f"Sold {stored(status='Sold')}")
+    settled(page)
+
+    townhouse = page.get_by_role("group", name="Property type").get_by_label("Townhouse")
+    page.get_by_role("button", name="Apply filters").scroll_into_view_if_needed()
+    townhouse.evaluate("box => { box.checked = true; }")  # ticked without scrolling back up
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#records-count")).to_contain_text(
+        f"of {stored(property_type='townhouse')}"
+    )
+    expect(page.locator("#facets-loader")).not_to_be_in_viewport()
+    both = stored(status="Sold", property_type="townhouse")
+    expect(status.get_by_label("Sold")).to_have_accessible_name(f"Sold {both}")

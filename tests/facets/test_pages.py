@@ -42,7 +42,7 @@ def test_a_warm_table_view_with_the_panels_closed_is_one_call(api, prop, staff_c
     assert page.status_code == 200 and calls(api) == 1
     html = page.content.decode()
     # The counts' and the chart's loaders are there, to ask only once their panel opens.
-    assert 'id="facets-loader"' in html and 'hx-trigger="intersect once delay:500ms"' in html
+    assert 'id="facets-loader"' in html and 'hx-trigger="panel-open once delay:500ms"' in html
     assert '<details class="overview" id="overview">' in html
     assert 'id="facet-status-1" class="facet-count"></span>' in html  # empty until then
     partial = staff_client.get(TABLE + "?f.status=Sold", headers=HTMX)
