@@ -14,6 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 
@@ -31,6 +32,8 @@ _CONTROLS = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
 EMPTY = mark_safe('<span class="empty" aria-label="empty">—</span>')
+# How the history shows when a change was made.
+HISTORY_TIME = "M j, Y, H:i"
 
 
 def is_empty(value: object) -> bool:
@@ -170,6 +173,12 @@ def text_html(value: object, *, short: bool) -> SafeString:
 def tags_html(labels: list[str]) -> SafeString:
     items = "".join(f'<li class="tag">{esc(label)}</li>' for label in labels)
     return html_of(f'<ul class="tags">{items}</ul>')
+
+
+def moment_text(moment: datetime.datetime) -> str:
+    """A moment of the history, in the server's time zone, as the history shows its own
+    ("Dec 4, 2026, 02:22", templates/records/_history.html): for the notes that name one."""
+    return dateformat.format(timezone.localtime(moment), HISTORY_TIME)
 
 
 def time_html(moment: datetime.datetime | None) -> SafeString:

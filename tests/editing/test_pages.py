@@ -471,12 +471,18 @@ def test_a_deleted_records_page_says_who_deleted_it_and_offers_the_restore(
 ):
 
     record = new_record(prop, address="31 Former Street", bedrooms=2)
+    record = services.record_update_logged(
+        user=staff_user, schema=prop, record=record, properties={"bedrooms": 3}
+    )
     services.record_delete_logged(user=staff_user, schema=prop, record=record)
     detail = url("record_detail", prop.key, record.id)
     restore = url("record_restore", prop.key, record.id)
     page = staff.get(detail)
     assert page.status_code == 404
     text = page.content.decode()
+    # Its changes cannot be undone any more: the history does not offer it.
+    assert "Updated" in text or "Changed" in text
+    assert "Undo this change" not in text
     assert "This property no longer exists" in text
     assert "“31 Former Street”" in text and "deleted by staffer on" in text
     history_at = text.index('id="history-title"')
@@ -495,6 +501,7 @@ def test_a_deleted_records_page_says_who_deleted_it_and_offers_the_restore(
     after = staff.get(detail).content.decode()
     assert f'href="{url("record_detail", prop.key, new_id)}"' in after
     assert f'<form method="post" action="{restore}"' not in after
+    assert "Restore this record" not in after  # neither the history's link
 
 
 def test_the_history_of_another_location_is_not_this_ones(staff, staff_user, prop, embedded):

@@ -63,7 +63,10 @@ def test_the_saved_message_offers_undo_which_puts_the_values_back(staff, prop, e
     now = current(prop, record)
     assert now["address"] == "Before Lane" and now["price"] == 100
     undo_row = RecordChange.objects.filter(action="update").order_by("-at", "-id").first()
-    assert undo_row.note.startswith("Undo of the change of")
+    # Named as the history names the change: "Dec 4, 2026, 02:22".
+    assert re.match(
+        r"Undo of the change of [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2} by ", undo_row.note
+    )
     assert sorted(undo_row.changed_fields) == ["address", "price"]
     # The undo is a change of its own: the history offers to undo it too.
     assert "Undo this change" in done
@@ -82,6 +85,19 @@ def test_a_later_change_by_someone_else_is_never_overwritten(staff, prop, embedd
     assert refused.status_code == 409
     assert len(embedded.writes) == writes, "nothing sent"
     assert current(prop, record)["address"] == "Theirs"
+
+
+def test_a_field_changed_back_since_is_no_conflict(staff, prop, embedded, record):
+    """Someone put the address back by hand: undoing the change puts back the rest, and the
+    address overwrites nothing, since it holds what the undo would put back."""
+    saved = edit(staff, prop, record, address="Mine", price="250").content.decode()
+    link = undo_url(saved)
+    services.record_update(schema=prop, record_id=record.id, properties={"address": "Before Lane"})
+    page = staff.get(link)
+    assert page.status_code == 200 and "changed since" not in page.content.decode()
+    staff.post(link)
+    now = current(prop, record)
+    assert now["address"] == "Before Lane" and now["price"] == 100
 
 
 def test_undo_puts_back_only_the_fields_the_change_set(staff, prop, embedded, record):

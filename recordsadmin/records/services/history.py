@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from recordsadmin.client import config, wire
 from recordsadmin.client.domain import UNSET, Record, Schema
 from recordsadmin.client.errors import OutcomeUnknown, RecordsApiError
+from recordsadmin.records.formatting import moment_text
 from recordsadmin.records.models import RecordChange
 
 from . import records
@@ -257,7 +257,7 @@ def record_restore(*, user, schema: Schema, deleted: RecordChange) -> Record:
     snapshot = deleted.before or {}
     properties = restorable_properties(schema=schema, snapshot=snapshot)
     dropped = sorted(set(snapshot.get("properties") or {}) - set(schema.field_keys))
-    when = timezone.localtime(deleted.at).strftime("%Y-%m-%d %H:%M")
+    when = moment_text(deleted.at)
     note = (
         f"Restored from record {deleted.record_id}, deleted {when} by "
         f"{deleted.username or 'someone'}. The restored record has a new id."

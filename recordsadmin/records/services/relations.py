@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.utils import timezone
 
 from recordsadmin.client import endpoints, wire
 from recordsadmin.client.domain import (
@@ -26,6 +25,7 @@ from recordsadmin.client.domain import (
 )
 from recordsadmin.client.errors import NotFound, RecordsApiError
 from recordsadmin.contract.limits import CONTACT, MAX_PAGE_LIMIT
+from recordsadmin.records.formatting import moment_text
 from recordsadmin.records.models import RecordChange
 
 from . import contacts, history, records
@@ -515,7 +515,7 @@ def unlink_undo(
     except NotFound:
         raise NotRelinkable("The association of this link has been deleted since.") from None
     label = before.get("other_label") or ""
-    when = timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M")
+    when = moment_text(change.at)
     return relation_create_logged(
         user=user,
         schema=schema,

@@ -11,6 +11,7 @@ from typing import Any
 
 from recordsadmin.client.domain import UNSET, Record, Schema
 from recordsadmin.records import fieldtypes
+from recordsadmin.records.formatting import moment_text
 from recordsadmin.records.models import RecordChange
 
 from . import history, records
@@ -58,20 +59,24 @@ def undo_values(*, schema: Schema, change: RecordChange) -> tuple[dict[str, Any]
 
 
 def undo_conflicts(*, schema: Schema, change: RecordChange, current: Record) -> list[str]:
-    """The fields the change set that hold something else now."""
-    after = change.after or {}
+    """The fields the change set that hold something else now: neither what the change set
+    nor what the undo would put back (a field changed back since overwrites nothing)."""
+    after, before = change.after or {}, change.before or {}
     set_to = after.get("properties") or {}
+    was = before.get("properties") or {}
     moved = []
     for key in change.changed_fields:
         if key == OWNER:
-            if (after.get(OWNER) or None) != (current.owner or None):
+            now = current.owner or None
+            if now not in ((after.get(OWNER) or None), (before.get(OWNER) or None)):
                 moved.append(OWNER)
             continue
         field = schema.field(key)
         if field is None:
             continue
         kind = fieldtypes.of(field)
-        if kind.normalise(set_to.get(key)) != kind.normalise(current.properties.get(key)):
+        now = kind.normalise(current.properties.get(key))
+        if now not in (kind.normalise(set_to.get(key)), kind.normalise(was.get(key))):
             moved.append(key)
     return moved
 
@@ -85,7 +90,8 @@ def record_undo(*, user, schema: Schema, change: RecordChange) -> Record:
     if moved:
         raise UndoConflict(current, moved)
     values, owner = undo_values(schema=schema, change=change)
-    note = f"Undo of the change of {change.at:%Y-%m-%d %H:%M} by {change.username or 'someone'}."
+    when = moment_text(change.at)
+    note = f"Undo of the change of {when} by {change.username or 'someone'}."
     return history.record_update_logged(
         user=user, schema=schema, record=current, properties=values, owner=owner, note=note
     )

@@ -8,6 +8,12 @@ register = template.Library()
 
 
 @register.filter
+def moment(value):
+    """When a change of the history was made, as every page and note says it."""
+    return formatting.moment_text(value) if value else ""
+
+
+@register.filter
 def display(record, schema) -> str:
     """The record's primary display value (or its id), cut as pages name it."""
     return formatting.record_name(record, schema)
