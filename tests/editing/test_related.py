@@ -442,3 +442,22 @@ def test_a_section_id_is_a_selector_whatever_the_associations_id():
         assert re.fullmatch(r"related-[A-Za-z0-9_-]+", made), made
     ids = {Section(None, None, SimpleNamespace(id=i), None).id for i in ("a.b", "a_b")}
     assert len(ids) == 2
+
+
+def test_the_delete_page_says_which_links_go_with_the_record(
+    staff, prop, record, buyers, showings, embedded
+):
+    delete = url("record_delete", prop.key, record.id)
+    assert "Those links are removed" not in staff.get(delete).content.decode()
+    for n in range(2):
+        services.relation_create_logged(
+            user=None, schema=prop, record=record, association=buyers, other_id=a_contact(n).id
+        )
+    page = staff.get(delete).content.decode()
+    assert "It is linked to 2 as Buyer. Those links are removed with it" in page
+    assert "a restore brings back its values only, not its links" in page
+    # The links cannot be read: the page still asks, and says what it cannot know.
+    embedded.fail("GET", r"/associations/relations/", Reply(503, json={}))
+    unknown = staff.get(delete)
+    assert unknown.status_code == 200
+    assert "if it has any, are removed with it" in unknown.content.decode()

@@ -297,6 +297,19 @@ def relation_list(
     return LinkedPage(association=association, items=tuple(items), page=found)
 
 
+def record_links(
+    *, schema: Schema, record_id: str, deadline: float | None = None
+) -> list[tuple[Association, int]]:
+    """How many records or contacts one record is linked to, by each of its object's
+    associations that links any (a call each)."""
+    found = []
+    for association in association_list(object_key=schema.key, deadline=deadline):
+        count = relation_count(record_id=record_id, association=association, deadline=deadline)
+        if count:
+            found.append((association, count))
+    return found
+
+
 def relation_count(
     *, record_id: str, association: Association, deadline: float | None = None
 ) -> int:

@@ -33,6 +33,7 @@ from .browse import JUST_CREATED
 from .common import can_add, can_change, can_delete, can_view, go, load_schema, uuid_or_none
 from .problems import (
     Problem,
+    attempt,
     explain,
     problem_status,
     shows_api_errors,
@@ -407,6 +408,11 @@ def record_delete(request: HttpRequest, key: str, record_id: str) -> HttpRespons
     record = _record_or_404(schema, record_id)
     context = {"schema": schema, "record": record}
     if request.method == "GET":
+        # Its links go with it, and a restore brings back its values only: say which.
+        links, context["links_problem"] = attempt(
+            lambda: services.record_links(schema=schema, record_id=record.id)
+        )
+        context["links"] = [(a.heading(schema.key), count) for a, count in links or ()]
         return render(request, "records/record_confirm_delete.html", context)
     try:
         services.record_delete_logged(user=request.user, schema=schema, record=record)
