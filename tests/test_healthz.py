@@ -7,10 +7,11 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from recordsadmin.client import config
 from recordsadmin.records.bulk.tasks import run_bulk_job
 from recordsadmin.records.services import breaker
 from recordsadmin.windows import stores
-from tests.support.fake_service import LOCATION, TOKEN
+from tests.support.fake_service import TOKEN
 from tests.support.stub import Reply
 
 
@@ -110,7 +111,7 @@ def test_healthz_shows_the_breaker(client, service, settings, staff_user):
     assert client.get("/healthz").json()["breaker"] == {"state": "closed", "retry_in_seconds": 0}
     shared = breaker.SharedBreaker()
     for _ in range(2):
-        shared.record(LOCATION, failed=True)
+        shared.record(config.connection().service, failed=True)
     public = client.get("/healthz").json()["breaker"]
     assert public["state"] == "open" and 25 < public["retry_in_seconds"] <= 30
     client.force_login(staff_user)

@@ -115,7 +115,7 @@ def _attempt(
 ) -> tuple[dict, _Failure | None]:
     """One attempt: (the answer's JSON, None), or ({}, what failed)."""
     circuit = breaker.installed()
-    shut_for = circuit.admit(conn.location_id, create=request.create)
+    shut_for = circuit.admit(conn.service, create=request.create)
     if shut_for:
         # Never sent: the service failed too often in a row; it is tried again later.
         error = CircuitOpen(retry_after=shut_for, maybe_applied=maybe_applied)
@@ -149,11 +149,11 @@ def _attempt(
         if exc.kind == "invalid_url":
             raise NotConfigured("GHL_API_URL is not a valid URL.") from exc
         error = _no_answer(exc, request=request, maybe_applied=maybe_applied)
-        circuit.record(conn.location_id, failed=True)
+        circuit.record(conn.service, failed=True)
         _log(request, attempt, started, f"failed: {error.message}")
         return {}, _Failure(error, never_sent=exc.never_sent)
     _log(request, attempt, started, answer.status)
-    circuit.record(conn.location_id, failed=answer.status >= 500)
+    circuit.record(conn.service, failed=answer.status >= 500)
     ratelimit.remember(answer.headers)
     spending.observe(conn.location_id, answer.headers, answer.status)
     maybe_applied = maybe_applied or retry.may_have_applied(answer.status, method=request.method)

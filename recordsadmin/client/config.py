@@ -40,6 +40,13 @@ class Connection:
     def public_url(self) -> str:
         return self.base_url
 
+    @property
+    def service(self) -> str:
+        """The service called, as the circuit breaker counts its failures: the location at
+        this address (processes that share the database but call another address do not
+        shut each other's calls)."""
+        return f"{self.base_url} {self.location_id}"
+
 
 def without_secrets(url: str) -> str:
     """The URL without user info, query or fragment (requests would turn user info into a

@@ -383,9 +383,9 @@ def test_while_the_breaker_is_open_forms_keep_the_input_and_send_nothing(
     )
     form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
     page = staff.get(url("record_create", prop.key))
-    location = connection().location_id
+    service = connection().service
     for _ in range(2):  # two failures seen by this process's breaker
-        breaker.installed().record(location, failed=True)
+        breaker.installed().record(service, failed=True)
     sent = len(embedded.stub.requests)
     data = {**PROPERTY_INPUT, "_submission": hidden(page.content, "_submission")}
     for response in (

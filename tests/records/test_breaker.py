@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from recordsadmin.client import endpoints
+from recordsadmin.client import config, endpoints
 from recordsadmin.client.errors import (
     CircuitOpen,
     NotFound,
@@ -126,7 +126,7 @@ def test_while_a_probe_is_in_flight_others_fail_at_once(down):
     open_it(down)
     time.sleep(0.55)
     shared = breaker.SharedBreaker()
-    assert shared.admit("loc0000000000000000000001", create=False) == 0.0  # claims the probe
+    assert shared.admit(config.connection().service, create=False) == 0.0  # claims the probe
     started = time.monotonic()
     with pytest.raises(CircuitOpen) as caught:
         call("GET")
@@ -167,15 +167,25 @@ def test_a_write_under_503s_is_not_sent_again_once_the_breaker_opens(down, setti
 def test_every_process_sees_the_same_breaker(down):
     """Two breakers over one store stand for two processes: what one opened, the other finds
     open, once its trust in the closed state (TRUST_SECONDS) has lapsed."""
-    location = "loc0000000000000000000001"
+    service = config.connection().service
     here, there = breaker.SharedBreaker(), breaker.SharedBreaker()
-    assert there.admit(location, create=False) == 0.0
+    assert there.admit(service, create=False) == 0.0
     for _ in range(3):
-        here.record(location, failed=True)
-    assert here.admit(location, create=False) > 0
+        here.record(service, failed=True)
+    assert here.admit(service, create=False) > 0
     time.sleep(breaker.TRUST_SECONDS)
-    assert 0 < there.admit(location, create=True) <= 0.5
-    assert there.state(location)["state"] == "open"
+    assert 0 < there.admit(service, create=True) <= 0.5
+    assert there.state(service)["state"] == "open"
+
+
+def test_a_process_calling_another_address_is_not_shut_by_this_ones_breaker(down, settings):
+    """One database, two addresses of the records API (a test rig, a second deployment):
+    the failures of one are not the other's."""
+    open_it(down)
+    with pytest.raises(CircuitOpen):
+        call("GET")
+    settings.GHL_API_URL = settings.GHL_API_URL.rstrip("/") + "/elsewhere"
+    sent_and_failed("GET")  # sent, and answered 503: not shut
 
 
 def test_zero_failures_turns_it_off(down, settings):

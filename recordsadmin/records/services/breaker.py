@@ -1,4 +1,5 @@
-"""One circuit breaker per location, shared by every dashboard process (the interface is
+"""One circuit breaker per service called (a location at an address, Connection.service in
+recordsadmin/client/config.py), shared by every dashboard process (the interface is
 recordsadmin/client/breaker.py).
 
 Its state is kept where the rate budget's windows are (recordsadmin/windows: Redis when

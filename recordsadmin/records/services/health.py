@@ -63,7 +63,7 @@ def breaker_health() -> dict:
     "half-open", "failures": ..., "retry_in_seconds": ..., ...}
     (recordsadmin/records/services/breaker.py)."""
     try:
-        location = connection().location_id
+        service = connection().service
     except RecordsApiError as exc:
         return {"state": "unknown", "error": str(exc)[:200]}
-    return SharedBreaker().state(location)
+    return SharedBreaker().state(service)
