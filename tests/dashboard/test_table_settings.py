@@ -107,6 +107,15 @@ def test_skip_links_after_the_search_box_and_the_shortcuts_dialog(staff_client, 
     assert "Save and add another" in dialog
 
 
+def test_a_viewers_shortcuts_list_only_what_they_may_do(client, viewer, service):
+    client.force_login(viewer)
+    page = client.get(URL).content.decode()
+    dialog = page[page.index('<dialog id="shortcuts"') : page.index("</dialog>")]
+    assert "Next row" in dialog and "Open the record" in dialog
+    for shortcut in ("Edit the record", "Tick the row", "Editing a cell", "Save and add another"):
+        assert shortcut not in dialog
+
+
 def test_the_chooser_is_drawn_once_per_layout_and_the_question_it_sends_follows_the_table(
     staff_client, staff_user, service
 ):
