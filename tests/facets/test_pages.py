@@ -146,6 +146,8 @@ def test_the_chart_of_a_number_is_an_svg_of_links_with_its_figures_as_a_table(
     assert '<h2 class="chart__title" id="chart-title">Properties by Price</h2>' in html
     table = re.search(r'<table class="visually-hidden">.*?</table>', html, re.S).group(0)
     assert len(re.findall(r'<th scope="row">\$[\d,.]+ to \$[\d,.]+</th>', table)) == len(links)
+    # The bars' labels share their ends ("0–250k", "250k–500k"): the caption says which has it.
+    assert "each from its first value up to, but not including, the next range’s first" in html
     staff_client.get(CHART + "?chart=price&f.status=Sold", headers=HTMX)
     assert calls(api) == made, "a second view of the same chart makes no call"
 
