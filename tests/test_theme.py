@@ -143,3 +143,23 @@ def test_no_colour_is_written_outside_the_variables():
     rest = re.sub(r"/\*.*?\*/", "", rest, flags=re.S)
     found = re.findall(r"#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?)\(|\b(?:white|black)\b(?!-)", rest)
     assert not found, "use a variable from the top of app.css"
+
+
+def test_the_sign_in_page_keeps_the_theme_last_chosen_on_this_device(staff_client):
+    staff_client.post("/accounts/theme/", {"theme": "dark", "next": PAGE})
+    staff_client.post("/accounts/logout/")
+    assert html_theme(staff_client.get("/accounts/login/")) == "dark"
+    # Through htmx too; and the system's again forgets it.
+    staff_client.force_login(make_staff("another"))
+    staff_client.post("/accounts/theme/", {"theme": "light"}, headers={"HX-Request": "true"})
+    staff_client.post("/accounts/logout/")
+    assert html_theme(staff_client.get("/accounts/login/")) == "light"
+    staff_client.force_login(make_staff("third"))
+    staff_client.post("/accounts/theme/", {"theme": "system", "next": PAGE})
+    staff_client.post("/accounts/logout/")
+    assert html_theme(staff_client.get("/accounts/login/")) == "system"
+
+
+def test_a_cookie_of_an_unknown_theme_is_the_systems(client):
+    client.cookies["recordsadmin_theme"] = '"><script>'
+    assert html_theme(client.get("/accounts/login/")) == "system"

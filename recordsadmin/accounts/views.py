@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from recordsadmin.accounts import throttle
 from recordsadmin.accounts.forms import StaffAuthenticationForm
-from recordsadmin.accounts.theme import THEMES, theme_set
+from recordsadmin.accounts.theme import THEMES, theme_remember, theme_set
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -66,10 +66,13 @@ def theme_choose(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(f"The theme is one of {', '.join(THEMES)}.")
     theme_set(user=request.user, theme=theme)
     if request.htmx:
-        return HttpResponse(status=204)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = resolve_url("records:home")
-    return redirect(back)
+        response = HttpResponse(status=204)
+    else:
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = resolve_url("records:home")
+        response = redirect(back)
+    theme_remember(response, theme)
+    return response
