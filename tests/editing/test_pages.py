@@ -566,3 +566,33 @@ def test_a_record_with_a_very_long_name_is_named_cut_short(staff, prop, embedded
     assert long_name not in page.split('id="main"', 1)[1].split("<dl", 1)[0]
     table = staff.get(url("record_list", prop.key)).content.decode()
     assert f'aria-label="Select {shown}"' in table
+
+
+def test_an_edit_of_a_record_deleted_meanwhile_can_be_saved_as_a_new_one(
+    staff, staff_user, prop, embedded
+):
+    record = new_record(prop, address="5 Vanishing Road", bedrooms=2)
+    edit = url("record_edit", prop.key, record.id)
+    form = staff.get(edit).content.decode()
+    data = {
+        "_version": hidden(form, "_version"),
+        "address": "5 Vanishing Road",
+        "price": "100.00",
+        "status": "Active",
+        "bedrooms": "6",
+    }
+    services.record_delete_logged(user=staff_user, schema=prop, record=record)
+    refused = staff.post(edit, data)
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    assert "This record was deleted while you were editing it." in text
+    assert 'value="6"' in text  # what was typed is still there
+    new = url("record_create", prop.key)
+    assert f'formaction="{new}" hx-post="{new}">Save as a new property</button>' in text
+    # That button sends the same form, with the one-time id it came with, to the create.
+    made = staff.post(new, {**data, "_submission": hidden(text, "_submission"), "_save": "save"})
+    assert made.status_code == 303
+    new_id = made["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert new_id != record.id
+    again = services.record_get(schema=prop, record_id=new_id).properties
+    assert again["address"] == "5 Vanishing Road" and again["bedrooms"] == 6

@@ -99,6 +99,7 @@ def _render_form(
     version: str = "",
     notices: list[str | dict] | None = None,
     unknown: bool = False,
+    gone: bool = False,
 ) -> HttpResponse:
     form.describe_errors()
     editing = record is not None
@@ -123,6 +124,12 @@ def _render_form(
         "version": version,
         "summary": summary,
         "unknown": unknown,
+        # The record went while it was being edited: its form can be saved as a new one.
+        "save_as_new_url": (
+            reverse("records:record_create", args=[schema.key])
+            if gone and request.user.has_perm("records.add_record")
+            else ""
+        ),
     }
     template = "records/record_form.html"
     if wants_partial(request):
@@ -331,7 +338,15 @@ def _update(request: HttpRequest, schema: Schema, record_id: str, users) -> Http
             # services/records.py::record_get): not ours to edit, whatever version was posted.
             raise Http404(GONE) from None
         form.add_error(None, "This record was deleted while you were editing it.")
-        return _render_form(**render_again, version=signed, notices=[NOTHING_SAVED])
+        # What was typed can still be saved, as a new record (the create form's one-time id
+        # comes with it).
+        return _render_form(
+            **render_again,
+            version=signed,
+            notices=[NOTHING_SAVED],
+            gone=True,
+            submission=str(uuid.uuid4()),
+        )
     except RecordsApiError as error:
         if services.update_may_have_applied(error):
             check = {
