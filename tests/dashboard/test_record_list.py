@@ -326,6 +326,18 @@ def test_home_goes_straight_to_the_only_object(staff_client, service):
     assert response["Location"] == URL
 
 
+def test_a_failing_home_page_offers_no_way_back_to_itself_other_pages_do(staff_client, service):
+    route = service.route
+    service.stub.router = lambda seen: Reply(503) if seen.path == "/objects/" else route(seen)
+    home = staff_client.get("/")
+    assert home.status_code == 503 and "cannot be reached" in home.content.decode()
+    assert "Back to the dashboard" not in home.content.decode()
+    service.stub.router = lambda seen: Reply(503) if "/records/" in seen.path else route(seen)
+    record = staff_client.get(URL + "r1/")
+    assert "cannot be reached" in record.content.decode()
+    assert 'href="/">Back to the dashboard</a>' in record.content.decode()
+
+
 def test_home_lists_every_object_with_its_description_and_count(staff_client, service):
     showing = {
         "id": "obj2",
