@@ -455,9 +455,55 @@ def test_the_delete_page_says_which_links_go_with_the_record(
         )
     page = staff.get(delete).content.decode()
     assert "It is linked to 2 as Buyer. Those links are removed with it" in page
-    assert "a restore brings back its values only, not its links" in page
+    assert "a restore makes them again" in page
     # The links cannot be read: the page still asks, and says what it cannot know.
     embedded.fail("GET", r"/associations/relations/", Reply(503, json={}))
     unknown = staff.get(delete)
     assert unknown.status_code == 200
-    assert "if it has any, are removed with it" in unknown.content.decode()
+    assert "if it has any, are removed with it. They could not be read" in unknown.content.decode()
+
+
+def test_a_restore_links_the_new_record_as_the_deleted_one_was(
+    staff, prop, record, buyers, showings, embedded
+):
+    people = [a_contact(n) for n in range(2)]
+    for person in people:
+        services.relation_create_logged(
+            user=None, schema=prop, record=record, association=buyers, other_id=person.id
+        )
+    showing = services.record_search(schema=services.schema_get(key=SHOWING_KEY)).records[0]
+    services.relation_create_logged(
+        user=None, schema=prop, record=record, association=showings, other_id=showing.id
+    )
+    assert staff.post(url("record_delete", prop.key, record.id)).status_code == 303
+    assert not StoredRelation.objects.filter(first_record_id=record.id).exists()
+    kept = RecordChange.objects.get(action="delete", record_id=record.id).before["links"]
+    assert sorted(link["other_id"] for link in kept) == sorted(
+        [p.id for p in people] + [showing.id]
+    )
+    restore = url("record_restore", prop.key, record.id)
+    assert "It was linked to 3 records or contacts" in staff.get(restore).content.decode()
+
+    restored = staff.post(restore)
+    assert restored.status_code == 303
+    new_id = restored["Location"].rstrip("/").rsplit("/", 1)[-1]
+    page = staff.get(restored["Location"]).content.decode()
+    assert "Linked again: 3 of its 3 links." in page
+    assert all(p.email in page for p in people)
+    assert f'href="{url("record_detail", SHOWING_KEY, showing.id)}"' in page
+    links = RecordChange.objects.filter(record_id=new_id, action="link", outcome="ok")
+    assert links.count() == 3
+
+
+def test_a_restore_says_which_links_it_could_not_make_again(staff, prop, record, buyers, embedded):
+    person = a_contact(4)
+    services.relation_create_logged(
+        user=None, schema=prop, record=record, association=buyers, other_id=person.id
+    )
+    staff.post(url("record_delete", prop.key, record.id))
+    embedded.fail("POST", RELATIONS, Reply(422, json={"statusCode": 422, "message": ["no"]}))
+    restored = staff.post(url("record_restore", prop.key, record.id), follow=True)
+    page = restored.content.decode()
+    assert "restored. It has a new id" in page
+    assert "Linked again: 0 of its 1 link." in page
+    assert f"Not linked again: Buyer {person.id}" in page

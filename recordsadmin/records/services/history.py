@@ -218,14 +218,20 @@ def record_update_logged(
     return updated
 
 
-def record_delete_logged(*, user, schema: Schema, record: Record) -> None:
-    """Delete a record, keeping its whole snapshot in the history first."""
+def record_delete_logged(
+    *, user, schema: Schema, record: Record, links: list[dict] | None = None
+) -> None:
+    """Delete a record, keeping its whole snapshot in the history first, with its `links`
+    when they were read (relations.record_delete_keeping_links), for a restore to make again."""
+    before = record_snapshot(record)
+    if links is not None:
+        before["links"] = links
     change = change_start(
         user=user,
         schema=schema,
         action=Action.DELETE,
         record_id=record.id,
-        before=record_snapshot(record),
+        before=before,
         changed_fields=sorted(k for k, v in record.properties.items() if v is not None),
     )
     try:

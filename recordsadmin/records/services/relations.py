@@ -468,6 +468,76 @@ def relation_create_logged(
     return relation
 
 
+# -- a delete and its restore keep the record's links --------------------------------------------
+
+
+def record_links_kept(*, schema: Schema, record_id: str) -> list[dict]:
+    """A record's links as its delete keeps them in the history, for a restore to make again:
+    each {"association_id", "other_id", "first"} ("first": this record on the association's
+    first side). Read MAX_PAGE_LIMIT at a time (a call each)."""
+    ids = [a.id for a in association_list(object_key=schema.key)]
+    kept: list[dict] = []
+    page = 1
+    while ids:
+        found = relation_page(
+            record_id=record_id, association_ids=ids, page=page, per_page=MAX_PAGE_LIMIT
+        )
+        kept += [
+            {
+                "association_id": r.association_id,
+                "other_id": r.other_id(record_id),
+                "first": r.first_record_id == record_id,
+            }
+            for r in found.relations
+            if r.association_id
+        ]
+        if len(found.relations) < MAX_PAGE_LIMIT:
+            break
+        page += 1
+    return kept
+
+
+def record_delete_keeping_links(*, user, schema: Schema, record: Record) -> None:
+    """Delete a record as history.record_delete_logged does, its links read first and kept
+    with it; when they cannot be read the delete goes on, and its restore makes none."""
+    try:
+        links = record_links_kept(schema=schema, record_id=record.id)
+    except RecordsApiError:
+        links = None
+    history.record_delete_logged(user=user, schema=schema, record=record, links=links)
+
+
+def record_restore_with_links(*, user, schema: Schema, deleted: RecordChange):
+    """Restore a deleted record (history.record_restore), then make its kept links again, each
+    a "Linked" row of its history. The restored record, and what could not be linked again, in
+    words."""
+    record = history.record_restore(user=user, schema=schema, deleted=deleted)
+    missed = []
+    for link in (deleted.before or {}).get("links") or ():
+        try:
+            association = association_get(association_id=link["association_id"])
+        except NotFound:
+            missed.append(f"{link['other_id']}, by an association deleted since")
+            continue
+        title = association.heading(schema.key)
+        if association.links_itself and not link.get("first"):
+            # The record would go on the first side (wire.relation_body): not what it was.
+            missed.append(f"{title} {link['other_id']}, which this record was on the far side of")
+            continue
+        try:
+            relation_create_logged(
+                user=user,
+                schema=schema,
+                record=record,
+                association=association,
+                other_id=link["other_id"],
+                note=f"{title}: {link['other_id']}, linked again by the restore",
+            )
+        except RecordsApiError as error:
+            missed.append(f"{title} {link['other_id']} ({error.message})")
+    return record, missed
+
+
 def relation_delete_logged(
     *,
     user,

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
@@ -423,14 +424,14 @@ def record_delete(request: HttpRequest, key: str, record_id: str) -> HttpRespons
     record = _record_or_404(schema, record_id)
     context = {"schema": schema, "record": record}
     if request.method == "GET":
-        # Its links go with it, and a restore brings back its values only: say which.
+        # Its links go with it (kept in the history: a restore makes them again): say which.
         links, context["links_problem"] = attempt(
             lambda: services.record_links(schema=schema, record_id=record.id)
         )
         context["links"] = [(a.heading(schema.key), count) for a, count in links or ()]
         return render(request, "records/record_confirm_delete.html", context)
     try:
-        services.record_delete_logged(user=request.user, schema=schema, record=record)
+        services.record_delete_keeping_links(user=request.user, schema=schema, record=record)
     except NotFound:
         raise Http404(GONE) from None
     except RecordsApiError as error:
@@ -474,7 +475,9 @@ def record_restore(request: HttpRequest, key: str, record_id: str) -> HttpRespon
         # The user looked for the record after an unconfirmed restore and asks to try again.
         services.submission_release(submission=services.restore_submission(deleted))
     try:
-        record = services.record_restore(user=request.user, schema=schema, deleted=deleted)
+        record, missed = services.record_restore_with_links(
+            user=request.user, schema=schema, deleted=deleted
+        )
     except services.AlreadySubmitted as taken:
         return _restored_before(request, schema, taken.change, context)
     except OutcomeUnknown:
@@ -484,11 +487,16 @@ def record_restore(request: HttpRequest, key: str, record_id: str) -> HttpRespon
         context["problem"] = explain(error)
         status = problem_status(request, error)
         return render(request, "records/record_confirm_restore.html", context, status=status)
-    messages.success(
-        request,
+    links = len((deleted.before or {}).get("links") or ())
+    text = (
         f"{schema.singular} “{formatting.record_name(record, schema)}” restored. It has a new id: "
-        f"{record.id} (it was {record_id}).",
+        f"{record.id} (it was {record_id})."
     )
+    if links:
+        text += f" Linked again: {links - len(missed)} of its {links} link{pluralize(links)}."
+    messages.success(request, text)
+    if missed:
+        messages.warning(request, "Not linked again: " + "; ".join(missed) + ".")
     return go(request, reverse("records:record_detail", args=[schema.key, record.id]))
 
 
