@@ -433,6 +433,36 @@ def test_the_sections_pages_are_asked_side_by_side(staff, prop, record, buyers, 
     assert len(met) == 2, "the two sections' calls were not in flight at the same time"
 
 
+def test_the_linked_records_of_a_section_are_read_side_by_side(
+    staff, prop, record, buyers, embedded, settings
+):
+    """A section's linked contacts are a read each: they are asked at once (up to
+    RECORDS_COUNT_CONCURRENCY), so that a page of them waits for the slowest read, not for
+    their sum. The proxy holds each read until three are in flight together."""
+    settings.RECORDS_COUNT_CONCURRENCY = 3
+    for n in range(3):
+        services.relation_create_logged(
+            user=None, schema=prop, record=record, association=buyers, other_id=a_contact(n).id
+        )
+    barrier = threading.Barrier(3, timeout=1.5)
+    met = []
+    forward = embedded.stub.router
+
+    def together(seen):
+        if seen.method == "GET" and re.search(r"/contacts/[^/]+$", seen.path):
+            try:
+                barrier.wait()
+                met.append(seen.path)
+            except threading.BrokenBarrierError:
+                pass
+        return forward(seen)
+
+    embedded.stub.router = together
+    page = page_of(staff, prop, record)
+    assert all(a_contact(n).email in page for n in range(3))
+    assert len(met) == 3, "the three reads were not in flight at the same time"
+
+
 def test_a_section_id_is_a_selector_whatever_the_associations_id():
     """Used in hx-target="#…": an id from the API with a space, a comma or a quote in it
     would point htmx at other elements."""

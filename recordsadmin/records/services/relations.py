@@ -8,10 +8,12 @@ associations_changed signal (receivers.py).
 """
 
 import contextlib
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 
 from recordsadmin.client import endpoints, wire
@@ -29,6 +31,7 @@ from recordsadmin.records.formatting import moment_text
 from recordsadmin.records.models import RecordChange
 
 from . import contacts, history, records
+from .parallel import in_threads
 from .schemas import _cached, _forget, cache_key, schema_get
 
 Action = RecordChange.Action
@@ -276,8 +279,9 @@ def relation_list(
     deadline: float | None = None,
 ) -> LinkedPage:
     """One page of the records (or contacts) linked to a record by `association`, each read
-    (one call apiece: the API has no call that reads several by id). A linked record that
-    cannot be read any more is kept, `missing`, so that it can still be unlinked."""
+    (one call apiece: the API has no call that reads several by id), RECORDS_COUNT_CONCURRENCY
+    at a time: a page of five waits about as long as for one read, not five. A linked record
+    that cannot be read any more is kept, `missing`, so that it can still be unlinked."""
     found = relation_page(
         record_id=record_id,
         association_ids=[association.id],
@@ -285,11 +289,21 @@ def relation_list(
         per_page=per_page,
         deadline=deadline,
     )
+    ends = [
+        (
+            relation,
+            relation.other_id(record_id),
+            _other_key(association, schema, relation, record_id),
+        )
+        for relation in found.relations
+    ]
+    reads = in_threads(
+        [functools.partial(_read, key, other_id, deadline) for _, other_id, key in ends],
+        workers=int(settings.RECORDS_COUNT_CONCURRENCY),
+        name="linked",
+    )
     items = []
-    for relation in found.relations:
-        other_id = relation.other_id(record_id)
-        other_key = _other_key(association, schema, relation, record_id)
-        read = _read(other_key, other_id, deadline)
+    for (relation, other_id, other_key), read in zip(ends, reads, strict=True):
         role = association.role_of_other(relation, record_id) if association.links_itself else ""
         items.append(
             Linked(relation=relation, object_key=other_key, record_id=other_id, role=role, **read)
