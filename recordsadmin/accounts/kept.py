@@ -4,17 +4,22 @@ back to the same person on the same page (docs/reliability.md item 10).
 A form sent after the idle timeout never reaches its view: the person is signed out and sent to
 the sign-in page. Its fields (not the CSRF token) are kept in the new session with who sent them
 and where; after signing in they land on that page again (`next`), whose view asks `take()` for
-them and shows the form as it was sent, saved by nobody yet. Only a form whose CSRF token was
-valid is kept, so that another site cannot fill a person's form for them; only an ordinary form
-sent by the browser (not htmx's partial requests, whose page is not their address).
+them and shows the form as it was sent, saved by nobody yet. Only a form that asks for it (a
+hidden KEEPABLE field: the record forms, templates/records/record_form.html) and whose CSRF
+token was valid is kept, so that another site cannot fill a person's form for them; sent by htmx
+too when the page it was sent from is the form's own address (where the sign-in sends them
+back). Passwords are never kept.
 """
 
 import time
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
 
 KEPT_INPUT = "kept_input"
+# The hidden field of a form that is kept past signing out.
+KEEPABLE = "_keepable"
 # Kept for the time a person takes to sign in again; an older one is dropped.
 KEPT_SECONDS = 30 * 60
 NOT_KEPT = ("csrfmiddlewaretoken",)
@@ -22,14 +27,19 @@ NOT_KEPT = ("csrfmiddlewaretoken",)
 
 def keep(request: HttpRequest) -> dict | None:
     """What the request sent, to keep past signing out: None for what is not a form of ours."""
-    if request.method != "POST" or getattr(request, "htmx", False):
+    if request.method != "POST" or KEEPABLE not in request.POST:
+        return None
+    htmx = getattr(request, "htmx", None)
+    if htmx and urlsplit(htmx.current_url or "").path != request.path:
         return None
     refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
     if refused is not None:
         return None
-    data = {k: v for k, v in request.POST.lists() if k not in NOT_KEPT}
-    if not data:
-        return None
+    data = {
+        k: v
+        for k, v in request.POST.lists()
+        if k not in NOT_KEPT and k != KEEPABLE and "password" not in k.lower()
+    }
     return {"user": request.user.pk, "path": request.path, "data": data, "at": time.time()}
 
 

@@ -217,3 +217,64 @@ def test_a_wrong_form_says_what_is_wrong_and_keeps_the_input(
     expect(page.locator("#messages").get_by_role("status")).to_contain_text("created")
     expect(page.get_by_role("heading", name="New property")).to_be_visible()
     expect(page.get_by_role("textbox", name="Address")).to_have_value("")
+
+
+def test_an_edit_of_a_record_deleted_meanwhile_is_saved_as_a_new_one(
+    page: Page, live_server, staff_user, demo
+):
+    from recordsadmin.records import services
+
+    schema = services.schema_get(key=demo)
+    record = services.record_create(
+        schema=schema, properties={"address": "8 Gone Lane", "price": 5, "status": "Active"}
+    )
+    sign_in(page, live_server.url, f"/objects/{demo}/{record.id}/edit/")
+    expect(page.get_by_role("heading", name=re.compile("^Edit"))).to_be_visible()
+    page.get_by_role("textbox", name="Address").fill("8 Kept Lane")
+    services.record_delete(schema=schema, record_id=record.id)  # by someone else, meanwhile
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("This record was deleted while you were editing it.")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Address")).to_have_value("8 Kept Lane")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("button", name="Save as a new property").click()
+    expect(page.locator("#messages").get_by_role("status")).to_contain_text("created")
+    expect(page.get_by_role("heading", name="8 Kept Lane")).to_be_visible()
+    assert not asked, "no 'leave this page?' question after a save"
+
+
+def test_an_edit_sent_after_the_session_ended_comes_back_after_signing_in(
+    page: Page, live_server, staff_user, demo, settings
+):
+    import time
+
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    from recordsadmin.records import services
+
+    schema = services.schema_get(key=demo)
+    record = services.record_create(
+        schema=schema, properties={"address": "9 Idle Road", "price": 5, "status": "Active"}
+    )
+    edit = f"/objects/{demo}/{record.id}/edit/"
+    sign_in(page, live_server.url, edit)
+    page.get_by_role("textbox", name="Address").fill("9 Typed Road")
+    # The person went for lunch: their session is idle past its time.
+    cookie = next(c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    session = SessionStore(session_key=cookie["value"])
+    session["seen_at"] = time.time() - settings.SESSION_IDLE_SECONDS - 1
+    session.save()
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.locator("#messages")).to_contain_text("what you were saving is kept")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#messages")).to_contain_text("You were signed out before this was saved")
+    expect(page.get_by_role("textbox", name="Address")).to_have_value("9 Typed Road")
+    assert services.record_get(schema=schema, record_id=record.id).properties["address"] == (
+        "9 Idle Road"
+    )
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("heading", name="9 Typed Road")).to_be_visible()

@@ -10,8 +10,10 @@ import pytest
 import requests as http
 from django.test import Client
 
+from recordsadmin.accounts.preferences import preference_get, preference_set
 from recordsadmin.records import services
 from recordsadmin.records.models import RecordChange
+from recordsadmin.records.views.editing import carry_preference
 
 from .helpers import PROPERTY_INPUT, hidden, url
 
@@ -588,11 +590,15 @@ def test_an_edit_of_a_record_deleted_meanwhile_can_be_saved_as_a_new_one(
     assert "This record was deleted while you were editing it." in text
     assert 'value="6"' in text  # what was typed is still there
     new = url("record_create", prop.key)
-    assert f'formaction="{new}" hx-post="{new}">Save as a new property</button>' in text
-    # That button sends the same form, with the one-time id it came with, to the create.
-    made = staff.post(new, {**data, "_submission": hidden(text, "_submission"), "_save": "save"})
+    assert f'value="as-new" class="button button--primary" formaction="{new}">' in text
+    assert "Save as a new property</button>" in text
+    # That button sends the same form, with the one-time id it came with, to the create; the
+    # user's pins of the New form stay as they were (this form has none).
+    preference_set(user=staff_user, name=carry_preference(prop), value=["status"])
+    made = staff.post(new, {**data, "_submission": hidden(text, "_submission"), "_save": "as-new"})
     assert made.status_code == 303
     new_id = made["Location"].rstrip("/").rsplit("/", 1)[-1]
     assert new_id != record.id
     again = services.record_get(schema=prop, record_id=new_id).properties
     assert again["address"] == "5 Vanishing Road" and again["bedrooms"] == 6
+    assert preference_get(user=staff_user, name=carry_preference(prop)) == ["status"]

@@ -38,6 +38,7 @@ def test_an_edit_sent_after_the_timeout_comes_back_unsaved_after_signing_in(
     form = client.get(edit).content.decode()
     data = {
         "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
+        "_keepable": hidden(form, "_keepable"),
         "_version": hidden(form, "_version"),
         "address": "1 Kept Road",
         "price": "100.00",
@@ -74,6 +75,7 @@ def test_a_new_record_form_comes_back_too_and_to_no_one_else(staff_user, prop, e
         **PROPERTY_INPUT,
         "address": "2 Kept Road",
         "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
+        "_keepable": hidden(form, "_keepable"),
         "_submission": hidden(form, "_submission"),
     }
     idle(client, settings)
@@ -104,6 +106,7 @@ def test_the_same_person_gets_a_new_record_form_back_with_its_submission(
         **PROPERTY_INPUT,
         "address": "3 Kept Road",
         "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
+        "_keepable": hidden(form, "_keepable"),
         "_submission": submission,
     }
     idle(client, settings)
@@ -119,7 +122,51 @@ def test_a_form_from_another_site_is_not_kept(staff_user, prop, embedded, settin
     new = url("record_create", prop.key)
     client.get(new)
     idle(client, settings)
-    forged = {**PROPERTY_INPUT, "address": "4 Forged Road", "csrfmiddlewaretoken": "x" * 64}
+    forged = {
+        **PROPERTY_INPUT,
+        "address": "4 Forged Road",
+        "_keepable": "1",
+        "csrfmiddlewaretoken": "x" * 64,
+    }
     assert client.post(new, forged).status_code == 403  # the CSRF check refuses it first
     client.force_login(staff_user)
     assert "4 Forged Road" not in client.get(new).content.decode()
+
+
+def test_the_form_sent_by_htmx_from_its_own_page_is_kept_too(staff_user, prop, embedded, settings):
+    """With JavaScript the form is sent by htmx (HX-Redirect to the sign-in page): kept the
+    same, since the page it was sent from is the form's own."""
+    client = signed_in(staff_user)
+    new = url("record_create", prop.key)
+    form = client.get(new).content.decode()
+    data = {
+        **PROPERTY_INPUT,
+        "address": "6 Scripted Road",
+        "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
+        "_keepable": hidden(form, "_keepable"),
+        "_submission": hidden(form, "_submission"),
+    }
+    idle(client, settings)
+    sent = client.post(
+        new,
+        data,
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{new}"},
+    )
+    assert sent.status_code == 200 and sent["HX-Redirect"].startswith("/accounts/login/")
+    client.force_login(staff_user)
+    assert "6 Scripted Road" in html.unescape(client.get(new).content.decode())
+
+
+def test_a_form_that_does_not_ask_to_be_kept_is_not(staff_user, prop, embedded, settings):
+    """The theme buttons, a bulk form: nothing of them is kept, and the sign-in page does
+    not say that anything was."""
+    client = signed_in(staff_user)
+    form = client.get(url("record_create", prop.key)).content.decode()
+    idle(client, settings)
+    sent = client.post(
+        "/accounts/theme/",
+        {"theme": "dark", "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken")},
+    )
+    login = client.get(sent["Location"]).content.decode()
+    assert "You were signed out" in login and "is kept" not in login
+    assert "kept_input" not in client.session

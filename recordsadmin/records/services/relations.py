@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 
 from recordsadmin.client import endpoints, wire
@@ -277,11 +276,13 @@ def relation_list(
     page: int = 1,
     per_page: int = 10,
     deadline: float | None = None,
+    workers: int = 1,
 ) -> LinkedPage:
     """One page of the records (or contacts) linked to a record by `association`, each read
-    (one call apiece: the API has no call that reads several by id), RECORDS_COUNT_CONCURRENCY
-    at a time: a page of five waits about as long as for one read, not five. A linked record
-    that cannot be read any more is kept, `missing`, so that it can still be unlinked."""
+    (one call apiece: the API has no call that reads several by id), `workers` at a time: a
+    page of five read side by side waits about as long as for one read, not five. A linked
+    record that cannot be read any more is kept, `missing`, so that it can still be
+    unlinked."""
     found = relation_page(
         record_id=record_id,
         association_ids=[association.id],
@@ -299,7 +300,7 @@ def relation_list(
     ]
     reads = in_threads(
         [functools.partial(_read, key, other_id, deadline) for _, other_id, key in ends],
-        workers=int(settings.RECORDS_COUNT_CONCURRENCY),
+        workers=workers,
         name="linked",
     )
     items = []
@@ -521,17 +522,24 @@ def record_delete_keeping_links(*, user, schema: Schema, record: Record) -> None
     history.record_delete_logged(user=user, schema=schema, record=record, links=links)
 
 
-def record_restore_with_links(*, user, schema: Schema, deleted: RecordChange):
-    """Restore a deleted record (history.record_restore), then make its kept links again, each
-    a "Linked" row of its history. The restored record, and what could not be linked again, in
-    words."""
+def record_restore_with_links(*, user, schema: Schema, deleted: RecordChange, relink: bool):
+    """Restore a deleted record (history.record_restore), then, with `relink` (the user may
+    link records), make its kept links again, each a "Linked" row of its history. The
+    restored record, and what could not be linked again, in words: once the record is made,
+    nothing that fails after it is raised."""
     record = history.record_restore(user=user, schema=schema, deleted=deleted)
+    links = (deleted.before or {}).get("links") or ()
+    if not relink:
+        return record, [f"its {len(links)} link(s): you may not link records"] if links else []
     missed = []
-    for link in (deleted.before or {}).get("links") or ():
+    for link in links:
         try:
             association = association_get(association_id=link["association_id"])
         except NotFound:
             missed.append(f"{link['other_id']}, by an association deleted since")
+            continue
+        except RecordsApiError as error:
+            missed.append(f"{link['other_id']} ({error.message})")
             continue
         title = association.heading(schema.key)
         if association.links_itself and not link.get("first"):

@@ -42,6 +42,8 @@ from .problems import (
 )
 
 SAVE, ANOTHER, CONTINUE = "save", "another", "continue"
+# The edit form of a record deleted meanwhile, sent to the create (record_form.html).
+AS_NEW = "as-new"
 NOTHING_SAVED = "Nothing was saved; your input is still here."
 KEPT = (
     "You were signed out before this was saved. Here is what you typed: nothing was saved "
@@ -165,9 +167,10 @@ def carry_preference(schema: Schema) -> str:
 
 
 def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str) -> HttpResponse:
-    if forms.CARRY in form.fields:
+    if forms.CARRY in form.fields and request.POST.get("_save") != AS_NEW:
         # Remembered when a record is saved, whichever button: the pins then come back as the
-        # user left them on the next New form, on any device.
+        # user left them on the next New form, on any device (an edit form saved as a new
+        # record has none, and changes none).
         kept = form.keepable(form.cleaned_data.get(forms.CARRY) or ())
         preference_set(user=request.user, name=carry_preference(schema), value=kept)
     name = formatting.record_name(record, schema)
@@ -476,7 +479,10 @@ def record_restore(request: HttpRequest, key: str, record_id: str) -> HttpRespon
         services.submission_release(submission=services.restore_submission(deleted))
     try:
         record, missed = services.record_restore_with_links(
-            user=request.user, schema=schema, deleted=deleted
+            user=request.user,
+            schema=schema,
+            deleted=deleted,
+            relink=request.user.has_perm("records.change_record"),
         )
     except services.AlreadySubmitted as taken:
         return _restored_before(request, schema, taken.change, context)

@@ -127,8 +127,9 @@ def _section(schema: Schema, record: Record, association: Association) -> Sectio
     return Section(schema=schema, record=record, association=association, other_schema=other)
 
 
-def _fill(section: Section, page: int = 1) -> Section:
-    """The section's page of linked records, read (or the problem that stopped it)."""
+def _fill(section: Section, page: int = 1, workers: int | None = None) -> Section:
+    """The section's page of linked records, read (or the problem that stopped it), `workers`
+    reads at a time (all of this request's, RECORDS_COUNT_CONCURRENCY, by default)."""
     section.linked, section.problem = attempt(
         lambda: services.relation_list(
             schema=section.schema,
@@ -136,9 +137,15 @@ def _fill(section: Section, page: int = 1) -> Section:
             association=section.association,
             page=page,
             per_page=PER_PAGE,
+            workers=workers or _concurrency(),
         )
     )
     return section
+
+
+def _concurrency() -> int:
+    """How many of one request's calls are asked at once (RECORDS_COUNT_CONCURRENCY)."""
+    return max(1, int(settings.RECORDS_COUNT_CONCURRENCY))
 
 
 def _page_number(value: str | None) -> int:
@@ -164,9 +171,12 @@ def sections(request: HttpRequest, schema: Schema, record: Record) -> tuple[list
         if asked and (change := _done(request, schema, record)):
             _notice_of(section, change)
         shown.append(section)
-    # Each section's page of linked records is a call: asked side by side, the page waits
-    # for the slowest, not for their sum (RECORDS_COUNT_CONCURRENCY at a time).
-    services.in_threads(fills, workers=int(settings.RECORDS_COUNT_CONCURRENCY), name="related")
+    # Each section's page of linked records is a call, then a read of each: asked side by
+    # side, the page waits for the slowest, not for their sum. The sections and their reads
+    # together ask no more at once than one request may (RECORDS_COUNT_CONCURRENCY).
+    each = max(1, _concurrency() // max(1, len(fills)))
+    fills = [partial(fill, workers=each) for fill in fills]
+    services.in_threads(fills, workers=_concurrency(), name="related")
     return shown, problem
 
 
@@ -492,7 +502,8 @@ def related_undo(request: HttpRequest, key: str, record_id: str, change_id: int)
     if section is None:
         messages.success(request, text)
         return go(request, reverse("records:record_detail", args=[schema.key, record.id]))
-    return _after(request, section, text, _last_change(request, section, "link"))
+    change = _last_change(request, section, "link")
+    return _after(request, section, text, change, page=_newest_page(section))
 
 
 def _undo_refused(request, schema, record, section, text: str) -> HttpResponse:
