@@ -89,6 +89,35 @@ def history(record) -> list[tuple[str, str, str]]:
     return [(c.action, c.outcome, c.note) for c in changes]
 
 
+def hold_until_met(embedded, pattern: str, parties: int) -> tuple[list[str], list[int]]:
+    """Hold each GET whose path matches `pattern` until `parties` of them are in flight
+    together (the barrier gives up after 1.5 s): the paths that met, and (its only item) the
+    most calls of any kind that were in flight at once."""
+    barrier = threading.Barrier(parties, timeout=1.5)
+    met, flying, most = [], [0], [0]
+    lock = threading.Lock()
+    forward = embedded.stub.router
+
+    def together(seen):
+        with lock:
+            flying[0] += 1
+            most[0] = max(most[0], flying[0])
+        try:
+            if seen.method == "GET" and re.search(pattern, seen.path):
+                try:
+                    barrier.wait()
+                    met.append(seen.path)
+                except threading.BrokenBarrierError:
+                    pass
+            return forward(seen)
+        finally:
+            with lock:
+                flying[0] -= 1
+
+    embedded.stub.router = together
+    return met, most
+
+
 def test_each_association_is_a_section_of_linked_records_paged(staff, prop, record, buyers):
     people = [a_contact(n) for n in range(6)]
     for person in people:
@@ -413,20 +442,7 @@ def test_the_sections_pages_are_asked_side_by_side(staff, prop, record, buyers, 
     it waits for the slowest, not their sum: here the proxy holds each relation call until the
     other has arrived too (had they been asked one after the other, the first would wait
     alone until the barrier gave up)."""
-    barrier = threading.Barrier(2, timeout=1.5)
-    met = []
-    forward = embedded.stub.router
-
-    def together(seen):
-        if seen.method == "GET" and re.search(r"/associations/relations/", seen.path):
-            try:
-                barrier.wait()
-                met.append(seen.path)
-            except threading.BrokenBarrierError:
-                pass
-        return forward(seen)
-
-    embedded.stub.router = together
+    met, _ = hold_until_met(embedded, r"/associations/relations/", 2)
     page = page_of(staff, prop, record)
     assert re.search(r"<h2[^>]*>Buyer <span[^>]*>\(0\)", page)
     assert re.search(r"<h2[^>]*>Showing <span[^>]*>\(0\)", page)
@@ -445,28 +461,7 @@ def test_the_linked_records_of_a_section_are_read_side_by_side(
         services.relation_create_logged(
             user=None, schema=prop, record=record, association=buyers, other_id=a_contact(n).id
         )
-    barrier = threading.Barrier(3, timeout=1.5)
-    met, flying, most = [], [0], [0]
-    lock = threading.Lock()
-    forward = embedded.stub.router
-
-    def together(seen):
-        with lock:
-            flying[0] += 1
-            most[0] = max(most[0], flying[0])
-        try:
-            if seen.method == "GET" and re.search(r"/contacts/[^/]+$", seen.path):
-                try:
-                    barrier.wait()
-                    met.append(seen.path)
-                except threading.BrokenBarrierError:
-                    pass
-            return forward(seen)
-        finally:
-            with lock:
-                flying[0] -= 1
-
-    embedded.stub.router = together
+    met, most = hold_until_met(embedded, r"/contacts/[^/]+$", 3)
     page = page_of(staff, prop, record)
     assert all(a_contact(n).email in page for n in range(5))
     assert len(met) >= 3, "three reads were not in flight at the same time"

@@ -27,6 +27,19 @@ def idle(client: Client, settings) -> None:
     session.save()
 
 
+def new_form(client: Client, prop, address: str) -> tuple[str, dict]:
+    """The New form's address, and its fields filled as a person would send them."""
+    new = url("record_create", prop.key)
+    form = client.get(new).content.decode()
+    return new, {
+        **PROPERTY_INPUT,
+        "address": address,
+        "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
+        "_keepable": hidden(form, "_keepable"),
+        "_submission": hidden(form, "_submission"),
+    }
+
+
 def test_an_edit_sent_after_the_timeout_comes_back_unsaved_after_signing_in(
     staff_user, prop, embedded, settings
 ):
@@ -69,15 +82,7 @@ def test_an_edit_sent_after_the_timeout_comes_back_unsaved_after_signing_in(
 
 def test_a_new_record_form_comes_back_too_and_to_no_one_else(staff_user, prop, embedded, settings):
     client = signed_in(staff_user)
-    new = url("record_create", prop.key)
-    form = client.get(new).content.decode()
-    data = {
-        **PROPERTY_INPUT,
-        "address": "2 Kept Road",
-        "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
-        "_keepable": hidden(form, "_keepable"),
-        "_submission": hidden(form, "_submission"),
-    }
+    new, data = new_form(client, prop, "2 Kept Road")
     idle(client, settings)
     assert client.post(new, data).status_code == 302
     # Someone else signs in on that browser: they do not get it.
@@ -99,16 +104,8 @@ def test_the_same_person_gets_a_new_record_form_back_with_its_submission(
     staff_user, prop, embedded, settings
 ):
     client = signed_in(staff_user)
-    new = url("record_create", prop.key)
-    form = client.get(new).content.decode()
-    submission = hidden(form, "_submission")
-    data = {
-        **PROPERTY_INPUT,
-        "address": "3 Kept Road",
-        "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
-        "_keepable": hidden(form, "_keepable"),
-        "_submission": submission,
-    }
+    new, data = new_form(client, prop, "3 Kept Road")
+    submission = data["_submission"]
     idle(client, settings)
     client.post(new, data)
     client.force_login(staff_user)
@@ -137,15 +134,7 @@ def test_the_form_sent_by_htmx_from_its_own_page_is_kept_too(staff_user, prop, e
     """With JavaScript the form is sent by htmx (HX-Redirect to the sign-in page): kept the
     same, since the page it was sent from is the form's own."""
     client = signed_in(staff_user)
-    new = url("record_create", prop.key)
-    form = client.get(new).content.decode()
-    data = {
-        **PROPERTY_INPUT,
-        "address": "6 Scripted Road",
-        "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),
-        "_keepable": hidden(form, "_keepable"),
-        "_submission": hidden(form, "_submission"),
-    }
+    new, data = new_form(client, prop, "6 Scripted Road")
     idle(client, settings)
     sent = client.post(
         new,
