@@ -590,7 +590,12 @@ def test_an_edit_of_a_record_deleted_meanwhile_can_be_saved_as_a_new_one(
     assert "This record was deleted while you were editing it." in text
     assert 'value="6"' in text  # what was typed is still there
     new = url("record_create", prop.key)
-    assert f'value="as-new" class="button button--primary" formaction="{new}">' in text
+    assert (
+        f'value="as-new" class="button button--primary" formaction="{new}" id="save-as-new">'
+        in text
+    )
+    # The error summary, which has focus, links to that button at the form's foot.
+    assert '<a href="#save-as-new">Save it as a new property: what you typed goes' in text
     assert "Save as a new property</button>" in text
     # That button sends the same form, with the one-time id it came with, to the create; the
     # user's pins of the New form stay as they were (this form has none).

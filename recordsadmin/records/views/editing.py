@@ -106,6 +106,19 @@ def _render_form(
 ) -> HttpResponse:
     form.describe_errors()
     editing = record is not None
+    # The record went while it was being edited: its form can be saved as a new one, and the
+    # summary links to the button that does, at the form's foot.
+    save_as_new_url = ""
+    if gone and request.user.has_perm("records.add_record"):
+        save_as_new_url = reverse("records:record_create", args=[schema.key])
+        notices = [
+            *(notices or []),
+            {
+                "label": f"Save it as a new {schema.singular.lower()}",
+                "message": "what you typed goes into the new record",
+                "anchor": "save-as-new",
+            },
+        ]
     summary = _summary(form, notices or []) if form.is_bound else []
     context = {
         "schema": schema,
@@ -127,12 +140,7 @@ def _render_form(
         "version": version,
         "summary": summary,
         "unknown": unknown,
-        # The record went while it was being edited: its form can be saved as a new one.
-        "save_as_new_url": (
-            reverse("records:record_create", args=[schema.key])
-            if gone and request.user.has_perm("records.add_record")
-            else ""
-        ),
+        "save_as_new_url": save_as_new_url,
     }
     template = "records/record_form.html"
     if wants_partial(request):
