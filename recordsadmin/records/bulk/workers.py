@@ -26,7 +26,7 @@ from .outcomes import (
     error_reason,
     write_failed,
 )
-from .pacing import HELD_BACK, Pacer
+from .pacing import HELD_BACK, DailyLimitSpent, Pacer
 
 Outcome = BulkItem.Outcome
 
@@ -111,8 +111,24 @@ def _linked(params: Mapping, relation_id: str) -> dict:
 
 
 def delete_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
+    """Delete one record, its links read first and kept with its values in the history row
+    (`before`), as the record page's delete keeps them (services.record_delete_keeping_links):
+    a restore from its page, or the job's revert, links it again. When they cannot be read
+    the delete goes on without them. One sent before a restart is not read: it may be gone."""
     resumed = getattr(item, "resumed", False)
+    before = None
     try:
+        if not resumed:
+            try:
+                links = pacer.call(
+                    services.record_links_kept, schema=schema, record_id=item.record_id
+                )
+            except HELD_BACK:
+                raise
+            except RecordsApiError:
+                links = None
+            if links is not None:
+                before = {**(item.before or {}), "links": links}
         pacer.call(services.record_delete, schema=schema, record_id=item.record_id)
     except NotFound:
         if resumed:
@@ -124,7 +140,7 @@ def delete_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         return write_failed(
             error, maybe_applied=error.maybe_applied or resumed, maybe=MAYBE_DELETED
         )
-    return ItemResult(Outcome.DONE)
+    return ItemResult(Outcome.DONE, before=before)
 
 
 def update_one(schema: Schema, pacer: Pacer, item: BulkItem, change: Mapping) -> ItemResult:
@@ -395,7 +411,30 @@ def _restore(schema: Schema, pacer: Pacer, item: BulkItem, change: RecordChange)
     except RecordsApiError as error:
         return write_failed(error, maybe_applied=False)
     reason = f"Restored with a new id (it was {item.record_id})."
+    links = snapshot.get("links") or ()
+    if links:
+        reason += " " + _relink(schema, pacer, item.job.user, record, links)
     return ItemResult(Outcome.DONE, reason, record=record, record_id=record.id)
+
+
+def _relink(schema: Schema, pacer: Pacer, user, record: Record, links) -> str:
+    """Link a restored record as the deleted one was (services.links_make_again), for a user
+    who may link records, each call paced as the job's; what it came to, in words. The record
+    is made: a call held back or refused here is one link missed, never the item retried."""
+    if not user.has_perm("records.change_record"):
+        return f"Not linked again: its {len(links)} link(s), since you may not link records."
+
+    def paced(function, /, **kwargs):
+        try:
+            return pacer.call(function, **kwargs)
+        except DailyLimitSpent as error:
+            raise RecordsApiError("the day's call limit is spent") from error
+
+    missed = services.links_make_again(
+        user=user, schema=schema, record=record, links=links, call=paced
+    )
+    said = f"Linked again: {len(links) - len(missed)} of its {len(links)}."
+    return said + (" Not linked again: " + "; ".join(missed) + "." if missed else "")
 
 
 def _holds(schema: Schema, record: Record, values: Mapping, owner) -> bool:

@@ -10,7 +10,7 @@ associations_changed signal (receivers.py).
 import contextlib
 import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -484,16 +484,22 @@ def relation_create_logged(
 # -- a delete and its restore keep the record's links --------------------------------------------
 
 
-def record_links_kept(*, schema: Schema, record_id: str) -> list[dict]:
+def record_links_kept(
+    *, schema: Schema, record_id: str, deadline: float | None = None
+) -> list[dict]:
     """A record's links as its delete keeps them in the history, for a restore to make again:
     each {"association_id", "other_id", "first"} ("first": this record on the association's
     first side). Read MAX_PAGE_LIMIT at a time (a call each)."""
-    ids = [a.id for a in association_list(object_key=schema.key)]
+    ids = [a.id for a in association_list(object_key=schema.key, deadline=deadline)]
     kept: list[dict] = []
     page = 1
     while ids:
         found = relation_page(
-            record_id=record_id, association_ids=ids, page=page, per_page=MAX_PAGE_LIMIT
+            record_id=record_id,
+            association_ids=ids,
+            page=page,
+            per_page=MAX_PAGE_LIMIT,
+            deadline=deadline,
         )
         kept += [
             {
@@ -522,17 +528,36 @@ def record_delete_keeping_links(*, user, schema: Schema, record: Record) -> None
 
 def record_restore_with_links(*, user, schema: Schema, deleted: RecordChange, relink: bool):
     """Restore a deleted record (history.record_restore), then, with `relink` (the user may
-    link records), make its kept links again, each a "Linked" row of its history. The
-    restored record, and what could not be linked again, in words: once the record is made,
-    nothing that fails after it is raised."""
+    link records), make its kept links again (links_make_again). The restored record, and
+    what could not be linked again, in words: once the record is made, nothing that fails
+    after it is raised."""
     record = history.record_restore(user=user, schema=schema, deleted=deleted)
     links = (deleted.before or {}).get("links") or ()
     if not relink:
         return record, [f"its {len(links)} link(s): you may not link records"] if links else []
+    return record, links_make_again(user=user, schema=schema, record=record, links=links)
+
+
+def _now[T](function: Callable[..., T], /, **kwargs) -> T:
+    return function(**kwargs)
+
+
+def links_make_again(
+    *,
+    user,
+    schema: Schema,
+    record: Record,
+    links: Iterable[Mapping],
+    call: Callable[..., Any] = _now,
+) -> list[str]:
+    """Link `record` (a restored one) as a deleted record was, by the `links` its delete kept
+    (record_links_kept), each a "Linked" row of its history; what could not be linked again,
+    in words. Nothing is raised: the record is made already. `call(function, **kwargs)`
+    makes each call (a bulk job's pacer: bulk/pacing.py)."""
     missed = []
     for link in links:
         try:
-            association = association_get(association_id=link["association_id"])
+            association = call(association_get, association_id=link["association_id"])
         except NotFound:
             missed.append(f"{link['other_id']}, by an association deleted since")
             continue
@@ -545,7 +570,8 @@ def record_restore_with_links(*, user, schema: Schema, deleted: RecordChange, re
             missed.append(f"{title} {link['other_id']}, which this record was on the far side of")
             continue
         try:
-            relation_create_logged(
+            call(
+                relation_create_logged,
                 user=user,
                 schema=schema,
                 record=record,
@@ -555,7 +581,7 @@ def record_restore_with_links(*, user, schema: Schema, deleted: RecordChange, re
             )
         except RecordsApiError as error:
             missed.append(f"{title} {link['other_id']} ({error.message})")
-    return record, missed
+    return missed
 
 
 def relation_delete_logged(
