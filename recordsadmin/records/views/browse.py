@@ -6,6 +6,7 @@ partial it swaps (`page.html#partial`); any other request, and htmx restoring hi
 cache miss, gets the whole page, so every view works without JavaScript and from a copied link.
 """
 
+import functools
 import sys
 from urllib.parse import urlsplit
 
@@ -29,7 +30,7 @@ from django_htmx.http import push_url
 
 from recordsadmin import cacheahead
 from recordsadmin.accounts.preferences import preference_cache_key, preference_get, preference_set
-from recordsadmin.client.domain import Sort
+from recordsadmin.client.domain import Record, Sort
 from recordsadmin.client.errors import NotFound, RecordsApiError
 from recordsadmin.contract.limits import CREATED_AT
 from recordsadmin.records import selectors, services
@@ -188,13 +189,15 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
     try:
         if just_created and just_created.get("id") == record_id:
             record = services.record_from_snapshot(schema=schema, snapshot=just_created)
+            related_sections, related_problem = related.sections(request, schema, record)
         else:
-            record = services.record_get(schema=schema, record_id=record_id)
+            record, (related_sections, related_problem) = _record_and_sections(
+                request, schema, record_id
+            )
         users = {u.id: u for u in services.user_list()}
     except NotFound:
         return _deleted(request, schema, record_id)
     rows = [(f, record.properties.get(f.key)) for f in schema.fields]
-    related_sections, related_problem = related.sections(request, schema, record)
     return render(
         request,
         "records/record_detail.html",
@@ -208,6 +211,22 @@ def record_detail(request: HttpRequest, key: str, record_id: str) -> HttpRespons
             "related_problem": related_problem,
         },
     )
+
+
+def _record_and_sections(request: HttpRequest, schema, record_id: str):
+    """The record, and its page's related sections: these need only its id, so that their
+    calls go side by side with the record's own read, and the page waits for the slowest,
+    not for the record's read and then the sections'. Together they ask no more at once than
+    one request may (RECORDS_COUNT_CONCURRENCY). NotFound when the record is not there."""
+    calls = related.concurrency()
+    shown, fills, problem = related.planned(
+        request, schema, Record(id=record_id), calls=max(1, calls - 1)
+    )
+    read = functools.partial(services.record_get, schema=schema, record_id=record_id)
+    record, *_ = services.in_threads([read, *fills], workers=calls, name="record")
+    for section in shown:
+        section.record = record
+    return record, (shown, problem)
 
 
 def _deleted(request: HttpRequest, schema, record_id: str) -> HttpResponse:

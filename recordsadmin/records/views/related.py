@@ -9,6 +9,7 @@ the record's history by the services (services/relations.py).
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlencode
@@ -137,13 +138,13 @@ def _fill(section: Section, page: int = 1, workers: int | None = None) -> Sectio
             association=section.association,
             page=page,
             per_page=PER_PAGE,
-            workers=workers or _concurrency(),
+            workers=workers or concurrency(),
         )
     )
     return section
 
 
-def _concurrency() -> int:
+def concurrency() -> int:
     """How many of one request's calls are asked at once (RECORDS_COUNT_CONCURRENCY)."""
     return max(1, int(settings.RECORDS_COUNT_CONCURRENCY))
 
@@ -158,9 +159,21 @@ def _page_number(value: str | None) -> int:
 def sections(request: HttpRequest, schema: Schema, record: Record) -> tuple[list, Problem | None]:
     """The record page's sections, each with its first page of linked records (or the page
     the address asks for), and the Undo of an unlink just made without JavaScript."""
+    shown, fills, problem = planned(request, schema, record, calls=concurrency())
+    services.in_threads(fills, workers=concurrency(), name="related")
+    return shown, problem
+
+
+def planned(
+    request: HttpRequest, schema: Schema, record: Record, *, calls: int
+) -> tuple[list[Section], list[Callable[[], Section]], Problem | None]:
+    """The record page's sections before their linked records are read, the calls that read
+    them (asked side by side, the page waits for the slowest, not for their sum: no more at
+    once together than `calls`), and the problem that stopped the sections, if any. Only
+    the record's id is read here."""
     found, problem = attempt(lambda: services.association_list(object_key=schema.key))
     if problem:
-        return [], problem
+        return [], [], problem
     shown, fills = [], []
     for association in found:
         section, problem = attempt(lambda a=association: _section(schema, record, a))
@@ -171,13 +184,9 @@ def sections(request: HttpRequest, schema: Schema, record: Record) -> tuple[list
         if asked and (change := _done(request, schema, record)):
             _notice_of(section, change)
         shown.append(section)
-    # Each section's page of linked records is a call, then a read of each: asked side by
-    # side, the page waits for the slowest, not for their sum. The sections and their reads
-    # together ask no more at once than one request may (RECORDS_COUNT_CONCURRENCY).
-    each = max(1, _concurrency() // max(1, len(fills)))
-    fills = [partial(fill, workers=each) for fill in fills]
-    services.in_threads(fills, workers=_concurrency(), name="related")
-    return shown, problem
+    # Each section's page of linked records is a call, then a read of each.
+    each = max(1, calls // max(1, len(fills)))
+    return shown, [partial(fill, workers=each) for fill in fills], problem
 
 
 def _done(request: HttpRequest, schema: Schema, record: Record) -> RecordChange | None:
