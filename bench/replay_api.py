@@ -29,6 +29,9 @@ from table_partial import HOP_BY_HOP
 KEPT = ("content-type", "retry-after", "x-ratelimit-")
 
 
+GATEWAY_ERROR = b'{"statusCode": 502, "message": "Bad gateway"}'
+
+
 class Replay(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
@@ -78,15 +81,27 @@ class Answer(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def pass_on(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The upstream's answer. A kept-alive connection the upstream closed meanwhile (its
+        keep-alive ran out) is reset when reused: a call that changes nothing twice (not a
+        create: POST other than a search) is sent again once on a new connection, as a
+        gateway would; otherwise the dashboard gets a 502, as from a gateway."""
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        upstream = self.server.session().request(
-            self.command,
-            self.server.upstream + self.path,
-            data=body or None,
-            headers=headers,
-            timeout=60,
-            allow_redirects=False,
-        )
+        again = self.command != "POST" or urlsplit(self.path).path.endswith("/search")
+        for last in (not again, True):
+            try:
+                upstream = self.server.session().request(
+                    self.command,
+                    self.server.upstream + self.path,
+                    data=body or None,
+                    headers=headers,
+                    timeout=60,
+                    allow_redirects=False,
+                )
+                break
+            except requests.ConnectionError:
+                self.server.local.session = None
+                if last:
+                    return 502, [("Content-Type", "application/json")], GATEWAY_ERROR
         kept = [(k, v) for k, v in upstream.headers.items() if k.lower().startswith(KEPT)]
         return upstream.status_code, kept, upstream.content
 
