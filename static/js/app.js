@@ -227,7 +227,9 @@
   // "bulk:/objects/<key>/?<search>": the object from the form's address, the search from the
   // query string it carries, without what only pages or orders the same records.
   function storeKey(form) {
-    var path = new URL(form.action, window.location.href).pathname.split("/bulk/")[0];
+    // The attribute: the bar's buttons are named "action", and form.action would be them.
+    var path = new URL(form.getAttribute("action") || "", window.location.href).pathname
+      .split("/bulk/")[0];
     var query = form.querySelector("input[name=query]");
     var params = new URLSearchParams(query ? query.value.replace(/^\?/, "") : "");
     IGNORED.forEach(function (name) { params.delete(name); });

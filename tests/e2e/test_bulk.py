@@ -175,3 +175,20 @@ def test_another_search_has_its_own_ticks(table: Page):
     expect(page.locator("[data-bulk-count]")).to_have_text("0 selected")
     page.goto(base)
     expect(page.locator("[data-bulk-count]")).to_have_text("1 selected")
+
+
+def test_a_started_job_forgets_the_ticks_it_was_started_with(table: Page):
+    """The table's bulk bar has buttons named "action": the ticks' key must come from the
+    form's address attribute, as the start form's does, or the start forgets other ticks."""
+    page = table
+    start = page.url
+    count = page.locator("[data-bulk-count]")
+    for name in row_names(page)[:2]:
+        page.get_by_role("checkbox", name=f"Select {name}", exact=True).check()
+    expect(count).to_have_text("2 selected")
+    page.get_by_role("button", name="Delete selected…").click()
+    page.get_by_role("button", name="Delete 2 records").click()
+    expect(page).to_have_url(re.compile(r"/jobs/"))
+    page.goto(start)
+    expect(page.locator("#records-count")).to_be_visible()
+    expect(count).to_have_text("0 selected")
