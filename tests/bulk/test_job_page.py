@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from recordsadmin.records import services
 from recordsadmin.records.bulk import jobs
+from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkJob
 from recordsadmin.records.views.bulk import job_milestone
 from tests.bulk.conftest import KEY
@@ -52,6 +53,38 @@ def counts_text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", block).split())
 
 
+def test_the_page_says_why_items_were_skipped_and_leads_back_to_their_search(
+    records_api, staff_client, staff_user
+):
+    """A record gone before its turn is skipped too: the count says so, not "already held
+    the value"; the commonest reasons first, the rest counted together (the report lists
+    each). Back to the records is back to the search they were chosen in."""
+    records_api(records=0)
+    reasons = ["Already holds this value."] * 3 + ["The record no longer exists."] * 2
+    reasons += [f"Not put back: changed since the job (Field {n})." for n in range(4)]
+    items = [
+        {"record_id": f"s{n}", "outcome": "skipped", "reason": reason}
+        for n, reason in enumerate(reasons)
+    ]
+    job = jobs.job_create(
+        user=staff_user,
+        schema=services.schema_get(key=KEY),
+        kind=BulkJob.Kind.UPDATE,
+        selection=Selection(query="?q=Birch&f.status=Active", ids=("s0",)),
+        params={"field": "status", "value": "Sold"},
+        summary="Set Status",
+        items=items,
+    )
+    jobs.job_cancel(job=job)
+    html = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "9 skipped (3: already holds this value; 2: the record no longer exists; 1: not put" in (
+        counts_text(html)
+    )
+    assert "; 3: other reasons)" in counts_text(html)
+    back = f"/objects/{KEY}/?q=Birch&amp;f.status=Active"
+    assert f'href="{back}"' in html
+
+
 def test_a_cancelled_job_counts_the_never_sent_apart_and_offers_to_send_them(
     records_api, staff_client, staff_user
 ):
@@ -67,7 +100,7 @@ def test_a_cancelled_job_counts_the_never_sent_apart_and_offers_to_send_them(
     ]
     text = counts_text(html)
     assert text.startswith("168 of 280 processed:"), text
-    assert "39 done" in text and "129 skipped (already held the value)" in text
+    assert "39 done" in text and "129 skipped (already holds this value)" in text
     assert "112 never sent" in text and "0 failed" in text
     # The bar shows what the job dealt with, not the never-sent part.
     assert '<progress id="job-bar" max="280" value="168">60%</progress>' in html

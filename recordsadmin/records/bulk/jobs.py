@@ -243,6 +243,21 @@ def job_counts(*, job: BulkJob) -> dict[str, int]:
     return counts
 
 
+def job_skips(*, job: BulkJob, most: int = 3) -> list[tuple[str, int]]:
+    """Why the job's skipped items were skipped, the `most` commonest reasons first, each
+    with its count; a last ("other reasons", n) holds the rest (the report lists each)."""
+    rows = (
+        job.items.filter(outcome=Outcome.SKIPPED)
+        .values("reason")
+        .order_by()
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason")
+    )
+    found = [(row["reason"], row["n"]) for row in rows]
+    rest = sum(n for _, n in found[most:])
+    return found[:most] + ([("other reasons", rest)] if rest else [])
+
+
 def job_failures(*, job: BulkJob):
     """The items sent that did not get done (refused, or outcome unknown), in order, for the
     job's page. The never-sent ones are not listed there: their count, the job's error and

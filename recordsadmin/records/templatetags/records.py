@@ -14,6 +14,14 @@ def moment(value):
 
 
 @register.filter
+def reason_words(reason: str) -> str:
+    """An item's reason (a sentence: "The record no longer exists.") inside a sentence of the
+    job's page: "the record no longer exists"."""
+    reason = formatting.cut(str(reason)).rstrip(".")
+    return reason[:1].lower() + reason[1:]
+
+
+@register.filter
 def display(record, schema) -> str:
     """The record's primary display value (or its id), cut as pages name it."""
     return formatting.record_name(record, schema)

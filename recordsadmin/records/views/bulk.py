@@ -251,7 +251,9 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "stalled": jobs.job_stalled(job=job),
         "counts": counts,
         "percent": round(100 * counts["processed"] / counts["total"]) if counts["total"] else 0,
-        "back_url": list_url(job.object_key),
+        "skips": jobs.job_skips(job=job) if counts["skipped"] else [],
+        # Back to the search the job's records were chosen in.
+        "back_url": list_url(job.object_key, _search_of(job)),
         "back_label": _object_name(job.object_key),
         "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
         "can_read_rows": may_read_rows(request, job),
@@ -280,6 +282,14 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     if wants_partial(request):
         template += "#job-progress"
     return render(request, template, context)
+
+
+def _search_of(job: BulkJob) -> str:
+    """The table's query string the job's records were chosen by ("" for none), encoded
+    again from its parts."""
+    query = (job.selection or {}).get("query") or ""
+    params = QueryDict(query.lstrip("?")).urlencode() if isinstance(query, str) else ""
+    return f"?{params}" if params else ""
 
 
 def _count_context(job: BulkJob) -> dict:
