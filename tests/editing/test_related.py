@@ -449,7 +449,9 @@ def test_the_sections_pages_are_asked_side_by_side(staff, prop, record, buyers, 
     assert len(met) == 2, "the two sections' calls were not in flight at the same time"
 
 
-def test_the_record_and_its_sections_are_read_side_by_side(staff, prop, record, buyers, embedded):
+def test_the_record_and_its_sections_are_read_side_by_side(
+    staff, prop, record, buyers, embedded, settings
+):
     """The sections need only the record's id: their calls go with the record's own read,
     so that the page waits for the slowest of the three, not for the record and then the
     sections (had the record been read first, its call would wait alone until the barrier
@@ -459,6 +461,8 @@ def test_the_record_and_its_sections_are_read_side_by_side(staff, prop, record, 
     assert record.properties["address"] in page
     assert re.search(r"<h2[^>]*>Buyer <span[^>]*>\(0\)", page)
     assert len(met) == 3, "the record's read and the sections' calls did not go together"
+    limit = settings.RECORDS_COUNT_CONCURRENCY
+    assert most[0] <= limit, f"{most[0]} calls at once: more than the request may ask"
 
 
 def test_the_linked_records_of_a_section_are_read_side_by_side(
