@@ -78,7 +78,7 @@ def test_show_the_buyers_column_then_link_two_rows_to_a_contact(
     page.get_by_role("radio", name=re.compile(re.escape(name))).check()
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("[data-preview-summary]")).to_have_text(
-        f"Link 2 properties to {name} (Buyer)"
+        f"Link 2 properties to {name} <{contact.email}> (Buyer)"
     )
     with WorkerThread():
         page.get_by_role("button", name="Start: link 2 records").click()
@@ -97,3 +97,31 @@ def test_show_the_buyers_column_then_link_two_rows_to_a_contact(
         expect(cell(page, record_id)).to_have_text(
             re.compile(rf"^{before[record_id] + 1} linked: ")
         )
+
+
+def test_the_link_search_keeps_what_is_typed_while_its_results_come(
+    page: Page, live_server, embedded_api, staff_user
+):
+    """Each pause in typing redraws the results, not the search box: a space typed before
+    the pause is still there when the next word comes."""
+    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    for box in page.locator("#records-results input[name=ids]").all()[:2]:
+        box.check()
+    page.get_by_role("button", name="Link to…").click()
+    page.wait_for_load_state("load")
+    page.get_by_label("Link by").select_option(label="Buyer (contacts)")
+    busy = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+    expect(busy).to_have_count(0)
+    contact = Contact.objects.exclude(last_name="").order_by("id")[0]
+    search = page.get_by_label("Search contacts")
+    with page.expect_response(lambda answer: answer.request.method == "POST"):
+        search.press_sequentially(f"{contact.first_name} ")
+    expect(busy).to_have_count(0)
+    search.press_sequentially(contact.last_name)
+    name = f"{contact.first_name} {contact.last_name}"
+    expect(search).to_have_value(name)
+    expect(search).to_be_focused()
+    expect(page.get_by_role("radio", name=re.compile(re.escape(name))).first).to_be_visible()

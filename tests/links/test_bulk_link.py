@@ -84,7 +84,7 @@ def test_link_selected_records_to_a_contact_then_revert(records_api, staff_clien
         BULK, {**form, "q": contact.first_name, "target": contact.id, "step": "preview"}
     ).content.decode()
     name = f"{contact.first_name} {contact.last_name}".strip()
-    assert f"Link 4 properties to {name} (Buyer)" in text(preview)
+    assert f"Link 4 properties to {name} <{contact.email}> (Buyer)" in text(preview)
     once = re.search(r'name="submission" value="([0-9a-f-]{36})"', preview).group(1)
     started = staff_client.post(START, {**form, "target": contact.id, "submission": once})
     job = BulkJob.objects.get()

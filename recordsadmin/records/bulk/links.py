@@ -130,14 +130,17 @@ def _read(choice: LinkChoice, target_id: str) -> Target | None:
 
 
 def link_preview(*, schema: Schema, selection: Selection, choice: LinkChoice, users=()) -> Preview:
-    """ "Link 12 properties to Ann Lee (Buyer)", with the search the selection came from."""
+    """ "Link 12 properties to Ann Lee <ann@example.com> (Buyer)", with the search the
+    selection came from."""
     count = selection_count(schema=schema, selection=selection)
     noun = schema.singular.lower() if count == 1 else schema.plural.lower()
     target = choice.target
     blocked = bool(choice.errors) or target is None or count == 0
     summary = f"Link {count:,} {noun}"
     if target is not None:
-        summary += f" to {target.label} ({choice.label})"
+        # A contact's email tells two of one name apart.
+        detail = f" <{target.detail}>" if target.detail else ""
+        summary += f" to {target.label}{detail} ({choice.label})"
     return Preview(
         count=count,
         summary=summary,
