@@ -62,7 +62,8 @@ def test_preview_then_start_then_progress_then_report(records_api, staff_client)
     job = BulkJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
     page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
-    assert f'<a href="/objects/{KEY}/">Properties</a> ›' in page  # the object, by its name
+    # The object, by its name, and the search the records were chosen in.
+    assert f'<a href="/objects/{KEY}/?f.status=Active">Properties</a> ›' in page
     running = staff_client.get(f"/jobs/{job.pk}/", headers={"HX-Request": "true"})
     body = running.content.decode()
     assert 'hx-trigger="every 1s"' in body and "<html" not in body
@@ -676,3 +677,23 @@ def test_the_check_says_which_rows_repeat_an_earlier_one(records_api, staff_clie
     checked = staff_client.post(response["Location"], mapping).content.decode()
     assert "3 rows ready, 0 with errors" in checked
     assert "row 4 repeats row 2" in checked and "each makes a record of its own" in checked
+
+
+def test_next_without_a_field_or_preview_without_an_association_says_what_to_choose(
+    records_api, staff_client
+):
+    records_api(records=3)
+    ids = [r.id for r in SandboxRecord.objects.filter(object__key=KEY)][:2]
+    edit = staff_client.post(BULK, {"ids": ids, "query": "?", "step": "preview"})
+    html = edit.content.decode()
+    assert '<p class="error" id="bulk-field-error" role="alert">Choose the field to set.</p>' in (
+        html
+    )
+    assert 'aria-invalid="true" aria-describedby="bulk-field-error" autofocus' in html
+    link = {"ids": ids, "query": "?", "action": "link", "step": "preview"}
+    html = staff_client.post(BULK, link).content.decode()
+    assert 'id="link-association-error" role="alert">Choose what to link by.</p>' in html
+    assert "data-preview-summary" not in html
+    # Choosing the field (htmx, no step) is not an error.
+    chosen = staff_client.post(BULK, {"ids": ids, "query": "?", "field": "status"})
+    assert "bulk-field-error" not in chosen.content.decode()

@@ -96,6 +96,8 @@ def _link_context(request: HttpRequest, schema, kind: str) -> dict | None:
         "submission": str(uuid.uuid4()),
         "search_url": reverse("records:bulk_edit", args=[schema.key]),
     }
+    if request.POST.get("step") == "preview" and choice.association is None:
+        context["association_error"] = "Choose what to link by."
     if request.POST.get("step") == "preview" and choice.association is not None:
         if choice.target is None and not choice.errors:
             choice.errors.append("Choose the record to link to.")
@@ -125,6 +127,8 @@ def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
             schema=schema, selection=selection, kind=kind, users=users
         )
         return context
+    if not context["chosen"] and request.POST.get("step") == "preview":
+        context["field_error"] = "Choose the field to set."
     if context["chosen"]:
         change = changes.change_from_post(schema=schema, data=request.POST, users=users)
         context["change"] = change
