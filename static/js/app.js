@@ -203,7 +203,11 @@
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
-    if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    if (target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    // A box that takes text keeps its "/"; a checkbox, a radio or a button does not type.
+    var typing = target.tagName === "INPUT" &&
+      !/^(checkbox|radio|button|submit|reset)$/.test(target.type);
+    if (typing) return;
     var search = document.querySelector("[data-search-box]");
     if (search) {
       event.preventDefault();

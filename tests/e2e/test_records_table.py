@@ -89,6 +89,16 @@ def test_slash_focuses_search_and_enter_searches_at_once(table: Page):
     assert no_reload(table)
 
 
+def test_slash_from_a_rows_checkbox_goes_to_search_and_a_text_box_keeps_it(table: Page):
+    box = table.locator("#records-results input[name=ids]").first
+    box.focus()
+    box.press("/")
+    search = table.get_by_label("Search properties")
+    expect(search).to_be_focused()
+    search.press("/")  # typed into the search box, not taken
+    expect(search).to_have_value("/")
+
+
 def prices(page: Page) -> list[float]:
     texts = page.locator("#records-table td.col-field_price").all_inner_texts()
     return [float(re.sub(r"[^\d.]", "", t)) for t in texts]
