@@ -148,6 +148,14 @@
       event.preventDefault();
     } else if (row && onRowKey(event, row)) {
       event.preventDefault();
+    } else if (event.key === "b" && (inTable || idle)) {
+      // To the bulk bar's first action (Edit, Link, Delete selected…), past every row.
+      var action = document.querySelector("[data-bulk] button[type=submit]");
+      if (action) {
+        action.focus();
+        action.scrollIntoView({ block: "nearest" });
+        event.preventDefault();
+      }
     }
   }
 

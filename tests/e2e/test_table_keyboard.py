@@ -86,6 +86,20 @@ def test_arrows_and_j_k_move_between_rows_x_ticks_enter_opens(table: Page):
     expect(table).to_have_url(re.compile(re.escape(href) + "$"))
 
 
+def test_b_goes_from_a_ticked_row_to_the_bulk_actions(table: Page):
+    table.locator("body").press("j")
+    for _ in range(5):
+        table.keyboard.press("j")
+    table.keyboard.press("x")
+    expect(table.locator("[data-bulk-count]")).to_have_text("1 selected")
+    table.keyboard.press("b")
+    edit = table.get_by_role("button", name="Edit selected…")
+    expect(edit).to_be_focused()
+    table.keyboard.press("Enter")
+    expect(table.get_by_role("heading", name="Set a field on properties")).to_be_visible()
+    expect(table.locator(".bulk-edit__selection")).to_contain_text("1 selected record")
+
+
 def test_e_edits_the_row(table: Page):
     rows = table.locator("#records-table tbody tr")
     table.locator("body").press("j")
