@@ -697,3 +697,20 @@ def test_next_without_a_field_or_preview_without_an_association_says_what_to_cho
     # Choosing the field (htmx, no step) is not an error.
     chosen = staff_client.post(BULK, {"ids": ids, "query": "?", "field": "status"})
     assert "bulk-field-error" not in chosen.content.decode()
+
+
+def test_a_long_value_is_cut_short_in_the_preview_and_the_jobs_title(records_api, staff_client):
+    records_api(records=3)
+    ids = [r.id for r in SandboxRecord.objects.filter(object__key=KEY)][:2]
+    long = "A" * 5000
+    form = {"ids": ids, "query": "?", "field": "description", "value": long}
+    html = staff_client.post(BULK, {**form, "step": "preview"}).content.decode()
+    summary = re.search(r"data-preview-summary>([^<]*)<", html).group(1)
+    assert summary.startswith("2 properties: Description ") and summary.endswith("A…")
+    assert len(summary) < 200, summary
+    # The whole value only where it is sent from: the field, and the start form's.
+    assert html.count(long) == 2
+    started = staff_client.post(START, {**form, "submission": submission(html)})
+    job = BulkJob.objects.get()
+    assert started.status_code == 302 and job.summary == summary
+    assert job.params["value"] == long

@@ -10,7 +10,7 @@ from django.http import QueryDict
 from recordsadmin.client.domain import Field, Record, Schema, User
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import fieldtypes
-from recordsadmin.records.formatting import is_empty
+from recordsadmin.records.formatting import cut, is_empty
 
 
 @dataclass
@@ -60,19 +60,21 @@ def change_from_post(*, schema: Schema, data: QueryDict, users: list[User]) -> C
         change.errors += [f"{f.name}: {m}" for m in error.messages]
         # The preview says what was typed, not "(empty)": nothing is sent until it is fixed.
         typed = " ".join(raw) if isinstance(raw, list) else str(raw or "")
-        change.value_text = f"“{typed.strip()}” (not valid)"
+        change.value_text = f"“{cut(typed.strip())}” (not valid)"
         return change
     if is_empty(change.value):
         change.value = None
-    change.value_text = kind.text(change.value)
+    # In a sentence (the preview, the job's title): a long text is cut short.
+    change.value_text = cut(kind.text(change.value))
     return change
 
 
 def value_text(f: Field | None, value: Any) -> str:
-    """A value in a sentence for people; the owner's is its id or name, as given."""
+    """A value in a sentence for people, a long one cut short; the owner's is its id or
+    name, as given."""
     if f is None:
-        return "(empty)" if is_empty(value) else str(value)
-    return fieldtypes.of(f).text(value)
+        return "(empty)" if is_empty(value) else cut(str(value))
+    return cut(fieldtypes.of(f).text(value))
 
 
 def record_value(record_or_snapshot: Any, key: str) -> Any:
