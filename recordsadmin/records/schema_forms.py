@@ -7,6 +7,8 @@ comes back by its wire name (`fieldKey`, `labels`...): `place_api_errors` puts i
 input that sent it.
 """
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 from django import forms
@@ -270,23 +272,50 @@ class OptionForm(forms.Form):
         return self.fields["existing"].to_python(self["existing"].value())
 
 
+def option_key(label: str) -> str:
+    """The key a new option left without one gets from its label: "Café Crème" is
+    "cafe_creme" (accents dropped, not the letters); a label with no Latin letter or digit
+    keeps its own ("北京")."""
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    key = re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+    return (key or label.strip())[:MAX_KEY_LENGTH]
+
+
 class BaseOptions(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        keys, labels = set(), set()
-        for form in self.forms:
+        keys: dict[str, str] = {}  # each key, with the label it is the key of
+        labels = set()
+        rows = [
+            form
+            for form in self.forms
+            if not form.cleaned_data.get("remove")
+            and (form.cleaned_data.get("key") or form.cleaned_data.get("label"))
+        ]
+        # The keys typed (and those of options that exist) first: a key made from a label
+        # then gives way to them, not the other way round.
+        rows.sort(key=lambda form: not form.cleaned_data.get("key"))
+        for form in rows:
             key, label = form.cleaned_data.get("key", ""), form.cleaned_data.get("label", "")
-            if form.cleaned_data.get("remove") or not (key or label):
-                continue
             if not label:
                 form.add_error("label", "Give the option a label, or tick Remove.")
-            elif label.casefold() in labels:
+                continue
+            if label.casefold() in labels:
                 form.add_error("label", f"“{label}” is in the list twice.")
+            labels.add(label.casefold())
             if key and key in keys:
                 form.add_error("key", f"The key “{key}” is in the list twice.")
-            labels.add(label.casefold())
-            keys.add(key)
+            elif not key:
+                key = option_key(label)
+                if key in keys:
+                    form.add_error(
+                        "key",
+                        f"Made from its label, its key would be “{key}”, which “{keys[key]}” "
+                        "has already: type a key of its own.",
+                    )
+                form.cleaned_data["key"] = key
+            keys[key] = label
 
     def options_for(self, data_type: str) -> list[tuple[str, str]]:
         """The options to send for a field of `data_type` (none for a type without them); an

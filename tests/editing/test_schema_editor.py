@@ -532,6 +532,30 @@ def test_option_errors_say_which_option_and_every_description_they_point_to_exis
     assert not embedded.calls("PUT")
 
 
+def test_a_new_options_key_keeps_its_labels_letters_and_a_clash_is_said_on_its_row(
+    schemer, prop, embedded
+):
+    edit = url("schema_field_edit", PROPERTY_KEY, "status")
+    existing = [("Active", "Active"), ("Pending", "Pending"), ("Sold", "Sold")]
+    data = field_edit_data("Status", existing, blank=3)
+    data |= {
+        "options-3-label": "Café Crème",
+        "options-4-label": "Éclair",
+        "options-5-label": "北京",
+    }
+    answer = schemer.post(edit, data)
+    assert answer.status_code in (302, 303), text_of(answer)[:2000]
+    keys = [o["key"] for o in stored_field("status").options]
+    assert keys[-3:] == ["cafe_creme", "eclair", "北京"]
+    # "Eclair" would get the key "Éclair" has: said on its row, nothing sent.
+    sent = len(embedded.calls("PUT"))
+    now = [*existing, ("cafe_creme", "Café Crème"), ("eclair", "Éclair"), ("北京", "北京")]
+    data = field_edit_data("Status", now, blank=1) | {"options-6-label": "Eclair"}
+    page = text_of(schemer.post(edit, data))
+    assert "Made from its label, its key would be “eclair”, which “Éclair” has already" in page
+    assert len(embedded.calls("PUT")) == sent
+
+
 def test_a_new_objects_primary_field_is_asked_for_in_one_run_of_inputs(schemer, prop, embedded):
     page = schemer.get(url("schema_object_create")).content.decode()
     names = re.findall(r'<(?:input|select|textarea)[^>]*\bname="(\w+)"', page)
