@@ -164,6 +164,31 @@
     event.preventDefault();
   });
 
+  // A menu closes as a system's does: by a click or tap outside it, and by its Close button
+  // (shown with JavaScript only: without it, Save sends the form and the page comes again).
+  function closeMenu(menu, focus) {
+    menu.open = false;
+    if (focus) menu.querySelector("summary").focus();
+  }
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    var close = target.closest && target.closest("[data-close-menu]");
+    var menu = close && close.closest("details[data-escape-closes][open]");
+    if (menu) {
+      closeMenu(menu, true);
+      return;
+    }
+    document.querySelectorAll("details[data-escape-closes][open]").forEach(function (open) {
+      if (!open.contains(target)) closeMenu(open, false);
+    });
+  });
+  htmx.onLoad(function (root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("[data-close-menu]").forEach(function (button) {
+      button.hidden = false;
+    });
+  });
+
   // A chip's link above the table drops one filter and redraws only the table; the search
   // form is set from the link's question, so that its next change does not bring it back.
   document.addEventListener("click", function (event) {

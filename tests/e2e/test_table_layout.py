@@ -170,3 +170,18 @@ def test_escape_closes_the_tables_menus_and_gives_focus_back_to_their_summary(ta
         table.keyboard.press("Escape")
         expect(menu).not_to_have_attribute("open", re.compile(".*"))
         expect(summary).to_be_focused()
+
+
+def test_on_a_phone_the_column_panel_closes_by_its_button_or_a_tap_outside(phone: Page):
+    settings = phone.locator("details.table-settings")
+    phone.get_by_text("Columns and density").click()
+    expect(settings).to_have_attribute("open", "")
+    close = settings.get_by_role("button", name="Close")
+    expect(close).to_be_in_viewport()
+    close.click()
+    expect(settings).not_to_have_attribute("open", "")
+    expect(phone.get_by_text("Columns and density")).to_be_focused()
+    phone.get_by_text("Columns and density").click()
+    expect(settings).to_have_attribute("open", "")
+    phone.locator("h1").click()  # a tap outside the panel
+    expect(settings).not_to_have_attribute("open", "")
