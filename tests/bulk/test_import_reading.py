@@ -158,3 +158,17 @@ def test_rows_that_repeat_an_earlier_one_are_found_by_their_numbers():
     rows = [["1 Oak", "1"], ["2 Elm", "2"], [" 1 Oak ", "1"], ["2 Elm", "3"], ["1 Oak", "1"]]
     assert imports.repeated_rows(rows) == [(2, 4), (2, 6)]
     assert imports.repeated_rows([["a"]] * 10, most=2) == [(2, 3), (2, 4)]
+
+
+def test_what_stops_the_check_is_said_above_the_form_with_focus_on_it(records_api, staff_client):
+    records_api(records=0)
+    file = io.BytesIO(US_CSV.encode())
+    file.name = "us.csv"
+    staff_client.post(f"/objects/{KEY}/import/", {"file": file})
+    page = f"/imports/{ImportUpload.objects.get().pk}/"
+    # No column for Status, which a new record needs.
+    form = {"col0": "address", "col1": "price", "col2": "", "col3": "", "col4": ""}
+    html = staff_client.post(page, {**form, "mode": "create", "day_order": "mdy"}).content.decode()
+    problem = '<div class="alert alert--error" role="alert" tabindex="-1" autofocus>Creating'
+    assert problem in html
+    assert html.index(problem) < html.index('id="import-map"')

@@ -44,6 +44,8 @@ def test_select_all_then_bulk_edit_then_progress_then_report(table: Page):
     expect(page.locator("[data-preview-summary]")).to_have_text(
         re.compile(r"^60 properties: Status (various|Active|Pending|Sold) → Sold$")
     )
+    # Focus is on what would be done, with Start next, not back at the top of the page.
+    expect(page.get_by_role("heading", name="Preview")).to_be_focused()
     already = Record.objects.filter(object__key=KEY, properties__status="Sold").count()
 
     with WorkerThread():
