@@ -269,6 +269,7 @@ def test_import_updates_by_record_id_and_blank_cells_clear_when_asked(records_ap
     assert target.properties.get("bedrooms") is None  # "don't overwrite with blanks" was off
     job = BulkJob.objects.get()
     assert bulk_counts(job)["done"] == 1
+    assert job.summary == "Import homes.csv: 1 row (update by id)"
 
 
 def test_an_import_row_that_changes_nothing_sends_nothing_and_leaves_nothing_to_revert(

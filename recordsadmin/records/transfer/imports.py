@@ -308,7 +308,8 @@ def import_start(
     _header, rows = read_csv(upload.content)
     checks = check_rows(schema=schema, rows=rows, options=options, users=users)
     name = upload.filename or "CSV"
-    summary = f"Import {name}: {len(checks):,} rows ({MODE_NAMES[options.mode]})"
+    rows = f"{len(checks):,} row{'s' if len(checks) != 1 else ''}"
+    summary = f"Import {name}: {rows} ({MODE_NAMES[options.mode]})"
     with transaction.atomic():
         # Under the upload's lock: of two starts at once, the second finds the first's job.
         locked = ImportUpload.objects.select_for_update().get(pk=upload.pk)
