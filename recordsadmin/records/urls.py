@@ -36,6 +36,7 @@ urlpatterns = [
     path("objects/<str:key>/views/<int:view_id>/rename/", saved.view_rename, name="view_rename"),
     path("objects/<str:key>/views/<int:view_id>/delete/", saved.view_delete, name="view_delete"),
     path("objects/<str:key>/views/<int:view_id>/default/", saved.view_default, name="view_default"),
+    path("objects/<str:key>/views/<int:view_id>/share/", saved.view_share, name="view_share"),
     path("objects/<str:key>/facets/", counts.record_facets, name="record_facets"),
     path("objects/<str:key>/chart/", counts.record_chart, name="record_chart"),
     path("objects/<str:key>/links/", links.record_links, name="record_links"),

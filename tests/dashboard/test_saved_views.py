@@ -289,6 +289,41 @@ def test_rename_and_its_mistakes(staff_client, staff_user, service):
     assert view.name == "Cheapest"
 
 
+def test_the_owner_shares_a_saved_view_and_stops_sharing_it(
+    staff_client, staff_user, other, service
+):
+    client = Client()  # the other person's, beside staff_client
+    view = view_of(staff_user, "Cheap", "sort=price")
+    html = staff_client.get(page_of(view)).content.decode()
+    assert f'action="{page_of(view, "share")}"' in html
+    assert "Share with everyone who sees properties" in html
+    client.force_login(other)
+    assert "Cheap" not in tabs(client.get(ALL).content.decode())
+    shared = staff_client.post(page_of(view, "share"), {"shared": "1", "query": "?q=x"})
+    assert shared["Location"] == f"{page_of(view)}?q=x"
+    view.refresh_from_db()
+    assert view.shared
+    page = staff_client.get(shared["Location"]).content.decode()
+    assert "“Cheap” is shared with everyone who sees properties." in page
+    assert "Cheap Shared" in tabs(client.get(ALL).content.decode())
+    # Only its owner shares it or stops: not even someone who may change shared views.
+    other.user_permissions.add(Permission.objects.get(codename="change_shared_view"))
+    client.force_login(type(other).objects.get(pk=other.pk))
+    assert page_of(view, "share") not in client.get(page_of(view)).content.decode()
+    assert client.post(page_of(view, "share"), {"shared": "0"}).status_code == 403
+    assert staff_client.post(page_of(view, "share"), {"shared": "0"}).status_code == 303
+    view.refresh_from_db()
+    assert not view.shared
+    assert "Cheap" not in tabs(client.get(ALL).content.decode())
+    # A shared view of that name already: said, and nothing changed.
+    view_of(other, "cheap", shared=True)
+    refused = staff_client.post(page_of(view, "share"), {"shared": "1"}, follow=True)
+    said = "“Cheap” was not changed: There is already a shared view named “Cheap”"
+    assert said in refused.content.decode()
+    view.refresh_from_db()
+    assert not view.shared
+
+
 def test_delete_asks_first(staff_client, staff_user, service):
     view = view_of(staff_user, "Cheap", "sort=price", shared=True)
     confirm = staff_client.get(page_of(view, "delete")).content.decode()

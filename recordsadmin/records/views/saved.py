@@ -161,6 +161,14 @@ class TableViews:
     def default_url(self) -> str:
         return self._of_current("view_default")
 
+    @property
+    def share_url(self) -> str:
+        return self._of_current("view_share")
+
+    @property
+    def is_owner(self) -> bool:
+        return self.current is not None and self.current.owner_id == self.user.pk
+
 
 class ViewMissing(Http404):
     """A saved view that is not there for the user: deleted, no longer shared, another's."""
@@ -339,6 +347,30 @@ def view_rename(request: HttpRequest, key: str, view_id: int) -> HttpResponse:
     return _done(
         request, view_url(schema, view, params), f"Renamed “{old}” to “{view.name}”.", view
     )
+
+
+@require_POST
+@can_view
+@shows_api_errors
+def view_share(request: HttpRequest, key: str, view_id: int) -> HttpResponse:
+    """`shared=1`: everyone who sees the object's table sees the view; `shared=0`: its owner
+    alone again. Only the owner may; a name taken among the views it would join is said."""
+    schema = load_schema(key)
+    view = _visible(request, schema, view_id)
+    if view.owner_id != request.user.pk:
+        raise PermissionDenied("Only the view's owner can share it or stop sharing it.")
+    shared = request.POST.get("shared") == "1"
+    url = view_url(schema, view, _posted_state(request, schema))
+    try:
+        views_service.saved_view_share(user=request.user, schema=schema, view=view, shared=shared)
+    except views_service.ViewNameInvalid as error:
+        messages.error(request, f"“{view.name}” was not changed: {error} Rename it first.")
+        return go(request, url)
+    if shared:
+        text = f"“{view.name}” is shared with everyone who sees {schema.plural.lower()}."
+    else:
+        text = f"“{view.name}” is yours alone again."
+    return _done(request, url, text, view)
 
 
 @require_http_methods(["GET", "POST"])
