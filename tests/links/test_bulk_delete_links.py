@@ -141,3 +141,19 @@ def test_the_delete_preview_says_the_links_are_kept(records_api, staff_client):
     form = {"action": "delete", "ids": ids, "query": "?"}
     page = staff_client.post(f"/objects/{KEY}/bulk/", form).content.decode()
     assert "Each record's values and links are kept in its history" in page
+
+
+def test_a_revert_whose_user_is_gone_restores_once_and_makes_no_links(records_api, staff_user):
+    """The record is made before its links: nothing after it may fail the item, which a
+    retry would then make again."""
+    records_api(records=3)
+    ids, _ = linked_pair()
+    job = delete_job(staff_user, ids[:1])
+    revert = jobs.job_revert_create(user=staff_user, schema=services.schema_get(key=KEY), job=job)
+    BulkJob.objects.filter(pk=revert.pk).update(user=None)  # the user was deleted meanwhile
+    before = StoredRecord.objects.filter(object__key=KEY).count()
+    run_worker()
+    item = BulkItem.objects.get(job=revert)
+    assert item.outcome == "done", item.reason
+    assert item.reason.endswith("since you may not link records.")
+    assert StoredRecord.objects.filter(object__key=KEY).count() == before + 1

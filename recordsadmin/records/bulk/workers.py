@@ -1,9 +1,11 @@
-"""The call (or calls) for one bulk item, run in a pool thread: HTTP through the services, no
-database. Each returns an ItemResult; a call not sent now (refused for the rate, or held back
-by the circuit breaker: pacing.HELD_BACK) goes up to the runner, which sends the item again
-later."""
+"""The call (or calls) for one bulk item, run in a pool thread: HTTP through the services, and
+the history rows a revert reads or a restore's links write. Each returns an ItemResult; a call
+not sent now (refused for the rate, or held back by the circuit breaker: pacing.HELD_BACK) goes
+up to the runner, which sends the item again later."""
 
+import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from recordsadmin.client.domain import UNSET, Association, Filter, Record, Schema
 from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError, ValidationFailed
@@ -29,6 +31,7 @@ from .outcomes import (
 from .pacing import HELD_BACK, DailyLimitSpent, Pacer
 
 Outcome = BulkItem.Outcome
+logger = logging.getLogger(__name__)
 
 
 def for_job(job: BulkJob, schema: Schema, pacer: Pacer) -> Callable[[BulkItem], ItemResult]:
@@ -137,9 +140,11 @@ def delete_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
     except HELD_BACK:
         raise
     except RecordsApiError as error:
-        return write_failed(
+        failed = write_failed(
             error, maybe_applied=error.maybe_applied or resumed, maybe=MAYBE_DELETED
         )
+        # Carried out all the same, its restore still needs the links read before.
+        return replace(failed, before=before)
     return ItemResult(Outcome.DONE, before=before)
 
 
@@ -413,7 +418,11 @@ def _restore(schema: Schema, pacer: Pacer, item: BulkItem, change: RecordChange)
     reason = f"Restored with a new id (it was {item.record_id})."
     links = snapshot.get("links") or ()
     if links:
-        reason += " " + _relink(schema, pacer, item.job.user, record, links)
+        try:
+            reason += " " + _relink(schema, pacer, item.job.user, record, links)
+        except Exception:  # the record is made: the item is done whatever the links meet
+            logger.exception("bulk item %s: the restored record's links failed", item.pk)
+            reason += f" Not linked again: its {len(links)} link(s) (an unexpected error)."
     return ItemResult(Outcome.DONE, reason, record=record, record_id=record.id)
 
 
@@ -421,7 +430,7 @@ def _relink(schema: Schema, pacer: Pacer, user, record: Record, links) -> str:
     """Link a restored record as the deleted one was (services.links_make_again), for a user
     who may link records, each call paced as the job's; what it came to, in words. The record
     is made: a call held back or refused here is one link missed, never the item retried."""
-    if not user.has_perm("records.change_record"):
+    if user is None or not user.has_perm("records.change_record"):
         return f"Not linked again: its {len(links)} link(s), since you may not link records."
 
     def paced(function, /, **kwargs):
