@@ -273,11 +273,11 @@ class OptionForm(forms.Form):
 
 
 def option_key(label: str) -> str:
-    """The key a new option left without one gets from its label: "Café Crème" is
-    "cafe_creme" (accents dropped, not the letters); a label with no Latin letter or digit
-    keeps its own ("北京")."""
-    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
-    key = re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+    """The key a new option left without one gets from its label: its letters and digits,
+    lower case, their accents dropped ("Café Crème" is "cafe_creme", "Straße" "straße",
+    "北京 Beijing" "北京_beijing"), joined by "_"."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c))
+    key = re.sub(r"[\W_]+", "_", plain.lower()).strip("_")
     return (key or label.strip())[:MAX_KEY_LENGTH]
 
 
@@ -286,6 +286,13 @@ class BaseOptions(forms.BaseFormSet):
         if any(self.errors):
             return
         keys: dict[str, str] = {}  # each key, with the label it is the key of
+        # An option removed now keeps its key on the records that hold it: a new one must
+        # not take it.
+        for form in self.forms:
+            if form.cleaned_data.get("remove") and form.cleaned_data.get("existing"):
+                gone = form.cleaned_data.get("key")
+                if gone:
+                    keys[gone] = form.cleaned_data.get("label") or gone
         labels = set()
         rows = [
             form

@@ -542,17 +542,24 @@ def test_a_new_options_key_keeps_its_labels_letters_and_a_clash_is_said_on_its_r
         "options-3-label": "Café Crème",
         "options-4-label": "Éclair",
         "options-5-label": "北京",
+        "options-6-label": "Straße 北京",
+        "options-TOTAL_FORMS": "7",
     }
     answer = schemer.post(edit, data)
     assert answer.status_code in (302, 303), text_of(answer)[:2000]
     keys = [o["key"] for o in stored_field("status").options]
-    assert keys[-3:] == ["cafe_creme", "eclair", "北京"]
+    assert keys[-4:] == ["cafe_creme", "eclair", "北京", "straße_北京"]
     # "Eclair" would get the key "Éclair" has: said on its row, nothing sent.
     sent = len(embedded.calls("PUT"))
     now = [*existing, ("cafe_creme", "Café Crème"), ("eclair", "Éclair"), ("北京", "北京")]
     data = field_edit_data("Status", now, blank=1) | {"options-6-label": "Eclair"}
     page = text_of(schemer.post(edit, data))
     assert "Made from its label, its key would be “eclair”, which “Éclair” has already" in page
+    assert len(embedded.calls("PUT")) == sent
+    # An option removed now keeps its key on its records: a new one does not take it.
+    data = field_edit_data("Status", now, blank=1) | {"options-3-remove": "on"}
+    page = text_of(schemer.post(edit, data | {"options-6-label": "Café-Crème"}))
+    assert "its key would be “cafe_creme”, which “Café Crème” has already" in page
     assert len(embedded.calls("PUT")) == sent
 
 
