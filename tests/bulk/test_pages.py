@@ -715,3 +715,9 @@ def test_a_long_value_is_cut_short_in_the_preview_and_the_jobs_title(records_api
     job = BulkJob.objects.get()
     assert started.status_code == 302 and job.summary == summary
     assert job.params["value"] == long
+    # Values that differ only past where they are cut are still counted apart.
+    for n, record in enumerate(SandboxRecord.objects.filter(id__in=ids)):
+        record.properties["description"] = "B" * 70 + str(n)
+        record.save()
+    html = staff_client.post(BULK, {**form, "step": "preview"}).content.decode()
+    assert "2 properties: Description various → " in html

@@ -70,11 +70,10 @@ def change_from_post(*, schema: Schema, data: QueryDict, users: list[User]) -> C
 
 
 def value_text(f: Field | None, value: Any) -> str:
-    """A value in a sentence for people, a long one cut short; the owner's is its id or
-    name, as given."""
+    """A value in a sentence for people; the owner's is its id or name, as given."""
     if f is None:
-        return "(empty)" if is_empty(value) else cut(str(value))
-    return cut(fieldtypes.of(f).text(value))
+        return "(empty)" if is_empty(value) else str(value)
+    return fieldtypes.of(f).text(value)
 
 
 def record_value(record_or_snapshot: Any, key: str) -> Any:

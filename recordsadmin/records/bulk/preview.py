@@ -9,6 +9,7 @@ from recordsadmin.client.domain import Record, Schema, User
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import fieldtypes
 from recordsadmin.records.fieldtypes.options import Choice
+from recordsadmin.records.formatting import cut
 from recordsadmin.records.models import BulkJob
 from recordsadmin.records.query import ListQuery
 
@@ -63,9 +64,10 @@ def preview(
             befores[names.get(current, current) if current else "nobody"] += 1
         else:
             befores[value_text(f, current)] += 1
-    transitions = befores.most_common()
+    # Counted by the whole value; said cut short (a long text in a sentence).
+    transitions = [(cut(before), n) for before, n in befores.most_common()]
     before_text = transitions[0][0] if len(transitions) == 1 else "various"
-    after_text = change.value_text or value_text(f, change.value)
+    after_text = change.value_text or cut(value_text(f, change.value))
     result = Preview(
         count=count,
         summary=f"{count:,} {noun}: {change.label} {before_text} → {after_text}",
