@@ -149,8 +149,10 @@
     } else if (row && onRowKey(event, row)) {
       event.preventDefault();
     } else if (event.key === "b" && (inTable || idle)) {
-      // To the bulk bar's first action (Edit, Link, Delete selected…), past every row.
-      var action = document.querySelector("[data-bulk] button[type=submit]");
+      // To the bulk bar's first action (Edit, Link, Delete selected…), past every row; while
+      // none can act (nothing ticked), to "Select all … matching this search".
+      var action = document.querySelector("[data-bulk] button[type=submit]:not(:disabled)") ||
+        document.querySelector("[data-bulk] [data-bulk-all]");
       if (action) {
         action.focus();
         action.scrollIntoView({ block: "nearest" });

@@ -88,6 +88,9 @@ def test_arrows_and_j_k_move_between_rows_x_ticks_enter_opens(table: Page):
 
 def test_b_goes_from_a_ticked_row_to_the_bulk_actions(table: Page):
     table.locator("body").press("j")
+    table.keyboard.press("b")  # nothing ticked: the actions cannot act, "Select all" can
+    expect(table.locator("[data-bulk-all]")).to_be_focused()
+    table.locator("#records-table tbody tr").first.focus()
     for _ in range(5):
         table.keyboard.press("j")
     table.keyboard.press("x")
