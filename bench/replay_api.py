@@ -82,11 +82,12 @@ class Answer(BaseHTTPRequestHandler):
 
     def pass_on(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         """The upstream's answer. A kept-alive connection the upstream closed meanwhile (its
-        keep-alive ran out) is reset when reused: a call that changes nothing twice (not a
-        create: POST other than a search) is sent again once on a new connection, as a
-        gateway would; otherwise the dashboard gets a 502, as from a gateway."""
+        keep-alive ran out) is reset when reused: a call that changes nothing when sent twice
+        (GET, HEAD, PUT, a search) is sent again once on a new connection; any other gets a
+        502, as from a gateway."""
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        again = self.command != "POST" or urlsplit(self.path).path.endswith("/search")
+        search = self.command == "POST" and urlsplit(self.path).path.endswith("/search")
+        again = self.command in ("GET", "HEAD", "PUT") or search
         for last in (not again, True):
             try:
                 upstream = self.server.session().request(
@@ -99,6 +100,7 @@ class Answer(BaseHTTPRequestHandler):
                 )
                 break
             except requests.ConnectionError:
+                self.server.session().close()
                 self.server.local.session = None
                 if last:
                     return 502, [("Content-Type", "application/json")], GATEWAY_ERROR
