@@ -138,6 +138,9 @@ def test_the_link_form_refuses_what_cannot_be_linked(records_api, staff_client, 
     assert "Search with at most 75 characters (the records API's limit); this is 80." in page
     html = staff_client.post(BULK, {**form, "q": long}).content.decode()
     assert f'value="{long}"' in html, "what was typed is kept"
+    # Typing redraws only the results (hx-select="#link-results"): the message is among them.
+    results = html[html.index('<div id="link-results">') :]
+    assert "Search with at most 75 characters" in results
     # No record chosen: the preview says so and offers no start.
     preview = staff_client.post(BULK, {**form, "step": "preview"}).content.decode()
     assert "Choose the record to link to." in text(preview) and "bulk/start/" not in preview
