@@ -1,15 +1,17 @@
 """Bulk edit and delete jobs against the embedded API over HTTP: selection, history, resume."""
 
+import time
+
 import pytest
 from django.http import QueryDict
 from django_tasks_db.models import DBTaskResult
 
-from recordsadmin.records import selectors
-from recordsadmin.records.bulk import changes, jobs, outcomes, runner
+from recordsadmin.records import selectors, services
+from recordsadmin.records.bulk import changes, jobs, outcomes, runner, workers
 from recordsadmin.records.bulk import preview as previews
 from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
-from tests.bulk.conftest import run_worker
+from tests.bulk.conftest import KEY, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -309,3 +311,31 @@ def test_set_the_owner_of_a_selection(schema, staff_user):
     assert jobs.job_counts(job=job)["failed"] == 0
     stranger = QueryDict("field=owner&value=nobody-here")
     assert changes.change_from_post(schema=props, data=stranger, users=users).errors
+
+
+def test_a_long_item_keeps_the_jobs_heartbeat_fresh(records_api, staff_user, settings, monkeypatch):
+    """An item that takes longer than a quarter of the stale limit (a restore relinking many
+    links) does not leave the job looking stalled to the other workers meanwhile."""
+    records_api(records=1)
+    settings.BULK_STALE_SECONDS = 0.4
+    beats = []
+
+    def slow(schema, pacer, item):
+        before = BulkJob.objects.get(pk=item.job_id).heartbeat_at
+        time.sleep(0.6)
+        beats.append((before, BulkJob.objects.get(pk=item.job_id).heartbeat_at))
+        return outcomes.ItemResult(BulkItem.Outcome.DONE)
+
+    monkeypatch.setattr(workers, "delete_one", slow)
+    job = jobs.job_create(
+        user=staff_user,
+        schema=services.schema_get(key=KEY),
+        kind=BulkJob.Kind.DELETE,
+        selection=Selection(query="?", ids=(), all_matching=True),
+        summary="Delete",
+    )
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE
+    [(before, during)] = beats
+    assert during > before, "no heartbeat while the one item was in flight"

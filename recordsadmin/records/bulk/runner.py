@@ -273,7 +273,12 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                     items, exhausted, requeued = _pending(job), False, False
                     continue
                 break
-            done, _ = wait(in_flight, timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED)
+            # A long item (a restore's links, a delete's links read first) must not leave the
+            # job looking stalled: past a quarter of the stale limit the beat is written anyway.
+            quiet = stale_seconds() / 4
+            done, _ = wait(
+                in_flight, timeout=min(HEARTBEAT_SECONDS, quiet), return_when=FIRST_COMPLETED
+            )
             for future in done:
                 item, change = in_flight.pop(future)
                 result = _finish_item(item, change, future, names)
@@ -293,7 +298,8 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                 items, exhausted, requeued = _pending(job), False, False
             # Written between calls (not while the only one is in flight), so that with one call
             # at a time the job never writes while the API's server does.
-            if done and time.monotonic() - beat >= HEARTBEAT_SECONDS / 2:
+            since = time.monotonic() - beat
+            if (done and since >= HEARTBEAT_SECONDS / 2) or since >= quiet:
                 status = _heartbeat(job)
                 beat = time.monotonic()
     if spent:
