@@ -90,11 +90,14 @@ def history(record) -> list[tuple[str, str, str]]:
     return [(c.action, c.outcome, c.note) for c in changes]
 
 
-def hold_until_met(embedded, pattern: str, parties: int) -> tuple[list[str], list[int]]:
+def hold_until_met(
+    embedded, pattern: str, parties: int, *, slow: float = 0.0
+) -> tuple[list[str], list[int]]:
     """Hold each GET whose path matches `pattern` until `parties` of them are in flight
-    together (the barrier gives up after 1.5 s): the paths that met, and (its only item) the
-    most calls of any kind that were in flight at once."""
-    barrier = threading.Barrier(parties, timeout=1.5)
+    together (the barrier gives up after 1.5 s; none held with 0 parties), and each call
+    `slow` seconds more: the paths that met, and (its only item) the most calls of any kind
+    that were in flight at once."""
+    barrier = threading.Barrier(max(1, parties), timeout=1.5)
     met, flying, most = [], [0], [0]
     lock = threading.Lock()
     forward = embedded.stub.router
@@ -104,7 +107,8 @@ def hold_until_met(embedded, pattern: str, parties: int) -> tuple[list[str], lis
             flying[0] += 1
             most[0] = max(most[0], flying[0])
         try:
-            if seen.method == "GET" and re.search(pattern, seen.path):
+            time.sleep(slow)
+            if parties and seen.method == "GET" and re.search(pattern, seen.path):
                 try:
                     barrier.wait()
                     met.append(seen.path)
@@ -472,22 +476,7 @@ def test_the_record_page_asks_no_more_at_once_than_the_setting(
         services.relation_create_logged(
             user=None, schema=prop, record=record, association=buyers, other_id=a_contact(n).id
         )
-    flying, most = [0], [0]
-    lock = threading.Lock()
-    forward = embedded.stub.router
-
-    def slowly(seen):
-        with lock:
-            flying[0] += 1
-            most[0] = max(most[0], flying[0])
-        try:
-            time.sleep(0.05)
-            return forward(seen)
-        finally:
-            with lock:
-                flying[0] -= 1
-
-    embedded.stub.router = slowly
+    _, most = hold_until_met(embedded, "", 0, slow=0.05)
     page = page_of(staff, prop, record)
     assert all(a_contact(n).email in page for n in range(5))
     assert 3 <= most[0] <= 4, f"{most[0]} calls at once"
