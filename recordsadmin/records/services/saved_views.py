@@ -191,11 +191,16 @@ def saved_view_rename(*, user, schema: Schema, view: SavedView, name: str) -> Sa
     return _save(view, schema)
 
 
+def saved_view_can_share(*, user, view: SavedView) -> bool:
+    """Only its owner shares a view or stops sharing it."""
+    return view.owner_id == user.pk
+
+
 def saved_view_share(*, user, schema: Schema, view: SavedView, shared: bool) -> SavedView:
     """Share the view with everyone who sees the object's table, or make it its owner's
     alone again; only its owner may. ViewNameInvalid when a view of that name is shared
     already (or, made private, when the owner has one of that name)."""
-    if view.owner_id != user.pk:
+    if not saved_view_can_share(user=user, view=view):
         raise ViewNotAllowed("Only the view's owner can share it or stop sharing it.")
     view.shared = bool(shared)
     view.updated_at = timezone.now()

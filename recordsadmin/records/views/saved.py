@@ -166,8 +166,10 @@ class TableViews:
         return self._of_current("view_share")
 
     @property
-    def is_owner(self) -> bool:
-        return self.current is not None and self.current.owner_id == self.user.pk
+    def can_share(self) -> bool:
+        return self.current is not None and views_service.saved_view_can_share(
+            user=self.user, view=self.current
+        )
 
 
 class ViewMissing(Http404):
@@ -357,12 +359,12 @@ def view_share(request: HttpRequest, key: str, view_id: int) -> HttpResponse:
     alone again. Only the owner may; a name taken among the views it would join is said."""
     schema = load_schema(key)
     view = _visible(request, schema, view_id)
-    if view.owner_id != request.user.pk:
-        raise PermissionDenied("Only the view's owner can share it or stop sharing it.")
     shared = request.POST.get("shared") == "1"
     url = view_url(schema, view, _posted_state(request, schema))
     try:
         views_service.saved_view_share(user=request.user, schema=schema, view=view, shared=shared)
+    except views_service.ViewNotAllowed as refusal:
+        raise PermissionDenied(str(refusal)) from None
     except views_service.ViewNameInvalid as error:
         messages.error(request, f"“{view.name}” was not changed: {error} Rename it first.")
         return go(request, url)
