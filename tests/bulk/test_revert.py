@@ -4,6 +4,8 @@ the records it deleted, record by record; values are put back and records delete
 record still holds what the job set. Each step is in the history and can be undone in turn."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from recordsadmin.records import services
 from recordsadmin.records.bulk import jobs
@@ -122,6 +124,35 @@ def test_a_job_that_changed_no_values_has_nothing_to_revert(records_api, staff_u
     assert jobs.job_revert_create(
         user=staff_user, schema=services.schema_get(key=KEY), job=job
     ) is (None)
+
+
+def test_a_finished_jobs_page_counts_its_revert_without_reading_the_changes_values(
+    records_api, staff_user, staff_client
+):
+    """The page of a job of 100,000 records counts what a revert would do: it reads the
+    changes' record ids and actions, never their before and after (a record's whole values
+    each), and a record the job changed twice is one record, as its latest change."""
+    records_api(records=3)
+    job = set_description(staff_user, "Bulk")
+    first = RecordChange.objects.filter(job_id=str(job.pk)).order_by("at", "id").first()
+    # The job deleted that record after updating it (a retry, say): its latest change counts.
+    RecordChange.objects.create(
+        object_key=KEY,
+        record_id=first.record_id,
+        action=RecordChange.Action.DELETE,
+        outcome=RecordChange.Outcome.OK,
+        before={"properties": {"description": "x" * 1000}},
+        job_id=str(job.pk),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "puts back the values of 2 records it changed" in page
+    assert "restores the 1 record it deleted" in page
+    read = [q["sql"] for q in queries if "records_recordchange" in q["sql"]]
+    assert read and not [sql for sql in read if '"before"' in sql or '"after"' in sql], read
+    targets = jobs.job_revert_changes(job=job)
+    assert len(targets) == 3
+    assert {t.action for t in targets if t.record_id == first.record_id} == {"delete"}
 
 
 def run_job(job: BulkJob) -> BulkJob:

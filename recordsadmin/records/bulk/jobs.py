@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -277,18 +278,33 @@ REVERTIBLE = (
 )
 
 
-def job_revert_changes(*, job: BulkJob) -> list[RecordChange]:
+class RevertTarget(NamedTuple):
+    """A record a revert puts back, and the change of the job it undoes."""
+
+    record_id: str
+    change_id: int
+    action: str
+
+
+def job_revert_changes(*, job: BulkJob) -> list[RevertTarget]:
     """The changes of `job` a revert puts back, one per record (a record's latest): its
     finished updates of records' values (put back), the records it made or restored (deleted
-    again), the records it deleted (restored, with new ids) and the links it made (removed)."""
-    latest: dict[str, RecordChange] = {}
-    changes = RecordChange.objects.filter(
-        job_id=str(job.pk),
-        action__in=REVERTIBLE,
-        outcome=RecordChange.Outcome.OK,
-    ).order_by("at", "id")
-    for change in changes:
-        latest[change.record_id] = change
+    again), the records it deleted (restored, with new ids) and the links it made (removed).
+
+    Read as three columns, in batches: a job of 100,000 records would otherwise load every
+    change's values (its before and after) to count them on its page."""
+    latest: dict[str, RevertTarget] = {}
+    changes = (
+        RecordChange.objects.filter(
+            job_id=str(job.pk),
+            action__in=REVERTIBLE,
+            outcome=RecordChange.Outcome.OK,
+        )
+        .order_by("at", "id")
+        .values_list("record_id", "id", "action")
+    )
+    for row in changes.iterator(chunk_size=5000):
+        latest[row[0]] = RevertTarget(*row)
     return list(latest.values())
 
 
@@ -336,7 +352,7 @@ def _records(count: int) -> str:
 
 
 def job_revert_plan(*, job: BulkJob) -> RevertPlan:
-    actions = Counter(change.action for change in job_revert_changes(job=job))
+    actions = Counter(target.action for target in job_revert_changes(job=job))
     Action = RecordChange.Action
     return RevertPlan(
         put_back=actions[Action.UPDATE],
@@ -385,7 +401,7 @@ def job_revert_create(*, user, schema: Schema, job: BulkJob) -> BulkJob | None:
     changes = job_revert_changes(job=job)
     if not changes:
         return None
-    items = [{"record_id": c.record_id, "data": {"change": c.pk}} for c in changes]
+    items = [{"record_id": c.record_id, "data": {"change": c.change_id}} for c in changes]
     return job_create(
         user=user,
         schema=schema,
