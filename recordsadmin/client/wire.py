@@ -11,7 +11,8 @@ writers send only the schema's own field keys, with each value in the contract's
 import datetime
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -180,29 +181,49 @@ def _ids(value: Any) -> tuple[str, ...]:
     return tuple(_text(v) for v in items if v)
 
 
-def _properties(raw: Any, schema: Schema | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Reading:
+    """What reading a schema's properties changes: the text box lists, flattened by the
+    real service, and the fields whose type has a spelling of its own on the wire. Made once
+    for a page of records, not per value."""
+
+    lines: tuple[str, ...]
+    spelled: tuple[tuple[str, Callable[[Any], Any]], ...]
+
+    @classmethod
+    def of(cls, schema: Schema) -> "_Reading":
+        return cls(
+            lines=tuple(f.key for f in schema.fields if f.rule.value is Value.LINES),
+            spelled=tuple(
+                (f.key, f.rule.from_wire)
+                for f in schema.fields
+                if f.rule.value is not Value.LINES and f.rule.spelled_on_wire
+            ),
+        )
+
+
+def _properties(raw: Any, reading: _Reading | None) -> dict[str, Any]:
     if isinstance(raw, str):  # the spec types properties as a string; tolerate a JSON text
         try:
             raw = json.loads(raw)
         except ValueError:
             raw = {}
     properties = dict(raw) if isinstance(raw, dict) else {}
-    if schema is None:
+    if reading is None:
         return properties
-    for f in schema.fields:
-        value = properties.get(f.key)
-        if f.rule.value is Value.LINES:
-            # The real service flattens a text box list to "field.option" keys.
-            prefix = f.key + "."
-            flat = {
-                k[len(prefix) :]: properties.pop(k)
-                for k in list(properties)
-                if k.startswith(prefix)
-            }
-            if flat:
-                properties[f.key] = {**(value if isinstance(value, dict) else {}), **flat}
-        elif value is not None:
-            properties[f.key] = f.rule.from_wire(value)
+    for key, from_wire in reading.spelled:
+        value = properties.get(key)
+        if value is not None:
+            properties[key] = from_wire(value)
+    for key in reading.lines:
+        # The real service flattens a text box list to "field.option" keys.
+        prefix = key + "."
+        flat = {
+            k[len(prefix) :]: properties.pop(k) for k in list(properties) if k.startswith(prefix)
+        }
+        if flat:
+            value = properties.get(key)
+            properties[key] = {**(value if isinstance(value, dict) else {}), **flat}
     return properties
 
 
@@ -215,11 +236,15 @@ def record_location(raw: dict) -> str:
 
 def parse_record(raw: dict, schema: Schema | None = None) -> Record:
     """A record from any response: `{"record": {...}}` or the record itself."""
+    return _record(raw, _Reading.of(schema) if schema is not None else None)
+
+
+def _record(raw: dict, reading: _Reading | None) -> Record:
     if isinstance(raw.get("record"), dict):
         raw = raw["record"]
     return Record(
         id=_text(raw.get("id") or raw.get("_id")),
-        properties=_properties(raw.get("properties"), schema),
+        properties=_properties(raw.get("properties"), reading),
         owner=_owner(raw),
         followers=_ids(raw.get("followers")),
         created_at=parse_datetime(raw.get("createdAt") or raw.get("dateAdded")),
@@ -228,9 +253,8 @@ def parse_record(raw: dict, schema: Schema | None = None) -> Record:
 
 
 def parse_page(raw: dict, *, schema: Schema | None, page: int, per_page: int) -> Page:
-    records = tuple(
-        parse_record(r, schema) for r in raw.get("records") or () if isinstance(r, dict)
-    )
+    reading = _Reading.of(schema) if schema is not None else None
+    records = tuple(_record(r, reading) for r in raw.get("records") or () if isinstance(r, dict))
     total = _int(raw.get("total"), len(records) + (page - 1) * per_page)
     return Page(records=records, total=max(total, 0), page=page, per_page=per_page)
 

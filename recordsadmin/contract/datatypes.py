@@ -92,6 +92,12 @@ class TypeRule:
     def numeric(self) -> bool:
         return self.value is Value.NUMBER
 
+    @property
+    def spelled_on_wire(self) -> bool:
+        """Whether from_wire changes a value (money comes as an object), so that a page of
+        records is read without a call per value that changes nothing."""
+        return self.money
+
     def from_wire(self, value: Any) -> Any:
         """A property as the API answered it, in its one plain spelling (money as N)."""
         if self.money and isinstance(value, dict):
