@@ -73,6 +73,10 @@ class RecordChange(models.Model):
     # A create form's one-time id: claimed by inserting this row, so a form sent twice makes one
     # record (docs/reliability.md item 29). Set free again when the create surely failed.
     submission = models.UUIDField(null=True, blank=True, unique=True)
+    # A restore's delete (its RecordChange id), also in `before`: indexed (records_change_restore),
+    # so that finding whether a delete was restored reads one row, not the object's whole
+    # history (a revert of a bulk delete asks it for each record).
+    restored_from = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -83,6 +87,13 @@ class RecordChange(models.Model):
             # change of the user, or of the object, ever made, at every table view.
             models.Index(fields=["user", "object_key", "at"], name="records_change_mine"),
             models.Index(fields=["object_key", "at"], name="records_change_recent"),
+            # Only the restores: a database's statistics of a column that is mostly empty
+            # would otherwise make it read the whole table instead.
+            models.Index(
+                fields=["restored_from"],
+                name="records_change_restore",
+                condition=models.Q(restored_from__isnull=False),
+            ),
         ]
         default_permissions = ("view",)
 

@@ -104,18 +104,23 @@ def deleted_record(*, deleted: RecordChange) -> Record:
 
 
 def restored_change_get(*, deleted: RecordChange) -> RecordChange | None:
-    """The restore made from this delete, if one succeeded already."""
-    return (
-        _changes()
-        .filter(
-            object_key=deleted.object_key,
-            action=Action.RESTORE,
-            outcome=Outcome.OK,
-            before__restored_from=deleted.pk,
-        )
-        .order_by("-at", "-id")
-        .first()
-    )
+    """The restore made from this delete, if one succeeded already.
+
+    Asked by the delete's id alone (`restored_from`, indexed), and the few rows that name it
+    sorted out here: with the object or an order in the query, a database may read the
+    object's whole history by its index on (object_key, at) instead, and a revert of a bulk
+    delete asks this for each of its records."""
+    made = RecordChange.objects.filter(restored_from=deleted.pk).order_by()
+    location = config.location_id()
+    restores = [
+        change
+        for change in made
+        if change.location_id == location
+        and change.object_key == deleted.object_key
+        and change.action == Action.RESTORE
+        and change.outcome == Outcome.OK
+    ]
+    return max(restores, key=lambda change: (change.at, change.pk), default=None)
 
 
 def submission_wait(*, change: RecordChange, seconds: float = SUBMISSION_WAIT_SECONDS):

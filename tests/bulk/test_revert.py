@@ -3,11 +3,14 @@ that puts back the values the job's updates replaced, deletes the records it mad
 the records it deleted, record by record; values are put back and records deleted only where the
 record still holds what the job set. Each step is in the history and can be undone in turn."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from recordsadmin.records import services
+from recordsadmin.records import selectors, services
 from recordsadmin.records.bulk import jobs
 from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
@@ -244,7 +247,16 @@ def test_reverting_a_bulk_delete_restores_with_new_ids_and_reverting_that_delete
     assert restores.count() == 2
     for row in restores:
         assert row.record_id and row.record_id != row.before["record_id"]
-        assert row.before["restored_from"]
+        assert row.restored_from == row.before["restored_from"]
+    # Whether a delete was restored is read by its id, not from the JSON of every change of
+    # the object (one such read per record of the revert, and per deleted record's page).
+    deleted = RecordChange.objects.get(pk=restores[0].restored_from)
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.restored_change_get(deleted=deleted) == restores[0]
+    where = queries[0]["sql"].split(" WHERE ", 1)[1]
+    assert '"restored_from" =' in where and '"before"' not in where, where
+    by_hand = selectors.restored_change_get(deleted=first)
+    assert by_hand is not None and by_hand.job_id == "" and by_hand.outcome == "ok"
     # The revert can be reverted: the records it restored are deleted again.
     again = revert(staff_client, done)
     assert jobs.job_counts(job=again)["done"] == 2
@@ -274,3 +286,28 @@ def test_reverting_deletes_and_creates_takes_the_permissions_for_them(
     assert "Revert this job" not in client.get(f"/jobs/{job.pk}/").content.decode()
     assert client.post(f"/jobs/{job.pk}/revert/").status_code == 403
     assert not BulkJob.objects.filter(kind=BulkJob.Kind.REVERT).exists()
+
+
+def test_restores_kept_before_the_indexed_column_are_found_after_the_migration(
+    records_api, staff_user, staff_client
+):
+    """Migration 0015 fills `restored_from` from the restores' own `before`."""
+    records_api(records=1)
+    job = run_job(
+        jobs.job_create(
+            user=staff_user,
+            schema=services.schema_get(key=KEY),
+            kind=BulkJob.Kind.DELETE,
+            selection=Selection(query="?", ids=(), all_matching=True),
+            summary="Delete all",
+        )
+    )
+    deleted = RecordChange.objects.get(job_id=str(job.pk), action="delete")
+    assert staff_client.post(f"/objects/{KEY}/{deleted.record_id}/restore/").status_code == 303
+    RecordChange.objects.filter(action="restore").update(restored_from=None)  # as before 0015
+    assert selectors.restored_change_get(deleted=deleted) is None
+    migration = importlib.import_module(
+        "recordsadmin.records.migrations.0015_recordchange_restored_from"
+    )
+    migration.fill_restored_from(django_apps, None)
+    assert selectors.restored_change_get(deleted=deleted).action == "restore"

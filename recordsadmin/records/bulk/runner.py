@@ -364,7 +364,10 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
             # id comes with the answer, and the delete it undoes is named.
             before = {"restored_from": reverted.pk, "record_id": reverted.record_id}
             record_id = ""
-        return _change_create(job, schema, record_id, action, before, after, changed)
+        restored_from = reverted.pk if action == RecordChange.Action.RESTORE else None
+        return _change_create(
+            job, schema, record_id, action, before, after, changed, restored_from=restored_from
+        )
     else:
         data = item.data or {}
         creating = not data.get("match")
@@ -389,7 +392,9 @@ def revert_action(reverted: RecordChange | None) -> str:
     return RecordChange.Action.UPDATE
 
 
-def _change_create(job, schema, record_id, action, before, after, changed) -> RecordChange:
+def _change_create(
+    job, schema, record_id, action, before, after, changed, *, restored_from=None
+) -> RecordChange:
     return RecordChange.objects.create(
         user_id=job.user_id,
         username=job.username,
@@ -402,6 +407,7 @@ def _change_create(job, schema, record_id, action, before, after, changed) -> Re
         changed_fields=changed,
         job_id=str(job.pk),
         note=f"Bulk job: {job.summary}"[:1000],
+        restored_from=restored_from,
     )
 
 

@@ -73,8 +73,10 @@ def change_start(
     changed_fields: Iterable[str] = (),
     submission: uuid.UUID | None = None,
     note: str = "",
+    restored_from: int | None = None,
 ) -> RecordChange:
-    """The pending row, stored before the call. AlreadySubmitted when `submission` is taken."""
+    """The pending row, stored before the call. AlreadySubmitted when `submission` is taken.
+    `restored_from`: the delete a restore makes again."""
     change = RecordChange(
         user=user if getattr(user, "pk", None) else None,
         username=getattr(user, "get_username", lambda: "")(),
@@ -87,6 +89,7 @@ def change_start(
         changed_fields=list(changed_fields),
         submission=submission,
         note=note,
+        restored_from=restored_from,
     )
     try:
         with transaction.atomic():
@@ -279,5 +282,6 @@ def record_restore(*, user, schema: Schema, deleted: RecordChange) -> Record:
         changed_fields=sorted(properties),
         submission=restore_submission(deleted),
         note=note,
+        restored_from=deleted.pk,
     )
     return _create(change=change, schema=schema, properties=properties, owner=snapshot.get("owner"))
