@@ -13,7 +13,7 @@ from typing import Any
 
 from recordsadmin.contract.limits import API_VERSION
 
-from . import breaker, budget, ratelimit, retry, transport, wire
+from . import breaker, budget, gate, ratelimit, retry, transport, wire
 from .config import Connection, connection
 from .errors import (
     CircuitOpen,
@@ -79,6 +79,14 @@ def call(
     conn = connection()
     request = _request(conn, method, path, params, body, location, create, field_keys, carries)
     until = retry.deadline(deadline, conn)
+    with gate.place(until) as placed:
+        if not placed:
+            # Never sent: the other calls of the same page held every place till the deadline.
+            raise _give_up(request, Unavailable("The records API did not answer in time."))
+        return _call(conn, request, until)
+
+
+def _call(conn: Connection, request: _Request, until: float) -> dict:
     maybe_applied = False
     attempt = 0
     while True:

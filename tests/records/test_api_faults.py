@@ -1,15 +1,17 @@
 """The client against a misbehaving server on a real socket (docs/reliability.md items 16, 17,
 19, 20, 21, 24)."""
 
+import contextvars
 import logging
 import ssl
+import threading
 import time
 
 import pytest
 import urllib3
 from django.views.debug import ExceptionReporter
 
-from recordsadmin.client import config, endpoints, retry, transport
+from recordsadmin.client import config, endpoints, gate, retry, transport
 from recordsadmin.client.errors import (
     AuthenticationFailed,
     NotConfigured,
@@ -206,6 +208,33 @@ def test_the_calls_of_one_page_share_its_deadline(ghl, settings):
             call("GET")
     assert len(ghl.requests) == 2
     assert time.monotonic() - started < 1.0 + 1.0
+
+
+def test_a_call_that_finds_no_place_by_its_deadline_is_never_sent(ghl, settings):
+    """Within gate.at_most(1), a second call waits for the first one's place; when the
+    deadline comes first it fails as the records API not answering in time, unsent."""
+    settings.GHL_READ_TIMEOUT = 10
+    ghl.default = Reply(200, json={"objects": []}, delay=1.0)
+    errors = []
+
+    def second() -> None:
+        try:
+            call("GET", deadline=retry.deadline_in(0.3))
+        except Unavailable as error:
+            errors.append(error)
+
+    with gate.at_most(1):
+        started = time.monotonic()
+        waiting = threading.Thread(target=contextvars.copy_context().run, args=(second,))
+        first = threading.Thread(target=contextvars.copy_context().run, args=(call, "GET"))
+        first.start()
+        time.sleep(0.1)  # the first holds the one place
+        waiting.start()
+        waiting.join()
+        first.join()
+    assert len(errors) == 1 and not errors[0].maybe_applied
+    assert len(ghl.requests) == 1  # the second was never sent
+    assert time.monotonic() - started < 1.0 + 0.8
 
 
 def test_a_callers_deadline_never_outlasts_the_page(ghl, settings):

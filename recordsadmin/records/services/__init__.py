@@ -37,7 +37,7 @@ from .history import (
     update_may_have_applied,
 )
 from .links import LinkCell, LinkCells, link_cells, table_associations, table_cache_keys
-from .parallel import in_threads
+from .parallel import calls_at_most, in_threads
 from .records import (
     record_count,
     record_create,
@@ -125,6 +125,7 @@ __all__ = [
     "association_update",
     "breaker_health",
     "budget_health",
+    "calls_at_most",
     "change_finish",
     "change_start",
     "chart_data",

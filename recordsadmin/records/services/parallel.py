@@ -10,6 +10,11 @@ from typing import Any
 
 from django import db
 
+from recordsadmin.client import gate
+
+# The calls made within go so many at a time, however many threads make them (client/gate.py).
+calls_at_most = gate.at_most
+
 
 def in_threads(functions: Sequence[Callable[[], Any]], *, workers: int, name: str) -> list[Any]:
     """Each function's result, in order, the functions run `workers` at a time (in this thread

@@ -219,11 +219,10 @@ def _record_and_sections(request: HttpRequest, schema, record_id: str):
     not for the record's read and then the sections'. Together they ask no more at once than
     one request may (RECORDS_COUNT_CONCURRENCY). NotFound when the record is not there."""
     calls = related.concurrency()
-    shown, fills, problem = related.planned(
-        request, schema, Record(id=record_id), calls=max(1, calls - 1)
-    )
-    read = functools.partial(services.record_get, schema=schema, record_id=record_id)
-    record, *_ = services.in_threads([read, *fills], workers=calls, name="record")
+    with services.calls_at_most(calls):
+        shown, fills, problem = related.planned(request, schema, Record(id=record_id), calls=calls)
+        read = functools.partial(services.record_get, schema=schema, record_id=record_id)
+        record, *_ = services.in_threads([read, *fills], workers=calls, name="record")
     for section in shown:
         section.record = record
     return record, (shown, problem)

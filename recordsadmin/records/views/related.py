@@ -159,8 +159,10 @@ def _page_number(value: str | None) -> int:
 def sections(request: HttpRequest, schema: Schema, record: Record) -> tuple[list, Problem | None]:
     """The record page's sections, each with its first page of linked records (or the page
     the address asks for), and the Undo of an unlink just made without JavaScript."""
-    shown, fills, problem = planned(request, schema, record, calls=concurrency())
-    services.in_threads(fills, workers=concurrency(), name="related")
+    calls = concurrency()
+    with services.calls_at_most(calls):
+        shown, fills, problem = planned(request, schema, record, calls=calls)
+        services.in_threads(fills, workers=calls, name="related")
     return shown, problem
 
 
@@ -168,9 +170,10 @@ def planned(
     request: HttpRequest, schema: Schema, record: Record, *, calls: int
 ) -> tuple[list[Section], list[Callable[[], Section]], Problem | None]:
     """The record page's sections before their linked records are read, the calls that read
-    them (asked side by side, the page waits for the slowest, not for their sum: no more at
-    once together than `calls`), and the problem that stopped the sections, if any. Only
-    the record's id is read here."""
+    them (asked side by side, the page waits for the slowest, not for their sum), and the
+    problem that stopped the sections, if any. Only the record's id is read here. Each fill
+    may read `calls` linked records at once: the caller holds all of them together to that
+    many (services.calls_at_most), so a section with many takes the places the others leave."""
     found, problem = attempt(lambda: services.association_list(object_key=schema.key))
     if problem:
         return [], [], problem
@@ -185,8 +188,7 @@ def planned(
             _notice_of(section, change)
         shown.append(section)
     # Each section's page of linked records is a call, then a read of each.
-    each = max(1, calls // max(1, len(fills)))
-    return shown, [partial(fill, workers=each) for fill in fills], problem
+    return shown, [partial(fill, workers=calls) for fill in fills], problem
 
 
 def _done(request: HttpRequest, schema: Schema, record: Record) -> RecordChange | None:
