@@ -176,3 +176,15 @@ def test_a_job_whose_worker_stopped_is_said_on_its_page_and_left_to_the_workers(
         status=BulkJob.Status.RUNNING, heartbeat_at=timezone.now()
     )
     assert "Its worker stopped" not in staff_client.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_a_big_jobs_page_asks_for_its_progress_less_often(records_api, staff_client, staff_user):
+    """Each look counts the job's items: a job of a few records is looked at every second,
+    one of 25,000 (hours at the records API's pace) every five."""
+    records_api(records=0)
+    small = status_job(staff_user, [{"record_id": f"r{n}"} for n in range(3)], summary="Small")
+    big = status_job(staff_user, [{"record_id": f"r{n}"} for n in range(25_000)], summary="Big")
+    assert 'hx-trigger="every 1s"' in staff_client.get(f"/jobs/{small.pk}/").content.decode()
+    page = staff_client.get(f"/jobs/{big.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 5s"' in page
+    assert [jobs.job_poll_seconds(total=n) for n in (2_000, 2_001, 20_000, 20_001)] == [1, 2, 2, 5]

@@ -186,8 +186,10 @@ class RelationCount:
         return words if self.complete else f"at least {words}"
 
 
-def count_result(*, job: BulkJob) -> RelationCount:
-    counts = job_counts(job=job)
+def count_result(*, job: BulkJob, counts: dict[str, int] | None = None) -> RelationCount:
+    """The relations counted so far; `counts` are the job's (job_counts) when the caller has
+    them already (a running count's page, every few seconds)."""
+    counts = counts if counts is not None else job_counts(job=job)
     found = job.items.filter(outcome__in=(Outcome.DONE, Outcome.SKIPPED)).aggregate(
         n=Sum(Cast(KT("data__relations"), IntegerField()))
     )

@@ -244,6 +244,18 @@ def job_counts(*, job: BulkJob) -> dict[str, int]:
     return counts
 
 
+# How often a running job's page asks for its progress, by the job's size: each answer counts
+# the job's items (job_counts), which costs more the more there are, and a big job moves at
+# the records API's pace (about ten records a second) for minutes or hours.
+POLL_SECONDS = ((2_000, 1), (20_000, 2))
+POLL_SECONDS_MOST = 5
+
+
+def job_poll_seconds(*, total: int) -> int:
+    """The seconds between two looks at a running job of `total` items."""
+    return next((seconds for most, seconds in POLL_SECONDS if total <= most), POLL_SECONDS_MOST)
+
+
 def job_skips(*, job: BulkJob, most: int = 3) -> list[tuple[str, int]]:
     """Why the job's skipped items were skipped, the `most` commonest reasons first, each
     with its count; a last ("other reasons", n) holds the rest (the report lists each)."""

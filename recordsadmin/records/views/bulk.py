@@ -262,11 +262,12 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         "can_act": request.user.has_perm(PERMISSION_FOR[job.kind]),
         "can_read_rows": may_read_rows(request, job),
         "milestone": job_milestone(job, counts),
+        "poll_seconds": jobs.job_poll_seconds(total=counts["total"]),
         "first_crumb_url": reverse("records:home"),
         "first_crumb_label": "Objects",
     }
     if job.kind == Kind.COUNT:
-        context.update(_count_context(job))
+        context.update(_count_context(job, counts))
     if job.is_finished and context["can_read_rows"]:
         context["failed"] = list(jobs.job_failures(job=job)[:REPORT_ROWS_SHOWN])
         context["retry"] = jobs.job_retry_plan(job=job)
@@ -296,12 +297,12 @@ def _search_of(job: BulkJob) -> str:
     return f"?{params}" if params else ""
 
 
-def _count_context(job: BulkJob) -> dict:
+def _count_context(job: BulkJob, counts: dict[str, int]) -> dict:
     """A count's page: the relations counted so far, and the way back to the association's
     delete confirmation (and to counting again) on the schema page it was asked from."""
     args = [job.params.get("from") or job.object_key, job.params.get("association", "")]
     return {
-        "relation_count": counting.count_result(job=job),
+        "relation_count": counting.count_result(job=job, counts=counts),
         "back_url": reverse("records:schema_association_delete", args=args),
         "back_label": f"Delete the association {job.params.get('association_key', '')}",
         # Asked from the schema pages: the trail starts there, not at the records' objects.
