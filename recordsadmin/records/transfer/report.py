@@ -64,7 +64,8 @@ def _history_displays(job, key: str) -> dict[str, str]:
         return {}
     found = {}
     changes = RecordChange.objects.filter(job_id=str(job.pk)).exclude(record_id="")
-    for record_id, before, after in changes.values_list("record_id", "before", "after"):
+    rows = changes.values_list("record_id", "before", "after").iterator(chunk_size=1000)
+    for record_id, before, after in rows:
         for snapshot in (after, before):
             value = ((snapshot or {}).get("properties") or {}).get(key)
             if not is_empty(value):
