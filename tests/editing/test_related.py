@@ -488,8 +488,7 @@ def test_the_linked_records_of_a_section_are_read_side_by_side(
     """A section's linked contacts are a read each: they are asked at once (up to
     RECORDS_COUNT_CONCURRENCY), so that a page of them waits for the slowest read, not for
     their sum. The proxy holds each read until three are in flight together."""
-    # Two sections (buyers and showings) share the six the record's own read leaves: three
-    # reads at a time each.
+    # The record's read, two sections' relations and the reads share the seven places.
     settings.RECORDS_COUNT_CONCURRENCY = 7
     for n in range(5):
         services.relation_create_logged(
