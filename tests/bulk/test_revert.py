@@ -165,6 +165,19 @@ def run_job(job: BulkJob) -> BulkJob:
     return job
 
 
+def delete_all(user) -> BulkJob:
+    """A bulk delete of every record, run to its end."""
+    return run_job(
+        jobs.job_create(
+            user=user,
+            schema=services.schema_get(key=KEY),
+            kind=BulkJob.Kind.DELETE,
+            selection=Selection(query="?", ids=(), all_matching=True),
+            summary="Delete all",
+        )
+    )
+
+
 def revert(client, job: BulkJob) -> BulkJob:
     answer = client.post(f"/jobs/{job.pk}/revert/")
     assert answer.status_code == 302
@@ -220,17 +233,8 @@ def test_reverting_a_bulk_delete_restores_with_new_ids_and_reverting_that_delete
     records_api, staff_user, staff_client
 ):
     records_api(records=3)
-    schema = services.schema_get(key=KEY)
     addresses = sorted(r.properties["address"] for r in sandbox_records())
-    job = run_job(
-        jobs.job_create(
-            user=staff_user,
-            schema=schema,
-            kind=BulkJob.Kind.DELETE,
-            selection=Selection(query="?", ids=(), all_matching=True),
-            summary="Delete all",
-        )
-    )
+    job = delete_all(staff_user)
     assert not sandbox_records()
     # One was restored by hand from its page already: the revert does not make it twice.
     first = RecordChange.objects.filter(job_id=str(job.pk), action="delete").first()
@@ -269,15 +273,7 @@ def test_reverting_deletes_and_creates_takes_the_permissions_for_them(
     from django.contrib.auth.models import Permission
 
     records_api(records=2)
-    job = run_job(
-        jobs.job_create(
-            user=staff_user,
-            schema=services.schema_get(key=KEY),
-            kind=BulkJob.Kind.DELETE,
-            selection=Selection(query="?", ids=(), all_matching=True),
-            summary="Delete all",
-        )
-    )
+    job = delete_all(staff_user)
     editor = django_user_model.objects.create_user("editor", password="pw-for-tests-only")
     editor.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_record", "change_record"])
@@ -293,15 +289,7 @@ def test_restores_kept_before_the_indexed_column_are_found_after_the_migration(
 ):
     """Migration 0015 fills `restored_from` from the restores' own `before`."""
     records_api(records=1)
-    job = run_job(
-        jobs.job_create(
-            user=staff_user,
-            schema=services.schema_get(key=KEY),
-            kind=BulkJob.Kind.DELETE,
-            selection=Selection(query="?", ids=(), all_matching=True),
-            summary="Delete all",
-        )
-    )
+    job = delete_all(staff_user)
     deleted = RecordChange.objects.get(job_id=str(job.pk), action="delete")
     assert staff_client.post(f"/objects/{KEY}/{deleted.record_id}/restore/").status_code == 303
     RecordChange.objects.filter(action="restore").update(restored_from=None)  # as before 0015
