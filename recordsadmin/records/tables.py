@@ -21,7 +21,7 @@ more than the cells themselves, measured with bench/table_partial.py.
 
 import functools
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
@@ -199,13 +199,14 @@ class PrimaryColumn(FieldColumn):
     def __init__(self, field: Field, *, schema: Schema) -> None:
         super().__init__(field, css="col-primary")
         link = reverse("records:record_detail", args=[schema.key, _ID])
-        self.before, self.after = link.split(_ID)
+        # Escaped once: a quoted id holds nothing to escape.
+        self.before, self.after = (esc(part) for part in link.split(_ID))
         self.inline = False
 
     def cell(self, record: Record) -> str:
         label = self.kind.link_text(record.properties.get(self.key)) or record.id
         href = self.before + quote(record.id, safe="") + self.after
-        return f'<a class="record-link" href="{esc(href)}">{esc(label)}</a>'
+        return f'<a class="record-link" href="{href}">{esc(label)}</a>'
 
 
 class OwnerColumn(RecordColumn):
@@ -313,6 +314,10 @@ def _searched(column: RecordColumn, key: str) -> bool:
     return isinstance(column, FieldColumn) and (not key or column.key == key)
 
 
+def _marked(cell: Callable[[Record], str], high: Callable[[str], str]) -> Callable[[Record], str]:
+    return lambda record: high(cell(record))
+
+
 def _td(
     column: RecordColumn,
     cards: list[RecordColumn],
@@ -364,7 +369,8 @@ class RecordTable(tables.Table):
         # What the chooser's drawing depends on (records/_table_settings.html caches it by this).
         drawn = [(c["name"], c["label"], c["shown"]) for c in choices] + [layout.density]
         self.choices_key = hashlib.sha256(repr(drawn).encode()).hexdigest()[:32]
-        self.edit_before, _, self.edit_after = edit_link.partition(_ID)
+        # The links of a row, escaped once here: each row puts its quoted id between them.
+        self.edit_before, _, self.edit_after = (esc(part) for part in edit_link.partition(_ID))
         # Where the association columns' cells are loaded from ("" when none is shown).
         self.links_url = ""
         editable = bool(edit_link)
@@ -385,9 +391,14 @@ class RecordTable(tables.Table):
             )
             for b in self.columns
         ]
+        # Each cell's opening tag and the function that draws its value (marked where the
+        # search text is looked for), bound once for the page's rows.
+        self.drawers = [
+            (td, c.cell if high is None else _marked(c.cell, high)) for c, td, high in self.cells
+        ]
         if editable:
             cell = reverse("records:record_cell", args=[query.schema.key, _ID, _FIELD])
-            self.cell_before, _, self.cell_after = cell.partition(_ID)
+            self.cell_before, _, self.cell_after = (esc(part) for part in cell.partition(_ID))
 
     def header_html(self, bound: tables.columns.BoundColumn) -> SafeString:
         """A column's <th>: its label, a link that sorts by it alone (or the other way), and
@@ -438,10 +449,11 @@ class RecordTable(tables.Table):
         if mark:
             edit = f' class="row--{mark.value}"'
         if self.edit_before and mark != Mark.DELETED:
-            href = self.edit_before + quote(record.id, safe="") + self.edit_after
+            quoted = quote(record.id, safe="")  # nothing in it to escape; the rest is escaped
+            href = self.edit_before + quoted + self.edit_after
             # Where a cell's editor is: the field's key takes the place of FIELD.
-            cell = self.cell_before + quote(record.id, safe="") + self.cell_after
-            edit += f' data-edit="{esc(href)}" data-cell="{esc(cell)}"'
+            cell = self.cell_before + quoted + self.cell_after
+            edit += f' data-edit="{href}" data-cell="{cell}"'
         return f'<tr tabindex="-1"{edit}>{self.row_html(record)}</tr>\n'
 
     def row_html(self, record: Record) -> SafeString:
@@ -450,12 +462,7 @@ class RecordTable(tables.Table):
         (a deleted one has no checkbox)."""
         mark = self.marks.get(record.id)
         if mark is None:
-            return html_of(
-                "".join(
-                    f"{td}{high(c.cell(record)) if high else c.cell(record)}</td>"
-                    for c, td, high in self.cells
-                )
-            )
+            return html_of("".join([td + cell(record) + "</td>" for td, cell in self.drawers]))
         cells, badge = [], f'<span class="row-mark row-mark--{mark.value}">{mark.label}</span> '
         for c, td, high in self.cells:
             if isinstance(c, SelectColumn):
