@@ -81,10 +81,13 @@ def money_text(value: object) -> str | None:
         if value.get("currency") and value["currency"] != "default":
             currency = str(value["currency"]).upper()
         value = value.get("value")
-    number = decimal(value)
-    if number is None:
-        return None
-    amount = f"{number:,.2f}"
+    if type(value) is int:  # the commonest, exact as it is: no Decimal needed
+        amount = f"{value:,}.00"
+    else:
+        number = decimal(value)
+        if number is None:
+            return None
+        amount = f"{number:,.2f}"
     symbol = CURRENCY_SYMBOLS.get(currency)
     if symbol:
         return f"-{symbol}{amount[1:]}" if amount.startswith("-") else f"{symbol}{amount}"
