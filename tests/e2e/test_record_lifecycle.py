@@ -278,3 +278,19 @@ def test_an_edit_sent_after_the_session_ended_comes_back_after_signing_in(
     )
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name="9 Typed Road")).to_be_visible()
+
+
+def test_a_long_texts_line_breaks_show_on_the_record_page(
+    page: Page, live_server, staff_user, demo
+):
+    """Paragraphs typed into a long text keep their lines on the record's page (a cell shows
+    the text on one line, cut short)."""
+    from recordsadmin.sandbox.models import Record as SandboxRecord
+
+    record = SandboxRecord.objects.filter(object__key=demo).first()
+    record.properties["description"] = "First line.\nSecond line.\n\nNew paragraph."
+    record.save()
+    sign_in(page, live_server.url, f"/objects/{demo}/{record.id}/")
+    shown = value_of(page, "Description")
+    expect(shown).to_have_text("First line. Second line. New paragraph.", use_inner_text=False)
+    assert shown.inner_text().split("\n") == ["First line.", "Second line.", "", "New paragraph."]
