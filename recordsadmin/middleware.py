@@ -6,8 +6,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import get_resolver
 
 
 class RequestTooLargeMiddleware:
@@ -50,3 +51,22 @@ class RequestTooLargeMiddleware:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             return render(request, "413.html", {"limit": limit}, status=413)
         return None
+
+
+class NotFoundPageMiddleware:
+    """A page of the dashboard that is not there (a record, an object, a saved view that a
+    view looked for) gets the dashboard's own 404 page, which says what is missing, in every
+    mode: with DEBUG on, as in `make demo`, Django would answer its debug page instead, with
+    no way back. An address that matches no page still gets Django's own answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        match = request.resolver_match
+        if not isinstance(exception, Http404) or match is None or "records" not in match.app_names:
+            return None
+        return get_resolver().resolve_error_handler(404)(request, exception)

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "recordsadmin.accounts.middleware.SessionTimeoutMiddleware",
     "recordsadmin.accounts.middleware.StaffRequiredMiddleware",
     "recordsadmin.records.middleware.PageDeadlineMiddleware",
+    "recordsadmin.middleware.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "recordsadmin.urls"

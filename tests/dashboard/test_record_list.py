@@ -314,10 +314,18 @@ def test_a_slow_api_on_a_cold_page_still_answers_within_the_deadline(
     assert "cannot be reached" in response.content.decode()
 
 
-def test_unknown_object_is_a_404_page(staff_client, service):
+@pytest.mark.parametrize("debug", [False, True])
+def test_unknown_object_is_a_404_page(staff_client, service, settings, debug):
+    """The dashboard's own page, with DEBUG on too (`make demo`): it says what is missing
+    and leads back, where Django's debug page lists the URL patterns."""
+    settings.DEBUG = debug
     response = staff_client.get("/objects/custom_objects.nothing/")
     assert response.status_code == 404
-    assert "custom_objects.nothing" in response.content.decode()
+    page = response.content.decode()
+    assert "There is no object “custom_objects.nothing”" in page
+    assert "Back to the dashboard" in page and "URLconf" not in page
+    # An address that matches no page is Django's to answer.
+    assert staff_client.get("/no-such-page/").status_code == 404
 
 
 def test_home_goes_straight_to_the_only_object(staff_client, service):
