@@ -199,11 +199,25 @@
   // A chart's bar is a link that sets a filter (templates/records/_chart.html) and redraws only
   // the table: the search form takes the link's question, so that its next change keeps it.
   // As the request leaves: the chart (and the link) may be redrawn before its answer comes.
+  // A bar chosen from the keyboard keeps focus: the chart is drawn again for the new question
+  // (its loader asks once the table is new), and focus goes to the same bar in it.
+  var chosenBar = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     var link = elt && elt.closest ? elt.closest("[data-sets-filters]") : null;
     if (!link) return;
     formFrom(new URL(link.getAttribute("href"), window.location.href).searchParams);
+    if (link.contains(document.activeElement)) chosenBar = link.getAttribute("data-bar");
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var chart = document.getElementById("chart");
+    if (chosenBar === null || !chart || !chart.contains(event.detail.elt)) return;
+    var bar = Array.prototype.find.call(chart.querySelectorAll("[data-bar]"), function (link) {
+      return link.getAttribute("data-bar") === chosenBar;
+    });
+    chosenBar = null;
+    var active = document.activeElement;
+    if (bar && (!active || active === document.body)) bar.focus();
   });
 
   // "Clear search and filters" redraws only the table; empty the search form too, so that its
