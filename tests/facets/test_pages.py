@@ -141,7 +141,10 @@ def test_the_chart_of_a_number_is_an_svg_of_links_with_its_figures_as_a_table(
     assert "<script" not in html and "style=" not in html
     svg = re.search(r"<svg .*?</svg>", html, re.S).group(0)
     assert 'viewBox="0 0 340 ' in svg and 'aria-labelledby="chart-title"' in svg
-    links = re.findall(r'<a class="chart__link" href="([^"]+)" hx-get="\1" data-sets-filters>', svg)
+    links = re.findall(
+        r'<a class="chart__link" href="([^"]+)" data-bar="[^"]+" hx-get="\1" data-sets-filters>',
+        svg,
+    )
     assert links and all("min.price=" in link and "f.status=Sold" in link for link in links)
     assert '<h2 class="chart__title" id="chart-title">Properties by Price</h2>' in html
     table = re.search(r'<table class="visually-hidden">.*?</table>', html, re.S).group(0)
