@@ -355,6 +355,7 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
         action, before, record_id = revert_action(reverted), item.before, item.record_id
         changed = list(reverted.changed_fields) if reverted else []
         after = None  # the record as the API returns it, once the call is done
+        restored_from = None
         if action == RecordChange.Action.UNLINK:
             # What the link joined, as an unlink from the record's page keeps it: its Undo
             # there links the two again.
@@ -363,8 +364,7 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
             # As a restore from the record's page (services.record_restore): the new record's
             # id comes with the answer, and the delete it undoes is named.
             before = {"restored_from": reverted.pk, "record_id": reverted.record_id}
-            record_id = ""
-        restored_from = reverted.pk if action == RecordChange.Action.RESTORE else None
+            record_id, restored_from = "", reverted.pk
         return _change_create(
             job, schema, record_id, action, before, after, changed, restored_from=restored_from
         )
