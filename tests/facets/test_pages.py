@@ -177,3 +177,33 @@ def test_counts_and_charts_need_the_view_permission(api, prop, client, staff_wit
     client.force_login(staff_without_permissions)
     assert client.get(FACETS).status_code == 403
     assert client.get(CHART).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("question", "current"),
+    [
+        ("?chart=status&f.status=Sold", ["Sold"]),
+        ("?chart=status&f.status=Sold&q=oak", ["Sold"]),
+        ("?chart=status&f.status=Sold&f.status=Active", []),
+        ("?chart=status", []),
+    ],
+)
+def test_the_bar_whose_records_the_table_shows_is_marked_current(
+    api, prop, staff_client, question, current
+):
+    html = staff_client.get(CHART + question, headers=HTMX).content.decode()
+    bars = re.findall(r'<a class="chart__link" [^>]*data-bar="([^"]+)"[^>]*>', html)
+    assert len(bars) >= 3
+    marked = re.findall(
+        r'<a class="chart__link" [^>]*data-bar="([^"]+)"[^>]*aria-current="true"', html
+    )
+    assert marked == current
+
+
+def test_after_a_range_bar_is_chosen_the_redrawn_chart_marks_that_bar(api, prop, staff_client):
+    html = staff_client.get(CHART + "?chart=price", headers=HTMX).content.decode()
+    first = re.search(r'<a class="chart__link" href="[^"?]*\?([^"]+)" data-bar="([^"]+)"', html)
+    question, bar = unescape(first.group(1)), first.group(2)
+    again = staff_client.get(f"{CHART}?{question}&chart=price", headers=HTMX).content.decode()
+    marked = re.findall(r'data-bar="([^"]+)"[^>]*aria-current="true"', again)
+    assert marked == [bar]

@@ -76,6 +76,8 @@ def record_chart(request: HttpRequest, key: str) -> HttpResponse:
         "drawing": drawing(chart),
         "chart_fields": fields,
         "filtered": chosen in {getattr(c, "field", None) for c in query.filters()},
+        # The table's question: the bar that leads to it is the one the table shows.
+        "shown": query.params(),
         "chart_url": _with(reverse("records:record_chart", args=[schema.key]), query, chosen),
         "max_calls": settings.RECORDS_FACET_MAX_CALLS,
         "table_url": reverse("records:record_list", args=[schema.key]),
