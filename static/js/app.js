@@ -201,13 +201,27 @@
   // As the request leaves: the chart (and the link) may be redrawn before its answer comes.
   // A bar chosen from the keyboard keeps focus: the chart is drawn again for the new question
   // (its loader asks once the table is new), and focus goes to the same bar in it.
+  // While a bar's table is out, a chart answered meanwhile (drawn for the question before:
+  // the overview's loader or its form asked first) is not put in: it would take the link off
+  // the page, and htmx looks for the answer's out-of-band parts (the new loaders,
+  // records/_counts_follow.html) in the part of the page that asked, so the counts and the
+  // chart would stay those of the question before. The new table's loader asks again.
   var chosenBar = null;
+  var barAsking = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     var link = elt && elt.closest ? elt.closest("[data-sets-filters]") : null;
     if (!link) return;
+    barAsking = event.detail.xhr;
     formFrom(new URL(link.getAttribute("href"), window.location.href).searchParams);
     if (link.contains(document.activeElement)) chosenBar = link.getAttribute("data-bar");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.xhr === barAsking) barAsking = null;
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (barAsking && target && target.id === "chart") event.detail.shouldSwap = false;
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     var chart = document.getElementById("chart");

@@ -191,3 +191,41 @@ def test_counts_follow_a_filter_chosen_far_down_the_panel(
     expect(page.locator("#facets-loader")).not_to_be_in_viewport()
     both = stored(status="Sold", property_type="townhouse")
     expect(status.get_by_label("Sold")).to_have_accessible_name(f"Sold {both}")
+
+
+def test_a_chart_answered_while_a_bars_table_is_out_does_not_take_the_bar_away(
+    page: Page, live_server, embedded_api, staff_user
+):
+    """A chart drawn for the question before, answered while the table a bar asked for is
+    still out, is not put in: the bar stays on the page, so the table's answer puts its new
+    loaders in place (the context fixture fails the test on htmx's oobErrorNoTarget), and the
+    chart comes again for the bar's question."""
+    sign_in(page, live_server.url, LIST)
+    page.evaluate("window.__noReload = true")
+    page.get_by_text("Chart", exact=True).click()
+    page.get_by_label("Chart of").select_option(label="Status")
+    expect(page.get_by_role("heading", name="Properties by Status")).to_be_visible()
+    settled(page)
+
+    held = []
+    table = re.compile(re.escape(f"{live_server.url}{LIST}?") + r".*f\.status=Sold")
+    page.route(table, lambda route: held.append(route))
+    sold = stored(status="Sold")
+    page.locator("#chart").get_by_role("link", name=f"Sold: {sold} properties").click()
+    wait_until(page, lambda: len(held) == 1)
+    # Meanwhile a chart of another field is answered, for the question before the bar's.
+    with page.expect_response(lambda response: "/chart/" in response.url) as answer:
+        page.get_by_label("Chart of").select_option(label="Property type")
+    assert answer.value.ok and "f.status" not in answer.value.url
+    page.wait_for_timeout(300)  # room for that answer to be swapped in, were it to be
+    expect(page.get_by_role("heading", name="Properties by Status")).to_be_visible()
+    expect(page.locator("#chart").get_by_role("link", name=re.compile("^Sold: "))).to_have_count(1)
+
+    page.unroute(table)
+    release(held)
+    expect(page.locator("#records-count")).to_contain_text(f"of {sold}")
+    expect(page.locator("#chart-search input[name='f.status']")).to_have_value("Sold")
+    # The new table's loader asks for the chart the form names, for the bar's question.
+    expect(page.get_by_role("heading", name="Properties by Property type")).to_be_visible()
+    expect(page.locator("#chart-caption")).to_contain_text("matching the search")
+    settled(page)
