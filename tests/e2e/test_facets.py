@@ -229,3 +229,32 @@ def test_a_chart_answered_while_a_bars_table_is_out_does_not_take_the_bar_away(
     expect(page.get_by_role("heading", name="Properties by Property type")).to_be_visible()
     expect(page.locator("#chart-caption")).to_contain_text("matching the search")
     settled(page)
+
+
+def test_a_search_typed_after_a_bar_is_chosen_is_the_table_shown(
+    page: Page, live_server, embedded_api, staff_user
+):
+    """A bar's table and the search box share the table's queue: a search typed while the bar's
+    table is out drops it, so its late answer never replaces the newer table."""
+    sign_in(page, live_server.url, LIST)
+    page.evaluate("window.__noReload = true")
+    page.get_by_text("Chart", exact=True).click()
+    page.get_by_label("Chart of").select_option(label="Status")
+    expect(page.get_by_role("heading", name="Properties by Status")).to_be_visible()
+    settled(page)
+
+    held = []
+    bars_table = re.compile(re.escape(f"{live_server.url}{LIST}?f.status=Sold") + "$")
+    page.route(bars_table, lambda route: held.append(route))
+    sold = stored(status="Sold")
+    page.locator("#chart").get_by_role("link", name=f"Sold: {sold} properties").click()
+    wait_until(page, lambda: len(held) == 1)
+    page.get_by_label("Search properties").press_sequentially("oak", delay=20)
+    expect(page).to_have_url(re.compile(r"q=oak"))
+    count = page.locator("#records-count").inner_text()
+    page.unroute(bars_table)
+    release(held)
+    page.wait_for_timeout(500)  # room for the bar's answer to arrive, were it still expected
+    settled(page)
+    expect(page.locator("#records-count")).to_have_text(count)
+    assert "q=oak" in page.url and "f.status=Sold" in page.url
