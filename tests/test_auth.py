@@ -247,7 +247,10 @@ def test_logout_is_post_only_and_ends_the_session(client, staff_user):
     assert response.status_code == 302
     replay = Client()
     replay.cookies["sessionid"] = cookie
-    assert replay.get("/").status_code == 302
+    # To the sign-in page: a signed-in person's "/" is a redirect too (to the table).
+    answer = replay.get(TABLE)
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/accounts/login/")
 
 
 @pytest.mark.django_db
@@ -285,6 +288,19 @@ def test_sessions_expire_at_their_absolute_age_even_when_busy(
     session["started_at"] = time.time() - settings.SESSION_COOKIE_AGE - 1
     session.save()
     assert client.get(TABLE).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_says_a_session_ended_at_its_longest(
+    client, staff_user, settings, service
+):
+    client.force_login(staff_user)
+    session = client.session
+    session["started_at"] = time.time() - settings.SESSION_COOKIE_AGE - 1
+    session.save()
+    page = client.get(TABLE, follow=True).content.decode()
+    assert "You were signed out after the longest a session lasts." in page
+    assert "without activity" not in page
 
 
 @pytest.mark.django_db(transaction=True)

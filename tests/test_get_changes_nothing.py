@@ -2,8 +2,9 @@
 prefetch or a crawler following one changes nothing. Walks the URLconf like
 tests/test_csrf_everywhere.py, GETs every dashboard address as a signed-in superuser against the
 embedded API (behind the recording proxy), and compares a snapshot of the dashboard's and the
-embedded API's tables, the session, and the API writes sent, before and after each GET. A new
-route whose address needs an argument this test does not know fails it (KeyError)."""
+embedded API's tables, the session, and the API writes sent, before and after each GET; the
+addresses that only take a POST must answer 405 (POST_ONLY, both ways). A new route whose
+address needs an argument this test does not know fails it (KeyError)."""
 
 import datetime as dt
 import uuid
@@ -117,6 +118,17 @@ def world(live_server, settings):
             status="running",
             heartbeat_at=timezone.now() - dt.timedelta(days=1),
         )
+        # A job a GET of Cancel would stop, and one whose failed item a GET of Retry would queue
+        # again: a GET that did either would show in the snapshot.
+        queued = BulkJob.objects.create(kind="update", object_key=schema.key, user=user)
+        failed = BulkJob.objects.create(
+            kind="update",
+            object_key=schema.key,
+            user=user,
+            status="done",
+            finished_at=timezone.now(),
+        )
+        failed.items.create(position=0, record_id=record.id, outcome="failed", reason="refused")
         upload = ImportUpload.objects.create(
             object_key=schema.key, user=user, content="address,price\n1 Main St,10\n"
         )
@@ -136,6 +148,8 @@ def world(live_server, settings):
         overrides = {
             "records:record_restore": {"record_id": victim.id},
             "records:job_detail#stale": {"job_id": stale.pk},
+            "records:job_cancel": {"job_id": queued.pk},
+            "records:job_retry": {"job_id": failed.pk},
         }
         yield {"proxy": proxy, "user": user, "args": args, "overrides": overrides}
 
@@ -145,6 +159,26 @@ KNOWN = {
     # Opening a saved view (its tab is a link) makes its columns the user's own; a GET from
     # another site's link only asks first (recordsadmin/records/views/saved.py).
     "records:view_open": "the user's own table layout, set from the view they open",
+}
+
+# The addresses that only take a POST (they change state and have no page of their own):
+# a GET of each is answered 405. Every other address has a page a GET may read.
+POST_ONLY = {
+    "accounts:logout",
+    "accounts:theme",
+    "records:bulk_edit",
+    "records:bulk_start",
+    "records:import_start",
+    "records:job_cancel",
+    "records:job_retry",
+    "records:related_undo",
+    "records:schema_association_count",
+    "records:table_settings",
+    "records:view_create",
+    "records:view_default",
+    "records:view_rename",
+    "records:view_share",
+    "records:view_update",
 }
 
 # Query strings some GET pages need to do their work (not just answer 400).
@@ -205,3 +239,4 @@ def test_no_get_changes_state(client, world, fetch_site, htmx):
     assert statuses["records:record_list"] == (200 if htmx else 303)  # 303: to the default view
     missed = {n: s for n, s in statuses.items() if s >= 400 and s != 405}
     assert not missed, missed
+    assert {n for n, s in statuses.items() if s == 405} == POST_ONLY

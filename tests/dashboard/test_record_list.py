@@ -179,6 +179,14 @@ def test_a_warm_table_view_costs_one_api_call(staff_client, service):
     assert all(seen.path.endswith("/records/search") for seen in service.stub.requests[before:])
 
 
+def test_table_views_in_a_row_share_one_connection_to_the_api(staff_client, service):
+    """docs/reliability.md item 24: the pages' calls reuse the client's pooled connection."""
+    for n in range(10):
+        staff_client.get(f"{URL}?page={n + 1}", headers=HTMX)
+    assert len(service.searches()) == 10
+    assert service.stub.connections == 1
+
+
 def test_a_warm_table_view_reads_the_shared_cache_in_one_query(staff_client, service, settings):
     """Its schema, the users, the associations and the user's column layout come in one
     read of the cache (recordsadmin/cacheahead.py); the session is read on its own."""
