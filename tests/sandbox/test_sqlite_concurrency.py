@@ -5,7 +5,8 @@ test opens a fresh file database of its own with exactly the project's settings 
 recordsadmin/settings.py) under an extra alias. Eight threads, each with its own connection,
 do what a record update does: read the record inside a transaction, then write version + 1.
 With WAL and IMMEDIATE none of them may see "database is locked" and no increment may be lost.
-SANDBOX_WAL_TEST_SECONDS shortens the run when needed.
+Then eight clients do it through the embedded API's own PUT over HTTP (docs/reliability.md
+item 38), on the test database. SANDBOX_WAL_TEST_SECONDS shortens the run when needed.
 """
 
 import os
@@ -13,9 +14,11 @@ import threading
 import time
 
 import pytest
+import requests
 from django.core.management import call_command
 from django.db import OperationalError, connections, transaction
 
+from recordsadmin.sandbox.demo import PROPERTY_KEY
 from recordsadmin.sandbox.models import Location, ObjectSchema, Record
 
 WRITERS = 8
@@ -89,3 +92,45 @@ def test_eight_writers_lose_no_increment_and_never_see_a_lock(file_database):
     assert len(done) == WRITERS and all(done)
     final = Record.objects.using(file_database).get(pk=record.pk).version
     assert final == 1 + sum(done)
+
+
+def test_eight_clients_updating_one_record_through_the_api_lose_no_version(sandbox):
+    """The same through the embedded API's own PUT (its transaction, its row lock), eight
+    clients at once over HTTP against the live server's threads: every update answered 200
+    counts once in the record's version, and none is refused for a locked database."""
+    record = Record.objects.filter(location=sandbox.location, object__key=PROPERTY_KEY).first()
+    path = f"/objects/{record.object.key}/records/{record.id}"
+    before = record.version
+    answered: list[int] = []
+    start = threading.Barrier(WRITERS)
+    seconds = min(SECONDS, 3)
+
+    def client(n: int) -> None:
+        with requests.Session() as session:
+            start.wait()
+            stop = time.monotonic() + seconds
+            price = 100_000 + n
+            while time.monotonic() < stop:
+                price += WRITERS
+                answer = session.put(
+                    sandbox.url + path,
+                    json={"properties": {"price": price}},
+                    headers=sandbox.headers,
+                    params={"locationId": sandbox.location_id},
+                    timeout=30,
+                )
+                answered.append(answer.status_code)
+                if answer.status_code != 200:
+                    errors.append(answer.text[:200])
+
+    errors: list[str] = []
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(answered) >= WRITERS
+    record.refresh_from_db()
+    assert record.version == before + len(answered)
