@@ -187,6 +187,16 @@ def test_table_views_in_a_row_share_one_connection_to_the_api(staff_client, serv
     assert service.stub.connections == 1
 
 
+def test_twenty_page_views_in_the_schemas_lifetime_read_it_once(staff_client, service):
+    """docs/reliability.md item 25, over the views: tables and record pages alike."""
+    for n in range(10):
+        staff_client.get(f"{URL}?page={n + 1}", headers=HTMX)
+        staff_client.get(f"{URL}rec{n + 1}/")
+    schema_reads = [s for s in service.stub.requests if s.path == f"/objects/{KEY}"]
+    user_reads = [s for s in service.stub.requests if s.path == "/users/"]
+    assert len(schema_reads) == 1 and len(user_reads) == 1
+
+
 def test_a_warm_table_view_reads_the_shared_cache_in_one_query(staff_client, service, settings):
     """Its schema, the users, the associations and the user's column layout come in one
     read of the cache (recordsadmin/cacheahead.py); the session is read on its own."""
