@@ -130,9 +130,10 @@ def full_record(page: Page, base: str) -> Keyboard:
     kb.type("+1 555 010 0100")
     kb.press("Tab", "id_agent_email")
     kb.type("agent@example.com")
-    kb.press("Tab", "id_features")
-    kb.type("p")  # a listbox selects by its first letter: Pool
-    # A group of checkboxes is one Tab stop; typing an option's name ticks it: Elevator.
+    # A group of checkboxes is one Tab stop; typing an option's name ticks it: Pool, then
+    # Elevator.
+    kb.press("Tab", "id_features_0")
+    kb.type("p")
     kb.press("Tab", "id_amenities_0")
     kb.type("elev")
     kb.check_focus("id_amenities_2")

@@ -70,7 +70,8 @@ def test_one_field_per_schema_field_in_order(every_type):
         ("day", django_forms.DateInput, "data-date-input"),
         ("status", django_forms.Select, "<select"),
         ("size", django_forms.RadioSelect, 'type="radio"'),
-        ("tags", django_forms.SelectMultiple, "multiple"),
+        # Checkboxes too: in a multiple select an arrow key drops every choice but one.
+        ("tags", django_forms.CheckboxSelectMultiple, 'type="checkbox"'),
         ("extras", django_forms.CheckboxSelectMultiple, 'type="checkbox"'),
         ("notes", TextboxListWidget, 'name="notes_vet"'),
     ],

@@ -217,19 +217,6 @@ class ManyOptions(Choice):
         return f"Separate several options with “{LIST_SEPARATOR}” or “,”."
 
 
-class MultipleOptions(ManyOptions):
-    data_type = "MULTIPLE_OPTIONS"
-    type_name = "Drop-down (several options)"
-
-    def form_field(self, current: Any = None) -> forms.Field:
-        size = min(8, max(3, len(self.field.options)))
-        return forms.MultipleChoiceField(
-            choices=self.choices(current),
-            widget=forms.SelectMultiple(attrs={"size": size}),
-            **self.form_options(),
-        )
-
-
 class Checkbox(ManyOptions):
     data_type = "CHECKBOX"
     type_name = "Checkboxes (several options)"
@@ -241,3 +228,12 @@ class Checkbox(ManyOptions):
             widget=forms.CheckboxSelectMultiple,
             **self.form_options(),
         )
+
+
+class MultipleOptions(Checkbox):
+    """Several options chosen from a list, drawn as a group of checkboxes like CHECKBOX: in a
+    native multiple select an arrow key chooses one option and drops the others, so a person
+    moving through an edit form by keyboard lost the record's choices without a sign."""
+
+    data_type = "MULTIPLE_OPTIONS"
+    type_name = "Drop-down (several options)"
