@@ -1,5 +1,6 @@
-"""A form too large to read gets the dashboard's own 413 page, in every mode, and a body too
-large for any form is not read at all."""
+"""The dashboard's own pages for what Django answers bare: a form too large to read (413, and a
+body too large for any form is not read at all), a missing record or object (404), and a visit
+to an address that only takes a sent form (405)."""
 
 from collections.abc import Callable
 
@@ -70,3 +71,21 @@ class NotFoundPageMiddleware:
         if not isinstance(exception, Http404) or match is None or "records" not in match.app_names:
             return None
         return get_resolver().resolve_error_handler(404)(request, exception)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A visit (GET) to an address that only takes a form sent from a page (Cancel, Start,
+    Save view...) gets a page that says so and leads back, instead of Django's empty 405 that a
+    browser shows as its own error: a bookmark, a link copied from the address bar, or a
+    sign-in that came back to where a form was sent. The answer keeps its status and Allow."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.method != "GET":
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "recordsadmin.accounts.middleware.StaffRequiredMiddleware",
     "recordsadmin.records.middleware.PageDeadlineMiddleware",
     "recordsadmin.middleware.NotFoundPageMiddleware",
+    "recordsadmin.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "recordsadmin.urls"

@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 from recordsadmin.accounts import kept
@@ -81,4 +82,21 @@ class StaffRequiredMiddleware:
             # The page the user is on, not the partial htmx asked for.
             target = request.htmx.current_url_abs_path or "/"
             return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': target})}")
-        return HttpResponseRedirect(f"{login_url}?{urlencode({'next': request.get_full_path()})}")
+        target = request.get_full_path()
+        if request.method not in ("GET", "HEAD"):
+            # A form sent: back to the page it was sent from, not to the address it was sent
+            # to, which has no page of its own (a GET of it is refused).
+            target = _sent_from(request)
+        return HttpResponseRedirect(f"{login_url}?{urlencode({'next': target})}")
+
+
+def _sent_from(request: HttpRequest) -> str:
+    """The path of the page on this site a form was sent from (its Referer), else the address
+    it was sent to (a record's form is sent to its own page's address)."""
+    referer = request.headers.get("Referer", "")
+    parts = urlsplit(referer)
+    if parts.netloc and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.get_full_path()

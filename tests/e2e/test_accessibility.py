@@ -553,6 +553,7 @@ PAGES = {
     "bulk-job": address(lambda site: f"/jobs/{site.job_id}/"),
     "restore": address(lambda site: f"/objects/{KEY}/{site.deleted_id}/restore/"),
     "not-found": address(lambda site: "/no/such/page/"),
+    "method-not-allowed": address(lambda site: f"/objects/{KEY}/bulk/start/"),
     "cell-editor": cell_editor,
     "shortcuts": shortcuts,
     "undo": address(undo_path),
