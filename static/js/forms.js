@@ -24,6 +24,16 @@
     if (input) input.focus();
   }
 
+  // A form that came back with errors shows the field that has focus (the first in error):
+  // htmx puts focus back in the new form without scrolling (its focus-scroll is off), so after
+  // Enter or Ctrl+S far down a long form the page stayed at its foot, the error out of sight.
+  function showFocusedError(form) {
+    var active = document.activeElement;
+    if (!form.querySelector("[aria-invalid=true]") || !active || !form.contains(active)) return;
+    var box = active.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) active.scrollIntoView({ block: "center" });
+  }
+
   // -- shortcuts ----------------------------------------------------------------------------
 
   function showShortcuts(form) {
@@ -348,6 +358,7 @@
     form.querySelectorAll("[data-choices]").forEach(setUpGroup);
     form.querySelectorAll("input[data-date-input]").forEach(addCalendar);
     focusFirstField();
+    showFocusedError(form);
   }
 
   document.addEventListener("DOMContentLoaded", setUp);

@@ -296,3 +296,29 @@ def test_no_pin_covers_an_input(page: Page, live_server, staff_user, demo):
     new_form(page, live_server.url, demo)
     assert page.locator(".record-form .field > .pin").count() > 10
     assert page.evaluate(PINS_OVER_INPUTS) == []
+
+
+def test_a_save_from_the_keyboard_that_comes_back_with_errors_shows_the_field_in_error(
+    page: Page, live_server, staff_user, demo
+):
+    """Sent by Enter in a field far down a long form: the page comes back with focus on the
+    field in error and that field on screen, whatever the scroll was."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_server.url, f"/objects/{demo}/")
+    page.locator("#records-table td.col-primary a").first.click()
+    page.get_by_role("link", name="Edit").click()
+    phone = page.get_by_role("textbox", name="Agent phone")
+    phone.focus()
+    phone.fill("call me")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_attached()
+    expect(phone).to_be_focused()
+    expect(phone).to_be_in_viewport()
+
+    # Ctrl+S from the foot of the form, with the first error far above it.
+    page.get_by_role("textbox", name="Price").fill("lots")
+    page.get_by_role("textbox", name="Description").focus()
+    page.keyboard.press("Control+s")
+    price = page.get_by_role("textbox", name="Price")
+    expect(price).to_be_focused()
+    expect(price).to_be_in_viewport()
