@@ -207,3 +207,25 @@ def test_a_jobs_report_reads_its_items_in_order_without_sorting_them_first(recor
         cursor.execute("EXPLAIN QUERY PLAN " + items)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "records_bulkitem_order" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_job_that_has_not_collected_its_records_shows_no_counts_of_nothing(
+    records_api, staff_client, staff_user
+):
+    records_api(records=0)
+    job = BulkJob.objects.create(
+        kind=BulkJob.Kind.UPDATE, object_key=KEY, user=staff_user, summary="Set Status"
+    )
+    html = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Waiting for the task worker" in html
+    assert "data-job-counts" not in html and "0 of 0" not in html
+    assert "The job runs in the background" in html
+
+
+def test_a_finished_jobs_page_does_not_say_it_runs_in_the_background(
+    records_api, staff_client, staff_user
+):
+    records_api(records=0)
+    html = staff_client.get(f"/jobs/{cancelled_job(staff_user).pk}/").content.decode()
+    assert "168 of 280 processed" in counts_text(html)
+    assert "runs in the background" not in html
