@@ -153,3 +153,38 @@ def test_a_name_that_is_one_long_word_wraps_on_a_phone(page: Page, live_server, 
         page.goto(live_server.url + path)
         expect(page.get_by_text("L" * 100).first).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") == 390, path
+
+
+def test_an_objects_field_tables_show_every_field_at_their_own_height(
+    page: Page, live_server, demo
+):
+    """A short laptop screen: no field table is cut in a box of its own (to scroll inside) or
+    padded to the records table's height."""
+    schema = services.schema_get(key=demo)
+    folder = services.folder_list(schema=schema)[0]
+    for n in range(25):
+        services.field_create(
+            schema=schema,
+            key=f"extra_{n}",
+            name=f"Extra {n}",
+            data_type="TEXT",
+            folder_id=folder.id,
+        )
+    page.set_viewport_size({"width": 1366, "height": 600})
+    page.goto(f"{live_server.url}/accounts/login/?next=/schema/{demo}/")
+    page.get_by_label("Username").fill("schemer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Extra 24")).to_be_attached()
+    boxes = page.locator(".table-scroll").evaluate_all(
+        """boxes => boxes.map(b => {
+            const style = getComputedStyle(b);
+            const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+            const table = b.querySelector("table").offsetHeight;
+            return [b.clientHeight, b.scrollHeight, table + padding];
+        })"""
+    )
+    assert len(boxes) >= 2
+    for client, scrolled, table in boxes:
+        assert scrolled <= client + 1, "a table scrolls in a box of its own"
+        assert client <= table + 20, "a table is padded below its last row"
