@@ -721,3 +721,31 @@ def test_a_long_value_is_cut_short_in_the_preview_and_the_jobs_title(records_api
         record.save()
     html = staff_client.post(BULK, {**form, "step": "preview"}).content.decode()
     assert "2 properties: Description various → " in html
+
+
+def test_each_step_of_bulk_work_starts_with_focus_on_its_first_control(records_api, staff_client):
+    """One autofocus per page: the first thing to choose, or the job's title on its page (its
+    polled part would take focus again at each redraw)."""
+    records_api(records=3)
+
+    def autofocused(html: str) -> str:
+        found = re.findall(r"<(\w+)[^>]*\sautofocus[\s>][^>]*", html)
+        assert len(found) == 1, found
+        return re.search(r"<\w+[^>]*\sautofocus[\s>]", html).group(0)
+
+    chooser = staff_client.post(BULK, {"all": "1", "query": "?", "action": "update"})
+    assert 'id="bulk-field"' in autofocused(chooser.content.decode())
+    linker = staff_client.post(BULK, {"all": "1", "query": "?", "action": "link"})
+    assert 'id="link-association"' in autofocused(linker.content.decode())
+    export = staff_client.get(f"/objects/{KEY}/export/").content.decode()
+    assert 'name="columns" value="visible"' in autofocused(export)
+    importer = staff_client.get(f"/objects/{KEY}/import/").content.decode()
+    assert 'id="import-file"' in autofocused(importer)
+    mapping = staff_client.get(upload(staff_client, CSV)["Location"]).content.decode()
+    assert 'id="col0"' in autofocused(mapping)
+    form = {"all": "1", "query": "?", "action": "update", "field": "status", "value": "Sold"}
+    preview = staff_client.post(BULK, {**form, "step": "preview"}).content.decode()
+    assert 'id="preview-title"' in autofocused(preview)
+    staff_client.post(START, {**form, "submission": submission(preview)})
+    job = staff_client.get(f"/jobs/{BulkJob.objects.get().pk}/").content.decode()
+    assert autofocused(job).startswith("<h1")
