@@ -107,6 +107,25 @@ def test_a_creation_day_that_does_not_parse_is_reported_not_sent():
     assert query.problems == ("“Created” range: enter a date (YYYY-MM-DD).",)
 
 
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ("min.price=900000&max.price=100000", "Price"),
+        ("min.listed_on=2026-03-31&max.listed_on=2026-03-01", "Listed_On"),
+        ("min.createdAt=2026-03-31&max.createdAt=2026-03-01", "Created"),
+    ],
+)
+def test_a_range_whose_from_is_above_its_to_is_searched_as_asked_and_said(params, name):
+    query = read(params)
+    assert len(query.filters()) == 2  # the search finds nothing, as the chips say it asks
+    assert query.problems == (
+        f"“{name}” range: From is above To, so no record can be in it. "
+        "Swap them to search between the two.",
+    )
+    assert read("min.price=100000&max.price=100000").problems == ()
+    assert read("min.price=100000&max.price=900000").problems == ()
+
+
 def test_owner_filter():
     assert read("owner=u1").filters() == [Filter("owner", "eq", "u1")]
 

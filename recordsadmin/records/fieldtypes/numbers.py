@@ -95,6 +95,13 @@ class RangeFilter(FieldType):
         if low is None or high is None:
             problem = f"“{self.field.name}” range: enter a {self.kind}."
             low, high = low or "", high or ""
+        elif low and high and self.bound_value(low) > self.bound_value(high):
+            # Kept as asked (the search finds nothing), and said: the chips alone read as two
+            # filters that each make sense.
+            problem = (
+                f"“{self.field.name}” range: From is above To, so no record can be in it. "
+                "Swap them to search between the two."
+            )
         return ((low, high) if low or high else None), problem
 
     def filter_pairs(self, state: Any) -> list[tuple[str, str]]:
