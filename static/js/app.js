@@ -182,6 +182,14 @@
       if (!open.contains(target)) closeMenu(open, false);
     });
   });
+  // And when focus moves out of it (Tab past its end, "/" to the search box): left open, it
+  // covered the controls below it while the person typed elsewhere.
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    document.querySelectorAll("details[data-escape-closes][open]").forEach(function (open) {
+      if (!open.contains(target)) closeMenu(open, false);
+    });
+  });
   htmx.onLoad(function (root) {
     if (!root.querySelectorAll) return;
     root.querySelectorAll("[data-close-menu]").forEach(function (button) {

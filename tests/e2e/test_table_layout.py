@@ -185,3 +185,17 @@ def test_on_a_phone_the_column_panel_closes_by_its_button_or_a_tap_outside(phone
     expect(settings).to_have_attribute("open", "")
     phone.locator("h1").click()  # a tap outside the panel
     expect(settings).not_to_have_attribute("open", "")
+
+
+def test_a_menu_closes_when_focus_moves_out_of_it(table: Page):
+    """As a system's menu does: "/" to the search box leaves no panel over the toolbar."""
+    for name in ("Columns and density", "Save view"):
+        summary = table.locator("summary", has_text=name)
+        summary.focus()
+        table.keyboard.press("Enter")
+        menu = summary.locator("xpath=..")
+        expect(menu).to_have_attribute("open", "")
+        table.keyboard.press("Tab")  # into the panel: it stays open
+        expect(menu).to_have_attribute("open", "")
+        table.get_by_label("Search properties").focus()
+        expect(menu).not_to_have_attribute("open", re.compile(".*"))
