@@ -86,6 +86,10 @@ class MethodNotAllowedPageMiddleware:
         response = self.get_response(request)
         if response.status_code != 405 or response.content or request.method != "GET":
             return response
-        page = render(request, "405.html", status=405)
+        if request.headers.get("HX-Request"):
+            return response  # htmx swaps no 405: a page drawn would only use up the messages
+        match = request.resolver_match
+        key = match.kwargs.get("key") if match else None
+        page = render(request, "405.html", {"key": key}, status=405)
         page["Allow"] = response.get("Allow", "")
         return page

@@ -83,9 +83,10 @@ class StaffRequiredMiddleware:
             target = request.htmx.current_url_abs_path or "/"
             return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': target})}")
         target = request.get_full_path()
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") and kept.KEPT_INPUT not in request.session:
             # A form sent: back to the page it was sent from, not to the address it was sent
-            # to, which has no page of its own (a GET of it is refused).
+            # to, which may have no page of its own (a GET of it is refused). A record form
+            # whose input is kept goes back to its own address, where the input is given back.
             target = _sent_from(request)
         return HttpResponseRedirect(f"{login_url}?{urlencode({'next': target})}")
 
@@ -95,8 +96,15 @@ def _sent_from(request: HttpRequest) -> str:
     it was sent to (a record's form is sent to its own page's address)."""
     referer = request.headers.get("Referer", "")
     parts = urlsplit(referer)
-    if parts.netloc and url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        parts.netloc
+        and parts.path.startswith("/")
+        and not parts.path.startswith("//")
+        and (
+            url_has_allowed_host_and_scheme(
+                referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+        )
     ):
         return parts.path + (f"?{parts.query}" if parts.query else "")
     return request.get_full_path()

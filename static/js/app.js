@@ -213,7 +213,8 @@
   // the overview's loader or its form asked first) is not put in: it would take the link off
   // the page, and htmx looks for the answer's out-of-band parts (the new loaders,
   // records/_counts_follow.html) in the part of the page that asked, so the counts and the
-  // chart would stay those of the question before. The new table's loader asks again.
+  // chart would stay those of the question before. The new table's loader asks again (should
+  // the table not come, the chart stays the one before until its form asks).
   var chosenBar = null;
   var barAsking = null;
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -24,9 +24,10 @@
     if (input) input.focus();
   }
 
-  // A form that came back with errors shows the field that has focus (the first in error):
-  // htmx puts focus back in the new form without scrolling (its focus-scroll is off), so after
-  // Enter or Ctrl+S far down a long form the page stayed at its foot, the error out of sight.
+  // A form that came back with errors shows the field that has focus (the first in error, or
+  // the one htmx gave focus back to): htmx puts focus back in the new form without scrolling
+  // (its focus-scroll is off), so after Enter or Ctrl+S far down a long form the page stayed
+  // at its foot, the error out of sight.
   function showFocusedError(form) {
     var active = document.activeElement;
     if (!form.querySelector("[aria-invalid=true]") || !active || !form.contains(active)) return;

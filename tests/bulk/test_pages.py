@@ -749,3 +749,13 @@ def test_each_step_of_bulk_work_starts_with_focus_on_its_first_control(records_a
     staff_client.post(START, {**form, "submission": submission(preview)})
     job = staff_client.get(f"/jobs/{BulkJob.objects.get().pk}/").content.decode()
     assert autofocused(job).startswith("<h1")
+
+
+def test_a_new_value_made_of_options_is_a_group_named_by_its_legend(records_api, staff_client):
+    records_api(records=3)
+    form = {"all": "1", "query": "?", "action": "update", "field": "features"}
+    html = staff_client.post(BULK, form).content.decode()
+    assert '<fieldset class="bulk-value-group" aria-describedby="bulk-value-help">' in html
+    assert "<legend>New value</legend>" in html and 'for="bulk-value"' not in html
+    price = staff_client.post(BULK, {**form, "field": "price"}).content.decode()
+    assert '<label for="bulk-value">New value</label>' in price and "<legend>" not in price

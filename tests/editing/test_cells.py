@@ -121,3 +121,16 @@ def test_a_deleted_record_says_so_and_leaves_the_cell(staff, prop, embedded, rec
     response = staff.get(cell(prop.key, record, "price"), headers=HTMX)
     assert response["HX-Reswap"] == "none"
     assert "was deleted" in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["features", "amenities"])
+def test_a_group_of_options_is_named_by_a_legend_in_its_editor(staff, prop, embedded, field):
+    """A label cannot name a group (its `for` finds no input): the checkboxes are a fieldset
+    with the field's name as its legend, and an error is tied to the group's id."""
+    record = services.record_create(
+        schema=prop, properties={"address": "2 Cell Road", "price": 100, "status": "Pending"}
+    )
+    editor = staff.get(cell(prop.key, record, field), headers=HTMX).content.decode()
+    name = prop.field(field).name
+    assert f'<legend class="visually-hidden">{name}</legend>' in editor
+    assert 'for=""' not in editor and f'name="{field}"' in editor

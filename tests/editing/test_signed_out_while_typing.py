@@ -159,3 +159,20 @@ def test_a_form_that_does_not_ask_to_be_kept_is_not(staff_user, prop, embedded, 
     login = client.get(sent["Location"]).content.decode()
     assert "You were signed out" in login and "is kept" not in login
     assert "kept_input" not in client.session
+
+
+def test_a_kept_form_sent_from_another_page_comes_back_where_it_was_kept(
+    staff_user, prop, embedded, settings
+):
+    """ "Save as a new property" on an edit page sends to the New form's address: the input is
+    kept under that address, so signing in leads there, not back to the page it came from."""
+    client = signed_in(staff_user)
+    new, data = new_form(client, prop, "3 Kept Road")
+    idle(client, settings)
+    sent = client.post(new, data, headers={"Referer": f"http://testserver{prop_edit(prop)}"})
+    assert sent.status_code == 302
+    assert sent["Location"] == f"/accounts/login/?next={new.replace('/', '%2F')}"
+
+
+def prop_edit(prop) -> str:
+    return url("record_edit", prop.key, "some-record")

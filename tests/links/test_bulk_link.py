@@ -74,6 +74,10 @@ def test_link_selected_records_to_a_contact_then_revert(records_api, staff_clien
     assert '<select id="link-association" name="association"' in first
     assert ">Buyer (contacts)</option>" in first and ">Showing</option>" in first
     form["association"] = association_id(BUYER_ASSOCIATION)
+    # Searched without JavaScript (Enter in the search box): the page comes with focus there.
+    searched = staff_client.post(BULK, {**form, "q": contact.first_name, "step": "search"})
+    focused = re.findall(r"<[^>]*\sautofocus[\s>]", searched.content.decode())
+    assert len(focused) == 1 and 'id="link-q"' in focused[0]
     # The picker, as htmx asks for it while the user types: the part and the count to announce.
     picked = staff_client.post(BULK, {**form, "q": contact.first_name}, headers=HTMX)
     html = picked.content.decode()

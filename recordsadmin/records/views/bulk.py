@@ -133,6 +133,7 @@ def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
         change = changes.change_from_post(schema=schema, data=request.POST, users=users)
         context["change"] = change
         context["value_widget"] = _value_widget(schema, change.field_key, request.POST, users)
+        context["value_grouped"] = _value_grouped(schema, change.field_key)
         if request.POST.get("step") == "preview":
             context["preview"] = preview.preview(
                 schema=schema, selection=selection, kind=kind, change=change, users=users
@@ -151,6 +152,13 @@ def _value_widget(schema, key: str, data: QueryDict, users) -> str:
     value = form_field.widget.value_from_datadict(data, {}, "value")
     attrs = {"id": "bulk-value"}
     return form_field.widget.render("value", value, attrs=attrs)
+
+
+def _value_grouped(schema, key: str) -> bool:
+    """Whether the new value's input is a group (checkboxes, radios, a list of boxes), which a
+    legend names: a label's `for` cannot point at a group."""
+    f = schema.field(key) if key != OWNER else None
+    return f is not None and fieldtypes.of(f).grouped
 
 
 @require_POST
