@@ -194,13 +194,23 @@ def test_a_locked_out_attempt_says_the_same_whatever_the_password(staff_user, se
 
 
 @pytest.mark.django_db
-def test_the_sign_in_page_says_why_an_idle_session_ended(client, staff_user, settings, service):
+@pytest.mark.parametrize(
+    ("clock", "limit", "why", "not_why"),
+    [
+        ("seen_at", "SESSION_IDLE_SECONDS", "a while without activity", "the longest"),
+        ("started_at", "SESSION_COOKIE_AGE", "the longest a session lasts", "without activity"),
+    ],
+)
+def test_the_sign_in_page_says_why_a_session_ended(
+    client, staff_user, settings, service, clock, limit, why, not_why
+):
     client.force_login(staff_user)
     session = client.session
-    session["seen_at"] = time.time() - settings.SESSION_IDLE_SECONDS - 1
+    session[clock] = time.time() - getattr(settings, limit) - 1
     session.save()
     page = client.get(TABLE, follow=True).content.decode()
-    assert "You were signed out after a while without activity. Sign in again to go on." in page
+    assert f"You were signed out after {why}. Sign in again to go on." in page
+    assert not_why not in page
 
 
 @pytest.mark.django_db
@@ -288,19 +298,6 @@ def test_sessions_expire_at_their_absolute_age_even_when_busy(
     session["started_at"] = time.time() - settings.SESSION_COOKIE_AGE - 1
     session.save()
     assert client.get(TABLE).status_code == 302
-
-
-@pytest.mark.django_db
-def test_the_sign_in_page_says_a_session_ended_at_its_longest(
-    client, staff_user, settings, service
-):
-    client.force_login(staff_user)
-    session = client.session
-    session["started_at"] = time.time() - settings.SESSION_COOKIE_AGE - 1
-    session.save()
-    page = client.get(TABLE, follow=True).content.decode()
-    assert "You were signed out after the longest a session lasts." in page
-    assert "without activity" not in page
 
 
 @pytest.mark.django_db(transaction=True)

@@ -118,17 +118,10 @@ def world(live_server, settings):
             status="running",
             heartbeat_at=timezone.now() - dt.timedelta(days=1),
         )
-        # A job a GET of Cancel would stop, and one whose failed item a GET of Retry would queue
-        # again: a GET that did either would show in the snapshot.
+        # A job a GET of Cancel would stop; the finished one has a failed item a GET of Retry
+        # would queue again: a GET that did either would show in the snapshot.
         queued = BulkJob.objects.create(kind="update", object_key=schema.key, user=user)
-        failed = BulkJob.objects.create(
-            kind="update",
-            object_key=schema.key,
-            user=user,
-            status="done",
-            finished_at=timezone.now(),
-        )
-        failed.items.create(position=0, record_id=record.id, outcome="failed", reason="refused")
+        done.items.create(position=0, record_id=record.id, outcome="failed", reason="refused")
         upload = ImportUpload.objects.create(
             object_key=schema.key, user=user, content="address,price\n1 Main St,10\n"
         )
@@ -149,7 +142,6 @@ def world(live_server, settings):
             "records:record_restore": {"record_id": victim.id},
             "records:job_detail#stale": {"job_id": stale.pk},
             "records:job_cancel": {"job_id": queued.pk},
-            "records:job_retry": {"job_id": failed.pk},
         }
         yield {"proxy": proxy, "user": user, "args": args, "overrides": overrides}
 

@@ -193,6 +193,16 @@ def test_counts_follow_a_filter_chosen_far_down_the_panel(
     expect(status.get_by_label("Sold")).to_have_accessible_name(f"Sold {both}")
 
 
+def chart_of_status(page: Page, base: str) -> None:
+    """Signed in on the table, its chart of Status drawn and the page at rest."""
+    sign_in(page, base, LIST)
+    page.evaluate("window.__noReload = true")
+    page.get_by_text("Chart", exact=True).click()
+    page.get_by_label("Chart of").select_option(label="Status")
+    expect(page.get_by_role("heading", name="Properties by Status")).to_be_visible()
+    settled(page)
+
+
 def test_a_chart_answered_while_a_bars_table_is_out_does_not_take_the_bar_away(
     page: Page, live_server, embedded_api, staff_user
 ):
@@ -200,13 +210,7 @@ def test_a_chart_answered_while_a_bars_table_is_out_does_not_take_the_bar_away(
     still out, is not put in: the bar stays on the page, so the table's answer puts its new
     loaders in place (the context fixture fails the test on htmx's oobErrorNoTarget), and the
     chart comes again for the bar's question."""
-    sign_in(page, live_server.url, LIST)
-    page.evaluate("window.__noReload = true")
-    page.get_by_text("Chart", exact=True).click()
-    page.get_by_label("Chart of").select_option(label="Status")
-    expect(page.get_by_role("heading", name="Properties by Status")).to_be_visible()
-    settled(page)
-
+    chart_of_status(page, live_server.url)
     held = []
     table = re.compile(re.escape(f"{live_server.url}{LIST}?") + r".*f\.status=Sold")
     page.route(table, lambda route: held.append(route))
@@ -236,13 +240,7 @@ def test_a_search_typed_after_a_bar_is_chosen_is_the_table_shown(
 ):
     """A bar's table and the search box share the table's queue: a search typed while the bar's
     table is out drops it, so its late answer never replaces the newer table."""
-    sign_in(page, live_server.url, LIST)
-    page.evaluate("window.__noReload = true")
-    page.get_by_text("Chart", exact=True).click()
-    page.get_by_label("Chart of").select_option(label="Status")
-    expect(page.get_by_role("heading", name="Properties by Status")).to_be_visible()
-    settled(page)
-
+    chart_of_status(page, live_server.url)
     held = []
     bars_table = re.compile(re.escape(f"{live_server.url}{LIST}?f.status=Sold") + "$")
     page.route(bars_table, lambda route: held.append(route))

@@ -158,15 +158,22 @@ def test_on_a_phone_the_cards_are_sorted_from_a_menu(phone: Page):
     expect(phone.locator(".sort-menu")).to_be_hidden()
 
 
+def open_menu(table: Page, name: str):
+    """The menu named `name` opened from the keyboard, and focus moved into its panel: its
+    summary and the menu."""
+    summary = table.locator("summary", has_text=name)
+    summary.focus()
+    table.keyboard.press("Enter")
+    menu = summary.locator("xpath=..")
+    expect(menu).to_have_attribute("open", "")
+    table.keyboard.press("Tab")  # into the panel
+    expect(summary).not_to_be_focused()
+    return summary, menu
+
+
 def test_escape_closes_the_tables_menus_and_gives_focus_back_to_their_summary(table: Page):
     for name in ("Columns and density", "Save view"):
-        summary = table.locator("summary", has_text=name)
-        summary.focus()
-        table.keyboard.press("Enter")
-        menu = summary.locator("xpath=..")
-        expect(menu).to_have_attribute("open", "")
-        table.keyboard.press("Tab")  # into the panel
-        expect(summary).not_to_be_focused()
+        summary, menu = open_menu(table, name)
         table.keyboard.press("Escape")
         expect(menu).not_to_have_attribute("open", re.compile(".*"))
         expect(summary).to_be_focused()
@@ -190,12 +197,7 @@ def test_on_a_phone_the_column_panel_closes_by_its_button_or_a_tap_outside(phone
 def test_a_menu_closes_when_focus_moves_out_of_it(table: Page):
     """As a system's menu does: "/" to the search box leaves no panel over the toolbar."""
     for name in ("Columns and density", "Save view"):
-        summary = table.locator("summary", has_text=name)
-        summary.focus()
-        table.keyboard.press("Enter")
-        menu = summary.locator("xpath=..")
-        expect(menu).to_have_attribute("open", "")
-        table.keyboard.press("Tab")  # into the panel: it stays open
-        expect(menu).to_have_attribute("open", "")
+        _, menu = open_menu(table, name)
+        expect(menu).to_have_attribute("open", "")  # focus inside: it stays open
         table.get_by_label("Search properties").focus()
         expect(menu).not_to_have_attribute("open", re.compile(".*"))
