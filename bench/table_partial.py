@@ -7,9 +7,13 @@ RECORDSADMIN_DATA_DIR removed at the end), serves the dashboard with gunicorn on
 dashboard calls its own embedded API over HTTP, as in `make demo`) and signs in. The views are
 the first page, a text search, a status filter, a sort on price, a deep page and 100 rows.
 
-For each view it times two things against that same server:
+For each view it times three things against that same server:
 - raw: the records search alone, `POST /sandbox/objects/custom_objects.property/records/search`
   with the token of `<data dir>/sandbox-credentials.json` (written by `manage.py sandbox_demo`);
+- in a view: the same search made by a dashboard view that draws nothing (bench/floor_urls.py,
+  served with bench/floor_settings.py): the signed-in user, the schema, the question read from
+  the view's parameters, the search through the client, its answer read into records. It is
+  the floor of any page built on that search; partial minus it is what drawing the table costs;
 - partial: the htmx table request a browser sends for the view (`HX-Request: true`, and the
   state of the page's filter builder as `X-Filter-Builder`, read from the view's page), which
   makes that very search and renders the table from its answer.
@@ -19,15 +23,17 @@ started on the same data with GHL_API_URL pointing at a small recording proxy in
 which passes every call on to the first server. Each view is fetched once through it and the
 search it sent (path, JSON body as bytes, Authorization, Version, Accept and Content-Type
 headers) is what the raw calls replay, so they stay the dashboard's own search when its code
-changes. The bodies are printed before the table. (At the time of writing they are {locationId,
-page, pageLimit, query?, filters?, sort: [...]}: createdAt desc by default, `f.status=Active` as
-{"field": "properties.status", "operator": "eq", "value": "Active"}, `sort=-price` as
-{"field": "properties.price", "direction": "desc"}, pageLimit 100 for per_page=100, the deep
-page as page N with pageLimit 25.) The capture server is stopped before anything is timed.
+changes; the view without a table is checked to send the same search. The bodies are printed
+before the table. (At the time of writing they are {locationId, page, pageLimit, query?,
+filters?, sort: [...]}: createdAt desc by default, `f.status=Active` as {"field":
+"properties.status", "operator": "eq", "value": "Active"}, `sort=-price` as {"field":
+"properties.price", "direction": "desc"}, pageLimit 100 for per_page=100, the deep page as page
+N with pageLimit 25.) The capture server is stopped before anything is timed.
 
-Each view is warmed with 3 calls of each kind, then timed with raw and partial calls in
-alternation (raw, partial, raw, partial, ...) so that machine noise hits both alike. It prints
-the median and p95 of each in milliseconds and the ratio of the medians (partial / raw).
+Each view is warmed with 3 calls of each kind, then timed with the three kinds in turn (raw, in
+a view, partial, raw, ...) so that machine noise hits them alike. It prints the median and p95
+of raw and partial in milliseconds, the median in a view, and the ratios of the medians to
+raw's.
 A raw answer must be a 200 with a `records` list, a partial a table with its count (a problem
 partial is a 200 too, and stops the run).
 This is a benchmark, not a test: the figures depend on the machine.
@@ -53,6 +59,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "custom_objects.property"
+# bench/floor_urls.py: the table's search in a view that draws nothing.
+FLOOR = f"/bench-floor/{KEY}/"
 SEARCH_PATH = f"/sandbox/objects/{KEY}/records/search"
 # The request headers the raw calls copy from the dashboard's search.
 REPLAYED = ("Authorization", "Version", "Accept", "Content-Type")
@@ -101,6 +109,11 @@ def demo_env(data_dir: str) -> dict[str, str]:
     for name in ("SANDBOX_LOCATION_ID", "SANDBOX_TOKEN", "SANDBOX_CREDENTIALS_FILE"):
         env.pop(name, None)
     return env
+
+
+def with_floor(env: dict[str, str]) -> dict[str, str]:
+    """`env` with the dashboard's settings and one URL more (bench/floor_urls.py)."""
+    return {**env, "DJANGO_SETTINGS_MODULE": "floor_settings", "PYTHONPATH": str(ROOT / "bench")}
 
 
 def serve(python: str, env: dict[str, str], port: int, threads: int = 8) -> subprocess.Popen:
@@ -225,7 +238,8 @@ class Forward(BaseHTTPRequestHandler):
 def capture(
     python: str, env: dict[str, str], base: str, cases: dict[str, str], token: str
 ) -> dict[str, tuple[str, dict[str, str], bytes]]:
-    """Per view, the search the dashboard sends for it: (path, headers to replay, body)."""
+    """Per view, the search the dashboard sends for it: (path, headers to replay, body). The
+    view without a table (bench/floor_urls.py) must send the same."""
     recorder = Recorder(base)
     threading.Thread(target=recorder.serve_forever, daemon=True).start()
     port = free_port()
@@ -241,6 +255,12 @@ def capture(
             fetch_partial(session, url, builder_state(session, url))
             with recorder.lock:
                 searches = list(recorder.searches)
+                recorder.searches.clear()
+            fetch_floor(session, f"http://127.0.0.1:{port}{floor_path(path)}")
+            with recorder.lock:
+                floor = list(recorder.searches)
+            if [json.loads(b) for *_, b in floor] != [json.loads(b) for *_, b in searches[-1:]]:
+                sys.exit(f"{name}: the view without a table did not send the partial's search")
             if not searches:
                 sys.exit(f"{name}: the dashboard sent no records search for {path}")
             if len(searches) > 1:
@@ -293,6 +313,20 @@ def fetch_partial(session: requests.Session, url: str, state: str) -> float:
     return ms
 
 
+def floor_path(path: str) -> str:
+    """The view without a table (bench/floor_urls.py) for the table view at `path`."""
+    return FLOOR + path.partition("?")[1] + path.partition("?")[2]
+
+
+def fetch_floor(session: requests.Session, url: str) -> float:
+    started = time.perf_counter()
+    answer = session.get(url, timeout=60)
+    ms = (time.perf_counter() - started) * 1000
+    if answer.status_code != 200 or " of " not in answer.text:
+        sys.exit(f"{url}: HTTP {answer.status_code}\n{answer.text[:500]}")
+    return ms
+
+
 def fetch_raw(session: requests.Session, url: str, headers: dict[str, str], body: bytes) -> float:
     started = time.perf_counter()
     answer = session.post(url, data=body, headers=headers, timeout=60)
@@ -319,7 +353,7 @@ def main() -> None:
 
     data_dir = tempfile.mkdtemp(prefix="recordsadmin-bench-")
     port = free_port()
-    env = demo_env(data_dir)
+    env = with_floor(demo_env(data_dir))
     python = sys.executable
     server = None
     try:
@@ -353,28 +387,36 @@ def main() -> None:
         raw_session = client()
         print(f"\nraw search vs table partial with {args.records:,} records, {args.runs} runs each")
         print(
-            f"{'view':<22}{'raw median':>12}{'raw p95':>10}"
-            f"{'partial median':>16}{'partial p95':>13}{'partial/raw':>13}"
+            f"{'view':<22}{'raw median':>12}{'raw p95':>10}{'in a view':>11}"
+            f"{'partial median':>16}{'partial p95':>13}{'view/raw':>10}{'partial/raw':>13}"
         )
         for name, path in cases.items():
             search_path, headers, body = searches[name]
             url = base + path
             raw_url = base + search_path
             state = builder_state(session, url)
-            for _ in range(3):  # warm both: schema and user caches, the database's pages
+            floor_url = base + floor_path(path)
+            for _ in range(3):  # warm all: schema and user caches, the database's pages
                 fetch_raw(raw_session, raw_url, headers, body)
+                fetch_floor(session, floor_url)
                 fetch_partial(session, url, state)
-            raw, partial = [], []
+            raw, floor, partial = [], [], []
             for _ in range(args.runs):
                 raw.append(fetch_raw(raw_session, raw_url, headers, body))
+                floor.append(fetch_floor(session, floor_url))
                 partial.append(fetch_partial(session, url, state))
             raw_median, partial_median = statistics.median(raw), statistics.median(partial)
+            floor_median = statistics.median(floor)
             print(
-                f"{name:<22}{raw_median:>12.1f}{p95(raw):>10.1f}"
+                f"{name:<22}{raw_median:>12.1f}{p95(raw):>10.1f}{floor_median:>11.1f}"
                 f"{partial_median:>16.1f}{p95(partial):>13.1f}"
-                f"{partial_median / raw_median:>13.2f}",
+                f"{floor_median / raw_median:>10.2f}{partial_median / raw_median:>13.2f}",
                 flush=True,
             )
+        print(
+            "\nin a view: the same search from a dashboard view that draws nothing"
+            " (bench/floor_urls.py); partial minus it is the drawing of the table."
+        )
     finally:
         if server is not None:
             stop(server)
