@@ -229,3 +229,22 @@ def test_a_finished_jobs_page_does_not_say_it_runs_in_the_background(
     html = staff_client.get(f"/jobs/{cancelled_job(staff_user).pk}/").content.decode()
     assert "168 of 280 processed" in counts_text(html)
     assert "runs in the background" not in html
+
+
+def test_the_polled_part_says_the_job_runs_in_the_background_until_it_ends(
+    records_api, staff_client, staff_user
+):
+    """The sentence is in the part the page polls: a job that ends while its page is open
+    takes it away at the next redraw, not at a reload."""
+    records_api(records=0)
+    job = status_job(staff_user, [{"record_id": "r1"}], summary="One")
+
+    def polled() -> str:
+        answer = staff_client.get(f"/jobs/{job.pk}/", headers={"HX-Request": "true"})
+        html = answer.content.decode()
+        assert html.lstrip().startswith('<section id="job-progress"'), html[:200]
+        return html
+
+    assert "The job runs in the background" in polled()
+    jobs.job_cancel(job=job)
+    assert "runs in the background" not in polled()
