@@ -170,6 +170,11 @@
     menu.open = false;
     if (focus) menu.querySelector("summary").focus();
   }
+  function closeMenusOutside(target) {
+    document.querySelectorAll("details[data-escape-closes][open]").forEach(function (open) {
+      if (!open.contains(target)) closeMenu(open, false);
+    });
+  }
   document.addEventListener("click", function (event) {
     var target = event.target;
     var close = target.closest && target.closest("[data-close-menu]");
@@ -178,17 +183,12 @@
       closeMenu(menu, true);
       return;
     }
-    document.querySelectorAll("details[data-escape-closes][open]").forEach(function (open) {
-      if (!open.contains(target)) closeMenu(open, false);
-    });
+    closeMenusOutside(target);
   });
   // And when focus moves out of it (Tab past its end, "/" to the search box): left open, it
   // covered the controls below it while the person typed elsewhere.
   document.addEventListener("focusin", function (event) {
-    var target = event.target;
-    document.querySelectorAll("details[data-escape-closes][open]").forEach(function (open) {
-      if (!open.contains(target)) closeMenu(open, false);
-    });
+    closeMenusOutside(event.target);
   });
   htmx.onLoad(function (root) {
     if (!root.querySelectorAll) return;
