@@ -302,9 +302,25 @@
 
   // -- Shortcuts dialog ----------------------------------------------------------------------
 
+  // Opened from inside a menu, the dialog takes focus and the menu closes (static/js/app.js):
+  // closing the dialog gives focus to the menu's summary, not to a control hidden in it.
+  var shortcutsReturn = null;
+
   function openShortcuts() {
     var dialog = document.getElementById("shortcuts");
-    if (dialog && !dialog.open) dialog.showModal();
+    if (!dialog || dialog.open) return;
+    var active = document.activeElement;
+    var menu = active && active.closest && active.closest("details[data-escape-closes][open]");
+    shortcutsReturn = menu ? menu.querySelector("summary") : null;
+    dialog.showModal();
+  }
+
+  var shortcutsDialog = document.getElementById("shortcuts");
+  if (shortcutsDialog) {
+    shortcutsDialog.addEventListener("close", function () {
+      if (shortcutsReturn && shortcutsReturn.isConnected) shortcutsReturn.focus();
+      shortcutsReturn = null;
+    });
   }
 
   document.addEventListener("click", function (event) {

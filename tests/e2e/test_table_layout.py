@@ -194,6 +194,19 @@ def test_on_a_phone_the_column_panel_closes_by_its_button_or_a_tap_outside(phone
     expect(settings).not_to_have_attribute("open", "")
 
 
+def test_the_shortcuts_opened_from_a_menu_give_focus_back_to_its_summary(table: Page):
+    """"?" in a menu opens the shortcuts, which take focus, so the menu closes; when they
+    close, focus is on the menu's summary, not lost to the page."""
+    summary, menu = open_menu(table, "Columns and density")
+    table.keyboard.press("?")
+    dialog = table.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    expect(menu).not_to_have_attribute("open", re.compile(".*"))
+    table.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(summary).to_be_focused()
+
+
 def test_a_menu_closes_when_focus_moves_out_of_it(table: Page):
     """As a system's menu does: "/" to the search box leaves no panel over the toolbar."""
     for name in ("Columns and density", "Save view"):
