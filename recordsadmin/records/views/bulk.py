@@ -132,8 +132,9 @@ def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
     if context["chosen"]:
         change = changes.change_from_post(schema=schema, data=request.POST, users=users)
         context["change"] = change
-        context["value_widget"] = _value_widget(schema, change.field_key, request.POST, users)
-        context["value_grouped"] = _value_grouped(schema, change.field_key)
+        context["value_widget"], context["value_grouped"] = _value_input(
+            schema, change.field_key, request.POST
+        )
         if request.POST.get("step") == "preview":
             context["preview"] = preview.preview(
                 schema=schema, selection=selection, kind=kind, change=change, users=users
@@ -141,24 +142,19 @@ def _edit_context(request: HttpRequest, schema, kind: str) -> dict | None:
     return context
 
 
-def _value_widget(schema, key: str, data: QueryDict, users) -> str:
-    """The input for the new value: the record form's own widget for the field."""
-    if key == OWNER:
-        return ""  # the template draws the user list
-    f = schema.field(key)
-    form_field = fieldtypes.of(f).form_field() if f is not None else None
-    if form_field is None:
-        return ""
-    value = form_field.widget.value_from_datadict(data, {}, "value")
-    attrs = {"id": "bulk-value"}
-    return form_field.widget.render("value", value, attrs=attrs)
-
-
-def _value_grouped(schema, key: str) -> bool:
-    """Whether the new value's input is a group (checkboxes, radios, a list of boxes), which a
-    legend names: a label's `for` cannot point at a group."""
+def _value_input(schema, key: str, data: QueryDict) -> tuple[str, bool]:
+    """The input for the new value, the record form's own widget for the field ("" for the
+    owner, whose user list the template draws), and whether it is a group (checkboxes,
+    radios, a list of boxes), which a legend names: a label's `for` cannot point at a group."""
     f = schema.field(key) if key != OWNER else None
-    return f is not None and fieldtypes.of(f).grouped
+    if f is None:
+        return "", False
+    kind = fieldtypes.of(f)
+    form_field = kind.form_field()
+    if form_field is None:
+        return "", kind.grouped
+    value = form_field.widget.value_from_datadict(data, {}, "value")
+    return form_field.widget.render("value", value, attrs={"id": "bulk-value"}), kind.grouped
 
 
 @require_POST
