@@ -195,7 +195,7 @@ def test_on_a_phone_the_column_panel_closes_by_its_button_or_a_tap_outside(phone
 
 
 def test_the_shortcuts_opened_from_a_menu_give_focus_back_to_its_summary(table: Page):
-    """"?" in a menu opens the shortcuts, which take focus, so the menu closes; when they
+    """Pressing ? in a menu opens the shortcuts, which take focus, so the menu closes; when they
     close, focus is on the menu's summary, not lost to the page."""
     summary, menu = open_menu(table, "Columns and density")
     table.keyboard.press("?")
