@@ -12,18 +12,17 @@ list are all covered.
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from recordsadmin.client import endpoints
 from recordsadmin.client.domain import Filter, Folder, Sort
 from recordsadmin.records import services
+from tests.support.official import OFFICIAL
 
 from . import samples
 from .conftest import LOCATION, TOKEN
 
-SPEC_DIR = Path(__file__).resolve().parent / "ghl-openapi"  # CC0, see SOURCE.txt there
 SPEC_FILES = (
     "apps/objects.json",
     "apps/custom-fields.json",
@@ -82,11 +81,11 @@ class Operation:
 
 
 def load_operations() -> list[Operation]:
-    if not SPEC_DIR.is_dir():
-        pytest.fail(f"The official OpenAPI files are missing: expected them at {SPEC_DIR}")
+    if not OFFICIAL.is_dir():
+        pytest.fail(f"The official OpenAPI files are missing: expected them at {OFFICIAL}")
     operations = []
     for name in SPEC_FILES:
-        spec = json.loads((SPEC_DIR / name).read_text())
+        spec = json.loads((OFFICIAL / name).read_text())
         for template, item in spec["paths"].items():
             regex = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
             for method, op in item.items():

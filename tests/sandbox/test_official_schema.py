@@ -12,20 +12,18 @@ describes another call's shape (the association calls').
 
 import copy
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
 
 from recordsadmin.sandbox.demo import BUYER_ASSOCIATION, PROPERTY_KEY, create_demo_location
 from recordsadmin.sandbox.models import Association, Contact, Field, Record, Relation
+from tests.support.official import COMMON_REF, official_file
 
 from .conftest import SEED_PROPERTIES, VERSION
 
 pytestmark = pytest.mark.django_db
 
-OFFICIAL = Path(__file__).resolve().parents[1] / "records" / "ghl-openapi"  # see SOURCE.txt
-COMMON_REF = "../common/common-schemas.json#"
 FILES = (
     "apps/objects.json",
     "apps/custom-fields.json",
@@ -34,18 +32,14 @@ FILES = (
 )
 
 
-def _load(name: str) -> dict:
-    return json.loads((OFFICIAL / name).read_text())
-
-
 def _official() -> tuple[dict, dict]:
     """The files' schemas, merged with the common file's (refs made local; the two files that
     both define OptionDTO and ICustomField define them alike), and operationId -> the schema
     of its success answer."""
-    schemas = dict(_load("common/common-schemas.json")["components"]["schemas"])
+    schemas = dict(official_file("common/common-schemas.json")["components"]["schemas"])
     responses = {}
     for name in FILES:
-        spec = _load(name)
+        spec = official_file(name)
         schemas.update(spec["components"]["schemas"])
         for item in spec["paths"].values():
             for operation in item.values():
