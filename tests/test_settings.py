@@ -138,10 +138,18 @@ plain = client.get("/accounts/login/")
 health = client.get("/healthz")
 page = client.get("/accounts/login/", secure=True)
 cookie = page.cookies["__Host-csrftoken"]
+from django.contrib.auth import get_user_model
+get_user_model().objects.create_user("staff", password="a-long-password-4", is_staff=True)
+signed = client.post(
+    "/accounts/login/", {"username": "staff", "password": "a-long-password-4"}, secure=True
+)
+session = signed.cookies.get("__Host-sessionid")
+def seen(morsel):
+    return {key: morsel[key] for key in ("secure", "httponly", "samesite", "path", "domain")}
 print(json.dumps({
     "plain": plain.status_code, "to": plain.get("Location", ""), "health": health.status_code,
-    "hsts": page.get("Strict-Transport-Security", ""), "secure": bool(cookie["secure"]),
-    "samesite": cookie["samesite"], "path": cookie["path"],
+    "hsts": page.get("Strict-Transport-Security", ""), "csrf": seen(cookie),
+    "signed": signed.status_code, "session": seen(session) if session else None,
 }))
 """
     env = {**PRODUCTION_ENV, "RECORDSADMIN_DATA_DIR": str(tmp_path)}
@@ -157,7 +165,14 @@ print(json.dumps({
     assert seen["plain"] == 301 and seen["to"].startswith("https://records.example.com/")
     assert seen["health"] in (200, 503)  # answered, not redirected
     assert "max-age=31536000" in seen["hsts"] and "includeSubDomains" in seen["hsts"]
-    assert seen["secure"] and seen["samesite"] == "Lax" and seen["path"] == "/"
+    # docs/reliability.md item 4, on the Set-Cookie a browser gets: a __Host- cookie is Secure,
+    # has Path=/ and no Domain, or the browser drops it.
+    csrf, session = seen["csrf"], seen["session"]
+    assert csrf["secure"] and csrf["samesite"] == "Lax" and csrf["path"] == "/"
+    assert not csrf["domain"]
+    assert seen["signed"] == 302 and session, seen
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+    assert session["path"] == "/" and not session["domain"]
 
 
 def test_production_reaches_its_embedded_api_over_https_at_its_own_name():
