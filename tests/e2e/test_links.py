@@ -125,3 +125,26 @@ def test_the_link_search_keeps_what_is_typed_while_its_results_come(
     expect(search).to_have_value(name)
     expect(search).to_be_focused()
     expect(page.get_by_role("radio", name=re.compile(re.escape(name))).first).to_be_visible()
+
+
+def test_on_a_phone_the_picker_names_each_contact_with_its_email(
+    page: Page, live_server, embedded_api, staff_user
+):
+    """Contacts may share a name: the email beside each tells them apart, on a phone too (and
+    is part of the choice's name for a screen reader)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    for box in page.locator("#records-results input[name=ids]").all()[:2]:
+        box.check()
+    page.get_by_role("button", name="Link to…").click()
+    page.wait_for_load_state("load")
+    page.get_by_label("Link by").select_option(label="Buyer (contacts)")
+    first = page.locator(".link-results label.check").first
+    expect(first.locator(".hint")).to_be_visible()
+    expect(first.locator(".hint")).to_contain_text("@")
+    expect(first.get_by_role("radio")).to_have_accessible_name(re.compile(r"\S+@\S+"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide on a phone"
