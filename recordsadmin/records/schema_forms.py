@@ -453,7 +453,8 @@ class TypedNameForm(forms.Form):
 
     def clean_typed(self) -> str:
         typed = self.cleaned_data["typed"]
-        if typed != self.expected:
+        # As the page shows the name: a browser draws a run of spaces as one.
+        if " ".join(typed.split()) != " ".join(self.expected.split()):
             raise forms.ValidationError(
                 f"Type the name exactly as it is, “{self.expected}”, to delete it."
             )

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from recordsadmin.contract.datatypes import DataType, rule
 from recordsadmin.contract.signals import associations_changed, schema_changed
 from recordsadmin.records import receivers
+from recordsadmin.records.schema_forms import TypedNameForm
 from recordsadmin.sandbox.demo import BUYER_ASSOCIATION, PROPERTY_KEY
 from recordsadmin.sandbox.models import Association as StoredAssociation
 from recordsadmin.sandbox.models import Field as StoredField
@@ -314,6 +315,14 @@ def test_field_delete_names_the_records_holding_it_and_wants_its_name_typed(
     assert "cannot be deleted" in primary and "Type “Address”" not in primary
     schemer.post(url("schema_field_delete", PROPERTY_KEY, "address"), {"typed": "Address"})
     assert stored_field("address") is not None
+
+
+def test_a_typed_name_matches_the_name_as_the_page_shows_it():
+    """A page draws two spaces in a row as one: typing what it shows confirms. Letter case
+    still counts."""
+    shown = 'T0 "TEXT" <b>bold</b>'
+    assert TypedNameForm({"typed": shown}, expected='T0 "TEXT"  <b>bold</b>').is_valid()
+    assert not TypedNameForm({"typed": shown.lower()}, expected=shown).is_valid()
 
 
 @pytest.mark.parametrize(
