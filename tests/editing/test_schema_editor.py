@@ -419,6 +419,8 @@ def test_folders_created_renamed_and_deleted_when_empty(schemer, prop, embedded)
     details = FieldFolder.objects.get(object__key=PROPERTY_KEY, name="Home details")
     full = words(schemer.get(url("schema_folder_delete", PROPERTY_KEY, details.id)))
     assert "The folder Home details is not empty" in full and "The folder holds 8 fields" in full
+    # No field can be moved out of it: the page does not send the person looking for a way.
+    assert "a field stays in the folder it was made in" in full and "Move " not in full
     assert "Delete the folder" not in full
     schemer.post(url("schema_folder_delete", PROPERTY_KEY, details.id))
     assert FieldFolder.objects.filter(pk=details.id).exists()
