@@ -221,6 +221,9 @@ def test_the_search_finds_and_links_and_refuses_what_it_must(
     refused = staff.get(link, {"q": long}).content.decode()
     assert "at most 75 characters long; this one has 76" in refused
     assert f'value="{long}"' in refused and 'aria-invalid="true"' in refused
+    # Shown once, in red below the box; the status line only says it, for a screen reader.
+    status = re.search(r'related__found-count" role="status">(.*?)</p>', refused, re.S).group(1)
+    assert 'class="visually-hidden"' in status and "this one has 76" in status
     assert not embedded.calls("POST", "/contacts/search")
 
     # Link: back to the record page, a row in its history.
