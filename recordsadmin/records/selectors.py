@@ -137,8 +137,10 @@ def history_entries(
 ) -> list[dict]:
     """A record's history for its page: each change with its field values before and after,
     and the owner before and after by name (the name kept with the change, else from `users`,
-    else the id)."""
+    else the id). An unlink that a later link of the same two records undid is `relinked`
+    (its row offers no Link again)."""
     users = users or {}
+    linked_since: set[tuple[str, str]] = set()  # the rows come newest first
 
     def owner_name(snapshot: Mapping[str, Any] | None) -> str:
         snapshot = snapshot or {}
@@ -156,6 +158,13 @@ def history_entries(
             if field is not None:
                 diffs.append({"field": field, "before": before.get(key), "after": after.get(key)})
         entry = {"change": change, "diffs": diffs}
+        if change.outcome == Outcome.OK and change.action in (Action.LINK, Action.UNLINK):
+            ends = (change.after if change.action == Action.LINK else change.before) or {}
+            pair = (ends.get("association_id"), ends.get("other_id"))
+            if change.action == Action.LINK:
+                linked_since.add(pair)
+            else:
+                entry["relinked"] = pair in linked_since
         if "owner" in (change.changed_fields or ()):
             entry["owner"] = {
                 "before": owner_name(change.before),

@@ -304,10 +304,14 @@ def test_unlink_asks_first_then_can_be_undone(staff, prop, record, buyers):
     assert back.status_code == 303
     assert StoredRelation.objects.filter(first_record_id=record.id).count() == 1
     assert "undoing the unlink" in history(record)[-1][2]
-    # A second Undo of the same unlink: the API refuses the duplicate, the page says so.
+    # The unlink's row no longer offers Link again: a later link undid it.
+    assert "Link again" not in page_of(staff, prop, record)
+    # A second Undo of the same unlink (a page left open): refused, nothing sent, no row.
+    rows = len(history(record))
     again = staff.post(undo, follow=True).content.decode()
-    assert "Not linked again" in again
+    assert "Not linked again" in again and "linked to this record again already" in again
     assert StoredRelation.objects.filter(first_record_id=record.id).count() == 1
+    assert len(history(record)) == rows
 
 
 def test_create_a_contact_or_a_showing_and_link_it(staff, prop, record, buyers, showings):

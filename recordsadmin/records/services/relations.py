@@ -628,8 +628,9 @@ def unlink_undo(
 ) -> Relation:
     """Link again the two records an "Unlinked" row of the history separated (a new relation,
     with a "Linked" row of its own). NotRelinkable when the row is not a finished unlink of
-    this record or its association no longer exists; the API's refusal (the other record
-    gone, or linked again already) comes as ValidationFailed."""
+    this record, its association no longer exists, or the two are linked again already (Undo
+    did, or someone else): then nothing is sent and no row is written. The API's refusal (the
+    other record gone) comes as ValidationFailed."""
     before = change.before if isinstance(change.before, dict) else {}
     if (
         change.action != Action.UNLINK
@@ -644,6 +645,9 @@ def unlink_undo(
     except NotFound:
         raise NotRelinkable("The association of this link has been deleted since.") from None
     label = before.get("other_label") or ""
+    if _find(record.id, association, before["other_id"], deadline) is not None:
+        name = label or before["other_id"]
+        raise NotRelinkable(f"{name} is linked to this record again already.")
     when = moment_text(change.at)
     return relation_create_logged(
         user=user,
