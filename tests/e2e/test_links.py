@@ -148,3 +148,29 @@ def test_on_a_phone_the_picker_names_each_contact_with_its_email(
     expect(first.get_by_role("radio")).to_have_accessible_name(re.compile(r"\S+@\S+"))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide on a phone"
+
+
+def test_arrow_keys_on_link_by_go_through_the_associations_keeping_focus(
+    page: Page, live_server, embedded_api, staff_user
+):
+    """Choosing with an arrow key redraws the picker for that association; focus stays on
+    Link by, so that the next arrow goes on to the next association."""
+    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    for box in page.locator("#records-results input[name=ids]").all()[:2]:
+        box.check()
+    page.get_by_role("button", name="Link to…").click()
+    page.wait_for_load_state("load")
+    choose = page.get_by_label("Link by")
+    expect(choose).to_be_focused()
+    labels = [o.strip() for o in choose.locator("option").all_inner_texts()][1:]
+    assert len(labels) >= 2, labels
+    busy = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+    for label in labels[:2]:
+        page.keyboard.press("ArrowDown")
+        expect(page.get_by_label(re.compile("^Search "))).to_be_visible()
+        expect(busy).to_have_count(0)
+        expect(choose.locator("option:checked")).to_have_text(label)
+        expect(choose).to_be_focused()
