@@ -174,3 +174,17 @@ def test_arrow_keys_on_link_by_go_through_the_associations_keeping_focus(
         expect(busy).to_have_count(0)
         expect(choose.locator("option:checked")).to_have_text(label)
         expect(choose).to_be_focused()
+
+
+def test_the_links_page_names_each_row_as_written(
+    page: Page, live_server, embedded_api, staff_user
+):
+    """A row's heading is data: a record's id is shown as it is (a table's column headings
+    are in capitals, its row headings are not)."""
+    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    ids = [b.get_attribute("value") for b in page.locator("input[name=ids]").all()[:2]]
+    page.goto(f"{live_server.url}/objects/{KEY}/links/?id={ids[0]}&id={ids[1]}")
+    assert page.locator("tbody th").all_inner_texts() == ids
