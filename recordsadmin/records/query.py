@@ -109,12 +109,17 @@ class ListQuery:
             elif (f := self.schema.field(key)) is not None:
                 yield fieldtypes.of(f), state
 
-    def filters(self) -> list[Filter | FilterGroup]:
-        """The panel's filters, the owner and the builder's conditions: all must hold."""
+    def filters(self, *, without: str | None = None) -> list[Filter | FilterGroup]:
+        """The panel's filters, the owner and the builder's conditions: all must hold.
+        `without` leaves out the panel's filter on that field (or the owner filter), whose
+        options are then counted one by one (services/counts.py); the builder's conditions on
+        it stay: they are no choice of the panel, and its counts and links keep them."""
         found: list[Filter | FilterGroup]
         found = [c for kind, state in self._types() for c in kind.filter_conditions(state)]
         if self.owner:
             found.append(Filter(OWNER, "eq", self.owner))
+        if without is not None:
+            found = [c for c in found if c.field != without]
         return found + self.conditions.filters()
 
     def search(self) -> dict:

@@ -95,6 +95,20 @@ def test_a_histogram_leaves_out_its_own_filter_and_keeps_the_others(api, prop):
 
 
 @pytest_django_db
+def test_a_histogram_keeps_a_builder_condition_on_its_own_field(api, prop):
+    """The builder's "Price is at least 500,000" is no choice of the panel: the bars count
+    only such records, each as the table its link shows."""
+    chart = services.chart_data(
+        query=query_of(prop, "c1.field=price&c1.op=gte&c1.value=500000"), key="price"
+    )
+    high = sum(1 for r in stored() if (r.properties.get("price") or 0) >= 500000)
+    assert high and sum(bar.count for bar in chart.bars) == high
+    for bar in chart.bars:
+        assert "c1.field=price" in bar.params
+        assert bar.count == table_total(prop, bar.params), bar
+
+
+@pytest_django_db
 def test_small_whole_numbers_get_a_bar_each(api, prop):
     chart = services.chart_data(query=query_of(prop), key="bedrooms")
     values = sorted({r.properties["bedrooms"] for r in stored()})

@@ -164,6 +164,22 @@ def test_a_facet_count_is_what_its_link_shows_in_the_table(api, prop):
     assert "f.status=Sold" in kinds["condo"] and "property_type=townhouse" not in kinds["condo"]
 
 
+def test_a_builder_condition_on_the_counted_field_holds_in_its_counts(api, prop):
+    """A condition of the filter builder is no choice of the panel: "Status is Sold" holds in
+    each of Status's counts, as in the table each option's link shows."""
+    query = query_of(prop, "c1.field=status&c1.op=eq&c1.value=Sold")
+    facets = services.facet_counts(query=query, users=services.user_list(), only="status")
+    (status,) = facets.facets
+    assert {o.key: o.count for o in status.options} == {
+        "Active": 0,
+        "Pending": 0,
+        "Sold": stored(status="Sold"),
+    }
+    for option in status.options:
+        assert "c1.field=status" in option.params
+        assert option.count == table_total(prop, option.params), option
+
+
 def test_past_the_bound_whole_fields_wait_for_their_turn(api, prop, settings):
     settings.RECORDS_FACET_MAX_CALLS = 8
     users = services.user_list()

@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django.http import QueryDict
 
 from recordsadmin.client import budget
-from recordsadmin.client.domain import Filter, Schema, User
+from recordsadmin.client.domain import Filter, FilterGroup, Schema, User
 from recordsadmin.client.errors import RateLimited, RecordsApiError
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records.query import ListQuery
@@ -228,10 +228,10 @@ def conditions_of(schema: Schema, pairs: Iterable[tuple[str, str]]) -> list[Filt
     return ListQuery.from_params(schema, params).filters()
 
 
-def search_without(query: ListQuery, field: str) -> tuple[str, list[Filter]]:
-    """The table's search (text and conditions) without the conditions on `field`."""
-    kept = [c for c in query.filters() if getattr(c, "field", None) != field]
-    return query.search()["query"], kept
+def search_without(query: ListQuery, field: str) -> tuple[str, list[Filter | FilterGroup]]:
+    """The table's search (text and conditions) without the filter panel's choice on `field`
+    (the builder's conditions on it stay)."""
+    return query.search()["query"], query.filters(without=field)
 
 
 # -- facets --------------------------------------------------------------------------------
