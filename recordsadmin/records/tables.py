@@ -112,6 +112,22 @@ class TableLayout:
         return known + [n for n in names if n not in known]
 
 
+OWNER_COLUMN, UPDATED_COLUMN = "owner", "updated"
+
+
+def shown_fields(schema: Schema, layout: TableLayout) -> list[Field | str]:
+    """What the user's table shows of the records, in its order: the primary display field
+    first, then the fields, OWNER_COLUMN and UPDATED_COLUMN as `layout` orders and shows them
+    (an export of the table's columns writes these)."""
+    primary = schema.primary_field
+    others: dict[str, Field | str] = {
+        f"field_{f.key}": f for f in schema.fields if f is not primary
+    }
+    others |= {OWNER_COLUMN: OWNER_COLUMN, UPDATED_COLUMN: UPDATED_COLUMN}
+    shown = [others[name] for name in layout.arrange(others) if name not in layout.hidden]
+    return ([primary] if primary is not None else []) + shown
+
+
 def _names(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list | tuple):
         return ()
@@ -500,7 +516,7 @@ def build_table(
     if primary is not None:
         columns.append((f"field_{primary.key}", PrimaryColumn(primary, schema=schema)))
     others = {f"field_{f.key}": FieldColumn(f) for f in schema.fields if f is not primary}
-    others |= {"owner": OwnerColumn(users), "updated": UpdatedColumn()}
+    others |= {OWNER_COLUMN: OwnerColumn(users), UPDATED_COLUMN: UpdatedColumn()}
     links = {links_column_name(a): LinksColumn(a, schema=schema) for a in associations}
     others |= links
     choices = [

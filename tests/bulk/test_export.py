@@ -174,6 +174,35 @@ def test_the_default_export_has_the_tables_columns_in_the_tables_order(records_a
     assert header == table
 
 
+def test_the_export_of_the_tables_columns_is_the_users_columns(records_api, staff_client):
+    """What the column chooser hides stays out, in the order it set (a saved view's tab sets
+    them too): the file has the columns the person sees."""
+    import re
+
+    from django.urls import reverse
+
+    records_api(records=3)
+    page = staff_client.get(f"/objects/{KEY}/all/").content.decode()
+    names = re.findall(r'<input type="hidden" name="column" value="([^"]+)">', page)
+    assert "field_price" in names and "owner" in names
+    order = ["owner", *[n for n in names if n != "owner"]]
+    # An association's column (the links of each record) is no export column: not shown here.
+    kept = [n for n in order if n.startswith("field_") or n in ("owner", "updated")]
+    shown = [n for n in kept if n != "field_price"]
+    staff_client.post(
+        reverse("records:table_settings", args=[KEY]), {"column": order, "show": shown}
+    )
+    page = staff_client.get(f"/objects/{KEY}/all/").content.decode()
+    cells = re.findall(r'<th scope="col" class="col-(?!select)[^"]*"[^>]*>(.*?)</th>', page, re.S)
+    table = [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]
+    assert "Price" not in table and table[1] == "Owner"
+    assert rows(staff_client.get(URL + "?columns=visible"))[0] == table
+    choices = staff_client.get(f"/objects/{KEY}/export/").content.decode()
+    assert "The table's columns, as you see them: " + ", ".join(table) in choices
+    every = rows(staff_client.get(URL + "?columns=all"))[0]
+    assert "Price" in every and every[0] == "id"
+
+
 # -- how the download went, on the page that started it --------------------------------------
 
 

@@ -9,7 +9,7 @@ it stopped short and why (the file itself ends with a line saying so).
 import contextlib
 import csv
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -41,20 +41,31 @@ class Column:
     field: Field | None = None
 
 
-def export_columns(schema: Schema, *, every: bool) -> list[Column]:
-    """The table's columns (primary field, the other fields, owner, updated), or with `every`
-    the id, every field, owner, followers and both times."""
+OWNER = Column("owner", "Owner")
+UPDATED = Column("updatedAt", "Updated")
+
+
+def export_columns(
+    schema: Schema, *, every: bool, shown: Sequence[Field | str] | None = None
+) -> list[Column]:
+    """The table's columns, or with `every` the id, every field, owner, followers and both
+    times. The table's are what it `shown` (recordsadmin/records/tables.py shown_fields: the
+    user's columns in their order, fields and the names "owner" and "updated"); without it,
+    every field, owner and updated."""
     fields = [Column(f.key, f.name, f) for f in schema.fields]
     if every:
         return [
             Column("id", "id"),
             *fields,
-            Column("owner", "Owner"),
+            OWNER,
             Column("followers", "Followers"),
             Column("createdAt", "Created"),
-            Column("updatedAt", "Updated"),
+            UPDATED,
         ]
-    return [*fields, Column("owner", "Owner"), Column("updatedAt", "Updated")]
+    if shown is None:
+        return [*fields, OWNER, UPDATED]
+    others = {"owner": OWNER, "updated": UPDATED}
+    return [Column(c.key, c.name, c) if isinstance(c, Field) else others[c] for c in shown]
 
 
 def cell_text(column: Column, record: Record, *, labels: bool, users: Mapping[str, User]) -> str:

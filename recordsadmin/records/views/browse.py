@@ -43,7 +43,7 @@ from recordsadmin.records.tables import (
 )
 
 from . import related
-from .common import SeeOther, can_view, load_schema
+from .common import SeeOther, can_view, load_schema, table_layout
 from .problems import explain, problem_status, shows_api_errors, wants_partial
 from .saved import TableViews, ViewMissing, table_page, without_missing_view
 
@@ -162,7 +162,7 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
     context["catching_up"] = caught.catching_up
     user = request.user
     editable = user.has_perm("records.change_record")
-    layout = TableLayout.from_value(preference_get(user=user, name=preference_name(schema)))
+    layout = table_layout(user, schema)
     associations = services.table_associations(schema=schema)
     table = build_table(
         schema,

@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django_htmx.http import HttpResponseClientRedirect
 
+from recordsadmin.accounts.preferences import preference_get
 from recordsadmin.client.domain import Schema
 from recordsadmin.client.errors import NotFound
 from recordsadmin.records import services
+from recordsadmin.records.tables import TableLayout, preference_name
 
 # Signed-in staff without the permission get 403.
 can_view = permission_required("records.view_record", raise_exception=True)
@@ -33,6 +35,11 @@ def load_schema(key: str) -> Schema:
 
 class SeeOther(HttpResponseRedirect):
     status_code = 303
+
+
+def table_layout(user, schema: Schema) -> TableLayout:
+    """The user's columns and density of the object's table (the column chooser's)."""
+    return TableLayout.from_value(preference_get(user=user, name=preference_name(schema)))
 
 
 def go(request: HttpRequest, url: str) -> HttpResponse:

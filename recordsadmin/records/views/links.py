@@ -15,17 +15,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from recordsadmin.accounts.preferences import preference_get
 from recordsadmin.contract.limits import MAX_PAGE_LIMIT
 from recordsadmin.records import services
 from recordsadmin.records.tables import (
-    TableLayout,
     links_cell_id,
-    preference_name,
     shown_associations,
 )
 
-from .common import can_view, load_schema
+from .common import can_view, load_schema, table_layout
 from .problems import shows_api_errors, wants_partial
 
 # A record id is 24 characters in the records API; anything much longer is no id of a row.
@@ -51,7 +48,7 @@ def record_links(request: HttpRequest, key: str) -> HttpResponse:
         round_number = max(0, int(request.GET.get("round", "0")))
     except ValueError:
         return HttpResponseBadRequest("round is a number.")
-    layout = TableLayout.from_value(preference_get(user=request.user, name=preference_name(schema)))
+    layout = table_layout(request.user, schema)
     associations = shown_associations(layout, services.association_list(object_key=schema.key))
     found = services.link_cells(schema=schema, associations=associations, record_ids=ids)
     rows = [

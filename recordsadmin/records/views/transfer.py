@@ -13,10 +13,11 @@ from recordsadmin.records import services
 from recordsadmin.records.bulk.changes import settable_fields
 from recordsadmin.records.models import BulkJob, ImportUpload
 from recordsadmin.records.query import ListQuery
+from recordsadmin.records.tables import shown_fields
 from recordsadmin.records.transfer import csvfiles, export, imports
 
 from .bulk import list_url, may_read_upload, require_permission_for, uuid_or_404
-from .common import can_export, can_view, load_schema, uuid_or_none
+from .common import can_export, can_view, load_schema, table_layout, uuid_or_none
 from .problems import shows_api_errors
 
 Kind = BulkJob.Kind
@@ -47,8 +48,15 @@ def record_export(request: HttpRequest, key: str) -> HttpResponse:
             "hidden": [(k, v) for k in pairs for v in pairs.getlist(k)],
             "back_url": list_url(key, query.params()),
             "download": uuid.uuid4(),
+            "table_columns": [c.label for c in _table_columns(request, schema)],
         },
     )
+
+
+def _table_columns(request: HttpRequest, schema) -> list[export.Column]:
+    """The columns the person's table shows, in its order (the column chooser's)."""
+    shown = shown_fields(schema, table_layout(request.user, schema))
+    return export.export_columns(schema, every=False, shown=shown)
 
 
 @require_GET
@@ -69,7 +77,11 @@ def record_export_csv(request: HttpRequest, key: str) -> HttpResponse:
     lines = export.export_lines(
         schema=schema,
         query=query,
-        columns=export.export_columns(schema, every=request.GET.get("columns") == "all"),
+        columns=(
+            export.export_columns(schema, every=True)
+            if request.GET.get("columns") == "all"
+            else _table_columns(request, schema)
+        ),
         labels=request.GET.get("values", "labels") != "keys",
         users=users,
         first_page=first,
