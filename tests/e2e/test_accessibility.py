@@ -302,10 +302,11 @@ def bulk_delete_preview(page: Page, site: Site) -> None:
 def import_checked(page: Page, site: Site) -> None:
     """The import's map page after a check: a row with errors and the rows to be sent."""
     page.goto(f"{site.base}/objects/{KEY}/import/")
+    # As many columns as a real file has: the rows to be sent are wider than a phone.
     csv = (
-        "Address,Price,Status,Listed on\n"
-        "1 Axe Road,350000,Active,2026-03-15\n"
-        "2 Axe Road,lots,Active,\n"
+        "Address,Price,Status,Listed on,Property type,Bedrooms,Square feet,Agent email\n"
+        "1 Axe Road,350000,Active,2026-03-15,Condo,3,1200,ana.axe@example.com\n"
+        "2 Axe Road,lots,Active,,House,4,2100,ben.axe@example.com\n"
     )
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": "axe.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
