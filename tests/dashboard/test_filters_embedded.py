@@ -164,3 +164,16 @@ def test_a_warm_table_view_with_the_builder_on_is_one_api_call(staff, api):
     staff.get(URL, {**params, "add": "g"})
     seen = api.stub.requests[before:]
     assert [(s.method, s.path.endswith("/records/search")) for s in seen] == [("POST", True)] * 2
+
+
+def test_the_table_partial_brings_the_number_of_filters_on(staff, api):
+    """The Filters summary is outside the redrawn table: the partial puts its count in place
+    out of band, so that ticking an option shows it at once (and clearing takes it away)."""
+    two = staff.get(URL, {"f.status": "Sold", "f.property_type": "condo"}, headers=HTMX).text
+    badge = '<span class="badge" aria-label="2 active">2</span>'
+    assert f'<span id="filters-active" hx-swap-oob="true">{badge}</span>' in two
+    none = staff.get(URL, {"q": ""}, headers=HTMX).text
+    assert '<span id="filters-active" hx-swap-oob="true"></span>' in none
+    page = staff.get(URL, {"f.status": "Sold"}).text
+    badge = '<span class="badge" aria-label="1 active">1</span>'
+    assert f'<span id="filters-active">{badge}</span>' in page

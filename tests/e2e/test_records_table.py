@@ -143,8 +143,11 @@ def test_filtering_by_status(table: Page):
     statuses = set(table.locator("#records-table td.col-field_status").all_inner_texts())
     assert statuses == {"Sold"}
     assert "f.status=Sold" in table.url
+    # The Filters summary (outside the redrawn table) counts the filters on.
+    expect(table.locator("#filters-active")).to_have_text("1")
     table.get_by_role("link", name="Clear search and filters").click()
     expect(table.locator("#records-count")).to_have_text("1–25 of 60")
+    expect(table.locator("#filters-active")).to_have_text("")
     sold_box = table.get_by_role("group", name="Status").get_by_label("Sold")
     expect(sold_box).not_to_be_checked()
     # The next change asks a new question, without the cleared filter.
