@@ -172,3 +172,24 @@ def test_what_stops_the_check_is_said_above_the_form_with_focus_on_it(records_ap
     problem = '<div class="alert alert--error" role="alert" tabindex="-1" autofocus>Creating'
     assert problem in html
     assert html.index(problem) < html.index('id="import-map"')
+
+
+@pytest.mark.parametrize(
+    ("permissions", "mode"), [(("change_record",), "update_id"), ((), "create")]
+)
+def test_a_file_with_record_ids_starts_as_an_update_of_those_records(
+    records_api, client, permissions, mode
+):
+    """An exported file (its id column maps to Record id) is about the records it names:
+    creating would copy each, so the page starts from updating by id, for whoever may."""
+    from tests.conftest import PASSWORD, make_staff
+
+    records_api(records=0)
+    make_staff("importer", "view_record", "add_record", *permissions)
+    client.login(username="importer", password=PASSWORD)
+    file = io.BytesIO(b"id,Address\n0123456789abcdef01234567,1 Elm Street\n")
+    file.name = "export.csv"
+    client.post(f"/objects/{KEY}/import/", {"file": file})
+    html = client.get(f"/imports/{ImportUpload.objects.get().pk}/").content.decode()
+    assert '<option value="id" selected>' in html
+    assert f'name="mode" value="{mode}" checked' in html

@@ -181,7 +181,13 @@ def import_map(request: HttpRequest, upload_id) -> HttpResponse:
     elif upload.options:
         options = imports.ImportOptions.from_json(upload.options)
     else:
-        options = imports.ImportOptions(mapping=imports.auto_mapping(schema, header))
+        mapping = imports.auto_mapping(schema, header)
+        # A file with record ids (an export's, say) is about those records: creating would
+        # make a copy of each. Whoever may change records starts from updating them.
+        by_id = imports.ID in mapping and request.user.has_perm("records.change_record")
+        options = imports.ImportOptions(
+            mapping=mapping, mode=imports.UPDATE_BY_ID if by_id else imports.CREATE
+        )
     return _map_page(
         request, upload, schema, header, rows, options, users, checked=request.method == "POST"
     )
