@@ -27,15 +27,29 @@ def cell(page: Page, record_id: str):
     return page.locator(f"#links-{BUYER_ASSOCIATION}-{record_id}")
 
 
+def sign_in(page: Page, live_server) -> None:
+    """Signed in as the staff user, on the table."""
+    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def link_page(page: Page, live_server) -> None:
+    """Signed in, two rows of the table ticked, and Link to… opened (htmx set it up)."""
+    sign_in(page, live_server)
+    for box in page.locator("#records-results input[name=ids]").all()[:2]:
+        box.check()
+    page.get_by_role("button", name="Link to…").click()
+    page.wait_for_load_state("load")
+
+
 def test_show_the_buyers_column_then_link_two_rows_to_a_contact(
     page: Page, live_server, embedded_api, staff_user, settings
 ):
     # A low bound: the page's cells come in several requests, each asking for the rest.
     settings.RECORDS_LINKS_MAX_CALLS = 8
-    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
-    page.get_by_label("Username").fill("staffer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server)
     expect(page.locator("#records-count")).to_have_text("1–25 of 60")
     # Hidden by default: no such column until it is ticked.
     expect(page.get_by_role("columnheader", name="Linked: Buyer")).to_have_count(0)
@@ -104,14 +118,7 @@ def test_the_link_search_keeps_what_is_typed_while_its_results_come(
 ):
     """Each pause in typing redraws the results, not the search box: a space typed before
     the pause is still there when the next word comes."""
-    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
-    page.get_by_label("Username").fill("staffer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    for box in page.locator("#records-results input[name=ids]").all()[:2]:
-        box.check()
-    page.get_by_role("button", name="Link to…").click()
-    page.wait_for_load_state("load")
+    link_page(page, live_server)
     page.get_by_label("Link by").select_option(label="Buyer (contacts)")
     busy = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
     expect(busy).to_have_count(0)
@@ -133,14 +140,7 @@ def test_on_a_phone_the_picker_names_each_contact_with_its_email(
     """Contacts may share a name: the email beside each tells them apart, on a phone too (and
     is part of the choice's name for a screen reader)."""
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
-    page.get_by_label("Username").fill("staffer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    for box in page.locator("#records-results input[name=ids]").all()[:2]:
-        box.check()
-    page.get_by_role("button", name="Link to…").click()
-    page.wait_for_load_state("load")
+    link_page(page, live_server)
     page.get_by_label("Link by").select_option(label="Buyer (contacts)")
     first = page.locator(".link-results label.check").first
     expect(first.locator(".hint")).to_be_visible()
@@ -155,14 +155,7 @@ def test_arrow_keys_on_link_by_go_through_the_associations_keeping_focus(
 ):
     """Choosing with an arrow key redraws the picker for that association; focus stays on
     Link by, so that the next arrow goes on to the next association."""
-    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
-    page.get_by_label("Username").fill("staffer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    for box in page.locator("#records-results input[name=ids]").all()[:2]:
-        box.check()
-    page.get_by_role("button", name="Link to…").click()
-    page.wait_for_load_state("load")
+    link_page(page, live_server)
     choose = page.get_by_label("Link by")
     expect(choose).to_be_focused()
     labels = [o.strip() for o in choose.locator("option").all_inner_texts()][1:]
@@ -181,10 +174,7 @@ def test_the_links_page_names_each_row_as_written(
 ):
     """A row's heading is data: a record's id is shown as it is (a table's column headings
     are in capitals, its row headings are not)."""
-    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
-    page.get_by_label("Username").fill("staffer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server)
     ids = [b.get_attribute("value") for b in page.locator("input[name=ids]").all()[:2]]
     page.goto(f"{live_server.url}/objects/{KEY}/links/?id={ids[0]}&id={ids[1]}")
     assert page.locator("tbody th").all_inner_texts() == ids

@@ -92,30 +92,40 @@ OPERATIONS = [
     ),
 ]
 
-CONFIG = schemathesis.Config.from_dict(
+
+def _config(examples: int, parameters: dict, **more) -> schemathesis.Config:
+    """A derandomized run without the stateful phase, the token in every case's headers."""
+    return schemathesis.Config.from_dict(
+        {
+            "seed": 20260307,
+            "generation": {"max-examples": examples, "deterministic": True, "database": "none"},
+            "phases": {"stateful": {"enabled": False}},
+            "parameters": parameters,
+            "headers": {"Authorization": f"Bearer {TOKEN}"},
+            **more,
+        }
+    )
+
+
+CONFIG = _config(
+    MAX_EXAMPLES,
     {
-        "seed": 20260307,
-        "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-        "phases": {"stateful": {"enabled": False}},
-        "parameters": {
-            "path.idOrKey": PROPERTY_KEY,
-            "path.objectKey": PROPERTY_KEY,
-            "path.recordId": RECORD,
-            "path.id": STATUS_FIELD,
-            "path.associationId": ASSOCIATION,
-            "path.key_name": BUYER_ASSOCIATION,
-            "path.contactId": CONTACT,
-            "query.locationId": LOCATION,
+        "path.idOrKey": PROPERTY_KEY,
+        "path.objectKey": PROPERTY_KEY,
+        "path.recordId": RECORD,
+        "path.id": STATUS_FIELD,
+        "path.associationId": ASSOCIATION,
+        "path.key_name": BUYER_ASSOCIATION,
+        "path.contactId": CONTACT,
+        "query.locationId": LOCATION,
+    },
+    operations=OPERATIONS,
+    checks={
+        # 400 and 422 to valid data are judged by refusals_are_documented below.
+        "positive_data_acceptance": {
+            "expected-statuses": ["2xx", "400", "401", "404", "422", "429"]
         },
-        "operations": OPERATIONS,
-        "headers": {"Authorization": f"Bearer {TOKEN}"},
-        "checks": {
-            # 400 and 422 to valid data are judged by refusals_are_documented below.
-            "positive_data_acceptance": {
-                "expected-statuses": ["2xx", "400", "401", "404", "422", "429"]
-            },
-        },
-    }
+    },
 )
 schema = schemathesis.openapi.from_wsgi(
     "/sandbox/openapi.json", get_wsgi_application(), config=CONFIG
@@ -234,20 +244,15 @@ def _official_objects() -> dict:
     return spec
 
 
-OFFICIAL_CONFIG = schemathesis.Config.from_dict(
+OFFICIAL_CONFIG = _config(
+    FEW_EXAMPLES,
     {
-        "seed": 20260307,
-        "generation": {"max-examples": FEW_EXAMPLES, "deterministic": True, "database": "none"},
-        "phases": {"stateful": {"enabled": False}},
-        "parameters": {
-            "path.key": PROPERTY_KEY,
-            "path.schemaKey": PROPERTY_KEY,
-            "path.id": RECORD,
-            "query.locationId": LOCATION,
-            "header.Version": VERSION,
-        },
-        "headers": {"Authorization": f"Bearer {TOKEN}"},
-    }
+        "path.key": PROPERTY_KEY,
+        "path.schemaKey": PROPERTY_KEY,
+        "path.id": RECORD,
+        "query.locationId": LOCATION,
+        "header.Version": VERSION,
+    },
 )
 official = schemathesis.openapi.from_dict(_official_objects(), config=OFFICIAL_CONFIG)
 official.app = get_wsgi_application()
