@@ -45,25 +45,22 @@ OWNER = Column("owner", "Owner")
 UPDATED = Column("updatedAt", "Updated")
 
 
-def export_columns(
-    schema: Schema, *, every: bool, shown: Sequence[Field | str] | None = None
-) -> list[Column]:
-    """The table's columns, or with `every` the id, every field, owner, followers and both
-    times. The table's are what it `shown` (recordsadmin/records/tables.py shown_fields: the
-    user's columns in their order, fields and the names "owner" and "updated"); without it,
-    every field, owner and updated."""
+def every_column(schema: Schema) -> list[Column]:
+    """The id, every field, owner, followers and both times."""
     fields = [Column(f.key, f.name, f) for f in schema.fields]
-    if every:
-        return [
-            Column("id", "id"),
-            *fields,
-            OWNER,
-            Column("followers", "Followers"),
-            Column("createdAt", "Created"),
-            UPDATED,
-        ]
-    if shown is None:
-        return [*fields, OWNER, UPDATED]
+    return [
+        Column("id", "id"),
+        *fields,
+        OWNER,
+        Column("followers", "Followers"),
+        Column("createdAt", "Created"),
+        UPDATED,
+    ]
+
+
+def table_columns(shown: Sequence[Field | str]) -> list[Column]:
+    """The columns of what the person's table shows (recordsadmin/records/tables.py
+    shown_fields: fields, and the names "owner" and "updated"), in its order."""
     others = {"owner": OWNER, "updated": UPDATED}
     return [Column(c.key, c.name, c) if isinstance(c, Field) else others[c] for c in shown]
 

@@ -55,8 +55,7 @@ def record_export(request: HttpRequest, key: str) -> HttpResponse:
 
 def _table_columns(request: HttpRequest, schema) -> list[export.Column]:
     """The columns the person's table shows, in its order (the column chooser's)."""
-    shown = shown_fields(schema, table_layout(request.user, schema))
-    return export.export_columns(schema, every=False, shown=shown)
+    return export.table_columns(shown_fields(schema, table_layout(request.user, schema)))
 
 
 @require_GET
@@ -78,7 +77,7 @@ def record_export_csv(request: HttpRequest, key: str) -> HttpResponse:
         schema=schema,
         query=query,
         columns=(
-            export.export_columns(schema, every=True)
+            export.every_column(schema)
             if request.GET.get("columns") == "all"
             else _table_columns(request, schema)
         ),
