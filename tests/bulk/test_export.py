@@ -3,10 +3,12 @@
 import csv
 import gc
 import io
+import re
 import tracemalloc
 
 import pytest
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 
 from recordsadmin.records.bulk import jobs
 from recordsadmin.records.models import BulkJob
@@ -154,8 +156,6 @@ def test_an_export_imported_again_by_id_changes_nothing(records_api, staff_clien
 
 
 def test_the_default_export_has_the_tables_columns_in_the_tables_order(records_api, staff_client):
-    import re
-
     from django.core.cache import cache
 
     from recordsadmin.sandbox.models import ObjectSchema
@@ -177,10 +177,6 @@ def test_the_default_export_has_the_tables_columns_in_the_tables_order(records_a
 def test_the_export_of_the_tables_columns_is_the_users_columns(records_api, staff_client):
     """What the column chooser hides stays out, in the order it set (a saved view's tab sets
     them too): the file has the columns the person sees."""
-    import re
-
-    from django.urls import reverse
-
     records_api(records=3)
     page = staff_client.get(f"/objects/{KEY}/all/").content.decode()
     names = re.findall(r'<input type="hidden" name="column" value="([^"]+)">', page)
