@@ -210,6 +210,11 @@ def records_with_chart(page: Page, site: Site) -> None:
     """The overview panel open on a histogram of prices (an SVG of links and its table)."""
     page.goto(f"{site.base}/objects/{KEY}/")
     page.locator("#overview summary").click()
+    # The panel's loader asks for its chart half a second after the panel opens
+    # (records/_chart_search.html): that answer first, so that its indicator does not fade in
+    # under axe after the price chart has come.
+    page.wait_for_timeout(600)
+    page.wait_for_function(QUIET, timeout=15_000)
     page.get_by_label("Chart of").select_option("price")
     expect(page.get_by_role("heading", name="Properties by Price")).to_be_visible()
     # No request in flight anywhere (the chart's loader and its indicator each carry the class
