@@ -32,6 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django_tables2.data import TableData
 
 from recordsadmin.client.domain import Association, Field, Page, Record, Schema, User
+from recordsadmin.contract.limits import OWNER, UPDATED_AT
 from recordsadmin.records import fieldtypes, formatting
 from recordsadmin.records.formatting import esc, html_of
 from recordsadmin.records.query import ListQuery
@@ -117,13 +118,13 @@ OWNER_COLUMN, UPDATED_COLUMN = "owner", "updated"
 
 def shown_fields(schema: Schema, layout: TableLayout) -> list[Field | str]:
     """What the user's table shows of the records, in its order: the primary display field
-    first, then the fields, OWNER_COLUMN and UPDATED_COLUMN as `layout` orders and shows them
-    (an export of the table's columns writes these)."""
+    first, then the fields, the owner (OWNER) and the update time (UPDATED_AT) as `layout`
+    orders and shows them (an export of the table's columns writes these)."""
     primary = schema.primary_field
     others: dict[str, Field | str] = {
         f"field_{f.key}": f for f in schema.fields if f is not primary
     }
-    others |= {OWNER_COLUMN: OWNER_COLUMN, UPDATED_COLUMN: UPDATED_COLUMN}
+    others |= {OWNER_COLUMN: OWNER, UPDATED_COLUMN: UPDATED_AT}
     shown = [others[name] for name in layout.arrange(others) if name not in layout.hidden]
     return ([primary] if primary is not None else []) + shown
 

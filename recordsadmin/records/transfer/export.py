@@ -18,7 +18,7 @@ from recordsadmin.client import budget
 from recordsadmin.client.domain import Field, Page, Record, Schema, User
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.client.retry import deadline_in
-from recordsadmin.contract.limits import MAX_PAGE_LIMIT
+from recordsadmin.contract.limits import MAX_PAGE_LIMIT, OWNER, UPDATED_AT
 from recordsadmin.records import fieldtypes, services
 from recordsadmin.records.fieldtypes.base import LIST_SEPARATOR
 from recordsadmin.records.query import ListQuery
@@ -41,8 +41,8 @@ class Column:
     field: Field | None = None
 
 
-OWNER = Column("owner", "Owner")
-UPDATED = Column("updatedAt", "Updated")
+OWNER_COLUMN = Column(OWNER, "Owner")
+UPDATED = Column(UPDATED_AT, "Updated")
 
 
 def every_column(schema: Schema) -> list[Column]:
@@ -51,7 +51,7 @@ def every_column(schema: Schema) -> list[Column]:
     return [
         Column("id", "id"),
         *fields,
-        OWNER,
+        OWNER_COLUMN,
         Column("followers", "Followers"),
         Column("createdAt", "Created"),
         UPDATED,
@@ -60,8 +60,8 @@ def every_column(schema: Schema) -> list[Column]:
 
 def table_columns(shown: Sequence[Field | str]) -> list[Column]:
     """The columns of what the person's table shows (recordsadmin/records/tables.py
-    shown_fields: fields, and the names "owner" and "updated"), in its order."""
-    others = {"owner": OWNER, "updated": UPDATED}
+    shown_fields: fields, OWNER and UPDATED_AT), in its order."""
+    others = {c.name: c for c in (OWNER_COLUMN, UPDATED)}
     return [Column(c.key, c.name, c) if isinstance(c, Field) else others[c] for c in shown]
 
 
