@@ -83,11 +83,13 @@ class StaffRequiredMiddleware:
             target = request.htmx.current_url_abs_path or "/"
             return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': target})}")
         target = request.get_full_path()
-        if request.method not in ("GET", "HEAD") and kept.KEPT_INPUT not in request.session:
+        if request.method not in ("GET", "HEAD"):
             # A form sent: back to the page it was sent from, not to the address it was sent
-            # to, which may have no page of its own (a GET of it is refused). A record form
-            # whose input is kept goes back to its own address, where the input is given back.
-            target = _sent_from(request)
+            # to, which may have no page of its own (a GET of it is refused). A form whose
+            # input is kept goes to the page that gives it back (recordsadmin/accounts/kept.py).
+            back = kept.kept_path(request)
+            if back != request.path:
+                target = back or _sent_from(request)
         return HttpResponseRedirect(f"{login_url}?{urlencode({'next': target})}")
 
 

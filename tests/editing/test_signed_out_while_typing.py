@@ -147,8 +147,8 @@ def test_the_form_sent_by_htmx_from_its_own_page_is_kept_too(staff_user, prop, e
 
 
 def test_a_form_that_does_not_ask_to_be_kept_is_not(staff_user, prop, embedded, settings):
-    """The theme buttons, a bulk form: nothing of them is kept, and the sign-in page does
-    not say that anything was."""
+    """The theme buttons: nothing of them is kept, and the sign-in page does not say that
+    anything was."""
     client = signed_in(staff_user)
     form = client.get(url("record_create", prop.key)).content.decode()
     idle(client, settings)

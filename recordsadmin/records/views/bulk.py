@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from recordsadmin.accounts import kept
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import fieldtypes, selectors, services
@@ -59,13 +60,30 @@ def list_url(schema_key: str, query: str = "") -> str:
 # -- bulk edit and delete ---------------------------------------------------------------------
 
 
-@require_POST
+KEPT = (
+    "You were signed out before this was started. Here is what you chose: nothing was sent "
+    "yet. Check it and start it again."
+)
+
+
+@require_http_methods(["GET", "POST"])
 @can_view
 @vary_on_headers("HX-Request")
 @shows_api_errors
 def bulk_edit(request: HttpRequest, key: str) -> HttpResponse:
     """The selection's next step: choose the field and value, the record to link to, or see
-    the delete's preview."""
+    the delete's preview. A GET gives back the step a person sent when their session ended
+    (recordsadmin/accounts/kept.py; the start comes back as its preview, nothing started);
+    without one there is no selection to show, and the table is where one is made."""
+    if request.method == "GET":
+        typed = kept.take(request)
+        if typed is None:
+            messages.info(request, "Tick records in the table first, then choose what to do.")
+            return redirect(list_url(key))
+        if "submission" in typed:
+            typed["step"] = "preview"
+        request.POST = typed
+        messages.warning(request, KEPT)
     kind = _kind(request)
     require_permission_for(request, kind)
     schema = load_schema(key)
