@@ -98,48 +98,38 @@ def test_signed_out_there_is_no_switch_and_the_system_decides(client):
     assert 'name="theme"' not in response.content.decode()
 
 
-# The stylesheet: every colour is a variable, and the dark values are written twice (for
-# data-theme="dark", and for the system's dark setting), which must not drift apart.
+# The stylesheet: every colour is a variable at its top, light-dark(light, dark) where the two
+# themes differ; the page's color-scheme picks the value: data-theme="light" and "dark" set it,
+# "system" (or no attribute) leaves "light dark", which follows the system's setting.
 
 
 def declarations(block: str) -> dict[str, str]:
     return dict(re.findall(r"(--[\w-]+|color-scheme):\s*([^;]+);", block))
 
 
-def css_blocks() -> tuple[dict, dict, dict, str]:
+def css_blocks() -> tuple[dict, str]:
     css = APP_CSS.read_text()
-    light = re.search(r"^:root \{(.*?)^\}", css, re.S | re.M)
-    dark = re.search(r'^:root\[data-theme="dark"\] \{(.*?)^\}', css, re.S | re.M)
-    system = re.search(
-        r"^@media \(prefers-color-scheme: dark\) \{\s*"
-        r':root\[data-theme="system"\],\s*:root:not\(\[data-theme\]\) \{(.*?)^  \}\s*^\}',
-        css,
-        re.S | re.M,
-    )
-    assert light and dark and system, "app.css starts with its three blocks of variables"
-    rest = (
-        "".join(
-            (
-                css[: light.start()],
-                css[light.end() : dark.start()],
-                css[dark.end() : system.start()],
-            )
-        )
-        + css[system.end() :]
-    )
-    return (declarations(light[1]), declarations(dark[1]), declarations(system[1]), rest)
+    root = re.search(r"^:root \{(.*?)^\}", css, re.S | re.M)
+    assert root, "app.css starts with its variables"
+    return declarations(root[1]), css[: root.start()] + css[root.end() :]
 
 
-def test_the_two_dark_blocks_are_the_same_and_give_every_colour_a_dark_value():
-    light, dark, system, _ = css_blocks()
-    assert dark == system
-    not_colours = {"--radius", "--font", "--mono"}
-    assert set(light) - not_colours == set(dark)
-    assert dark["color-scheme"] == "dark"
+def test_each_theme_sets_the_color_scheme_that_picks_every_colours_value():
+    variables, rest = css_blocks()
+    assert variables["color-scheme"] == "light dark"
+    for theme in ("light", "dark"):
+        rule = rf':root\[data-theme="{theme}"\] \{{\s*color-scheme: {theme};\s*\}}'
+        assert re.search(rule, rest), f"no rule for data-theme={theme}"
+    both = [name for name, value in variables.items() if "light-dark(" in value]
+    assert {"--bg", "--surface", "--text", "--primary", "--focus", "--shadow"} <= set(both)
+    # Each light-dark() has its two values.
+    for name in both:
+        for pair in re.findall(r"light-dark\(((?:[^()]|\([^()]*\))*)\)", variables[name]):
+            assert len(re.split(r",(?![^()]*\))", pair)) == 2, (name, pair)
 
 
 def test_no_colour_is_written_outside_the_variables():
-    *_, rest = css_blocks()
+    _, rest = css_blocks()
     rest = re.sub(r"/\*.*?\*/", "", rest, flags=re.S)
     found = re.findall(r"#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?)\(|\b(?:white|black)\b(?!-)", rest)
     assert not found, "use a variable from the top of app.css"
