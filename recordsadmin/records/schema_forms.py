@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from django import forms
 
-from recordsadmin.client.domain import Field, Folder, Schema
+from recordsadmin.client.domain import Association, Field, Folder, Schema
 from recordsadmin.contract.datatypes import PRIMARY, rule
 from recordsadmin.contract.limits import (
     CONTACT,
@@ -412,7 +412,9 @@ class FolderForm(EditorForm):
 
 class AssociationForm(EditorForm):
     """An association of `schema`'s records; with `objects`, a new one (to another object,
-    the same one, or contacts), else both labels of one that exists."""
+    the same one, or contacts), else both labels of `association`. A label that would head a
+    custom object's linked records as another of `associations` (the location's) heads them
+    is refused: its record pages and table columns could not tell the two apart."""
 
     wire_names = {
         "key": "key",
@@ -421,9 +423,19 @@ class AssociationForm(EditorForm):
         "secondObjectLabel": "second_label",
     }
 
-    def __init__(self, *args, schema: Schema, objects: Iterable[Schema] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        schema: Schema,
+        objects: Iterable[Schema] | None = None,
+        association: Association | None = None,
+        associations: Iterable[Association] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.schema = schema
+        self.association = association
+        self.others = [a for a in associations if association is None or a.id != association.id]
         if objects is not None:
             choices = [(CONTACT, "Contacts")] + [(s.key, s.plural) for s in objects]
             self.fields["other"] = forms.ChoiceField(label="Linked to", choices=choices)
@@ -439,6 +451,30 @@ class AssociationForm(EditorForm):
 
     def clean_key(self) -> str:
         return _check_key(self.cleaned_data["key"], what="key")
+
+    def clean(self):
+        data = super().clean()
+        here = self.schema.key
+        there = self.association.other_key(here) if self.association else data.get("other")
+        if there == here:
+            return data  # linked to itself: its heading holds both labels
+        # This object's pages head the linked records with the second label; the other
+        # object's pages (a custom object's) with the first.
+        for side, name in ((here, "second_label"), (there, "first_label")):
+            label = data.get(name)
+            if not label or not side or side == CONTACT:
+                continue
+            heads = [(a, a.heading(side)) for a in self.others if a.holds(side)]
+            twin, _ = _same_name(label, heads, lambda pair: pair[1]) or (None, "")
+            if twin is not None:
+                whose = "this object's" if side == here else "the other object's"
+                self.add_error(
+                    name,
+                    f"The association {twin.key} already heads the records it links as "
+                    f"“{twin.heading(side)}” on {whose} pages: the two could not be told "
+                    "apart. Choose another label.",
+                )
+        return data
 
 
 class TypedNameForm(forms.Form):

@@ -447,7 +447,8 @@ def test_associations_created_renamed_and_deleted(schemer, prop, embedded, witho
     assert schemer.post(create, data).status_code == 303
     made = StoredAssociation.objects.get(key="property_agent")
     assert (made.first_label, made.second_label) == ("Listing", "Agent")
-    twice = text_of(schemer.post(create, data))
+    # The key taken (new labels): the API's refusal, nothing made.
+    twice = text_of(schemer.post(create, {**data, "first_label": "Sold", "second_label": "Seller"}))
     assert "Nothing was changed" in twice and "property_agent" in twice
 
     # Renamed from the other object's side: the API's order is kept.
@@ -472,6 +473,41 @@ def test_associations_created_renamed_and_deleted(schemer, prop, embedded, witho
     assert "<code>property_agent</code>" not in text_of(
         schemer.get(url("schema_object", PROPERTY_KEY))
     )
+
+
+def test_a_label_that_would_head_linked_records_as_another_association_does_is_refused(
+    schemer, prop, embedded, without_the_signals
+):
+    """A property's page heads its contacts "Buyer" (property_buyer) and its showings
+    "Showing"; a showing's page heads its properties "Property shown"."""
+    create = url("schema_association_create", PROPERTY_KEY)
+    data = {"other": "contact", "key": "property_seller", "first_label": "Sold home"}
+    # On this object's pages: as another association heads them, letter case and spaces aside.
+    answer = schemer.post(create, {**data, "second_label": " buyer "})
+    refused = words(answer)
+    assert (
+        "The association property_buyer already heads the records it links as “Buyer” on "
+        "this object's pages" in refused
+    )
+    assert 'value="Sold home"' in text_of(answer)  # the input kept
+    # On the other object's pages (a showing's), with the first label.
+    to_showings = {"other": "custom_objects.showing", "key": "property_visit"}
+    clash = {**to_showings, "first_label": "Property shown", "second_label": "Visit"}
+    assert "the other object's pages" in words(schemer.post(create, clash))
+    assert not StoredAssociation.objects.filter(key__in=["property_seller", "property_visit"])
+    # Contacts' pages are GoHighLevel's: a label heading records there is not checked.
+    made = {**data, "first_label": "Property shown", "second_label": "Seller"}
+    assert schemer.post(create, made).status_code == 303
+
+    # Renamed: the same check, the association itself aside.
+    buyer = StoredAssociation.objects.get(key=BUYER_ASSOCIATION)
+    edit = url("schema_association_edit", PROPERTY_KEY, buyer.id)
+    same = schemer.post(edit, {"first_label": "Interested property", "second_label": "Buyer"})
+    assert same.status_code == 303
+    renamed = words(schemer.post(edit, {"first_label": "Wanted", "second_label": "Showing"}))
+    assert "The association property_showing already heads" in renamed
+    buyer.refresh_from_db()
+    assert buyer.second_label == "Buyer"
 
 
 def test_with_the_api_gone_and_no_schema_cached_what_was_typed_is_shown(schemer, prop, embedded):

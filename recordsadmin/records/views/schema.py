@@ -585,7 +585,12 @@ def _association_or_404(schema: Schema, association_id: str) -> Association:
 @shows_api_errors(keeps_input=True)
 def association_create(request: HttpRequest, key: str) -> HttpResponse:
     schema = load_schema(key)
-    form = AssociationForm(request.POST or None, schema=schema, objects=services.schema_list())
+    form = AssociationForm(
+        request.POST or None,
+        schema=schema,
+        objects=services.schema_list(),
+        associations=services.association_list(),
+    )
     notices: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -628,7 +633,13 @@ def association_edit(request: HttpRequest, key: str, association_id: str) -> Htt
         "first_label": association.label_of(schema.key),
         "second_label": association.other_label(schema.key),
     }
-    form = AssociationForm(request.POST or None, schema=schema, initial=initial)
+    form = AssociationForm(
+        request.POST or None,
+        schema=schema,
+        initial=initial,
+        association=association,
+        associations=services.association_list(),
+    )
     notices: list[str] = []
     if request.method == "POST" and form.is_valid():
         ours, theirs = form.cleaned_data["first_label"], form.cleaned_data["second_label"]
