@@ -230,7 +230,11 @@ class FieldForm(EditorForm):
     def clean_key(self) -> str:
         key = _check_key(self.cleaned_data["key"], what="field's key")
         twin = _same_name(key, self.others, lambda f: f.key)
-        if twin is not None and twin.key != key:  # the same key: the API says it is taken
+        if twin is not None and twin.key == key:
+            raise forms.ValidationError(
+                f"The field {twin.name} has the key {key} already. Choose another key."
+            )
+        if twin is not None:
             raise forms.ValidationError(
                 f"“{key}” differs from the key of the field {twin.name} ({twin.key}) only in "
                 "letter case: too alike. Choose another key."

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core.management import call_command
 
+from recordsadmin.client import endpoints, wire
 from recordsadmin.contract.datatypes import DataType, rule
 from recordsadmin.contract.signals import associations_changed, schema_changed
 from recordsadmin.records import receivers
@@ -353,11 +354,29 @@ def test_bad_fields_are_refused_before_sending_and_keep_the_input(
     assert embedded.writes == []
 
 
-def test_the_apis_refusal_and_a_lost_answer_keep_the_input(schemer, prop, embedded):
+def test_the_apis_refusal_and_a_lost_answer_keep_the_input(
+    schemer, prop, embedded, without_the_signals
+):
     create = url("schema_field_create", PROPERTY_KEY)
-    # A key that exists: the API refuses it, under the key's input.
+    # A key the form knows is taken: said before anything is sent.
     page = text_of(schemer.post(create, field_data(key="price", folder=first_folder_id())))
-    assert re.search(r"Key: [^<]*price", page), page
+    assert "The field Price has the key price already. Choose another key." in page
+    # One made elsewhere since the schema was read: the API refuses it, under the key's input.
+    body = wire.field_create_body(
+        object_key=PROPERTY_KEY,
+        key="heating",
+        name="Heating",
+        data_type="TEXT",
+        folder_id=first_folder_id(),
+        options=(),
+        placeholder="",
+        description="",
+        show_in_forms=True,
+    )
+    endpoints.field_create(body)
+    data = field_data(key="heating", name="Heat", folder=first_folder_id())
+    page = text_of(schemer.post(create, data))
+    assert re.search(r"Key: [^<]*heating", page), page
     assert "Nothing was changed; what you typed is still here." in page
 
     embedded.fail("POST", r"/custom-fields/$", Reply(200, json={}, delay=2.5))
