@@ -20,6 +20,7 @@ from recordsadmin.client.errors import ValidationFailed
 from recordsadmin.contract.datatypes import EXISTS, DataType
 
 from . import records
+from .catching_up import recent_writes
 from .schemas import schema_invalidate
 
 
@@ -219,8 +220,18 @@ def field_holders(*, schema: Schema, field: Field, deadline: float | None = None
 def option_holders(
     *, schema: Schema, field: Field, option_key: str, deadline: float | None = None
 ) -> int:
-    """How many records hold this option of the field (for a list field: among others)."""
+    """How many records hold this option of the field (for a list field: among others). Search
+    lags behind writes: records the dashboard set to it a moment ago may not be counted yet,
+    so the count is at least how many of those hold it (services/catching_up.py)."""
     found = records.record_search(
         schema=schema, filters=[Filter(field.key, "eq", option_key)], per_page=1, deadline=deadline
     )
-    return found.total
+    written = recent_writes(schema=schema).values()
+    just = sum(
+        1 for r in written if r is not None and _holds(r.properties.get(field.key), option_key)
+    )
+    return max(found.total, just)
+
+
+def _holds(value, option_key: str) -> bool:
+    return value == option_key or (isinstance(value, list) and option_key in value)
