@@ -238,13 +238,14 @@ def test_the_writes_of_the_lag_are_read_by_time_not_from_the_whole_history(
         assert steps and all("at>?" in step for step in steps), (sql, steps)
 
 
-def test_an_option_set_a_moment_ago_counts_as_held_before_search_shows_it(
+def test_an_option_or_field_set_a_moment_ago_counts_as_held_before_search_shows_it(
     staff, prop, settings, embedded
 ):
-    """Removing an option asks first when records hold it (views/schema.py): one the person
-    has just set is counted although search does not find it yet."""
+    """Removing an option or a field asks first when records hold it (views/schema.py): one
+    the person has just set is counted although search does not find it yet."""
     for stored in StoredRecord.objects.filter(object__key=prop.key):
-        stored.properties = {**stored.properties, "status": "Active"}
+        kept = {k: v for k, v in stored.properties.items() if k != "description"}
+        stored.properties = {**kept, "status": "Active"}
         stored.save(update_fields=["properties"])
     record = services.record_create(
         schema=prop, properties={"address": "4 Sold Street", "price": 100, "status": "Active"}
@@ -253,11 +254,13 @@ def test_an_option_set_a_moment_ago_counts_as_held_before_search_shows_it(
     assert services.option_holders(schema=prop, field=status, option_key="Sold") == 0
     settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
     form = staff.get(url("record_edit", prop.key, record.id)).content.decode()
-    data = {"address": "4 Sold Street", "price": "100", "status": "Sold"}
+    assert services.field_holders(schema=prop, field=prop.field("description")) == 0
+    data = {"address": "4 Sold Street", "price": "100", "status": "Sold", "description": "Gone"}
     data["_version"] = hidden(form, "_version")
     assert staff.post(url("record_edit", prop.key, record.id), data).status_code == 303
 
     assert services.record_search(schema=prop, filters=[Filter("status", "eq", "Sold")]).total == 0
     assert services.option_holders(schema=prop, field=status, option_key="Sold") == 1
+    assert services.field_holders(schema=prop, field=prop.field("description")) == 1
     search_catches_up()
     assert services.option_holders(schema=prop, field=status, option_key="Sold") == 1

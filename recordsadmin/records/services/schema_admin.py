@@ -11,8 +11,9 @@ Values come in as the dashboard holds them (bare field keys, options as (key, la
 client writes them as the official files want (recordsadmin/client/wire.py).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from recordsadmin.client import endpoints, wire
 from recordsadmin.client.domain import Field, Filter, Folder, Schema
@@ -210,27 +211,36 @@ def field_delete(*, schema: Schema, field: Field, deadline: float | None = None)
 
 
 def field_holders(*, schema: Schema, field: Field, deadline: float | None = None) -> int:
-    """How many records hold a value in the field: a search, not a guess."""
+    """How many records hold a value in the field: a search, not a guess (and the records
+    written a moment ago, _at_least_written)."""
     found = records.record_search(
         schema=schema, filters=[Filter(field.key, EXISTS)], per_page=1, deadline=deadline
     )
-    return found.total
+    return _at_least_written(schema, found.total, _filled, field.key)
 
 
 def option_holders(
     *, schema: Schema, field: Field, option_key: str, deadline: float | None = None
 ) -> int:
-    """How many records hold this option of the field (for a list field: among others). Search
-    lags behind writes: records the dashboard set to it a moment ago may not be counted yet,
-    so the count is at least how many of those hold it (services/catching_up.py)."""
+    """How many records hold this option of the field (for a list field: among others)."""
     found = records.record_search(
         schema=schema, filters=[Filter(field.key, "eq", option_key)], per_page=1, deadline=deadline
     )
-    written = recent_writes(schema=schema).values()
-    just = sum(
-        1 for r in written if r is not None and _holds(r.properties.get(field.key), option_key)
+    return _at_least_written(
+        schema, found.total, lambda value: _holds(value, option_key), field.key
     )
-    return max(found.total, just)
+
+
+def _at_least_written(schema: Schema, total: int, held: Callable[[Any], bool], key: str) -> int:
+    """`total` as search counted it, or more: search lags behind writes, and the records the
+    dashboard wrote a moment ago whose `key` value is `held` may not be counted yet
+    (services/catching_up.py)."""
+    written = recent_writes(schema=schema).values()
+    return max(total, sum(1 for r in written if r is not None and held(r.properties.get(key))))
+
+
+def _filled(value) -> bool:
+    return value is not None and value not in ("", [])
 
 
 def _holds(value, option_key: str) -> bool:
