@@ -158,7 +158,6 @@ KNOWN = {
 POST_ONLY = {
     "accounts:logout",
     "accounts:theme",
-    "records:bulk_edit",
     "records:bulk_start",
     "records:import_start",
     "records:job_cancel",

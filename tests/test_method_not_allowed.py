@@ -15,7 +15,7 @@ TABLE = "/objects/custom_objects.property/"
 
 
 @pytest.mark.parametrize("who", ["staff_user", "viewer"])
-@pytest.mark.parametrize("address", [BULK_START, BULK, "/accounts/logout/", "/accounts/theme/"])
+@pytest.mark.parametrize("address", [BULK_START, "/accounts/logout/", "/accounts/theme/"])
 def test_a_visit_to_a_form_only_address_gets_a_page_that_says_so(address, who, request):
     client = Client()
     client.force_login(request.getfixturevalue(who))
