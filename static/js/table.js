@@ -292,9 +292,21 @@
     }
     if (next) {
       next.focus({ preventScroll: true });
-      next.scrollIntoView({ block: "nearest", inline: "nearest" });
+      reveal(next);
       event.preventDefault();
     }
+  }
+
+  // A cell scrolled into view, and out from under the sticky columns (the tick box and the
+  // primary one, static/css/table.css), whose width scroll-padding cannot know.
+  function reveal(cell) {
+    cell.scrollIntoView({ block: "nearest", inline: "nearest" });
+    var box = cell.closest(".table-scroll");
+    var sticky = cell.parentElement && cell.parentElement.querySelector(".col-primary");
+    if (!box || !sticky || sticky === cell || cell.matches(".col-select")) return;
+    if (getComputedStyle(sticky).position !== "sticky") return; // a phone's cards
+    var under = sticky.getBoundingClientRect().right - cell.getBoundingClientRect().left;
+    if (under > 0) box.scrollLeft -= under;
   }
 
   // Before the row keys (capture), which would otherwise move whole rows.

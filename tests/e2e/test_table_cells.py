@@ -50,6 +50,39 @@ def test_a_cell_is_edited_from_the_keyboard(table: Page):
     assert Record.objects.get(id=record_id).properties["bedrooms"] == 7
 
 
+# How far a cell's left edge is under the sticky primary column (0 or less: in the open).
+UNDER_THE_PRIMARY = """cell => {
+  const primary = cell.parentElement.querySelector(".col-primary");
+  return primary.getBoundingClientRect().right - cell.getBoundingClientRect().left;
+}"""
+
+
+def test_a_cell_reached_by_the_keyboard_is_never_under_the_sticky_columns(table: Page):
+    """To the last column and back: each cell comes out from under the tick box and the
+    primary column, which stay in view as the table scrolls sideways."""
+    row = first_row(table)
+    row.focus()
+    cells = row.locator("td[data-field]")
+    count = cells.count()
+    for _ in range(count):
+        table.keyboard.press("ArrowRight")
+    expect(cells.last).to_be_focused()
+    assert table.locator("#records-results").evaluate("el => el.scrollLeft") > 0
+    for back in range(count - 2, -1, -1):
+        table.keyboard.press("ArrowLeft")
+        expect(cells.nth(back)).to_be_focused()
+        assert cells.nth(back).evaluate(UNDER_THE_PRIMARY) <= 0.5, f"cell {back} is hidden"
+    table.keyboard.press("Enter")
+    editor = cells.first.locator(
+        "[data-cell-editor] :is(input:not([type=hidden]), select, textarea)"
+    ).first
+    expect(editor).to_be_focused()
+    assert (
+        editor.evaluate(UNDER_THE_PRIMARY.replace("cell.parentElement", "cell.closest('tr')"))
+        <= 0.5
+    )
+
+
 def test_esc_puts_the_cell_back_and_a_double_click_opens_it(table: Page):
     row = first_row(table)
     target = row.locator('td[data-field="bedrooms"]')
