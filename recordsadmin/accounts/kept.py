@@ -1,10 +1,11 @@
 """What a person typed into a form when their session ended: kept through the sign-in, given
 back to the same person on the same page (docs/reliability.md item 10).
 
-A form sent after the idle timeout never reaches its view: the person is signed out and sent to
-the sign-in page. Its fields (not the CSRF token) are kept in the new session with who sent them
-and where; after signing in they land on that page again (`next`), whose view asks `take()` for
-them and shows the form as it was sent, saved by nobody yet. Only a form that asks for it (a
+A form sent after the idle timeout, or from a page left open in another tab after signing out
+there, never reaches its view: the person is sent to the sign-in page. Its fields (not the
+CSRF token) are kept in the new session with who sent them and where; after signing in they
+land on that page again (`next`), whose view asks `take()` for them and shows the form as it
+was sent, saved by nobody yet. Only a form that asks for it (a
 hidden KEEPABLE field) and whose CSRF token was valid is kept, so that another site cannot fill
 a person's form for them. The field's value says where the form comes back: "1" for the address
 it was sent to (the record forms, templates/records/record_form.html), or a path of this site
@@ -21,6 +22,9 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.http import url_has_allowed_host_and_scheme
 
 KEPT_INPUT = "kept_input"
+# Who signed out in this browser (accounts/views.py LogoutView): a form sent afterwards from a
+# page still open in another tab is kept for them.
+SIGNED_OUT = "signed_out_user"
 # The hidden field of a form that is kept past signing out.
 KEEPABLE = "_keepable"
 # Kept for the time a person takes to sign in again; an older one is dropped.
@@ -28,8 +32,9 @@ KEPT_SECONDS = 30 * 60
 NOT_KEPT = ("csrfmiddlewaretoken",)
 
 
-def keep(request: HttpRequest) -> dict | None:
-    """What the request sent, to keep past signing out: None for what is not a form of ours."""
+def keep(request: HttpRequest, *, user: int | None = None) -> dict | None:
+    """What the request sent, to keep past signing out for `user` (by default the request's):
+    None for what is not a form of ours."""
     if request.method != "POST" or KEEPABLE not in request.POST:
         return None
     back = back_to(request)
@@ -44,7 +49,8 @@ def keep(request: HttpRequest) -> dict | None:
         for k, v in request.POST.lists()
         if k not in NOT_KEPT and k != KEEPABLE and "password" not in k.lower()
     }
-    return {"user": request.user.pk, "path": back, "data": data, "at": time.time()}
+    owner = request.user.pk if user is None else user
+    return {"user": owner, "path": back, "data": data, "at": time.time()}
 
 
 def back_to(request: HttpRequest) -> str:

@@ -47,6 +47,7 @@ class SessionTimeoutMiddleware:
                 )
                 if typed:
                     request.session[kept.KEPT_INPUT] = typed
+                request.signed_out_now = True  # said here: StaffRequiredMiddleware adds nothing
             elif now - seen >= _TOUCH_INTERVAL or "seen_at" not in request.session:
                 request.session["seen_at"] = now
         return self.get_response(request)
@@ -78,6 +79,8 @@ class StaffRequiredMiddleware:
     @staticmethod
     def _to_login(request: HttpRequest) -> HttpResponse:
         login_url = resolve_url(settings.LOGIN_URL)
+        if request.method == "POST" and not getattr(request, "signed_out_now", False):
+            _keep_or_say_lost(request)
         if getattr(request, "htmx", False):
             # The page the user is on, not the partial htmx asked for.
             target = request.htmx.current_url_abs_path or "/"
@@ -110,3 +113,24 @@ def _sent_from(request: HttpRequest) -> str:
     ):
         return parts.path + (f"?{parts.query}" if parts.query else "")
     return request.get_full_path()
+
+
+def _keep_or_say_lost(request: HttpRequest) -> None:
+    """A form sent by someone signed out (in another tab, say): kept for the person who
+    signed out in this browser, when it asks to be; else the sign-in page says it was not
+    saved, so that nobody takes it for sent."""
+    owner = request.session.get(kept.SIGNED_OUT)
+    typed = kept.keep(request, user=owner) if owner is not None else None
+    if typed:
+        request.session[kept.KEPT_INPUT] = typed
+        messages.warning(
+            request,
+            "You are signed out (from another tab or window). Sign in again to go on: what "
+            "you were saving is kept and comes back.",
+        )
+    else:
+        messages.warning(
+            request,
+            "You are signed out, so what you sent was not saved. Sign in again, then send it "
+            "again.",
+        )

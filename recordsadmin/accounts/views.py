@@ -7,7 +7,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from recordsadmin.accounts import throttle
+from recordsadmin.accounts import kept, throttle
 from recordsadmin.accounts.forms import StaffAuthenticationForm
 from recordsadmin.accounts.theme import THEMES, theme_remember, theme_set
 
@@ -53,7 +53,16 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """Logout by POST only (Django's LogoutView refuses GET)."""
+    """Logout by POST only (Django's LogoutView refuses GET). The new session remembers who
+    signed out, so that a form they send from a page still open in another tab is kept for
+    them (recordsadmin/accounts/kept.py), not lost."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        who = request.user.pk
+        response = super().post(request, *args, **kwargs)
+        if who is not None:
+            request.session[kept.SIGNED_OUT] = who
+        return response
 
 
 @require_POST

@@ -176,3 +176,56 @@ def test_a_kept_form_sent_from_another_page_comes_back_where_it_was_kept(
 
 def prop_edit(prop) -> str:
     return url("record_edit", prop.key, "some-record")
+
+
+def test_a_form_sent_from_a_tab_left_open_after_signing_out_elsewhere_comes_back(
+    staff_user, prop, embedded
+):
+    """Signed out in another tab: the form sent from the tab still open is kept for the
+    person who signed out, and only for them."""
+    client = signed_in(staff_user)
+    new, data = new_form(client, prop, "7 Other Tab Road")
+    token = data["csrfmiddlewaretoken"]
+    assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    sent = client.post(new, data)
+    assert sent.status_code == 302 and sent["Location"].startswith("/accounts/login/")
+    login = html.unescape(client.get(sent["Location"]).content.decode())
+    assert "You are signed out (from another tab or window)" in login
+    assert "what you were saving is kept" in login
+    client.force_login(staff_user)
+    page = html.unescape(client.get(new).content.decode())
+    assert "7 Other Tab Road" in page and "You were signed out before this was saved" in page
+    assert not embedded.calls("POST", r"/records$")
+
+
+def test_after_signing_out_elsewhere_another_person_does_not_get_the_form(
+    staff_user, prop, embedded
+):
+    client = signed_in(staff_user)
+    new, data = new_form(client, prop, "8 Other Tab Road")
+    client.post("/accounts/logout/", {"csrfmiddlewaretoken": data["csrfmiddlewaretoken"]})
+    client.post(new, data)
+    client.force_login(make_staff("colleague", "view_record", "add_record"))
+    assert "8 Other Tab Road" not in html.unescape(client.get(new).content.decode())
+
+
+def test_what_cannot_be_kept_is_said_not_saved(staff_user, prop, embedded):
+    """An edit in a table cell (not kept), sent by htmx after the session ended elsewhere:
+    the sign-in page says it was not saved."""
+    client = signed_in(staff_user)
+    record = services.record_create(
+        schema=prop, properties={"address": "9 Cell Road", "price": 100, "status": "Active"}
+    )
+    form = client.get(url("record_edit", prop.key, record.id)).content.decode()
+    token = hidden(form, "csrfmiddlewaretoken")
+    client.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+    cell = url("record_cell", prop.key, record.id, "price")
+    sent = client.post(
+        cell,
+        {"price": "5", "csrfmiddlewaretoken": token},
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver/objects/{prop.key}/"},
+    )
+    assert sent["HX-Redirect"].startswith("/accounts/login/")
+    login = html.unescape(client.get(sent["HX-Redirect"]).content.decode())
+    assert "You are signed out, so what you sent was not saved" in login
+    assert not embedded.calls("PUT")
