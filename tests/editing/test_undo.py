@@ -100,6 +100,36 @@ def test_a_field_changed_back_since_is_no_conflict(staff, prop, embedded, record
     assert now["address"] == "Before Lane" and now["price"] == 100
 
 
+def test_each_undo_link_of_the_history_says_which_change_it_undoes(staff, prop, embedded, record):
+    """A screen reader's list of links tells them apart: the fields and the moment."""
+    edit(staff, prop, record, address="One Lane")
+    edit(staff, prop, record, price="300", bedrooms="4")
+    page = staff.get(url("record_detail", prop.key, record.id)).content.decode()
+    names = re.findall(r'>Undo this change<span class="visually-hidden"> \(([^)]*)\)</span>', page)
+    assert len(names) == 2 and names[0] != names[1]
+    assert names[0].startswith("Bedrooms, Price, ") and names[1].startswith("Address, ")
+
+
+def test_a_change_undone_already_is_not_undone_again(staff, prop, embedded, record):
+    """Its history row still offers Undo; the page says there is nothing to put back, and
+    nothing is sent or written in the history, by a link or a form sent twice."""
+    saved = edit(staff, prop, record, address="Twice Lane", price="250").content.decode()
+    link = undo_url(saved)
+    staff.post(link)
+    rows = RecordChange.objects.count()
+    writes = len(embedded.writes)
+    page = staff.get(link)
+    assert page.status_code == 409
+    text = page.content.decode()
+    assert "Nothing to undo: the record holds the values from before this change already" in text
+    assert "Undo this change</button>" not in text
+    assert staff.post(link).status_code == 409
+    assert len(embedded.writes) == writes and RecordChange.objects.count() == rows
+    change = RecordChange.objects.get(pk=int(link.rstrip("/").rsplit("/", 1)[1]))
+    with pytest.raises(services.NotUndoable):
+        services.record_undo(user=None, schema=prop, change=change)
+
+
 def test_undo_puts_back_only_the_fields_the_change_set(staff, prop, embedded, record):
     saved = edit(staff, prop, record, address="Mine").content.decode()
     link = undo_url(saved)

@@ -97,9 +97,19 @@ from .schemas import (
     user_list,
     user_list_invalidate,
 )
-from .undo import NotUndoable, UndoConflict, record_undo, undo_check, undo_conflicts, undo_values
+from .undo import (
+    ALREADY_UNDONE,
+    NotUndoable,
+    UndoConflict,
+    record_undo,
+    undo_check,
+    undo_conflicts,
+    undo_done,
+    undo_values,
+)
 
 __all__ = [
+    "ALREADY_UNDONE",
     "UNSET",
     "AlreadySubmitted",
     "CaughtUp",
@@ -197,6 +207,7 @@ __all__ = [
     "table_cache_keys",
     "undo_check",
     "undo_conflicts",
+    "undo_done",
     "undo_values",
     "unlink_undo",
     "unversioned",

@@ -3,8 +3,9 @@
 Only while the record still holds what the change made: the record is read first, and when a
 field the change set has changed since (someone else's later edit), nothing is sent and the
 caller is told which fields (UndoConflict), so that a later change is never overwritten
-silently. An undo is an update of its own, in the history, and can be undone in turn. A
-delete's undo is the restore (history.record_restore).
+silently; when every field holds the values from before already (undone since), nothing is
+sent either (ALREADY_UNDONE). An undo is an update of its own, in the history, and can be
+undone in turn. A delete's undo is the restore (history.record_restore).
 """
 
 from typing import Any
@@ -81,6 +82,25 @@ def undo_conflicts(*, schema: Schema, change: RecordChange, current: Record) -> 
     return moved
 
 
+def undo_done(*, schema: Schema, change: RecordChange, current: Record) -> bool:
+    """Whether the record holds what an undo would put back already (the change was undone,
+    or changed back, since): an undo would send nothing new."""
+    values, owner = undo_values(schema=schema, change=change)
+    if owner is not UNSET and (current.owner or None) != owner:
+        return False
+    for key, value in values.items():
+        kind = fieldtypes.of(schema.field(key))
+        if kind.normalise(current.properties.get(key)) != kind.normalise(value):
+            return False
+    return True
+
+
+ALREADY_UNDONE = (
+    "Nothing to undo: the record holds the values from before this change already (it was "
+    "undone, or changed back, since)."
+)
+
+
 def record_undo(*, user, schema: Schema, change: RecordChange) -> Record:
     """Put back what `change` replaced. NotUndoable, UndoConflict, or the records API's error
     (NotFound when the record was deleted since)."""
@@ -89,6 +109,8 @@ def record_undo(*, user, schema: Schema, change: RecordChange) -> Record:
     moved = undo_conflicts(schema=schema, change=change, current=current)
     if moved:
         raise UndoConflict(current, moved)
+    if undo_done(schema=schema, change=change, current=current):
+        raise NotUndoable(ALREADY_UNDONE)
     values, owner = undo_values(schema=schema, change=change)
     when = moment_text(change.at)
     note = f"Undo of the change of {when} by {change.username or 'someone'}."

@@ -42,10 +42,16 @@ def record_undo(request: HttpRequest, key: str, record_id: str, change_id: int) 
     context |= _rows(schema, change, current)
     if context["moved"]:
         return render(request, "records/record_confirm_undo.html", context, status=409)
+    if services.undo_done(schema=schema, change=change, current=current):
+        context["refusal"] = services.ALREADY_UNDONE
+        return render(request, "records/record_confirm_undo.html", context, status=409)
     if request.method == "GET":
         return render(request, "records/record_confirm_undo.html", context)
     try:
         record = services.record_undo(user=request.user, schema=schema, change=change)
+    except services.NotUndoable as refusal:  # undone meanwhile, by another tab or person
+        context["refusal"] = str(refusal)
+        return render(request, "records/record_confirm_undo.html", context, status=409)
     except services.UndoConflict as conflict:
         context |= _rows(schema, change, conflict.current)
         return render(request, "records/record_confirm_undo.html", context, status=409)
