@@ -13,6 +13,19 @@
     region.replaceChildren(alert);
   }
 
+  // The messages a page was loaded with (a save, a delete) are in its live region from the
+  // start, so screen readers do not read them: they are said again in a region of their own
+  // once the page is in, unless the page gave one of them focus (which reads it).
+  document.addEventListener("DOMContentLoaded", function () {
+    var said = document.getElementById("messages-said");
+    var shown = document.querySelectorAll("#messages .alert");
+    if (!said || !shown.length || document.querySelector("#messages [autofocus]")) return;
+    var text = Array.prototype.map.call(shown, function (alert) {
+      return alert.textContent.trim();
+    }).join(" ");
+    setTimeout(function () { said.textContent = text; }, 300);
+  });
+
   document.addEventListener("htmx:sendError", function () {
     announce("The dashboard could not be reached. Check your connection and try again.");
   });

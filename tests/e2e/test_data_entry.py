@@ -67,6 +67,9 @@ def test_focus_starts_in_the_first_field_on_new_after_another_and_on_edit(
     expect(status(page)).to_contain_text("created")
     expect(address).to_have_value("")
     expect(address).to_be_focused()
+    # Read out without moving focus: said again in a live region once the page is in.
+    expect(page.locator("#messages-said")).to_contain_text("created")
+    expect(address).to_be_focused()
 
     # With an error, the first field in error: here the second one.
     page.keyboard.type("2 Second Street")
@@ -98,6 +101,10 @@ def test_shortcuts_save_and_add_another_or_save_and_the_record_page_offers_new(
     fill_required(page, "4 Shortcut Road")
     page.keyboard.press(f"{MOD}+s")
     expect(page.get_by_role("heading", name="4 Shortcut Road")).to_be_visible()
+    # The record page gives its message focus, which reads it: nothing said twice.
+    expect(page.locator("#messages .alert").first).to_be_focused()
+    page.wait_for_timeout(400)
+    expect(page.locator("#messages-said")).to_have_text("")
     page.get_by_role("link", name="New property").click()
     expect(page.get_by_role("heading", name="New property")).to_be_visible()
     expect(page.get_by_role("textbox", name="Address")).to_be_focused()
