@@ -292,19 +292,36 @@ class ListQuery:
         new = f"-{name}" if keys and keys[0] == (name, False) else name
         return self.params(sort=new, page=1)
 
-    def sort_choices(self) -> list[dict]:
-        """Every order the table offers, both ways, as links (the phone's sort menu: cards have
-        no column headers to click): label, link, and whether it is the current one."""
-        current = self.sort or "-created"
+    def _sortables(self) -> list[tuple[str, str, str, str]]:
+        """What the table sorts by: (name in the URL, label, the way up, the way down)."""
         named = [("created", "Created", Value.DATE), ("updated", "Updated", Value.DATE)]
         named += [
             (f.key, f.name, rule(f.data_type).value)
             for f in self.schema.fields
             if fieldtypes.of(f).sortable
         ]
+        return [
+            (name, label, *WAYS.get(value, ("A to Z", "Z to A"))) for name, label, value in named
+        ]
+
+    def sort_text(self) -> str:
+        """The order in words, "" for the default (newest first): "Price, high to low", and
+        for several columns each in turn."""
+        if not self.sort or self.sort == "-created":
+            return ""
+        ways = {name: (label, up, down) for name, label, up, down in self._sortables()}
+        said = []
+        for name, descending in self.sort_keys:
+            label, up, down = ways.get(name, (name, "ascending", "descending"))
+            said.append(f"{label}, {down if descending else up}")
+        return "sorted by " + ", then ".join(said)
+
+    def sort_choices(self) -> list[dict]:
+        """Every order the table offers, both ways, as links (the phone's sort menu: cards have
+        no column headers to click): label, link, and whether it is the current one."""
+        current = self.sort or "-created"
         choices = []
-        for name, label, value in named:
-            up, down = WAYS.get(value, ("A to Z", "Z to A"))
+        for name, label, up, down in self._sortables():
             for sort, way in ((name, up), (f"-{name}", down)):
                 link = self.params(sort="" if sort == "-created" else sort, page=1)
                 choices.append(

@@ -287,6 +287,36 @@ def test_api_failures_are_explained_in_the_page(staff_client, service, reply, te
     assert text in partial.content.decode()
 
 
+def test_a_page_the_api_could_not_give_is_headed_by_what_went_wrong(staff_client, service):
+    """With nothing to show but the problem, the problem is the page's heading (one h1); in
+    the table's place it is a part of the page, under the object's heading."""
+    service.stub.router = lambda seen: Reply(503, json={"message": "down"})
+    page = staff_client.get(URL)
+    assert page.status_code == 503
+    html = page.content.decode()
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", html) == ["The records API cannot be reached"]
+    assert "<h2" not in html.split("<main", 1)[1]
+
+
+def test_the_status_says_the_page_and_the_order_when_they_are_not_the_first_and_newest(
+    staff_client, service
+):
+    def said(**params) -> str:
+        html = staff_client.get(URL, params, headers=HTMX).content.decode()
+        return re.search(r'data-announce="([^"]*)"', html)[1]
+
+    assert said() == "3,412 properties found"
+    assert said(page="2") == "3,412 properties found, page 2 of 137"
+    assert said(sort="-price") == "3,412 properties found, sorted by Price, high to low"
+    assert said(sort="status,-updated", page="3") == (
+        "3,412 properties found, page 3 of 137, sorted by Status, A to Z, then Updated, "
+        "newest first"
+    )
+    # A problem says itself (role=alert): the status adds nothing, so it is not said twice.
+    service.search = Reply(503)
+    assert said(page="2") == ""
+
+
 @pytest.mark.parametrize(
     ("reply", "why"),
     [
