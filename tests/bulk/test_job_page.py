@@ -144,9 +144,9 @@ def test_screen_readers_hear_the_jobs_milestones_not_its_counts_every_second(
     end."""
     job = BulkJob(kind=BulkJob.Kind.UPDATE, status=BulkJob.Status.RUNNING, summary="x")
     base = {"done": 0, "failed": 0, "unknown": 0, "not_sent": 0, "total": 280}
-    assert job_milestone(job, {**base, "processed": 60}) == "Job running: 0% processed."
-    assert job_milestone(job, {**base, "processed": 75}) == "Job running: 25% processed."
-    assert job_milestone(job, {**base, "processed": 139}) == "Job running: 25% processed."
+    assert job_milestone(job, {**base, "processed": 60}) == "Job running."
+    assert job_milestone(job, {**base, "processed": 75}) == "Job running: at least 25% processed."
+    assert job_milestone(job, {**base, "processed": 139}) == "Job running: at least 25% processed."
     job.status = BulkJob.Status.DONE
     ended = job_milestone(job, {**base, "processed": 280, "done": 277, "failed": 3})
     assert ended == "Job finished: 277 done, 3 failed."

@@ -347,7 +347,9 @@ def job_milestone(job: BulkJob, counts: dict) -> str:
     if job.status != BulkJob.Status.RUNNING or not counts["total"]:
         return f"Job {status.lower()}."
     quarter = 25 * (4 * counts["processed"] // counts["total"])
-    return f"Job running: {quarter}% processed."
+    if not quarter:
+        return "Job running."  # not "0%" while the first quarter's records are being done
+    return f"Job running: at least {quarter}% processed."
 
 
 @require_http_methods(["GET", "POST"])
