@@ -5,13 +5,13 @@ A form sent after the idle timeout, or from a page left open in another tab afte
 there, never reaches its view: the person is sent to the sign-in page. Its fields (not the
 CSRF token) are kept in the new session with who sent them and where; after signing in they
 land on that page again (`next`), whose view asks `take()` for them and shows the form as it
-was sent, saved by nobody yet. Only a form that asks for it (a
-hidden KEEPABLE field) and whose CSRF token was valid is kept, so that another site cannot fill
-a person's form for them. The field's value says where the form comes back: "1" for the address
-it was sent to (the record forms, templates/records/record_form.html), or a path of this site
-for a form sent to an address that has no page of its own (the bulk forms' steps,
-templates/records/bulk_selection.html, come back on the bulk page). Sent by htmx, a form is kept
-when the page it was sent from is that page. Passwords are never kept.
+was sent, saved by nobody yet. Only a form that asks for it (a hidden KEEPABLE field) and whose
+CSRF token was valid is kept, so that another site cannot fill a person's form for them. The
+field's value says where the form comes back: "1" for the address it was sent to (the record
+forms, templates/records/record_form.html), or a path of this site for a form sent to an
+address that has no page of its own (the bulk forms' steps, templates/records/bulk_selection.html,
+come back on the bulk page). Sent by htmx, a form is kept when the page it was sent from is that
+page. Passwords are never kept.
 """
 
 import time
