@@ -26,6 +26,7 @@ parameter given twice, or a value longer than its input takes.
 """
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -386,6 +387,17 @@ def builder(schema: Schema, conditions: Conditions, *, focus: str = "") -> dict:
         "focus": focus,
         "state": state(schema, conditions),
         "maxlength": MAX_CONDITION_TEXT,
+        # Every field's operators, for the page to show a row's at once when its field is
+        # changed (static/js/filters.js), before the row is drawn again here.
+        "operators": json.dumps(
+            {
+                f.key: [
+                    [op, fieldtypes.of(f).operator_text(op)] for op in fieldtypes.of(f).operators
+                ]
+                for f in schema.fields
+            },
+            separators=(",", ":"),
+        ),
     }
 
 

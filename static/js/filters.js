@@ -76,15 +76,28 @@
     if (builder) event.detail.headers["X-Filter-Builder"] = builder.dataset.state;
   });
 
-  // ... and one made of the same rows is not swapped in (a request sent before the last change
-  // of the page's builder), so that what the user is typing or choosing stays.
+  // ... and one made of the same rows is not swapped in, nor any while a change of one of its
+  // lists waits to be sent (below: the answer is to an older question, and a newer one comes),
+  // so that what the user is typing or choosing stays. One swapped in gives focus back to the
+  // control that had it.
+  var focusedId = "";
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
     if (!target || target.id !== BUILDER) return;
     var incoming = event.detail.fragment.querySelector("#" + BUILDER);
-    if (incoming && incoming.dataset.state === target.dataset.state) {
+    if (pending || (incoming && incoming.dataset.state === target.dataset.state)) {
       event.detail.shouldSwap = false;
+      return;
     }
+    var active = document.activeElement;
+    focusedId = active && active.id && target.contains(active) ? active.id : "";
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (!focusedId || !event.detail.target || event.detail.target.id !== BUILDER) return;
+    var again = document.getElementById(focusedId);
+    focusedId = "";
+    if (again && document.activeElement !== again) again.focus();
   });
 
   document.addEventListener("htmx:historyCacheHit", function (event) {
@@ -106,6 +119,30 @@
   var PAUSE = 700;
   var keyAt = 0;
   var timer = null;
+  var pending = false;
+
+  // A row's field changed (at each arrow key too): its operator list follows at once, from
+  // the builder's list of every field's operators, keeping the one chosen when the new field
+  // has it. Without this, the list stays the previous field's until the row is drawn again,
+  // and an operator chosen from it meanwhile would be another one.
+  function followField(list) {
+    var builder = document.getElementById(BUILDER);
+    var op = document.getElementById(list.id.replace(/-field$/, "-op"));
+    if (!builder || !op || op === list) return;
+    var operators;
+    try {
+      operators = JSON.parse(builder.dataset.operators || "{}")[list.value];
+    } catch (error) {
+      return;
+    }
+    if (!operators || !operators.length) return;
+    var chosen = op.value;
+    op.replaceChildren.apply(op, operators.map(function (pair) {
+      return new Option(pair[1], pair[0]);
+    }));
+    var kept = operators.some(function (pair) { return pair[0] === chosen; });
+    op.value = kept ? chosen : operators[0][0];
+  }
 
   function builderList(element) {
     return element && element.closest ? element.closest("#" + BUILDER + " select") : null;
@@ -116,10 +153,15 @@
   }, true);
 
   document.addEventListener("change", function (event) {
-    if (!builderList(event.target) || Date.now() - keyAt > 250) return;
+    var list = builderList(event.target);
+    if (!list) return;
+    if (/-field$/.test(list.id)) followField(list);
+    if (Date.now() - keyAt > 250) return;
     event.stopPropagation();
     window.clearTimeout(timer);
+    pending = true;
     timer = window.setTimeout(function () {
+      pending = false;
       var builder = document.getElementById(BUILDER);
       if (builder) builder.dispatchEvent(new Event("change", { bubbles: true }));
     }, PAUSE);

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from recordsadmin.records import fieldtypes, services
 from recordsadmin.sandbox.models import Record
 from tests.e2e.table_support import KEY, settled, sign_in
 
@@ -144,3 +145,54 @@ def test_build_a_filter_by_keyboard_see_chips_remove_one_go_back_and_sort_by_two
     expect(page.locator("th.col-field_bedrooms a")).to_be_focused()
     assert len(page.context.pages) == 1  # Shift did not open a window
     assert page.evaluate("window.__noReload === true")
+
+
+def test_arrow_keys_at_a_persons_pace_choose_the_field_and_operator_they_show(
+    page: Page, live_server, embedded_api, staff_user
+):
+    """Through a row's field list by arrow keys, a key every quarter second, then at once to
+    the operators: the list is the new field's already (not the previous field's, which the
+    server would then reset), and what is chosen is what is sent. Then a key every 0.7 s (the
+    row is drawn again between keys): no key is lost, and focus stays."""
+    sign_in(page, live_server.url, count="1–25 of 60")
+    page.locator(".filters summary").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Add condition", exact=True).focus()
+    page.keyboard.press("Enter")
+    row = page.get_by_role("group", name="Condition 1")
+    field = row.get_by_role("combobox", name="Field")
+    expect(field).to_be_focused()
+    settled(page)
+    values = field.evaluate("el => Array.from(el.options, o => o.value)")
+    assert field.input_value() == "address", values
+    for _ in range(values.index("status")):
+        page.keyboard.press("ArrowDown")
+        page.wait_for_timeout(250)
+    page.keyboard.press("Tab")
+    operator = row.get_by_role("combobox", name="Operator")
+    expect(operator).to_be_focused()
+    status = services.schema_get(key=KEY).field("status")
+    assert operator.evaluate("el => Array.from(el.options, o => o.value)") == list(
+        fieldtypes.of(status).operators
+    )
+    page.keyboard.press("ArrowDown")  # "is not"
+    expect(operator).to_have_value("not_eq")
+    page.keyboard.press("Tab")
+    expect(row.get_by_label("Value")).to_be_focused()
+    page.keyboard.type("Sold")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"c1\.field=status&c1\.op=not_eq&c1\.value=Sold"))
+    expect(operator).to_have_value("not_eq")
+    settled(page)
+    assert chips(page) == ["Status is not Sold"]
+
+    # Slowly, the row drawn again between keys: each key moves one option, focus stays.
+    field.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+        page.wait_for_timeout(700)
+    expect(field).to_be_focused()
+    expect(field).to_have_value(values[values.index("status") + 3])
+    settled(page)
+    expect(field).to_have_value(values[values.index("status") + 3])
+    expect(field).to_be_focused()
