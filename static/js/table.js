@@ -309,6 +309,16 @@
     if (under > 0) box.scrollLeft -= under;
   }
 
+  // Focus reached by Tab or Shift+Tab (a header's sort link, a link or button in a cell): the
+  // browser scrolls only what is hidden altogether, so a cell half out of the box, or under
+  // the sticky columns, is brought into view the same way.
+  document.addEventListener("focusin", function (event) {
+    var box = document.getElementById("records-results");
+    if (!box || event.target === box || !box.contains(event.target)) return;
+    var cell = event.target.closest("td, th");
+    if (cell && !cell.matches(".col-primary, .col-select")) reveal(cell);
+  });
+
   // Before the row keys (capture), which would otherwise move whole rows.
   document.addEventListener("keydown", onCellKey, true);
 

@@ -83,6 +83,35 @@ def test_a_cell_reached_by_the_keyboard_is_never_under_the_sticky_columns(table:
     )
 
 
+# Where the focused element's cell is, against the table's box and its sticky primary column:
+# hidden when it starts under that column or ends past the box's right edge.
+PLACE = """() => {
+  const cell = document.activeElement.closest("td, th");
+  const scroller = document.getElementById("records-results");
+  const box = scroller.getBoundingClientRect();
+  const right = box.left + scroller.clientLeft + scroller.clientWidth;
+  const primary = cell.parentElement.querySelector(".col-primary").getBoundingClientRect();
+  const here = cell.getBoundingClientRect();
+  return {under: primary.right - here.left, past: here.right - right, text: cell.innerText};
+}"""
+
+
+def test_tab_and_shift_tab_bring_a_header_or_cell_out_from_under_the_sticky_columns(table: Page):
+    """The browser scrolls only what is hidden altogether: a header's sort link half out of
+    the box, or a cell's link under the sticky primary column, is brought into view too."""
+    sort_links = table.locator("#records-results thead th:not(.col-primary) a.sort")
+    sort_links.first.focus()
+    for n in range(sort_links.count() - 1):
+        table.keyboard.press("Tab")
+        expect(sort_links.nth(n + 1)).to_be_focused()
+        place = table.evaluate(PLACE)
+        assert place["under"] <= 1.5 and place["past"] <= 1.5, place
+    for _ in range(sort_links.count() - 1):
+        table.keyboard.press("Shift+Tab")
+        place = table.evaluate(PLACE)
+        assert place["under"] <= 1.5 and place["past"] <= 1.5, place
+
+
 def test_esc_puts_the_cell_back_and_a_double_click_opens_it(table: Page):
     row = first_row(table)
     target = row.locator('td[data-field="bedrooms"]')
