@@ -454,7 +454,15 @@ class AssociationForm(EditorForm):
         )
 
     def clean_key(self) -> str:
-        return _check_key(self.cleaned_data["key"], what="key")
+        key = _check_key(self.cleaned_data["key"], what="key")
+        taken = next((a for a in self.others if a.key == key), None)
+        if taken is not None:
+            raise forms.ValidationError(
+                f"The association between {taken.first_object_key} and "
+                f"{taken.second_object_key} has the key {key} already: keys are unique in the "
+                "location. Choose another key."
+            )
+        return key
 
     def clean(self):
         data = super().clean()

@@ -466,9 +466,23 @@ def test_associations_created_renamed_and_deleted(schemer, prop, embedded, witho
     assert schemer.post(create, data).status_code == 303
     made = StoredAssociation.objects.get(key="property_agent")
     assert (made.first_label, made.second_label) == ("Listing", "Agent")
-    # The key taken (new labels): the API's refusal, nothing made.
-    twice = text_of(schemer.post(create, {**data, "first_label": "Sold", "second_label": "Seller"}))
-    assert "Nothing was changed" in twice and "property_agent" in twice
+    # The key taken (new labels): said before anything is sent...
+    other_labels = {"first_label": "Sold", "second_label": "Seller"}
+    twice = text_of(schemer.post(create, {**data, **other_labels}))
+    assert "has the key property_agent already: keys are unique in the location" in twice
+    # ...and one made elsewhere since the list was read: the API's refusal, nothing made.
+    made_elsewhere = wire.association_body(
+        key="property_lender",
+        first_object_key=PROPERTY_KEY,
+        first_label="Financed home",
+        second_object_key="contact",
+        second_label="Lender",
+    )
+    endpoints.association_create(made_elsewhere)
+    again = {**data, **other_labels, "key": "property_lender"}
+    refused = text_of(schemer.post(create, again))
+    assert "Nothing was changed" in refused and "property_lender" in refused
+    assert StoredAssociation.objects.filter(key="property_lender").count() == 1
 
     # Renamed from the other object's side: the API's order is kept.
     showing = StoredObject.objects.get(key="custom_objects.showing")
