@@ -1,6 +1,7 @@
 """How an import reads dates and lists, says what it refuses, and shows what it will send."""
 
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -169,9 +170,30 @@ def test_what_stops_the_check_is_said_above_the_form_with_focus_on_it(records_ap
     # No column for Status, which a new record needs.
     form = {"col0": "address", "col1": "price", "col2": "", "col3": "", "col4": ""}
     html = staff_client.post(page, {**form, "mode": "create", "day_order": "mdy"}).content.decode()
-    problem = '<div class="alert alert--error" role="alert" tabindex="-1" autofocus>Creating'
-    assert problem in html
-    assert html.index(problem) < html.index('id="import-map"')
+    summary = '<div class="error-summary alert alert--error" role="alert" tabindex="-1" autofocus'
+    assert summary in html
+    assert html.index(summary) < html.index('id="import-map"')
+    assert '<li id="import-problem-1"><a href="#col0">Creating records needs a column' in html
+
+
+def test_each_map_problem_is_tied_to_the_lists_it_is_about(records_api, staff_client):
+    """Linked from the summary, and named by the lists (aria-describedby, aria-invalid) of the
+    columns mapped to one field twice."""
+    records_api(records=0)
+    file = io.BytesIO(US_CSV.encode())
+    file.name = "us.csv"
+    staff_client.post(f"/objects/{KEY}/import/", {"file": file})
+    page = f"/imports/{ImportUpload.objects.get().pk}/"
+    form = {"col0": "address", "col1": "address", "col2": "status", "col3": "", "col4": "price"}
+    html = staff_client.post(page, {**form, "mode": "create", "day_order": "mdy"}).content.decode()
+    assert '<li id="import-problem-1"><a href="#col0">Several columns are mapped to' in html
+    for n in (0, 1):
+        assert re.search(
+            rf'<select id="col{n}" name="col{n}" aria-invalid="true" '
+            r'aria-describedby="import-problem-1"',
+            html,
+        ), n
+    assert '<select id="col2" name="col2">' in html
 
 
 @pytest.mark.parametrize(

@@ -107,31 +107,62 @@ class ImportOptions:
 
     def problems(self, schema: Schema) -> list[str]:
         """What keeps the import from running with these options, in the words of the page."""
+        return [problem.text for problem in self.problem_places(schema)]
+
+    def problem_places(self, schema: Schema) -> list["MapProblem"]:
+        """The problems, each with the control it is about (`anchor`, the map page's id) and
+        the columns whose lists it is about, so that the page ties each to its controls."""
         found = []
         chosen = [m for m in self.mapping if m]
         duplicates = sorted({m for m in chosen if chosen.count(m) > 1})
         if duplicates:
             names = [_target_name(schema, key) for key in duplicates]
+            columns = [n for n, m in enumerate(self.mapping) if m in duplicates]
             found.append(
-                "Several columns are mapped to "
-                + ", ".join(f"“{n}”" for n in names)
-                + ": map each field from one column."
+                MapProblem(
+                    "Several columns are mapped to "
+                    + ", ".join(f"“{n}”" for n in names)
+                    + ": map each field from one column.",
+                    f"col{columns[0]}",
+                    columns,
+                )
             )
+        first = ["col0"] if self.mapping else []
         if self.mode == UPDATE_BY_ID and ID not in self.mapping:
-            found.append("Updating by record id needs a column mapped to “Record id”.")
+            found.append(
+                MapProblem("Updating by record id needs a column mapped to “Record id”.", *first)
+            )
         if self.mode == UPDATE_BY_FIELD:
             f = schema.field(self.match_field)
             if f is None:
-                found.append("Choose the field that finds the record to update.")
+                found.append(
+                    MapProblem("Choose the field that finds the record to update.", "match-field")
+                )
             elif self.match_field not in self.mapping:
-                found.append(f"Map a column to {f.name}: it finds the record to update.")
+                found.append(
+                    MapProblem(f"Map a column to {f.name}: it finds the record to update.", *first)
+                )
         if self.mode == CREATE:
             missing = [f.name for f in schema.fields if f.required and f.key not in self.mapping]
             if missing:
-                found.append("Creating records needs a column for: " + ", ".join(missing) + ".")
+                found.append(
+                    MapProblem(
+                        "Creating records needs a column for: " + ", ".join(missing) + ".", *first
+                    )
+                )
         if not any(m not in (IGNORE, ID) for m in self.mapping):
-            found.append("Map at least one column to a field.")
+            found.append(MapProblem("Map at least one column to a field.", *first))
         return found
+
+
+@dataclass(frozen=True)
+class MapProblem:
+    """A problem of the map page: its text, the id of the control to go to ("" for none),
+    and the columns (by index) whose lists are wrong."""
+
+    text: str
+    anchor: str = ""
+    columns: list[int] = field(default_factory=list)
 
 
 def _day_order(value: str | None) -> str:

@@ -208,8 +208,15 @@ def _map_page(request, upload, schema, header, rows, options, users, *, checked:
         "day_orders": imports.day_order_choices(),
     }
     if checked:
-        problems = options.problems(schema)
+        problems = options.problem_places(schema)
         context["problems"] = problems
+        # Each column's list names the problems it is in (aria-describedby, aria-invalid).
+        for column in context["columns"]:
+            column["problems"] = " ".join(
+                f"import-problem-{n}"
+                for n, problem in enumerate(problems, 1)
+                if column["index"] in problem.columns
+            )
         if not problems:
             checks = imports.check_rows(schema=schema, rows=rows, options=options, users=users)
             bad = [c for c in checks if not c.ok]
