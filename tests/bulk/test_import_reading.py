@@ -60,6 +60,23 @@ def test_options_are_separated_by_semicolon_or_comma_where_that_is_unambiguous()
     assert "Separate several options with “;” (a comma does not separate them here" in said
 
 
+def test_a_value_that_is_no_option_is_refused_naming_the_fields_options():
+    status = fieldtypes.of(
+        schemas.one_field(
+            "SINGLE_OPTIONS",
+            (("active", "Active"), ("sold", "Sold 100%")),
+            key="status",
+            name="Status",
+        )
+    )
+    assert refusal(status, "Foreclosed") == (
+        "“Foreclosed” is not an option of Status: Active, Sold 100%."
+    )
+    assert refusal(fieldtypes.of(FEATURES), "Pool; Sauna").startswith(
+        "“Sauna” is not an option of Features: Pool, Garage."
+    )
+
+
 def test_values_are_shown_as_a_person_writes_them():
     assert fieldtypes.of(FEATURES).csv_shown(["pool", "garage"]) == "Pool; Garage"
     date = fieldtypes.of(DATE)

@@ -79,7 +79,7 @@ def test_a_settable_value_goes_out_to_csv_and_comes_back_the_same(data_type, val
     [
         ("NUMERICAL", "many", "number"),
         ("DATE", "07/03/2026", "date"),
-        ("SINGLE_OPTIONS", "gone", "valid choice"),
+        ("SINGLE_OPTIONS", "gone", "is not an option of"),
         ("PHONE", "call me", "phone number"),
     ],
 )

@@ -32,6 +32,16 @@ class Choice(FieldType):
                 known.add(value)
         return choices
 
+    def form_options(self) -> dict[str, Any]:
+        """A value that is none of the options (a CSV cell, a bulk edit's) is refused naming
+        the field's options, not in Django's words."""
+        labels = ", ".join(label for _key, label in self.field.options[:12])
+        more = ", …" if len(self.field.options) > 12 else ""
+        # Django fills in %(value)s: a name's or label's own "%" is doubled to stay as it is.
+        named = f"{self.field.name}: {labels}{more}.".replace("%", "%%")
+        said = "“%(value)s” is not an option of " + named
+        return {**super().form_options(), "error_messages": {"invalid_choice": said}}
+
     def label(self, key: Any) -> str:
         return self.field.option_label(key)
 
