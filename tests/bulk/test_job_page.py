@@ -156,6 +156,8 @@ def test_screen_readers_hear_the_jobs_milestones_not_its_counts_every_second(
     said = "Job cancelled: 39 done, 112 never sent."
     assert f'data-milestone="{said}"' in html
     assert f'role="status" data-last="{said}"' in html  # not read again on arrival
+    # When it was started, as a moment: the part of the page that is not polled never changes.
+    assert re.search(r"Started by staffer on <time datetime=\"[^\"]+\">[A-Z][a-z]{2} \d", html)
 
 
 def test_a_job_whose_worker_stopped_is_said_on_its_page_and_left_to_the_workers(
