@@ -354,6 +354,19 @@ def test_bad_fields_are_refused_before_sending_and_keep_the_input(
     assert embedded.writes == []
 
 
+def test_an_option_type_without_options_links_its_message_to_the_first_option(
+    schemer, prop, embedded
+):
+    data = field_data(folder=first_folder_id(), data_type="RADIO")
+    page = text_of(schemer.post(url("schema_field_create", PROPERTY_KEY), data))
+    assert re.search(
+        r'<li><a href="#id_options-0-label">Options: A radio buttons \(one option\) field needs '
+        r"at least one option",
+        page,
+    ), page
+    assert 'id="options" aria-describedby="options_error"' in page
+
+
 def test_the_apis_refusal_and_a_lost_answer_keep_the_input(
     schemer, prop, embedded, without_the_signals
 ):

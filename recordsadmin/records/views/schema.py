@@ -110,7 +110,13 @@ def _form_page(
                     context["summary"].append(
                         {"label": label, "message": message, "anchor": bf.id_for_label}
                     )
-    if bound and formset is not None:
+    if bound and formset is not None and formset.forms:
+        # About the list as a whole: linked to its first option's label.
+        first = formset.forms[0]["label"].id_for_label
+        context["summary"] += [
+            {"label": "Options", "message": m, "anchor": first} for m in formset.non_form_errors()
+        ]
+    elif bound and formset is not None:
         context["summary"] += [{"message": m} for m in formset.non_form_errors()]
     return render(request, "records/schema/form.html", context)
 
