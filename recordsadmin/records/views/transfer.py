@@ -1,5 +1,6 @@
 """Pages for CSV: export the table's search, import a file (upload, map, check, start)."""
 
+import itertools
 import uuid
 
 from django.contrib import messages
@@ -24,6 +25,9 @@ Kind = BulkJob.Kind
 # The export page asks once a second how its download goes; with no sign of it after this
 # many asks, it stops asking.
 STATUS_ASKS_BEFORE_GIVING_UP = 30
+# A CSV file's first character "For Excel": its byte order mark, by which Excel knows the file
+# is UTF-8.
+BOM = "\ufeff"
 PREVIEW_ROWS_SHOWN = 20
 
 
@@ -86,6 +90,8 @@ def record_export_csv(request: HttpRequest, key: str) -> HttpResponse:
         first_page=first,
         **progress,
     )
+    if request.GET.get("excel") == "1":
+        lines = itertools.chain([BOM], lines)  # else Excel reads it in the computer's code page
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     name = slugify(schema.plural) or "records"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
