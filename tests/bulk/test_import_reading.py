@@ -96,10 +96,7 @@ def test_the_map_page_reads_us_dates_and_comma_lists_and_shows_them_as_written(
     records_api, staff_client
 ):
     records_api(records=0)
-    file = io.BytesIO(US_CSV.encode())
-    file.name = "us.csv"
-    staff_client.post(f"/objects/{KEY}/import/", {"file": file})
-    page = f"/imports/{ImportUpload.objects.get().pk}/"
+    page = uploaded_us_csv(staff_client)
     html = staff_client.get(page).content.decode()
     assert '<label for="day-order">Dates are written as</label>' in html
     for value, label in (("ymd", "year-month-day"), ("mdy", "month/day/year")):
@@ -178,12 +175,17 @@ def test_rows_that_repeat_an_earlier_one_are_found_by_their_numbers():
     assert imports.repeated_rows([["a"]] * 10, most=2) == [(2, 3), (2, 4)]
 
 
-def test_what_stops_the_check_is_said_above_the_form_with_focus_on_it(records_api, staff_client):
-    records_api(records=0)
+def uploaded_us_csv(client) -> str:
+    """US_CSV uploaded: its map page's address."""
     file = io.BytesIO(US_CSV.encode())
     file.name = "us.csv"
-    staff_client.post(f"/objects/{KEY}/import/", {"file": file})
-    page = f"/imports/{ImportUpload.objects.get().pk}/"
+    client.post(f"/objects/{KEY}/import/", {"file": file})
+    return f"/imports/{ImportUpload.objects.get().pk}/"
+
+
+def test_what_stops_the_check_is_said_above_the_form_with_focus_on_it(records_api, staff_client):
+    records_api(records=0)
+    page = uploaded_us_csv(staff_client)
     # No column for Status, which a new record needs.
     form = {"col0": "address", "col1": "price", "col2": "", "col3": "", "col4": ""}
     html = staff_client.post(page, {**form, "mode": "create", "day_order": "mdy"}).content.decode()
@@ -197,10 +199,7 @@ def test_each_map_problem_is_tied_to_the_lists_it_is_about(records_api, staff_cl
     """Linked from the summary, and named by the lists (aria-describedby, aria-invalid) of the
     columns mapped to one field twice."""
     records_api(records=0)
-    file = io.BytesIO(US_CSV.encode())
-    file.name = "us.csv"
-    staff_client.post(f"/objects/{KEY}/import/", {"file": file})
-    page = f"/imports/{ImportUpload.objects.get().pk}/"
+    page = uploaded_us_csv(staff_client)
     form = {"col0": "address", "col1": "address", "col2": "status", "col3": "", "col4": "price"}
     html = staff_client.post(page, {**form, "mode": "create", "day_order": "mdy"}).content.decode()
     assert '<li id="import-problem-1"><a href="#col0">Several columns are mapped to' in html
