@@ -390,13 +390,7 @@ def builder(schema: Schema, conditions: Conditions, *, focus: str = "") -> dict:
         # Every field's operators, for the page to show a row's at once when its field is
         # changed (static/js/filters.js), before the row is drawn again here.
         "operators": json.dumps(
-            {
-                f.key: [
-                    [op, fieldtypes.of(f).operator_text(op)] for op in fieldtypes.of(f).operators
-                ]
-                for f in schema.fields
-            },
-            separators=(",", ":"),
+            {f.key: _operators(fieldtypes.of(f)) for f in schema.fields}, separators=(",", ":")
         ),
     }
 
@@ -432,12 +426,18 @@ def _options(choices: Iterable[tuple[str, str]], chosen: str) -> SafeString:
     )
 
 
+def _operators(kind) -> list[tuple[str, str]]:
+    """A field type's operators, each with its words: a row's list, and the page's copy of
+    every field's (static/js/filters.js)."""
+    return [(op, kind.operator_text(op)) for op in kind.operators]
+
+
 def _row(schema: Schema, fields, name: str, label: str, condition: Condition, focus) -> dict:
     f = schema.field(condition.field)
     kind = fieldtypes.of(f)
     row_id = name.replace(".", "-")
     value_input = kind.condition_input(condition.op)
-    operators = [(op, kind.operator_text(op)) for op in kind.operators]
+    operators = _operators(kind)
     return {
         "name": name,
         "id": row_id,

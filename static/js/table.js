@@ -291,8 +291,9 @@
       next = next || here;
     }
     if (next) {
+      // A cell is brought into view by the focusin below; a row, here.
       next.focus({ preventScroll: true });
-      reveal(next);
+      if (next === row) next.scrollIntoView({ block: "nearest", inline: "nearest" });
       event.preventDefault();
     }
   }

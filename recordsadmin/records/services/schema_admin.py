@@ -19,6 +19,7 @@ from recordsadmin.client import endpoints, wire
 from recordsadmin.client.domain import Field, Filter, Folder, Schema
 from recordsadmin.client.errors import ValidationFailed
 from recordsadmin.contract.datatypes import EXISTS, DataType
+from recordsadmin.records.formatting import is_empty
 
 from . import records
 from .catching_up import recent_writes
@@ -216,7 +217,7 @@ def field_holders(*, schema: Schema, field: Field, deadline: float | None = None
     found = records.record_search(
         schema=schema, filters=[Filter(field.key, EXISTS)], per_page=1, deadline=deadline
     )
-    return _at_least_written(schema, found.total, _filled, field.key)
+    return _at_least_written(schema, found.total, lambda value: not is_empty(value), field.key)
 
 
 def option_holders(
@@ -237,10 +238,6 @@ def _at_least_written(schema: Schema, total: int, held: Callable[[Any], bool], k
     (services/catching_up.py)."""
     written = recent_writes(schema=schema).values()
     return max(total, sum(1 for r in written if r is not None and held(r.properties.get(key))))
-
-
-def _filled(value) -> bool:
-    return value is not None and value not in ("", [])
 
 
 def _holds(value, option_key: str) -> bool:

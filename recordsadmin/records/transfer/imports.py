@@ -117,7 +117,7 @@ class ImportOptions:
         duplicates = sorted({m for m in chosen if chosen.count(m) > 1})
         if duplicates:
             names = [_target_name(schema, key) for key in duplicates]
-            columns = [n for n, m in enumerate(self.mapping) if m in duplicates]
+            columns = tuple(n for n, m in enumerate(self.mapping) if m in duplicates)
             found.append(
                 MapProblem(
                     "Several columns are mapped to "
@@ -162,7 +162,7 @@ class MapProblem:
 
     text: str
     anchor: str = ""
-    columns: list[int] = field(default_factory=list)
+    columns: tuple[int, ...] = ()
 
 
 def _day_order(value: str | None) -> str:
