@@ -264,3 +264,24 @@ def test_an_option_or_field_set_a_moment_ago_counts_as_held_before_search_shows_
     assert services.field_holders(schema=prop, field=prop.field("description")) == 1
     search_catches_up()
     assert services.option_holders(schema=prop, field=status, option_key="Sold") == 1
+
+
+def test_the_catching_up_adds_no_call_to_a_table_view(staff, staff_user, prop, lagging, embedded):
+    """What the table lays over search comes from the history the dashboard keeps: a view
+    with the person's fresh writes (made, edited, deleted) is one search, as without them."""
+    values = {"address": "7 Counted Lane", "price": 1, "status": "Active"}
+    made = services.record_create_logged(user=staff_user, schema=prop, properties=values)
+    services.record_update_logged(
+        user=staff_user, schema=prop, record=made, properties={"price": 9}
+    )
+    other = services.record_search(schema=prop).records[-1]
+    services.record_delete_logged(user=staff_user, schema=prop, record=other)
+    services.schema_get(key=prop.key)  # the schema and users are cached by the first view
+    table(staff, prop)
+
+    embedded.stub.requests.clear()
+    text = table(staff, prop)
+    assert "row-mark--new" in text and "row-mark--deleted" in text
+    assert [(s.method, s.path) for s in embedded.stub.requests] == [
+        ("POST", f"/objects/{prop.key}/records/search")
+    ]
