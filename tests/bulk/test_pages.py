@@ -115,6 +115,56 @@ def test_bulk_delete_of_checked_rows(records_api, staff_client):
     assert not SandboxRecord.objects.filter(pk__in=ids).exists()
 
 
+def report_rows(client, job) -> list[dict[str, str]]:
+    report = client.get(f"/jobs/{job.pk}/report.csv")
+    assert report.status_code == 200
+    text = b"".join(report.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_report_of_a_bulk_edit_and_a_bulk_delete_names_each_record_by_its_address(
+    records_api, staff_client
+):
+    """The edit changes only the status and the delete sends no properties: each row's display
+    value is the address the record had when the job found it."""
+    location = records_api(records=8)
+    records = SandboxRecord.objects.filter(location=location, object__key=KEY)
+    addresses = {r.id: r.properties["address"] for r in records}
+    statuses = {r.id: r.properties["status"] for r in records}
+    assert len(set(addresses.values())) == 8
+
+    edited = sorted(addresses)[:5]
+    form = {"ids": edited, "query": "?", "action": "update", "field": "status"}
+    preview = staff_client.post(BULK, {**form, "value": "Pending", "step": "preview"})
+    staff_client.post(
+        START, {**form, "value": "Pending", "submission": submission(preview.content.decode())}
+    )
+    run_worker()
+    edit = BulkJob.objects.get(kind="update")
+    rows = report_rows(staff_client, edit)
+    assert len(rows) == len(edited)
+    # A record that held the value already is skipped, and named all the same.
+    assert {row["record_id"]: row["status"] for row in rows} == {
+        i: "skipped" if statuses[i] == "Pending" else "done" for i in edited
+    }
+    assert {row["record_id"]: row["display_value"] for row in rows} == {
+        i: addresses[i] for i in edited
+    }
+
+    deleted = sorted(addresses)[3:7]
+    form = {"ids": deleted, "query": "?", "action": "delete"}
+    preview = staff_client.post(BULK, form)
+    staff_client.post(START, {**form, "submission": submission(preview.content.decode())})
+    run_worker()
+    assert not SandboxRecord.objects.filter(pk__in=deleted).exists()
+    rows = report_rows(staff_client, BulkJob.objects.get(kind="delete"))
+    assert len(rows) == len(deleted)
+    assert [row["status"] for row in rows] == ["done"] * len(deleted)
+    assert {row["record_id"]: row["display_value"] for row in rows} == {
+        i: addresses[i] for i in deleted
+    }
+
+
 def test_an_empty_selection_goes_back_to_the_table(records_api, staff_client):
     records_api(records=3)
     response = staff_client.post(BULK, {"query": "?q=x", "action": "update"})

@@ -634,3 +634,58 @@ def test_link_again_shows_the_page_it_lands_on(staff, prop, record, buyers):
     undo = url("related_undo", prop.key, record.id, change.pk)
     again = staff.post(undo, HTTP_HX_REQUEST="true").content.decode()
     assert first.email in again and "Page 2 of 2" in again
+
+
+def test_the_picker_of_another_objects_records_finds_marks_and_links_them(
+    staff, prop, record, showings, embedded
+):
+    """Not contacts: the Showing section's picker searches the showings by their primary
+    display value (the visitor), marks the one linked already, and links another."""
+    showing = services.schema_get(key=SHOWING_KEY)
+    linked, wanted = (
+        services.record_create(
+            schema=showing, properties={"visitor": visitor, "visit_date": "2026-05-01"}
+        )
+        for visitor in ("Quillon Vale", "Quillon Vance")
+    )
+    services.relation_create_logged(
+        user=None, schema=prop, record=record, association=showings, other_id=linked.id
+    )
+    link = url("related_link", prop.key, record.id, showings.id)
+
+    def offered(query: str) -> dict[str, str]:
+        """The showings found for `query`: each one's item, by its label."""
+        page = staff.get(link, {"q": query}).content.decode()
+        assert "No showings match" not in page
+        items = re.findall(r'<li class="related__item">(.*?)</li>', page, re.S)
+        return {re.search(r'related__name">([^<]*)', item).group(1).strip(): item for item in items}
+
+    # By the full display value: that showing alone, offered with its Link button.
+    found = offered("Quillon Vance")
+    assert list(found) == ["Quillon Vance"]
+    assert f'name="other_id" value="{wanted.id}"' in found["Quillon Vance"]
+    assert 'aria-label="Link Quillon Vance"' in found["Quillon Vance"]
+    assert "Linked already" not in found["Quillon Vance"]
+    # By a part of it: both, the linked one marked and not offered.
+    both = offered("Quillon")
+    assert sorted(both) == ["Quillon Vale", "Quillon Vance"]
+    assert '<span class="badge">Linked already</span>' in both["Quillon Vale"]
+    assert 'name="other_id"' not in both["Quillon Vale"]
+    assert f'value="{wanted.id}"' in both["Quillon Vance"]
+    assert "2 showings found." in staff.get(link, {"q": "Quillon"}).content.decode()
+    assert not embedded.calls("POST", "/contacts/search")  # showings, not contacts
+
+    response = staff.post(link, {"other_id": wanted.id, "q": "Quillon"})
+    assert response.status_code == 303
+    page = page_of(staff, prop, record, response["Location"].split(str(record.id) + "/")[1])
+    assert re.search(r"<h2[^>]*>Showing <span[^>]*>\(2\)", page)
+    assert f'href="{url("record_detail", SHOWING_KEY, wanted.id)}"' in page
+    assert ">Quillon Vance</a>" in page
+    assert history(record)[-1][:2] == ("link", "ok")
+    relations = services.relation_page(record_id=record.id, association_ids=[showings.id])
+    assert sorted(r.other_id(record.id) for r in relations.relations) == sorted(
+        [linked.id, wanted.id]
+    )
+    assert relations.total == 2
+    # Now both are linked already.
+    assert all("Linked already" in item for item in offered("Quillon").values())

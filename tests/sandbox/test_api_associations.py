@@ -261,6 +261,66 @@ def test_deleting_a_record_deletes_its_relations_and_only_those(sandbox):
     assert kept in linked and prop not in linked
 
 
+def relations_of(sandbox, record_id: str, association_id: str) -> list[tuple[str, str]]:
+    """A record's relations of one association over HTTP, as (first, second) record ids."""
+    listed = sandbox.get(
+        f"/associations/relations/{record_id}", params={"associationIds": association_id}
+    ).json()
+    assert listed["total"] == len(listed["relations"])
+    return sorted((r["firstRecordId"], r["secondRecordId"]) for r in listed["relations"])
+
+
+def test_deleting_a_record_on_the_second_side_deletes_its_relations_and_only_those(sandbox):
+    """A showing is the second side of Property <-> Showing: deleting it removes its links
+    to properties, and nothing else."""
+    showings = association(sandbox, SHOWING_ASSOCIATION)
+    buyers = association(sandbox, BUYER_ASSOCIATION)
+    first_prop, second_prop = record_ids(sandbox)[:2]
+    gone, kept = record_ids(sandbox, SHOWING_KEY)[:2]
+    Relation.objects.filter(association=showings).delete()
+    for prop, showing in [(first_prop, gone), (second_prop, gone), (first_prop, kept)]:
+        assert link(sandbox, showings.id, prop, showing).status_code == 201
+    # The property is also first of a buyer relation, which must stay.
+    contact = contact_ids(sandbox)[0]
+    Relation.objects.filter(association=buyers, first_record_id=first_prop).delete()
+    assert link(sandbox, buyers.id, first_prop, contact).status_code == 201
+    buyer_links = relations_of(sandbox, first_prop, buyers.id)
+    assert buyer_links == [(first_prop, contact)]
+
+    assert sandbox.delete(f"/objects/{SHOWING_KEY}/records/{gone}").status_code == 200
+    assert relations_of(sandbox, gone, showings.id) == []
+    assert relations_of(sandbox, first_prop, showings.id) == [(first_prop, kept)]
+    assert relations_of(sandbox, second_prop, showings.id) == []
+    assert relations_of(sandbox, kept, showings.id) == [(first_prop, kept)]
+    assert relations_of(sandbox, first_prop, buyers.id) == buyer_links
+    assert not Relation.objects.filter(second_record_id=gone).exists()
+
+
+def test_deleting_the_second_record_of_an_object_linked_to_itself_deletes_its_relations(sandbox):
+    """Property <-> Property: the deleted record is second in one relation and first in
+    another; both go, and a relation between the two others stays."""
+    made = sandbox.post(
+        "/associations/",
+        json={
+            "key": "replaces",
+            "firstObjectKey": PROPERTY_KEY,
+            "firstObjectLabel": "Replaced by",
+            "secondObjectKey": PROPERTY_KEY,
+            "secondObjectLabel": "Replaces",
+        },
+    ).json()
+    older, gone, newer = record_ids(sandbox)[:3]
+    for first, second in [(older, gone), (gone, newer), (older, newer)]:
+        assert link(sandbox, made["id"], first, second).status_code == 201
+    assert relations_of(sandbox, older, made["id"]) == sorted([(older, gone), (older, newer)])
+    assert relations_of(sandbox, gone, made["id"]) == sorted([(older, gone), (gone, newer)])
+
+    assert sandbox.delete(f"/objects/{PROPERTY_KEY}/records/{gone}").status_code == 200
+    assert relations_of(sandbox, gone, made["id"]) == []
+    assert relations_of(sandbox, older, made["id"]) == [(older, newer)]
+    assert relations_of(sandbox, newer, made["id"]) == [(older, newer)]
+
+
 def test_a_relation_to_a_missing_record_or_contact_is_400_naming_it(sandbox):
     buyers = association(sandbox, BUYER_ASSOCIATION)
     prop, contact = record_ids(sandbox)[0], contact_ids(sandbox)[0]

@@ -8,13 +8,23 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from recordsadmin.sandbox import credentials
-from recordsadmin.sandbox.demo import PROPERTY_KEY, SHOWING_KEY, create_demo_location
+from recordsadmin.sandbox.demo import (
+    BUYER_ASSOCIATION,
+    CONTACTS,
+    PROPERTY_KEY,
+    SHOWING_ASSOCIATION,
+    SHOWING_KEY,
+    create_demo_location,
+)
 from recordsadmin.sandbox.models import (
     ApiToken,
+    Association,
+    Contact,
     Field,
     Location,
     ObjectSchema,
     Record,
+    Relation,
     hash_token,
 )
 from recordsadmin.sandbox.validation import clean_properties
@@ -95,6 +105,66 @@ def test_demo_status_is_active_pending_or_sold_and_option_keys_are_stored():
     assert kinds == {"single_family", "condo", "townhouse", "multi_family"}
 
 
+def linked(location: Location, key: str) -> list[tuple[str, str]]:
+    """The relations of the location's association `key`, as (first, second) record ids."""
+    relations = Relation.objects.filter(location=location, association__key=key)
+    return list(relations.values_list("first_record_id", "second_record_id"))
+
+
+def ids(location: Location, key: str) -> set[str]:
+    return set(
+        Record.objects.filter(location=location, object__key=key).values_list("id", flat=True)
+    )
+
+
+def test_the_default_demo_has_2000_contacts_and_a_few_hundred_linked_properties():
+    location, _ = create_demo_location()
+    assert CONTACTS == 2000
+    people = set(Contact.objects.filter(location=location).values_list("id", flat=True))
+    assert len(people) == 2000
+    assert Contact.objects.filter(location=location).exclude(email="").count() == 2000
+    buyers = Association.objects.get(location=location, key=BUYER_ASSOCIATION)
+    assert (buyers.first_object_key, buyers.first_label) == (PROPERTY_KEY, "Interested property")
+    assert (buyers.second_object_key, buyers.second_label) == ("contact", "Buyer")
+    shown = Association.objects.get(location=location, key=SHOWING_ASSOCIATION)
+    assert (shown.first_object_key, shown.second_object_key) == (PROPERTY_KEY, SHOWING_KEY)
+
+    properties, showings = ids(location, PROPERTY_KEY), ids(location, SHOWING_KEY)
+    assert len(properties) == 2000 and len(showings) == 200
+    with_buyers = linked(location, BUYER_ASSOCIATION)
+    assert {first for first, _ in with_buyers} <= properties
+    assert {second for _, second in with_buyers} <= people
+    per_property = {first: 0 for first, _ in with_buyers}
+    for first, _ in with_buyers:
+        per_property[first] += 1
+    assert 200 <= len(per_property) <= 500  # a few hundred properties have buyers
+    assert set(per_property.values()) <= {1, 2, 3} and len(set(per_property.values())) > 1
+    assert len(set(with_buyers)) == len(with_buyers)  # no relation twice
+    with_showings = linked(location, SHOWING_ASSOCIATION)
+    # Every showing is of one property; over a hundred properties have a showing.
+    assert sorted(second for _, second in with_showings) == sorted(showings)
+    assert {first for first, _ in with_showings} <= properties
+    assert len({first for first, _ in with_showings}) >= 100
+    # Some properties have both buyers and showings.
+    assert set(per_property) & {first for first, _ in with_showings}
+
+
+def test_the_demo_makes_as_many_contacts_as_asked_or_as_properties():
+    smaller, _ = create_demo_location(records=40)
+    assert smaller.contacts.count() == 40  # as many as properties, under 2,000
+    assert linked(smaller, BUYER_ASSOCIATION) and linked(smaller, SHOWING_ASSOCIATION)
+    asked, _ = create_demo_location(records=40, contacts=7)
+    assert asked.contacts.count() == 7
+    people = set(asked.contacts.values_list("id", flat=True))
+    assert {second for _, second in linked(asked, BUYER_ASSOCIATION)} <= people
+    # Each location's relations link its own records and contacts.
+    assert {first for first, _ in linked(asked, BUYER_ASSOCIATION)} <= ids(asked, PROPERTY_KEY)
+    none, _ = create_demo_location(records=40, contacts=0)
+    assert none.contacts.count() == 0
+    assert not linked(none, BUYER_ASSOCIATION)
+    assert len(linked(none, SHOWING_ASSOCIATION)) == 4  # every showing still on a property
+
+
 # --- credentials -------------------------------------------------------------------------------
 
 
@@ -151,6 +221,17 @@ def test_sandbox_demo_loads_once_and_saves_working_credentials(data_dir):
     assert token not in again  # shown once
     assert credentials.load() == (location_id, token)
     assert Record.objects.filter(location_id=location_id).count() == 44
+
+
+def test_sandbox_demo_contacts_option(data_dir):
+    output = run("sandbox_demo", "--records", "30", "--contacts", "12", "--no-indexes")
+    location_id, _ = credentials.load()
+    assert "12 contacts" in output
+    assert Contact.objects.filter(location_id=location_id).count() == 12
+    location = Location.objects.get(id=location_id)
+    assert f"{len(linked(location, BUYER_ASSOCIATION)) + 3} relations" in output
+    with pytest.raises(CommandError, match="--contacts must be 0 or more"):
+        run("sandbox_demo", "--contacts", "-1", "--force")
 
 
 def test_sandbox_demo_without_indexes(data_dir):
