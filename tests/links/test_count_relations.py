@@ -289,3 +289,38 @@ def test_a_count_in_any_unfinished_status_keeps_a_second_one_out(status):
     else:
         with pytest.raises(IntegrityError), transaction.atomic():
             BulkJob.objects.create(kind="count", object_key=PROPERTY_KEY, params=params)
+
+
+def test_the_confirmation_starts_the_count_as_it_opens_and_names_the_figure(records_api, schemer):
+    """With JavaScript the confirmation posts the count form as it loads (htmx), and its count
+    section asks again until the figure is there: the page itself names how many relations go."""
+    records_api(records=20)
+    buyers = stored(BUYER_ASSOCIATION)
+    expected = StoredRelation.objects.filter(association=buyers).count()
+    page = schemer.get(confirm_url(buyers.id)).content.decode()
+    form = re.search(rf'<form method="post" action="{count_url(buyers.id)}"[^>]*>', page)
+    assert 'hx-trigger="load"' in form[0] and f'hx-post="{count_url(buyers.id)}"' in form[0]
+    assert 'hx-target="#relation-count"' in form[0]
+    assert '<section class="relation-count" id="relation-count"' in page
+
+    htmx = {"HX-Request": "true"}
+    started = schemer.post(count_url(buyers.id), {"submission": "x"}, headers=htmx)
+    assert started.status_code == 200 and BulkJob.objects.count() == 1
+    section = started.content.decode()
+    assert "The relations are being counted (it is waiting for the task worker)" in text(started)
+    poll = re.search(r"<p data-count-running[^>]*>", section)[0]
+    assert f'hx-get="{count_url(buyers.id)}"' in poll and 'hx-trigger="every 2s"' in poll
+    assert 'data-milestone="Counting the relations."' in poll
+    # A second page opened meanwhile starts nothing more.
+    schemer.post(count_url(buyers.id), headers=htmx)
+    assert BulkJob.objects.count() == 1
+
+    run_worker()
+    done = schemer.get(count_url(buyers.id), headers=htmx)
+    figure = f"{expected} relations go with it"
+    assert f"{figure} (counted" in text(done)
+    assert "data-count-running" not in done.content.decode()  # no more asking
+    assert f'data-milestone="{figure[0].upper()}{figure[1:]}."' in done.content.decode()
+    assert 'hx-trigger="load"' not in done.content.decode()  # a figure there: no new count
+    # Outside htmx the address leads to the confirmation.
+    assert schemer.get(count_url(buyers.id))["Location"] == confirm_url(buyers.id)

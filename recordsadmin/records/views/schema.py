@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from recordsadmin.client.domain import Association, Field, Folder, Schema
 from recordsadmin.client.errors import OutcomeUnknown, RecordsApiError, ValidationFailed
@@ -741,19 +741,30 @@ def _count_cost(side: counting.Side | None) -> str:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @can_manage_schema
 @shows_api_errors
 def association_count(request: HttpRequest, key: str, association_id: str) -> HttpResponse:
-    """Start counting the association's relations (a job), or show the count that runs."""
+    """Start counting the association's relations (a job), or show the count that runs.
+
+    From the delete's confirmation (htmx) it answers with the confirmation's count section
+    instead: the count starts when the page opens, and the section asks again (GET) until
+    the figure is there, so that the confirmation names it. A plain form goes to the job."""
     schema = load_schema(key)
     association = _association_or_404(schema, association_id)
-    job, started = counting.count_start(
-        user=request.user,
-        association=association,
-        from_key=schema.key,
-        submission=uuid_or_none(request.POST.get("submission", "")),
-    )
-    if not started:
-        messages.info(request, "These relations are being counted already: here is that count.")
-    return go(request, reverse("records:job_detail", args=[job.pk]))
+    if request.method == "POST":
+        job, started = counting.count_start(
+            user=request.user,
+            association=association,
+            from_key=schema.key,
+            submission=uuid_or_none(request.POST.get("submission", "")),
+        )
+        if not request.htmx:
+            if not started:
+                message = "These relations are being counted already: here is that count."
+                messages.info(request, message)
+            return go(request, reverse("records:job_detail", args=[job.pk]))
+    elif not request.htmx:
+        return go(request, _url("schema_association_delete", schema.key, association.id))
+    context = _count_context(schema, association)
+    return render(request, "records/schema/_count_section.html", context)
