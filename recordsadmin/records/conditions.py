@@ -199,10 +199,10 @@ def read(schema: Schema, params: QueryDict) -> Reading:
         rows.setdefault(int(match[2]), {})[match[3]] = value
     if nested:
         reading.problems.append(
-            f"Groups hold conditions, not other groups: {_named(nested)} left out."
+            f"Groups hold conditions, not other groups: {named(nested)} left out."
         )
     if unknown:
-        reading.problems.append(f"No part of a filter: {_named(unknown)} left out.")
+        reading.problems.append(f"No part of a filter: {named(unknown)} left out.")
     if _remove(params.get("remove", ""), top, groups):
         reading.focus = "builder-add"
     reading.conditions = _conditions(schema, params.get("match"), top, groups, reading.problems)
@@ -215,7 +215,29 @@ def read(schema: Schema, params: QueryDict) -> Reading:
     return reading
 
 
-def _named(names: list[str]) -> str:
+def is_builder_name(name: str) -> bool:
+    """Whether `name` is one of the builder's parameters in a link (module docstring)."""
+    return name == "match" or bool(_CONDITION.fullmatch(name) or _GROUP_MATCH.fullmatch(name))
+
+
+def left_out(schema: Schema, params: QueryDict) -> list[str]:
+    """The field of each of the builder's conditions in `params` that `read` leaves out today
+    (a field the schema does not have, or an operator or value that does not fit it), in the
+    address's order. Each condition is read by itself, not compared pair by pair: links number
+    the kept ones again, which would read as changed."""
+    rows: dict[tuple[str | None, str], dict[str, str]] = {}
+    for name, value in params.items():
+        if match := _CONDITION.fullmatch(name):
+            rows.setdefault((match[1], match[2]), {})[match[3]] = value
+    found = []
+    for row in rows.values():
+        condition = _condition(schema, row, "", [])
+        if condition is None or not condition.complete:
+            found.append(row.get("field", "").strip())
+    return found
+
+
+def named(names: list[str]) -> str:
     """Names from the address in a sentence, a few of them and cut short: "“g1.g2”, “g3.g1”
     and 4 more were"."""
     shown = [f"“{name[:40]}”" for name in dict.fromkeys(names)]

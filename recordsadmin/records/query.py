@@ -15,6 +15,7 @@ apply together.
 """
 
 import functools
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote_plus, urlencode
@@ -42,6 +43,8 @@ DEFAULT_PER_PAGE = 25
 TIME_SORTS = {"created": CREATED_AT, "updated": UPDATED_AT}
 # How an order is said, by what the field holds: (ascending, descending).
 WAYS = {Value.NUMBER: ("low to high", "high to low"), Value.DATE: ("oldest first", "newest first")}
+# The filter panel's names in the address: an option chosen, or a range's ends.
+_PANEL = re.compile(r"(f|min|max)\.(.+)", re.S)
 
 
 @dataclass(frozen=True)
@@ -73,17 +76,14 @@ class ListQuery:
             problems.append(f"The search text was cut to {MAX_QUERY_LENGTH} characters.")
             q = q[:MAX_QUERY_LENGTH]
         chosen: dict[str, Any] = {}
-        for f in schema.fields:
-            state, problem = fieldtypes.of(f).filter_state(params)
+        read = _Read(params)
+        for kind in [*map(fieldtypes.of, schema.fields), fieldtypes.CREATED]:
+            state, problem = kind.filter_state(read)
             if problem:
                 problems.append(problem)
             if state is not None:
-                chosen[f.key] = state
-        state, problem = fieldtypes.CREATED.filter_state(params)
-        if problem:
-            problems.append(problem)
-        if state is not None:
-            chosen[CREATED_AT] = state
+                chosen[kind.field.key] = state
+        problems += _unread(schema, params, read.names)
         sort = _sorts(schema, params.get("sort", ""), problems)
         reading = builder.read(schema, params)
         return cls(
@@ -381,6 +381,51 @@ def _sorts(schema: Schema, value: str, problems: list[str]) -> str:
         else:
             keys.append(key)
     return ",".join(keys)
+
+
+class _Read:
+    """The query string as the fields' filters read it, noting the names they read: those of
+    the panel's kind that none reads are said (`_unread`)."""
+
+    def __init__(self, params: QueryDict) -> None:
+        self.params = params
+        self.names: set[str] = set()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self.names.add(name)
+        return self.params.get(name, default)
+
+    def getlist(self, name: str) -> list[str]:
+        self.names.add(name)
+        return self.params.getlist(name)
+
+
+def _unread(schema: Schema, params: QueryDict, read: set[str]) -> list[str]:
+    """The panel's filters in the address (`f.<key>`, `min.<key>`, `max.<key>`) that no field
+    reads, said rather than ignored: a field the schema does not have, or one not filtered that
+    way (`f.price`: a number has a range, not options). Those left empty (a form drawn before
+    the schema changed) lose nothing and are not said."""
+    unread: dict[tuple[str, str], list[str]] = {}
+    for name, values in params.lists():
+        match = _PANEL.fullmatch(name)
+        if not match or name in read or not any(value.strip() for value in values):
+            continue
+        prefix, key = match.groups()
+        known = key == CREATED_AT or schema.field(key) is not None
+        way = ("options" if prefix == "f" else "a range") if known else ""
+        unread.setdefault((key, way), []).append(name)
+    problems = []
+    for (key, way), names in unread.items():
+        if way:
+            f = schema.field(key) or fieldtypes.CREATED.field
+            why = f"“{f.name}” is not filtered by {way}"
+        else:
+            why = f"There is no field “{key[:40]}”"
+        problems.append(f"{why}: {builder.named(names)} left out.")
+    if len(problems) > builder.MAX_PROBLEMS:
+        more = len(problems) - builder.MAX_PROBLEMS + 1
+        problems[builder.MAX_PROBLEMS - 1 :] = [f"And {more} more filters were left out."]
+    return problems
 
 
 def _positive(value: str | None, default: int) -> int:

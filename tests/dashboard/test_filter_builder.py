@@ -183,6 +183,7 @@ def test_bad_filter_input_is_said_and_the_table_shows_without_it(staff_client, s
         "c1.field=price&c1.op=gt&c1.value=lots&c2.field=nope&c2.value=1"
         "&c3.field=address&c3.op=like&c3.value=x&g1.g1.c1.field=price&sort=bogus,price"
         "&c4.field=listed_on&c4.op=eq&c4.value=2026-13-01"
+        "&f.nope=1&min.nope=5&max.gone=5&f.price=3&min.status=2&f.address=x&min.price="
     )
     response = staff_client.get(f"{URL}?{bad}")
     assert response.status_code == 200
@@ -194,12 +195,27 @@ def test_bad_filter_input_is_said_and_the_table_shows_without_it(staff_client, s
         "“g1.g1” was left out",
         "cannot be sorted by “bogus”",
         "“2026-13-01” is not a date",
+        "There is no field “nope”: “f.nope”, “min.nope” were left out.",
+        "There is no field “gone”: “max.gone” was left out.",
+        "“Price” is not filtered by options: “f.price” was left out.",
+        "“Status” is not filtered by a range: “min.status” was left out.",
+        "“Address” is not filtered by options: “f.address” was left out.",
     ):
         assert said in html
+    alerts = re.findall(r'<div class="alert alert--warning" role="status">(.*?)</div>', html)
+    assert not [text for text in alerts if "min.price" in text]  # left empty: nothing to say
     assert "1–25 of 3,412" in html  # the table is there
     body = service.searches()[-1]
     assert "filters" not in body
     assert body["sort"] == [{"field": "properties.price", "direction": "asc"}]
+    # What the table's own forms and links send is read, not said.
+    good = (
+        "q=oak&f.status=sold&min.price=&max.price=5&min.listed_on=2026-01-01&owner=u1"
+        "&min.createdAt=2026-01-01&max.createdAt=&sort=-price,status&per_page=50&page=2"
+        "&match=any&c1.field=price&c1.op=gte&c1.value=1"
+    )
+    html = staff_client.get(f"{URL}?{good}").content.decode()
+    assert "alert--warning" not in html
 
 
 @pytest.mark.parametrize(

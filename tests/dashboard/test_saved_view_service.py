@@ -81,6 +81,34 @@ def test_what_a_schema_no_longer_fits_is_named(owner):
     assert saved_views.saved_view_dropped(schema=SCHEMA, view=create(owner, "New", "q=Oak")) == []
 
 
+def test_a_builder_condition_a_schema_no_longer_fits_is_named_once_by_its_field(owner):
+    view = SavedView(
+        owner=owner,
+        name="Built",
+        params=(
+            "match=any&c1.field=square_feet&c1.op=gte&c1.value=100"
+            "&c2.field=status&c2.op=gte&c2.value=3&c3.field=rooms&c3.op=exists"
+            "&g1.match=any&g1.c1.field=square_feet&g1.c1.op=lte&g1.c1.value=900"
+            "&g1.c2.field=price&g1.c2.op=gte&g1.c2.value=5000"
+        ),
+        labels={"square_feet": "Square feet", "status": "Status", "price": "Price"},
+    )
+    # The kept condition on Price, now the group's first, is no loss.
+    assert saved_views.saved_view_dropped(schema=SCHEMA, view=view) == [
+        "This view's filter on “Square feet” was dropped: the field no longer exists.",
+        "Part of this view's filter on “Status” was dropped: it no longer fits the field.",
+        "This view's filter on “rooms” was dropped: the field no longer exists.",
+    ]
+    query = saved_views.saved_view_query(schema=SCHEMA, view=view)
+    kept = "match=any&g1.match=any&g1.c1.field=price&g1.c1.op=gte&g1.c1.value=5000"
+    assert query.params() == f"?{kept}"
+    # With no condition left, neither is "any": what joined them is no loss of its own.
+    view.params = "match=any&c1.field=rooms&c1.op=exists&c2.field=rooms&c2.op=not_exists"
+    assert saved_views.saved_view_dropped(schema=SCHEMA, view=view) == [
+        "This view's filter on “rooms” was dropped: the field no longer exists."
+    ]
+
+
 def test_the_default_view_is_one_the_user_still_sees(owner):
     view = create(owner, "Mine", shared=True)
     other = make_staff("maya", "view_record")

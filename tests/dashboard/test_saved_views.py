@@ -479,6 +479,28 @@ def test_a_view_on_a_field_the_schema_lost_opens_without_it_and_says_so(
     assert "was dropped" not in staff_client.get(page_of(view)).content.decode()
 
 
+def test_a_view_whose_builder_names_a_lost_field_opens_with_the_rest_and_says_which(
+    staff_client, staff_user, service
+):
+    view = view_of(
+        staff_user,
+        "Built",
+        "c1.field=square_feet&c1.op=gte&c1.value=100&g1.match=any"
+        "&g1.c1.field=square_feet&g1.c1.op=lte&g1.c1.value=900"
+        "&g1.c2.field=price&g1.c2.op=gte&g1.c2.value=5000",
+        labels={"square_feet": "Square feet", "price": "Price"},
+    )
+    opened = staff_client.get(page_of(view, "open"))
+    kept = "g1.match=any&g1.c1.field=price&g1.c1.op=gte&g1.c1.value=5000"
+    assert opened["Location"] == f"{page_of(view)}?{kept}"
+    html = unescape(staff_client.get(opened["Location"]).content.decode())
+    said = re.findall(r'<div class="alert alert--warning view-dropped"[^>]*>(.*?)</div>', html)
+    assert said == ["This view's filter on “Square feet” was dropped: the field no longer exists."]
+    assert service.searches()[-1]["filters"] == [
+        {"field": "properties.price", "operator": "range", "value": {"gte": 5000}}
+    ]
+
+
 # -- record counts on the tabs ---------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from recordsadmin.client.config import connection
 from recordsadmin.client.domain import Schema
 from recordsadmin.client.errors import RateLimited, RecordsApiError
 from recordsadmin.client.retry import deadline_in
+from recordsadmin.records import conditions as builder
 from recordsadmin.records.models import DefaultView, SavedView
 from recordsadmin.records.query import ListQuery
 
@@ -256,18 +257,30 @@ def _about(name: str, value: str) -> tuple[str, str]:
     return "param", ""
 
 
+def _label(schema: Schema, view: SavedView, key: str) -> str:
+    """A field's name today, else as the view was saved with it, else its key."""
+    f = schema.field(key)
+    return f.name if f is not None else view.labels.get(key, key)
+
+
 def saved_view_dropped(*, schema: Schema, view: SavedView) -> list[str]:
     """What of the view the table leaves out today, one sentence each: a filter, a sort or a
     column on a field the schema no longer has (or no longer fits)."""
-    stored = _pairs(view.params)
+    # The builder's conditions are compared one by one (links number the kept ones again, and
+    # leave out `match` when nothing is left to join), the rest pair by pair.
+    stored = [(k, v) for k, v in _pairs(view.params) if not builder.is_builder_name(k)]
     lost = Counter(stored) - Counter(_pairs(view_state(schema=schema, params=view.params)))
     sentences: list[str] = []
     for name, value in stored:
         if not lost[(name, value)]:
             continue
         what, key = _about(name, value)
-        label = schema.field(key).name if schema.field(key) else view.labels.get(key, key)
-        sentences.append(_dropped(what, name, label, gone=schema.field(key) is None))
+        sentences.append(
+            _dropped(what, name, _label(schema, view, key), gone=schema.field(key) is None)
+        )
+    for key in builder.left_out(schema, QueryDict(view.params)):
+        label = _label(schema, view, key)
+        sentences.append(_dropped("filter", key, label, gone=schema.field(key) is None))
     layout = view.columns if isinstance(view.columns, dict) else {}
     hidden = set(layout.get("hidden") or ())
     for column in layout.get("order") or ():
