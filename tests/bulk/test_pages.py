@@ -810,3 +810,54 @@ def test_a_new_value_made_of_options_is_a_group_named_by_its_legend(records_api,
     assert "<legend>New value</legend>" in html and 'for="bulk-value"' not in html
     price = staff_client.post(BULK, {**form, "field": "price"}).content.decode()
     assert '<label for="bulk-value">New value</label>' in price and "<legend>" not in price
+
+
+def test_create_or_update_by_a_field_updates_the_records_found_and_makes_the_rest(
+    records_api, staff_client
+):
+    location = records_api(records=3)
+    target = SandboxRecord.objects.filter(location=location, object__key=KEY).first()
+    address = target.properties["address"]
+    out = io.StringIO()
+    csv.writer(out).writerows(
+        [
+            ["Address", "Price", "Status"],
+            [address, "555000", "Sold"],
+            ["9 Fresh Court", "123000", "Active"],
+        ]
+    )
+    text = out.getvalue()
+    response = upload(staff_client, text)
+    mapping = {"col0": "address", "col1": "price", "col2": "status", "mode": "upsert_field"}
+    page = staff_client.get(response["Location"]).content.decode()
+    assert 'value="upsert_field"' in page and "or creates one when no record has" in page
+    # It may create: every required field needs its column, and the finding field is named.
+    without_status = {**mapping, "col2": "", "match_field": "address"}
+    checked = staff_client.post(response["Location"], without_status).content.decode()
+    assert "Creating records needs a column for: Status." in checked
+    checked = staff_client.post(response["Location"], {**mapping, "match_field": ""})
+    assert "Choose the field that finds the record to update." in checked.content.decode()
+    mapping["match_field"] = "address"
+    checked = staff_client.post(response["Location"], mapping).content.decode()
+    assert "2 rows ready, 0 with errors" in checked
+    staff_client.post(response["Location"].rstrip("/") + "/start/", mapping)
+    run_worker()
+
+    job = BulkJob.objects.get()
+    assert job.summary == "Import homes.csv: 2 rows (create or update by field)"
+    items = list(job.items.order_by("position"))
+    assert [(i.outcome, i.reason) for i in items] == [
+        ("done", ""),
+        ("done", "Created: No record has Address = 9 Fresh Court."),
+    ]
+    target.refresh_from_db()
+    assert (target.properties["price"], target.properties["status"]) == (555000, "Sold")
+    fresh = SandboxRecord.objects.get(location=location, properties__address="9 Fresh Court")
+    assert items[1].record_id == fresh.id
+    actions = dict(
+        RecordChange.objects.filter(job_id=str(job.pk)).values_list("record_id", "action")
+    )
+    assert actions == {target.id: "update", fresh.id: "create"}
+    # A revert puts the update back and deletes the record the import made.
+    page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "puts back the values of 1 record it changed and deletes the 1 record it made" in page

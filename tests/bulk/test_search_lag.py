@@ -200,3 +200,54 @@ def test_after_a_bulk_job_the_table_marks_what_it_changed_until_search_catches_u
     assert '<span class="row-mark row-mark--deleted">Just deleted</span>' in deleted
     assert "search may still be catching up" in text
     assert not any("row-mark" in row for row in rows if third.id in row)
+
+
+UPSERT = {
+    "col0": "address",
+    "col1": "price",
+    "col2": "status",
+    "mode": "upsert_field",
+    "match_field": "address",
+}
+
+
+def test_one_import_creates_a_record_and_then_updates_it_by_the_same_value(
+    records_api, staff_client, settings
+):
+    """ "Create or update" by Address, with search behind: the rows of one value go one at a
+    time, and the later ones update the record the first made (it is not made twice)."""
+    location = records_api(records=3)
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+    job = run_import(
+        staff_client,
+        "Address,Price,Status\n"
+        "1 Twice Road,100000,Active\n"
+        "1 Twice Road,150000,Pending\n"
+        "2 Once Road,200000,Active\n"
+        "1 Twice Road,175000,Sold\n",
+        UPSERT,
+    )
+    items = list(job.items.order_by("position"))
+    assert [i.outcome for i in items] == ["done"] * 4, [i.reason for i in items]
+    assert items[0].reason == "Created: No record has Address = 1 Twice Road."
+    assert items[2].reason == "Created: No record has Address = 2 Once Road."
+    made = SandboxRecord.objects.filter(location=location, properties__address="1 Twice Road")
+    assert made.count() == 1
+    assert (made.get().properties["price"], made.get().properties["status"]) == (175000, "Sold")
+    assert items[1].record_id == items[3].record_id == items[0].record_id == made.get().id
+    history = RecordChange.objects.filter(job_id=str(job.pk)).order_by("at", "id")
+    twice = [c for c in history if c.record_id == items[0].record_id]
+    assert [c.action for c in twice] == ["create", "update", "update"]
+    assert [c.after["properties"].get("status") for c in twice] == ["Active", "Pending", "Sold"]
+    assert twice[0].changed_fields == ["address", "price", "status"]
+    assert twice[1].changed_fields == ["price", "status"]  # found by its address: kept
+    assert [c.action for c in history if c.record_id == items[2].record_id] == ["create"]
+
+    # Search still knows neither; a second import updates them and makes nothing.
+    assert services.record_search(schema=services.schema_get(key=KEY), query="Road").total == 0
+    again = run_import(staff_client, "Address,Price,Status\n2 Once Road,210000,Active\n", UPSERT)
+    item = again.items.get()
+    assert (item.outcome, item.record_id) == ("done", items[2].record_id)
+    assert SandboxRecord.objects.filter(location=location, properties__address__endswith=" Road")
+    assert SandboxRecord.objects.filter(properties__address="2 Once Road").count() == 1
+    assert SandboxRecord.objects.get(id=item.record_id).properties["price"] == 210000

@@ -57,6 +57,7 @@ class ItemResult:
     before: dict | None = None  # the record before an import's update, found by the call
     after: dict | None = None  # what a link made (its history row's `after`, relation id included)
     data: dict | None = None  # added to the item's data: what a count found ({"relations": n})
+    made: bool = False  # a "create or update" import's row made its record: its history says so
 
 
 def refused_reason(times: int, *, unavailable: bool = False) -> str:

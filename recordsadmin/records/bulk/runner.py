@@ -244,6 +244,8 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     beat = time.monotonic()
     exhausted = requeued = spent = False
     refusals: Counter[int] = Counter()
+    # Rows held back until the one of their value in flight is done (workers.same_value).
+    waiting: list[BulkItem] = []
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bulk") as pool:
         while True:
             while not (exhausted or spent) and status == Status.RUNNING:
@@ -257,11 +259,19 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                 spent = pacer.daily_spent()
                 if status != Status.RUNNING or spent:
                     break
-                item = next(items, None)
+                busy = {workers.same_value(other) for other, _ in in_flight.values()} - {None}
+                item = next((i for i in waiting if workers.same_value(i) not in busy), None)
+                if item is not None:
+                    waiting.remove(item)
+                else:
+                    item = next(items, None)
                 if item is None:
-                    exhausted = True
+                    exhausted = not waiting
                     break
                 if any(item.pk == other.pk for other, _ in in_flight.values()):
+                    continue
+                if workers.same_value(item) in busy:
+                    waiting.append(item)  # after the row of its value that is in flight
                     continue
                 sent, started = item_start(job, schema, item)
                 if not sent:
@@ -370,9 +380,14 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
         )
     else:
         data = item.data or {}
-        creating = not data.get("match")
+        match = data.get("match") or {}
+        creating = not match
         action = RecordChange.Action.CREATE if creating else RecordChange.Action.UPDATE
-        after = {"properties": data.get("properties") or {}}
+        properties = data.get("properties") or {}
+        if match.get("or_create"):
+            # An update of the record found by this value leaves the value as it is.
+            properties = {k: v for k, v in properties.items() if k != match["field"]}
+        after = {"properties": properties}
         if "owner" in data:
             after["owner"] = data["owner"]
         changed = sorted(after["properties"]) + (["owner"] if "owner" in data else [])
@@ -479,6 +494,14 @@ def _finish_history(change: RecordChange, result: ItemResult, names: Mapping[str
     if result.after is not None:
         change.after = result.after
         change.save(update_fields=["after"])
+    if result.made:
+        # Written as an update before the call (the row names a record to look for); it made
+        # one instead, which a revert deletes.
+        change.action = RecordChange.Action.CREATE
+        if result.record is not None:
+            made = result.record.properties
+            change.changed_fields = sorted(k for k, v in made.items() if v is not None)
+        change.save(update_fields=["action", "changed_fields"])
     if result.drop_history:
         change.delete()
         return

@@ -3,6 +3,7 @@ the history rows a revert reads or a restore's links write. Each returns an Item
 not sent now (refused for the rate, or held back by the circuit breaker: pacing.HELD_BACK) goes
 up to the runner, which sends the item again later."""
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -184,7 +185,8 @@ def update_one(schema: Schema, pacer: Pacer, item: BulkItem, change: Mapping) ->
 
 def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
     """One row of an import: a create, or an update of the record it matches (by id or by a
-    field's value)."""
+    field's value), or, for "create or update", an update of the record that holds the row's
+    value of the field, else a create."""
     data = item.data or {}
     properties = data.get("properties") or {}
     owner_kwargs = {"owner": data["owner"]} if "owner" in data else {}
@@ -192,16 +194,16 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
     resumed = getattr(item, "resumed", False)
     try:
         if not match:
-            if resumed:
-                return ItemResult(Outcome.UNKNOWN, STOPPED_CREATE_REASON)
-            record = pacer.call(
-                services.record_create,
-                schema=schema,
-                properties=properties,
-                owner=data.get("owner"),
-            )
-            return ItemResult(Outcome.DONE, record=record, record_id=record.id)
+            return _import_create(schema, pacer, properties, data.get("owner"), resumed)
         current = _find(schema, pacer, match)
+        if current is None and match.get("or_create"):
+            made = _import_create(schema, pacer, properties, data.get("owner"), resumed)
+            if made.outcome != Outcome.DONE:
+                return made
+            return replace(made, reason=f"Created: {_no_match(schema, match)}", made=True)
+        if match.get("or_create"):
+            # It holds the value it was found by: nothing to send for it.
+            properties = {k: v for k, v in properties.items() if k != match["field"]}
         if current is None:
             # No record has that id, and none ever will (ids are not reused): not for a retry.
             # A field's value may be held later (a record made since): that row is retried.
@@ -238,6 +240,25 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         return write_failed(error, maybe_applied=error.maybe_applied or resumed)
     before = services.record_snapshot(current)
     return ItemResult(Outcome.DONE, record=record, record_id=record.id, before=before)
+
+
+def _import_create(schema: Schema, pacer: Pacer, properties, owner, resumed: bool) -> ItemResult:
+    if resumed:
+        return ItemResult(Outcome.UNKNOWN, STOPPED_CREATE_REASON)
+    sent = {key: value for key, value in properties.items() if value is not None}
+    record = pacer.call(services.record_create, schema=schema, properties=sent, owner=owner)
+    return ItemResult(Outcome.DONE, record=record, record_id=record.id)
+
+
+def same_value(item: BulkItem) -> str | None:
+    """For a "create or update" import's row, the field and value it finds its record by: the
+    runner sends the rows of one value one at a time, in the file's order, so that each finds
+    the record the one before made (from the history while search lags) instead of making
+    another. None for any other item."""
+    match = (item.data or {}).get("match") or {}
+    if not match.get("or_create"):
+        return None
+    return json.dumps([match["field"], match["value"]], sort_keys=True, default=str)
 
 
 def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:

@@ -33,6 +33,10 @@ IGNORE = ""
 CREATE = "create"
 UPDATE_BY_ID = "update_id"
 UPDATE_BY_FIELD = "update_field"
+UPSERT_BY_FIELD = "upsert_field"  # the record holding the row's value is updated, else one made
+MODES = (CREATE, UPDATE_BY_ID, UPDATE_BY_FIELD, UPSERT_BY_FIELD)
+BY_FIELD = (UPDATE_BY_FIELD, UPSERT_BY_FIELD)
+MAKES = (CREATE, UPSERT_BY_FIELD)
 
 
 def _norm(text: str) -> str:
@@ -95,7 +99,7 @@ class ImportOptions:
         mapping = [data.get(f"col{n}", IGNORE) for n in range(columns)]
         mapping = [m if m in allowed else IGNORE for m in mapping]
         mode = data.get("mode", CREATE)
-        if mode not in (CREATE, UPDATE_BY_ID, UPDATE_BY_FIELD):
+        if mode not in MODES:
             mode = CREATE
         return cls(
             mapping=mapping,
@@ -132,7 +136,7 @@ class ImportOptions:
             found.append(
                 MapProblem("Updating by record id needs a column mapped to “Record id”.", *first)
             )
-        if self.mode == UPDATE_BY_FIELD:
+        if self.mode in BY_FIELD:
             f = schema.field(self.match_field)
             if f is None:
                 found.append(
@@ -142,7 +146,7 @@ class ImportOptions:
                 found.append(
                     MapProblem(f"Map a column to {f.name}: it finds the record to update.", *first)
                 )
-        if self.mode == CREATE:
+        if self.mode in MAKES:
             missing = [f.name for f in schema.fields if f.required and f.key not in self.mapping]
             if missing:
                 found.append(
@@ -236,6 +240,8 @@ def repeated_rows(rows: list[list[str]], *, most: int = 5) -> list[tuple[int, in
 def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowCheck:
     check = RowCheck(number=number, cells=list(cells))
     updating = options.mode != CREATE
+    # A "create or update" row may make its record: it needs what a create needs.
+    creating = options.mode in MAKES
     extra = [c for c in cells[len(options.mapping) :] if c.strip()]
     if extra:
         # Values past the header's last column belong to no field: most often a value with a
@@ -263,12 +269,12 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
             continue
         f = schema.field(target)
         if not text:
-            if updating and not options.keep_blanks:
+            if creating and f.required:
+                check.errors.append(f"{f.name}: this field is required.")
+            elif updating and not options.keep_blanks:
                 if f.required:
                     check.errors.append(f"{f.name}: required, it cannot be cleared.")
                 check.properties[f.key] = None
-            elif not updating and f.required:
-                check.errors.append(f"{f.name}: this field is required.")
             continue
         try:
             check.properties[f.key] = fieldtypes.of(f).csv_in(text, day_order=options.day_order)
@@ -276,10 +282,13 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
             check.errors += [f"{f.name}: {m}" for m in error.messages]
     if options.mode == UPDATE_BY_ID and not (check.match or {}).get("id"):
         check.errors.append("Record id: empty, so no record to update.")
-    if options.mode == UPDATE_BY_FIELD:
+    if options.mode in BY_FIELD:
         value = check.properties.get(options.match_field)
         if is_empty(value):
             check.errors.append("The field that finds the record is empty.")
+        elif options.mode == UPSERT_BY_FIELD:
+            # The value is sent when the row makes its record, not when it finds one.
+            check.match = {"field": options.match_field, "value": value, "or_create": True}
         else:
             check.match = {"field": options.match_field, "value": value}
             # It found the record, so it holds this value already: nothing to send for it.
@@ -305,7 +314,12 @@ def row_shown(*, schema: Schema, check: RowCheck, options: ImportOptions) -> dic
 
 # -- the upload and the start ------------------------------------------------------------------
 
-MODE_NAMES = {CREATE: "create", UPDATE_BY_ID: "update by id", UPDATE_BY_FIELD: "update by field"}
+MODE_NAMES = {
+    CREATE: "create",
+    UPDATE_BY_ID: "update by id",
+    UPDATE_BY_FIELD: "update by field",
+    UPSERT_BY_FIELD: "create or update by field",
+}
 
 
 def upload_store(
