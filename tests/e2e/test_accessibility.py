@@ -10,6 +10,7 @@ topbar's buttons, as a person would.
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -22,7 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from recordsadmin.accounts.preferences import preference_set
-from recordsadmin.records.models import BulkItem, BulkJob, SavedView
+from recordsadmin.records.models import BulkItem, BulkJob, RecordChange, SavedView
 from recordsadmin.sandbox.demo import BUYER_ASSOCIATION
 from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
 from tests.support.apis import use_records_api
@@ -75,6 +76,7 @@ class Site:
     record_id: str
     deleted_id: str
     job_id: str
+    running_id: str
     view_id: int
     # The writes of records_catching_up are made (once for the module).
     caught_up: bool = False
@@ -91,9 +93,10 @@ def sign_in(page: Page, base: str) -> None:
     expect(page.get_by_role("heading", name="Properties")).to_be_visible()
 
 
-def finished_job(user) -> BulkJob:
+def finished_job(user, record_id: str) -> BulkJob:
     """A bulk edit that ended with one record refused: the report, the failures table and the
-    retry button are on its page."""
+    retry button are on its page, and the record it changed (`record_id`) makes it one to
+    revert."""
     now = timezone.now()
     job = BulkJob.objects.create(
         kind=BulkJob.Kind.UPDATE,
@@ -117,6 +120,50 @@ def finished_job(user) -> BulkJob:
             outcome=outcome,
             reason="The records API refused the value." if outcome == "failed" else "",
             finished_at=now,
+        )
+    # Made long before the writes records_catching_up shows as the user's latest.
+    RecordChange.objects.create(
+        at=now - timedelta(days=1),
+        user=user,
+        username=user.username,
+        object_key=KEY,
+        record_id=record_id,
+        action=RecordChange.Action.UPDATE,
+        before={"status": "Active"},
+        after={"status": "Sold"},
+        changed_fields=["status"],
+        outcome=RecordChange.Outcome.OK,
+        job_id=str(job.pk),
+    )
+    return job
+
+
+def running_job(user) -> BulkJob:
+    """A bulk edit halfway through: its progress, its counts so far and Cancel. Its heartbeat
+    is in the future, so that it never looks stalled however long the scan takes; no worker
+    takes it (it was never queued as a task), and its page polls itself every second."""
+    now = timezone.now()
+    job = BulkJob.objects.create(
+        kind=BulkJob.Kind.UPDATE,
+        status=BulkJob.Status.RUNNING,
+        object_key=KEY,
+        user=user,
+        username=user.username,
+        summary="Set Status to Pending on 4 properties",
+        params={"field": "status", "value": "Pending"},
+        collected=True,
+        total=4,
+        started_at=now,
+        heartbeat_at=now + timedelta(days=1),
+    )
+    outcomes = [BulkItem.Outcome.DONE, BulkItem.Outcome.SKIPPED] + [BulkItem.Outcome.PENDING] * 2
+    for position, outcome in enumerate(outcomes):
+        BulkItem.objects.create(
+            job=job,
+            position=position,
+            record_id=f"running-{position}",
+            outcome=outcome,
+            finished_at=None if outcome == BulkItem.Outcome.PENDING else now,
         )
     return job
 
@@ -162,8 +209,9 @@ def site(db, browser: Browser):
     live_server = LiveServer("localhost")
     user = make_staff("staffer", *RECORD_PERMISSIONS, "manage_schema")
     location, _ = use_embedded_demo(settings, live_server.url + "/sandbox", records=30)
-    first, second = Record.objects.filter(object__key=KEY).order_by("id")[:2]
-    job = finished_job(user)
+    first, second, third = Record.objects.filter(object__key=KEY).order_by("id")[:3]
+    job = finished_job(user, str(third.id))
+    running = running_job(user)
     view = saved_views(user, location.id)
     # The Buyer column shown (first after the primary one): its cells on every table scanned.
     links = {"order": [f"links_{BUYER_ASSOCIATION}"], "hidden": [], "density": "comfortable"}
@@ -180,7 +228,16 @@ def site(db, browser: Browser):
     page.get_by_role("button", name=re.compile("^Delete “")).click()
     expect(page.locator("#messages").get_by_role("status")).to_be_visible()
 
-    yield Site(live_server.url, page, browser, str(first.id), str(second.id), str(job.pk), view.pk)
+    yield Site(
+        live_server.url,
+        page,
+        browser,
+        str(first.id),
+        str(second.id),
+        str(job.pk),
+        str(running.pk),
+        view.pk,
+    )
 
     context.close()
     live_server.stop()
@@ -537,6 +594,41 @@ def records_catching_up(page: Page, site: Site) -> None:
         expect(page.locator("#records-count")).to_contain_text("may still be catching up")
 
 
+def running_job_page(page: Page, site: Site) -> None:
+    """A running job's page, polling itself: scanned between two of its redraws."""
+    page.goto(f"{site.base}/jobs/{site.running_id}/")
+    expect(page.get_by_role("heading", name="Running")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel")).to_be_visible()
+
+
+def job_revert(page: Page, site: Site) -> None:
+    """The question asked before a job is reverted (not the job's page, where a job with
+    nothing to revert is sent back)."""
+    page.goto(f"{site.base}/jobs/{site.job_id}/revert/")
+    expect(page.get_by_role("button", name="Revert the job")).to_be_visible()
+
+
+def deleted_record(page: Page, site: Site) -> None:
+    """The page of a record the dashboard deleted (a 404): who deleted it, its history and
+    Restore."""
+    page.goto(f"{site.base}/objects/{KEY}/{site.deleted_id}/")
+    expect(page.get_by_role("heading", name="This property no longer exists")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Restore “"))).to_be_visible()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+
+
+def folder_path(end: str):
+    """The schema editor's page of the Property's first folder (it holds fields)."""
+
+    def path(site: Site) -> str:
+        from recordsadmin.records import services
+
+        folder = services.folder_list(schema=services.schema_get(key=KEY))[0]
+        return f"/schema/{KEY}/folders/{folder.id}/{end}"
+
+    return path
+
+
 def address(path_of):
     def visit(page: Page, site: Site) -> None:
         page.goto(site.base + path_of(site))
@@ -560,7 +652,10 @@ PAGES = {
     "export": address(lambda site: f"/objects/{KEY}/export/"),
     "import": address(lambda site: f"/objects/{KEY}/import/"),
     "bulk-job": address(lambda site: f"/jobs/{site.job_id}/"),
+    "bulk-job-running": running_job_page,
+    "bulk-job-revert": job_revert,
     "restore": address(lambda site: f"/objects/{KEY}/{site.deleted_id}/restore/"),
+    "record-deleted": deleted_record,
     "not-found": address(lambda site: "/no/such/page/"),
     "method-not-allowed": address(lambda site: f"/objects/{KEY}/bulk/start/"),
     "cell-editor": cell_editor,
@@ -580,6 +675,11 @@ PAGES = {
     "links-page": address(lambda site: f"/objects/{KEY}/links/?id={site.record_id}"),
     "schema-objects": address(lambda site: "/schema/"),
     "schema-object": address(lambda site: f"/schema/{KEY}/"),
+    "schema-object-new": address(lambda site: "/schema/new/"),
+    "schema-object-edit": address(lambda site: f"/schema/{KEY}/edit/"),
+    "schema-folder-new": address(lambda site: f"/schema/{KEY}/folders/new/"),
+    "schema-folder-rename": address(folder_path("")),
+    "schema-folder-delete": address(folder_path("delete/")),
     "schema-field-errors": schema_field_with_errors,
     "schema-option-in-use": schema_option_in_use,
     "schema-field-delete": address(lambda site: f"/schema/{KEY}/fields/price/delete/"),
@@ -646,9 +746,23 @@ def choose_theme(page: Page, theme: str) -> None:
 # Each page in both themes at the desktop's width, and at the phone's in the dark theme: the
 # phone's layout is the same in both themes, and each theme's colours are scanned at the
 # desktop's width. What only a phone shows (the records as cards with their labels, the sort
-# menu, the filters' panel, tables that wrap) is scanned in the light theme too, on the pages
-# that have it; the sign-in page below is scanned in all four.
-PHONE_ONLY = {"records", "records-counts", "records-catching-up", "record", "import-checked"}
+# menu, the filters' panel, tables that wrap, the schema's tables as cards, the saved view's
+# menu as a panel at the foot, the builder's rows stacked, the chart scaled down) is scanned in
+# the light theme too, on the pages that have it; the sign-in page below is scanned in all four.
+PHONE_ONLY = {
+    "records",
+    "records-counts",
+    "records-catching-up",
+    "record",
+    "import-checked",
+    "records-conditions",
+    "records-chart",
+    "records-links",
+    "saved-view",
+    "schema-objects",
+    "schema-object",
+    "bulk-job",
+}
 # In this order, so that each page is set up once per theme.
 ORDER = [("light", "desktop"), ("light", "phone"), ("dark", "desktop"), ("dark", "phone")]
 VIEWS = [

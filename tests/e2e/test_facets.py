@@ -1,6 +1,6 @@
 """Counts beside the filter options and the overview chart in Chromium, in one page session:
 the counts come after the table and only once the panel is open, an option with no records is
-dimmed, and a chart's bar filters the table."""
+dimmed, a chart's bar filters the table, and the chart is drawn in the theme's colours."""
 
 import contextlib
 import re
@@ -201,6 +201,69 @@ def chart_of_status(page: Page, base: str) -> None:
     page.get_by_label("Chart of").select_option(label="Status")
     expect(page.get_by_role("heading", name="Properties by Status")).to_be_visible()
     settled(page)
+
+
+# The theme's colours (static/css/app.css), each resolved to rgb by a probe element in the
+# page (a variable holds light-dark(...), which only an element can resolve), and the fills the
+# chart's bars, labels and counts are drawn with (static/css/charts.css).
+CHART_COLOURS = """() => {
+    const root = getComputedStyle(document.documentElement);
+    const probe = document.createElement("span");
+    document.body.appendChild(probe);
+    const resolved = name => {
+        probe.style.color = root.getPropertyValue(name).trim();
+        return getComputedStyle(probe).color;
+    };
+    const theme = {primary: resolved("--primary"), text: resolved("--text")};
+    probe.remove();
+    const fills = selector => [...new Set(
+        [...document.querySelectorAll("#chart " + selector)].map(e => getComputedStyle(e).fill)
+    )];
+    return {
+        theme,
+        bars: fills(".chart__bar"),
+        labels: fills(".chart__label"),
+        counts: fills(".chart__count:not(.chart__count--zero)"),
+    };
+}"""
+
+
+def chart_colours(page: Page) -> dict:
+    colours = page.evaluate(CHART_COLOURS)
+    theme = colours["theme"]
+    assert colours["bars"] == [theme["primary"]], colours
+    assert colours["labels"] == colours["counts"] == [theme["text"]], colours
+    return theme
+
+
+def test_the_chart_is_drawn_in_the_themes_colours(
+    page: Page, live_server, embedded_api, staff_user
+):
+    """axe does not check the contrast of SVG text: the chart's bars, labels and counts are
+    drawn in the theme's colours, light or dark, as the system asks or as the user chooses."""
+    page.emulate_media(color_scheme="light")
+    chart_of_status(page, live_server.url)
+    expect(page.locator("html")).to_have_attribute("data-theme", "system")
+    page.mouse.move(0, 0)  # no bar hovered
+    light = chart_colours(page)
+    page.emulate_media(color_scheme="dark")
+    dark = chart_colours(page)
+    assert dark["primary"] != light["primary"] and dark["text"] != light["text"]
+
+    # The user's choice wins over the system's setting, at once.
+    page.emulate_media(color_scheme="light")
+    assert chart_colours(page) == light
+    switch = page.get_by_role("group", name="Theme")
+    with page.expect_response(lambda response: response.url.endswith("/accounts/theme/")):
+        switch.get_by_role("button", name="Dark").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert chart_colours(page) == dark
+    page.emulate_media(color_scheme="dark")
+    with page.expect_response(lambda response: response.url.endswith("/accounts/theme/")):
+        switch.get_by_role("button", name="Light").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    assert chart_colours(page) == light
+    assert page.evaluate("window.__noReload === true")
 
 
 def test_a_chart_answered_while_a_bars_table_is_out_does_not_take_the_bar_away(

@@ -1,5 +1,5 @@
 """The filter builder in Chromium, from the keyboard: a condition and an OR group built with
-keys alone, the chips above the table, one chip removed, the back button, the search text
+keys alone, the chips above the table, one chip removed, Back and Forward, the search text
 marked in cells, and sorting by a second column with Shift. One page session."""
 
 import re
@@ -36,6 +36,11 @@ def chips(page: Page) -> list[str]:
 
 def count(page: Page) -> str:
     return page.locator("#records-count").inner_text()
+
+
+def rows(page: Page) -> list[str]:
+    """The table's rows, as their text."""
+    return page.locator("#records-table tbody tr").all_inner_texts()
 
 
 def test_build_a_filter_by_keyboard_see_chips_remove_one_go_back_and_sort_by_two_columns(
@@ -104,6 +109,8 @@ def test_build_a_filter_by_keyboard_see_chips_remove_one_go_back_and_sort_by_two
         page.get_by_role("group", name="Group 1, condition 1").get_by_label("Value")
     ).to_have_value("Pending")
     expect(page.get_by_role("group", name="Group 1, condition 2")).to_have_count(0)
+    settled(page)
+    removed = {"url": page.url, "rows": rows(page)}
 
     # Back: both statuses again, in the chips and in the builder.
     page.go_back()
@@ -115,6 +122,20 @@ def test_build_a_filter_by_keyboard_see_chips_remove_one_go_back_and_sort_by_two
     expect(
         page.get_by_role("group", name="Group 1, condition 2").get_by_label("Value")
     ).to_have_value("Pending")
+    assert page.url != removed["url"]
+
+    # Forward: the view with the chip removed again, its address, table, chips and builder.
+    settled(page)
+    page.go_forward()
+    expect(page.locator("#records-count")).to_have_text(pending)
+    assert page.url == removed["url"]
+    assert chips(page) == ["Bedrooms is at least 4", "Status is Pending"]
+    expect(
+        page.get_by_role("group", name="Group 1, condition 1").get_by_label("Value")
+    ).to_have_value("Pending")
+    expect(page.get_by_role("group", name="Group 1, condition 2")).to_have_count(0)
+    settled(page)
+    assert rows(page) == removed["rows"]
 
     # The search text is marked in the cells.
     settled(page)

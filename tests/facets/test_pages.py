@@ -5,6 +5,7 @@ import re
 from html import unescape
 
 import pytest
+from django.test import Client
 
 from recordsadmin.client import budget as client_budget
 from recordsadmin.client.config import connection
@@ -74,6 +75,27 @@ def test_facets_cost_at_most_the_bound_and_nothing_the_second_time(api, prop, st
     second = staff_client.get(FACETS, headers=HTMX)
     assert calls(api) == 24, "the second view of the same search makes no count call"
     assert counts_in(second.content.decode()) == counts
+
+
+def test_counts_and_charts_are_shared_by_all_users(api, prop, staff_client, viewer):
+    """The cache holds counts per object and search, not per user: another member of staff
+    asking for the same search after the first costs no call, and sees the same counts."""
+    first = staff_client.get(FACETS + "?q=a", headers=HTMX)
+    chart = staff_client.get(CHART + "?chart=price&q=a", headers=HTMX)
+    assert first.status_code == chart.status_code == 200
+    made = calls(api)
+    assert made >= 24 + 4, "the first user's counts and chart were asked of the API"
+    other = Client()
+    other.force_login(viewer)
+    second = other.get(FACETS + "?q=a", headers=HTMX)
+    again = other.get(CHART + "?chart=price&q=a", headers=HTMX)
+    assert second.status_code == again.status_code == 200
+    assert calls(api) == made, "another user's view of the same search makes no call"
+    counts = counts_in(first.content.decode())
+    assert len(counts) == 24 and counts_in(second.content.decode()) == counts
+    bars = r'<a class="chart__link" [^>]*data-bar="[^"]+"[^>]*>\s*<title>([^<]*)</title>'
+    drawn = re.findall(bars, chart.content.decode())
+    assert drawn and re.findall(bars, again.content.decode()) == drawn
 
 
 def test_with_facets_open_a_view_costs_one_call_plus_the_bound(api, prop, staff_client, settings):
