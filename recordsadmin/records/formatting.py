@@ -197,23 +197,26 @@ def time_html(moment: datetime.datetime | None) -> SafeString:
     return html_of(f'<time datetime="{moment.isoformat()}">{date_text(moment)}</time>')
 
 
-def highlighter(text: str) -> Callable[[str], str] | None:
-    """A function that wraps each match of `text` (in any letter case) in a cell's HTML in
-    <mark>, or None for no text. Compiled once for a table; a cell is HTML built here, so
-    its text is escaped: the search text is escaped alike and matched in the text only, never
-    in a tag (an href, an attribute) nor inside an entity ("amp" in "&amp;")."""
-    needle = esc(text.strip())
-    if not needle:
+def highlighter(*texts: str) -> Callable[[str], str] | None:
+    """A function that wraps each match of any of `texts` (in any letter case) in a cell's HTML
+    in <mark>, or None for no text. Compiled once for a table; a cell is HTML built here, so
+    its text is escaped: the texts are escaped alike and matched in the text only, never in a
+    tag (an href, an attribute) nor inside an entity ("amp" in "&amp;")."""
+    # Longest first, so that of two texts that start alike the longer is marked whole.
+    needles = sorted({esc(t.strip()) for t in texts if t.strip()}, key=len, reverse=True)
+    if not needles:
         return None
-    # At each place: the text first, else a tag or an entity, which are stepped over whole.
-    parts = re.compile(rf"({re.escape(needle)})|<[^>]*>|&#?\w+;", re.IGNORECASE)
+    either = "|".join(re.escape(needle) for needle in needles)
+    # At each place: a text first, else a tag or an entity, which are stepped over whole.
+    parts = re.compile(rf"({either})|<[^>]*>|&#?\w+;", re.IGNORECASE)
     # Most cells hold no match: lower() and `in` tell so four times faster than the regex.
-    lowered = needle.lower()
+    lowered = [needle.lower() for needle in needles]
 
     def mark(match: re.Match) -> str:
         return f"<mark>{match[1]}</mark>" if match[1] is not None else match[0]
 
     def highlight(markup: str) -> str:
-        return parts.sub(mark, markup) if lowered in markup.lower() else markup
+        low = markup.lower()
+        return parts.sub(mark, markup) if any(n in low for n in lowered) else markup
 
     return highlight

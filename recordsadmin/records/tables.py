@@ -32,7 +32,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django_tables2.data import TableData
 
 from recordsadmin.client.domain import Association, Field, Page, Record, Schema, User
+from recordsadmin.contract.datatypes import CONTAINS, EQ
 from recordsadmin.contract.limits import OWNER, UPDATED_AT
+from recordsadmin.contract.textquery import TextQuery
 from recordsadmin.records import fieldtypes, formatting
 from recordsadmin.records.formatting import esc, html_of
 from recordsadmin.records.query import ListQuery
@@ -331,6 +333,33 @@ def _searched(column: RecordColumn, key: str) -> bool:
     return isinstance(column, FieldColumn) and (not key or column.key == key)
 
 
+def _sought(query: ListQuery) -> dict[str, list[str]]:
+    """By field key, the texts the builder's conditions look for in a field read as text: what
+    "contains" or "is" is given (the negations find records without it: nothing to mark)."""
+    conditions = query.conditions
+    rows = [*conditions.conditions, *(c for g in conditions.groups for c in g.conditions)]
+    sought: dict[str, list[str]] = {}
+    for c in rows:
+        if c.complete and c.op in (EQ, CONTAINS) and isinstance(c.value, str):
+            sought.setdefault(c.field, []).append(c.value)
+    return sought
+
+
+def _cell_marker(
+    column: RecordColumn,
+    asked: TextQuery,
+    mark: Callable[[str], str] | None,
+    sought: Mapping[str, list[str]],
+) -> Callable[[str], str] | None:
+    """What marks the matches in a column's cells: the search text where it is looked for,
+    and the builder's texts for its field when the field reads as text."""
+    searched = _searched(column, asked.key)
+    texts = sought.get(column.key, []) if isinstance(column, FieldColumn) else []
+    if not texts or not column.kind.matched_as_text:
+        return mark if searched else None
+    return formatting.highlighter(*texts, *([asked.text] if searched else []))
+
+
 def _marked(cell: Callable[[Record], str], high: Callable[[str], str]) -> Callable[[Record], str]:
     return lambda record: high(cell(record))
 
@@ -397,14 +426,16 @@ class RecordTable(tables.Table):
         cards = shown[:CARD_FIELDS]
         status = next((c for c in shown if _is_status(c)), None)
         # The search text is marked in the fields' cells (formatting.highlighter); a scoped
-        # search's value (`address:oak`) in its field's cells only.
+        # search's value (`address:oak`) in its field's cells only; a builder condition's
+        # text in its own field's cells.
         asked = query.text_query
         mark = formatting.highlighter(asked.text)
+        sought = _sought(query)
         self.cells = [
             (
                 b.column,
                 _td(b.column, cards, status, editable=editable),
-                mark if _searched(b.column, asked.key) else None,
+                _cell_marker(b.column, asked, mark, sought),
             )
             for b in self.columns
         ]

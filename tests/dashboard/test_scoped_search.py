@@ -71,3 +71,24 @@ def test_the_page_offers_the_searchable_fields_and_says_how(staff_client, servic
     assert "<kbd>address:</kbd> searches one field" in html
     shortcuts = html[html.index('id="shortcuts"') :]
     assert "Search that field only" in shortcuts and "<kbd>address:oak</kbd>" in shortcuts
+
+
+def test_a_builder_conditions_text_is_marked_in_its_fields_cells(staff_client, service):
+    service.records = [record(1, address="12 Oak Lane", status="sold"), record(2)]
+    service.total = 2
+    conditions = {"g1.match": "any", "g1.c1.field": "address", "g1.c1.op": "contains"}
+    conditions |= {"g1.c1.value": "oak", "g1.c2.field": "address", "g1.c2.op": "eq"}
+    conditions |= {"g1.c2.value": "2 Main Street"}
+    html = staff_client.get(URL, conditions, headers=HTMX).content.decode()
+    body = html.split("<tbody>")[1]
+    assert "12 <mark>Oak</mark> Lane" in body and "<mark>2 Main Street</mark>" in body
+    assert body.count("<mark>") == 2
+    # With the search text too, each is marked; the longer of two overlapping texts whole.
+    both = {"q": "lane"} | conditions | {"g1.c1.value": "oak la"}
+    body = staff_client.get(URL, both, headers=HTMX).content.decode().split("<tbody>")[1]
+    assert "12 <mark>Oak La</mark>ne" in body
+    # A negation finds records without the text, and an option field's value is a key: no marks.
+    for op, field, value in [("not_contains", "address", "oak"), ("eq", "status", "sold")]:
+        asked = {"c1.field": field, "c1.op": op, "c1.value": value}
+        body = staff_client.get(URL, asked, headers=HTMX).content.decode().split("<tbody>")[1]
+        assert "<mark>" not in body, (op, field)

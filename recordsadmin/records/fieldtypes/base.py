@@ -80,6 +80,9 @@ class FieldType:
     grouped: ClassVar[bool] = False
     # Why the form shows the field but offers no input for it (form_field is None then).
     read_only_note: ClassVar[str] = ""
+    # Its cells show its value as written, so that the text a filter condition looks for in
+    # it ("contains", "is") is marked there (recordsadmin/records/tables.py).
+    matched_as_text: ClassVar[bool] = False
 
     def __init__(self, field: Field) -> None:
         self.field = field
@@ -287,3 +290,4 @@ class FieldType:
 class Text(FieldType):
     data_type = "TEXT"
     type_name = "Text (one line)"
+    matched_as_text = True

@@ -18,6 +18,7 @@ from .base import FieldType, TextField
 class LargeText(FieldType):
     data_type = "LARGE_TEXT"
     type_name = "Long text"
+    matched_as_text = True
 
     def form_field(self, current: Any = None) -> forms.Field:
         return TextField(
@@ -41,6 +42,7 @@ class PhoneField(forms.CharField):
 class Phone(FieldType):
     data_type = "PHONE"
     type_name = "Phone"
+    matched_as_text = True
     condition_inputmode = "tel"
 
     def form_field(self, current: Any = None) -> forms.Field:
@@ -57,6 +59,7 @@ class Phone(FieldType):
 class Email(FieldType):
     data_type = "EMAIL"
     type_name = "Email"
+    matched_as_text = True
     # Not type="email": "contains" takes part of an address.
     condition_inputmode = "email"
 
