@@ -229,3 +229,17 @@ def test_after_a_range_bar_is_chosen_the_redrawn_chart_marks_that_bar(api, prop,
     again = staff_client.get(f"{CHART}?{question}&chart=price", headers=HTMX).content.decode()
     marked = re.findall(r'data-bar="([^"]+)"[^>]*aria-current="true"', again)
     assert marked == [bar]
+
+
+def test_an_owner_with_no_record_in_the_search_is_dimmed_not_hidden(api, prop, staff_client):
+    owners = (
+        r'<option id="facet-owner-\d+" value="[^"]*"( class="facet-option--zero")?[^>]*>'
+        r"[^<]*\(([\d,]+)\)<"
+    )
+    everything = re.findall(owners, staff_client.get(FACETS, headers=HTMX).content.decode())
+    assert everything and any(count != "0" for _, count in everything)
+    assert all((zero != "") == (count == "0") for zero, count in everything)
+    nothing = staff_client.get(FACETS + "?q=zzzz-no-such-home", headers=HTMX).content.decode()
+    found = re.findall(owners, nothing)
+    assert len(found) == len(everything)  # every owner still there, to choose
+    assert all(zero and count == "0" for zero, count in found)
