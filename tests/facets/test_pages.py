@@ -243,3 +243,24 @@ def test_an_owner_with_no_record_in_the_search_is_dimmed_not_hidden(api, prop, s
     found = re.findall(owners, nothing)
     assert len(found) == len(everything)  # every owner still there, to choose
     assert all(zero and count == "0" for zero, count in found)
+
+
+@pytest.mark.parametrize(
+    ("chart", "most"), [("status", 0), ("price", 2 + 10), ("listed_on", 2 + 24)]
+)
+def test_a_view_with_the_filters_and_a_chart_open_costs_what_the_readme_says(
+    api, prop, staff_client, chart, most
+):
+    """README, "What they cost": 1 for the table, at most RECORDS_FACET_MAX_CALLS (24) for the
+    filters' counts, and the chart's bars: 0 more for an option field (the same counts), at
+    most 2 + 10 for a number, 2 + 24 for a date."""
+    staff_client.get(TABLE + "?q=a", headers=HTMX)
+    assert calls(api) == 1
+    staff_client.get(FACETS + "?q=a", headers=HTMX)
+    counted = calls(api)
+    assert 1 < counted <= 1 + 24
+    drawn = staff_client.get(CHART + f"?chart={chart}&q=a", headers=HTMX)
+    assert drawn.status_code == 200 and "chart__link" in drawn.content.decode()
+    assert calls(api) - counted <= most
+    if most == 0:
+        assert calls(api) == counted
