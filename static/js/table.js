@@ -231,6 +231,9 @@
         return;
       }
       if (!inEditor(document.activeElement)) {
+        // Its answer may be in before htmx has set its form up (that waits for the settle):
+        // set up now, so that an Enter typed at once saves through htmx, not as a plain form.
+        window.htmx.process(editor);
         var input = editor.querySelector("[aria-invalid=true]") || editor.querySelector(INPUTS);
         if (input) input.focus();
       }
@@ -264,7 +267,9 @@
         event.preventDefault();
       } else if (event.key === "Enter" && target.tagName !== "TEXTAREA" && target.type !== "submit" && target.type !== "button") {
         // A select or a checkbox does not send its form on Enter by itself.
-        target.closest(EDITOR).requestSubmit();
+        var form = target.closest(EDITOR);
+        window.htmx.process(form);
+        form.requestSubmit();
         event.preventDefault();
       }
       return;
