@@ -163,7 +163,6 @@ POST_ONLY = {
     "records:job_cancel",
     "records:job_retry",
     "records:related_undo",
-    "records:schema_association_count",
     "records:table_settings",
     "records:view_create",
     "records:view_default",
