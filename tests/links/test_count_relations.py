@@ -324,3 +324,26 @@ def test_the_confirmation_starts_the_count_as_it_opens_and_names_the_figure(reco
     assert 'hx-trigger="load"' not in done.content.decode()  # a figure there: no new count
     # Outside htmx the address leads to the confirmation.
     assert schemer.get(count_url(buyers.id))["Location"] == confirm_url(buyers.id)
+
+
+def test_a_count_that_failed_before_counting_says_so_and_links_to_why(records_api, schemer):
+    records_api(records=3)
+    buyers = stored(BUYER_ASSOCIATION)
+    schemer.post(count_url(buyers.id))
+    job = BulkJob.objects.get()
+    BulkJob.objects.filter(pk=job.pk).update(
+        status="failed", error="The records API is unavailable.", finished_at=job.created_at
+    )
+    confirm = schemer.get(confirm_url(buyers.id)).content.decode()
+    assert "The latest count stopped on an error" in text_of(confirm)
+    assert "before it counted any record." in text_of(confirm) and "0 of 0" not in confirm
+    assert f'<a href="/jobs/{job.pk}/">What went wrong</a>' in confirm
+    section = schemer.get(count_url(buyers.id), headers={"HX-Request": "true"}).content.decode()
+    assert 'data-milestone="The count stopped before it counted any record."' in section
+    # The job's own page says why, and does not link to itself.
+    page = schemer.get(f"/jobs/{job.pk}/").content.decode()
+    assert "The records API is unavailable." in page and "What went wrong" not in page
+
+
+def text_of(page: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
