@@ -14,7 +14,7 @@ from recordsadmin.records.formatting import money_text
 from recordsadmin.records.models import RecordChange
 from recordsadmin.sandbox.demo import PROPERTY_KEY
 from recordsadmin.sandbox.models import Record
-from tests.support.embedded import proxied_demo
+from tests.support.embedded import QUICK_FAILURES, proxied_demo
 from tests.support.stub import Reply
 
 from .table_support import LIST, sign_in
@@ -34,12 +34,7 @@ def api(live_server, settings):
         live_server,
         settings,
         records=3,
-        GHL_CONNECT_TIMEOUT=2,
-        GHL_READ_TIMEOUT=2,
-        GHL_PAGE_DEADLINE=3,
-        GHL_MAX_RETRIES=1,
-        GHL_BACKOFF_BASE=0.01,
-        GHL_BACKOFF_CAP=0.02,
+        **QUICK_FAILURES,
     ) as proxy:
         yield proxy
 

@@ -7,7 +7,7 @@ from recordsadmin.client.domain import Schema
 from recordsadmin.records import services
 from recordsadmin.sandbox.demo import PROPERTY_KEY
 from tests.support import schemas
-from tests.support.embedded import proxied_demo
+from tests.support.embedded import QUICK_FAILURES, proxied_demo
 
 KEY = "custom_objects.thing"
 
@@ -52,14 +52,7 @@ def embedded(live_server, settings):
         live_server,
         settings,
         records=3,
-        # Two seconds: a loaded machine's embedded API may take one to answer a setup
-        # call; the "timeout" fault (tests/editing/test_faults.py) waits 2.5 s.
-        GHL_CONNECT_TIMEOUT=2,
-        GHL_READ_TIMEOUT=2,
-        GHL_PAGE_DEADLINE=3,
-        GHL_MAX_RETRIES=1,
-        GHL_BACKOFF_BASE=0.01,
-        GHL_BACKOFF_CAP=0.02,
+        **QUICK_FAILURES,
     ) as proxy:
         yield proxy
 

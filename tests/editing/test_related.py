@@ -17,7 +17,7 @@ from recordsadmin.sandbox.demo import PROPERTY_KEY, SHOWING_KEY
 from recordsadmin.sandbox.models import Contact as StoredContact
 from recordsadmin.sandbox.models import Relation as StoredRelation
 from tests.conftest import make_staff
-from tests.support.embedded import proxied_demo
+from tests.support.embedded import QUICK_FAILURES, proxied_demo
 from tests.support.stub import Reply
 
 from .helpers import url
@@ -34,12 +34,7 @@ def embedded(live_server, settings):
         live_server,
         settings,
         records=20,
-        GHL_CONNECT_TIMEOUT=2,
-        GHL_READ_TIMEOUT=2,
-        GHL_PAGE_DEADLINE=3,
-        GHL_MAX_RETRIES=1,
-        GHL_BACKOFF_BASE=0.01,
-        GHL_BACKOFF_CAP=0.02,
+        **QUICK_FAILURES,
     ) as proxy:
         yield proxy
 

@@ -17,6 +17,19 @@ def use_embedded_demo(settings, url: str, *, records: int, **more):
     return location, token
 
 
+# Settings under which a failing call answers at once: one quick retry, and timeouts of two
+# seconds (a loaded machine's embedded API may take one to answer a setup call; the "timeout"
+# fault of tests/editing/test_faults.py waits 2.5 s).
+QUICK_FAILURES = {
+    "GHL_CONNECT_TIMEOUT": 2,
+    "GHL_READ_TIMEOUT": 2,
+    "GHL_PAGE_DEADLINE": 3,
+    "GHL_MAX_RETRIES": 1,
+    "GHL_BACKOFF_BASE": 0.01,
+    "GHL_BACKOFF_CAP": 0.02,
+}
+
+
 @contextlib.contextmanager
 def proxied_demo(live_server, settings, *, records: int, **more) -> Iterator[Proxy]:
     """A new demo location of `records` properties in the live server's embedded API, which
