@@ -8,15 +8,15 @@ The lags are long, so that the import surely runs while search is behind.
 import re
 
 import pytest
-from django.http import QueryDict
 
 from recordsadmin.records import services
-from recordsadmin.records.bulk import changes, jobs, runner
+from recordsadmin.records.bulk import jobs, runner
 from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkJob, RecordChange
 from recordsadmin.sandbox.models import Record as SandboxRecord
 from tests.bulk.conftest import KEY, run_worker
 
+from .test_jobs import set_status
 from .test_pages import upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,18 +89,7 @@ def test_an_import_does_not_update_a_record_by_a_value_it_no_longer_holds(
 
 
 def set_status_job(schema, user, selection: Selection, value: str) -> BulkJob:
-    data = QueryDict(mutable=True)
-    data.update({"field": "status", "value": value})
-    change = changes.change_from_post(schema=schema, data=data, users=[])
-    assert not change.errors
-    job = jobs.job_create(
-        user=user,
-        schema=schema,
-        kind=BulkJob.Kind.UPDATE,
-        selection=selection,
-        params=change.as_json(),
-        summary="test",
-    )
+    job = set_status(schema, user, selection, value)
     runner.job_run(job_id=str(job.pk))
     job.refresh_from_db()
     return job
