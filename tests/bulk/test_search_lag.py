@@ -1,6 +1,6 @@
-"""Imports that find records by a field's value while search lags behind writes
-(bulk/workers.py, services/catching_up.py), against the embedded API with its lag on
-(SANDBOX_SEARCH_LAG), over HTTP.
+"""Bulk jobs and imports that find records by search while search lags behind writes
+(bulk/selection.py, bulk/workers.py, services/catching_up.py), against the embedded API with
+its lag on (SANDBOX_SEARCH_LAG), over HTTP.
 
 The lags are long, so that the import surely runs while search is behind.
 """
