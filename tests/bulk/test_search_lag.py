@@ -9,15 +9,18 @@ import re
 
 import pytest
 
+from recordsadmin.client.errors import RateLimited
 from recordsadmin.records import services
-from recordsadmin.records.bulk import jobs, runner
-from recordsadmin.records.bulk.selection import Selection
-from recordsadmin.records.models import BulkJob, RecordChange
+from recordsadmin.records.bulk import jobs, runner, workers
+from recordsadmin.records.bulk import preview as previews
+from recordsadmin.records.bulk.selection import Selection, selection_count
+from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 from recordsadmin.sandbox.models import Record as SandboxRecord
 from tests.bulk.conftest import KEY, run_worker
 
 from .test_jobs import set_status
 from .test_pages import upload
+from .test_revert import revert
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,9 +140,12 @@ def test_a_bulk_edit_of_checked_rows_takes_them_as_the_dashboard_just_wrote_them
     assert before["properties"]["status"] == "Sold"
 
 
-def test_select_all_takes_records_just_made_and_leaves_out_those_just_deleted(
+def test_select_all_counts_and_takes_records_just_made_and_says_one_just_deleted_is_gone(
     records_api, staff_user, settings
 ):
+    """All of an unfiltered search: the preview's count and the job's records agree, a
+    record made a moment ago included; one deleted a moment ago is still in search's answer,
+    counted, and the job says it no longer exists."""
     records_api(records=3)
     schema = services.schema_get(key=KEY)
     gone = services.record_search(schema=schema).records[0]
@@ -151,14 +157,24 @@ def test_select_all_takes_records_just_made_and_leaves_out_those_just_deleted(
         properties={"address": "6 Just Made", "price": 2, "status": "Active"},
     )
     assert services.record_search(schema=schema).total == 3  # search is behind
+    everything = Selection(query="?", all_matching=True)
+    assert selection_count(schema=schema, selection=everything) == 4
+    delete = previews.preview(schema=schema, selection=everything, kind=BulkJob.Kind.DELETE)
+    assert (delete.count, delete.more, len(delete.records)) == (4, 0, 4)
+    assert new.id in {record.id for record in delete.records}
 
-    job = set_status_job(schema, staff_user, Selection(query="?", all_matching=True), "Pending")
+    job = set_status_job(schema, staff_user, everything, "Pending")
 
-    items = {item.record_id: item.outcome for item in job.items.all()}
-    assert new.id in items and gone.id not in items and len(items) == 3
-    assert job.total == 3 and set(items.values()) <= {"done", "skipped"}
+    items = {item.record_id: item for item in job.items.all()}
+    assert job.total == 4 and set(items) == {*(r.id for r in stored_all()), new.id, gone.id}
     assert stored(new.id)["status"] == "Pending"
+    assert items[gone.id].outcome == "skipped", items[gone.id].reason
+    assert "no longer exists" in items[gone.id].reason
     assert not SandboxRecord.objects.filter(id=gone.id).exists()
+
+
+def stored_all():
+    return SandboxRecord.objects.filter(object__key=KEY)
 
 
 def test_after_a_bulk_job_the_table_marks_what_it_changed_until_search_catches_up(
@@ -240,3 +256,39 @@ def test_one_import_creates_a_record_and_then_updates_it_by_the_same_value(
     assert SandboxRecord.objects.filter(location=location, properties__address__endswith=" Road")
     assert SandboxRecord.objects.filter(properties__address="2 Once Road").count() == 1
     assert SandboxRecord.objects.get(id=item.record_id).properties["price"] == 210000
+
+    # Reverting the first import deletes the records it made, the one it made and then
+    # updated included (judged by what its last row left), unless changed since.
+    plan = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "deletes the 2 records it made" in plan and "puts back" not in plan
+    done = revert(staff_client, job)
+    assert not SandboxRecord.objects.filter(id=items[0].record_id).exists()
+    kept = BulkItem.objects.get(job=done, record_id=items[2].record_id)
+    assert (kept.outcome, kept.reason) == ("skipped", "Not deleted: changed since the job (Price).")
+
+
+def test_rows_of_one_value_keep_the_files_order_when_one_is_refused_for_the_rate(
+    records_api, staff_client, settings, monkeypatch
+):
+    """The first row of a value is refused once (429) and sent again: the later row of that
+    value still waits for it, so the file's last word is the record's."""
+    location = records_api(records=3)
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+    real, sent = workers.import_one, []
+
+    def refused_once(schema, pacer, item):
+        sent.append(item.position)
+        if item.position == 1 and sent.count(1) == 1:
+            raise RateLimited(retry_after=0)
+        return real(schema, pacer, item)
+
+    monkeypatch.setattr(workers, "import_one", refused_once)
+    job = run_import(
+        staff_client,
+        "Address,Price,Status\n3 Order Lane,100000,Active\n3 Order Lane,150000,Sold\n",
+        UPSERT,
+    )
+    assert [i.outcome for i in job.items.order_by("position")] == ["done", "done"]
+    assert sent == [1, 1, 2]
+    (made,) = SandboxRecord.objects.filter(location=location, properties__address="3 Order Lane")
+    assert (made.properties["price"], made.properties["status"]) == (150000, "Sold")

@@ -291,11 +291,14 @@ REVERTIBLE = (
 
 
 class RevertTarget(NamedTuple):
-    """A record a revert puts back, and the change of the job it undoes."""
+    """A record a revert puts back, and the change of the job it undoes; `last_id`, the job's
+    last change of a record it made and then changed (a "create or update" import's rows of
+    one value): the record is deleted while it holds what that change left."""
 
     record_id: str
     change_id: int
     action: str
+    last_id: int | None = None
 
 
 def job_revert_changes(*, job: BulkJob) -> list[RevertTarget]:
@@ -315,8 +318,13 @@ def job_revert_changes(*, job: BulkJob) -> list[RevertTarget]:
         .order_by("at", "id")
         .values_list("record_id", "id", "action")
     )
-    for row in changes.iterator(chunk_size=5000):
-        latest[row[0]] = RevertTarget(*row)
+    made = (RecordChange.Action.CREATE, RecordChange.Action.RESTORE)
+    for record_id, change_id, action in changes.iterator(chunk_size=5000):
+        first = latest.get(record_id)
+        if first is not None and first.action in made:
+            latest[record_id] = first._replace(last_id=change_id)  # still deleted
+        else:
+            latest[record_id] = RevertTarget(record_id, change_id, action)
     return list(latest.values())
 
 
@@ -413,7 +421,10 @@ def job_revert_create(*, user, schema: Schema, job: BulkJob) -> BulkJob | None:
     changes = job_revert_changes(job=job)
     if not changes:
         return None
-    items = [{"record_id": c.record_id, "data": {"change": c.change_id}} for c in changes]
+    items = [
+        {"record_id": c.record_id, "data": {"change": c.change_id, "last": c.last_id}}
+        for c in changes
+    ]
     return job_create(
         user=user,
         schema=schema,

@@ -7,6 +7,8 @@ stopped by a restart resumes with the pending items only; an item that was in fl
 restart is looked at before it is sent again.
 """
 
+import bisect
+import functools
 import logging
 import time
 import uuid
@@ -60,6 +62,9 @@ def stale_seconds() -> float:
 # retries) or held back by the open breaker before it is given up: a limit that never lets it
 # through, or an outage, must not keep the job forever.
 MAX_RATE_REFUSALS = 10
+# How many rows at most wait for the row of their value in flight (a "create or update"
+# import); past that no more are read until one is done.
+MAX_WAITING = 200
 
 # What a run reads for the job's status once another run has claimed the job: not RUNNING, so
 # it sends nothing more and leaves the job to the other.
@@ -236,6 +241,12 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     """
     concurrency = max(1, int(getattr(settings, "BULK_CONCURRENCY", 4)))
     worker = workers.for_job(job, schema, pacer)
+    same = functools.partial(workers.same_value, schema)
+
+    def again() -> Iterator[BulkItem]:
+        """The pending items read again, but for those waiting here already."""
+        return (i for i in _pending(job) if all(i.pk != w.pk for w in waiting))
+
     names = _owner_names(job, pacer)
     items = _pending(job)
     in_flight: dict[Future, tuple[BulkItem, RecordChange | None]] = {}
@@ -244,7 +255,9 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     beat = time.monotonic()
     exhausted = requeued = spent = False
     refusals: Counter[int] = Counter()
-    # Rows held back until the one of their value in flight is done (workers.same_value).
+    # Rows held back until the one of their value in flight is done (workers.same_value), in
+    # the file's order: a later row of a value waits while an earlier one is in flight or
+    # waits itself, and one refused for the rate comes back among them, before the later.
     waiting: list[BulkItem] = []
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bulk") as pool:
         while True:
@@ -259,20 +272,22 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                 spent = pacer.daily_spent()
                 if status != Status.RUNNING or spent:
                     break
-                busy = {workers.same_value(other) for other, _ in in_flight.values()} - {None}
-                item = next((i for i in waiting if workers.same_value(i) not in busy), None)
+                busy = {same(other) for other, _ in in_flight.values()} - {None}
+                item = next((i for i in waiting if same(i) not in busy), None)
                 if item is not None:
                     waiting.remove(item)
+                elif len(waiting) >= MAX_WAITING:
+                    break  # until a row in flight is done
                 else:
                     item = next(items, None)
-                if item is None:
-                    exhausted = not waiting
-                    break
-                if any(item.pk == other.pk for other, _ in in_flight.values()):
-                    continue
-                if workers.same_value(item) in busy:
-                    waiting.append(item)  # after the row of its value that is in flight
-                    continue
+                    if item is None:
+                        exhausted = not waiting
+                        break
+                    if any(item.pk == other.pk for other, _ in in_flight.values()):
+                        continue
+                    if same(item) in busy | {same(i) for i in waiting}:
+                        waiting.append(item)
+                        continue
                 sent, started = item_start(job, schema, item)
                 if not sent:
                     finished += 1
@@ -280,7 +295,7 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                 in_flight[pool.submit(worker, item)] = (item, started)
             if not in_flight:
                 if exhausted and requeued and status == Status.RUNNING and not spent:
-                    items, exhausted, requeued = _pending(job), False, False
+                    items, exhausted, requeued = again(), False, False
                     continue
                 break
             # A long item (a restore's links, a delete's links read first) must not leave the
@@ -298,14 +313,16 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                     spent = True
                 else:
                     refusals[item.pk] += 1
-                    if refusals[item.pk] < MAX_RATE_REFUSALS:
+                    if refusals[item.pk] < MAX_RATE_REFUSALS and same(item) is not None:
+                        bisect.insort(waiting, item, key=lambda i: i.position)
+                    elif refusals[item.pk] < MAX_RATE_REFUSALS:
                         requeued = True
                     else:
                         why = refused_reason(refusals[item.pk], unavailable=result == HELD)
                         item_set(item, Outcome.NOT_SENT, why)
                         finished += 1
             if exhausted and requeued:
-                items, exhausted, requeued = _pending(job), False, False
+                items, exhausted, requeued = again(), False, False
             # Written between calls (not while the only one is in flight), so that with one call
             # at a time the job never writes while the API's server does.
             since = time.monotonic() - beat

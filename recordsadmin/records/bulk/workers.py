@@ -250,15 +250,17 @@ def _import_create(schema: Schema, pacer: Pacer, properties, owner, resumed: boo
     return ItemResult(Outcome.DONE, record=record, record_id=record.id)
 
 
-def same_value(item: BulkItem) -> str | None:
-    """For a "create or update" import's row, the field and value it finds its record by: the
-    runner sends the rows of one value one at a time, in the file's order, so that each finds
-    the record the one before made (from the history while search lags) instead of making
-    another. None for any other item."""
+def same_value(schema: Schema, item: BulkItem) -> str | None:
+    """For a "create or update" import's row, the field and value it finds its record by, as
+    the field's type compares values: the runner sends the rows of one value one at a time,
+    in the file's order, so that each finds the record the one before made (from the history
+    while search lags) instead of making another. None for any other item."""
     match = (item.data or {}).get("match") or {}
     if not match.get("or_create"):
         return None
-    return json.dumps([match["field"], match["value"]], sort_keys=True, default=str)
+    f = schema.field(match["field"])
+    value = fieldtypes.of(f).normalise(match["value"]) if f is not None else match["value"]
+    return json.dumps([match["field"], value], sort_keys=True, default=str)
 
 
 def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:
@@ -352,6 +354,12 @@ def _unmake(schema: Schema, pacer: Pacer, item: BulkItem, change: RecordChange) 
     """Delete a record the job made, while it still holds what the job made it with; its
     snapshot goes to the history (`before`), so that the delete can be restored in turn."""
     resumed = getattr(item, "resumed", False)
+    # A record the job made and then changed again (bulk/jobs.py RevertTarget.last_id) is
+    # compared with what its last change left, on every field the job set.
+    last = RecordChange.objects.filter(pk=(item.data or {}).get("last")).first()
+    if last is not None:
+        fields = sorted({*change.changed_fields, *last.changed_fields})
+        change = RecordChange(after=last.after, before=None, changed_fields=fields)
     try:
         current = pacer.call(services.record_get, schema=schema, record_id=item.record_id)
         moved = services.undo_conflicts(schema=schema, change=change, current=current)
