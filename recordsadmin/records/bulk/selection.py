@@ -53,11 +53,18 @@ class Selection:
 
 
 def selection_count(*, schema: Schema, selection: Selection) -> int:
+    """How many records the selection holds, as selection_pages gives them: for all of an
+    unfiltered search, those the dashboard made within the search lag and search does not find
+    yet are counted too (they are the newest: the search's first page says which it has)."""
     if not selection.all_matching:
         return len(selection.ids)
-    query = selection.list_query(schema)
-    page = services.record_search(schema=schema, query=query.q, filters=query.filters(), per_page=1)
-    return page.total
+    question = selection.list_query(schema).search()
+    made = set()
+    if not question["query"] and not question["filters"]:
+        made = services.recent_made(schema=schema)
+    per_page = min(PAGE_SIZE, max(1, len(made)))
+    page = services.record_search(schema=schema, **question, per_page=per_page)
+    return page.total + len(made - {record.id for record in page.records})
 
 
 def selection_pages(
@@ -72,18 +79,22 @@ def selection_pages(
     Search lags behind writes (services/catching_up.py), so the records the dashboard wrote
     within the lag are taken as their last write left them, not as search still shows them:
     a job then decides by what a record holds now ("Already holds this value", the history's
-    `before`). One deleted since is left out. A checked one is not looked for in search at all
-    (search may not find one made a moment ago). Selecting all of an unfiltered search adds
-    those that search does not find yet; under a filter or a text search their place is not
-    known, as in the table, so they wait for search.
+    `before`). A checked one is not looked for in search at all (search may not find one made
+    a moment ago). Selecting all of an unfiltered search adds those that search does not find
+    yet (selection_count counts them); under a filter or a text search their place is not
+    known, as in the table, so they wait for search. One deleted within the lag stays as
+    search shows it, as counted: the job finds it gone and says so.
     """
     call = call or (lambda function, **kwargs: function(**kwargs))
-    query = selection.list_query(schema)
-    question = query.search()
-    written = services.recent_writes(schema=schema)
+    question = selection.list_query(schema).search()
+    written = {
+        record_id: record
+        for record_id, record in services.recent_writes(schema=schema).items()
+        if record is not None
+    }
     wanted = set(selection.ids)
     if not selection.all_matching:
-        known = [written[i] for i in selection.ids if written.get(i) is not None]
+        known = [written[i] for i in selection.ids if i in written]
         if known:
             yield known
         wanted -= set(written)
@@ -94,7 +105,7 @@ def selection_pages(
     while True:
         page = call(services.record_search, schema=schema, **question, page=page_number,
                     per_page=PAGE_SIZE)  # fmt: skip
-        records = [written.get(r.id, r) for r in page.records if written.get(r.id, r) is not None]
+        records = [written.get(r.id, r) for r in page.records]
         if not selection.all_matching:
             records = [r for r in records if r.id in wanted]
             wanted -= {r.id for r in records}
@@ -105,6 +116,6 @@ def selection_pages(
             break
         page_number += 1
     if selection.all_matching and not question["query"] and not question["filters"]:
-        fresh = [r for record_id, r in written.items() if r is not None and record_id not in seen]
+        fresh = [record for record_id, record in written.items() if record_id not in seen]
         if fresh:
             yield fresh

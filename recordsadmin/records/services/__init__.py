@@ -8,7 +8,14 @@ the client (recordsadmin/client/) does the wire.
 
 from recordsadmin.client.domain import UNSET
 
-from .catching_up import CaughtUp, Mark, recent_writes, search_lag, search_page_catch_up
+from .catching_up import (
+    CaughtUp,
+    Mark,
+    recent_made,
+    recent_writes,
+    search_lag,
+    search_page_catch_up,
+)
 from .charts import Chart, chart_data, chart_fields
 from .contacts import contact_create, contact_get, contact_search
 from .counts import Counter, Facets, facet_counts, search_count, search_count_cached
@@ -162,6 +169,7 @@ __all__ = [
     "object_update",
     "option_holders",
     "read_version",
+    "recent_made",
     "recent_writes",
     "record_count",
     "record_create",

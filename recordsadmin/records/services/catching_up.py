@@ -124,7 +124,25 @@ def recent_writes(*, schema: Schema) -> dict[str, Record | None]:
     """The records of `schema` that the dashboard (anyone, a job or an import) wrote within
     the lag, by id, as the last write's answer left them; None for one deleted since. Search
     may not show these as they are yet: a job that finds records by search corrects it with
-    them (bulk/workers.py)."""
+    them (bulk/workers.py, bulk/selection.py)."""
+    return {
+        record_id: None if w.deleted else w.record
+        for record_id, w in _recent(schema).items()
+        if w.deleted or w.record is not None
+    }
+
+
+def recent_made(*, schema: Schema) -> set[str]:
+    """The ids of the records of `schema` the dashboard made within the lag and did not
+    delete since: search may not find them yet (bulk/selection.py counts them)."""
+    return {
+        record_id
+        for record_id, w in _recent(schema).items()
+        if w.made and not w.deleted and w.record is not None
+    }
+
+
+def _recent(schema: Schema) -> dict[str, _Written]:
     lag = search_lag()
     if not lag:
         return {}
@@ -135,12 +153,7 @@ def recent_writes(*, schema: Schema) -> dict[str, Record | None]:
         outcome=RecordChange.Outcome.OK,
         at__gte=timezone.now() - lag,
     ).exclude(record_id="")
-    written = _written(schema, changes.order_by("at", "id"))
-    return {
-        record_id: None if w.deleted else w.record
-        for record_id, w in written.items()
-        if w.deleted or w.record is not None
-    }
+    return _written(schema, changes.order_by("at", "id"))
 
 
 def _written_by_since(user, location: str, object_key: str, since: dt.datetime) -> bool:
