@@ -115,9 +115,7 @@ def test_a_field_with_options_created_edited_and_deleted_by_keyboard(page: Page,
     buyers = Relation.objects.filter(association__key="property_buyer").count()
     page.get_by_role("link", name="Delete the association property_buyer").focus()
     page.keyboard.press("Enter")
-    expect(
-        page.get_by_text(re.compile(r"a call per record of one side: 5 properties"))
-    ).to_be_visible()
+    # (What a count costs is said until it starts: tests/links/test_count_relations.py.)
     expect(page.locator("[data-count-running]")).to_contain_text("waiting for the task worker")
     expect(page.locator("#job-announce")).to_have_text("Counting the relations.")
     figure = f"{buyers} relation{'s go' if buyers != 1 else ' goes'} with it"

@@ -347,3 +347,37 @@ def test_a_count_that_failed_before_counting_says_so_and_links_to_why(records_ap
 
 def text_of(page: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_the_confirmations_asking_costs_no_call_and_ends_on_a_failure_or_a_gone_association(
+    proxied, schemer
+):
+    proxy = proxied(records=6)
+    buyers = stored(BUYER_ASSOCIATION)
+    htmx = {"HX-Request": "true"}
+    # The count's start reads each side's size (its cost); that failing is said in the
+    # section, with a button to try again, and nothing asks again by itself.
+    down = Reply(status=503, json={"statusCode": 503, "message": "Service Unavailable"})
+    proxy.fail("POST", r"/records/search$", down)
+    failed = schemer.post(count_url(buyers.id), headers=htmx)
+    section = failed.content.decode()
+    assert failed.status_code == 200 and "The relations could not be counted" in section
+    assert 'role="alert"' in section and "hx-trigger" not in section
+    assert f'<form method="post" action="{count_url(buyers.id)}"' in section
+    assert not BulkJob.objects.exists()
+    proxy.heal()
+
+    schemer.post(count_url(buyers.id), headers=htmx)
+    assert BulkJob.objects.get().status == "queued"
+    proxy.stub.requests.clear()
+    for _ in range(3):
+        asked = schemer.get(count_url(buyers.id), headers=htmx).content.decode()
+        assert "being counted" in asked and 'hx-trigger="every 2s"' in asked
+    assert not [s.path for s in proxy.stub.requests if s.path.endswith("/records/search")]
+
+    StoredRelation.objects.filter(association=buyers).delete()
+    buyers.delete()
+    services.association_invalidate()  # what the embedded API's signal does
+    gone = schemer.get(count_url(buyers.id), headers=htmx)
+    assert gone.status_code == 200 and "This association no longer exists" in gone.content.decode()
+    assert "hx-trigger" not in gone.content.decode()

@@ -37,7 +37,7 @@ from recordsadmin.records.schema_forms import (
 )
 
 from .common import can_manage_schema, go, load_schema, uuid_or_none
-from .problems import attempt, explain, shows_api_errors
+from .problems import Problem, attempt, explain, shows_api_errors
 
 NOTHING_CHANGED = "Nothing was changed; what you typed is still here."
 MAYBE_CHANGED = (
@@ -716,9 +716,13 @@ def _count_context(schema: Schema, association: Association) -> dict:
         "count_url": _url("schema_association_count", schema.key, association.id),
         "count_running": counting.count_result(job=running) if running else None,
         "relation_count": counting.count_result(job=latest) if latest else None,
+        "running_url": reverse("records:job_detail", args=[running.pk]) if running else "",
+        "latest_url": reverse("records:job_detail", args=[latest.pk]) if latest else "",
         "count_submission": str(uuid.uuid4()),
     }
-    if latest is None or latest.status != latest.Status.DONE:
+    # While a count runs, its progress says enough: the cost is not read again at every one
+    # of the section's askings (it takes a count search per custom-object side).
+    if running is None and (latest is None or latest.status != latest.Status.DONE):
         side = attempt(lambda: counting.count_side(association=association))[0]
         context["count_cost"] = _count_cost(side)
     return context
@@ -743,15 +747,23 @@ def _count_cost(side: counting.Side | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 @can_manage_schema
-@shows_api_errors
+@shows_api_errors(partial="records/schema/_count_problem.html")
 def association_count(request: HttpRequest, key: str, association_id: str) -> HttpResponse:
     """Start counting the association's relations (a job), or show the count that runs.
 
     From the delete's confirmation (htmx) it answers with the confirmation's count section
     instead: the count starts when the page opens, and the section asks again (GET) until
-    the figure is there, so that the confirmation names it. A plain form goes to the job."""
+    the figure is there, so that the confirmation names it; an API error or an association
+    deleted meanwhile is said there (a 200: htmx swaps only those), which ends the asking.
+    A plain form goes to the job."""
     schema = load_schema(key)
-    association = _association_or_404(schema, association_id)
+    try:
+        association = _association_or_404(schema, association_id)
+    except Http404:
+        if not request.htmx:
+            raise
+        gone = Problem("gone", "This association no longer exists", "It was deleted meanwhile.")
+        return render(request, "records/schema/_count_problem.html", {"problem": gone})
     if request.method == "POST":
         job, started = counting.count_start(
             user=request.user,
