@@ -8,10 +8,11 @@ The lags are long, so that the import surely runs while search is behind.
 import re
 
 import pytest
+from django.http import QueryDict
 
 from recordsadmin.client.errors import RateLimited
 from recordsadmin.records import services
-from recordsadmin.records.bulk import jobs, runner, workers
+from recordsadmin.records.bulk import changes, jobs, runner, workers
 from recordsadmin.records.bulk import preview as previews
 from recordsadmin.records.bulk.selection import Selection, selection_count
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
@@ -292,3 +293,28 @@ def test_rows_of_one_value_keep_the_files_order_when_one_is_refused_for_the_rate
     assert sent == [1, 1, 2]
     (made,) = SandboxRecord.objects.filter(location=location, properties__address="3 Order Lane")
     assert (made.properties["price"], made.properties["status"]) == (150000, "Sold")
+
+
+def test_the_preview_of_checked_rows_reads_them_all_the_just_edited_one_as_written(
+    records_api, staff_user, settings
+):
+    records_api(records=4)
+    schema = services.schema_get(key=KEY)
+    edited, other = services.record_search(schema=schema).records[:2]
+    services.record_update(schema=schema, record_id=other.id, properties={"status": "Sold"})
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+    services.record_update_logged(
+        user=staff_user, schema=schema, record=edited, properties={"status": "Pending"}
+    )
+    data = QueryDict(mutable=True)
+    data.update({"field": "status", "value": "Sold"})
+    change = changes.change_from_post(schema=schema, data=data, users=[])
+    shown = previews.preview(
+        schema=schema,
+        selection=Selection(query="?", ids=(edited.id, other.id)),
+        kind=BulkJob.Kind.UPDATE,
+        change=change,
+    )
+    assert (shown.count, shown.sampled, shown.unchanged) == (2, 2, 1)
+    assert dict(shown.transitions) == {"Pending": 1, "Sold": 1}
+    assert shown.summary == "2 properties: Status various → Sold"

@@ -93,13 +93,13 @@ def selection_pages(
         if record is not None
     }
     wanted = set(selection.ids)
-    if not selection.all_matching:
-        known = [written[i] for i in selection.ids if i in written]
-        if known:
-            yield known
-        wanted -= set(written)
-        if not wanted:
-            return
+    # Checked ones written within the lag come with the first page (a preview reads that
+    # page alone: bulk/preview.py).
+    known = [written[i] for i in selection.ids if i in written] if wanted else []
+    wanted -= set(written)
+    if known and not wanted:
+        yield known
+        return
     seen: set[str] = set()
     page_number = 1
     while True:
@@ -107,8 +107,9 @@ def selection_pages(
                     per_page=PAGE_SIZE)  # fmt: skip
         records = [written.get(r.id, r) for r in page.records]
         if not selection.all_matching:
-            records = [r for r in records if r.id in wanted]
+            records = known + [r for r in records if r.id in wanted]
             wanted -= {r.id for r in records}
+            known = []
         seen |= {r.id for r in records}
         if records:
             yield records
