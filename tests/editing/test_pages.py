@@ -608,3 +608,19 @@ def test_an_edit_of_a_record_deleted_meanwhile_can_be_saved_as_a_new_one(
     again = services.record_get(schema=prop, record_id=new_id).properties
     assert again["address"] == "5 Vanishing Road" and again["bedrooms"] == 6
     assert preference_get(user=staff_user, name=carry_preference(prop)) == ["status"]
+
+
+def test_a_long_value_carried_over_comes_back_through_the_session(staff, prop):
+    """Carried in the address it would be refused (Django redirects to at most 16 KB, and
+    gunicorn reads request lines of at most 4 KB): the record is saved and the next form
+    gets the value all the same, once."""
+    text = "Grand hall with a view. " + "Éé 漢字 " * 2000
+    response = create(staff, prop, _save="another", description=text, _carry=["description"])
+    assert response.status_code == 303
+    location = response["Location"]
+    assert location.endswith("/new/?records%3Acarried=1") and len(location) < 100
+    page = staff.get(location).content.decode()
+    assert html.escape(text.strip()) in page
+    assert re.search(r'name="_carry" value="description"[^>]*checked', page)
+    # Once: the same address later gives a plain form.
+    assert html.escape(text.strip()) not in staff.get(location).content.decode()

@@ -10,7 +10,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -44,6 +44,11 @@ from .problems import (
 SAVE, ANOTHER, CONTINUE = "save", "another", "continue"
 # The edit form of a record deleted meanwhile, sent to the create (record_form.html).
 AS_NEW = "as-new"
+# Values carried over to the next New form travel in its address, unless they are longer
+# than this (a long text: gunicorn reads request lines of at most 4 KB, Django redirects to
+# at most 16 KB); then the session keeps them for that form, and the address says so.
+CARRIED_IN_ADDRESS = 2000
+CARRIED = "records:carried"
 NOTHING_SAVED = "Nothing was saved; your input is still here."
 KEPT = (
     "You were signed out before this was saved. Here is what you typed: nothing was saved "
@@ -186,8 +191,11 @@ def _saved(request: HttpRequest, schema: Schema, record: Record, form, verb: str
     if action == ANOTHER:
         messages.success(request, f"{schema.singular} “{name}” {verb}. Add the next one.")
         url = reverse("records:record_create", args=[schema.key])
-        query = form.carried_query() if forms.CARRY in form.fields else []
-        return go(request, f"{url}?{urlencode(query)}" if query else url)
+        query = urlencode(form.carried_query() if forms.CARRY in form.fields else [])
+        if len(query) > CARRIED_IN_ADDRESS:
+            request.session[CARRIED] = {"schema": schema.key, "query": query}
+            query = urlencode({CARRIED: "1"})
+        return go(request, f"{url}?{query}" if query else url)
     text = f"{schema.singular} “{name}” {verb}."
     if verb == "saved":
         text = undo.with_undo(request, schema, record.id, text)
@@ -220,8 +228,13 @@ def record_create(request: HttpRequest, key: str) -> HttpResponse:
         return _render_form(request, schema=schema, form=form, submission=str(submission))
     if request.method == "GET":
         form = forms.RecordForm(schema=schema, users=users, carry=True)
-        form.initial_from_query(request.GET)
-        if forms.CARRY not in request.GET:
+        query = request.GET
+        if CARRIED in query:
+            carried = request.session.pop(CARRIED, None) or {}
+            if carried.get("schema") == schema.key:
+                query = QueryDict(carried.get("query", ""))
+        form.initial_from_query(query)
+        if forms.CARRY not in query:
             remembered = preference_get(user=request.user, name=carry_preference(schema))
             form.initial[forms.CARRY] = form.keepable(
                 remembered if isinstance(remembered, list) else []
