@@ -15,6 +15,7 @@ from recordsadmin.records.bulk import jobs
 from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 from tests.bulk.conftest import KEY, run_worker, sandbox_records
+from tests.bulk.test_pages import report_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -90,6 +91,10 @@ def test_revert_puts_back_each_records_value_unless_it_changed_since(
     page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
     assert "Reverted by" in page and "Revert this job" not in page and "Revert the rest" not in page
     assert staff_client.get(f"/jobs/{job.pk}/revert/")["Location"] == f"/jobs/{revert.pk}/"
+    # Its report names every record, the one skipped (no history row of its own) too.
+    addresses = {r.id: r.properties["address"] for r in sandbox_records()}
+    report = report_rows(staff_client, revert)
+    assert {row["record_id"]: row["display_value"] for row in report} == addresses
 
 
 def test_a_revert_cut_short_can_be_done_again_for_the_rest(records_api, staff_user, staff_client):

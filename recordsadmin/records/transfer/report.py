@@ -58,14 +58,19 @@ def _display(item, key: str) -> str:
 
 
 def _history_displays(job, key: str) -> dict[str, str]:
-    """For an import's updates by record id without the display field's column: the value
-    the record's history row holds (the record before the change, or after it)."""
-    if not key or job.kind != "import":
+    """The value the history holds for each record, where the item does not: for an
+    import's updates by record id without the display field's column, the record's history
+    row (the record before the change, or after it); for a revert, the change it undoes (an
+    item skipped has no row of its own)."""
+    if not key or job.kind not in ("import", "revert"):
         return {}
+    changes = RecordChange.objects.filter(job_id=str(job.pk))
+    if job.kind == "revert":
+        undone = job.items.values_list("data__change", flat=True)
+        changes = RecordChange.objects.filter(pk__in=[pk for pk in undone if pk])
     found = {}
-    changes = RecordChange.objects.filter(job_id=str(job.pk)).exclude(record_id="")
-    rows = changes.values_list("record_id", "before", "after").iterator(chunk_size=1000)
-    for record_id, before, after in rows:
+    rows = changes.exclude(record_id="").values_list("record_id", "before", "after")
+    for record_id, before, after in rows.iterator(chunk_size=1000):
         for snapshot in (after, before):
             value = ((snapshot or {}).get("properties") or {}).get(key)
             if not is_empty(value):
