@@ -77,8 +77,15 @@ def test_an_edit_is_undone_from_its_message(page: Page, live_server, staff_user,
 def test_a_delete_is_undone_by_the_messages_restore(page: Page, live_server, staff_user, demo):
     sign_in_to(page, live_server.url, f"/objects/{KEY}/{demo}/")
     expect(page.get_by_role("heading", name="1 Before Lane")).to_be_visible()
-    page.get_by_role("link", name="Delete").click()
-    page.get_by_role("button", name="Delete “1 Before Lane”").click()
+    page.get_by_role("link", name="Delete").focus()
+    page.keyboard.press("Enter")
+    # The confirmation's question has focus, not its button: Enter again deletes nothing.
+    expect(page.get_by_role("heading", name="Delete property “1 Before Lane”?")).to_be_focused()
+    page.keyboard.press("Enter")
+    assert SandboxRecord.objects.filter(id=demo).exists()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Delete “1 Before Lane”")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(message(page)).to_contain_text("Property “1 Before Lane” deleted.")
     assert not SandboxRecord.objects.filter(id=demo).exists()
     restore = message(page).get_by_role("link", name="Restore it")
