@@ -120,8 +120,18 @@ def test_question_mark_lists_every_shortcut_in_a_dialog(table: Page):
         expect(dialog).to_contain_text(text)
     expect(dialog).to_contain_text("Save and add another")
     expect(dialog.get_by_role("button", name="Close")).to_be_focused()
+    # It opens at its top, its title and first shortcuts in view, at any height.
+    assert dialog.evaluate("el => el.scrollTop") == 0
+    expect(dialog.get_by_role("heading", name="Keyboard shortcuts")).to_be_in_viewport()
     table.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    table.set_viewport_size({"width": 390, "height": 600})
+    table.locator("body").press("?")
+    expect(dialog.get_by_role("button", name="Close")).to_be_focused()
+    assert dialog.evaluate("el => el.scrollTop") == 0
+    expect(dialog.get_by_role("heading", name="Keyboard shortcuts")).to_be_in_viewport()
+    table.keyboard.press("Escape")
+    table.set_viewport_size({"width": 1366, "height": 768})
     # Typed into the search box, "?" is just a character.
     table.get_by_label("Search properties").press("?")
     expect(dialog).to_be_hidden()
