@@ -327,7 +327,7 @@ def test_the_owner_shares_a_saved_view_and_stops_sharing_it(
 def test_delete_asks_first(staff_client, staff_user, service):
     view = view_of(staff_user, "Cheap", "sort=price", shared=True)
     confirm = staff_client.get(page_of(view, "delete")).content.decode()
-    assert "<h1>Delete the view “Cheap”?</h1>" in confirm
+    assert '<h1 tabindex="-1" autofocus>Delete the view “Cheap”?</h1>' in confirm
     assert "It is shared: it goes for everyone who sees properties." in confirm
     assert SavedView.objects.exists()
     response = staff_client.post(page_of(view, "delete"))
