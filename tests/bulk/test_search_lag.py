@@ -14,6 +14,7 @@ from recordsadmin.client.errors import RateLimited
 from recordsadmin.records import services
 from recordsadmin.records.bulk import changes, jobs, runner, workers
 from recordsadmin.records.bulk import preview as previews
+from recordsadmin.records.bulk.outcomes import ItemResult
 from recordsadmin.records.bulk.selection import Selection, selection_count
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 from recordsadmin.sandbox.models import Record as SandboxRecord
@@ -318,3 +319,33 @@ def test_the_preview_of_checked_rows_reads_them_all_the_just_edited_one_as_writt
     assert (shown.count, shown.sampled, shown.unchanged) == (2, 2, 1)
     assert dict(shown.transitions) == {"Pending": 1, "Sold": 1}
     assert shown.summary == "2 properties: Status various → Sold"
+
+
+def test_a_row_after_one_whose_create_may_have_happened_is_not_sent(
+    records_api, staff_client, settings, monkeypatch
+):
+    """Row 1's create is carried out but its answer lost (unknown): the history does not
+    count it, and search lags. Row 2 of the same value is not sent, so the record is not
+    made twice; it is offered for a retry."""
+    location = records_api(records=3)
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+    real = workers.import_one
+
+    def answer_lost(schema, pacer, item):
+        done = real(schema, pacer, item)
+        if item.position == 1:
+            return ItemResult(BulkItem.Outcome.UNKNOWN, "Outcome unknown: the answer was lost.")
+        return done
+
+    monkeypatch.setattr(workers, "import_one", answer_lost)
+    job = run_import(
+        staff_client,
+        "Address,Price,Status\n4 Once Only,100000,Active\n4 Once Only,150000,Sold\n",
+        UPSERT,
+    )
+    first, second = job.items.order_by("position")
+    assert (first.outcome, second.outcome) == ("unknown", "not_sent")
+    assert "an earlier row with the same value may have made its record" in second.reason
+    made = SandboxRecord.objects.filter(location=location, properties__address="4 Once Only")
+    assert made.count() == 1
+    assert "Retry" in staff_client.get(f"/jobs/{job.pk}/").content.decode()

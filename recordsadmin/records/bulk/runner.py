@@ -62,6 +62,10 @@ def stale_seconds() -> float:
 # retries) or held back by the open breaker before it is given up: a limit that never lets it
 # through, or an outage, must not keep the job forever.
 MAX_RATE_REFUSALS = 10
+AFTER_UNKNOWN_REASON = (
+    "Not sent: an earlier row with the same value may have made its record (that row's "
+    "outcome is unknown). Retry once the record shows in the table, to update it."
+)
 # How many rows at most wait for the row of their value in flight (a "create or update"
 # import); past that no more are read until one is done.
 MAX_WAITING = 200
@@ -259,6 +263,9 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     # the file's order: a later row of a value waits while an earlier one is in flight or
     # waits itself, and one refused for the rate comes back among them, before the later.
     waiting: list[BulkItem] = []
+    # Values whose row ended unknown (its create's answer lost): it may have made the record,
+    # which search and the history may not show yet; the later rows of that value are not sent.
+    uncertain: set[str] = set()
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bulk") as pool:
         while True:
             while not (exhausted or spent) and status == Status.RUNNING:
@@ -288,6 +295,10 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                     if same(item) in busy | {same(i) for i in waiting}:
                         waiting.append(item)
                         continue
+                if same(item) in uncertain:
+                    item_set(item, Outcome.NOT_SENT, AFTER_UNKNOWN_REASON)
+                    finished += 1
+                    continue
                 sent, started = item_start(job, schema, item)
                 if not sent:
                     finished += 1
@@ -309,6 +320,8 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                 result = _finish_item(item, change, future, names)
                 if result == FINISHED:
                     finished += 1
+                    if item.outcome == Outcome.UNKNOWN and same(item) is not None:
+                        uncertain.add(same(item))
                 elif result == NOT_SENT:
                     spent = True
                 else:
