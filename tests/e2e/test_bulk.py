@@ -1,6 +1,7 @@
 """Bulk edit in Chromium: select all matching, choose a field and a value, preview, start, watch
 the progress update by itself (the real task queue and its worker), read the report."""
 
+import csv
 import re
 
 import pytest
@@ -59,7 +60,15 @@ def test_select_all_then_bulk_edit_then_progress_then_report(table: Page):
     skipped = f"{already} skipped" + (" (already holds this value)" if already else "")
     expect(counts).to_contain_text(skipped)
     expect(page.locator("#job-progress")).not_to_have_attribute("hx-trigger", re.compile("."))
-    expect(page.get_by_role("link", name="Download the report (CSV)")).to_be_visible()
+    with page.expect_download() as report:
+        page.get_by_role("link", name="Download the report (CSV)").click()
+    with open(report.value.path(), encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    # Each record named by its address, beside its id.
+    addresses = dict(
+        Record.objects.filter(object__key=KEY).values_list("id", "properties__address")
+    )
+    assert {row["record_id"]: row["display_value"] for row in rows} == addresses
 
     assert set(
         Record.objects.filter(object__key=KEY).values_list("properties__status", flat=True)
@@ -127,6 +136,10 @@ def test_export_downloads_and_the_page_says_when_it_finished(table: Page):
     with open(download.value.path(), encoding="utf-8") as file:
         assert sum(1 for _ in file) == 61  # the header and every record
     expect(page.locator("#export-status")).to_contain_text("The export finished: 60 records")
+    # A screen reader hears the end, not each second's count: the progress is no live region.
+    expect(page.locator("#job-announce")).to_have_text("The export finished: 60 records.")
+    assert page.locator("#export-status").get_attribute("aria-live") is None
+    assert page.locator("#export-status").get_attribute("role") is None
 
 
 def row_names(page: Page) -> list[str]:
