@@ -78,6 +78,18 @@ def test_openapi_json_is_served_without_a_token(live_server):
     assert set(body["paths"]) == set(SPEC["paths"])
 
 
+def test_the_served_document_says_how_a_key_in_the_query_is_read(live_server):
+    """Both search forms describe `key:value` and say that a key the object does not search
+    is searched as plain text, not refused."""
+    served = requests.get(live_server.url + "/sandbox/openapi.json", timeout=10).json()
+    body = served["components"]["schemas"]["SearchBody"]  # POST .../records/search
+    get = served["paths"]["/objects/{idOrKey}/records/search"]["get"]
+    (param,) = [p for p in get["parameters"] if p.get("name") == "query"]
+    for described in (body["properties"]["query"]["description"], param["description"]):
+        assert "`key:value`" in described and "`address:oak`" in described
+        assert "is not refused" in described and "searched as plain text" in described
+
+
 # --- the document is OpenAPI 3, and the answers are the ones it describes ------------------
 
 
