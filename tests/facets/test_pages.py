@@ -190,9 +190,28 @@ def test_without_javascript_counts_and_chart_have_pages_of_their_own(api, prop, 
 
 
 def test_requests_no_form_of_ours_sends_are_refused(api, prop, staff_client):
-    assert staff_client.get(FACETS + "?facet=nothing", headers=HTMX).status_code == 400
+    # A field that exists but has no counts, or cannot be charted: no form of ours asks.
+    assert staff_client.get(FACETS + "?facet=address", headers=HTMX).status_code == 400
     assert staff_client.get(CHART + "?chart=address", headers=HTMX).status_code == 400
+    assert staff_client.get(FACETS + "?facet=gone").status_code == 400  # htmx's button only
     assert calls(api) == 0
+
+
+def test_a_field_deleted_since_the_page_was_drawn_is_said_not_refused(api, prop, staff_client):
+    """A "Show counts" button or a "Chart of" list drawn before a field was deleted, or a
+    kept link to its chart: a message on the page, and the rest as it is."""
+    shown = staff_client.get(FACETS + "?facet=roof", headers=HTMX)
+    assert shown.status_code == 200
+    status = html_text(shown.content.decode())
+    assert "There is no filter “roof” any more" in status and "Reload the page" in status
+    drawn = staff_client.get(CHART + "?chart=roof", headers=HTMX)
+    assert drawn.status_code == 200
+    text = html_text(drawn.content.decode())
+    assert "There is no field “roof” any more: here is the chart of Price instead." in text
+    assert "Properties by Price" in text and "<svg" in drawn.content.decode()
+    page = staff_client.get(CHART + "?chart=roof")  # without JavaScript, a page of its own
+    assert page.status_code == 200
+    assert "There is no field “roof” any more" in html_text(page.content.decode())
 
 
 def test_counts_and_charts_need_the_view_permission(api, prop, client, staff_without_permissions):

@@ -18,12 +18,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import services
 from recordsadmin.records.charts import drawing
 from recordsadmin.records.query import ListQuery
 
 from .common import can_view, load_schema
-from .problems import shows_api_errors, wants_partial
+from .problems import Problem, shows_api_errors, wants_partial
+
+RELOAD = "Reload the page for the filters as they are now."
 
 
 @require_GET
@@ -39,6 +42,10 @@ def record_facets(request: HttpRequest, key: str) -> HttpResponse:
     only = request.GET.get("facet") or None
     facets = services.facet_counts(query=query, users=users, only=only)
     if only is not None and not facets.facets:
+        if only != OWNER and schema.field(only) is None and wants_partial(request):
+            # A "Show counts" drawn before its field was deleted: said where counts are said.
+            gone = Problem("gone", f"There is no filter “{only[:40]}” any more", RELOAD)
+            return render(request, "records/_facets_problem.html", {"problem": gone})
         return HttpResponseBadRequest("There is no such filter.")
     context = {
         "schema": schema,
@@ -66,6 +73,13 @@ def record_chart(request: HttpRequest, key: str) -> HttpResponse:
     users = services.user_list()
     fields = services.chart_fields(query, users)
     chosen = request.GET.get("chart") or fields[0][0]
+    notice = ""
+    if chosen not in dict(fields) and schema.field(chosen) is None:
+        # The "Chart of" list of a page drawn before the field was deleted, or a kept link:
+        # said, and the first field that can be charted drawn instead.
+        instead = f"here is the chart of {fields[0][1]} instead"
+        notice = f"There is no field “{chosen[:40]}” any more: {instead}."
+        chosen = fields[0][0]
     chart = services.chart_data(query=query, key=chosen, users=users)
     if chart is None:
         return HttpResponseBadRequest("There is no chart of that field.")
@@ -73,6 +87,7 @@ def record_chart(request: HttpRequest, key: str) -> HttpResponse:
         "schema": schema,
         "query": query,
         "chart": chart,
+        "notice": notice,
         "drawing": drawing(chart),
         "chart_fields": fields,
         "filtered": chosen in {getattr(c, "field", None) for c in query.filters()},
