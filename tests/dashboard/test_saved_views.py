@@ -3,6 +3,7 @@ update and delete a view and choose the default, who may change a shared view, w
 that lost a field does to a view, and the tabs' record counts (what they cost the records API)."""
 
 import re
+import time
 from html import unescape
 
 import pytest
@@ -510,9 +511,11 @@ class Budget:
     def __init__(self, *, low: bool = False) -> None:
         self.low = low
         self.priorities: list[str] = []
+        self.patience: list[float] = []
 
     def acquire(self, location, *, priority, deadline):
         self.priorities.append(priority)
+        self.patience.append(deadline - time.monotonic())  # how long the call would wait
         return 3.0 if self.low and priority == client_budget.BACKGROUND else 0.0
 
     def observe(self, location, headers, status):
@@ -559,14 +562,18 @@ def test_counts_are_background_searches_of_one_record_cached_and_bounded(
     assert len(service.searches()) - before == 3  # all cached, for everyone
 
 
-def test_counts_wait_while_the_rate_budget_is_low(staff_client, staff_user, service):
+def test_counts_wait_while_the_rate_budget_is_low(staff_client, staff_user, service, settings):
+    settings.RECORDS_COUNT_WAIT = 0.5
     view_of(staff_user, "A", "q=Oak")
     staff_client.get(ALL)
-    client_budget.install(Budget(low=True))
+    budget = Budget(low=True)
+    client_budget.install(budget)
     before = len(service.searches())
     found = counts(staff_client)
     assert found["note"] == "Counts wait while the records API's rate limit is low."
     assert len(service.searches()) == before  # nothing was sent
+    # Like the filters' counts, a tab's count waits RECORDS_COUNT_WAIT for a place, no more.
+    assert budget.patience and all(0 < wait <= 0.5 for wait in budget.patience)
 
 
 def test_counts_that_fail_say_so_and_the_page_stands(staff_client, staff_user, service):

@@ -13,7 +13,8 @@ Each tab shows how many records its view matches: a search of one record read fo
 at background priority (recordsadmin/client/budget.py), cached for a short time and shared
 by everyone (the same search counts the same for every user), at most
 RECORDS_VIEW_COUNT_CALLS calls per strip of tabs. A strip stops counting when the rate
-budget has no place for a background call before its deadline, or the records API fails.
+budget has no place for a background call within RECORDS_COUNT_WAIT (as the filters' counts),
+or the records API fails.
 """
 
 from collections import Counter
@@ -311,8 +312,9 @@ def _dropped(what: str, name: str, label: str, *, gone: bool) -> str:
 
 def search_count(*, schema: Schema, query: ListQuery, deadline: float | None = None) -> int:
     """How many records `query` matches: one search of one record, read for its total, as
-    background work (it yields to people's calls)."""
-    with background():
+    background work (it yields to people's calls), waiting for a place in the rate budget no
+    longer than the filters' counts do (RECORDS_COUNT_WAIT): then RateLimited at once."""
+    with background(wait=float(settings.RECORDS_COUNT_WAIT)):
         page = record_search(
             schema=schema, query=query.q, filters=query.filters(), per_page=1, deadline=deadline
         )
