@@ -454,6 +454,9 @@ def test_a_schema_failure_on_an_htmx_request_swaps_the_problem_into_the_table(
     assert response.status_code == 200  # htmx swaps only a 2xx
     assert "<html" not in html and 'id="records-table"' in html
     assert "cannot be reached" in html and "Try again" in html
+    # Said once, by the problem's alert: the table's place is no live region.
+    assert '<div id="records-table" class="records">' in html and 'role="alert"' in html
+    assert "aria-live" not in html
 
 
 def test_a_page_past_the_end_says_how_many_records_there_are(staff_client, service):
