@@ -140,14 +140,31 @@ def test_a_name_that_cannot_be_used_comes_back_in_the_form_with_what_was_typed(
     assert not SavedView.objects.exists()
 
 
-def test_without_javascript_the_form_comes_back_on_a_page_of_its_own(staff_client, service):
+def test_without_javascript_the_form_comes_back_open_on_the_table_it_was_sent_from(
+    staff_client, staff_user, service
+):
     response = save(staff_client, "", "?q=Oak")
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "<h1>Save this search as a view</h1>" in html
-    assert "Give the view a name." in html
-    assert 'name="query" value="q=Oak"' in html
-    assert f'href="{ALL}?q=Oak">Back to the table' in html
+    assert response.status_code == 303
+    assert response["Location"] == f"/objects/{KEY}/?q=Oak"
+    html = staff_client.get(response["Location"]).content.decode()
+    assert 'id="records-table"' in html and "<tbody" in html  # the table still shows
+    menu = re.search(
+        r'<details class="view-menu" data-escape-closes open>.*?</details>', html, re.S
+    )
+    assert menu and "Give the view a name." in menu[0]
+    assert 'aria-invalid="true" autofocus' in menu[0] and 'name="query" value="q=Oak"' in menu[0]
+    # Once: the table drawn again has the form closed and empty.
+    again = staff_client.get(response["Location"]).content.decode()
+    assert "Give the view a name." not in again
+    # A rename refused comes back on the view's own page, with the name typed.
+    view = view_of(staff_user, "Cheap", "sort=price")
+    view_of(staff_user, "Taken")
+    refused = staff_client.post(
+        f"/objects/{KEY}/views/{view.pk}/rename/", {"name": "Taken", "query": "sort=price"}
+    )
+    assert refused["Location"] == f"/objects/{KEY}/views/{view.pk}/?sort=price"
+    page = staff_client.get(refused["Location"]).content.decode()
+    assert 'value="Taken"' in page and "You already have a view named “Taken”" in page
 
 
 def test_names_are_unique_per_owner_for_private_views_and_per_table_for_shared_ones(
@@ -282,8 +299,10 @@ def test_rename_and_its_mistakes(staff_client, staff_user, service):
     assert 'value="dear"' in html
     view.refresh_from_db()
     assert view.name == "Cheap"
-    page = staff_client.post(rename, {"name": "y" * 70, "query": "?q=x"}).content.decode()
-    assert "<h1>Rename “Cheap”</h1>" in page and "this one has 70" in page
+    page = staff_client.post(rename, {"name": "y" * 70, "query": "?q=x"}, follow=True)
+    text = page.content.decode()
+    assert page.redirect_chain[-1][0] == f"{page_of(view)}?q=x"  # back on the view's table
+    assert "<h1>Properties</h1>" in text and "this one has 70" in text and "y" * 70 in text
     response = staff_client.post(rename, {"name": "Cheapest", "query": "?q=x"})
     assert response["Location"] == f"{page_of(view)}?q=x"
     view.refresh_from_db()

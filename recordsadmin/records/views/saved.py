@@ -37,6 +37,9 @@ from .problems import shows_api_errors, wants_partial
 
 # The view whose tab takes focus on the next page, after a form changed it.
 FOCUS_VIEW = "records:focus_view"
+# A save or rename form that comes back without JavaScript: kept for the table page it returns
+# to, which shows it open, with what was typed and why it cannot be used.
+FORM_AGAIN = "records:view_form_again"
 # The pages whose address holds the table's search (a posted form may read it there).
 TABLE_PAGES = {"record_list", "record_list_all", "view_table"}
 
@@ -121,14 +124,29 @@ class TableViews:
         table does)."""
         return self.request.GET.urlencode()
 
+    @cached_property
+    def _again(self) -> dict:
+        """The form a post without JavaScript sent back here (FORM_AGAIN), once."""
+        kept = self.request.session.pop(FORM_AGAIN, None) if not self.request.htmx else None
+        return kept if isinstance(kept, dict) and kept.get("schema") == self.schema.key else {}
+
+    def _typed(self, mode: str) -> dict:
+        again = self._again
+        if again.get("mode") != mode:
+            return {}
+        return {"name": again.get("name", ""), "error": again.get("error", "")} | (
+            {"shared": bool(again.get("shared"))} if mode == "save" else {}
+        )
+
     @property
     def save_form(self) -> ViewForm:
-        return ViewForm("save", self.create_url, self.query)
+        return ViewForm("save", self.create_url, self.query, **self._typed("save"))
 
     @property
     def rename_form(self) -> ViewForm:
         name = self.current.name if self.current else ""
-        return ViewForm("rename", self.rename_url, self.query, name=name, view=self.current)
+        typed = {"name": name} | self._typed("rename")
+        return ViewForm("rename", self.rename_url, self.query, view=self.current, **typed)
 
     @property
     def all_url(self) -> str:
@@ -255,12 +273,18 @@ def _done(request: HttpRequest, url: str, text: str, view: SavedView | None = No
 
 
 def _form_again(request: HttpRequest, schema: Schema, form: ViewForm) -> HttpResponse:
-    """The form with the message and what was typed: in its place for htmx, else on a page
-    of its own."""
-    context = {"schema": schema, "form": form}
+    """The form with the message and what was typed: in its place for htmx; else back on the
+    table page it was sent from (the table still shown), open, through the session."""
     if wants_partial(request):
-        return render(request, "records/_saved_view_form.html", context)
-    return render(request, "records/saved_view_form.html", context)
+        return render(request, "records/_saved_view_form.html", {"schema": schema, "form": form})
+    kept = {"schema": schema.key, "mode": form.mode, "name": form.name[:500]}
+    request.session[FORM_AGAIN] = kept | {"shared": form.shared, "error": form.error}
+    params = form.query.removeprefix("?")
+    if form.view is not None:
+        return SeeOther(view_url(schema, form.view, params))
+    if not params:  # the plain table's address would open the user's default view instead
+        return SeeOther(reverse("records:record_list_all", args=[schema.key]))
+    return SeeOther(reverse("records:record_list", args=[schema.key]) + "?" + params)
 
 
 @require_POST
