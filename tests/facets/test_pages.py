@@ -9,6 +9,7 @@ from django.test import Client
 
 from recordsadmin.client import budget as client_budget
 from recordsadmin.client.config import connection
+from recordsadmin.records.models import SavedView
 from recordsadmin.records.services import budget as shared_budget
 from recordsadmin.windows.stores import windows
 
@@ -283,3 +284,21 @@ def test_a_view_with_the_filters_and_a_chart_open_costs_what_the_readme_says(
     assert calls(api) - counted <= most
     if most == 0:
         assert calls(api) == counted
+
+
+def test_a_charts_bars_lead_to_the_table_page_it_is_on(api, prop, staff_client, staff_user):
+    """On a saved view's page, a bar filters that view's table, which stays the view."""
+    view = SavedView.objects.create(
+        owner=staff_user,
+        name="A",
+        location_id=connection().location_id,
+        object_key=KEY,
+        params="q=a",
+    )
+    page = f"/objects/{KEY}/views/{view.pk}/"
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}?q=a"}
+    chart = staff_client.get(CHART + "?chart=status&q=a", headers=headers).content.decode()
+    links = re.findall(r'<a class="chart__link" href="([^"]*)"', chart)
+    assert links and all(link.startswith(page + "?") for link in links)
+    plain = staff_client.get(CHART + "?chart=status&q=a", headers=HTMX).content.decode()
+    assert re.findall(r'<a class="chart__link" href="([^"]*)"', plain)[0].startswith(TABLE + "?")

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from recordsadmin.client.domain import Schema
 from recordsadmin.contract.limits import OWNER
 from recordsadmin.records import services
 from recordsadmin.records.charts import drawing
@@ -25,6 +26,7 @@ from recordsadmin.records.query import ListQuery
 
 from .common import can_view, load_schema
 from .problems import Problem, shows_api_errors, wants_partial
+from .saved import table_page
 
 RELOAD = "Reload the page for the filters as they are now."
 
@@ -95,7 +97,8 @@ def record_chart(request: HttpRequest, key: str) -> HttpResponse:
         "shown": query.params(),
         "chart_url": _with(reverse("records:record_chart", args=[schema.key]), query, chosen),
         "max_calls": settings.RECORDS_FACET_MAX_CALLS,
-        "table_url": reverse("records:record_list", args=[schema.key]),
+        # A bar leads to the table page the chart is on: a saved view's stays that view's.
+        "table_url": _table_page(request, schema),
     }
     if wants_partial(request):
         return render(request, "records/_chart.html", context)
@@ -106,3 +109,8 @@ def _with(url: str, query: ListQuery, chart: str) -> str:
     """The chart's own address: the table's question and the field charted."""
     params = query.params()
     return f"{url}{params}{'&' if params != '?' else ''}{urlencode({'chart': chart})}"
+
+
+def _table_page(request: HttpRequest, schema: Schema) -> str:
+    shown = request.htmx.current_url if request.htmx else ""
+    return table_page(schema, shown or "") or reverse("records:record_list", args=[schema.key])
