@@ -16,6 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
@@ -27,7 +28,8 @@ from recordsadmin.records.models import BulkItem, BulkJob, RecordChange, SavedVi
 from recordsadmin.sandbox.demo import BUYER_ASSOCIATION
 from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
 from tests.support.apis import use_records_api
-from tests.support.embedded import use_embedded_demo
+from tests.support.embedded import QUICK_FAILURES, use_embedded_demo
+from tests.support.stub import unused_port
 
 KEY = "custom_objects.property"
 
@@ -486,12 +488,17 @@ def schema_option_in_use(page: Page, site: Site) -> None:
     expect(page.get_by_role("checkbox", name="Remove it all the same")).to_be_visible()
 
 
+def buyers():
+    """The Property's association with contacts (its Buyer section)."""
+    from recordsadmin.records import services
+
+    return next(a for a in services.association_list(object_key=KEY) if a.with_contacts())
+
+
 def schema_association_counted(page: Page, site: Site) -> None:
     """An association's delete confirmation with its latest count of relations, one record
     not counted ("at least")."""
-    from recordsadmin.records import services
-
-    buyers = next(a for a in services.association_list(object_key=KEY) if a.with_contacts())
+    association = buyers()
     if not BulkJob.objects.filter(kind=BulkJob.Kind.COUNT).exists():
         user = get_user_model().objects.get(username="staffer")
         now = timezone.now()
@@ -501,8 +508,12 @@ def schema_association_counted(page: Page, site: Site) -> None:
             object_key=KEY,
             user=user,
             username=user.username,
-            summary=f"Count the relations of the association {buyers.key}",
-            params={"association": buyers.id, "association_key": buyers.key, "from": KEY},
+            summary=f"Count the relations of the association {association.key}",
+            params={
+                "association": association.id,
+                "association_key": association.key,
+                "from": KEY,
+            },
             collected=True,
             total=3,
             started_at=now,
@@ -517,7 +528,7 @@ def schema_association_counted(page: Page, site: Site) -> None:
                 data={"relations": relations},
                 finished_at=now,
             )
-    page.goto(f"{site.base}/schema/{KEY}/associations/{buyers.id}/delete/")
+    page.goto(f"{site.base}/schema/{KEY}/associations/{association.id}/delete/")
     expect(page.get_by_text("At least 2 relations go with it")).to_be_visible()
 
 
@@ -548,10 +559,7 @@ def related_picker(page: Page, site: Site) -> None:
 
 def link_page_refused(site: Site) -> str:
     """The search as a page of its own (no JavaScript), with a search too long to send."""
-    from recordsadmin.records import services
-
-    buyers = next(a for a in services.association_list(object_key=KEY) if a.with_contacts())
-    return with_buyers(site) + f"related/{buyers.id}/link/?q={'z' * 80}"
+    return with_buyers(site) + f"related/{buyers().id}/link/?q={'z' * 80}"
 
 
 def related_new(page: Page, site: Site) -> None:
@@ -615,6 +623,99 @@ def deleted_record(page: Page, site: Site) -> None:
     expect(page.get_by_role("heading", name="This property no longer exists")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^Restore “"))).to_be_visible()
     expect(page.get_by_role("heading", name="History")).to_be_visible()
+
+
+def schema_association_rename(page: Page, site: Site) -> None:
+    """The form that renames both labels of an association."""
+    page.goto(f"{site.base}/schema/{KEY}/associations/{buyers().id}/")
+    heading = page.get_by_role("heading", name=re.compile("^Rename the association "))
+    expect(heading).to_be_visible()
+    expect(page.get_by_role("button", name="Save", exact=True)).to_be_visible()
+
+
+def related_unlink(page: Page, site: Site) -> None:
+    """The question an Unlink in the Buyer section asks, open in the section (nothing sent)."""
+    page.goto(site.base + with_buyers(site))
+    section = page.get_by_role("region", name=re.compile("^Buyer"))
+    section.get_by_role("link", name=re.compile("^Unlink ")).first.click()
+    expect(section.get_by_role("button", name=re.compile("^Unlink “"))).to_be_focused()
+
+
+def related_unlinked(page: Page, site: Site) -> None:
+    """The section drawn again after the unlink (records/_related_changed.html): its notice,
+    focused, with Undo, and the record's history with the unlink. Each theme unlinks one of
+    the demo's buyers."""
+    related_unlink(page, site)
+    section = page.get_by_role("region", name=re.compile("^Buyer"))
+    section.get_by_role("button", name=re.compile("^Unlink “")).click()
+    expect(section.get_by_role("status").filter(has_text="Unlinked Buyer")).to_be_focused()
+    expect(section.get_by_role("button", name="Undo")).to_be_visible()
+    expect(page.locator("#record-history")).to_contain_text("Unlinked")
+
+
+def record_unsaved(page: Page, site: Site) -> None:
+    """A new record saved while the records API cannot be reached and no copy of the
+    object's schema is kept: the page shows what was typed, to copy or to send again. The API
+    is away for the save alone (at an address nobody listens on: its breaker is not the
+    demo's)."""
+    page.goto(f"{site.base}/objects/{KEY}/new/")
+    page.get_by_role("textbox", name="Address").fill("1 Unsaved Way")
+    page.get_by_role("textbox", name="Price").fill("350000")
+    away = f"http://127.0.0.1:{unused_port()}"
+    with override_settings(GHL_API_URL=away, **QUICK_FAILURES):
+        cache.clear()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_role("heading", name="Nothing was saved")).to_be_visible()
+    expect(page.get_by_role("textbox", name="The same, as text to copy")).to_contain_text(
+        "address: 1 Unsaved Way"
+    )
+    expect(page.get_by_role("button", name="Send again")).to_be_visible()
+
+
+def saved_view_asked(page: Page, site: Site) -> None:
+    """A saved view's link followed from another site: asked before the view's columns become
+    the user's (records/saved_view_confirm_open.html)."""
+    elsewhere = "http://elsewhere.example/"
+    target = f"{site.base}/objects/{KEY}/views/{site.view_id}/open/"
+    page.route(
+        elsewhere,
+        lambda route: route.fulfill(
+            content_type="text/html", body=f'<a href="{target}">A saved view</a>'
+        ),
+    )
+    try:
+        page.goto(elsewhere)
+        page.get_by_role("link", name="A saved view").click()
+        expect(page.get_by_role("heading", name=re.compile("^Open the view “"))).to_be_visible()
+    finally:
+        page.unroute(elsewhere)
+    expect(page.get_by_role("button", name=re.compile("^Open “"))).to_be_visible()
+
+
+def saved_view_counts(page: Page, site: Site) -> None:
+    """Each saved view and its count, as a page of its own (without JavaScript's tabs)."""
+    page.goto(f"{site.base}/objects/{KEY}/views/counts/")
+    expect(page.get_by_role("heading", name="Saved views of properties")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="Pending (shared)")).to_contain_text(
+        re.compile(r"\d+ records?|not counted")
+    )
+
+
+def forbidden(page: Page, site: Site) -> None:
+    """A 403: the delete of a view another user shared, which this user may not change."""
+    shared = SavedView.objects.get(name="Pending", shared=True)
+    page.goto(f"{site.base}/objects/{KEY}/views/{shared.pk}/delete/")
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+
+
+def export_finished(page: Page, site: Site) -> None:
+    """The export page once its download has finished: the status says how it ended."""
+    page.goto(f"{site.base}/objects/{KEY}/export/")
+    with page.expect_download():
+        page.get_by_role("button", name="Download CSV").click()
+    status = page.locator("#export-status")
+    expect(status).to_contain_text(re.compile(r"The export finished: \d+ records"))
+    expect(page.locator("#job-announce")).to_contain_text("The export finished")
 
 
 def folder_path(end: str):
@@ -690,6 +791,14 @@ PAGES = {
     "related-new": related_new,
     "related-link-page": address(link_page_refused),
     "records-catching-up": records_catching_up,
+    "schema-association-rename": schema_association_rename,
+    "related-unlink": related_unlink,
+    "related-unlinked": related_unlinked,
+    "record-unsaved": record_unsaved,
+    "saved-view-asked": saved_view_asked,
+    "saved-view-counts": saved_view_counts,
+    "forbidden": forbidden,
+    "export-finished": export_finished,
 }
 
 
