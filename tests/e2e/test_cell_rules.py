@@ -1,7 +1,7 @@
-"""Editing a cell in place keeps the edit form's rules, seen in Chromium (issue 13, "Inline
-editing"): only the edited field is sent and the history names it alone; someone's change made
-while the editor was open is never overwritten, and what was typed stays; an API error keeps
-what was typed and says so at the cell, and Enter saves it once the API is back.
+"""Editing a cell in place keeps the edit form's rules, seen in Chromium: only the edited
+field is sent and the history names it alone; someone's change made while the editor was open
+is never overwritten, and what was typed stays; an API error keeps what was typed and says so
+at the cell, and Enter saves it once the API is back.
 
 The dashboard reaches its embedded API through a recording proxy (tests/support/proxy.py), as
 tests/editing does: the test sees what was sent and can make the save fail."""
@@ -14,7 +14,7 @@ from recordsadmin.records.formatting import money_text
 from recordsadmin.records.models import RecordChange
 from recordsadmin.sandbox.demo import PROPERTY_KEY
 from recordsadmin.sandbox.models import Record
-from tests.support.embedded import QUICK_FAILURES, proxied_demo
+from tests.editing.conftest import embedded as embedded  # three properties, quick failures
 from tests.support.stub import Reply
 
 from .table_support import LIST, sign_in
@@ -27,20 +27,7 @@ NOTHING_SAVED = "Nothing was saved."
 
 
 @pytest.fixture
-def api(live_server, settings):
-    """Three demo properties behind a recording proxy; one quick retry, so that a failing
-    save answers at once."""
-    with proxied_demo(
-        live_server,
-        settings,
-        records=3,
-        **QUICK_FAILURES,
-    ) as proxy:
-        yield proxy
-
-
-@pytest.fixture
-def table(page: Page, live_server, api, staff_user) -> Page:
+def table(page: Page, live_server, embedded, staff_user) -> Page:
     page.set_viewport_size({"width": 1366, "height": 768})
     return sign_in(page, live_server.url, count="1–3 of 3")
 
@@ -64,11 +51,11 @@ def open_price(page: Page, cell: Locator) -> Locator:
     return editor
 
 
-def put_bodies(api) -> list[dict]:
-    return [seen.json for seen in api.calls("PUT", r"/records/")]
+def put_bodies(embedded) -> list[dict]:
+    return [seen.json for seen in embedded.calls("PUT", r"/records/")]
 
 
-def test_only_the_edited_field_is_sent_and_the_history_names_it_alone(table: Page, api):
+def test_only_the_edited_field_is_sent_and_the_history_names_it_alone(table: Page, embedded):
     record_id, cell = first_record(table)
     before = stored(record_id)
     old, new = before["price"], 123_456
@@ -82,7 +69,7 @@ def test_only_the_edited_field_is_sent_and_the_history_names_it_alone(table: Pag
     after = stored(record_id)
     changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
     assert changed == {"price"} and after["price"] == new
-    assert [list(body["properties"]) for body in put_bodies(api)] == [["price"]]
+    assert [list(body["properties"]) for body in put_bodies(embedded)] == [["price"]]
     assert RecordChange.objects.get(action="update", record_id=record_id).changed_fields == [
         "price"
     ]
@@ -102,13 +89,13 @@ def test_only_the_edited_field_is_sent_and_the_history_names_it_alone(table: Pag
     expect(rows.first.locator("td")).to_have_text([money_text(old), money_text(new)])
 
 
-def test_a_change_made_while_the_editor_is_open_is_not_overwritten(table: Page, api):
+def test_a_change_made_while_the_editor_is_open_is_not_overwritten(table: Page, embedded):
     record_id, cell = first_record(table)
     editor = open_price(table, cell)
     # Meanwhile someone changes the same field through the API.
     schema = services.schema_get(key=PROPERTY_KEY)
     services.record_update(schema=schema, record_id=record_id, properties={"price": 999})
-    sent = len(put_bodies(api))
+    sent = len(put_bodies(embedded))
     editor.fill("250")
     table.keyboard.press("Enter")
 
@@ -118,7 +105,7 @@ def test_a_change_made_while_the_editor_is_open_is_not_overwritten(table: Page, 
     editor = cell.locator("[data-cell-editor] input[name=price]")
     expect(editor).to_have_value("250")  # nothing typed is lost
     expect(editor).to_be_focused()
-    assert len(put_bodies(api)) == sent, "the save went out over the other change"
+    assert len(put_bodies(embedded)) == sent, "the save went out over the other change"
     assert stored(record_id)["price"] == 999
 
     # Saving again, on purpose, goes onto the record as it is now.
@@ -127,11 +114,11 @@ def test_a_change_made_while_the_editor_is_open_is_not_overwritten(table: Page, 
     assert stored(record_id)["price"] == 250
 
 
-def test_an_api_error_keeps_what_was_typed_and_a_second_enter_saves_it(table: Page, api):
+def test_an_api_error_keeps_what_was_typed_and_a_second_enter_saves_it(table: Page, embedded):
     record_id, cell = first_record(table)
     old = stored(record_id)["price"]
     editor = open_price(table, cell)
-    api.fail("PUT", r"/records/", Reply(503, json={"message": "Unavailable"}))
+    embedded.fail("PUT", r"/records/", Reply(503, json={"message": "Unavailable"}))
     editor.fill("4321")
     table.keyboard.press("Enter")
 
@@ -141,12 +128,12 @@ def test_an_api_error_keeps_what_was_typed_and_a_second_enter_saves_it(table: Pa
     editor = cell.locator("[data-cell-editor] input[name=price]")
     expect(editor).to_have_value("4321")
     expect(editor).to_be_focused()
-    assert put_bodies(api), "the save never reached the API to fail"
+    assert put_bodies(embedded), "the save never reached the API to fail"
     assert stored(record_id)["price"] == old
     assert RecordChange.objects.get(action="update", record_id=record_id).outcome == "failed"
 
     # The API is back: Enter in the same editor saves what was typed.
-    api.heal()
+    embedded.heal()
     table.keyboard.press("Enter")
     expect(cell).to_have_text(money_text(4321))
     expect(cell).to_be_focused()

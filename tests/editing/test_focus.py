@@ -1,6 +1,7 @@
 """Where focus is when a page opens after an action: on the question a delete asks (not on its
-button), on the button that confirms a restore, and on what was done after a save, with its Undo; never on the page's body, from
-where a keyboard user would have to Tab through the header to go on."""
+button), on the button that confirms a restore, and on what was done after a save, with its
+Undo; never on the page's body, from where a keyboard user would have to Tab through the
+header to go on."""
 
 import re
 
