@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from recordsadmin.client import budget
-from recordsadmin.client.domain import Field, Page, Record, Schema, User
+from recordsadmin.client.domain import Field, Page, Record, Schema, Sort, User
 from recordsadmin.client.errors import RecordsApiError
 from recordsadmin.client.retry import deadline_in
-from recordsadmin.contract.limits import MAX_PAGE_LIMIT, OWNER, UPDATED_AT
+from recordsadmin.contract.limits import CREATED_AT, MAX_PAGE_LIMIT, OWNER, UPDATED_AT
 from recordsadmin.records import fieldtypes, services
 from recordsadmin.records.fieldtypes.base import LIST_SEPARATOR
 from recordsadmin.records.query import ListQuery
@@ -102,6 +102,7 @@ def export_lines(
     number, written, total = 1, 0, None
     page = first_page
     ended = False
+    overlay = _Overlay(schema, query)
     try:
         while True:
             if page is None:
@@ -115,11 +116,13 @@ def export_lines(
                     yield writer.writerow([f"# Incomplete export: {why}"])
                     return
             total = page.total
-            for record in page.records:
+            last = not page.has_next or not page.records
+            records = overlay.laid_over(page.records, first=number == 1, last=last)
+            for record in records:
                 cells = [cell_text(c, record, labels=labels, users=users) for c in columns]
                 yield writer.writerow([neutralise(cell) for cell in cells])
-            written += len(page.records)
-            if not page.has_next or not page.records:
+            written += len(records)
+            if last:
                 ended = True
                 progress({"state": DONE, "written": written, "total": written})
                 return
@@ -128,6 +131,36 @@ def export_lines(
     finally:
         if not ended:  # the download was cancelled, or the connection dropped
             progress({"state": STOPPED, "written": written, "total": total})
+
+
+class _Overlay:
+    """Search lags behind writes (services/catching_up.py): the records the dashboard wrote
+    within the lag are exported as written, not as search still shows them; one deleted since
+    is left out; for every record of an unfiltered search, those made since that search does
+    not find yet are added (first when newest first, as the table shows them, else last)."""
+
+    def __init__(self, schema: Schema, query: ListQuery) -> None:
+        self.written = services.recent_writes(schema=schema)
+        question = query.search()
+        self.everything = not question["query"] and not question["filters"]
+        self.newest_first = question["sort"] == [Sort(CREATED_AT, "desc")]
+        self.made = services.recent_made(schema=schema) if self.everything else set()
+        self.seen: set[str] = set()
+
+    def laid_over(self, found: Sequence[Record], *, first: bool, last: bool) -> list[Record]:
+        records = []
+        for record in found:
+            record = self.written.get(record.id, record)
+            if record is not None:
+                records.append(record)
+        self.seen |= {record.id for record in found}
+        fresh = [self.written[i] for i in self.made if i not in self.seen and self.written.get(i)]
+        if fresh and first and self.newest_first:
+            self.seen |= {record.id for record in fresh}
+            return fresh + records
+        if fresh and last:
+            return records + fresh
+        return records
 
 
 def progress_key(user_id: int, download: uuid.UUID) -> str:
