@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 
-from recordsadmin.client.domain import Record, Schema
-from recordsadmin.contract.limits import MAX_PAGE_LIMIT
+from recordsadmin.client.domain import Record, Schema, Sort
+from recordsadmin.contract.limits import CREATED_AT, MAX_PAGE_LIMIT
 from recordsadmin.records import services
 from recordsadmin.records.query import ListQuery
 
@@ -62,8 +62,11 @@ def selection_count(*, schema: Schema, selection: Selection) -> int:
     made = set()
     if not question["query"] and not question["filters"]:
         made = services.recent_made(schema=schema)
+    # Newest first whatever the table's order (the total is the same): the records made a
+    # moment ago that search has already are on this page.
+    newest = question | {"sort": [Sort(CREATED_AT, "desc")]}
     per_page = min(PAGE_SIZE, max(1, len(made)))
-    page = services.record_search(schema=schema, **question, per_page=per_page)
+    page = services.record_search(schema=schema, **newest, per_page=per_page)
     return page.total + len(made - {record.id for record in page.records})
 
 
