@@ -8,7 +8,6 @@ restart is looked at before it is sent again.
 """
 
 import bisect
-import functools
 import logging
 import time
 import uuid
@@ -245,7 +244,13 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     """
     concurrency = max(1, int(getattr(settings, "BULK_CONCURRENCY", 4)))
     worker = workers.for_job(job, schema, pacer)
-    same = functools.partial(workers.same_value, schema)
+    values: dict[int, str | None] = {}
+
+    def same(item: BulkItem) -> str | None:
+        """workers.same_value, worked out once per item (it is asked at every turn)."""
+        if item.pk not in values:
+            values[item.pk] = workers.same_value(schema, item)
+        return values[item.pk]
 
     def again() -> Iterator[BulkItem]:
         """The pending items read again, but for those waiting here already."""

@@ -13,6 +13,7 @@ from .catching_up import (
     Mark,
     recent_made,
     recent_writes,
+    recent_writes_and_made,
     search_lag,
     search_page_catch_up,
 )
@@ -171,6 +172,7 @@ __all__ = [
     "read_version",
     "recent_made",
     "recent_writes",
+    "recent_writes_and_made",
     "record_count",
     "record_create",
     "record_create_linked",

@@ -125,21 +125,25 @@ def recent_writes(*, schema: Schema) -> dict[str, Record | None]:
     the lag, by id, as the last write's answer left them; None for one deleted since. Search
     may not show these as they are yet: a job that finds records by search corrects it with
     them (bulk/workers.py, bulk/selection.py)."""
-    return {
-        record_id: None if w.deleted else w.record
-        for record_id, w in _recent(schema).items()
-        if w.deleted or w.record is not None
-    }
+    return recent_writes_and_made(schema=schema)[0]
 
 
 def recent_made(*, schema: Schema) -> set[str]:
     """The ids of the records of `schema` the dashboard made within the lag and did not
     delete since: search may not find them yet (bulk/selection.py counts them)."""
-    return {
-        record_id
-        for record_id, w in _recent(schema).items()
-        if w.made and not w.deleted and w.record is not None
+    return recent_writes_and_made(schema=schema)[1]
+
+
+def recent_writes_and_made(*, schema: Schema) -> tuple[dict[str, Record | None], set[str]]:
+    """recent_writes and recent_made, from one read of the history."""
+    recent = _recent(schema)
+    written = {
+        record_id: None if w.deleted else w.record
+        for record_id, w in recent.items()
+        if w.deleted or w.record is not None
     }
+    made = {i for i, w in recent.items() if w.made and not w.deleted and w.record is not None}
+    return written, made
 
 
 def _recent(schema: Schema) -> dict[str, _Written]:

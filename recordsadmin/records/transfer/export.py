@@ -140,11 +140,11 @@ class _Overlay:
     not find yet are added (first when newest first, as the table shows them, else last)."""
 
     def __init__(self, schema: Schema, query: ListQuery) -> None:
-        self.written = services.recent_writes(schema=schema)
+        self.written, made = services.recent_writes_and_made(schema=schema)
         question = query.search()
-        self.everything = not question["query"] and not question["filters"]
+        everything = not question["query"] and not question["filters"]
         self.newest_first = question["sort"] == [Sort(CREATED_AT, "desc")]
-        self.made = services.recent_made(schema=schema) if self.everything else set()
+        self.made = made if everything else set()
         self.seen: set[str] = set()
 
     def laid_over(self, found: Sequence[Record], *, first: bool, last: bool) -> list[Record]:
