@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from recordsadmin.contract import limits
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -357,7 +359,9 @@ SANDBOX_CREDENTIALS_FILE = Path(
     os.environ.get("SANDBOX_CREDENTIALS_FILE", DATA_DIR / "sandbox-credentials.json")
 )
 # "100/10s" is the real service's burst limit; "off" turns the emulation off.
-SANDBOX_RATE_LIMIT = os.environ.get("SANDBOX_RATE_LIMIT", "100/10s")
+SANDBOX_RATE_LIMIT = os.environ.get(
+    "SANDBOX_RATE_LIMIT", f"{limits.RATE_LIMIT_CALLS}/{limits.RATE_LIMIT_SECONDS}s"
+)
 # Milliseconds the embedded API waits before each answer: the real service's answer time, for
 # benchmarks (bench/people_during_job.py --api-delay); 0 answers at once.
 SANDBOX_LATENCY_MS = env_float("SANDBOX_LATENCY_MS", 0)

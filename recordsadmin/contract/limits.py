@@ -30,6 +30,9 @@ MAX_TEXT_LENGTH = 100_000
 PHONE_PATTERN = re.compile(r"\+?[0-9 ()\-]+")
 PHONE_DIGITS = (3, 15)
 PHONE_RULE = "3 to 15 digits, with an optional leading +, spaces, dashes and brackets"
+# The longest phone number and email address the API keeps (a contact's, a field's value).
+MAX_PHONE_LENGTH = 40
+MAX_EMAIL_LENGTH = 254
 
 # Names people read: object labels, field, folder and option labels, association labels.
 MAX_LABEL_LENGTH = 100

@@ -11,9 +11,12 @@ from django.utils import timezone
 
 from recordsadmin.contract.limits import (
     DEFAULT_PAGE_LIMIT,
+    MAX_EMAIL_LENGTH,
     MAX_LABEL_LENGTH,
     MAX_PAGE_LIMIT,
+    MAX_PHONE_LENGTH,
     MAX_QUERY_LENGTH,
+    PHONE_RULE,
     is_phone,
 )
 
@@ -26,8 +29,6 @@ from .views import only, string
 
 SEARCH_KEYS = {"locationId", "query", "page", "pageLimit"}
 CREATE_KEYS = {"locationId", "firstName", "lastName", "name", "email", "phone", "companyName"}
-MAX_EMAIL_LENGTH = 254
-MAX_PHONE_LENGTH = 40
 _email = EmailValidator()
 
 
@@ -87,10 +88,7 @@ def _email_of(body: Mapping) -> str:
 def _phone_of(body: Mapping) -> str:
     phone = (string(body, "phone", longest=MAX_PHONE_LENGTH) or "").strip()
     if phone and not is_phone(phone):
-        raise bad_request(
-            "phone must be 3 to 15 digits, with an optional leading +, spaces, dashes and brackets",
-            "phone",
-        )
+        raise bad_request(f"phone must be {PHONE_RULE}", "phone")
     return phone
 
 

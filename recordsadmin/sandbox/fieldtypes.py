@@ -33,7 +33,7 @@ from django.db.models.lookups import Exact, GreaterThan, IContains
 
 from recordsadmin.contract import datatypes
 from recordsadmin.contract.datatypes import CONTAINS, NOT_CONTAINS, DataType, TypeRule
-from recordsadmin.contract.limits import MAX_SAFE_INTEGER, MAX_TEXT_LENGTH, PHONE_DIGITS, is_phone
+from recordsadmin.contract.limits import MAX_SAFE_INTEGER, MAX_TEXT_LENGTH, PHONE_RULE, is_phone
 
 from .errors import Invalid, SearchInvalid
 from .expressions import (
@@ -139,12 +139,7 @@ class Phone(FieldType):
 
     def clean(self, field: FieldLike, value: Any) -> str:
         if not is_phone(value):
-            low, high = PHONE_DIGITS
-            raise Invalid(
-                400,
-                f"{field.key} must be a phone number: {low} to {high} digits with an optional "
-                "leading +, spaces, - and ()",
-            )
+            raise Invalid(400, f"{field.key} must be a phone number: {PHONE_RULE}")
         return value
 
 

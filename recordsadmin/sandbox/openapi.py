@@ -21,25 +21,30 @@ from recordsadmin.contract.datatypes import (
     POST_OPERATORS,
     PRESENCE,
     PRIMARY,
+    RULES,
     SORTABLE,
     DataType,
 )
 from recordsadmin.contract.limits import (
     API_VERSION,
     CONTACT,
+    DEFAULT_PAGE_LIMIT,
     MAX_DESCRIPTION_LENGTH,
+    MAX_EMAIL_LENGTH,
     MAX_FOLLOWERS,
     MAX_KEY_LENGTH,
     MAX_LABEL_LENGTH,
+    MAX_OBJECTS,
     MAX_OWNERS,
     MAX_PAGE_LIMIT,
+    MAX_PHONE_LENGTH,
     MAX_PLACEHOLDER_LENGTH,
     MAX_QUERY_LENGTH,
     MAX_SORT_KEYS,
+    PHONE_RULE,
     RESERVED_KEYS,
 )
 
-from .contacts import MAX_EMAIL_LENGTH, MAX_PHONE_LENGTH
 from .search import MAX_CONDITIONS, MAX_GROUP_DEPTH, MAX_OFFSET, MAX_PAGE
 
 DATA_TYPES = [data_type.value for data_type in DataType]
@@ -837,9 +842,10 @@ _PROPERTY_VALUES = (
 _USERS = "users of the location (400 naming it otherwise)"
 _RECORD_BEYOND = {"properties": _PROPERTY_VALUES, "owner": _USERS, "followers": _USERS}
 _SEARCH_FIELD = "a field of the object (400 naming it otherwise)"
+_WITH_OPTIONS = [rule.data_type.value for rule in RULES.values() if rule.has_options]
 _OPTIONS = (
-    "at least one for SINGLE_OPTIONS, RADIO, MULTIPLE_OPTIONS, CHECKBOX and TEXTBOX_LIST, none "
-    "for other dataTypes; keys unique, those derived from labels included (400)"
+    f"at least one for {', '.join(_WITH_OPTIONS[:-1])} and {_WITH_OPTIONS[-1]}, none for other "
+    "dataTypes; keys unique, those derived from labels included (400)"
 )
 
 FOLDER_ID = _path("id", "The folder's id")
@@ -870,7 +876,7 @@ FOLDER_PATHS = {
 
 ASSOCIATION_ID = _path("associationId", "The association's id")
 SKIP = _query("skip", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}, "From 0")
-LIMIT = _query("limit", PAGE_LIMIT, f"1 to {MAX_PAGE_LIMIT}, 20 when not given")
+LIMIT = _query("limit", PAGE_LIMIT, f"1 to {MAX_PAGE_LIMIT}, {DEFAULT_PAGE_LIMIT} when not given")
 _ASSOCIATION = _json(_ref("Association"))
 _ASSOCIATIONS = {"type": "array", "items": _ref("Association")}
 _SIDES = f"{CONTACT} or a custom object of the location, and not {CONTACT} on both sides (400)"
@@ -1020,8 +1026,7 @@ CONTACT_PATHS = {
             beyond={
                 "name": "a contact needs a name, an email or a phone (400)",
                 "email": "a valid address that no other contact of the location has (400)",
-                "phone": "3 to 15 digits, with an optional leading +, spaces, dashes and "
-                "brackets (400)",
+                "phone": f"{PHONE_RULE} (400)",
             },
         ),
     },
@@ -1053,7 +1058,8 @@ PATHS = {
             {"201": _json(_wrap("object", _ref("Object")))},
             body="ObjectCreate",
             beyond={
-                "key": "not taken by another object of the location, which holds at most 10 (400)"
+                "key": "not taken by another object of the location, which holds at most "
+                f"{MAX_OBJECTS} (400)"
             },
         ),
     },

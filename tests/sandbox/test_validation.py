@@ -3,6 +3,7 @@
 import pytest
 
 from recordsadmin.contract.datatypes import DataType
+from recordsadmin.contract.limits import PHONE_RULE
 from recordsadmin.sandbox.models import Field
 from recordsadmin.sandbox.validation import (
     Invalid,
@@ -327,3 +328,11 @@ def test_owner_of_the_wrong_type_is_400(bad):
     with pytest.raises(ValidationFailed) as caught:
         clean_people({"owner": bad}, user_ids=USERS)
     assert caught.value.status == 400
+
+
+def test_a_phone_is_refused_with_the_rule_the_dashboard_states():
+    """The embedded API and the dashboard's form say the one rule of the contract
+    (recordsadmin/contract/limits.py), word for word."""
+    with pytest.raises(Invalid) as caught:
+        clean_value(PHONE, "call me")
+    assert caught.value.message == f"agent_phone must be a phone number: {PHONE_RULE}"

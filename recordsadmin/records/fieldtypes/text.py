@@ -8,7 +8,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
 
-from recordsadmin.contract.limits import MAX_TEXT_LENGTH, PHONE_RULE, is_phone
+from recordsadmin.contract.limits import (
+    MAX_EMAIL_LENGTH,
+    MAX_PHONE_LENGTH,
+    MAX_TEXT_LENGTH,
+    PHONE_RULE,
+    is_phone,
+)
 from recordsadmin.records import formatting
 from recordsadmin.records.formatting import esc, html_of
 
@@ -47,7 +53,9 @@ class Phone(FieldType):
 
     def form_field(self, current: Any = None) -> forms.Field:
         attrs = {"type": "tel", "autocomplete": "tel", "inputmode": "tel", **self.placeholder()}
-        return PhoneField(max_length=40, widget=forms.TextInput(attrs=attrs), **self.form_options())
+        return PhoneField(
+            max_length=MAX_PHONE_LENGTH, widget=forms.TextInput(attrs=attrs), **self.form_options()
+        )
 
     def render_value(self, value: Any, short: bool) -> SafeString:
         digits = _NOT_DIAL.sub("", value) if isinstance(value, str) else ""
@@ -65,7 +73,9 @@ class Email(FieldType):
 
     def form_field(self, current: Any = None) -> forms.Field:
         return forms.EmailField(
-            max_length=254, widget=forms.EmailInput(attrs=self.placeholder()), **self.form_options()
+            max_length=MAX_EMAIL_LENGTH,
+            widget=forms.EmailInput(attrs=self.placeholder()),
+            **self.form_options(),
         )
 
     def render_value(self, value: Any, short: bool) -> SafeString:
