@@ -269,6 +269,37 @@ def test_one_import_creates_a_record_and_then_updates_it_by_the_same_value(
     assert (kept.outcome, kept.reason) == ("skipped", "Not deleted: changed since the job (Price).")
 
 
+def test_reverting_an_import_that_changed_a_record_again_and_again_puts_back_its_first_values(
+    records_api, staff_client
+):
+    """Rows of one value update the same record one after the other, each from what the last
+    left: a revert puts back what the record held before the first of them, not the values
+    the last one found."""
+    location = records_api(records=2)
+    record = SandboxRecord.objects.filter(location=location).order_by("id").first()
+    address, price = record.properties["address"], record.properties.get("price")
+    status = record.properties.get("status")
+    rows = [(111, "Active"), (222, "Pending"), (333, "Sold")]
+    rows = [(p, s) for p, s in rows if s != status][:2]
+    job = run_import(
+        staff_client,
+        "Address,Price,Status\n" + "".join(f'"{address}",{p},{s}\n' for p, s in rows),
+        UPSERT,
+    )
+    assert [i.outcome for i in job.items.all()] == ["done", "done"], [
+        i.reason for i in job.items.all()
+    ]
+    record.refresh_from_db()
+    assert (record.properties["price"], record.properties["status"]) == rows[-1]
+    plan = staff_client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "puts back the values of 1 record it changed" in plan
+
+    done = revert(staff_client, job)
+    assert [i.outcome for i in done.items.all()] == ["done"]
+    record.refresh_from_db()
+    assert (record.properties.get("price"), record.properties.get("status")) == (price, status)
+
+
 def test_rows_of_one_value_keep_the_files_order_when_one_is_refused_for_the_rate(
     records_api, staff_client, settings, monkeypatch
 ):

@@ -171,3 +171,28 @@ def test_an_undo_whose_answer_is_lost_says_so(staff, prop, embedded, record):
     assert RecordChange.objects.filter(action="update").order_by("-at", "-id")[0].outcome == (
         "unknown"
     )
+
+
+def test_changes_of_one_record_combine_into_one_from_the_first_before_to_the_last_after():
+    def change(before: dict, after: dict, fields: list[str], **owners) -> RecordChange:
+        return RecordChange(
+            record_id="r1",
+            object_key="custom_objects.property",
+            action=RecordChange.Action.UPDATE,
+            outcome=RecordChange.Outcome.OK,
+            before={"properties": before, "owner": owners.get("was")},
+            after={"properties": after, "owner": owners.get("now")},
+            changed_fields=fields,
+        )
+
+    combined = services.changes_combined(
+        [
+            change({"price": 100}, {"price": 200}, ["price"], was="u1", now="u1"),
+            change({"status": "a"}, {"status": "b"}, ["status", "owner"], was="u1", now="u2"),
+            change({"price": 200}, {"price": 300}, ["price"], was="u2", now="u2"),
+        ]
+    )
+    assert combined.changed_fields == ["price", "status", "owner"]
+    assert combined.before == {"properties": {"price": 100, "status": "a"}, "owner": "u1"}
+    assert combined.after == {"properties": {"price": 300, "status": "b"}, "owner": "u2"}
+    assert (combined.action, combined.record_id) == (RecordChange.Action.UPDATE, "r1")

@@ -292,8 +292,9 @@ REVERTIBLE = (
 
 class RevertTarget(NamedTuple):
     """A record a revert puts back, and the change of the job it undoes; `last_id`, the job's
-    last change of a record it made and then changed (a "create or update" import's rows of
-    one value): the record is deleted while it holds what that change left."""
+    last change of a record it changed more than once (an import's rows of one value): a
+    record it made and then changed is deleted while it holds what that change left, and
+    one it changed again and again gets the values from before the first change back."""
 
     record_id: str
     change_id: int
@@ -302,9 +303,10 @@ class RevertTarget(NamedTuple):
 
 
 def job_revert_changes(*, job: BulkJob) -> list[RevertTarget]:
-    """The changes of `job` a revert puts back, one per record (a record's latest): its
-    finished updates of records' values (put back), the records it made or restored (deleted
-    again), the records it deleted (restored, with new ids) and the links it made (removed).
+    """The changes of `job` a revert puts back, one per record: its finished updates of
+    records' values (put back, from before its first change of the record), the records it
+    made or restored (deleted again), the records it deleted (restored, with new ids) and the
+    links it made (removed).
 
     Read as three columns, in batches: a job of 100,000 records would otherwise load every
     change's values (its before and after) to count them on its page."""
@@ -319,10 +321,13 @@ def job_revert_changes(*, job: BulkJob) -> list[RevertTarget]:
         .values_list("record_id", "id", "action")
     )
     made = (RecordChange.Action.CREATE, RecordChange.Action.RESTORE)
+    update = RecordChange.Action.UPDATE
     for record_id, change_id, action in changes.iterator(chunk_size=5000):
         first = latest.get(record_id)
         if first is not None and first.action in made:
             latest[record_id] = first._replace(last_id=change_id)  # still deleted
+        elif first is not None and first.action == update and action == update:
+            latest[record_id] = first._replace(last_id=change_id)  # all of them undone
         else:
             latest[record_id] = RevertTarget(record_id, change_id, action)
     return list(latest.values())

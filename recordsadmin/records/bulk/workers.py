@@ -318,6 +318,18 @@ def revert_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         return _unmake(schema, pacer, item, change)
     if change.action == RecordChange.Action.DELETE:
         return _restore(schema, pacer, item, change)
+    last = (item.data or {}).get("last")
+    if last is not None:
+        # The job changed the record more than once: all of it is undone at once.
+        changes = RecordChange.objects.filter(
+            job_id=change.job_id,
+            record_id=change.record_id,
+            action=RecordChange.Action.UPDATE,
+            outcome=RecordChange.Outcome.OK,
+            pk__gte=change.pk,
+            pk__lte=last,
+        ).order_by("at", "id")
+        change = services.changes_combined(list(changes) or [change])
     try:
         services.undo_check(change=change)
     except services.NotUndoable as refusal:

@@ -8,6 +8,8 @@ sent either (ALREADY_UNDONE). An undo is an update of its own, in the history, a
 undone in turn. A delete's undo is the restore (history.record_restore).
 """
 
+import copy
+from collections.abc import Sequence
 from typing import Any
 
 from recordsadmin.client.domain import UNSET, Record, Schema
@@ -42,6 +44,48 @@ def undo_check(*, change: RecordChange) -> None:
         raise NotUndoable("This change did not go through, so there is nothing to undo.")
     if not isinstance(change.before, dict) or not change.changed_fields:
         raise NotUndoable("The history does not hold the values from before this change.")
+
+
+def changes_combined(changes: Sequence[RecordChange]) -> RecordChange:
+    """Several updates of one record, in the order they were made, as one update (not saved):
+    each field's value from before the first change that set it, and from after the last
+    one; the fields any of them set. Undoing it puts back what the record held before them
+    all, while the record holds what they left."""
+    first, last = changes[0], changes[-1]
+    before, after = copy.deepcopy(first.before or {}), copy.deepcopy(last.after or {})
+    before.setdefault("properties", {})
+    after.setdefault("properties", {})
+    fields: list[str] = []
+    for change in changes:
+        for key in change.changed_fields:
+            if key not in fields:
+                fields.append(key)
+                _take(change.before or {}, before, key)
+    taken: set[str] = set()
+    for change in reversed(changes):
+        for key in change.changed_fields:
+            if key not in taken:
+                taken.add(key)
+                _take(change.after or {}, after, key)
+    return RecordChange(
+        record_id=first.record_id,
+        object_key=first.object_key,
+        action=RecordChange.Action.UPDATE,
+        outcome=RecordChange.Outcome.OK,
+        job_id=first.job_id,
+        before=before,
+        after=after,
+        changed_fields=fields,
+    )
+
+
+def _take(source: dict, target: dict, key: str) -> None:
+    """The value of `key` (a property, or the owner) in the snapshot `source`, set in
+    `target`."""
+    if key == OWNER:
+        target[OWNER] = source.get(OWNER)
+    else:
+        target["properties"][key] = (source.get("properties") or {}).get(key)
 
 
 def undo_values(*, schema: Schema, change: RecordChange) -> tuple[dict[str, Any], Any]:
