@@ -316,3 +316,22 @@ def test_an_export_right_after_the_dashboards_own_writes_holds_them_as_written(
     # table; the edit is still laid over.
     searched = rows(staff_client.get(URL, {"columns": "all", "q": edited.properties["address"]}))
     assert [row[1] for row in searched[1:]] == ["8 Edited Lane"]
+
+
+def test_an_export_holds_searchs_copy_of_a_record_changed_elsewhere_after_the_dashboard(
+    records_api, staff_client, staff_user, settings
+):
+    records_api(records=2)
+    schema = services.schema_get(key=KEY)
+    record = services.record_search(schema=schema).records[0]
+    settings.SANDBOX_SEARCH_LAG, settings.RECORDS_SEARCH_LAG_SECONDS = 0, 60
+    services.record_update_logged(
+        user=staff_user, schema=schema, record=record, properties={"address": "9 Ours Lane"}
+    )
+    services.record_update(
+        schema=schema, record_id=record.id, properties={"address": "9 Theirs Lane"}
+    )
+
+    table = rows(staff_client.get(URL, {"columns": "all", "values": "keys"}))
+    body = {row[0]: row[1] for row in table[1:]}
+    assert body[record.id] == "9 Theirs Lane"

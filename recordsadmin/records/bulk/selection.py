@@ -80,8 +80,9 @@ def selection_pages(
     makes each search (a job's pacer), by default at once.
 
     Search lags behind writes (services/catching_up.py), so the records the dashboard wrote
-    within the lag are taken as their last write left them, not as search still shows them:
-    a job then decides by what a record holds now ("Already holds this value", the history's
+    within the lag are taken as their last write left them, not as search still shows them
+    (unless search's copy is newer: changed elsewhere since, services.as_latest): a job then
+    decides by what a record holds now ("Already holds this value", the history's
     `before`). A checked one is not looked for in search at all (search may not find one made
     a moment ago). Selecting all of an unfiltered search adds those that search does not find
     yet (selection_count counts them); under a filter or a text search their place is not
@@ -108,7 +109,10 @@ def selection_pages(
     while True:
         page = call(services.record_search, schema=schema, **question, page=page_number,
                     per_page=PAGE_SIZE)  # fmt: skip
-        records = [written.get(r.id, r) for r in page.records]
+        # The dashboard's copy where it wrote the record, unless search's is newer.
+        records = [
+            services.as_latest(r, written[r.id]) if r.id in written else r for r in page.records
+        ]
         if not selection.all_matching:
             records = known + [r for r in records if r.id in wanted]
             wanted -= {r.id for r in records}

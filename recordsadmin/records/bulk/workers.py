@@ -279,6 +279,8 @@ def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:
     found = {record.id: record for record in page.records}
     total = page.total
     for record_id, written in services.recent_writes(schema=schema).items():
+        if written is not None and record_id in found:
+            written = services.as_latest(found[record_id], written)
         holds = written is not None and _same(schema, key, written.properties.get(key), value)
         if holds and record_id not in found:
             found[record_id], total = written, total + 1

@@ -11,6 +11,7 @@ from recordsadmin.client.domain import UNSET
 from .catching_up import (
     CaughtUp,
     Mark,
+    as_latest,
     recent_made,
     recent_writes,
     recent_writes_and_made,
@@ -136,6 +137,7 @@ __all__ = [
     "NotUndoable",
     "UndoConflict",
     "api_health",
+    "as_latest",
     "association_create",
     "association_delete",
     "association_get",

@@ -128,6 +128,15 @@ def recent_writes(*, schema: Schema) -> dict[str, Record | None]:
     return recent_writes_and_made(schema=schema)[0]
 
 
+def as_latest(found: Record, written: Record | None) -> Record | None:
+    """A record as search found it, or as the dashboard wrote it within the lag (None:
+    deleted since), whichever is newer: search lags behind the dashboard's writes, but a
+    change made elsewhere after them (a workflow, another app) is newer than both."""
+    if written is None or found.updated_at is None or written.updated_at is None:
+        return written
+    return found if found.updated_at > written.updated_at else written
+
+
 def recent_made(*, schema: Schema) -> set[str]:
     """The ids of the records of `schema` the dashboard made within the lag and did not
     delete since: search may not find them yet (bulk/selection.py counts them)."""

@@ -135,7 +135,8 @@ def export_lines(
 
 class _Overlay:
     """Search lags behind writes (services/catching_up.py): the records the dashboard wrote
-    within the lag are exported as written, not as search still shows them; one deleted since
+    within the lag are exported as written, not as search still shows them (unless search's
+    copy is newer: changed elsewhere since, services.as_latest); one deleted since
     is left out; for every record of an unfiltered search, those made since that search does
     not find yet are added (first when newest first, as the table shows them, else last)."""
 
@@ -150,7 +151,8 @@ class _Overlay:
     def laid_over(self, found: Sequence[Record], *, first: bool, last: bool) -> list[Record]:
         records = []
         for record in found:
-            record = self.written.get(record.id, record)
+            if record.id in self.written:
+                record = services.as_latest(record, self.written[record.id])
             if record is not None:
                 records.append(record)
         self.seen |= {record.id for record in found}
