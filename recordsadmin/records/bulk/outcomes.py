@@ -25,6 +25,10 @@ STOPPED_CREATE_REASON = (
     "Outcome unknown: the job stopped while this row was being sent. "
     "Look for the record before retrying."
 )
+NOT_YET_SEARCHABLE_REASON = (
+    "Outcome unknown: the record this row may have made does not show in search yet. "
+    "Retry in a few seconds: the row then updates it, or makes it if it was never made."
+)
 DAILY_LIMIT_REASON = "Not sent: the records API's daily limit for this location was spent."
 RESENT_DELETE = "Deleted by the call sent before (before the restart, or whose answer was lost)."
 RESENT_UPDATE = "Set by the call sent before (before the restart, or whose answer was lost)."

@@ -63,7 +63,8 @@ def stale_seconds() -> float:
 MAX_RATE_REFUSALS = 10
 AFTER_UNKNOWN_REASON = (
     "Not sent: an earlier row with the same value may have made its record (that row's "
-    "outcome is unknown). Retry once the record shows in the table, to update it."
+    "outcome is unknown). A retry a few seconds later, once search shows what that row did, "
+    "sends both in turn."
 )
 # How many rows at most wait for the row of their value in flight (a "create or update"
 # import); past that no more are read until one is done.
@@ -374,6 +375,7 @@ def item_start(job: BulkJob, schema: Schema, item: BulkItem) -> tuple[bool, Reco
     if change is None and not (item.data or {}).get("invalid") and job.kind != Kind.COUNT:
         change = _change_start(job, schema, item)
     item.resumed = item.sent_at is not None
+    item.sent_before = item.sent_at
     item.sent_at = timezone.now()
     item.save(update_fields=["sent_at"])
     return True, change

@@ -3,10 +3,13 @@ the history rows a revert reads or a restore's links write. Each returns an Item
 not sent now (refused for the rate, or held back by the circuit breaker: pacing.HELD_BACK) goes
 up to the runner, which sends the item again later."""
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+
+from django.utils import timezone
 
 from recordsadmin.client.domain import UNSET, Association, Filter, Record, Schema
 from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError, ValidationFailed
@@ -21,6 +24,7 @@ from .outcomes import (
     MAYBE_DELETED,
     MAYBE_LINKED,
     MAYBE_UNLINKED,
+    NOT_YET_SEARCHABLE_REASON,
     RESENT_DELETE,
     RESENT_LINK,
     RESENT_UPDATE,
@@ -197,7 +201,11 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
             return _import_create(schema, pacer, properties, data.get("owner"), resumed)
         current = _find(schema, pacer, match)
         if current is None and match.get("or_create"):
-            made = _import_create(schema, pacer, properties, data.get("owner"), resumed)
+            # A create sent before (its answer lost, or the job stopped) made no record when
+            # search, past its lag since, finds none: a retry makes it.
+            if resumed and not _settled(getattr(item, "sent_before", None)):
+                return ItemResult(Outcome.UNKNOWN, NOT_YET_SEARCHABLE_REASON)
+            made = _import_create(schema, pacer, properties, data.get("owner"), False)
             if made.outcome != Outcome.DONE:
                 return made
             return replace(made, reason=f"Created: {_no_match(schema, match)}", made=True)
@@ -240,6 +248,11 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         return write_failed(error, maybe_applied=error.maybe_applied or resumed)
     before = services.record_snapshot(current)
     return ItemResult(Outcome.DONE, record=record, record_id=record.id, before=before)
+
+
+def _settled(sent: dt.datetime | None) -> bool:
+    """Whether a call sent at `sent` is older than search's lag: search shows what it made."""
+    return sent is not None and timezone.now() - sent > services.search_lag()
 
 
 def _import_create(schema: Schema, pacer: Pacer, properties, owner, resumed: bool) -> ItemResult:
