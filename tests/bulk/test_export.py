@@ -301,6 +301,11 @@ def test_an_export_right_after_the_dashboards_own_writes_holds_them_as_written(
         schema=schema,
         properties={"address": "8 Exported Lane", "price": 1, "status": "Active"},
     )
+    newer = services.record_create_logged(
+        user=staff_user,
+        schema=schema,
+        properties={"address": "9 Exported Lane", "price": 2, "status": "Active"},
+    )
     services.record_update_logged(
         user=staff_user, schema=schema, record=edited, properties={"address": "8 Edited Lane"}
     )
@@ -309,7 +314,9 @@ def test_an_export_right_after_the_dashboards_own_writes_holds_them_as_written(
 
     table = rows(staff_client.get(URL, {"columns": "all", "values": "keys"}))
     body = {row[0]: row[1] for row in table[1:]}
-    assert table[1][0] == made.id and len(table) == 1 + 3
+    assert [row[0] for row in table[1:3]] == [newer.id, made.id] and len(table) == 1 + 4
+    oldest_first = rows(staff_client.get(URL, {"columns": "all", "sort": "created"}))
+    assert [row[1] for row in oldest_first[-2:]] == ["8 Exported Lane", "9 Exported Lane"]
     assert body[made.id] == "8 Exported Lane" and body[edited.id] == "8 Edited Lane"
     assert deleted.id not in body
     # Under a search, the new record's place is not known: it waits for search, as in the

@@ -8,6 +8,7 @@ it stopped short and why (the file itself ends with a line saying so).
 
 import contextlib
 import csv
+import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from recordsadmin.records.fieldtypes.base import LIST_SEPARATOR
 from recordsadmin.records.query import ListQuery
 
 from .csvfiles import Line, neutralise
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 PAGE_SIZE = MAX_PAGE_LIMIT
 # A streamed export reads its pages after its view returned: each call has this long.
@@ -157,6 +160,8 @@ class _Overlay:
                 records.append(record)
         self.seen |= {record.id for record in found}
         fresh = [self.written[i] for i in self.made if i not in self.seen and self.written.get(i)]
+        # In the order they were made: newest first at the start, oldest first at the end.
+        fresh.sort(key=lambda record: record.created_at or EPOCH, reverse=self.newest_first)
         if fresh and first and self.newest_first:
             self.seen |= {record.id for record in fresh}
             return fresh + records
