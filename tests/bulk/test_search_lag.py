@@ -470,3 +470,10 @@ def test_select_all_counts_a_record_just_made_once_when_search_has_it_already(
         assert selection_count(schema=schema, selection=selected) == 4, order
         taken = [r.id for page in selection_pages(schema=schema, selection=selected) for r in page]
         assert len(taken) == len(set(taken)) == 4, order
+    # Records made elsewhere since (not by the dashboard) come before it, newest first.
+    for n in (1, 2):
+        services.record_create(
+            schema=schema,
+            properties={"address": f"{n} Made Elsewhere", "price": n, "status": "Active"},
+        )
+    assert selection_count(schema=schema, selection=Selection(query="?", all_matching=True)) == 6

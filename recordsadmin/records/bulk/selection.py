@@ -63,9 +63,10 @@ def selection_count(*, schema: Schema, selection: Selection) -> int:
     if not question["query"] and not question["filters"]:
         made = services.recent_made(schema=schema)
     # Newest first whatever the table's order (the total is the same): the records made a
-    # moment ago that search has already are on this page.
+    # moment ago that search has already are on this page, a whole one (records made
+    # elsewhere since come before them).
     newest = question | {"sort": [Sort(CREATED_AT, "desc")]}
-    per_page = min(PAGE_SIZE, max(1, len(made)))
+    per_page = PAGE_SIZE if made else 1
     page = services.record_search(schema=schema, **newest, per_page=per_page)
     return page.total + len(made - {record.id for record in page.records})
 
