@@ -122,14 +122,22 @@ def _attempt(
     conn: Connection, request: _Request, until: float, attempt: int, maybe_applied: bool
 ) -> tuple[dict, _Failure | None]:
     """One attempt: (the answer's JSON, None), or ({}, what failed)."""
-    circuit = breaker.installed()
-    shut_for = circuit.admit(conn.service, create=request.create)
+    _admit(conn, request, until, maybe_applied)
+    answer, failure = _send(conn, request, until, attempt, maybe_applied)
+    if answer is None:
+        return {}, failure
+    maybe_applied = maybe_applied or retry.may_have_applied(answer.status, method=request.method)
+    return _read(conn, request, answer, maybe_applied)
+
+
+def _admit(conn: Connection, request: _Request, until: float, maybe_applied: bool) -> None:
+    """Raise, the call never sent, when the circuit breaker is open for the service or the
+    location's rate budget has no call left until past the deadline."""
+    shut_for = breaker.installed().admit(conn.service, create=request.create)
     if shut_for:
         # Never sent: the service failed too often in a row; it is tried again later.
-        error = CircuitOpen(retry_after=shut_for, maybe_applied=maybe_applied)
-        raise _give_up(request, error)
-    spending = budget.installed()
-    refused_for = spending.acquire(
+        raise _give_up(request, CircuitOpen(retry_after=shut_for, maybe_applied=maybe_applied))
+    refused_for = budget.installed().acquire(
         conn.location_id, priority=budget.priority(), deadline=budget.acquire_deadline(until)
     )
     if refused_for:
@@ -141,8 +149,16 @@ def _attempt(
             maybe_applied=maybe_applied,
         )
         raise _give_up(request, error)
+
+
+def _send(
+    conn: Connection, request: _Request, until: float, attempt: int, maybe_applied: bool
+) -> tuple[transport.Answer | None, _Failure | None]:
+    """Send the request once: (its answer, None), or (None, what failed) when none came. What
+    came back is told to the breaker, the rate-limit headers' reader and the rate budget."""
     left = until - time.monotonic()
     started = time.monotonic()
+    circuit = breaker.installed()
     try:
         answer = transport.attempt(
             request.method,
@@ -159,12 +175,19 @@ def _attempt(
         error = _no_answer(exc, request=request, maybe_applied=maybe_applied)
         circuit.record(conn.service, failed=True)
         _log(request, attempt, started, f"failed: {error.message}")
-        return {}, _Failure(error, never_sent=exc.never_sent)
+        return None, _Failure(error, never_sent=exc.never_sent)
     _log(request, attempt, started, answer.status)
     circuit.record(conn.service, failed=answer.status >= 500)
     ratelimit.remember(answer.headers)
-    spending.observe(conn.location_id, answer.headers, answer.status)
-    maybe_applied = maybe_applied or retry.may_have_applied(answer.status, method=request.method)
+    budget.installed().observe(conn.location_id, answer.headers, answer.status)
+    return answer, None
+
+
+def _read(
+    conn: Connection, request: _Request, answer: transport.Answer, maybe_applied: bool
+) -> tuple[dict, _Failure | None]:
+    """What an answer says: its JSON, or the failure a retry may follow; raise when no retry
+    should (a 404, a 2xx without what the call needs)."""
     try:
         data = wire.read_answer(
             answer,
