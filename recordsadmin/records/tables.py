@@ -385,6 +385,23 @@ def _td(
     return f'<td class="{css}"{label}>'
 
 
+@dataclass(frozen=True)
+class Header:
+    """A column's header cell: `link` sorts by the column alone, `add` by it too (empty when
+    the column does not sort); `way` is "ascending" or "descending" when the table is sorted
+    by it, `place` its place among several sort columns (0 with one or none), `first` whether
+    it is the first (it alone carries aria-sort: a table has one for assistive technology)."""
+
+    css: str
+    label: str
+    link: str = ""
+    add: str = ""
+    token: str = ""
+    way: str = ""
+    place: int = 0
+    first: bool = False
+
+
 class RecordTable(tables.Table):
     """The records of one search page; `query` is the question the table answers (its links)."""
 
@@ -448,35 +465,29 @@ class RecordTable(tables.Table):
             cell = reverse("records:record_cell", args=[query.schema.key, _ID, _FIELD])
             self.cell_before, _, self.cell_after = (esc(part) for part in cell.partition(_ID))
 
-    def header_html(self, bound: tables.columns.BoundColumn) -> SafeString:
-        """A column's <th>: its label, a link that sorts by it alone (or the other way), and
-        when the table is sorted by it (django-tables2's ordering state) its direction and,
-        with several sort columns, its place among them. aria-sort goes on the first only (a
-        table has one for assistive technology); the others say their place in hidden text.
-        `data-sort-add` is the link that sorts by it too (shift-click, static/js/table.js)."""
+    def header(self, bound: tables.columns.BoundColumn) -> "Header":
+        """What a column's <th> shows (templates/records/_records_table.html): its label, and
+        when it sorts, the link that sorts by it alone (or the other way) and the one that
+        sorts by it too (shift-click, static/js/table.js); when the table is sorted by it
+        (django-tables2's ordering state), its direction and, with several sort columns, its
+        place among them."""
         column = bound.column
-        label = esc(str(bound.header))
-        if isinstance(bound.header, SafeString):
-            label = bound.header  # markup of our own (the select-all box)
+        label = bound.header  # the select-all box is markup of our own (a SafeString)
         if not bound.orderable:
-            return html_of(f'<th scope="col" class="{column.css}">{label}</th>')
-        link = esc(self.query.sort_link(column.sort))
-        add = esc(self.query.sort_add_link(column.sort))
-        state, order = "", ""
+            return Header(css=column.css, label=label)
+        way, place = "", 0
         if bound.is_ordered:
             way = "descending" if bound.order_by_alias.is_descending else "ascending"
             place = self.sort_places.get(column.sort, 1)
-            state = f' data-sort="{way}"' + (f' aria-sort="{way}"' if place == 1 else "")
-            if len(self.sort_places) > 1:
-                hidden = f"sort {place}" if place == 1 else f"sort {place}, {way}"
-                order = (
-                    f'<span class="sort__order" aria-hidden="true">{place}</span>'
-                    f'<span class="visually-hidden"> ({hidden})</span>'
-                )
-        return html_of(
-            f'<th scope="col" class="{column.css}"{state}><a href="{link}" hx-get="{link}" '
-            f'data-sort-add="{add}" id="sort-{formatting.token(bound.name)}" class="sort">{label}'
-            f'<span class="sort__icon" aria-hidden="true"></span>{order}</a></th>'
+        return Header(
+            css=column.css,
+            label=label,
+            link=self.query.sort_link(column.sort),
+            add=self.query.sort_add_link(column.sort),
+            token=formatting.token(bound.name),
+            way=way,
+            place=place if len(self.sort_places) > 1 else 0,
+            first=place == 1,
         )
 
     @functools.cached_property

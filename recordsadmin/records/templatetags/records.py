@@ -40,10 +40,9 @@ def table_rows(table):
 
 
 @register.simple_tag
-def header_cell(table, bound_column):
-    """A column's header cell: its label, and when the column sorts, a link that sorts the
-    table by it (the other way when it is sorted by it already) and the order it is in."""
-    return table.header_html(bound_column)
+def column_header(table, bound_column):
+    """What a column's header cell shows (tables.Header)."""
+    return table.header(bound_column)
 
 
 @register.simple_tag
