@@ -477,3 +477,31 @@ def test_select_all_counts_a_record_just_made_once_when_search_has_it_already(
             properties={"address": f"{n} Made Elsewhere", "price": n, "status": "Active"},
         )
     assert selection_count(schema=schema, selection=Selection(query="?", all_matching=True)) == 6
+
+
+def test_create_or_update_by_an_email_finds_the_record_in_any_letter_case(
+    records_api, staff_client
+):
+    """The records API's `eq` is exact; an address is one address in any case: the row
+    updates the record holding it, it does not make a second one."""
+    location = records_api(records=3)
+    record = SandboxRecord.objects.filter(location=location).order_by("id").first()
+    email = record.properties["agent_email"]
+    mapping = {
+        "col0": "agent_email",
+        "col1": "address",
+        "col2": "price",
+        "col3": "status",
+        "mode": "upsert_field",
+        "match_field": "agent_email",
+    }
+    job = run_import(
+        staff_client,
+        f"Agent email,Address,Price,Status\n{email.upper()},7 Any Case Road,4242,Active\n",
+        mapping,
+    )
+    item = job.items.get()
+    assert (item.outcome, item.record_id) == ("done", record.id), item.reason
+    assert SandboxRecord.objects.filter(location=location).count() == 3
+    assert stored(record.id)["price"] == 4242
+    assert stored(record.id)["agent_email"] == email  # the field it is found by is kept

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from recordsadmin.client.domain import UNSET, Association, Filter, Record, Schema
 from recordsadmin.client.errors import NotFound, OutcomeUnknown, RecordsApiError, ValidationFailed
-from recordsadmin.contract.datatypes import EQ
-from recordsadmin.contract.limits import OWNER
+from recordsadmin.contract.datatypes import CONTAINS, EQ
+from recordsadmin.contract.limits import MAX_PAGE_LIMIT, OWNER
 from recordsadmin.records import fieldtypes, selectors, services
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 
@@ -272,7 +272,7 @@ def same_value(schema: Schema, item: BulkItem) -> str | None:
     if not match.get("or_create"):
         return None
     f = schema.field(match["field"])
-    value = fieldtypes.of(f).normalise(match["value"]) if f is not None else match["value"]
+    value = fieldtypes.of(f).match_key(match["value"]) if f is not None else match["value"]
     return json.dumps([match["field"], value], sort_keys=True, default=str)
 
 
@@ -283,14 +283,28 @@ def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:
         except NotFound:
             return None
     key, value = match["field"], match["value"]
-    page = pacer.call(
-        services.record_search, schema=schema, filters=[Filter(key, EQ, value)], per_page=2
-    )
+    f = schema.field(key)
+    any_case = f is not None and fieldtypes.of(f).found_in_any_case
+    if any_case:
+        # `eq` is exact: the records holding the value in any case are among those that
+        # contain it (a case-insensitive substring), and the type compares them.
+        question = {"filters": [Filter(key, CONTAINS, value)], "per_page": MAX_PAGE_LIMIT}
+    else:
+        question = {"filters": [Filter(key, EQ, value)], "per_page": 2}
+    page = pacer.call(services.record_search, schema=schema, **question)
+    found = {record.id: record for record in page.records}
+    total = page.total
+    if any_case:
+        if page.has_next:
+            raise RecordsApiError(
+                f"More than {len(page.records)} records hold text like this value: "
+                "update them by their ids."
+            )
+        found = {i: r for i, r in found.items() if _same(schema, key, r.properties.get(key), value)}
+        total = len(found)
     # Search lags behind writes: a record the dashboard made or changed a moment ago (an
     # earlier import, this one's earlier rows) may not be found by its value yet, or still be
     # found by one it no longer holds. The history knows those records as they are now.
-    found = {record.id: record for record in page.records}
-    total = page.total
     for record_id, written in services.recent_writes(schema=schema).items():
         if written is not None and record_id in found:
             written = services.as_latest(found[record_id], written)
@@ -308,8 +322,9 @@ NOTHING_TO_CHANGE = "Already held these values."
 
 
 def _same(schema: Schema, key: str, held, value) -> bool:
+    """Whether a record holding `held` is the one a row's `value` finds."""
     kind = fieldtypes.of(schema.field(key))
-    return kind.normalise(held) == kind.normalise(value)
+    return kind.match_key(held) == kind.match_key(value)
 
 
 def _no_match(schema: Schema, match: Mapping) -> str:

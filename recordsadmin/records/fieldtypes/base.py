@@ -83,6 +83,9 @@ class FieldType:
     # Its cells show its value as written, so that the text a filter condition looks for in
     # it ("contains", "is") is marked there (recordsadmin/records/tables.py).
     matched_as_text: ClassVar[bool] = False
+    # An import finds a record by the field's value in any letter case (an email address):
+    # the records API's `eq` is exact, so it searches with `contains` and compares here.
+    found_in_any_case: ClassVar[bool] = False
 
     def __init__(self, field: Field) -> None:
         self.field = field
@@ -141,6 +144,12 @@ class FieldType:
 
     def normalise_value(self, value: Any) -> Any:
         return value
+
+    def match_key(self, value: Any) -> Any:
+        """What an import compares to find the record that holds `value` (normalise, in any
+        letter case where the type says so)."""
+        value = self.normalise(value)
+        return value.casefold() if self.found_in_any_case and isinstance(value, str) else value
 
     # -- pages -------------------------------------------------------------------------------
 

@@ -68,6 +68,7 @@ class Email(FieldType):
     data_type = "EMAIL"
     type_name = "Email"
     matched_as_text = True
+    found_in_any_case = True  # IMP2@walk.test and imp2@walk.test are one address
     # Not type="email": "contains" takes part of an address.
     condition_inputmode = "email"
 
