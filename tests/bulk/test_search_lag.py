@@ -505,3 +505,27 @@ def test_create_or_update_by_an_email_finds_the_record_in_any_letter_case(
     assert SandboxRecord.objects.filter(location=location).count() == 3
     assert stored(record.id)["price"] == 4242
     assert stored(record.id)["agent_email"] == email  # the field it is found by is kept
+
+
+def test_create_or_update_rows_may_leave_required_cells_blank_when_they_find_their_record(
+    records_api, staff_client
+):
+    """Blank cells are kept as they are (the default): a row that finds its record updates
+    it without them; one that would make a record is not sent, saying what it lacks."""
+    location = records_api(records=3)
+    record = SandboxRecord.objects.filter(location=location).order_by("id").first()
+    mapping = {**UPSERT, "col1": "price", "col2": "status"}
+    job = run_import(
+        staff_client,
+        f'Address,Price,Status\n"{record.properties["address"]}",4343,\n9 Nowhere Lane,,Active\n',
+        mapping,
+    )
+    found, lacking = job.items.order_by("position")
+    assert (found.outcome, found.record_id) == ("done", record.id), found.reason
+    assert stored(record.id)["price"] == 4343
+    assert stored(record.id)["status"] == record.properties["status"]  # kept
+    assert lacking.outcome == "failed"
+    assert lacking.reason == (
+        "No record has Address = 9 Nowhere Lane. Not made: a new record needs Price, blank here."
+    )
+    assert SandboxRecord.objects.filter(location=location).count() == 3

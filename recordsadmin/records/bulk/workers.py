@@ -200,6 +200,10 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         if not match:
             return _import_create(schema, pacer, properties, data.get("owner"), resumed)
         current = _find(schema, pacer, match)
+        if current is None and match.get("or_create") and match.get("needs"):
+            needs = ", ".join(match["needs"])
+            reason = f"{_no_match(schema, match)} Not made: a new record needs {needs}, blank here."
+            return ItemResult(Outcome.FAILED, reason)
         if current is None and match.get("or_create"):
             # A create sent before (its answer lost, or the job stopped) made no record when
             # search, past its lag since, finds none: a retry makes it.

@@ -187,6 +187,9 @@ class RowCheck:
     has_owner: bool = False
     match: dict | None = None
     errors: list[str] = field(default_factory=list)
+    # A "create or update" row's required fields left blank (kept as they are when it finds
+    # its record): it makes no record without them.
+    needs: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -240,7 +243,8 @@ def repeated_rows(rows: list[list[str]], *, most: int = 5) -> list[tuple[int, in
 def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowCheck:
     check = RowCheck(number=number, cells=list(cells))
     updating = options.mode != CREATE
-    # A "create or update" row may make its record: it needs what a create needs.
+    # A "create or update" row may make its record: it needs what a create needs, unless
+    # its blanks are kept (then only a row that makes its record needs them: `needs`).
     creating = options.mode in MAKES
     extra = [c for c in cells[len(options.mapping) :] if c.strip()]
     if extra:
@@ -269,7 +273,9 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
             continue
         f = schema.field(target)
         if not text:
-            if creating and f.required:
+            if creating and f.required and updating and options.keep_blanks:
+                check.needs.append(f.name)  # required only if the row makes its record
+            elif creating and f.required:
                 check.errors.append(f"{f.name}: this field is required.")
             elif updating and not options.keep_blanks:
                 if f.required:
@@ -289,6 +295,8 @@ def _check_row(schema, number, cells, options: ImportOptions, by_user) -> RowChe
         elif options.mode == UPSERT_BY_FIELD:
             # The value is sent when the row makes its record, not when it finds one.
             check.match = {"field": options.match_field, "value": value, "or_create": True}
+            if check.needs:
+                check.match["needs"] = check.needs
         else:
             check.match = {"field": options.match_field, "value": value}
             # It found the record, so it holds this value already: nothing to send for it.
