@@ -10,6 +10,8 @@ MAX_QUERY_LENGTH = 75
 DEFAULT_PAGE_LIMIT = 20
 MAX_PAGE_LIMIT = 100
 MAX_SORT_KEYS = 3
+# POST search's last page, whatever pageLimit is (offsets go up to 10**9 at 100 a page).
+MAX_SEARCH_PAGE = 10_000_001
 
 # A record's own fields. Search reads these bare names as the record's, not as properties, so
 # no field key may take one of them.

@@ -29,6 +29,7 @@ from recordsadmin.contract.limits import (
     CREATED_AT,
     MAX_PAGE_LIMIT,
     MAX_QUERY_LENGTH,
+    MAX_SEARCH_PAGE,
     MAX_SORT_KEYS,
     OWNER,
     UPDATED_AT,
@@ -90,7 +91,8 @@ class ListQuery:
             schema=schema,
             q=q,
             sort=sort,
-            page=_positive(params.get("page"), 1),
+            # A page past the API's last is past the end of any search (the table says so).
+            page=min(_positive(params.get("page"), 1), MAX_SEARCH_PAGE),
             per_page=_per_page(params.get("per_page")),
             owner=params.get("owner", "").strip()[:64],
             chosen=chosen,

@@ -55,6 +55,7 @@ from recordsadmin.contract.limits import (
     DEFAULT_PAGE_LIMIT,
     MAX_PAGE_LIMIT,
     MAX_QUERY_LENGTH,
+    MAX_SEARCH_PAGE,
     MAX_SORT_KEYS,
     OWNER,
     TIMESTAMP_FIELDS,
@@ -85,8 +86,8 @@ POST_KEYS = {"locationId", "page", "pageLimit", "query", "filters", "sort", "sea
 GET_FILTER = re.compile(r"properties\.(?P<key>[^\[\]]+)(?:\[(?P<op>[^\[\]]*)\])?")
 # ASCII digits only: `\d` would take other scripts' digits, which no client sends as a number.
 INTEGER = re.compile(r"-?[0-9]+")
-# The last POST page that any pageLimit may ask for (offsets go up to MAX_OFFSET).
-MAX_PAGE = MAX_OFFSET // MAX_PAGE_LIMIT + 1
+# The last POST page that any pageLimit may ask for: MAX_OFFSET // MAX_PAGE_LIMIT + 1.
+MAX_PAGE = MAX_SEARCH_PAGE
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pytest
 from django.http import QueryDict
 
 from recordsadmin.client.domain import Filter, Sort
+from recordsadmin.contract.limits import MAX_SEARCH_PAGE
 from recordsadmin.records.query import ListQuery
 from tests.support import schemas
 
@@ -51,6 +52,12 @@ def test_bad_page_numbers_fall_back_to_the_first():
     assert read("page=0").page == 1
     assert read("page=x").page == 1
     assert read("page=7").page == 7
+
+
+def test_a_page_past_the_apis_last_is_its_last():
+    """A page number the records API would refuse (400) asks for a page past the end."""
+    assert read("page=99999999999999999999").page == MAX_SEARCH_PAGE
+    assert read(f"page={MAX_SEARCH_PAGE}").page == MAX_SEARCH_PAGE
 
 
 def test_option_filters_keep_known_keys_only_and_say_which_were_left_out():
@@ -168,3 +175,10 @@ def test_links_round_trip():
     )
     again = read(query.params()[1:])
     assert again == query
+
+
+def test_a_huge_page_number_shows_the_page_past_the_end(embedded_api, staff_client):
+    answer = staff_client.get("/objects/custom_objects.property/", {"page": "99999999999999999999"})
+    html = answer.content.decode()
+    assert answer.status_code == 200
+    assert "This page is past the end" in html and "Go to the last page (3)" in html
