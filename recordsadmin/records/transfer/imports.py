@@ -310,7 +310,12 @@ def row_shown(*, schema: Schema, check: RowCheck, options: ImportOptions) -> dic
     """A checked row's values as a person writes them (option labels joined by "; ", dates in
     the file's order), by field key, for the preview."""
     shown = {}
-    for key, value in check.properties.items():
+    values = dict(check.properties)
+    match = check.match or {}
+    if match.get("field") and match["field"] not in values:
+        # Found by it, so not sent; shown all the same: it says which record the row updates.
+        values[match["field"]] = match["value"]
+    for key, value in values.items():
         f = schema.field(key)
         if f is not None:
             kind = fieldtypes.of(f)
