@@ -342,3 +342,21 @@ def test_an_export_holds_searchs_copy_of_a_record_changed_elsewhere_after_the_da
     table = rows(staff_client.get(URL, {"columns": "all", "values": "keys"}))
     body = {row[0]: row[1] for row in table[1:]}
     assert body[record.id] == "9 Theirs Lane"
+
+
+def test_the_export_page_says_a_search_may_not_have_caught_up_with_the_latest_changes(
+    records_api, staff_client, staff_user, settings
+):
+    records_api(records=3)
+    schema = services.schema_get(key=KEY)
+    page = f"/objects/{KEY}/export/"
+    said = "Search may still be catching up with changes made in the last few seconds"
+    assert said not in staff_client.get(page, {"f.status": "Active"}).content.decode()
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = 60
+    record = services.record_search(schema=schema).records[0]
+    services.record_update_logged(
+        user=staff_user, schema=schema, record=record, properties={"status": "Sold"}
+    )
+    assert said in staff_client.get(page, {"f.status": "Active"}).content.decode()
+    # Without a search or filters the file holds every record as written: nothing to say.
+    assert said not in staff_client.get(page).content.decode()

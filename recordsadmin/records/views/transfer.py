@@ -53,6 +53,9 @@ def record_export(request: HttpRequest, key: str) -> HttpResponse:
             "back_url": list_url(key, query.params()),
             "download": uuid.uuid4(),
             "table_columns": [c.label for c in _table_columns(request, schema)],
+            # Records written within search's lag are exported as written; under a search or
+            # filters, whether they match it is search's to say, and it may not know yet.
+            "catching_up": query.is_filtered and bool(services.recent_writes(schema=schema)),
         },
     )
 
