@@ -131,6 +131,17 @@ def test_owner_filter(staff_client, service):
     ]
 
 
+def test_an_owner_who_is_no_user_is_chosen_in_the_owner_list_and_said(staff_client, service):
+    """A former user's id still on records: searched for, and the list says who it is not,
+    instead of "Anyone" while the table is filtered."""
+    html = staff_client.get(f"{URL}?owner=gone-1").content.decode()
+    assert service.searches()[-1]["filters"] == [
+        {"field": "owner", "operator": "eq", "value": "gone-1"}
+    ]
+    assert '<option value="gone-1" selected>gone-1 (not a user of this location)</option>' in html
+    assert "not a user of this location" not in staff_client.get(f"{URL}?owner=u1").content.decode()
+
+
 @pytest.mark.parametrize(
     ("sort", "wire"),
     [

@@ -176,6 +176,7 @@ def _table_context(request: HttpRequest, schema, query: ListQuery) -> tuple[dict
         marks=caught.marks,
     )
     context |= {"page": page, "table": table, "users": users, "chips": query.chips(users)}
+    context["owner_unknown"] = bool(query.owner) and query.owner not in {u.id for u in users}
     context["associations"] = [(a, a.other_label(schema.key)) for a in associations]
     return context, 200
 
