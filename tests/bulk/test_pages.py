@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
+from recordsadmin.records import services
 from recordsadmin.records.bulk import jobs, runner
 from recordsadmin.records.models import BulkJob, ImportUpload, RecordChange
 from recordsadmin.sandbox.models import Record as SandboxRecord
@@ -378,8 +379,6 @@ def bulk_counts(job):
 
 
 def test_retry_sends_an_import_row_again_once_its_cause_is_fixed(records_api, staff_client):
-    from recordsadmin.records import services
-
     location = records_api(records=3)
     first, second, _ = SandboxRecord.objects.filter(location=location, object__key=KEY)
     address = first.properties["address"]
@@ -470,8 +469,6 @@ def test_a_bulk_edit_started_twice_makes_one_job(records_api, staff_client):
 
 
 def test_retry_leaves_out_an_import_create_whose_outcome_is_unknown(records_api, staff_client):
-    from recordsadmin.records import services
-
     location = records_api(records=0)
     text = "Address,Price,Status\n1 First St,100000,Active\n2 Lost St,200000,Active\n"
     response = upload(staff_client, text + "3 Third St,300000,Sold\n")
@@ -577,8 +574,6 @@ def test_cancel_while_the_job_sends_stops_after_the_call_in_flight(
 
 
 def test_the_record_page_links_a_bulk_change_to_its_job_with_the_owners(records_api, staff_client):
-    from recordsadmin.records import services
-
     location = records_api(records=4)
     users = {u.id: u.name for u in services.user_list()}
     record = SandboxRecord.objects.filter(location=location, object__key=KEY, owner__isnull=False)[
@@ -863,3 +858,29 @@ def test_create_or_update_by_a_field_updates_the_records_found_and_makes_the_res
     # A revert puts the update back and deletes the record the import made.
     page = staff_client.get(f"/jobs/{job.pk}/").content.decode()
     assert "puts back the values of 1 record it changed and deletes the 1 record it made" in page
+
+
+def test_rows_in_flight_at_a_restart_each_finish_their_own_history_row(records_api, staff_client):
+    """Two creates were in flight when the worker stopped: each left its history row pending,
+    with no record id yet. Resumed, each row finishes its own row, and none stays pending."""
+    records_api(records=0)
+    text = "Address,Price,Status\n1 First St,100000,Active\n2 Lost St,200000,Active\n"
+    response = upload(staff_client, text + "3 Also Lost St,300000,Sold\n")
+    mapping = {"col0": "address", "col1": "price", "col2": "status", "mode": "create"}
+    staff_client.post(response["Location"], mapping)
+    staff_client.post(response["Location"] + "start/", mapping)
+    job = BulkJob.objects.get()
+    runner.job_run(job_id=str(job.pk), stop_after=1)
+    schema = services.schema_get(key=KEY)
+    in_flight = list(job.items.filter(position__in=(2, 3)).order_by("position"))
+    started = {item.pk: runner._change_start(job, schema, item).pk for item in in_flight}
+    job.items.filter(position__in=(2, 3)).update(sent_at="2026-01-01T00:00:00Z")
+    BulkJob.objects.filter(pk=job.pk).update(heartbeat_at="2026-01-01T00:00:00Z")
+    staff_client.get(f"/jobs/{job.pk}/")  # the job page notices the silent worker
+    run_worker()
+
+    assert not RecordChange.objects.filter(job_id=str(job.pk), outcome="pending").exists()
+    for item in in_flight:
+        change = RecordChange.objects.get(pk=started[item.pk])
+        assert change.after["properties"]["address"] == item.data["properties"]["address"]
+        assert change.outcome != "pending"

@@ -368,9 +368,7 @@ def item_start(job: BulkJob, schema: Schema, item: BulkItem) -> tuple[bool, Reco
     change = None
     if item.sent_at is not None:
         # It was in flight when the job stopped: its history row is still there, pending.
-        change = RecordChange.objects.filter(
-            job_id=str(job.pk), record_id=item.record_id, outcome=RecordChange.Outcome.PENDING
-        ).first()
+        change = _pending_change(job, schema, item)
     # A count reads and changes nothing: no history row.
     if change is None and not (item.data or {}).get("invalid") and job.kind != Kind.COUNT:
         change = _change_start(job, schema, item)
@@ -381,8 +379,26 @@ def item_start(job: BulkJob, schema: Schema, item: BulkItem) -> tuple[bool, Reco
     return True, change
 
 
-def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
-    """The history row for an item, like services.change_start but carrying the job's id."""
+def _pending_change(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange | None:
+    """The history row an item in flight at a restart left pending: by its record, or, for a
+    row that makes one (no id yet), the pending row of the job that says what it says."""
+    pending = RecordChange.objects.filter(job_id=str(job.pk), outcome=RecordChange.Outcome.PENDING)
+    if item.record_id:
+        return pending.filter(record_id=item.record_id).first()
+    if job.kind == Kind.COUNT:
+        return None
+    wanted = _change_start(job, schema, item, save=False)
+    candidates = pending.filter(record_id="", action=wanted.action).order_by("id")
+    return next(
+        (c for c in candidates if (c.before, c.after) == (wanted.before, wanted.after)), None
+    )
+
+
+def _change_start(
+    job: BulkJob, schema: Schema, item: BulkItem, *, save: bool = True
+) -> RecordChange:
+    """The history row for an item, like services.change_start but carrying the job's id
+    (not stored when `save` is False)."""
     if job.kind == Kind.DELETE:
         action = RecordChange.Action.DELETE
         changed = sorted(k for k, v in ((item.before or {}).get("properties") or {}).items()
@@ -396,7 +412,7 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
     elif job.kind == Kind.LINK:
         # As a link made from the record's page (services/relations.py): what it links to.
         action, after, changed = RecordChange.Action.LINK, link_what(job.params), []
-        return _change_create(job, schema, item.record_id, action, None, after, changed)
+        return _change_create(job, schema, item.record_id, action, None, after, changed, save=save)
     elif job.kind == Kind.REVERT:
         reverted = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
         action, before, record_id = revert_action(reverted), item.before, item.record_id
@@ -413,7 +429,15 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
             before = {"restored_from": reverted.pk, "record_id": reverted.record_id}
             record_id, restored_from = "", reverted.pk
         return _change_create(
-            job, schema, record_id, action, before, after, changed, restored_from=restored_from
+            job,
+            schema,
+            record_id,
+            action,
+            before,
+            after,
+            changed,
+            restored_from=restored_from,
+            save=save,
         )
     else:
         data = item.data or {}
@@ -428,7 +452,9 @@ def _change_start(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange:
         if "owner" in data:
             after["owner"] = data["owner"]
         changed = sorted(after["properties"]) + (["owner"] if "owner" in data else [])
-    return _change_create(job, schema, item.record_id, action, item.before, after, changed)
+    return _change_create(
+        job, schema, item.record_id, action, item.before, after, changed, save=save
+    )
 
 
 def revert_action(reverted: RecordChange | None) -> str:
@@ -445,9 +471,9 @@ def revert_action(reverted: RecordChange | None) -> str:
 
 
 def _change_create(
-    job, schema, record_id, action, before, after, changed, *, restored_from=None
+    job, schema, record_id, action, before, after, changed, *, restored_from=None, save=True
 ) -> RecordChange:
-    return RecordChange.objects.create(
+    change = RecordChange(
         user_id=job.user_id,
         username=job.username,
         location_id=config.location_id(),
@@ -461,6 +487,9 @@ def _change_create(
         note=f"Bulk job: {job.summary}"[:1000],
         restored_from=restored_from,
     )
+    if save:
+        change.save()
+    return change
 
 
 def _owner_names(job: BulkJob, pacer: Pacer) -> dict[str, str]:
