@@ -196,3 +196,26 @@ def test_changes_of_one_record_combine_into_one_from_the_first_before_to_the_las
     assert combined.before == {"properties": {"price": 100, "status": "a"}, "owner": "u1"}
     assert combined.after == {"properties": {"price": 300, "status": "b"}, "owner": "u2"}
     assert (combined.action, combined.record_id) == (RecordChange.Action.UPDATE, "r1")
+
+
+def test_changes_combined_hold_no_before_when_one_of_them_holds_none():
+    known = RecordChange(
+        record_id="r1",
+        action=RecordChange.Action.UPDATE,
+        outcome=RecordChange.Outcome.OK,
+        before={"properties": {"price": 1}},
+        after={"properties": {"price": 2}},
+        changed_fields=["price"],
+    )
+    resent = RecordChange(
+        record_id="r1",
+        action=RecordChange.Action.UPDATE,
+        outcome=RecordChange.Outcome.OK,
+        before=None,
+        after={"properties": {"status": "b"}},
+        changed_fields=["status"],
+    )
+    combined = services.changes_combined([resent, known])
+    assert combined.before is None
+    with pytest.raises(services.NotUndoable):
+        services.undo_check(change=combined)

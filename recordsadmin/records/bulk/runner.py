@@ -414,7 +414,7 @@ def _change_start(
         action, after, changed = RecordChange.Action.LINK, link_what(job.params), []
         return _change_create(job, schema, item.record_id, action, None, after, changed, save=save)
     elif job.kind == Kind.REVERT:
-        reverted = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
+        reverted = workers.reverted_change(item)
         action, before, record_id = revert_action(reverted), item.before, item.record_id
         changed = list(reverted.changed_fields) if reverted else []
         after = None  # the record as the API returns it, once the call is done

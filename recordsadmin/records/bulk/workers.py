@@ -338,12 +338,31 @@ def _no_match(schema: Schema, match: Mapping) -> str:
     return f"No record has {f.name if f else match['field']} = {match['value']}."
 
 
+def reverted_change(item: BulkItem) -> RecordChange | None:
+    """The change of the reverted job that a revert item undoes: the job's change of the
+    record, or, when it changed the record's values more than once (bulk/jobs.py
+    RevertTarget.last_id), all of those as one (services.changes_combined)."""
+    change = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
+    last = (item.data or {}).get("last")
+    if change is None or last is None or change.action != RecordChange.Action.UPDATE:
+        return change
+    changes = RecordChange.objects.filter(
+        job_id=change.job_id,
+        record_id=change.record_id,
+        action=RecordChange.Action.UPDATE,
+        outcome=RecordChange.Outcome.OK,
+        pk__gte=change.pk,
+        pk__lte=last,
+    ).order_by("at", "id")
+    return services.changes_combined(list(changes) or [change])
+
+
 def revert_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
     """Undo one change of the reverted job: put back the values an update replaced, delete a
     record it made (or restored), restore a record it deleted. Values are put back and
     records deleted only while the record still holds what that change set
     (services/undo.py); otherwise the item is skipped, saying which fields changed since."""
-    change = RecordChange.objects.filter(pk=(item.data or {}).get("change")).first()
+    change = reverted_change(item)
     if change is None:
         return ItemResult(Outcome.SKIPPED, "The job's change is no longer in the history.")
     if change.action == RecordChange.Action.LINK:
@@ -352,18 +371,6 @@ def revert_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
         return _unmake(schema, pacer, item, change)
     if change.action == RecordChange.Action.DELETE:
         return _restore(schema, pacer, item, change)
-    last = (item.data or {}).get("last")
-    if last is not None:
-        # The job changed the record more than once: all of it is undone at once.
-        changes = RecordChange.objects.filter(
-            job_id=change.job_id,
-            record_id=change.record_id,
-            action=RecordChange.Action.UPDATE,
-            outcome=RecordChange.Outcome.OK,
-            pk__gte=change.pk,
-            pk__lte=last,
-        ).order_by("at", "id")
-        change = services.changes_combined(list(changes) or [change])
     try:
         services.undo_check(change=change)
     except services.NotUndoable as refusal:

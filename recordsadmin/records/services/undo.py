@@ -50,7 +50,9 @@ def changes_combined(changes: Sequence[RecordChange]) -> RecordChange:
     """Several updates of one record, in the order they were made, as one update (not saved):
     each field's value from before the first change that set it, and from after the last
     one; the fields any of them set. Undoing it puts back what the record held before them
-    all, while the record holds what they left."""
+    all, while the record holds what they left. When one of them does not hold the values
+    from before it (a call resent after a restart found them set), neither does the whole:
+    undo_check refuses it."""
     first, last = changes[0], changes[-1]
     before, after = copy.deepcopy(first.before or {}), copy.deepcopy(last.after or {})
     before.setdefault("properties", {})
@@ -67,13 +69,14 @@ def changes_combined(changes: Sequence[RecordChange]) -> RecordChange:
             if key not in taken:
                 taken.add(key)
                 _take(change.after or {}, after, key)
+    known = all(isinstance(change.before, dict) for change in changes)
     return RecordChange(
         record_id=first.record_id,
         object_key=first.object_key,
         action=RecordChange.Action.UPDATE,
         outcome=RecordChange.Outcome.OK,
         job_id=first.job_id,
-        before=before,
+        before=before if known else None,
         after=after,
         changed_fields=fields,
     )
