@@ -5,12 +5,13 @@ its lag on (SANDBOX_SEARCH_LAG), over HTTP.
 The lags are long, so that the import surely runs while search is behind.
 """
 
+import datetime as dt
 import re
 
 import pytest
 from django.http import QueryDict
 
-from recordsadmin.client.errors import RateLimited
+from recordsadmin.client.errors import OutcomeUnknown, RateLimited
 from recordsadmin.records import services
 from recordsadmin.records.bulk import changes, jobs, runner, workers
 from recordsadmin.records.bulk import preview as previews
@@ -404,9 +405,9 @@ def test_the_preview_of_checked_rows_reads_them_all_the_just_edited_one_as_writt
 def test_a_row_after_one_whose_create_may_have_happened_is_not_sent_until_a_retry(
     records_api, staff_client, settings, monkeypatch, made
 ):
-    """Row 1's create is carried out but its answer lost (unknown): the history does not
-    count it, and search lags. Row 2 of the same value is not sent, so the record is not
-    made twice; it is offered for a retry."""
+    """Row 1's create gets no answer (unknown), whether the service made the record or
+    not: the history does not count it, and search lags. Row 2 of the same value is not
+    sent, so the record is not made twice; both are offered for a retry."""
     location = records_api(records=3)
     settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
     real = workers.import_one
@@ -530,3 +531,32 @@ def test_create_or_update_rows_may_leave_required_cells_blank_when_they_find_the
         "No record has Address = 9 Nowhere Lane. Not made: a new record needs Price, blank here."
     )
     assert SandboxRecord.objects.filter(location=location).count() == 3
+
+
+def test_retries_within_the_lag_of_a_lost_create_send_nothing_and_keep_its_moment(
+    records_api, staff_client, settings, monkeypatch
+):
+    """The lag counts from when the create's answer was given up on (the service may have
+    made the record until then), and a retry that sends nothing does not start it again."""
+    location = records_api(records=1)
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+
+    def lost(**kwargs):
+        raise OutcomeUnknown()
+
+    monkeypatch.setattr(services, "record_create", lost)
+    job = run_import(staff_client, "Address,Price,Status\n5 Lost Answer Way,1,Active\n", UPSERT)
+    item = job.items.get()
+    assert item.outcome == "unknown"
+    since = item.data[workers.UNKNOWN_SINCE]
+    assert dt.datetime.fromisoformat(since) >= item.sent_at
+    monkeypatch.undo()
+    for _ in range(2):
+        job.refresh_from_db()
+        assert jobs.job_retry_failed(job=job)
+        run_worker()
+        item.refresh_from_db()
+        assert (item.outcome, item.reason) == ("unknown", NOT_YET_SEARCHABLE_REASON)
+        assert item.data[workers.UNKNOWN_SINCE] == since
+    made = SandboxRecord.objects.filter(location=location, properties__address__startswith="5 ")
+    assert not made.exists()

@@ -3,6 +3,7 @@ the history rows a revert reads or a restore's links write. Each returns an Item
 not sent now (refused for the rate, or held back by the circuit breaker: pacing.HELD_BACK) goes
 up to the runner, which sends the item again later."""
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -206,12 +207,17 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
             return ItemResult(Outcome.FAILED, reason)
         if current is None and match.get("or_create"):
             # A create sent before (its answer lost, or the job stopped) made no record when
-            # search, past its lag since, finds none: a retry makes it.
-            if resumed and not _settled(getattr(item, "sent_before", None)):
-                return ItemResult(Outcome.UNKNOWN, NOT_YET_SEARCHABLE_REASON)
-            made = _import_create(schema, pacer, properties, data.get("owner"), False)
-            if made.outcome != Outcome.DONE:
-                return made
+            # search, past its lag since the create was given up on, finds none: a retry
+            # makes it. Until then nothing is sent, and that moment is kept as it was.
+            since = _unknown_since(item)
+            if resumed and not _settled(since):
+                kept = {UNKNOWN_SINCE: since.isoformat()} if since else None
+                return ItemResult(Outcome.UNKNOWN, NOT_YET_SEARCHABLE_REASON, data=kept)
+            try:
+                made = _import_create(schema, pacer, properties, data.get("owner"), False)
+            except OutcomeUnknown as error:
+                now = {UNKNOWN_SINCE: timezone.now().isoformat()}
+                return ItemResult(Outcome.UNKNOWN, error_reason(error), data=now)
             return replace(made, reason=f"Created: {_no_match(schema, match)}", made=True)
         if match.get("or_create"):
             # It holds the value it was found by: nothing to send for it.
@@ -254,9 +260,24 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
     return ItemResult(Outcome.DONE, record=record, record_id=record.id, before=before)
 
 
-def _settled(sent: dt.datetime | None) -> bool:
-    """Whether a call sent at `sent` is older than search's lag: search shows what it made."""
-    return sent is not None and timezone.now() - sent > services.search_lag()
+# In a "create or update" row's data: when its create's outcome became unknown (its answer
+# was lost), the moment search's lag counts from before a retry may make the record.
+UNKNOWN_SINCE = "create_unknown_since"
+
+
+def _unknown_since(item: BulkItem) -> dt.datetime | None:
+    """When the row's create was given up on: kept in its data when its answer was lost;
+    else (a job that stopped while it was in flight) when it was sent."""
+    kept = (item.data or {}).get(UNKNOWN_SINCE)
+    if isinstance(kept, str):
+        with contextlib.suppress(ValueError):
+            return dt.datetime.fromisoformat(kept)
+    return getattr(item, "sent_before", None)
+
+
+def _settled(since: dt.datetime | None) -> bool:
+    """Whether `since` is further back than search's lag: search shows what was made then."""
+    return since is not None and timezone.now() - since > services.search_lag()
 
 
 def _import_create(schema: Schema, pacer: Pacer, properties, owner, resumed: bool) -> ItemResult:
