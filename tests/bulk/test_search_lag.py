@@ -560,3 +560,27 @@ def test_retries_within_the_lag_of_a_lost_create_send_nothing_and_keep_its_momen
         assert item.data[workers.UNKNOWN_SINCE] == since
     made = SandboxRecord.objects.filter(location=location, properties__address__startswith="5 ")
     assert not made.exists()
+
+
+def test_an_import_by_a_field_does_not_take_a_record_by_the_value_it_held_before_a_change_elsewhere(
+    records_api, staff_user, staff_client, settings
+):
+    """The dashboard set the address; another app renamed it since: a row with the address
+    the dashboard wrote finds no record (it is not the renamed one's any more)."""
+    records_api(records=2)
+    schema = services.schema_get(key=KEY)
+    record = services.record_search(schema=schema).records[0]
+    settings.SANDBOX_SEARCH_LAG, settings.RECORDS_SEARCH_LAG_SECONDS = 0, LAG
+    services.record_update_logged(
+        user=staff_user, schema=schema, record=record, properties={"address": "4 Ours Street"}
+    )
+    services.record_update(
+        schema=schema, record_id=record.id, properties={"address": "4 Theirs Street"}
+    )
+
+    bedrooms = stored(record.id).get("bedrooms")
+
+    job = run_import(staff_client, "Address,Bedrooms\n4 Ours Street,16\n", UPDATE)
+    item = job.items.get()
+    assert (item.outcome, item.reason) == ("failed", "No record has Address = 4 Ours Street.")
+    assert stored(record.id).get("bedrooms") == bedrooms

@@ -335,7 +335,11 @@ def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:
             written = services.as_latest(found[record_id], written)
         holds = written is not None and _same(schema, key, written.properties.get(key), value)
         if holds and record_id not in found:
-            found[record_id], total = written, total + 1
+            # Search does not find it by this value: it lags behind the dashboard's write, or
+            # the record changed elsewhere since. Its read by id says which.
+            current = _read(schema, pacer, record_id)
+            if current is not None and _same(schema, key, current.properties.get(key), value):
+                found[record_id], total = current, total + 1
         elif not holds and found.pop(record_id, None) is not None:
             total -= 1
     if total > 1:
@@ -344,6 +348,13 @@ def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:
 
 
 NOTHING_TO_CHANGE = "Already held these values."
+
+
+def _read(schema: Schema, pacer: Pacer, record_id: str) -> Record | None:
+    try:
+        return pacer.call(services.record_get, schema=schema, record_id=record_id)
+    except NotFound:
+        return None
 
 
 def _same(schema: Schema, key: str, held, value) -> bool:
