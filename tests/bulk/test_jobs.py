@@ -143,11 +143,11 @@ def test_a_job_queued_again_while_its_first_run_goes_on_is_left_to_the_new_run(
     started = []
     item_start = runner.item_start
 
-    def start_then_lose_the_job(running, schema, item):
+    def start_then_lose_the_job(running, schema, item, **kwargs):
         started.append(item.pk)
         if len(started) == 5:  # another worker's run claims the job, as job_run does
             BulkJob.objects.filter(pk=running.pk).update(run="the-other-run")
-        return item_start(running, schema, item)
+        return item_start(running, schema, item, **kwargs)
 
     monkeypatch.setattr(runner, "item_start", start_then_lose_the_job)
     runner.job_run(job_id=str(job.pk))

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from recordsadmin.records import selectors, services
-from recordsadmin.records.bulk import jobs
+from recordsadmin.records.bulk import jobs, runner
 from recordsadmin.records.bulk.selection import Selection
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange
 from tests.bulk.conftest import KEY, run_worker, sandbox_records
@@ -304,3 +304,27 @@ def test_restores_kept_before_the_indexed_column_are_found_after_the_migration(
     )
     migration.fill_restored_from(django_apps, None)
     assert selectors.restored_change_get(deleted=deleted).action == "restore"
+
+
+def test_restores_in_flight_at_a_restart_finish_their_own_history_rows(
+    records_api, staff_user, staff_client
+):
+    """A revert's restores were in flight when the worker stopped: their history rows (no
+    record id yet, the restored one gets a new id) are finished, none left pending."""
+    records_api(records=3)
+    job = delete_all(staff_user)
+    assert staff_client.post(f"/jobs/{job.pk}/revert/").status_code == 302
+    reverting = BulkJob.objects.get(params={"reverts": str(job.pk)})
+    runner.job_run(job_id=str(reverting.pk), stop_after=1)
+    schema = services.schema_get(key=KEY)
+    in_flight = list(reverting.items.filter(outcome="pending"))
+    assert len(in_flight) == 2
+    started = [runner._change_start(reverting, schema, item).pk for item in in_flight]
+    reverting.items.filter(outcome="pending").update(sent_at="2026-01-01T00:00:00Z")
+    BulkJob.objects.filter(pk=reverting.pk).update(heartbeat_at="2026-01-01T00:00:00Z")
+    staff_client.get(f"/jobs/{reverting.pk}/")  # the job page notices the silent worker
+    run_worker()
+
+    assert not RecordChange.objects.filter(job_id=str(reverting.pk), outcome="pending").exists()
+    assert RecordChange.objects.filter(job_id=str(reverting.pk)).count() == 3
+    assert all(RecordChange.objects.get(pk=pk).outcome != "pending" for pk in started)

@@ -305,7 +305,8 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
                     item_set(item, Outcome.NOT_SENT, AFTER_UNKNOWN_REASON)
                     finished += 1
                     continue
-                sent, started = item_start(job, schema, item)
+                taken = {change.pk for _, change in in_flight.values() if change is not None}
+                sent, started = item_start(job, schema, item, taken=taken)
                 if not sent:
                     finished += 1
                     continue
@@ -353,10 +354,12 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
     return stop_after is not None and not exhausted and status == Status.RUNNING
 
 
-def item_start(job: BulkJob, schema: Schema, item: BulkItem) -> tuple[bool, RecordChange | None]:
+def item_start(
+    job: BulkJob, schema: Schema, item: BulkItem, *, taken: set[int] = frozenset()
+) -> tuple[bool, RecordChange | None]:
     """Before the call: the item marked as sent, and its history row (pending; None for a
     count, which changes nothing). (False, None) when the item needs no call (it is skipped
-    here)."""
+    here). `taken`: the history rows of the items in flight, which no other item takes."""
     fresh = item.sent_at is None and item.before is not None
     if job.kind == Kind.UPDATE and fresh:
         current = record_value(item.before, job.params["field"])
@@ -368,7 +371,7 @@ def item_start(job: BulkJob, schema: Schema, item: BulkItem) -> tuple[bool, Reco
     change = None
     if item.sent_at is not None:
         # It was in flight when the job stopped: its history row is still there, pending.
-        change = _pending_change(job, schema, item)
+        change = _pending_change(job, schema, item, taken)
     # A count reads and changes nothing: no history row.
     if change is None and not (item.data or {}).get("invalid") and job.kind != Kind.COUNT:
         change = _change_start(job, schema, item)
@@ -379,15 +382,20 @@ def item_start(job: BulkJob, schema: Schema, item: BulkItem) -> tuple[bool, Reco
     return True, change
 
 
-def _pending_change(job: BulkJob, schema: Schema, item: BulkItem) -> RecordChange | None:
-    """The history row an item in flight at a restart left pending: by its record, or, for a
-    row that makes one (no id yet), the pending row of the job that says what it says."""
-    pending = RecordChange.objects.filter(job_id=str(job.pk), outcome=RecordChange.Outcome.PENDING)
-    if item.record_id:
-        return pending.filter(record_id=item.record_id).first()
+def _pending_change(
+    job: BulkJob, schema: Schema, item: BulkItem, taken: set[int]
+) -> RecordChange | None:
+    """The history row an item in flight at a restart left pending, not one an item in
+    flight has (`taken`): by the record it names, or, for a row that makes a record (no id
+    yet: an import's create, a revert's restore), the pending row that says what it says."""
     if job.kind == Kind.COUNT:
         return None
+    pending = RecordChange.objects.filter(
+        job_id=str(job.pk), outcome=RecordChange.Outcome.PENDING
+    ).exclude(pk__in=taken)
     wanted = _change_start(job, schema, item, save=False)
+    if wanted.record_id:
+        return pending.filter(record_id=wanted.record_id).order_by("id").first()
     candidates = pending.filter(record_id="", action=wanted.action).order_by("id")
     return next(
         (c for c in candidates if (c.before, c.after) == (wanted.before, wanted.after)), None
