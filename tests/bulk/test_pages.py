@@ -278,7 +278,10 @@ def test_import_updates_by_a_field_without_overwriting_with_blanks(records_api, 
     preview = staff_client.post(response["Location"], mapping).content.decode()
     assert "1 row ready, 0 with errors" in preview
     # The value that finds the record is not sent, but the preview shows which record it is.
-    sample = preview.partition("First rows as they will be sent</caption>")[2]
+    sample = preview.partition(
+        "First rows as they will be sent (Address finds each row's record and is not sent)"
+        "</caption>"
+    )[2]
     assert f"<td>2</td><td>{escape(target.properties['address'])}</td><td>9</td>" in sample
     upload_id = response["Location"].split("/")[2]
     staff_client.post(f"/imports/{upload_id}/start/", mapping)
