@@ -143,6 +143,17 @@ def test_a_bulk_edit_of_checked_rows_takes_them_as_the_dashboard_just_wrote_them
     assert before["properties"]["status"] == "Sold"
 
 
+def written_then_changed_elsewhere(staff_user, settings, ours: dict, theirs: dict):
+    """A record the dashboard wrote (`ours`, in its history) and another app changed after it
+    (`theirs`): search has both already, while the dashboard still allows for its lag."""
+    schema = services.schema_get(key=KEY)
+    record = services.record_search(schema=schema).records[0]
+    settings.SANDBOX_SEARCH_LAG, settings.RECORDS_SEARCH_LAG_SECONDS = 0, LAG
+    services.record_update_logged(user=staff_user, schema=schema, record=record, properties=ours)
+    services.record_update(schema=schema, record_id=record.id, properties=theirs)
+    return schema, record
+
+
 def test_a_bulk_edit_takes_searchs_copy_when_it_is_newer_than_the_dashboards_write(
     records_api, staff_user, settings
 ):
@@ -151,13 +162,9 @@ def test_a_bulk_edit_takes_searchs_copy_when_it_is_newer_than_the_dashboards_wri
     skip the record as holding Sold. (A checked row the dashboard wrote within the lag is
     taken as written, without a search: bulk/selection.py.)"""
     records_api(records=2)
-    schema = services.schema_get(key=KEY)
-    record = services.record_search(schema=schema).records[0]
-    settings.SANDBOX_SEARCH_LAG, settings.RECORDS_SEARCH_LAG_SECONDS = 0, LAG
-    services.record_update_logged(
-        user=staff_user, schema=schema, record=record, properties={"status": "Sold"}
+    schema, record = written_then_changed_elsewhere(
+        staff_user, settings, {"status": "Sold"}, {"status": "Pending"}
     )
-    services.record_update(schema=schema, record_id=record.id, properties={"status": "Pending"})
     assert stored(record.id)["status"] == "Pending"
 
     job = set_status_job(schema, staff_user, Selection(query="?", all_matching=True), "Sold")
@@ -174,14 +181,8 @@ def test_an_import_by_a_field_finds_a_record_by_the_value_set_elsewhere_after_th
     """Search has a newer copy than the dashboard's write (another app changed the address
     after it): the row is matched by the address the record holds now."""
     records_api(records=2)
-    schema = services.schema_get(key=KEY)
-    record = services.record_search(schema=schema).records[0]
-    settings.SANDBOX_SEARCH_LAG, settings.RECORDS_SEARCH_LAG_SECONDS = 0, LAG
-    services.record_update_logged(
-        user=staff_user, schema=schema, record=record, properties={"status": "Sold"}
-    )
-    services.record_update(
-        schema=schema, record_id=record.id, properties={"address": "3 Renamed Elsewhere"}
+    _, record = written_then_changed_elsewhere(
+        staff_user, settings, {"status": "Sold"}, {"address": "3 Renamed Elsewhere"}
     )
 
     job = run_import(staff_client, "Address,Bedrooms\n3 Renamed Elsewhere,6\n", UPDATE)
@@ -568,14 +569,8 @@ def test_an_import_by_a_field_does_not_take_a_record_by_the_value_it_held_before
     """The dashboard set the address; another app renamed it since: a row with the address
     the dashboard wrote finds no record (it is not the renamed one's any more)."""
     records_api(records=2)
-    schema = services.schema_get(key=KEY)
-    record = services.record_search(schema=schema).records[0]
-    settings.SANDBOX_SEARCH_LAG, settings.RECORDS_SEARCH_LAG_SECONDS = 0, LAG
-    services.record_update_logged(
-        user=staff_user, schema=schema, record=record, properties={"address": "4 Ours Street"}
-    )
-    services.record_update(
-        schema=schema, record_id=record.id, properties={"address": "4 Theirs Street"}
+    _, record = written_then_changed_elsewhere(
+        staff_user, settings, {"address": "4 Ours Street"}, {"address": "4 Theirs Street"}
     )
 
     bedrooms = stored(record.id).get("bedrooms")
