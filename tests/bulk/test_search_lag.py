@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.http import QueryDict
+from django.utils import timezone
 
 from recordsadmin.client.errors import OutcomeUnknown, RateLimited
 from recordsadmin.records import services
@@ -579,3 +580,23 @@ def test_an_import_by_a_field_does_not_take_a_record_by_the_value_it_held_before
     item = job.items.get()
     assert (item.outcome, item.reason) == ("failed", "No record has Address = 4 Ours Street.")
     assert stored(record.id).get("bedrooms") == bedrooms
+
+
+def test_a_create_or_update_row_keeps_the_moment_before_it_sends_its_create(
+    records_api, staff_client, settings, monkeypatch
+):
+    """Should the job stop while the create is in flight, the row then waits for search's
+    lag from that moment, not from an older one kept for an earlier lost answer."""
+    records_api(records=1)
+    settings.SANDBOX_SEARCH_LAG = settings.RECORDS_SEARCH_LAG_SECONDS = LAG
+    real, kept = services.record_create, []
+
+    def sending(**kwargs):
+        kept.append(BulkItem.objects.get().data.get(workers.UNKNOWN_SINCE))
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "record_create", sending)
+    job = run_import(staff_client, "Address,Price,Status\n6 Sent Once Way,1,Active\n", UPSERT)
+    assert job.items.get().outcome == "done"
+    assert len(kept) == 1 and kept[0] is not None
+    assert timezone.now() - dt.datetime.fromisoformat(kept[0]) < dt.timedelta(seconds=LAG)

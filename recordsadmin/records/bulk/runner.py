@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
@@ -355,7 +356,7 @@ def _process(job: BulkJob, schema: Schema, pacer: Pacer, *, stop_after: int | No
 
 
 def item_start(
-    job: BulkJob, schema: Schema, item: BulkItem, *, taken: set[int] = frozenset()
+    job: BulkJob, schema: Schema, item: BulkItem, *, taken: AbstractSet[int] = frozenset()
 ) -> tuple[bool, RecordChange | None]:
     """Before the call: the item marked as sent, and its history row (pending; None for a
     count, which changes nothing). (False, None) when the item needs no call (it is skipped
@@ -383,7 +384,7 @@ def item_start(
 
 
 def _pending_change(
-    job: BulkJob, schema: Schema, item: BulkItem, taken: set[int]
+    job: BulkJob, schema: Schema, item: BulkItem, taken: AbstractSet[int]
 ) -> RecordChange | None:
     """The history row an item in flight at a restart left pending, not one an item in
     flight has (`taken`): by the record it names, or, for a row that makes a record (no id

@@ -213,6 +213,7 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
             if resumed and not _settled(since):
                 kept = {UNKNOWN_SINCE: since.isoformat()} if since else None
                 return ItemResult(Outcome.UNKNOWN, NOT_YET_SEARCHABLE_REASON, data=kept)
+            _create_sending(item)
             try:
                 made = _import_create(schema, pacer, properties, data.get("owner"), False)
             except OutcomeUnknown as error:
@@ -263,6 +264,14 @@ def import_one(schema: Schema, pacer: Pacer, item: BulkItem) -> ItemResult:
 # In a "create or update" row's data: when its create's outcome became unknown (its answer
 # was lost), the moment search's lag counts from before a retry may make the record.
 UNKNOWN_SINCE = "create_unknown_since"
+
+
+def _create_sending(item: BulkItem) -> None:
+    """Keep, before a "create or update" row sends its create, that it is sending it now: a
+    job that stops while it is in flight then waits for search's lag from this moment, not
+    from one kept for an earlier create whose answer was lost."""
+    item.data = {**(item.data or {}), UNKNOWN_SINCE: timezone.now().isoformat()}
+    BulkItem.objects.filter(pk=item.pk).update(data=item.data)
 
 
 def _unknown_since(item: BulkItem) -> dt.datetime | None:
@@ -329,7 +338,8 @@ def _find(schema: Schema, pacer: Pacer, match: Mapping) -> Record | None:
         total = len(found)
     # Search lags behind writes: a record the dashboard made or changed a moment ago (an
     # earlier import, this one's earlier rows) may not be found by its value yet, or still be
-    # found by one it no longer holds. The history knows those records as they are now.
+    # found by one it no longer holds. The history knows what the dashboard wrote to them;
+    # one it says holds the value and search misses is read by id before it is taken.
     for record_id, written in services.recent_writes(schema=schema).items():
         if written is not None and record_id in found:
             written = services.as_latest(found[record_id], written)
