@@ -465,6 +465,11 @@ class RecordTable(tables.Table):
             cell = reverse("records:record_cell", args=[query.schema.key, _ID, _FIELD])
             self.cell_before, _, self.cell_after = (esc(part) for part in cell.partition(_ID))
 
+    @property
+    def headers(self) -> list["Header"]:
+        """The header cells, in the columns' order."""
+        return [self.header(bound) for bound in self.columns]
+
     def header(self, bound: tables.columns.BoundColumn) -> "Header":
         """What a column's <th> shows (templates/records/_records_table.html): its label, and
         when it sorts, the link that sorts by it alone (or the other way) and the one that

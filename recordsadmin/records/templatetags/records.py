@@ -40,12 +40,6 @@ def table_rows(table):
 
 
 @register.simple_tag
-def column_header(table, bound_column):
-    """What a column's header cell shows (tables.Header)."""
-    return table.header(bound_column)
-
-
-@register.simple_tag
 def pages(table, around: int = 2) -> list[dict | None]:
     """The table's page links: the first, the last and `around` pages on each side of the
     current one; None marks the pages left out between them."""
