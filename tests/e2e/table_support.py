@@ -8,11 +8,17 @@ KEY = "custom_objects.property"
 LIST = f"/objects/{KEY}/"
 
 
-def sign_in(page: Page, base: str, path: str = LIST, *, count: str = "1–25 of 60") -> Page:
-    page.goto(f"{base}/accounts/login/?next={path}")
-    page.get_by_label("Username").fill("staffer")
+def log_in(page: Page, url: str, username: str = "staffer") -> None:
+    """Open `url` (the sign-in page, or a page that leads to it) and sign in as `username`
+    (a user made with the tests' password)."""
+    page.goto(url)
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in(page: Page, base: str, path: str = LIST, *, count: str = "1–25 of 60") -> Page:
+    log_in(page, f"{base}/accounts/login/?next={path}")
     expect(page.get_by_role("heading", name="Properties")).to_be_visible()
     expect(page.locator("#records-count")).to_have_text(count)
     return page

@@ -26,7 +26,8 @@ from pytest_django.live_server_helper import LiveServer
 from recordsadmin.accounts.preferences import preference_set
 from recordsadmin.records.models import BulkItem, BulkJob, RecordChange, SavedView
 from recordsadmin.sandbox.demo import BUYER_ASSOCIATION
-from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
+from tests.conftest import RECORD_PERMISSIONS, make_staff
+from tests.e2e.table_support import log_in
 from tests.support.apis import use_records_api
 from tests.support.embedded import QUICK_FAILURES, use_embedded_demo
 from tests.support.stub import unused_port
@@ -88,10 +89,7 @@ class Site:
 
 
 def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/accounts/login/?next=/objects/{KEY}/")
-    page.get_by_label("Username").fill("staffer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    log_in(page, f"{base}/accounts/login/?next=/objects/{KEY}/")
     expect(page.get_by_role("heading", name="Properties")).to_be_visible()
 
 

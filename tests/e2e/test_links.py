@@ -11,7 +11,7 @@ from recordsadmin.records.models import BulkJob, RecordChange
 from recordsadmin.sandbox.demo import BUYER_ASSOCIATION
 from recordsadmin.sandbox.models import Contact, Relation
 from tests.bulk.conftest import WorkerThread
-from tests.conftest import PASSWORD
+from tests.e2e.table_support import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,10 +29,7 @@ def cell(page: Page, record_id: str):
 
 def sign_in(page: Page, live_server) -> None:
     """Signed in as the staff user, on the table."""
-    page.goto(f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
-    page.get_by_label("Username").fill("staffer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    log_in(page, f"{live_server.url}/accounts/login/?next=/objects/{KEY}/")
 
 
 def link_page(page: Page, live_server) -> None:

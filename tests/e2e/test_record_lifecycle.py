@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.table_support import log_in
 from tests.support.apis import use_records_api
 from tests.support.embedded import use_embedded_demo
 
@@ -33,10 +34,7 @@ def demo(live_server, settings):
 
 
 def sign_in(page: Page, base: str, next_path: str) -> None:
-    page.goto(f"{base}{next_path}")
-    page.get_by_label("Username").fill("staffer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    log_in(page, f"{base}{next_path}")
 
 
 def settled(page: Page) -> None:

@@ -9,26 +9,17 @@ from playwright.sync_api import Page, expect
 
 from recordsadmin.records import services
 from tests.bulk.conftest import WorkerThread
-from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
-from tests.support.apis import use_records_api
-from tests.support.embedded import use_embedded_demo
+from tests.conftest import PASSWORD
+from tests.e2e.schema_support import SCHEMER, schema_demo, type_into
+from tests.e2e.table_support import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def demo(live_server, settings):
-    from recordsadmin.sandbox.demo import PROPERTY_KEY
-
-    use_embedded_demo(settings, live_server.url + "/sandbox", records=5)
-    make_staff("schemer", *RECORD_PERMISSIONS, "manage_schema")
-    yield PROPERTY_KEY
-    use_records_api(settings, url="")
-
-
-def type_into(page: Page, text: str) -> None:
-    page.keyboard.type(text)
-    page.keyboard.press("Tab")
+    with schema_demo(live_server, settings, records=5) as key:
+        yield key
 
 
 def field_row(page: Page, name: str):
@@ -38,7 +29,7 @@ def field_row(page: Page, name: str):
 def test_a_field_with_options_created_edited_and_deleted_by_keyboard(page: Page, live_server, demo):
     base = live_server.url
     page.goto(f"{base}/accounts/login/?next=/objects/{demo}/")
-    page.get_by_label("Username").fill("schemer")
+    page.get_by_label("Username").fill(SCHEMER)
     page.get_by_label("Password").fill(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Properties")).to_be_visible()
@@ -142,10 +133,7 @@ def test_a_name_that_is_one_long_word_wraps_on_a_phone(page: Page, live_server, 
     )
     record = services.record_search(schema=services.schema_get(key=demo)).records[0]
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/accounts/login/?next=/schema/{demo}/")
-    page.get_by_label("Username").fill("schemer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    log_in(page, f"{live_server.url}/accounts/login/?next=/schema/{demo}/", SCHEMER)
     expect(page.get_by_text("L" * 100)).to_be_visible()
     for path in (f"/schema/{demo}/", f"/objects/{demo}/{record.id}/"):
         page.goto(live_server.url + path)
@@ -169,10 +157,7 @@ def test_an_objects_field_tables_show_every_field_at_their_own_height(
             folder_id=folder.id,
         )
     page.set_viewport_size({"width": 1366, "height": 600})
-    page.goto(f"{live_server.url}/accounts/login/?next=/schema/{demo}/")
-    page.get_by_label("Username").fill("schemer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    log_in(page, f"{live_server.url}/accounts/login/?next=/schema/{demo}/", SCHEMER)
     expect(page.get_by_text("Extra 24")).to_be_attached()
     boxes = page.locator(".table-scroll").evaluate_all(
         """boxes => boxes.map(b => {

@@ -9,27 +9,22 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from recordsadmin.records import services
-from tests.conftest import PASSWORD, RECORD_PERMISSIONS, make_staff
-from tests.support.apis import use_records_api
-from tests.support.embedded import use_embedded_demo
+from tests.conftest import PASSWORD
+from tests.e2e.schema_support import SCHEMER, schema_demo, type_into
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def demo(live_server, settings):
-    from recordsadmin.sandbox.demo import PROPERTY_KEY
-
     # Ten properties: the demo makes a tenth as many showings, so one.
-    use_embedded_demo(settings, live_server.url + "/sandbox", records=10)
-    make_staff("schemer", *RECORD_PERMISSIONS, "manage_schema")
-    yield PROPERTY_KEY
-    use_records_api(settings, url="")
+    with schema_demo(live_server, settings, records=10) as key:
+        yield key
 
 
 def sign_in(page: Page, url: str) -> None:
     page.goto(url)
-    page.get_by_label("Username").fill("schemer")
+    page.get_by_label("Username").fill(SCHEMER)
     page.get_by_label("Password").fill(PASSWORD)
     page.keyboard.press("Enter")
 
@@ -38,11 +33,6 @@ def press(page: Page, locator) -> None:
     """Reach a link or button by focus and follow it with Enter, as the keyboard would."""
     locator.focus()
     page.keyboard.press("Enter")
-
-
-def type_into(page: Page, text: str) -> None:
-    page.keyboard.type(text)
-    page.keyboard.press("Tab")
 
 
 def retype(page: Page, box, text: str) -> None:

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from recordsadmin.accounts.preferences import preference_get, preference_set
-from tests.conftest import PASSWORD
+from tests.e2e.table_support import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,10 +20,7 @@ TEXT = "getComputedStyle(document.body).color"
 
 def sign_in(page: Page, base: str) -> None:
     """Signed in, on a page with the topbar (a 404: it needs no records API)."""
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill("staffer")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    log_in(page, f"{base}/accounts/login/")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.goto(base + PAGE)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
